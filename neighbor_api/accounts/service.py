@@ -1,0 +1,227 @@
+"""Registration, login, rotating refresh tokens, logout and request authentication."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass
+
+import phonenumbers
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from neighbor_api.accounts import repository, security
+from neighbor_api.accounts.models import RefreshToken, Session, User
+from neighbor_api.core import events
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale
+from neighbor_api.core.mongo import transaction
+from neighbor_api.core.policy import Actor
+from neighbor_api.core.validation import Checks
+from neighbor_api.memberships import repository as memberships_repository
+from neighbor_api.memberships.models import Membership
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+MAX_DISPLAY_NAME_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What register, login and refresh hand back."""
+
+    user: User
+    access_token: str
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The viewer of a request: the user, the session and the roles they hold."""
+
+    user: User
+    session_id: ObjectId
+    memberships: tuple[Membership, ...]
+
+    @property
+    def actor(self) -> Actor:
+        grants = tuple(g for m in self.memberships if (g := m.grant()) is not None)
+        return Actor(user_id=self.user.id, grants=grants)
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """A mainland China mobile number in E.164 (+8613800000001), or None if it is not one."""
+    try:
+        number = phonenumbers.parse((raw or "").strip(), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        number.country_code != 86
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) is not phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_password(checks: Checks, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        checks.fail("password", "password.too_short", min=MIN_PASSWORD_LENGTH)
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        checks.fail("password", "password.too_long", max=MAX_PASSWORD_LENGTH)
+
+
+async def register(
+    deps: Deps,
+    *,
+    phone: str,
+    password: str,
+    display_name: str,
+    locale: str | None = None,
+) -> SignedIn:
+    checks = Checks()
+    normalized = normalize_phone(phone)
+    if normalized is None:
+        checks.fail("phone", "phone.invalid")
+    _check_password(checks, password)
+    name = checks.text(display_name, "displayName", max_length=MAX_DISPLAY_NAME_LENGTH)
+    chosen_locale = DEFAULT_LOCALE
+    if locale:
+        try:
+            chosen_locale = Locale(locale)
+        except ValueError:
+            checks.fail("locale", "INVALID_INPUT")
+    checks.done()
+    assert normalized is not None
+    user = User(
+        phone=normalized,
+        password_hash=await asyncio.to_thread(security.hash_password, deps.settings, password),
+        display_name=name,
+        locale=chosen_locale,
+        created_at=deps.clock.now(),
+    )
+    try:
+        async with transaction(deps.client) as session:
+            await repository.insert_user(deps.db, user, session=session)
+            await events.record(
+                deps, kind="user.registered", subject_id=user.id, actor_id=user.id, session=session
+            )
+    except DuplicateKeyError:
+        raise DomainError.of(ErrorCode.PHONE_TAKEN, field=("input", "phone")) from None
+    return await _sign_in(deps, user)
+
+
+# Verified against when the phone is unknown, so a wrong phone costs as long as a wrong password.
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
+
+
+def _dummy_hash(deps: Deps) -> str:
+    key = (deps.settings.argon2_time_cost, deps.settings.argon2_memory_kib)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = security.hash_password(deps.settings, "not-a-password")
+    return _DUMMY_HASHES[key]
+
+
+async def login(deps: Deps, *, phone: str, password: str, client_address: str | None) -> SignedIn:
+    """Sign in; failed attempts are limited per phone number and per client address."""
+    normalized = normalize_phone(phone) or (phone or "").strip()[:32]
+    now = deps.clock.now()
+    window = deps.settings.login_window
+    keys, window_end = repository.failure_keys(
+        phone=normalized, address=client_address, now=now, window=window
+    )
+    counts = await repository.failure_counts(deps.db, keys)
+    limits = [deps.settings.login_failures_per_phone, deps.settings.login_failures_per_address]
+    if any(counts.get(key, 0) >= limit for key, limit in zip(keys, limits, strict=False)):
+        minutes = max(1, math.ceil((window_end - now).total_seconds() / 60))
+        raise DomainError.of(ErrorCode.RATE_LIMITED, minutes=minutes)
+    user = await repository.user_by_phone(deps.db, normalized)
+    password_hash = user.password_hash if user else _dummy_hash(deps)
+    ok = await asyncio.to_thread(security.verify_password, deps.settings, password_hash, password)
+    if user is None or not ok:
+        await repository.add_failures(deps.db, keys, expires_at=window_end)
+        raise DomainError.of(ErrorCode.INVALID_CREDENTIALS)
+    return await _sign_in(deps, user)
+
+
+async def _sign_in(deps: Deps, user: User) -> SignedIn:
+    session = Session(user_id=user.id, created_at=deps.clock.now())
+    await repository.insert_session(deps.db, session)
+    return await _issue(deps, user, session.id)
+
+
+async def _issue(deps: Deps, user: User, session_id: ObjectId) -> SignedIn:
+    now = deps.clock.now()
+    refresh_token = security.new_refresh_token()
+    await repository.insert_refresh_token(
+        deps.db,
+        RefreshToken(
+            token_hash=security.refresh_token_hash(refresh_token),
+            session_id=session_id,
+            user_id=user.id,
+            expires_at=now + deps.settings.refresh_token_ttl,
+        ),
+    )
+    access_token = security.issue_access_token(
+        deps.settings, user_id=user.id, session_id=session_id, now=now
+    )
+    return SignedIn(user=user, access_token=access_token, refresh_token=refresh_token)
+
+
+def _session_ended() -> DomainError:
+    return DomainError.of(
+        ErrorCode.INVALID_CREDENTIALS, "refresh_token.invalid", field=("input", "refreshToken")
+    )
+
+
+async def refresh_session(deps: Deps, *, refresh_token: str) -> SignedIn:
+    """Trade a refresh token for a new pair. A token used twice ends its whole session."""
+    now = deps.clock.now()
+    token_hash = security.refresh_token_hash(refresh_token)
+    used = await repository.use_refresh_token(deps.db, token_hash, now=now)
+    if used is None:
+        known = await repository.refresh_token_by_hash(deps.db, token_hash)
+        if known is not None and known.used_at is not None:
+            # Reuse of a rotated token: someone holds a stolen copy. End the family.
+            await repository.revoke_session(deps.db, known.session_id, now=now)
+            await events.record(
+                deps,
+                kind="session.reuse_detected",
+                subject_id=known.session_id,
+                actor_id=known.user_id,
+            )
+        raise _session_ended()
+    session = await repository.live_session(deps.db, used.session_id)
+    users = await repository.users_by_ids(deps.db, [used.user_id])
+    if session is None or not users:
+        raise _session_ended()
+    return await _issue(deps, users[0], session.id)
+
+
+async def logout(deps: Deps, *, session_id: ObjectId) -> None:
+    await repository.revoke_session(deps.db, session_id, now=deps.clock.now())
+
+
+async def authenticate(deps: Deps, access_token: str) -> Authenticated:
+    """The viewer behind an access token (one database round trip), or Unauthenticated."""
+    claims = security.read_access_token(deps.settings, access_token, now=deps.clock.now())
+    if claims is None:
+        raise Unauthenticated("token.invalid")
+    document = await repository.session_with_user_and_memberships(
+        deps.db,
+        session_id=claims.session_id,
+        user_id=claims.user_id,
+        memberships=memberships_repository.COLLECTION,
+    )
+    if document is None:
+        raise Unauthenticated("token.invalid")
+    return Authenticated(
+        user=User.from_document(document["user"][0]),
+        session_id=claims.session_id,
+        memberships=tuple(Membership.from_document(m) for m in document["memberships"]),
+    )
+
+
+async def users_by_ids(deps: Deps, ids: list[ObjectId]) -> list[User]:
+    return await repository.users_by_ids(deps.db, ids)

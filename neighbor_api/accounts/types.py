@@ -1,0 +1,147 @@
+"""GraphQL types of users and sessions."""
+
+from __future__ import annotations
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+
+from neighbor_api.accounts.models import User
+from neighbor_api.context import Info
+from neighbor_api.core.policy import can_see_membership, can_see_user, can_see_user_details
+from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.relay import node_type
+from neighbor_api.memberships.models import Membership, MembershipStatus
+from neighbor_api.memberships.types import MembershipType
+
+
+async def _active_paths(info: Info, user_id: ObjectId) -> list[list[ObjectId]]:
+    memberships: list[Membership] = await info.context.loaders.memberships_of_user.load(user_id)
+    return [m.place_path for m in memberships if m.status is MembershipStatus.ACTIVE]
+
+
+@node_type
+@strawberry.type(name="User", description="A person with an account.")
+class UserType(relay.Node):
+    id: relay.NodeID[str]
+    display_name: str = strawberry.field(description="The name shown to others.")
+    model: strawberry.Private[User]
+
+    @classmethod
+    def from_model(cls, user: User) -> UserType:
+        return cls(id=str(user.id), display_name=user.display_name, model=user)
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> UserType | None:
+        user = await info.context.loaders.user.load(object_id)
+        if user is None:
+            return None
+        paths = await _active_paths(info, user.id)
+        return (
+            cls.from_model(user)
+            if can_see_user(await info.context.actor(), user.id, paths)
+            else None
+        )
+
+    async def _is_self(self, info: Info) -> bool:
+        actor = await info.context.actor()
+        return actor is not None and actor.user_id == self.model.id
+
+    @strawberry.field(
+        description="The mobile number (E.164): for the user and the staff of their community."
+    )
+    async def phone(self, info: Info) -> str | None:
+        paths = await _active_paths(info, self.model.id)
+        visible = can_see_user_details(await info.context.actor(), self.model.id, paths)
+        return self.model.phone if visible else None
+
+    @strawberry.field(description="The user's language (zh-CN or en): for the user only.")
+    async def locale(self, info: Info) -> str | None:
+        return self.model.locale.value if await self._is_self(info) else None
+
+    @strawberry.field(
+        description="Points earned on task boards, over all communities: for the user only."
+    )
+    async def points(self, info: Info) -> int | None:
+        if not await self._is_self(info):
+            return None
+        return await info.context.loaders.points.load(self.model.id)
+
+    @strawberry.field(
+        description="The user's memberships: all of them for the user, those in their places "
+        "for staff."
+    )
+    async def memberships(self, info: Info) -> list[MembershipType]:
+        actor = await info.context.actor()
+        memberships = await info.context.loaders.memberships_of_user.load(self.model.id)
+        return [
+            MembershipType.from_model(m)
+            for m in memberships
+            if can_see_membership(actor, m.user_id, m.place_path)
+        ]
+
+
+@strawberry.input(description="Create an account.")
+class RegisterInput:
+    phone: str = strawberry.field(description="A mainland mobile number, e.g. 13800000001.")
+    password: str = strawberry.field(description="At least 8 characters.")
+    display_name: str = strawberry.field(description="The name shown to others.")
+    locale: str | None = strawberry.field(default=None, description="zh-CN (default) or en.")
+
+
+@strawberry.input(description="Sign in with phone number and password.")
+class LoginInput:
+    phone: str = strawberry.field(description="The registered mobile number.")
+    password: str = strawberry.field(description="The password.")
+
+
+@strawberry.input(description="Trade a refresh token for a new token pair.")
+class RefreshSessionInput:
+    refresh_token: str = strawberry.field(description="The latest refresh token (single use).")
+
+
+@strawberry.type(description="The result of register.")
+class RegisterPayload:
+    access_token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer ...`; lives 15 minutes."
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Single use; lives 30 days."
+    )
+    viewer: UserType | None = strawberry.field(default=None, description="The new account.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of login.")
+class LoginPayload:
+    access_token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer ...`; lives 15 minutes."
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Single use; lives 30 days."
+    )
+    viewer: UserType | None = strawberry.field(default=None, description="Who signed in.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of refreshSession.")
+class RefreshSessionPayload:
+    access_token: str | None = strawberry.field(default=None, description="A new access token.")
+    refresh_token: str | None = strawberry.field(
+        default=None, description="The next refresh token (the one sent is now used up)."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of logout.")
+class LogoutPayload:
+    ok: bool = strawberry.field(default=False, description="True once the session has ended.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )

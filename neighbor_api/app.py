@@ -1,0 +1,111 @@
+"""create_app(): the Starlette application and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from neighbor_api.core.clock import Clock, SystemClock
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.mongo import connect, ensure_indexes
+from neighbor_api.graphql.guards import RequestGuard
+from neighbor_api.graphql.view import GraphQLView
+from neighbor_api.schema import build_schema
+from neighbor_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """What the lifespan opens and the requests use."""
+
+    def __init__(self) -> None:
+        self._deps: Deps | None = None
+
+    @property
+    def deps(self) -> Deps:
+        if self._deps is None:
+            raise RuntimeError("the application has not started")
+        return self._deps
+
+    @deps.setter
+    def deps(self, value: Deps) -> None:
+        self._deps = value
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    demo: bool = False,
+    deps: Deps | None = None,
+) -> Starlette:
+    """The app. With `deps` given (tests), it uses that database and opens nothing itself."""
+    runtime = Runtime()
+    if deps is not None:
+        runtime.deps = deps
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if deps is not None:
+            yield
+            return
+        embedded: EmbeddedMongo | None = None
+        uri = settings.mongodb_uri
+        if uri is None:
+            embedded = EmbeddedMongo(settings.data_dir.resolve() / "db")
+            await embedded.astart()
+            uri = embedded.uri
+        client = connect(uri)
+        try:
+            db = client[settings.database]
+            await ensure_indexes(db)
+            runtime.deps = Deps(
+                client=client, db=db, settings=settings, clock=clock or SystemClock()
+            )
+            if demo:
+                from neighbor_api.demo import load_demo_if_empty
+
+                await load_demo_if_empty(runtime.deps)
+            yield
+        finally:
+            await client.close()
+            if embedded is not None:
+                await embedded.astop()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await runtime.deps.db.command("ping")
+        except Exception:  # the database is down or unreachable: not ready
+            log.warning("readiness check failed", exc_info=True)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    graphql = GraphQLView(build_schema(settings), settings, lambda: runtime.deps)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(
+                RequestGuard,
+                max_body_bytes=settings.max_body_bytes,
+                max_upload_body_bytes=settings.max_upload_body_bytes,
+            )
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,82 @@
+"""neighbor-api serve | seed | export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from pathlib import Path
+
+import uvicorn
+
+from neighbor_api.settings import Settings
+
+SCHEMA_PATH = Path("schema/schema.graphql")
+
+
+def export_schema(settings: Settings) -> str:
+    from neighbor_api.schema import build_schema
+
+    return build_schema(settings).as_str() + "\n"
+
+
+async def _seed(settings: Settings) -> None:
+    from neighbor_api.core.clock import SystemClock
+    from neighbor_api.core.deps import Deps
+    from neighbor_api.core.embedded import EmbeddedMongo
+    from neighbor_api.core.mongo import connect, ensure_indexes
+    from neighbor_api.demo import load_demo_if_empty
+
+    embedded = None
+    uri = settings.mongodb_uri
+    if uri is None:
+        embedded = EmbeddedMongo(settings.data_dir.resolve() / "db")
+        await embedded.astart()
+        uri = embedded.uri
+    client = connect(uri)
+    try:
+        db = client[settings.database]
+        await ensure_indexes(db)
+        deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
+        loaded = await load_demo_if_empty(deps)
+        print("demo data loaded" if loaded else "the database already has data; nothing loaded")  # noqa: T201
+    finally:
+        await client.close()
+        if embedded is not None:
+            await embedded.astop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="neighbor-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo", action="store_true", help="load fixtures/ if the database is empty"
+    )
+    seed = commands.add_parser("seed", help="load data into the database")
+    seed.add_argument("--demo", action="store_true", required=True, help="the demo street")
+    export = commands.add_parser("export-schema", help="write schema/schema.graphql")
+    export.add_argument("--output", type=Path, default=SCHEMA_PATH)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings()
+    if args.command == "serve":
+        from neighbor_api.app import create_app
+
+        app = create_app(settings, demo=args.demo)
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    elif args.command == "seed":
+        asyncio.run(_seed(settings))
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(export_schema(settings), encoding="utf-8")
+        print(f"wrote {args.output}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The per-request context: services' dependencies, the viewer, DataLoaders, the language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from neighbor_api.accounts import loaders as account_loaders
+from neighbor_api.accounts import service as accounts
+from neighbor_api.accounts.models import User
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.i18n import Locale
+from neighbor_api.core.policy import Actor, require_actor
+from neighbor_api.memberships import loaders as membership_loaders
+from neighbor_api.memberships.models import Membership
+from neighbor_api.places import loaders as place_loaders
+from neighbor_api.places.models import Place
+
+
+class Loaders:
+    """One set per request, so batching and caching never cross viewers."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.place: DataLoader[ObjectId, Place | None] = place_loaders.place_loader(deps)
+        self.children: DataLoader[ObjectId, list[Place]] = place_loaders.children_loader(deps)
+        self.user: DataLoader[ObjectId, User | None] = account_loaders.user_loader(deps)
+        self.points: DataLoader[ObjectId, int] = account_loaders.points_loader(deps)
+        self.membership: DataLoader[ObjectId, Membership | None] = (
+            membership_loaders.membership_loader(deps)
+        )
+        self.memberships_of_user: DataLoader[ObjectId, list[Membership]] = (
+            membership_loaders.memberships_of_user_loader(deps)
+        )
+        self.grid_workers: DataLoader[ObjectId, list[Membership]] = (
+            membership_loaders.grid_workers_loader(deps)
+        )
+
+
+@dataclass
+class Context:
+    deps: Deps
+    locale: Locale
+    request_id: str
+    token: str | None = None
+    client_address: str | None = None
+    request: Any = None
+    loaders: Loaders = field(init=False)
+    _viewer: accounts.Authenticated | None = field(default=None, init=False)
+    _authenticated: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.deps)
+
+    async def viewer(self) -> accounts.Authenticated | None:
+        """The signed-in viewer (None without a token; Unauthenticated for a bad one)."""
+        if not self._authenticated and self.token is not None:
+            self._viewer = await accounts.authenticate(self.deps, self.token)
+            self._authenticated = True
+        return self._viewer
+
+    async def actor(self) -> Actor | None:
+        viewer = await self.viewer()
+        return viewer.actor if viewer else None
+
+    async def require_actor(self) -> Actor:
+        return require_actor(await self.actor())
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,85 @@
+"""Domain errors: what a client did wrong, as a code plus a translatable message.
+
+No GraphQL here. The GraphQL layer turns a `DomainError` into payload `errors` in exactly one
+place (`neighbor_api.graphql.errors`), and `Unauthenticated` into a top-level GraphQL error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Every code a mutation payload may carry (the contract's `ErrorCode`)."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    PHONE_TAKEN = "PHONE_TAKEN"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    ALREADY_MEMBER = "ALREADY_MEMBER"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    ALREADY_VOTED = "ALREADY_VOTED"
+    HOUSEHOLD_ALREADY_VOTED = "HOUSEHOLD_ALREADY_VOTED"
+    VOTING_NOT_OPEN = "VOTING_NOT_OPEN"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    TASK_FULL = "TASK_FULL"
+    WIP_LIMIT_REACHED = "WIP_LIMIT_REACHED"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request.
+
+    `message` is a key of the message catalogue (`neighbor_api.core.i18n`); `params` fill its
+    placeholders; `field` is the path into the mutation's arguments, e.g. ("input", "phone").
+    """
+
+    code: ErrorCode
+    message: str
+    field: tuple[str, ...] | None = None
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """A request the rules refuse. Carries one or more problems; changes nothing."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(", ".join(f"{p.code}:{p.message}" for p in problems))
+        self.problems = tuple(problems)
+
+    @classmethod
+    def of(
+        cls,
+        code: ErrorCode,
+        message: str | None = None,
+        *,
+        field: Sequence[str] | None = None,
+        **params: object,
+    ) -> DomainError:
+        return cls([Problem(code, message or code.value, tuple(field) if field else None, params)])
+
+
+def invalid(field: Sequence[str], message: str, **params: object) -> Problem:
+    """An INVALID_INPUT problem on one input field."""
+    return Problem(ErrorCode.INVALID_INPUT, message, tuple(field), params)
+
+
+def raise_if(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise DomainError(problems)
+
+
+class Unauthenticated(Exception):
+    """No valid credentials where they are needed (a GraphQL error, not a payload error)."""
+
+    def __init__(self, message: str = "unauthenticated") -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,147 @@
+"""The message catalogue: every user-facing text, in Simplified Chinese (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class Locale(StrEnum):
+    ZH_CN = "zh-CN"
+    EN = "en"
+
+
+DEFAULT_LOCALE = Locale.ZH_CN
+
+MESSAGES: Mapping[str, Mapping[Locale, str]] = {
+    # One entry per error code (the default message of that code) ...
+    "INVALID_INPUT": {Locale.ZH_CN: "输入有误", Locale.EN: "Invalid input"},
+    "INVALID_CREDENTIALS": {
+        Locale.ZH_CN: "手机号或密码不正确",
+        Locale.EN: "Wrong phone number or password",
+    },
+    "PHONE_TAKEN": {
+        Locale.ZH_CN: "该手机号已注册",
+        Locale.EN: "This phone number is already registered",
+    },
+    "NOT_FOUND": {Locale.ZH_CN: "找不到该对象", Locale.EN: "Not found"},
+    "FORBIDDEN": {Locale.ZH_CN: "您没有权限执行此操作", Locale.EN: "You may not do this"},
+    "ALREADY_MEMBER": {
+        Locale.ZH_CN: "您已是该社区成员或已提交申请",
+        Locale.EN: "You are already a member of this community or have asked to join",
+    },
+    "INVALID_TRANSITION": {
+        Locale.ZH_CN: "当前状态下不能执行此操作",
+        Locale.EN: "This cannot be done in the current state",
+    },
+    "NOT_ELIGIBLE": {
+        Locale.ZH_CN: "您不在本次表决的投票范围内",
+        Locale.EN: "You may not vote on this",
+    },
+    "ALREADY_VOTED": {Locale.ZH_CN: "您已投过票", Locale.EN: "You have already voted"},
+    "HOUSEHOLD_ALREADY_VOTED": {
+        Locale.ZH_CN: "您所在的户已投过票",
+        Locale.EN: "Your household has already voted",
+    },
+    "VOTING_NOT_OPEN": {Locale.ZH_CN: "表决未开放", Locale.EN: "Voting is not open"},
+    "VERSION_CONFLICT": {
+        Locale.ZH_CN: "内容已被他人修改，请刷新后重试",
+        Locale.EN: "Someone else changed this; reload and try again",
+    },
+    "TASK_FULL": {Locale.ZH_CN: "该任务认领人数已满", Locale.EN: "This task is full"},
+    "WIP_LIMIT_REACHED": {
+        Locale.ZH_CN: "该列任务数已达上限",
+        Locale.EN: "This column has reached its work-in-progress limit",
+    },
+    "FILE_TOO_LARGE": {
+        Locale.ZH_CN: "文件过大（最大 {max_mb} MB）",
+        Locale.EN: "File too large (at most {max_mb} MB)",
+    },
+    "UNSUPPORTED_FILE_TYPE": {
+        Locale.ZH_CN: "不支持的文件类型",
+        Locale.EN: "Unsupported file type",
+    },
+    "RATE_LIMITED": {
+        Locale.ZH_CN: "登录失败次数过多，请 {minutes} 分钟后再试",
+        Locale.EN: "Too many failed logins; try again in {minutes} minutes",
+    },
+    # ... and the specific messages.
+    "phone.invalid": {
+        Locale.ZH_CN: "请输入有效的中国大陆手机号",
+        Locale.EN: "Enter a valid mainland China mobile number",
+    },
+    "password.too_short": {
+        Locale.ZH_CN: "密码至少 {min} 位",
+        Locale.EN: "The password must have at least {min} characters",
+    },
+    "password.too_long": {
+        Locale.ZH_CN: "密码最多 {max} 位",
+        Locale.EN: "The password must have at most {max} characters",
+    },
+    "text.required": {Locale.ZH_CN: "此项不能为空", Locale.EN: "This field is required"},
+    "text.too_long": {
+        Locale.ZH_CN: "最多 {max} 个字",
+        Locale.EN: "At most {max} characters",
+    },
+    "number.positive": {Locale.ZH_CN: "必须大于 0", Locale.EN: "Must be greater than 0"},
+    "id.invalid": {Locale.ZH_CN: "无效的 ID", Locale.EN: "Invalid ID"},
+    "refresh_token.invalid": {
+        Locale.ZH_CN: "登录已失效，请重新登录",
+        Locale.EN: "Your session has ended; log in again",
+    },
+    "community.not_found": {Locale.ZH_CN: "找不到该社区", Locale.EN: "Community not found"},
+    "membership.not_found": {
+        Locale.ZH_CN: "找不到该入住申请",
+        Locale.EN: "Membership request not found",
+    },
+    "membership.already_decided": {
+        Locale.ZH_CN: "该申请已处理",
+        Locale.EN: "This request has already been decided",
+    },
+    "roles.not_grantable": {
+        Locale.ZH_CN: "不能授予该角色",
+        Locale.EN: "This role cannot be granted here",
+    },
+    "unauthenticated": {Locale.ZH_CN: "请先登录", Locale.EN: "Please log in"},
+    "token.invalid": {
+        Locale.ZH_CN: "登录凭证无效或已过期",
+        Locale.EN: "The access token is invalid or has expired",
+    },
+    "query.too_complex": {
+        Locale.ZH_CN: "查询过于复杂：{detail}",
+        Locale.EN: "The query is too complex: {detail}",
+    },
+    "internal": {
+        Locale.ZH_CN: "服务器内部错误（请求编号 {request_id}）",
+        Locale.EN: "Internal server error (request {request_id})",
+    },
+}
+
+
+def translate(key: str, locale: Locale, params: Mapping[str, object] | None = None) -> str:
+    """The message `key` in `locale`, with its placeholders filled."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    template = entry.get(locale) or entry[DEFAULT_LOCALE]
+    return template.format(**params) if params else template
+
+
+def negotiate(accept_language: str | None) -> Locale:
+    """Pick the response language from an Accept-Language header (q-values honoured)."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            continue
+        ranked.append((-weight, index, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return Locale.ZH_CN
+        if tag.startswith("en"):
+            return Locale.EN
+    return DEFAULT_LOCALE

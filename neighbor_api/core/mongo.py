@@ -1,0 +1,73 @@
+"""MongoDB access shared by every feature: the client, transactions and the index registry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.monitoring import CommandListener
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+Database = AsyncDatabase[Document]
+Client = AsyncMongoClient[Document]
+Session = AsyncClientSession
+
+
+def connect(uri: str, *, listeners: Iterable[CommandListener] = ()) -> Client:
+    """One client per process (it belongs to the event loop that uses it first)."""
+    return AsyncMongoClient(
+        uri,
+        tz_aware=True,
+        appname="neighbor-api",
+        event_listeners=list(listeners),
+    )
+
+
+@asynccontextmanager
+async def transaction(client: Client) -> AsyncIterator[Session]:
+    """A multi-document transaction: everything written with `session` commits or none does."""
+    async with (
+        client.start_session() as session,
+        await session.start_transaction(
+            read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+        ),
+    ):
+        yield session
+
+
+# The index registry: each feature's repository declares its indexes here at import time,
+# and `ensure_indexes` creates whatever is missing at start-up.
+_INDEXES: dict[str, list[IndexModel]] = {}
+
+
+def register_indexes(collection: str, indexes: Iterable[IndexModel]) -> None:
+    _INDEXES.setdefault(collection, []).extend(indexes)
+
+
+def registered_indexes() -> Mapping[str, list[IndexModel]]:
+    return _INDEXES
+
+
+async def ensure_indexes(db: Database) -> None:
+    """Create the registered indexes that do not exist yet (matched by name).
+
+    Creating only the missing ones (rather than re-issuing every createIndexes) keeps start-up
+    cheap and works on both servers: SecantusDB answers a repeated identical 2dsphere index
+    with IndexKeySpecsConflict, where MongoDB would accept it silently.
+    """
+    for collection_name, indexes in _INDEXES.items():
+        collection = db[collection_name]
+        existing = {index["name"] async for index in await collection.list_indexes()}
+        missing = [index for index in indexes if index.document["name"] not in existing]
+        if missing:
+            await collection.create_indexes(missing)
+            log.info("created %d index(es) on %s", len(missing), collection_name)

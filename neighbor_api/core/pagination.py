@@ -1,0 +1,125 @@
+"""Cursor pagination over MongoDB (keyset, so a page costs the same however deep it is).
+
+A cursor is the sort key of the last item seen, as canonical extended JSON in url-safe base64.
+Cursors come back from clients, so a decoded cursor is checked to hold only plain values of the
+expected count before it goes into a filter: a forged cursor can never smuggle in an operator.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from bson import ObjectId, json_util
+
+from neighbor_api.core.errors import DomainError, ErrorCode, invalid
+from neighbor_api.core.mongo import Document
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+_SCALARS = (ObjectId, datetime, str, int, float, bool, type(None))
+
+Sort = Sequence[tuple[str, int]]
+
+
+def page_size(first: int | None) -> int:
+    """`first` as asked, defaulting to 20 and capped at 100; negative is refused."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0:
+        raise DomainError([invalid(("first",), "INVALID_INPUT")])
+    return min(first, MAX_PAGE_SIZE)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json_util.dumps(list(values), json_options=json_util.CANONICAL_JSON_OPTIONS)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, length: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json_util.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        values = None
+    if (
+        not isinstance(values, list)
+        or len(values) != length
+        or not all(isinstance(v, _SCALARS) for v in values)
+    ):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+    return values
+
+
+def _sort_value(document: Document, path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def after_filter(sort: Sort, values: Sequence[Any]) -> Document:
+    """The keyset condition 'strictly after `values` in `sort` order'."""
+    branches: list[Document] = []
+    for index, (field, direction) in enumerate(sort):
+        branch: Document = {f: {"$eq": v} for (f, _), v in zip(sort[:index], values, strict=False)}
+        branch[field] = {"$gt" if direction > 0 else "$lt": values[index]}
+        branches.append(branch)
+    return {"$or": branches}
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a connection; the total is counted only if a client asks for it."""
+
+    edges: list[tuple[str, T]]
+    has_next_page: bool
+    count: Callable[[], Awaitable[int]]
+
+    def map(self, convert: Callable[[T], Any]) -> Page[Any]:
+        return Page([(c, convert(n)) for c, n in self.edges], self.has_next_page, self.count)
+
+
+async def keyset_page(
+    collection: Any,
+    query: Document,
+    *,
+    sort: Sort,
+    first: int | None,
+    after: str | None,
+) -> Page[Document]:
+    """A page of `collection` matching `query` in `sort` order (which must end in a unique key)."""
+    limit = page_size(first)
+    condition = query
+    if after:
+        condition = {"$and": [query, after_filter(sort, decode_cursor(after, len(sort)))]}
+    documents = await collection.find(condition, sort=list(sort), limit=limit + 1).to_list()
+    edges = [(encode_cursor([_sort_value(d, f) for f, _ in sort]), d) for d in documents[:limit]]
+
+    async def count() -> int:
+        total: int = await collection.count_documents(query)
+        return total
+
+    return Page(edges, len(documents) > limit, count)
+
+
+def offset_of(after: str | None) -> int:
+    """For orders with no stable key (distance): the cursor is the position."""
+    if not after:
+        return 0
+    (offset,) = decode_cursor(after, 1)
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+    return offset + 1
+
+
+def offset_edges(documents: Sequence[T], start: int) -> list[tuple[str, T]]:
+    return [(encode_cursor([start + i]), d) for i, d in enumerate(documents)]

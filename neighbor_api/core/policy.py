@@ -1,0 +1,117 @@
+"""Who may do what, and where: the one place-scoped permission module.
+
+Roles are held per place through memberships. A role applies on the place it was granted on
+and on every place under it, so an ADMIN of a street, district or city covers every community
+under it, and a community's COMMUNITY_WORKER covers that community's grids. Every feature asks
+here; no resolver or service carries its own role checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bson import ObjectId
+
+from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+
+
+class Role(StrEnum):
+    RESIDENT = "RESIDENT"
+    COUNCIL_MEMBER = "COUNCIL_MEMBER"
+    GRID_WORKER = "GRID_WORKER"
+    COMMUNITY_WORKER = "COMMUNITY_WORKER"
+    ADMIN = "ADMIN"
+
+
+# Staff run a community: triage, decide memberships, see private and anonymous details.
+STAFF_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.ADMIN})
+# Roles a community's staff may grant when deciding a membership (ADMIN is granted above).
+COMMUNITY_GRANTABLE_ROLES = frozenset(
+    {Role.RESIDENT, Role.COUNCIL_MEMBER, Role.GRID_WORKER, Role.COMMUNITY_WORKER}
+)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Roles an active membership gives on one place."""
+
+    place_id: ObjectId
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a signed-in user and the roles their active memberships give them."""
+
+    user_id: ObjectId
+    grants: tuple[Grant, ...] = field(default=())
+
+    def roles_at(self, place_path: Sequence[ObjectId]) -> frozenset[Role]:
+        """Roles on the place whose `place_path` (its ancestors and itself) is given."""
+        on_path = set(place_path)
+        roles: set[Role] = set()
+        for grant in self.grants:
+            if grant.place_id in on_path:
+                roles |= grant.roles
+        return frozenset(roles)
+
+    def is_staff(self, place_path: Sequence[ObjectId]) -> bool:
+        return bool(self.roles_at(place_path) & STAFF_ROLES)
+
+    def is_member(self, place_path: Sequence[ObjectId]) -> bool:
+        return bool(self.roles_at(place_path))
+
+
+# The system actor (fixtures, jobs): allowed everything, attributed to nobody.
+SYSTEM = Actor(user_id=ObjectId("000000000000000000000000"))
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Unauthenticated("unauthenticated")
+    return actor
+
+
+def is_system(actor: Actor) -> bool:
+    return actor is SYSTEM
+
+
+def can_manage_members(actor: Actor, community_path: Sequence[ObjectId]) -> bool:
+    """Decide join requests, see the member list and members' phone numbers."""
+    return is_system(actor) or actor.is_staff(community_path)
+
+
+def can_see_user_details(
+    actor: Actor | None, user_id: ObjectId, user_place_paths: Iterable[Sequence[ObjectId]]
+) -> bool:
+    """A phone number and memberships: the user themself, or staff of a place they belong to."""
+    if actor is None:
+        return False
+    if actor.user_id == user_id or is_system(actor):
+        return True
+    return any(actor.is_staff(path) for path in user_place_paths)
+
+
+def can_see_membership(
+    actor: Actor | None, user_id: ObjectId, place_path: Sequence[ObjectId]
+) -> bool:
+    return can_see_user_details(actor, user_id, [place_path])
+
+
+def ensure(allowed: bool) -> None:
+    """Refuse with FORBIDDEN unless `allowed`."""
+    if not allowed:
+        raise DomainError.of(ErrorCode.FORBIDDEN)
+
+
+def can_see_user(
+    actor: Actor | None, user_id: ObjectId, user_place_paths: Iterable[Sequence[ObjectId]]
+) -> bool:
+    """A user's name: themself, staff of their places, and fellow members of their places."""
+    if actor is None:
+        return False
+    if can_see_user_details(actor, user_id, user_place_paths):
+        return True
+    return any(actor.is_member(path) for path in user_place_paths)

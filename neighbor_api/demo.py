@@ -1,0 +1,96 @@
+"""The demo street of fixtures/demo.json, loaded through the same services the API uses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId
+
+from neighbor_api.accounts import repository as accounts_repository
+from neighbor_api.accounts import service as accounts
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.policy import SYSTEM, Role
+from neighbor_api.memberships import service as memberships
+from neighbor_api.places import service as places
+from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
+
+log = logging.getLogger(__name__)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo.json"
+
+
+def demo_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FIXTURES.read_text(encoding="utf-8"))
+    return data
+
+
+async def _create_places(
+    deps: Deps, node: dict[str, Any], parent: Place | None, into: dict[str, Place]
+) -> None:
+    location = node.get("location")
+    place = await places.create_place(
+        deps,
+        SYSTEM,
+        name=node["name"],
+        level=PlaceLevel(node["level"]),
+        parent_id=parent.id if parent else None,
+        location=GeoPoint.at(**location) if location else None,
+        code=node.get("code"),
+    )
+    into[place.name] = place
+    for child in node.get("children", []):
+        await _create_places(deps, child, place, into)
+
+
+async def load_demo(deps: Deps) -> None:
+    """Build the demo street: places, accounts, staff appointments, approved residents."""
+    data = demo_data()
+    by_name: dict[str, Place] = {}
+    await _create_places(deps, data["places"], None, by_name)
+    users: dict[str, ObjectId] = {}
+    for person in data["users"]:
+        signed_in = await accounts.register(
+            deps, phone=person["phone"], password=data["password"], display_name=person["name"]
+        )
+        user_id = signed_in.user.id
+        users[person["phone"]] = user_id
+        if appoint := person.get("appoint"):
+            grid = by_name[appoint["grid"]].id if "grid" in appoint else None
+            await memberships.appoint(
+                deps,
+                SYSTEM,
+                user_id=user_id,
+                place_id=by_name[appoint["place"]].id,
+                roles=[Role(r) for r in appoint["roles"]],
+                grid_id=grid,
+            )
+        if join := person.get("join"):
+            member = await memberships.actor_for(deps, user_id)
+            request = await memberships.join_community(
+                deps,
+                member,
+                community_id=by_name[join["community"]].id,
+                address=join["address"],
+                household_code=join["household"],
+            )
+            worker = await memberships.actor_for(deps, users[join["decidedBy"]])
+            await memberships.decide_membership(
+                deps,
+                worker,
+                membership_id=request.id,
+                approve=True,
+                roles=[Role(r) for r in join["roles"]],
+                owned_floor_area=join.get("ownedFloorArea"),
+            )
+    log.info("demo data loaded: %d places, %d accounts", len(by_name), len(users))
+
+
+async def load_demo_if_empty(deps: Deps) -> bool:
+    """Load the demo unless the database already has accounts (so a restart keeps its data)."""
+    if await accounts_repository.any_user(deps.db):
+        return False
+    await load_demo(deps)
+    return True

@@ -1,0 +1,178 @@
+"""The ONE place where errors become what clients see.
+
+- `DomainError` raised by a mutation's service -> the payload's `errors: [UserError!]!`
+  (`mutate`); raised by a query -> a GraphQL error with that code.
+- `Unauthenticated` -> a GraphQL error with `extensions.code = "UNAUTHENTICATED"`.
+- Parse / validation / variable errors -> GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED /
+  BAD_USER_INPUT; the limits -> QUERY_TOO_COMPLEX.
+- Anything unexpected -> masked as INTERNAL_SERVER_ERROR with the request id (the original is
+  logged with the same id), never a stack trace.
+Messages are translated into the request's language here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from enum import Enum
+from typing import Any, Protocol, TypeVar
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.types import ExecutionContext
+
+from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale, translate
+
+log = logging.getLogger("neighbor_api.errors")
+
+strawberry.enum(ErrorCode, description="Why a mutation failed.")
+
+
+@strawberry.type(description="Something wrong with a mutation's input or its effect.")
+class UserError:
+    code: ErrorCode = strawberry.field(description="What went wrong, for programs.")
+    message: str = strawberry.field(description="What went wrong, in the request's language.")
+    field: list[str] | None = strawberry.field(
+        default=None, description='The path into the arguments, e.g. ["input", "title"].'
+    )
+
+
+class _Payload(Protocol):
+    errors: list[UserError]
+
+
+P = TypeVar("P")
+
+
+def user_errors(error: DomainError, locale: Locale) -> list[UserError]:
+    return [
+        UserError(
+            code=problem.code,
+            message=translate(problem.message, locale, problem.params),
+            field=list(problem.field) if problem.field else None,
+        )
+        for problem in error.problems
+    ]
+
+
+async def mutate(
+    locale: Locale, failed: Callable[[list[UserError]], P], action: Callable[[], Awaitable[P]]
+) -> P:
+    """Run a mutation: its payload on success, `failed(errors)` when the rules refuse."""
+    try:
+        return await action()
+    except DomainError as error:
+        return failed(user_errors(error, locale))
+
+
+# Codes outside the payloads.
+UNAUTHENTICATED = "UNAUTHENTICATED"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+def _context_value(execution_context: ExecutionContext, name: str, default: Any) -> Any:
+    return getattr(execution_context.context, name, default)
+
+
+def _is_expected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is None or isinstance(original, DomainError | Unauthenticated | GraphQLError)
+
+
+def _set_code(error: GraphQLError, code: str) -> None:
+    error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def limit_error(detail: str) -> GraphQLError:
+    """An operation over a limit (the message is translated with the others)."""
+    return GraphQLError(
+        f"query too complex: {detail}", extensions={"code": QUERY_TOO_COMPLEX, "detail": detail}
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error a code and a message in the request's language."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or []:
+            if not (error.extensions or {}).get("code"):
+                _set_code(error, GRAPHQL_VALIDATION_FAILED)
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
+        result.errors = [self._coded(error, locale) for error in result.errors]
+
+    @staticmethod
+    def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            problem = original.problems[0]
+            return GraphQLError(
+                translate(problem.message, locale, problem.params),
+                error.nodes,
+                path=error.path,
+                extensions={"code": problem.code.value},
+            )
+        if isinstance(error, GraphQLSyntaxError):
+            if "tokens" not in error.message:
+                _set_code(error, GRAPHQL_PARSE_FAILED)
+                return error
+            # strawberry's MaxTokensLimiter stops the parser: a limit, not a syntax error.
+            error = limit_error(error.message.removeprefix("Syntax Error: "))
+        extensions = error.extensions or {}
+        if extensions.get("code") == QUERY_TOO_COMPLEX and "detail" in extensions:
+            message = translate("query.too_complex", locale, {"detail": extensions["detail"]})
+            return GraphQLError(message, error.nodes, extensions=extensions)
+        if isinstance(original, Unauthenticated):
+            return GraphQLError(
+                translate(original.message, locale),
+                error.nodes,
+                path=error.path,
+                extensions={"code": UNAUTHENTICATED},
+            )
+        if not (error.extensions or {}).get("code") and _is_expected(error):
+            # What is left before execution is a variable that does not fit its type.
+            _set_code(error, BAD_USER_INPUT)
+        return error
+
+
+class MaskInternalErrors(MaskErrors):
+    """strawberry's MaskErrors, keeping user and validation errors and tagging the rest."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not _is_expected(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
+        request_id = _context_value(self.execution_context, "request_id", "-")
+        return GraphQLError(
+            translate("internal", locale, {"request_id": request_id}),
+            error.nodes,
+            path=error.path,
+            extensions={"code": INTERNAL_SERVER_ERROR, "requestId": request_id},
+        )
+
+
+def log_unexpected(errors: list[GraphQLError], execution_context: ExecutionContext | None) -> None:
+    """Log internal failures (with the request id); clients' mistakes are not logged as errors."""
+    request_id = _context_value(execution_context, "request_id", "-") if execution_context else "-"
+    for error in errors:
+        if not _is_expected(error):
+            log.error(
+                "request %s failed at %s", request_id, error.path, exc_info=error.original_error
+            )
+
+
+def enum_description(enum: type[Enum]) -> str:
+    return (enum.__doc__ or enum.__name__).strip()

@@ -1,0 +1,177 @@
+"""Protection against expensive operations: depth, aliases and cost, checked before execution.
+
+Cost: every field costs 1; the selections under a field taking `first` cost `first` times over
+(20 when absent, at most 100), under any other list field LIST_FACTOR times over. Introspection
+fields (`__schema`, `__type`) are not counted: their size is bounded by the token limit. Named
+fragments are measured once each, so a fragment spread many times cannot make the measuring
+itself expensive. Tokens are limited at parse time by strawberry's MaxTokensLimiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+)
+from graphql.execution import ExecutionResult
+from strawberry.extensions import SchemaExtension
+
+from neighbor_api.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from neighbor_api.graphql.errors import limit_error
+
+LIST_FACTOR = 10
+
+
+@dataclass(frozen=True)
+class Measure:
+    depth: int
+    aliases: int
+    cost: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int
+    max_aliases: int
+    max_cost: int
+
+
+class _Measurer:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.fragment_measures: dict[str, Measure] = {}
+        self.in_progress: set[str] = set()
+
+    def selection_set(self, selection_set: SelectionSetNode, parent: Any) -> Measure:
+        depth = aliases = cost = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                part = self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                part = self.selection_set(selection.selection_set, target or parent)
+            elif isinstance(selection, FragmentSpreadNode):
+                part = self.fragment(selection.name.value)
+            else:  # pragma: no cover - no other selection kinds exist
+                continue
+            depth, aliases, cost = max(depth, part.depth), aliases + part.aliases, cost + part.cost
+        return Measure(depth, aliases, cost)
+
+    def fragment(self, name: str) -> Measure:
+        if name in self.fragment_measures:
+            return self.fragment_measures[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.in_progress:  # unknown or cyclic: validation says
+            return Measure(0, 0, 0)
+        self.in_progress.add(name)
+        target = self.schema.get_type(definition.type_condition.name.value)
+        measure = self.selection_set(definition.selection_set, target)
+        self.in_progress.discard(name)
+        self.fragment_measures[name] = measure
+        return measure
+
+    def field(self, node: FieldNode, parent: Any) -> Measure:
+        aliases = 1 if node.alias else 0
+        name = node.name.value
+        fields = getattr(parent, "fields", None)
+        definition: GraphQLField | None = fields.get(name) if fields else None
+        if name.startswith("__") or definition is None:
+            return Measure(1, aliases, 0)
+        if node.selection_set is None:
+            return Measure(1, aliases, 1)
+        child_type = get_named_type(definition.type)
+        inner = self.selection_set(node.selection_set, child_type)
+        factor = self.multiplier(node, definition)
+        return Measure(1 + inner.depth, aliases + inner.aliases, 1 + factor * inner.cost)
+
+    def multiplier(self, node: FieldNode, definition: GraphQLField) -> int:
+        if "first" in definition.args:
+            value: Any = DEFAULT_PAGE_SIZE
+            for argument in node.arguments or ():
+                if argument.name.value == "first":
+                    if isinstance(argument.value, IntValueNode):
+                        value = int(argument.value.value)
+                    elif isinstance(argument.value, VariableNode):
+                        value = self.variables.get(argument.value.name.value, DEFAULT_PAGE_SIZE)
+            size = value if isinstance(value, int) else DEFAULT_PAGE_SIZE
+            return max(1, min(size, MAX_PAGE_SIZE))
+        if is_list_type(get_nullable_type(definition.type)):
+            return LIST_FACTOR
+        return 1
+
+
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> Measure:
+    """The depth, alias count and cost of the operation that would run."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
+    if not chosen:
+        return Measure(0, 0, 0)
+    operation = chosen[0]
+    root: GraphQLObjectType | GraphQLInterfaceType | None = schema.get_root_type(
+        operation.operation
+    )
+    measurer = _Measurer(schema, document, variables or {})
+    return measurer.selection_set(operation.selection_set, root)
+
+
+class QueryLimits(SchemaExtension):
+    """Refuse (QUERY_TOO_COMPLEX) an operation over the depth, alias or cost limit."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            found = measure(
+                context.schema._schema, document, context.operation_name, context.variables
+            )
+            detail = self._exceeded(found)
+            if detail:
+                context.result = ExecutionResult(data=None, errors=[limit_error(detail)])
+        yield
+
+    def _exceeded(self, found: Measure) -> str | None:
+        limits = self.limits
+        if found.depth > limits.max_depth:
+            return f"depth {found.depth} > {limits.max_depth}"
+        if found.aliases > limits.max_aliases:
+            return f"aliases {found.aliases} > {limits.max_aliases}"
+        if found.cost > limits.max_cost:
+            return f"cost {found.cost} > {limits.max_cost}"
+        return None

@@ -1,0 +1,94 @@
+"""Relay: opaque global ids, `node(id:)` and cursor connections with `totalCount`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, Protocol
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+from strawberry.relay.types import NodeType
+
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.ids import parse_object_id
+from neighbor_api.core.pagination import Page
+
+
+@strawberry.type(description="One page of a list, Relay style.")
+class Connection(Generic[NodeType]):
+    edges: list[relay.Edge[NodeType]] = strawberry.field(description="The items of this page.")
+    page_info: relay.PageInfo = strawberry.field(description="Where this page is in the list.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list has.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @classmethod
+    def of(cls, page: Page[NodeType]) -> Connection[NodeType]:
+        edges = [relay.Edge(cursor=cursor, node=node) for cursor, node in page.edges]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _count=page.count,
+        )
+
+
+def to_global_id(type_name: str, object_id: ObjectId) -> str:
+    return str(relay.GlobalID(type_name, str(object_id)))
+
+
+def from_global_id(value: str | relay.GlobalID, type_name: str | None) -> ObjectId | None:
+    """The ObjectId inside a global id of `type_name` (any type if None), or None."""
+    try:
+        global_id = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
+    except (relay.GlobalIDValueError, ValueError, TypeError):
+        return None
+    if type_name is not None and global_id.type_name != type_name:
+        return None
+    return parse_object_id(global_id.node_id)
+
+
+def input_id(value: str | relay.GlobalID, type_name: str, *field: str) -> ObjectId:
+    """Decode an id given in a mutation's input; unknown or malformed ids are NOT_FOUND."""
+    object_id = from_global_id(value, type_name)
+    if object_id is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, field=("input", *field))
+    return object_id
+
+
+class Loadable(Protocol):
+    """A node type that can load one object by id, as the viewer may see it."""
+
+    @classmethod
+    async def load(cls, info: Any, object_id: ObjectId) -> Any: ...
+
+
+NODE_TYPES: dict[str, type[Loadable]] = {}
+
+
+def node_type(cls: type[Any]) -> type[Any]:
+    """Register a Node type for `node(id:)` under its GraphQL name."""
+    definition = cls.__strawberry_definition__
+    NODE_TYPES[definition.name] = cls
+    return cls
+
+
+async def resolve_node(info: Any, id: str) -> relay.Node | None:
+    """Any object the viewer may see, by global id; null for anything else."""
+    try:
+        global_id = relay.GlobalID.from_id(id)
+    except (relay.GlobalIDValueError, ValueError, TypeError):
+        return None
+    cls = NODE_TYPES.get(global_id.type_name)
+    object_id = parse_object_id(global_id.node_id)
+    if cls is None or object_id is None:
+        return None
+    node: relay.Node | None = await cls.load(info, object_id)
+    return node

@@ -1,0 +1,102 @@
+"""Every MongoDB query about memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+
+from neighbor_api.core.mongo import Database, Session, register_indexes
+from neighbor_api.core.pagination import Page, keyset_page
+from neighbor_api.core.policy import Role
+from neighbor_api.memberships.models import Membership, MembershipStatus
+
+COLLECTION = "memberships"
+
+register_indexes(
+    COLLECTION,
+    [
+        # One open membership per user and place, decided by the database under any race.
+        IndexModel(
+            [("user_id", ASCENDING), ("place_id", ASCENDING)],
+            name="one_open_per_place",
+            unique=True,
+            partialFilterExpression={"open": {"$eq": True}},
+        ),
+        IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)], name="user"),
+        IndexModel(
+            [("place_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)],
+            name="place_status_created",
+        ),
+        IndexModel([("grid_id", ASCENDING), ("roles", ASCENDING)], name="grid_roles"),
+    ],
+)
+
+
+async def insert(db: Database, membership: Membership, *, session: Session | None = None) -> None:
+    """Raises DuplicateKeyError if the user already has an open membership of the place."""
+    await db[COLLECTION].insert_one(membership.to_document(), session=session)
+
+
+async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Membership]:
+    cursor = db[COLLECTION].find({"_id": {"$in": list(ids)}})
+    return [Membership.from_document(d) async for d in cursor]
+
+
+async def of_users(db: Database, user_ids: Sequence[ObjectId]) -> list[Membership]:
+    cursor = db[COLLECTION].find(
+        {"user_id": {"$in": list(user_ids)}}, sort=[("created_at", ASCENDING), ("_id", ASCENDING)]
+    )
+    return [Membership.from_document(d) async for d in cursor]
+
+
+async def grid_workers(db: Database, grid_ids: Sequence[ObjectId]) -> list[Membership]:
+    cursor = db[COLLECTION].find(
+        {
+            "grid_id": {"$in": list(grid_ids)},
+            "roles": Role.GRID_WORKER.value,
+            "status": MembershipStatus.ACTIVE.value,
+        },
+        sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+    )
+    return [Membership.from_document(d) async for d in cursor]
+
+
+async def page_of_place(
+    db: Database,
+    place_id: ObjectId,
+    *,
+    status: MembershipStatus | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Membership]:
+    query: dict[str, Any] = {"place_id": place_id}
+    if status is not None:
+        query["status"] = status.value
+    page = await keyset_page(
+        db[COLLECTION],
+        query,
+        sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+        first=first,
+        after=after,
+    )
+    return page.map(Membership.from_document)
+
+
+async def decide(
+    db: Database,
+    membership_id: ObjectId,
+    changes: dict[str, Any],
+    *,
+    session: Session | None = None,
+) -> Membership | None:
+    """Apply a decision to a membership that is still PENDING (None if it no longer is)."""
+    document = await db[COLLECTION].find_one_and_update(
+        {"_id": membership_id, "status": MembershipStatus.PENDING.value},
+        {"$set": changes},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Membership.from_document(document) if document else None

@@ -1,0 +1,79 @@
+"""Joining communities and the join-request queue."""
+
+from __future__ import annotations
+
+import strawberry
+
+from neighbor_api.context import Info
+from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.memberships import service
+from neighbor_api.memberships.models import MembershipStatus
+from neighbor_api.memberships.types import (
+    DecideMembershipInput,
+    DecideMembershipPayload,
+    JoinCommunityInput,
+    JoinCommunityPayload,
+    MembershipType,
+)
+
+
+@strawberry.type
+class MembershipQuery:
+    @strawberry.field(
+        description="A community's memberships, oldest first; `status: PENDING` is the queue of "
+        "join requests. For the community's staff (null for anyone else)."
+    )
+    async def memberships(
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        status: MembershipStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[MembershipType] | None:
+        actor = await info.context.require_actor()
+        place_id = from_global_id(community_id, "Place")
+        if place_id is None:
+            return None
+        page = await service.place_memberships(
+            info.context.deps, actor, place_id=place_id, status=status, first=first, after=after
+        )
+        return Connection.of(page.map(MembershipType.from_model)) if page else None
+
+
+@strawberry.type
+class MembershipMutation:
+    @strawberry.mutation(description="Ask to join a community; a community worker decides.")
+    async def join_community(self, info: Info, input: JoinCommunityInput) -> JoinCommunityPayload:
+        async def run() -> JoinCommunityPayload:
+            actor = await info.context.require_actor()
+            membership = await service.join_community(
+                info.context.deps,
+                actor,
+                community_id=input_id(input.community_id, "Place", "communityId"),
+                address=input.address,
+                household_code=input.household_code,
+            )
+            return JoinCommunityPayload(membership=MembershipType.from_model(membership))
+
+        return await mutate(info.context.locale, lambda e: JoinCommunityPayload(errors=e), run)
+
+    @strawberry.mutation(description="Approve or reject a request to join (community staff).")
+    async def decide_membership(
+        self, info: Info, input: DecideMembershipInput
+    ) -> DecideMembershipPayload:
+        async def run() -> DecideMembershipPayload:
+            actor = await info.context.require_actor()
+            membership = await service.decide_membership(
+                info.context.deps,
+                actor,
+                membership_id=input_id(input.membership_id, "Membership", "membershipId"),
+                approve=input.approve,
+                roles=input.roles,
+                reason=input.reason,
+                owned_floor_area=input.owned_floor_area,
+            )
+            return DecideMembershipPayload(membership=MembershipType.from_model(membership))
+
+        return await mutate(info.context.locale, lambda e: DecideMembershipPayload(errors=e), run)

@@ -1,0 +1,203 @@
+"""Joining a community, deciding join requests, appointing staff; who may see which."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from neighbor_api.core import events
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.mongo import transaction
+from neighbor_api.core.pagination import Page
+from neighbor_api.core.policy import (
+    COMMUNITY_GRANTABLE_ROLES,
+    Actor,
+    Role,
+    can_manage_members,
+    can_see_membership,
+    ensure,
+    is_system,
+)
+from neighbor_api.core.validation import Checks
+from neighbor_api.memberships import repository
+from neighbor_api.memberships.models import Membership, MembershipStatus
+from neighbor_api.places import service as places
+from neighbor_api.places.models import PlaceLevel
+
+MAX_ADDRESS_LENGTH = 120
+MAX_HOUSEHOLD_CODE_LENGTH = 40
+MAX_REASON_LENGTH = 200
+
+
+async def join_community(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    address: str | None,
+    household_code: str | None,
+) -> Membership:
+    """Ask to join a community; a community worker decides."""
+    checks = Checks()
+    address = checks.text(address, "address", max_length=MAX_ADDRESS_LENGTH)
+    household = checks.text(
+        household_code, "householdCode", max_length=MAX_HOUSEHOLD_CODE_LENGTH, required=False
+    )
+    community = await places.get_place_or_raise(
+        deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
+    )
+    checks.done()
+    membership = Membership(
+        user_id=actor.user_id,
+        place_id=community.id,
+        place_path=community.path,
+        community_id=community.id,
+        status=MembershipStatus.PENDING,
+        address=address,
+        household_code=household or None,
+        created_at=deps.clock.now(),
+    )
+    try:
+        async with transaction(deps.client) as session:
+            await repository.insert(deps.db, membership, session=session)
+            await events.record(
+                deps,
+                kind="membership.requested",
+                subject_id=membership.id,
+                actor_id=actor.user_id,
+                place_path=community.path,
+                session=session,
+            )
+    except DuplicateKeyError:
+        raise DomainError.of(ErrorCode.ALREADY_MEMBER, field=("input", "communityId")) from None
+    return membership
+
+
+async def decide_membership(
+    deps: Deps,
+    actor: Actor,
+    *,
+    membership_id: ObjectId,
+    approve: bool,
+    roles: Sequence[Role] | None = None,
+    reason: str | None = None,
+    owned_floor_area: float | None = None,
+    grid_id: ObjectId | None = None,
+) -> Membership:
+    """Approve (with roles, default RESIDENT) or reject a pending request to join."""
+    found = await repository.by_ids(deps.db, [membership_id])
+    membership = found[0] if found else None
+    if membership is None or not can_see_membership(
+        actor, membership.user_id, membership.place_path
+    ):
+        raise DomainError.of(
+            ErrorCode.NOT_FOUND, "membership.not_found", field=("input", "membershipId")
+        )
+    ensure(can_manage_members(actor, membership.place_path))
+    checks = Checks()
+    reason = checks.text(reason, "reason", max_length=MAX_REASON_LENGTH, required=False)
+    granted = sorted(set(roles or [Role.RESIDENT]))
+    if approve and not set(granted) <= COMMUNITY_GRANTABLE_ROLES:
+        checks.fail("roles", "roles.not_grantable")
+    if owned_floor_area is not None and owned_floor_area < 0:
+        checks.fail("ownedFloorArea", "number.positive")
+    checks.done()
+    if membership.status is not MembershipStatus.PENDING:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "membership.already_decided")
+    now = deps.clock.now()
+    changes: dict[str, object] = {
+        "status": (MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED).value,
+        "decided_at": now,
+        "decided_by": None if is_system(actor) else actor.user_id,
+        "reason": reason or None,
+    }
+    if approve:
+        changes["roles"] = [role.value for role in granted]
+        changes["owned_floor_area"] = owned_floor_area or None
+        changes["grid_id"] = grid_id
+    else:
+        changes["open"] = None
+    async with transaction(deps.client) as session:
+        decided = await repository.decide(deps.db, membership.id, changes, session=session)
+        if decided is None:  # decided by someone else meanwhile
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "membership.already_decided")
+        await events.record(
+            deps,
+            kind="membership.decided",
+            subject_id=decided.id,
+            actor_id=changes["decided_by"],  # type: ignore[arg-type]
+            place_path=decided.place_path,
+            data={"status": decided.status.value, "user_id": decided.user_id},
+            session=session,
+        )
+    return decided
+
+
+async def appoint(
+    deps: Deps,
+    actor: Actor,
+    *,
+    user_id: ObjectId,
+    place_id: ObjectId,
+    roles: Sequence[Role],
+    grid_id: ObjectId | None = None,
+    address: str | None = None,
+) -> Membership:
+    """Give a user roles on a place directly (staff, admins above), by the system or staff."""
+    place = await places.get_place_or_raise(deps, place_id, field=("input", "placeId"))
+    ensure(is_system(actor) or actor.is_staff(place.path))
+    membership = Membership(
+        user_id=user_id,
+        place_id=place.id,
+        place_path=place.path,
+        community_id=place.ancestor_at(PlaceLevel.COMMUNITY),
+        grid_id=grid_id,
+        status=MembershipStatus.ACTIVE,
+        roles=sorted(set(roles)),
+        address=address,
+        created_at=deps.clock.now(),
+        decided_at=deps.clock.now(),
+    )
+    try:
+        async with transaction(deps.client) as session:
+            await repository.insert(deps.db, membership, session=session)
+            await events.record(
+                deps,
+                kind="membership.appointed",
+                subject_id=membership.id,
+                actor_id=None if is_system(actor) else actor.user_id,
+                place_path=place.path,
+                data={"roles": [r.value for r in membership.roles], "user_id": user_id},
+                session=session,
+            )
+    except DuplicateKeyError:
+        raise DomainError.of(ErrorCode.ALREADY_MEMBER) from None
+    return membership
+
+
+async def place_memberships(
+    deps: Deps,
+    actor: Actor,
+    *,
+    place_id: ObjectId,
+    status: MembershipStatus | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Membership] | None:
+    """A place's memberships (the join queue with status=PENDING): its staff only, else None."""
+    place = await places.get_place(deps, place_id)
+    if place is None or not can_manage_members(actor, place.path):
+        return None
+    return await repository.page_of_place(
+        deps.db, place.id, status=status, first=first, after=after
+    )
+
+
+async def actor_for(deps: Deps, user_id: ObjectId) -> Actor:
+    """The actor a user is, from their active memberships (for fixtures, jobs and the CLI)."""
+    memberships = await repository.of_users(deps.db, [user_id])
+    grants = tuple(g for m in memberships if (g := m.grant()) is not None)
+    return Actor(user_id=user_id, grants=grants)

@@ -1,0 +1,132 @@
+"""GraphQL types of memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+
+from neighbor_api.context import Info
+from neighbor_api.core.policy import Role, can_see_membership
+from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.relay import node_type
+from neighbor_api.memberships.models import Membership, MembershipStatus
+from neighbor_api.places.types import PlaceType
+
+if TYPE_CHECKING:
+    from neighbor_api.accounts.types import UserType
+
+strawberry.enum(Role, description="What a membership lets its holder do, on its place and below.")
+strawberry.enum(MembershipStatus, description="Where a membership stands.")
+
+
+@node_type
+@strawberry.type(
+    name="Membership",
+    description="A user's standing in a place: a resident of a community, a worker, an admin.",
+)
+class MembershipType(relay.Node):
+    id: relay.NodeID[str]
+    status: MembershipStatus = strawberry.field(description="Pending, active, ...")
+    roles: list[Role] = strawberry.field(description="The roles held on the place.")
+    address: str | None = strawberry.field(description="The member's address in the community.")
+    household_code: str | None = strawberry.field(description="The household (户) code.")
+    owned_floor_area: float | None = strawberry.field(
+        description="Floor area owned, in m², from the owners' register (null: not an owner)."
+    )
+    reason: str | None = strawberry.field(description="Why the request was decided so.")
+    created_at: datetime = strawberry.field(description="When it was asked for or granted.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided.")
+    model: strawberry.Private[Membership]
+
+    @classmethod
+    def from_model(cls, membership: Membership) -> MembershipType:
+        return cls(
+            id=str(membership.id),
+            status=membership.status,
+            roles=list(membership.roles),
+            address=membership.address,
+            household_code=membership.household_code,
+            owned_floor_area=membership.owned_floor_area,
+            reason=membership.reason,
+            created_at=membership.created_at,
+            decided_at=membership.decided_at,
+            model=membership,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> MembershipType | None:
+        membership = await info.context.loaders.membership.load(object_id)
+        if membership is None or not can_see_membership(
+            await info.context.actor(), membership.user_id, membership.place_path
+        ):
+            return None
+        return cls.from_model(membership)
+
+    @strawberry.field(description="The member.")
+    async def user(
+        self, info: Info
+    ) -> Annotated[UserType, strawberry.lazy("neighbor_api.accounts.types")] | None:
+        from neighbor_api.accounts.types import UserType
+
+        user = await info.context.loaders.user.load(self.model.user_id)
+        return UserType.from_model(user) if user else None
+
+    @strawberry.field(description="The place the roles are held on.")
+    async def place(self, info: Info) -> PlaceType | None:
+        return await PlaceType.load(info, self.model.place_id)
+
+    @strawberry.field(description="The community (null for admins of a street, district, city).")
+    async def community(self, info: Info) -> PlaceType | None:
+        community_id = self.model.community_id
+        return await PlaceType.load(info, community_id) if community_id else None
+
+    @strawberry.field(description="The grid a grid worker looks after.")
+    async def grid(self, info: Info) -> PlaceType | None:
+        grid_id = self.model.grid_id
+        return await PlaceType.load(info, grid_id) if grid_id else None
+
+
+@strawberry.input(description="Ask to join a community.")
+class JoinCommunityInput:
+    community_id: strawberry.ID = strawberry.field(description="The community to join.")
+    address: str = strawberry.field(description="Your address there, e.g. 金安里 12 号 302 室.")
+    household_code: str | None = strawberry.field(
+        default=None, description="Your household (户) code, shared by its members."
+    )
+
+
+@strawberry.input(description="Approve or reject a request to join (community workers).")
+class DecideMembershipInput:
+    membership_id: strawberry.ID = strawberry.field(description="The pending membership.")
+    approve: bool = strawberry.field(description="True to approve, false to reject.")
+    roles: list[Role] | None = strawberry.field(
+        default=None, description="Roles to grant on approval (default RESIDENT)."
+    )
+    reason: str | None = strawberry.field(default=None, description="Why, shown to the user.")
+    owned_floor_area: float | None = strawberry.field(
+        default=None, description="m² owned, from the owners' register; above 0 makes an owner."
+    )
+
+
+@strawberry.type(description="The result of joinCommunity.")
+class JoinCommunityPayload:
+    membership: MembershipType | None = strawberry.field(
+        default=None, description="The pending membership."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of decideMembership.")
+class DecideMembershipPayload:
+    membership: MembershipType | None = strawberry.field(
+        default=None, description="The decided membership."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )

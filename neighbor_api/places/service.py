@@ -1,0 +1,82 @@
+"""The place hierarchy: reading it (public) and building it (the system or an admin above)."""
+
+from __future__ import annotations
+
+from bson import ObjectId
+
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.pagination import Page, offset_edges, offset_of, page_size
+from neighbor_api.core.policy import Actor, ensure, is_system
+from neighbor_api.core.validation import Checks
+from neighbor_api.places import repository
+from neighbor_api.places.models import CHILD_LEVEL, GeoPoint, Place, PlaceLevel
+
+MAX_NAME_LENGTH = 60
+
+
+async def get_place(deps: Deps, place_id: ObjectId) -> Place | None:
+    """Places are public: anyone may see the hierarchy."""
+    found = await repository.by_ids(deps.db, [place_id])
+    return found[0] if found else None
+
+
+async def get_place_or_raise(
+    deps: Deps, place_id: ObjectId, *, level: PlaceLevel | None = None, field: tuple[str, ...]
+) -> Place:
+    place = await get_place(deps, place_id)
+    if place is None or (level is not None and place.level is not level):
+        message = "community.not_found" if level is PlaceLevel.COMMUNITY else "NOT_FOUND"
+        raise DomainError.of(ErrorCode.NOT_FOUND, message, field=field)
+    return place
+
+
+async def create_place(
+    deps: Deps,
+    actor: Actor,
+    *,
+    name: str,
+    level: PlaceLevel,
+    parent_id: ObjectId | None = None,
+    location: GeoPoint | None = None,
+    code: str | None = None,
+) -> Place:
+    """Add a place under `parent_id` (a city has none). Only the system or an admin above."""
+    checks = Checks(prefix=())
+    name = checks.text(name, "name", max_length=MAX_NAME_LENGTH)
+    checks.done()
+    parent = None
+    if parent_id is not None:
+        parent = await get_place_or_raise(deps, parent_id, field=("parentId",))
+    ensure(is_system(actor) or (parent is not None and actor.is_staff(parent.path)))
+    if CHILD_LEVEL[parent.level if parent else None] is not level:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("level",))
+    place_id = ObjectId()
+    place = Place(
+        _id=place_id,
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        path=[*(parent.path if parent else []), place_id],
+        location=location,
+        code=code,
+    )
+    await repository.insert(deps.db, place)
+    return place
+
+
+async def communities(
+    deps: Deps, *, near: GeoPoint | None, first: int | None, after: str | None
+) -> Page[tuple[Place, float | None]]:
+    """Communities nearest first when `near` is given, else by name."""
+    if near is None:
+        page = await repository.communities_by_name(deps.db, first=first, after=after)
+        return page.map(lambda place: (place, None))
+    limit, start = page_size(first), offset_of(after)
+    found = await repository.nearest_communities(deps.db, near, skip=start, limit=limit + 1)
+
+    async def count() -> int:
+        return await repository.count_level(deps.db, PlaceLevel.COMMUNITY)
+
+    items: list[tuple[Place, float | None]] = [(p, d) for p, d in found[:limit]]
+    return Page(offset_edges(items, start), len(found) > limit, count)

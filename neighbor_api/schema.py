@@ -1,0 +1,67 @@
+"""The schema: the features' roots merged, with the platform's extensions."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from neighbor_api.accounts.resolvers import AccountMutation, AccountQuery
+from neighbor_api.context import Info
+from neighbor_api.graphql.auth import Authenticate
+from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
+from neighbor_api.graphql.limits import Limits, QueryLimits
+from neighbor_api.graphql.relay import resolve_node
+from neighbor_api.memberships.resolvers import MembershipMutation, MembershipQuery
+from neighbor_api.places.resolvers import PlaceQuery
+from neighbor_api.settings import Settings
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object the viewer may see, by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return await resolve_node(info, id)
+
+
+Query = merge_types("Query", (NodeQuery, AccountQuery, PlaceQuery, MembershipQuery))
+Mutation = merge_types("Mutation", (AccountMutation, MembershipMutation))
+
+
+class NeighborSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors, execution_context)
+
+
+def build_schema(settings: Settings) -> NeighborSchema:
+    limits = Limits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+    )
+    extensions: list[Any] = [
+        MaskInternalErrors,
+        ErrorCodes,
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+        Authenticate,
+        partial(QueryLimits, limits),
+    ]
+    return NeighborSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.show_field_suggestions,
+        ),
+    )

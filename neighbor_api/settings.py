@@ -1,0 +1,69 @@
+"""All configuration, read once from the environment (and an optional `.env`).
+
+One `Settings` object is built at start-up and passed down; nothing reads the environment
+elsewhere and nothing mutates the object afterwards (tests build their own).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class Settings(BaseSettings):
+    """Every setting is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_prefix="NEIGHBOR_", extra="ignore", frozen=True
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    # Unset: the app starts the embedded SecantusDB server itself, data under data_dir.
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    database: str = "neighbor"
+    data_dir: Path = Path("./var/data")
+    secret_key: SecretStr = SecretStr("")
+
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    # argon2id cost; the defaults are argon2-cffi's recommended ones.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    # Failed logins allowed per window, per phone number and per client address.
+    login_failures_per_phone: int = 5
+    login_failures_per_address: int = 30
+    login_window: timedelta = timedelta(minutes=15)
+
+    # Query limits, answered with QUERY_TOO_COMPLEX.
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_query_cost: int = 20000
+    max_body_bytes: int = 1_048_576
+    max_upload_body_bytes: int = 11 * 1_048_576
+    max_subscriptions_per_connection: int = 20
+
+    @model_validator(mode="after")
+    def _secret_key_required_in_production(self) -> Settings:
+        if not self.secret_key.get_secret_value():
+            if self.environment is Environment.PRODUCTION:
+                raise ValueError("NEIGHBOR_SECRET_KEY must be set in production")
+            # Development and tests: a random key per process (tokens die with a restart).
+            object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(48)))
+        return self
+
+    @property
+    def show_field_suggestions(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT

@@ -1,0 +1,178 @@
+"""Test fixtures: one real embedded database server per test session, a fresh database per
+test, and an in-process GraphQL executor that runs the contract's documents."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import ExecutionResult
+from pydantic import SecretStr
+from pymongo import monitoring
+
+from neighbor_api.context import Context
+from neighbor_api.core.clock import ManualClock
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.i18n import Locale
+from neighbor_api.core.mongo import Client, connect, ensure_indexes
+from neighbor_api.demo import load_demo
+from neighbor_api.schema import NeighborSchema, build_schema
+from neighbor_api.settings import Environment, Settings
+
+OPERATIONS_DIR = Path(__file__).resolve().parent.parent / "schema" / "operations"
+DEMO_PASSWORD = "neighbor-demo"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands sent to the database (round trips), per database."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.counts[event.database_name] = self.counts.get(event.database_name, 0) + 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": Environment.TEST,
+        "secret_key": SecretStr("test-secret-key-that-is-long-enough-for-hs256"),
+        # Cheap hashing keeps the suite fast; production uses argon2-cffi's defaults.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
+    server = EmbeddedMongo(tmp_path_factory.mktemp("secantus") / "db")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def command_counter() -> CommandCounter:
+    return CommandCounter()
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(
+    mongo_server: EmbeddedMongo, command_counter: CommandCounter
+) -> AsyncIterator[Client]:
+    client = connect(mongo_server.uri, listeners=[command_counter])
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture(scope="session")
+def schema(settings: Settings) -> NeighborSchema:
+    return build_schema(settings)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def deps(mongo_client: Client, settings: Settings, clock: ManualClock) -> AsyncIterator[Deps]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    db = mongo_client[name]
+    await ensure_indexes(db)
+    yield Deps(client=mongo_client, db=db, settings=settings, clock=clock)
+    await mongo_client.drop_database(name)
+
+
+def _operations() -> dict[str, str]:
+    """Every named operation in schema/operations/, with the document it lives in."""
+    found: dict[str, str] = {}
+    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
+        text = path.read_text(encoding="utf-8")
+        for name in re.findall(r"^(?:query|mutation|subscription)\s+(\w+)", text, re.MULTILINE):
+            found[name] = text
+    return found
+
+
+OPERATIONS = _operations()
+
+
+class Api:
+    """Runs GraphQL in-process against the real database, as a client would send it."""
+
+    def __init__(self, schema: NeighborSchema, deps: Deps) -> None:
+        self.schema = schema
+        self.deps = deps
+
+    async def execute(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        locale: Locale = Locale.ZH_CN,
+        operation_name: str | None = None,
+        client_address: str = "127.0.0.1",
+    ) -> ExecutionResult:
+        context = Context(
+            deps=self.deps,
+            locale=locale,
+            request_id="test",
+            token=token,
+            client_address=client_address,
+        )
+        return await self.schema.execute(
+            document,
+            variable_values=variables,
+            context_value=context,
+            operation_name=operation_name,
+        )
+
+    async def op(
+        self, name: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> ExecutionResult:
+        """Run the contract operation `name` (its whole document, as clients send it)."""
+        return await self.execute(OPERATIONS[name], variables, operation_name=name, **kwargs)
+
+    async def data(self, name: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Run a contract operation that must succeed; its data."""
+        result = await self.op(name, variables, **kwargs)
+        assert result.errors is None, result.errors
+        return result.data
+
+    async def login(self, phone: str, password: str = DEMO_PASSWORD) -> str:
+        data = await self.data("Login", {"input": {"phone": phone, "password": password}})
+        assert data["login"]["errors"] == [], data
+        token: str = data["login"]["accessToken"]
+        return token
+
+
+@pytest.fixture
+def api(schema: NeighborSchema, deps: Deps) -> Api:
+    return Api(schema, deps)
+
+
+@pytest.fixture
+async def demo(deps: Deps) -> Deps:
+    """The demo street of fixtures/, loaded through the services."""
+    await load_demo(deps)
+    return deps
