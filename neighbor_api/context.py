@@ -58,8 +58,11 @@ class Context:
     async def viewer(self) -> accounts.Authenticated | None:
         """The signed-in viewer (None without a token; Unauthenticated for a bad one)."""
         if not self._authenticated and self.token is not None:
-            self._viewer = await accounts.authenticate(self.deps, self.token)
+            self._viewer = viewer = await accounts.authenticate(self.deps, self.token)
             self._authenticated = True
+            # Authentication read the user and their memberships: later fields reuse them.
+            self.loaders.user.prime(viewer.user.id, viewer.user)
+            self.loaders.memberships_of_user.prime(viewer.user.id, list(viewer.memberships))
         return self._viewer
 
     async def actor(self) -> Actor | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -35,6 +36,22 @@ Query = merge_types("Query", (NodeQuery, AccountQuery, PlaceQuery, MembershipQue
 Mutation = merge_types("Mutation", (AccountMutation, MembershipMutation))
 
 
+class CachedParser(ParserCache):
+    """strawberry's ParserCache, except that a document that does not parse (a syntax error or
+    over the token limit) is left to strawberry's own parse step: an error raised in this hook
+    would escape the operation before ErrorCodes and MaskInternalErrors see it (no code)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            pass
+        yield
+
+
 class NeighborSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -52,7 +69,7 @@ def build_schema(settings: Settings) -> NeighborSchema:
         MaskInternalErrors,
         ErrorCodes,
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(ParserCache, maxsize=512),
+        partial(CachedParser, maxsize=512),
         partial(ValidationCache, maxsize=512),
         Authenticate,
         partial(QueryLimits, limits),

@@ -219,7 +219,12 @@ async def authenticate(deps: Deps, access_token: str) -> Authenticated:
     return Authenticated(
         user=User.from_document(document["user"][0]),
         session_id=claims.session_id,
-        memberships=tuple(Membership.from_document(m) for m in document["memberships"]),
+        memberships=tuple(
+            sorted(
+                (Membership.from_document(m) for m in document["memberships"]),
+                key=lambda m: (m.created_at, m.id),
+            )
+        ),
     )
 
 

@@ -12,16 +12,20 @@ from neighbor_api.places.models import PlaceLevel
 from neighbor_api.places.types import GeoPointInput, PlaceType
 
 
+async def _place(info: Info, id: strawberry.ID) -> PlaceType | None:
+    object_id = from_global_id(id, "Place")
+    return await PlaceType.load(info, object_id) if object_id else None
+
+
 @strawberry.type
 class PlaceQuery:
     @strawberry.field(description="Any place of the hierarchy by id.")
     async def place(self, info: Info, id: strawberry.ID) -> PlaceType | None:
-        object_id = from_global_id(id, "Place")
-        return await PlaceType.load(info, object_id) if object_id else None
+        return await _place(info, id)
 
     @strawberry.field(description="A community by id (null if the id is not a community's).")
     async def community(self, info: Info, id: strawberry.ID) -> PlaceType | None:
-        place = await self.place(info, id)
+        place = await _place(info, id)
         return place if place and place.level is PlaceLevel.COMMUNITY else None
 
     @strawberry.field(
