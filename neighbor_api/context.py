@@ -21,6 +21,16 @@ from neighbor_api.places import loaders as place_loaders
 from neighbor_api.places.models import Place
 
 
+def bearer_token(authorization: object) -> str | None:
+    """The token of a `Bearer ...` value. Any other present value is kept whole, so that it
+    fails authentication rather than being silently ignored."""
+    if authorization is None:
+        return None
+    value = str(authorization).strip()
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else value
+
+
 class Loaders:
     """One set per request, so batching and caching never cross viewers."""
 
@@ -48,6 +58,8 @@ class Context:
     token: str | None = None
     client_address: str | None = None
     request: Any = None
+    # The WebSocket connection_init payload: {"authorization": "Bearer ..."}.
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
     _viewer: accounts.Authenticated | None = field(default=None, init=False)
     _authenticated: bool = field(default=False, init=False)
@@ -57,6 +69,8 @@ class Context:
 
     async def viewer(self) -> accounts.Authenticated | None:
         """The signed-in viewer (None without a token; Unauthenticated for a bad one)."""
+        if self.token is None and isinstance(self.connection_params, dict):
+            self.token = bearer_token(self.connection_params.get("authorization"))
         if not self._authenticated and self.token is not None:
             self._viewer = viewer = await accounts.authenticate(self.deps, self.token)
             self._authenticated = True

@@ -12,24 +12,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
-from neighbor_api.context import Context
+from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 
 KEEP_ALIVE_SECONDS = 15
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer ...` value; any other present value is kept
-    whole, so that it fails authentication rather than being silently ignored."""
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else authorization
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -51,6 +45,15 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket by its connection_init payload; refuse a bad token."""
+        try:
+            await context.viewer()
+        except Unauthenticated:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        no_payload: UnsetType = UNSET
+        return no_payload
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
