@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -20,6 +22,7 @@ from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
+from neighbor_api.graphql.errors import BAD_USER_INPUT
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 
@@ -42,6 +45,26 @@ class GraphQLView(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self._deps = deps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's, with its plain-text refusals (bad JSON, a mutation over GET, ...)
+        answered as GraphQL-shaped JSON errors, so every client mistake reads the same."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            body = {
+                "data": None,
+                "errors": [{"message": error.reason, "extensions": {"code": BAD_USER_INPUT}}],
+            }
+            response = Response(
+                self.encode_json(body),
+                status_code=error.status_code,
+                media_type="application/json",
+            )
+        await response(scope, receive, send)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
