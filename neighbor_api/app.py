@@ -14,8 +14,9 @@ from starlette.routing import Route, WebSocketRoute
 
 from neighbor_api.core.clock import Clock, SystemClock
 from neighbor_api.core.deps import Deps
-from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.embedded import database_uri
 from neighbor_api.core.mongo import connect, ensure_indexes
+from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.schema import build_schema
@@ -58,28 +59,19 @@ def create_app(
         if deps is not None:
             yield
             return
-        embedded: EmbeddedMongo | None = None
-        uri = settings.mongodb_uri
-        if uri is None:
-            embedded = EmbeddedMongo(settings.data_dir.resolve() / "db")
-            await embedded.astart()
-            uri = embedded.uri
-        client = connect(uri)
-        try:
-            db = client[settings.database]
-            await ensure_indexes(db)
-            runtime.deps = Deps(
-                client=client, db=db, settings=settings, clock=clock or SystemClock()
-            )
-            if demo:
-                from neighbor_api.demo import load_demo_if_empty
-
-                await load_demo_if_empty(runtime.deps)
-            yield
-        finally:
-            await client.close()
-            if embedded is not None:
-                await embedded.astop()
+        async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
+            client = connect(uri)
+            try:
+                db = client[settings.database]
+                await ensure_indexes(db)
+                runtime.deps = Deps(
+                    client=client, db=db, settings=settings, clock=clock or SystemClock()
+                )
+                if demo:
+                    await load_demo_if_empty(runtime.deps)
+                yield
+            finally:
+                await client.close()
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

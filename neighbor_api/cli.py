@@ -23,27 +23,20 @@ def export_schema(settings: Settings) -> str:
 async def _seed(settings: Settings) -> None:
     from neighbor_api.core.clock import SystemClock
     from neighbor_api.core.deps import Deps
-    from neighbor_api.core.embedded import EmbeddedMongo
+    from neighbor_api.core.embedded import database_uri
     from neighbor_api.core.mongo import connect, ensure_indexes
     from neighbor_api.demo import load_demo_if_empty
 
-    embedded = None
-    uri = settings.mongodb_uri
-    if uri is None:
-        embedded = EmbeddedMongo(settings.data_dir.resolve() / "db")
-        await embedded.astart()
-        uri = embedded.uri
-    client = connect(uri)
-    try:
-        db = client[settings.database]
-        await ensure_indexes(db)
-        deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
-        loaded = await load_demo_if_empty(deps)
-        print("demo data loaded" if loaded else "the database already has data; nothing loaded")  # noqa: T201
-    finally:
-        await client.close()
-        if embedded is not None:
-            await embedded.astop()
+    async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
+        client = connect(uri)
+        try:
+            db = client[settings.database]
+            await ensure_indexes(db)
+            deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
+            loaded = await load_demo_if_empty(deps)
+        finally:
+            await client.close()
+    print("demo data loaded" if loaded else "the database already has data; nothing loaded")  # noqa: T201
 
 
 def main(argv: list[str] | None = None) -> None:

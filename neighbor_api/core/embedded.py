@@ -18,6 +18,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -136,3 +138,18 @@ class EmbeddedMongo:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@asynccontextmanager
+async def database_uri(mongodb_uri: str | None, data_dir: Path) -> AsyncIterator[str]:
+    """`mongodb_uri` when set; otherwise an embedded server's, with its data in `data_dir/db`,
+    running for as long as the context lasts."""
+    if mongodb_uri is not None:
+        yield mongodb_uri
+        return
+    server = EmbeddedMongo(data_dir / "db")
+    await server.astart()
+    try:
+        yield server.uri
+    finally:
+        await server.astop()
