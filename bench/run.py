@@ -62,7 +62,9 @@ async def main(requests: int) -> None:
         deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
         await load_demo(deps)
 
-        async def run(document: str, name: str, variables: dict[str, Any], token: str | None) -> Any:
+        async def run(
+            document: str, name: str, variables: dict[str, Any], token: str | None
+        ) -> Any:
             context = Context(deps=deps, locale=Locale.ZH_CN, request_id="bench", token=token)
             result = await schema.execute(
                 document, variable_values=variables, context_value=context, operation_name=name
@@ -71,8 +73,10 @@ async def main(requests: int) -> None:
             return result.data
 
         login = await run(
-            OPERATIONS["auth"], "Login",
-            {"input": {"phone": "13800000001", "password": "neighbor-demo"}}, None,
+            OPERATIONS["auth"],
+            "Login",
+            {"input": {"phone": "13800000001", "password": "neighbor-demo"}},
+            None,
         )
         token = login["login"]["accessToken"]
         viewer = await run(OPERATIONS["auth"], "Viewer", {}, token)
@@ -80,7 +84,12 @@ async def main(requests: int) -> None:
         cases = [
             ("auth", "Viewer", {}, token),
             ("places", "Community", {"id": community_id}, token),
-            ("places", "NearbyCommunities", {"near": {"lat": 24.5, "lng": 118.18}, "first": 20}, token),
+            (
+                "places",
+                "NearbyCommunities",
+                {"near": {"lat": 24.5, "lng": 118.18}, "first": 20},
+                token,
+            ),
             ("auth", "PendingMemberships", {"communityId": community_id, "first": 20}, token),
         ]
         print(f"{'operation':<22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'trips':>7}")  # noqa: T201

@@ -43,7 +43,7 @@ class AccountMutation:
             return RegisterPayload(
                 access_token=signed_in.access_token,
                 refresh_token=signed_in.refresh_token,
-                viewer=UserType.from_model(signed_in.user),
+                viewer=UserType.from_model(signed_in.user, signed_in=True),
             )
 
         return await mutate(info.context.locale, lambda e: RegisterPayload(errors=e), run)
@@ -62,7 +62,7 @@ class AccountMutation:
             return LoginPayload(
                 access_token=signed_in.access_token,
                 refresh_token=signed_in.refresh_token,
-                viewer=UserType.from_model(signed_in.user),
+                viewer=UserType.from_model(signed_in.user, signed_in=True),
             )
 
         return await mutate(info.context.locale, lambda e: LoginPayload(errors=e), run)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import phonenumbers
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 from neighbor_api.accounts import repository, security
 from neighbor_api.accounts.models import RefreshToken, Session, User
@@ -16,7 +18,7 @@ from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale
-from neighbor_api.core.mongo import transaction
+from neighbor_api.core.mongo import Session as DbSession
 from neighbor_api.core.policy import Actor
 from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import repository as memberships_repository
@@ -101,11 +103,19 @@ async def register(
         locale=chosen_locale,
         created_at=deps.clock.now(),
     )
+
+    async def insert(session: DbSession) -> None:
+        await repository.insert_user(deps.db, user, session=session)
+        await events.record(
+            deps, kind="user.registered", subject_id=user.id, actor_id=user.id, session=session
+        )
+
     try:
-        async with transaction(deps.client) as session:
-            await repository.insert_user(deps.db, user, session=session)
-            await events.record(
-                deps, kind="user.registered", subject_id=user.id, actor_id=user.id, session=session
+        # with_transaction retries a transient WriteConflict (the same phone being registered
+        # at the same moment) until the other side has committed: then it is a duplicate key.
+        async with deps.client.start_session() as session:
+            await session.with_transaction(
+                insert, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
             )
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.PHONE_TAKEN, field=("input", "phone")) from None

@@ -11,7 +11,7 @@ from neighbor_api.context import Info
 from neighbor_api.core.policy import can_see_membership, can_see_user, can_see_user_details
 from neighbor_api.graphql.errors import UserError
 from neighbor_api.graphql.relay import node_type
-from neighbor_api.memberships.models import Membership, MembershipStatus
+from neighbor_api.memberships.models import OPEN_STATUSES, Membership, MembershipStatus
 from neighbor_api.memberships.types import MembershipType
 
 
@@ -20,30 +20,40 @@ async def _active_paths(info: Info, user_id: ObjectId) -> list[list[ObjectId]]:
     return [m.place_path for m in memberships if m.status is MembershipStatus.ACTIVE]
 
 
+async def _open_paths(info: Info, user_id: ObjectId) -> list[list[ObjectId]]:
+    """Places the user belongs to or is asking to join: their staff may see the user's details
+    (a community worker deciding a join request sees the applicant's phone)."""
+    memberships: list[Membership] = await info.context.loaders.memberships_of_user.load(user_id)
+    return [m.place_path for m in memberships if m.status in OPEN_STATUSES]
+
+
 @node_type
 @strawberry.type(name="User", description="A person with an account.")
 class UserType(relay.Node):
     id: relay.NodeID[str]
     display_name: str = strawberry.field(description="The name shown to others.")
     model: strawberry.Private[User]
+    # Set by register and login: the request has no token yet, but this user just signed in.
+    signed_in: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, user: User) -> UserType:
-        return cls(id=str(user.id), display_name=user.display_name, model=user)
+    def from_model(cls, user: User, *, signed_in: bool = False) -> UserType:
+        return cls(id=str(user.id), display_name=user.display_name, model=user, signed_in=signed_in)
 
     @classmethod
     async def load(cls, info: Info, object_id: ObjectId) -> UserType | None:
         user = await info.context.loaders.user.load(object_id)
         if user is None:
             return None
-        paths = await _active_paths(info, user.id)
-        return (
-            cls.from_model(user)
-            if can_see_user(await info.context.actor(), user.id, paths)
-            else None
-        )
+        actor = await info.context.actor()
+        visible = can_see_user(
+            actor, user.id, await _active_paths(info, user.id)
+        ) or can_see_user_details(actor, user.id, await _open_paths(info, user.id))
+        return cls.from_model(user) if visible else None
 
     async def _is_self(self, info: Info) -> bool:
+        if self.signed_in:
+            return True
         actor = await info.context.actor()
         return actor is not None and actor.user_id == self.model.id
 
@@ -51,7 +61,9 @@ class UserType(relay.Node):
         description="The mobile number (E.164): for the user and the staff of their community."
     )
     async def phone(self, info: Info) -> str | None:
-        paths = await _active_paths(info, self.model.id)
+        if self.signed_in:
+            return self.model.phone
+        paths = await _open_paths(info, self.model.id)
         visible = can_see_user_details(await info.context.actor(), self.model.id, paths)
         return self.model.phone if visible else None
 
@@ -77,7 +89,7 @@ class UserType(relay.Node):
         return [
             MembershipType.from_model(m)
             for m in memberships
-            if can_see_membership(actor, m.user_id, m.place_path)
+            if self.signed_in or can_see_membership(actor, m.user_id, m.place_path)
         ]
 
 

@@ -1,16 +1,20 @@
 """Protection against expensive operations: depth, aliases and cost, checked before execution.
 
 Cost: every field costs 1; the selections under a field taking `first` cost `first` times over
-(20 when absent, at most 100), under any other list field LIST_FACTOR times over. Introspection
-fields (`__schema`, `__type`) are not counted: their size is bounded by the token limit. Named
-fragments are measured once each, so a fragment spread many times cannot make the measuring
-itself expensive. Tokens are limited at parse time by strawberry's MaxTokensLimiter.
+(20 when absent, at most 100), under any other list field LIST_FACTOR times over, except a
+connection's `edges`: they are the page that `first` already counts. Introspection fields
+(`__schema`, `__type`) count for neither depth nor cost (validation's MaxIntrospectionDepthRule
+bounds their nesting, the token limit their size), but the aliases inside them count, as each
+repeats a whole answer. Named fragments are measured once each, so a fragment spread many times
+cannot make the measuring itself expensive. Tokens are limited at parse time by strawberry's
+MaxTokensLimiter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from math import isfinite
 from typing import Any
 
 from graphql import (
@@ -30,6 +34,7 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     is_list_type,
+    value_from_ast_untyped,
 )
 from graphql.execution import ExecutionResult
 from strawberry.extensions import SchemaExtension
@@ -101,15 +106,18 @@ class _Measurer:
         fields = getattr(parent, "fields", None)
         definition: GraphQLField | None = fields.get(name) if fields else None
         if name.startswith("__") or definition is None:
-            return Measure(1, aliases, 0)
+            inner_aliases = (
+                self.selection_set(node.selection_set, None).aliases if node.selection_set else 0
+            )
+            return Measure(1, aliases + inner_aliases, 0)
         if node.selection_set is None:
             return Measure(1, aliases, 1)
         child_type = get_named_type(definition.type)
         inner = self.selection_set(node.selection_set, child_type)
-        factor = self.multiplier(node, definition)
+        factor = self.multiplier(node, definition, parent)
         return Measure(1 + inner.depth, aliases + inner.aliases, 1 + factor * inner.cost)
 
-    def multiplier(self, node: FieldNode, definition: GraphQLField) -> int:
+    def multiplier(self, node: FieldNode, definition: GraphQLField, parent: Any) -> int:
         if "first" in definition.args:
             value: Any = DEFAULT_PAGE_SIZE
             for argument in node.arguments or ():
@@ -118,11 +126,18 @@ class _Measurer:
                         value = int(argument.value.value)
                     elif isinstance(argument.value, VariableNode):
                         value = self.variables.get(argument.value.name.value, DEFAULT_PAGE_SIZE)
-            size = value if isinstance(value, int) else DEFAULT_PAGE_SIZE
+            # GraphQL's Int takes 100.0 from a JSON variable as 100.
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            size = int(value) if is_number and isfinite(value) else DEFAULT_PAGE_SIZE
             return max(1, min(size, MAX_PAGE_SIZE))
         if is_list_type(get_nullable_type(definition.type)):
-            return LIST_FACTOR
+            return 1 if node.name.value == "edges" and _is_connection(parent) else LIST_FACTOR
         return 1
+
+
+def _is_connection(parent: Any) -> bool:
+    fields = getattr(parent, "fields", None) or {}
+    return "edges" in fields and "pageInfo" in fields
 
 
 def measure(
@@ -144,7 +159,13 @@ def measure(
     root: GraphQLObjectType | GraphQLInterfaceType | None = schema.get_root_type(
         operation.operation
     )
-    measurer = _Measurer(schema, document, variables or {})
+    # A variable left out takes its declared default, as it will when the operation runs.
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    measurer = _Measurer(schema, document, {**defaults, **(variables or {})})
     return measurer.selection_set(operation.selection_set, root)
 
 

@@ -7,8 +7,9 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -27,6 +28,25 @@ from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 
 KEEP_ALIVE_SECONDS = 15
+
+
+def _well_formed(message: object) -> bool:
+    """An object with a string `type`; a `subscribe` with a string `id` and a payload of
+    {query: str, variables?: object, operationName?: str, extensions?: object}."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return False
+    if message["type"] != "subscribe":
+        return True
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and all(
+            payload.get(key) is None or isinstance(payload[key], kind)
+            for key, kind in (("variables", dict), ("operationName", str), ("extensions", dict))
+        )
+    )
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -52,8 +72,9 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as error:
             body = {
                 "data": None,
@@ -64,10 +85,43 @@ class GraphQLView(GraphQL[Context, None]):
                 status_code=error.status_code,
                 media_type="application/json",
             )
+        finally:
+            # A multipart request's uploaded files: strawberry never closes them.
+            await request.close()
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """strawberry's, but JSON that is not an object (or a batch list, refused later), bytes
+        that are not UTF-8 and nesting too deep to decode are 400s too, not 500s."""
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message (HTTP bodies go through parse_json). One of the wrong shape is
+        refused like invalid JSON (close 4400, as graphql-transport-ws requires): strawberry
+        would fail on it with an exception, an internal error or an operation never answered."""
+        try:
+            message = json.loads(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deep", str(data)[:20], 0) from None
+        if not _well_formed(message):
+            raise json.JSONDecodeError("not a graphql-transport-ws message", str(data)[:20], 0)
+        return message
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """strawberry's, with a `map` of the wrong shape a 400 rather than a 500."""
+        try:
+            return await super().parse_multipart(request)
+        except (TypeError, ValueError, IndexError, AttributeError):
+            raise HTTPException(400, "File(s) missing in form data") from None
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a WebSocket by its connection_init payload; refuse a bad token."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
-from neighbor_api.core.mongo import transaction
+from neighbor_api.core.mongo import Session
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import (
     COMMUNITY_GRANTABLE_ROLES,
@@ -30,6 +32,19 @@ from neighbor_api.places.models import PlaceLevel
 MAX_ADDRESS_LENGTH = 120
 MAX_HOUSEHOLD_CODE_LENGTH = 40
 MAX_REASON_LENGTH = 200
+
+
+async def _in_transaction(deps: Deps, work: Callable[[Session], Awaitable[None]]) -> None:
+    """Run `work` in one transaction, from the start again on a transient WriteConflict.
+
+    Two requests racing on the same membership (the same user joining twice at once, two staff
+    deciding one request) conflict inside their transactions; the loser is retried once the
+    winner has committed, and then meets a duplicate key or a request no longer pending.
+    """
+    async with deps.client.start_session() as session:
+        await session.with_transaction(
+            work, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+        )
 
 
 async def join_community(
@@ -60,17 +75,20 @@ async def join_community(
         household_code=household or None,
         created_at=deps.clock.now(),
     )
+
+    async def insert(session: Session) -> None:
+        await repository.insert(deps.db, membership, session=session)
+        await events.record(
+            deps,
+            kind="membership.requested",
+            subject_id=membership.id,
+            actor_id=actor.user_id,
+            place_path=community.path,
+            session=session,
+        )
+
     try:
-        async with transaction(deps.client) as session:
-            await repository.insert(deps.db, membership, session=session)
-            await events.record(
-                deps,
-                kind="membership.requested",
-                subject_id=membership.id,
-                actor_id=actor.user_id,
-                place_path=community.path,
-                session=session,
-            )
+        await _in_transaction(deps, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.ALREADY_MEMBER, field=("input", "communityId")) from None
     return membership
@@ -120,7 +138,9 @@ async def decide_membership(
         changes["grid_id"] = grid_id
     else:
         changes["open"] = None
-    async with transaction(deps.client) as session:
+    result: list[Membership] = []
+
+    async def apply(session: Session) -> None:
         decided = await repository.decide(deps.db, membership.id, changes, session=session)
         if decided is None:  # decided by someone else meanwhile
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "membership.already_decided")
@@ -133,7 +153,10 @@ async def decide_membership(
             data={"status": decided.status.value, "user_id": decided.user_id},
             session=session,
         )
-    return decided
+        result[:] = [decided]
+
+    await _in_transaction(deps, apply)
+    return result[0]
 
 
 async def appoint(
@@ -161,18 +184,21 @@ async def appoint(
         created_at=deps.clock.now(),
         decided_at=deps.clock.now(),
     )
+
+    async def insert(session: Session) -> None:
+        await repository.insert(deps.db, membership, session=session)
+        await events.record(
+            deps,
+            kind="membership.appointed",
+            subject_id=membership.id,
+            actor_id=None if is_system(actor) else actor.user_id,
+            place_path=place.path,
+            data={"roles": [r.value for r in membership.roles], "user_id": user_id},
+            session=session,
+        )
+
     try:
-        async with transaction(deps.client) as session:
-            await repository.insert(deps.db, membership, session=session)
-            await events.record(
-                deps,
-                kind="membership.appointed",
-                subject_id=membership.id,
-                actor_id=None if is_system(actor) else actor.user_id,
-                place_path=place.path,
-                data={"roles": [r.value for r in membership.roles], "user_id": user_id},
-                session=session,
-            )
+        await _in_transaction(deps, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.ALREADY_MEMBER) from None
     return membership

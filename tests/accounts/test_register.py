@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
+from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.i18n import Locale
 from tests.accounts.conftest import NAME, PASSWORD, PHONE, PHONE_E164, Register, codes
@@ -16,9 +16,7 @@ async def user_count(deps: Deps) -> int:
 
 
 class TestRegister:
-    async def test_success_returns_tokens_and_viewer(
-        self, api: Api, register: Register, deps: Deps
-    ) -> None:
+    async def test_success_returns_tokens_and_viewer(self, register: Register, deps: Deps) -> None:
         payload = await register()
 
         assert payload["errors"] == []
@@ -161,7 +159,9 @@ class TestRegister:
     async def test_several_problems_come_back_together(
         self, register: Register, deps: Deps
     ) -> None:
-        payload = await register(phone="0592-5551234", password="short", display_name=" ", locale="fr")
+        payload = await register(
+            phone="0592-5551234", password="short", display_name=" ", locale="fr"
+        )
 
         assert {e["code"] for e in payload["errors"]} == {"INVALID_INPUT"}
         fields = sorted(tuple(e["field"]) for e in payload["errors"])
@@ -177,9 +177,7 @@ class TestRegister:
     async def test_concurrent_registrations_of_one_phone_make_one_user(
         self, register: Register, deps: Deps
     ) -> None:
-        payloads = await asyncio.gather(
-            *(register(display_name=f"陈思远{i}") for i in range(10))
-        )
+        payloads = await asyncio.gather(*(register(display_name=f"陈思远{i}") for i in range(10)))
 
         succeeded = [p for p in payloads if p["errors"] == []]
         refused = [p for p in payloads if p["errors"] != []]
@@ -214,7 +212,7 @@ class TestRegister:
         ]
 
     async def test_writes_a_user_registered_event(
-        self, register: Register, deps: Deps, clock: Any
+        self, register: Register, deps: Deps, clock: ManualClock
     ) -> None:
         await register()
 

@@ -1,0 +1,115 @@
+"""Durability of the embedded database: each test runs its own SecantusDB server in a tmp dir
+(not the session's), and stops it cleanly or kills it as a crash would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from neighbor_api.core.embedded import EmbeddedMongo
+
+WRITES = 100
+
+
+def client_for(server: EmbeddedMongo) -> MongoClient[dict[str, Any]]:
+    return MongoClient(server.uri, serverSelectionTimeoutMS=5000)
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Path:
+    return tmp_path / "db"
+
+
+@pytest.fixture
+def servers() -> Iterator[list[EmbeddedMongo]]:
+    """Servers a test starts; any still running at the end are killed (fast cleanup)."""
+    started: list[EmbeddedMongo] = []
+    yield started
+    for server in started:
+        server.kill()
+
+
+def start(storage: Path, servers: list[EmbeddedMongo]) -> EmbeddedMongo:
+    server = EmbeddedMongo(storage)
+    servers.append(server)
+    server.start()
+    return server
+
+
+class TestRestart:
+    def test_data_survives_a_clean_stop(self, storage: Path, servers: list[EmbeddedMongo]) -> None:
+        first = start(storage, servers)
+        with client_for(first) as client:
+            client.durability.people.insert_many(
+                [{"_id": i, "name": f"neighbour {i}"} for i in range(10)]
+            )
+            client.durability.people.update_one({"_id": 3}, {"$set": {"name": "renamed"}})
+            client.durability.people.delete_one({"_id": 9})
+        first.stop()
+        assert first.process is None
+
+        second = start(storage, servers)
+        with client_for(second) as client:
+            people = {d["_id"]: d["name"] for d in client.durability.people.find()}
+
+        assert sorted(people) == list(range(9))
+        assert people[3] == "renamed"
+
+    def test_uri_disables_retryable_writes(self, storage: Path) -> None:
+        server = EmbeddedMongo(storage)
+
+        assert "retryWrites=false" in server.uri
+        assert f"127.0.0.1:{server.port}" in server.uri
+
+    def test_a_second_server_on_the_same_storage_refuses_to_start(
+        self, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        first = start(storage, servers)
+
+        with pytest.raises(RuntimeError, match="exited at start-up"):
+            start(storage, servers)
+
+        with client_for(first) as client:
+            assert client.admin.command("ping")["ok"] == 1
+
+
+class TestCrash:
+    def test_acknowledged_single_writes_survive_sigkill(
+        self, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        server = start(storage, servers)
+        with client_for(server) as client:
+            for i in range(WRITES):
+                result = client.durability.writes.insert_one({"_id": i, "n": i})
+                assert result.acknowledged
+        server.kill()  # right after the last acknowledgement: SIGKILL, no shutdown
+        assert server.process is None
+
+        restarted = start(storage, servers)
+        with client_for(restarted) as client:
+            ids = sorted(d["_id"] for d in client.durability.writes.find({}, {"_id": 1}))
+
+        assert ids == list(range(WRITES))
+
+    def test_a_committed_transaction_survives_sigkill(
+        self, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        server = start(storage, servers)
+        with client_for(server) as client:
+            db = client.durability
+            db.create_collection("accounts")
+            db.create_collection("events")
+            with client.start_session() as session, session.start_transaction():
+                db.accounts.insert_one({"_id": "a", "balance": 10}, session=session)
+                db.events.insert_one({"_id": "e", "kind": "opened"}, session=session)
+        server.kill()
+
+        restarted = start(storage, servers)
+        with client_for(restarted) as client:
+            db = client.durability
+            assert db.accounts.find_one({"_id": "a"}) == {"_id": "a", "balance": 10}
+            assert db.events.find_one({"_id": "e"}) == {"_id": "e", "kind": "opened"}
