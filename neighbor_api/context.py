@@ -79,6 +79,12 @@ class Context:
             self.loaders.memberships_of_user.prime(viewer.user.id, list(viewer.memberships))
         return self._viewer
 
+    def use_token(self, token: str) -> None:
+        """Answer the rest of the request as the holder of `token` (after register, login)."""
+        self.token = token
+        self._viewer = None
+        self._authenticated = False
+
     async def actor(self) -> Actor | None:
         viewer = await self.viewer()
         return viewer.actor if viewer else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import strawberry
 
 from neighbor_api.accounts import service
@@ -28,6 +30,19 @@ class AccountQuery:
         return UserType.from_model(viewer.user) if viewer else None
 
 
+P = TypeVar("P", RegisterPayload, LoginPayload)
+
+
+def _signed_in(info: Info, payload: type[P], signed_in: service.SignedIn) -> P:
+    # The rest of this request (the payload's viewer) is answered as the user just signed in.
+    info.context.use_token(signed_in.access_token)
+    return payload(
+        access_token=signed_in.access_token,
+        refresh_token=signed_in.refresh_token,
+        viewer=UserType.from_model(signed_in.user),
+    )
+
+
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Create an account and sign in.")
@@ -40,11 +55,7 @@ class AccountMutation:
                 display_name=input.display_name,
                 locale=input.locale or info.context.locale.value,
             )
-            return RegisterPayload(
-                access_token=signed_in.access_token,
-                refresh_token=signed_in.refresh_token,
-                viewer=UserType.from_model(signed_in.user, signed_in=True),
-            )
+            return _signed_in(info, RegisterPayload, signed_in)
 
         return await mutate(info.context.locale, lambda e: RegisterPayload(errors=e), run)
 
@@ -59,11 +70,7 @@ class AccountMutation:
                 password=input.password,
                 client_address=info.context.client_address,
             )
-            return LoginPayload(
-                access_token=signed_in.access_token,
-                refresh_token=signed_in.refresh_token,
-                viewer=UserType.from_model(signed_in.user, signed_in=True),
-            )
+            return _signed_in(info, LoginPayload, signed_in)
 
         return await mutate(info.context.locale, lambda e: LoginPayload(errors=e), run)
 

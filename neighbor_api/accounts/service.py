@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import phonenumbers
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
-from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
 from neighbor_api.accounts import repository, security
 from neighbor_api.accounts.models import RefreshToken, Session, User
@@ -19,6 +17,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale
 from neighbor_api.core.mongo import Session as DbSession
+from neighbor_api.core.mongo import in_transaction
 from neighbor_api.core.policy import Actor
 from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import repository as memberships_repository
@@ -111,12 +110,7 @@ async def register(
         )
 
     try:
-        # with_transaction retries a transient WriteConflict (the same phone being registered
-        # at the same moment) until the other side has committed: then it is a duplicate key.
-        async with deps.client.start_session() as session:
-            await session.with_transaction(
-                insert, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-            )
+        await in_transaction(deps.client, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.PHONE_TAKEN, field=("input", "phone")) from None
     return await _sign_in(deps, user)

@@ -33,12 +33,10 @@ class UserType(relay.Node):
     id: relay.NodeID[str]
     display_name: str = strawberry.field(description="The name shown to others.")
     model: strawberry.Private[User]
-    # Set by register and login: the request has no token yet, but this user just signed in.
-    signed_in: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, user: User, *, signed_in: bool = False) -> UserType:
-        return cls(id=str(user.id), display_name=user.display_name, model=user, signed_in=signed_in)
+    def from_model(cls, user: User) -> UserType:
+        return cls(id=str(user.id), display_name=user.display_name, model=user)
 
     @classmethod
     async def load(cls, info: Info, object_id: ObjectId) -> UserType | None:
@@ -52,8 +50,6 @@ class UserType(relay.Node):
         return cls.from_model(user) if visible else None
 
     async def _is_self(self, info: Info) -> bool:
-        if self.signed_in:
-            return True
         actor = await info.context.actor()
         return actor is not None and actor.user_id == self.model.id
 
@@ -61,8 +57,6 @@ class UserType(relay.Node):
         description="The mobile number (E.164): for the user and the staff of their community."
     )
     async def phone(self, info: Info) -> str | None:
-        if self.signed_in:
-            return self.model.phone
         paths = await _open_paths(info, self.model.id)
         visible = can_see_user_details(await info.context.actor(), self.model.id, paths)
         return self.model.phone if visible else None
@@ -89,7 +83,7 @@ class UserType(relay.Node):
         return [
             MembershipType.from_model(m)
             for m in memberships
-            if self.signed_in or can_see_membership(actor, m.user_id, m.place_path)
+            if can_see_membership(actor, m.user_id, m.place_path)
         ]
 
 
@@ -112,22 +106,8 @@ class RefreshSessionInput:
     refresh_token: str = strawberry.field(description="The latest refresh token (single use).")
 
 
-@strawberry.type(description="The result of register.")
-class RegisterPayload:
-    access_token: str | None = strawberry.field(
-        default=None, description="Send as `Authorization: Bearer ...`; lives 15 minutes."
-    )
-    refresh_token: str | None = strawberry.field(
-        default=None, description="Single use; lives 30 days."
-    )
-    viewer: UserType | None = strawberry.field(default=None, description="The new account.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
-
-
-@strawberry.type(description="The result of login.")
-class LoginPayload:
+@strawberry.type(description="A signed-in session's tokens.")
+class SignedInPayload:
     access_token: str | None = strawberry.field(
         default=None, description="Send as `Authorization: Bearer ...`; lives 15 minutes."
     )
@@ -138,6 +118,16 @@ class LoginPayload:
     errors: list[UserError] = strawberry.field(
         default_factory=list, description="Empty on success."
     )
+
+
+@strawberry.type(description="The result of register.")
+class RegisterPayload(SignedInPayload):
+    pass
+
+
+@strawberry.type(description="The result of login.")
+class LoginPayload(SignedInPayload):
+    pass
 
 
 @strawberry.type(description="The result of refreshSession.")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -32,16 +31,23 @@ def connect(uri: str, *, listeners: Iterable[CommandListener] = ()) -> Client:
     )
 
 
-@asynccontextmanager
-async def transaction(client: Client) -> AsyncIterator[Session]:
-    """A multi-document transaction: everything written with `session` commits or none does."""
-    async with (
-        client.start_session() as session,
-        await session.start_transaction(
-            read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-        ),
-    ):
-        yield session
+T = TypeVar("T")
+
+
+async def in_transaction(client: Client, work: Callable[[Session], Awaitable[T]]) -> T:
+    """Run `work` in one multi-document transaction: everything it writes with the session
+    commits together or not at all.
+
+    Two requests racing on the same documents (one phone registered twice at once, two staff
+    deciding one request) conflict inside their transactions; PyMongo's `with_transaction`
+    runs the loser again once the winner has committed, where it then meets the duplicate key
+    or the changed state and fails the way the rules say, instead of a WriteConflict.
+    """
+    async with client.start_session() as session:
+        result: T = await session.with_transaction(
+            work, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+        )
+        return result
 
 
 # The index registry: each feature's repository declares its indexes here at import time,

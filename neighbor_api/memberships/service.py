@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
-from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
-from neighbor_api.core.mongo import Session
+from neighbor_api.core.mongo import Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import (
     COMMUNITY_GRANTABLE_ROLES,
@@ -32,19 +30,6 @@ from neighbor_api.places.models import PlaceLevel
 MAX_ADDRESS_LENGTH = 120
 MAX_HOUSEHOLD_CODE_LENGTH = 40
 MAX_REASON_LENGTH = 200
-
-
-async def _in_transaction(deps: Deps, work: Callable[[Session], Awaitable[None]]) -> None:
-    """Run `work` in one transaction, from the start again on a transient WriteConflict.
-
-    Two requests racing on the same membership (the same user joining twice at once, two staff
-    deciding one request) conflict inside their transactions; the loser is retried once the
-    winner has committed, and then meets a duplicate key or a request no longer pending.
-    """
-    async with deps.client.start_session() as session:
-        await session.with_transaction(
-            work, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-        )
 
 
 async def join_community(
@@ -88,7 +73,7 @@ async def join_community(
         )
 
     try:
-        await _in_transaction(deps, insert)
+        await in_transaction(deps.client, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.ALREADY_MEMBER, field=("input", "communityId")) from None
     return membership
@@ -138,9 +123,8 @@ async def decide_membership(
         changes["grid_id"] = grid_id
     else:
         changes["open"] = None
-    result: list[Membership] = []
 
-    async def apply(session: Session) -> None:
+    async def apply(session: Session) -> Membership:
         decided = await repository.decide(deps.db, membership.id, changes, session=session)
         if decided is None:  # decided by someone else meanwhile
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "membership.already_decided")
@@ -153,10 +137,9 @@ async def decide_membership(
             data={"status": decided.status.value, "user_id": decided.user_id},
             session=session,
         )
-        result[:] = [decided]
+        return decided
 
-    await _in_transaction(deps, apply)
-    return result[0]
+    return await in_transaction(deps.client, apply)
 
 
 async def appoint(
@@ -198,7 +181,7 @@ async def appoint(
         )
 
     try:
-        await _in_transaction(deps, insert)
+        await in_transaction(deps.client, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.ALREADY_MEMBER) from None
     return membership
