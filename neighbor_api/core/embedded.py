@@ -51,7 +51,7 @@ class EmbeddedMongo:
     """Start, wait for and stop one SecantusDB server whose data lives in `storage_path`."""
 
     def __init__(self, storage_path: Path, *, port: int | None = None) -> None:
-        self.storage_path = storage_path
+        self.storage_path = storage_path.resolve()
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -62,8 +62,34 @@ class EmbeddedMongo:
             "?directConnection=true&retryWrites=false&serverSelectionTimeoutMS=5000"
         )
 
+    @property
+    def pid_path(self) -> Path:
+        return self.storage_path.parent / "secantusd.pid"
+
+    def _stop_orphan(self) -> None:
+        """Stop a server left running on this storage by an API process that died without
+        stopping it (killed hard): it would hold the storage's lock and refuse our start. A
+        server whose owner still lives is left alone (the start then fails, as it should)."""
+        try:
+            server_pid, owner_pid = (int(p) for p in self.pid_path.read_text().split())
+            cmdline = Path(f"/proc/{server_pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return
+        if Path(f"/proc/{owner_pid}").exists():
+            return
+        if b"secantusd" not in cmdline or str(self.storage_path).encode() not in cmdline:
+            return
+        log.warning("stopping an orphaned embedded database (pid %d)", server_pid)
+        os.kill(server_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if Path(f"/proc/{server_pid}").exists():
+            os.kill(server_pid, signal.SIGKILL)
+
     def start(self) -> None:
         self.storage_path.mkdir(parents=True, exist_ok=True)
+        self._stop_orphan()
         log_path = self.storage_path.parent / "secantusd.log"
         command = [
             *_server_command(),
@@ -81,6 +107,7 @@ class EmbeddedMongo:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        self.pid_path.write_text(f"{self.process.pid} {os.getpid()}")
         self._wait_until_ready(log_path)
         log.info("embedded SecantusDB on port %d, data in %s", self.port, self.storage_path)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,3 +115,26 @@ class TestCrash:
             db = client.durability
             assert db.accounts.find_one({"_id": "a"}) == {"_id": "a", "balance": 10}
             assert db.events.find_one({"_id": "e"}) == {"_id": "e", "kind": "opened"}
+
+
+class TestOrphan:
+    def test_a_server_whose_owner_died_is_stopped_and_replaced(
+        self, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        first = start(storage, servers)
+        with client_for(first) as client:
+            client.durability.people.insert_one({"_id": 1, "name": "林美华"})
+        # The API process that started it dies hard: its pid no longer exists.
+        owner = subprocess.Popen([sys.executable, "-c", "pass"])
+        owner.wait()
+        server_pid = first.process.pid if first.process else 0
+        first.pid_path.write_text(f"{server_pid} {owner.pid}")
+
+        second = start(storage, servers)
+
+        assert (
+            not Path(f"/proc/{server_pid}").exists()
+            or b"Z" in Path(f"/proc/{server_pid}/stat").read_bytes().split()[2]
+        )
+        with client_for(second) as client:
+            assert client.durability.people.find_one({"_id": 1})["name"] == "林美华"
