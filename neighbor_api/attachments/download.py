@@ -1,0 +1,61 @@
+"""GET /attachments/{id}: a file, for whoever holds a valid signed link (`service.signed_url`,
+handed out only by GraphQL fields that checked the viewer may see the file)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from neighbor_api.attachments import service
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import ErrorCode
+from neighbor_api.core.i18n import negotiate, translate
+from neighbor_api.core.ids import parse_object_id
+
+
+def _error(request: Request, status: int, code: ErrorCode, message: str) -> JSONResponse:
+    text = translate(message, negotiate(request.headers.get("accept-language")))
+    return JSONResponse(
+        {"errors": [{"message": text, "extensions": {"code": code.value}}]},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def download_endpoint(deps: Callable[[], Deps]) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint: 404 for an id that is not a file, 403 for a link tampered with or
+    expired, else the file streamed from GridFS with its type."""
+
+    async def download(request: Request) -> Response:
+        current = deps()
+        attachment_id = parse_object_id(request.path_params["attachment_id"])
+        if attachment_id is None:
+            return _error(request, 404, ErrorCode.NOT_FOUND, "attachment.not_found")
+        if not service.link_is_valid(
+            current.settings,
+            attachment_id,
+            expires=request.query_params.get("expires"),
+            signature=request.query_params.get("signature"),
+            now=current.clock.now(),
+        ):
+            return _error(request, 403, ErrorCode.FORBIDDEN, "attachment.link_invalid")
+        opened = await service.open_download(current, attachment_id)
+        if opened is None:
+            return _error(request, 404, ErrorCode.NOT_FOUND, "attachment.not_found")
+        headers = {
+            "Content-Length": str(opened.attachment.byte_size),
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+            # Never a document: nothing in it may run, even if a browser opened it as one.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        }
+        media_type = opened.attachment.content_type.value
+        if request.method == "HEAD":
+            await opened.chunks.aclose()
+            return Response(headers=headers, media_type=media_type)
+        return StreamingResponse(opened.chunks, headers=headers, media_type=media_type)
+
+    return download

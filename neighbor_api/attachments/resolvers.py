@@ -1,0 +1,34 @@
+"""Uploading files."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from neighbor_api.attachments import service
+from neighbor_api.attachments.types import AttachmentType, UploadAttachmentPayload
+from neighbor_api.context import Info
+from neighbor_api.graphql.errors import mutate
+
+
+@strawberry.type
+class AttachmentMutation:
+    @strawberry.mutation(
+        description="Upload a photo (JPEG, PNG, WebP or HEIC, at most 10 MB; the type is read "
+        "from the content) as a GraphQL multipart request, then name its id where it belongs "
+        "(a report's `photoIds`). Uploads never used are deleted after a day."
+    )
+    async def upload_attachment(self, info: Info, file: Upload) -> UploadAttachmentPayload:
+        async def run() -> UploadAttachmentPayload:
+            actor = await info.context.require_actor()
+            # A multipart file arrives as Starlette's UploadFile (strawberry types it as bytes).
+            stream: service.AsyncReadable | bytes = file
+            attachment = await service.upload(
+                info.context.deps,
+                actor,
+                filename=getattr(file, "filename", None),
+                data=stream,
+            )
+            return UploadAttachmentPayload(attachment=AttachmentType.from_model(attachment))
+
+        return await mutate(info.context.locale, lambda e: UploadAttachmentPayload(errors=e), run)

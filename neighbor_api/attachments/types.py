@@ -1,0 +1,67 @@
+"""GraphQL types of attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+
+from neighbor_api.attachments import service
+from neighbor_api.attachments.models import Attachment
+from neighbor_api.context import Info
+from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.relay import node_type
+
+
+@node_type
+@strawberry.type(
+    name="Attachment",
+    description="A file (a photo) a user uploaded, to attach to what they create (a report).",
+)
+class AttachmentType(relay.Node):
+    id: relay.NodeID[str]
+    content_type: str = strawberry.field(
+        description="image/jpeg, image/png, image/webp or image/heic, read from the content."
+    )
+    byte_size: int = strawberry.field(description="The size in bytes.")
+    created_at: datetime = strawberry.field(description="When it was uploaded.")
+    model: strawberry.Private[Attachment]
+
+    @classmethod
+    def from_model(cls, attachment: Attachment) -> AttachmentType:
+        return cls(
+            id=str(attachment.id),
+            content_type=attachment.content_type.value,
+            byte_size=attachment.byte_size,
+            created_at=attachment.created_at,
+            model=attachment,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> AttachmentType | None:
+        attachment = await info.context.loaders.attachment.load(object_id)
+        if attachment is None or not await service.can_see(
+            info.context.deps, await info.context.actor(), attachment
+        ):
+            return None
+        return cls.from_model(attachment)
+
+    @strawberry.field(
+        description="Where to download it (a path on this server): a signed link, valid for at "
+        "least an hour; ask again for a fresh one."
+    )
+    def url(self, info: Info) -> str:
+        deps = info.context.deps
+        return service.signed_url(deps.settings, self.model.id, now=deps.clock.now())
+
+
+@strawberry.type(description="The result of uploadAttachment.")
+class UploadAttachmentPayload:
+    attachment: AttachmentType | None = strawberry.field(
+        default=None, description="The stored file, not attached to anything yet."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
