@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from neighbor_api.attachments.download import download_endpoint
+from neighbor_api.core import jobs
 from neighbor_api.core.clock import Clock, SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import database_uri
@@ -19,6 +21,7 @@ from neighbor_api.core.mongo import connect, ensure_indexes
 from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
+from neighbor_api.jobs import JOBS
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Settings
 
@@ -69,7 +72,8 @@ def create_app(
                 )
                 if demo:
                     await load_demo_if_empty(runtime.deps)
-                yield
+                async with jobs.running(runtime.deps, JOBS):
+                    yield
             finally:
                 await client.close()
 
@@ -91,6 +95,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
         ],
         middleware=[
             Middleware(

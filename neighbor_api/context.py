@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,10 @@ from strawberry.types import Info as StrawberryInfo
 from neighbor_api.accounts import loaders as account_loaders
 from neighbor_api.accounts import service as accounts
 from neighbor_api.accounts.models import User
+from neighbor_api.attachments import loaders as attachment_loaders
+from neighbor_api.attachments.models import Attachment
+from neighbor_api.boards import loaders as board_loaders
+from neighbor_api.boards.models import Board, Task
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.i18n import Locale
 from neighbor_api.core.policy import Actor, require_actor
@@ -19,6 +24,7 @@ from neighbor_api.memberships import loaders as membership_loaders
 from neighbor_api.memberships.models import Membership
 from neighbor_api.places import loaders as place_loaders
 from neighbor_api.places.models import Place
+from neighbor_api.reports import loaders as report_loaders
 
 
 def bearer_token(authorization: object) -> str | None:
@@ -34,7 +40,7 @@ def bearer_token(authorization: object) -> str | None:
 class Loaders:
     """One set per request, so batching and caching never cross viewers."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, actor: Callable[[], Awaitable[Actor | None]]) -> None:
         self.place: DataLoader[ObjectId, Place | None] = place_loaders.place_loader(deps)
         self.children: DataLoader[ObjectId, list[Place]] = place_loaders.children_loader(deps)
         self.user: DataLoader[ObjectId, User | None] = account_loaders.user_loader(deps)
@@ -48,6 +54,14 @@ class Loaders:
         self.grid_workers: DataLoader[ObjectId, list[Membership]] = (
             membership_loaders.grid_workers_loader(deps)
         )
+        self.attachment: DataLoader[ObjectId, Attachment | None] = (
+            attachment_loaders.attachment_loader(deps)
+        )
+        self.endorsed: DataLoader[ObjectId, bool] = report_loaders.endorsed_loader(deps, actor)
+        self.tasks_from_report: DataLoader[ObjectId, list[Task]] = (
+            board_loaders.tasks_from_report_loader(deps)
+        )
+        self.board: DataLoader[ObjectId, Board | None] = board_loaders.board_loader(deps)
 
 
 @dataclass
@@ -65,7 +79,7 @@ class Context:
     _authenticated: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.deps)
+        self.loaders = Loaders(self.deps, self.actor)
 
     async def viewer(self) -> accounts.Authenticated | None:
         """The signed-in viewer (None without a token; Unauthenticated for a bad one)."""

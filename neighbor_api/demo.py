@@ -16,6 +16,8 @@ from neighbor_api.core.policy import SYSTEM, Role
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
+from neighbor_api.reports import service as reports
+from neighbor_api.reports.models import ReportCategory, ReportPriority
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,57 @@ async def load_demo(deps: Deps) -> None:
                 roles=[Role(r) for r in join["roles"]],
                 owned_floor_area=join.get("ownedFloorArea"),
             )
+    for sample in data.get("reports", []):
+        await _sample_report(deps, sample, community=by_name["金安社区"].id, users=users)
     log.info("demo data loaded: %d places, %d accounts", len(by_name), len(users))
+
+
+async def _sample_report(
+    deps: Deps, sample: dict[str, Any], *, community: ObjectId, users: dict[str, ObjectId]
+) -> None:
+    """Submit one sample report and take it through its steps, as the people would."""
+    reporter = users[sample["by"]]
+    entered_by = users.get(sample.get("enteredBy", ""))
+    submitter = await memberships.actor_for(deps, entered_by or reporter)
+    lat, lng = sample["at"]
+    submitted = await reports.submit_report(
+        deps,
+        submitter,
+        community_id=community,
+        category=ReportCategory(sample["category"]),
+        title=sample["title"],
+        description=sample["description"],
+        location=GeoPoint.at(lat=lat, lng=lng),
+        address=sample.get("address"),
+        anonymous=sample.get("anonymous", False),
+        on_behalf_of_id=reporter if entered_by else None,
+    )
+    report_id = submitted.report.id
+    worker = await memberships.actor_for(deps, users["13800000001"])
+    for step in sample["steps"]:
+        verb, _, argument = step.partition(":")
+        if verb == "accept":
+            await reports.accept_report(
+                deps, worker, report_id=report_id, priority=ReportPriority(argument)
+            )
+        elif verb == "assign":
+            await reports.assign_report(
+                deps, worker, report_id=report_id, assignee_id=users[argument]
+            )
+        elif verb == "start":
+            await reports.start_report(deps, worker, report_id=report_id)
+        elif verb == "resolve":
+            await reports.resolve_report(deps, worker, report_id=report_id, note=argument)
+        elif verb == "reject":
+            await reports.reject_report(deps, worker, report_id=report_id, reason=argument)
+        elif verb == "escalate":
+            await reports.escalate_report(deps, worker, report_id=report_id, reason=argument)
+        elif verb == "rate":
+            rating, _, comment = argument.partition(":")
+            owner = await memberships.actor_for(deps, reporter)
+            await reports.rate_report(
+                deps, owner, report_id=report_id, rating=int(rating), comment=comment or None
+            )
 
 
 async def load_demo_if_empty(deps: Deps) -> bool:

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from neighbor_api.accounts.resolvers import AccountMutation, AccountQuery
+from neighbor_api.attachments.resolvers import AttachmentMutation
 from neighbor_api.context import Info
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
@@ -23,6 +24,7 @@ from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.relay import resolve_node
 from neighbor_api.memberships.resolvers import MembershipMutation, MembershipQuery
 from neighbor_api.places.resolvers import PlaceQuery
+from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
 from neighbor_api.settings import Settings
 
 
@@ -33,8 +35,10 @@ class NodeQuery:
         return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQuery, AccountQuery, PlaceQuery, MembershipQuery))
-Mutation = merge_types("Mutation", (AccountMutation, MembershipMutation))
+Query = merge_types("Query", (NodeQuery, AccountQuery, PlaceQuery, MembershipQuery, ReportQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, MembershipMutation, ReportMutation, AttachmentMutation)
+)
 
 
 class CachedParser(ParserCache):

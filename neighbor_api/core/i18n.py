@@ -102,6 +102,61 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "不能授予该角色",
         Locale.EN: "This role cannot be granted here",
     },
+    "report.not_found": {Locale.ZH_CN: "找不到该诉求", Locale.EN: "Report not found"},
+    "report.invalid_transition": {
+        Locale.ZH_CN: "该诉求当前状态下不能执行此操作",
+        Locale.EN: "The report's current status does not allow this",
+    },
+    "report.location": {
+        Locale.ZH_CN: "请在地图上选择有效的位置",
+        Locale.EN: "Pick a valid location on the map",
+    },
+    "report.not_member": {
+        Locale.ZH_CN: "只有本社区成员可以提交诉求",
+        Locale.EN: "Only members of the community can report here",
+    },
+    "report.on_behalf_forbidden": {
+        Locale.ZH_CN: "只有网格员和社区工作者可以代居民提交",
+        Locale.EN: "Only grid and community workers may file for a resident",
+    },
+    "report.resident_not_found": {
+        Locale.ZH_CN: "该居民不是本社区成员",
+        Locale.EN: "This resident is not a member of the community",
+    },
+    "report.assignee_not_worker": {
+        Locale.ZH_CN: "只能指派给本社区的网格员或社区工作者",
+        Locale.EN: "Assign to a grid or community worker of the community",
+    },
+    "report.due_in_past": {
+        Locale.ZH_CN: "截止时间必须晚于现在",
+        Locale.EN: "The due time must be in the future",
+    },
+    "report.due_without_offset": {
+        Locale.ZH_CN: "截止时间须带时区偏移，例如 2026-12-01T18:00:00+08:00",
+        Locale.EN: "The due time needs a UTC offset, e.g. 2026-12-01T18:00:00+08:00",
+    },
+    "report.rating": {Locale.ZH_CN: "评分须为 1 到 5", Locale.EN: "The rating must be 1 to 5"},
+    "report.radius": {
+        Locale.ZH_CN: "搜索半径须为 1 到 {max} 米",
+        Locale.EN: "The radius must be 1 to {max} metres",
+    },
+    "report.endorse_forbidden": {
+        Locale.ZH_CN: "只能为本社区邻居的诉求点“我也遇到”",
+        Locale.EN: "You can only endorse a neighbour's report in your community",
+    },
+    "attachment.not_found": {Locale.ZH_CN: "找不到该附件", Locale.EN: "Attachment not found"},
+    "attachment.already_attached": {
+        Locale.ZH_CN: "该附件已被使用",
+        Locale.EN: "This attachment is already in use",
+    },
+    "attachment.too_many": {
+        Locale.ZH_CN: "最多 {max} 个附件",
+        Locale.EN: "At most {max} attachments",
+    },
+    "attachment.link_invalid": {
+        Locale.ZH_CN: "下载链接无效或已过期",
+        Locale.EN: "The download link is invalid or has expired",
+    },
     "unauthenticated": {Locale.ZH_CN: "请先登录", Locale.EN: "Please log in"},
     "token.invalid": {
         Locale.ZH_CN: "登录凭证无效或已过期",

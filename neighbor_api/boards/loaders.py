@@ -1,0 +1,31 @@
+"""DataLoaders for tasks and boards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bson import ObjectId
+from strawberry.dataloader import DataLoader
+
+from neighbor_api.boards import repository
+from neighbor_api.boards.models import Board, Task
+from neighbor_api.core.deps import Deps
+
+
+def tasks_from_report_loader(deps: Deps) -> DataLoader[ObjectId, list[Task]]:
+    async def load(ids: Sequence[ObjectId]) -> list[list[Task]]:
+        by_report: dict[ObjectId, list[Task]] = {i: [] for i in ids}
+        for task in await repository.tasks_from_reports(deps.db, ids):
+            if task.source_report_id is not None:
+                by_report[task.source_report_id].append(task)
+        return [by_report[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def board_loader(deps: Deps) -> DataLoader[ObjectId, Board | None]:
+    async def load(ids: Sequence[ObjectId]) -> list[Board | None]:
+        found = {b.id: b for b in await repository.boards_by_ids(deps.db, ids)}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)

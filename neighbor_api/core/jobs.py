@@ -1,0 +1,58 @@
+"""Background jobs: periodic work the app runs while it serves (auto-close, clean-up).
+
+Every job must be safe with several app instances running it at the same time: each change it
+makes is a conditional write that only one instance can win, so running it twice, or on two
+machines at once, does the work once. A failing job is logged and tried again next period;
+it never stops the others or the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from neighbor_api.core.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[Deps], Awaitable[int]]  # returns how many things it did
+
+
+async def run_once(deps: Deps, jobs: Sequence[Job]) -> dict[str, int]:
+    """Run each job once (tests drive jobs this way, with a controllable clock)."""
+    done: dict[str, int] = {}
+    for job in jobs:
+        try:
+            done[job.name] = await job.run(deps)
+        except Exception:  # a job's failure must not stop the others
+            log.exception("job %s failed", job.name)
+    return done
+
+
+async def _loop(deps: Deps, job: Job) -> None:
+    while True:
+        await asyncio.sleep(job.every.total_seconds())
+        done = await run_once(deps, [job])
+        if done.get(job.name):
+            log.info("job %s: %d done", job.name, done[job.name])
+
+
+@contextlib.asynccontextmanager
+async def running(deps: Deps, jobs: Sequence[Job]) -> AsyncIterator[None]:
+    """Run `jobs` periodically for as long as the context lasts."""
+    tasks = [asyncio.create_task(_loop(deps, job), name=f"job:{job.name}") for job in jobs]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

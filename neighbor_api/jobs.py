@@ -1,0 +1,22 @@
+"""The app's background jobs (each feature's job functions, with how often they run)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from neighbor_api.attachments import service as attachments
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.jobs import Job
+from neighbor_api.reports import service as reports
+
+UNREFERENCED_ATTACHMENTS_KEPT = timedelta(days=1)
+
+
+async def _remove_unreferenced_attachments(deps: Deps) -> int:
+    return await attachments.remove_unreferenced(deps, older_than=UNREFERENCED_ATTACHMENTS_KEPT)
+
+
+JOBS = (
+    Job("close-unrated-reports", timedelta(minutes=5), reports.close_unrated),
+    Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
+)

@@ -1,0 +1,179 @@
+"""Resident issue reports (居民诉求 / 随手拍): the documents and the state machine's vocabulary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, Field
+
+from neighbor_api.core.idempotency import Idempotency
+from neighbor_api.core.models import StoredModel
+from neighbor_api.places.models import GeoPoint
+
+
+class ReportCategory(StrEnum):
+    REPAIR = "REPAIR"
+    ENVIRONMENT = "ENVIRONMENT"
+    SAFETY_HAZARD = "SAFETY_HAZARD"
+    TRAFFIC = "TRAFFIC"
+    NEIGHBOR_DISPUTE = "NEIGHBOR_DISPUTE"
+    PROPERTY_MANAGEMENT = "PROPERTY_MANAGEMENT"
+    PUBLIC_ORDER = "PUBLIC_ORDER"
+    OTHER = "OTHER"
+
+
+class ReportStatus(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    ACCEPTED = "ACCEPTED"
+    ASSIGNED = "ASSIGNED"
+    IN_PROGRESS = "IN_PROGRESS"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+    REJECTED = "REJECTED"
+
+
+class ReportPriority(StrEnum):
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+class ReportVisibility(StrEnum):
+    COMMUNITY = "COMMUNITY"
+    PRIVATE = "PRIVATE"
+
+
+class ReportAction(StrEnum):
+    """What happened, on the timeline."""
+
+    SUBMITTED = "SUBMITTED"
+    ACCEPTED = "ACCEPTED"
+    ASSIGNED = "ASSIGNED"
+    STARTED = "STARTED"
+    RESOLVED = "RESOLVED"
+    REJECTED = "REJECTED"
+    ESCALATED = "ESCALATED"
+    RATED = "RATED"
+    REOPENED = "REOPENED"
+    CLOSED = "CLOSED"
+
+
+class EscalationLevel(StrEnum):
+    COMMUNITY = "COMMUNITY"
+    STREET = "STREET"
+    DISTRICT = "DISTRICT"
+
+
+class ReportOrder(StrEnum):
+    NEWEST = "NEWEST"
+    OLDEST = "OLDEST"
+    MOST_ENDORSED = "MOST_ENDORSED"
+    DUE_SOONEST = "DUE_SOONEST"
+
+
+# How long staff have from acceptance, by priority.
+SLA: dict[ReportPriority, timedelta] = {
+    ReportPriority.URGENT: timedelta(hours=4),
+    ReportPriority.HIGH: timedelta(hours=24),
+    ReportPriority.NORMAL: timedelta(hours=72),
+    ReportPriority.LOW: timedelta(days=7),
+}
+# Resolved reports the reporter has not rated close by themselves after this.
+AUTO_CLOSE_AFTER = timedelta(days=7)
+# Statuses in which work is still owed: these can be overdue and are "open" for duplicates.
+OPEN_STATUSES = frozenset(
+    {
+        ReportStatus.SUBMITTED,
+        ReportStatus.ACCEPTED,
+        ReportStatus.ASSIGNED,
+        ReportStatus.IN_PROGRESS,
+    }
+)
+DUE_STATUSES = frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS})
+# Sorts after every real due time, so "due soonest" puts reports without one last.
+NO_DUE_DATE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    at: datetime
+    action: ReportAction
+    from_status: ReportStatus | None = None
+    to_status: ReportStatus | None = None
+    note: str | None = None
+    # None: the system (e.g. the automatic close).
+    actor_id: ObjectId | None = None
+
+
+class Satisfaction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rating: int
+    comment: str | None = None
+    rated_at: datetime
+
+
+class Report(StoredModel):
+    number: str
+    community_id: ObjectId
+    # The community's place path (city, district, street, community).
+    place_path: list[ObjectId]
+    grid_id: ObjectId | None = None
+    reporter_id: ObjectId
+    # The worker who filed it for the reporter (a resident without a smartphone).
+    entered_by_id: ObjectId | None = None
+    category: ReportCategory
+    title: str
+    description: str
+    location: GeoPoint
+    address: str | None = None
+    photo_ids: list[ObjectId] = Field(default_factory=list)
+    anonymous: bool = False
+    visibility: ReportVisibility
+    status: ReportStatus = ReportStatus.SUBMITTED
+    priority: ReportPriority | None = None
+    accepted_at: datetime | None = None
+    due_at: datetime | None = None
+    due_key: datetime = NO_DUE_DATE
+    assignee_id: ObjectId | None = None
+    resolved_at: datetime | None = None
+    resolution_note: str | None = None
+    resolution_photo_ids: list[ObjectId] = Field(default_factory=list)
+    closed_at: datetime | None = None
+    rejection_reason: str | None = None
+    escalation_level: EscalationLevel = EscalationLevel.COMMUNITY
+    # The street and district places it has been escalated to (their escalation queues).
+    escalated_to: list[ObjectId] = Field(default_factory=list)
+    # The rating of the latest resolution (None until rated) ...
+    satisfaction: Satisfaction | None = None
+    # ... and every rating ever given, oldest first (for satisfaction figures).
+    ratings: list[Satisfaction] = Field(default_factory=list)
+    # The reporter may rate once per resolution.
+    rated_resolution: bool = False
+    endorsement_count: int = 0
+    comment_count: int = 0
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    idempotency: Idempotency | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status in DUE_STATUSES and self.due_at is not None and self.due_at < now
+
+
+class Endorsement(StoredModel):
+    report_id: ObjectId
+    user_id: ObjectId
+    created_at: datetime
+
+
+class Comment(StoredModel):
+    report_id: ObjectId
+    author_id: ObjectId
+    body: str
+    created_at: datetime
+    idempotency: Idempotency | None = None

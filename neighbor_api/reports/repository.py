@@ -1,0 +1,241 @@
+"""Every MongoDB query about reports, their endorsements, comments and numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
+
+from neighbor_api.core import idempotency
+from neighbor_api.core.mongo import Database, Document, Session, register_indexes
+from neighbor_api.core.pagination import Page, Sort, keyset_page
+from neighbor_api.places.models import GeoPoint
+from neighbor_api.reports.models import (
+    OPEN_STATUSES,
+    Comment,
+    Endorsement,
+    Report,
+    ReportStatus,
+)
+
+REPORTS = "reports"
+ENDORSEMENTS = "report_endorsements"
+COMMENTS = "report_comments"
+COUNTERS = "counters"
+
+register_indexes(
+    REPORTS,
+    [
+        # The community queue in every order the console offers.
+        IndexModel(
+            [("community_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="community_newest",
+        ),
+        IndexModel(
+            [("community_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
+            name="community_status_newest",
+        ),
+        IndexModel(
+            [("community_id", ASCENDING), ("endorsement_count", DESCENDING), ("_id", DESCENDING)],
+            name="community_most_endorsed",
+        ),
+        IndexModel(
+            [("community_id", ASCENDING), ("due_key", ASCENDING), ("_id", ASCENDING)],
+            name="community_due",
+        ),
+        IndexModel([("reporter_id", ASCENDING), ("created_at", DESCENDING)], name="reporter"),
+        IndexModel([("assignee_id", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
+        IndexModel([("escalated_to", ASCENDING), ("created_at", DESCENDING)], name="escalated"),
+        IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
+        IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
+        idempotency.unique_index(),
+    ],
+)
+register_indexes(
+    ENDORSEMENTS,
+    [
+        IndexModel(
+            [("report_id", ASCENDING), ("user_id", ASCENDING)], name="one_per_user", unique=True
+        ),
+    ],
+)
+register_indexes(
+    COMMENTS,
+    [
+        IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)], name="report_created"),
+        idempotency.unique_index(),
+    ],
+)
+
+
+async def next_number(db: Database, *, scope: str) -> int:
+    """The next value of a counter (atomic; never repeats, may skip after a failed submit)."""
+    for _ in range(5):
+        document = await db[COUNTERS].find_one_and_update(
+            {"_id": scope},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        # SecantusDB answers some of several concurrent upserts creating a counter with null
+        # (their increments done): take another value, skipping those (never a repeat).
+        if document is not None:
+            return int(document["value"])
+    raise RuntimeError(f"counter {scope} gave no value")
+
+
+async def insert(db: Database, report: Report, *, session: Session | None = None) -> None:
+    await db[REPORTS].insert_one(report.to_document(), session=session)
+
+
+async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:
+    return [Report.from_document(d) async for d in db[REPORTS].find({"_id": {"$in": list(ids)}})]
+
+
+async def page(
+    db: Database, query: Document, *, sort: Sort, first: int | None, after: str | None
+) -> Page[Report]:
+    result = await keyset_page(db[REPORTS], query, sort=sort, first=first, after=after)
+    return result.map(Report.from_document)
+
+
+async def near(
+    db: Database,
+    point: GeoPoint,
+    *,
+    radius_meters: float,
+    query: Document,
+    skip: int,
+    limit: int,
+) -> list[tuple[Report, float]]:
+    """Reports matching `query` within `radius_meters` of `point`, nearest first."""
+    pipeline: list[Document] = [
+        {
+            "$geoNear": {
+                "near": point.model_dump(),
+                "key": "location",
+                "distanceField": "distance_meters",
+                "maxDistance": radius_meters,
+                "spherical": True,
+                "query": query,
+            }
+        },
+        {"$skip": skip},
+        {"$limit": limit},
+    ]
+    documents = await (await db[REPORTS].aggregate(pipeline)).to_list()
+    return [(Report.from_document(d), float(d.pop("distance_meters"))) for d in documents]
+
+
+EARTH_RADIUS_METERS = 6378100.0
+
+
+async def count_near(
+    db: Database, point: GeoPoint, *, radius_meters: float, query: Document
+) -> int:
+    """How many reports matching `query` lie within `radius_meters` of `point`."""
+    within = {
+        "location": {
+            "$geoWithin": {
+                "$centerSphere": [list(point.coordinates), radius_meters / EARTH_RADIUS_METERS]
+            }
+        }
+    }
+    total: int = await db[REPORTS].count_documents({"$and": [query, within]})
+    return total
+
+
+async def possible_duplicates(
+    db: Database, report: Report, *, radius_meters: float, limit: int
+) -> list[tuple[Report, float]]:
+    """Open reports of the same category in the same community near a new one."""
+    return await near(
+        db,
+        report.location,
+        radius_meters=radius_meters,
+        query={
+            "_id": {"$ne": report.id},
+            "community_id": report.community_id,
+            "category": report.category.value,
+            "status": {"$in": [s.value for s in OPEN_STATUSES]},
+        },
+        skip=0,
+        limit=limit,
+    )
+
+
+async def transition(
+    db: Database,
+    report_id: ObjectId,
+    *,
+    from_statuses: Sequence[ReportStatus],
+    changes: Document,
+    push: Sequence[Document],
+    extra_condition: Document | None = None,
+    session: Session | None = None,
+) -> Report | None:
+    """Apply a change to a report still in one of `from_statuses` (None if it no longer is):
+    of two racing moves, only one matches."""
+    condition: Document = {
+        "_id": report_id,
+        "status": {"$in": [s.value for s in from_statuses]},
+        **(extra_condition or {}),
+    }
+    update: Document = {"$set": changes}
+    if push:
+        update["$push"] = {"timeline": {"$each": list(push)}}
+    document = await db[REPORTS].find_one_and_update(
+        condition, update, return_document=ReturnDocument.AFTER, session=session
+    )
+    return Report.from_document(document) if document else None
+
+
+async def resolved_before(db: Database, cutoff: datetime, *, limit: int) -> list[ObjectId]:
+    cursor = db[REPORTS].find(
+        {"status": ReportStatus.RESOLVED.value, "resolved_at": {"$lt": cutoff}},
+        projection={"_id": 1},
+        limit=limit,
+    )
+    return [d["_id"] async for d in cursor]
+
+
+async def add_endorsement(
+    db: Database, endorsement: Endorsement, *, session: Session | None = None
+) -> None:
+    """Record one endorsement and count it. A second one by the same user raises
+    DuplicateKeyError (the unique index decides, under any concurrency)."""
+    await db[ENDORSEMENTS].insert_one(endorsement.to_document(), session=session)
+    await db[REPORTS].update_one(
+        {"_id": endorsement.report_id}, {"$inc": {"endorsement_count": 1}}, session=session
+    )
+
+
+async def endorsed(
+    db: Database, user_id: ObjectId, report_ids: Sequence[ObjectId]
+) -> set[ObjectId]:
+    cursor = db[ENDORSEMENTS].find(
+        {"user_id": user_id, "report_id": {"$in": list(report_ids)}}, projection={"report_id": 1}
+    )
+    return {d["report_id"] async for d in cursor}
+
+
+async def insert_comment(db: Database, comment: Comment, *, session: Session | None = None) -> None:
+    await db[COMMENTS].insert_one(comment.to_document(), session=session)
+    await db[REPORTS].update_one(
+        {"_id": comment.report_id}, {"$inc": {"comment_count": 1}}, session=session
+    )
+
+
+async def comments_page(
+    db: Database, report_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[Comment]:
+    result = await keyset_page(
+        db[COMMENTS],
+        {"report_id": report_id},
+        sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+        first=first,
+        after=after,
+    )
+    return result.map(Comment.from_document)

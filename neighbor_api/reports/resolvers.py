@@ -1,0 +1,282 @@
+"""Resident reports: the queues, the detail, submitting, and the staff workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from bson import ObjectId
+
+from neighbor_api.context import Info
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.policy import Actor
+from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.places.types import GeoPointInput
+from neighbor_api.reports import service
+from neighbor_api.reports.models import Report, ReportOrder
+from neighbor_api.reports.types import (
+    AcceptReportInput,
+    AssignReportInput,
+    CloseReportInput,
+    CommentOnReportInput,
+    CommentOnReportPayload,
+    EndorseReportInput,
+    EscalateReportInput,
+    RateReportInput,
+    RejectReportInput,
+    ReportCommentType,
+    ReportFilterInput,
+    ReportPayload,
+    ReportType,
+    ResolveReportInput,
+    StartReportInput,
+    SubmitReportInput,
+    SubmitReportPayload,
+)
+
+
+def _ids(values: list[strawberry.ID] | None, field: str) -> list[ObjectId]:
+    """Attachment ids of an input; a malformed one is INVALID_INPUT on the field."""
+    ids = [from_global_id(value, "Attachment") for value in values or []]
+    if any(i is None for i in ids):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("input", field))
+    return [i for i in ids if i is not None]
+
+
+async def _move(info: Info, action: Callable[[Actor], Awaitable[Report]]) -> ReportPayload:
+    """A staff-workflow mutation: the actor, the service call, the payload."""
+
+    async def run() -> ReportPayload:
+        report = await action(await info.context.require_actor())
+        return ReportPayload(report=ReportType.from_model(report))
+
+    return await mutate(info.context.locale, lambda e: ReportPayload(errors=e), run)
+
+
+def _report_id(report_id: strawberry.ID) -> ObjectId:
+    return input_id(report_id, "Report", "reportId")
+
+
+@strawberry.type
+class ReportQuery:
+    @strawberry.field(description="A report, if the viewer may see it.")
+    async def report(self, info: Info, id: strawberry.ID) -> ReportType | None:
+        object_id = from_global_id(id, "Report")
+        return await ReportType.load(info, object_id) if object_id else None
+
+    @strawberry.field(
+        description="A community's reports as the viewer may see them (null for outsiders)."
+    )
+    async def reports(
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        filter: ReportFilterInput | None = None,
+        order_by: ReportOrder | None = ReportOrder.NEWEST,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType] | None:
+        actor = await info.context.require_actor()
+        place_id = from_global_id(community_id, "Place")
+        if place_id is None:
+            return None
+        page = await service.list_reports(
+            info.context.deps,
+            actor,
+            community_id=place_id,
+            criteria=(filter or ReportFilterInput()).to_model(),
+            order=order_by or ReportOrder.NEWEST,
+            first=first,
+            after=after,
+        )
+        return Connection.of(page.map(ReportType.from_model)) if page else None
+
+    @strawberry.field(
+        description="Reports the viewer may see within `radiusMeters` (at most 5,000), nearest "
+        "first."
+    )
+    async def reports_nearby(
+        self,
+        info: Info,
+        near: GeoPointInput,
+        radius_meters: int,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType]:
+        actor = await info.context.require_actor()
+        point = near.to_model()
+        if point is None:
+            raise DomainError.of(ErrorCode.INVALID_INPUT, field=("near",))
+        page = await service.reports_nearby(
+            info.context.deps, actor, near=point, radius_meters=radius_meters, first=first,
+            after=after,
+        )  # fmt: skip
+        return Connection.of(page.map(lambda item: ReportType.from_model(*item)))
+
+    @strawberry.field(
+        description="Street and district staff: reports escalated to that place (null for others)."
+    )
+    async def escalated_reports(
+        self,
+        info: Info,
+        place_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType] | None:
+        actor = await info.context.require_actor()
+        object_id = from_global_id(place_id, "Place")
+        if object_id is None:
+            return None
+        page = await service.escalated_reports(
+            info.context.deps, actor, place_id=object_id, first=first, after=after
+        )
+        return Connection.of(page.map(ReportType.from_model)) if page else None
+
+
+@strawberry.type
+class ReportMutation:
+    @strawberry.mutation(
+        description="Report a problem. The payload lists open reports of the same category "
+        "within 100 m."
+    )
+    async def submit_report(self, info: Info, input: SubmitReportInput) -> SubmitReportPayload:
+        async def run() -> SubmitReportPayload:
+            actor = await info.context.require_actor()
+            location = input.location.to_model()
+            on_behalf = (
+                input_id(input.on_behalf_of_id, "User", "onBehalfOfId")
+                if input.on_behalf_of_id
+                else None
+            )
+            submitted = await service.submit_report(
+                info.context.deps,
+                actor,
+                community_id=input_id(input.community_id, "Place", "communityId"),
+                category=input.category,
+                title=input.title,
+                description=input.description,
+                location=location,
+                address=input.address,
+                photo_ids=_ids(input.photo_ids, "photoIds"),
+                anonymous=bool(input.anonymous),
+                visibility=input.visibility,
+                on_behalf_of_id=on_behalf,
+                idempotency_key=input.idempotency_key,
+            )
+            return SubmitReportPayload(
+                report=ReportType.from_model(submitted.report),
+                possible_duplicates=[
+                    ReportType.from_model(r, d) for r, d in submitted.possible_duplicates
+                ],
+            )
+
+        return await mutate(info.context.locale, lambda e: SubmitReportPayload(errors=e), run)
+
+    @strawberry.mutation(description="Staff: accept a submitted report; its priority sets dueAt.")
+    async def accept_report(self, info: Info, input: AcceptReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.accept_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                priority=input.priority,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Staff: assign (or reassign) a report to a worker.")
+    async def assign_report(self, info: Info, input: AssignReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.assign_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                assignee_id=input_id(input.assignee_id, "User", "assigneeId"),
+                due_at=input.due_at,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="The assignee starts work on a report.")
+    async def start_report(self, info: Info, input: StartReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.start_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id)
+            ),
+        )
+
+    @strawberry.mutation(description="The assignee (or staff) resolves a report.")
+    async def resolve_report(self, info: Info, input: ResolveReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.resolve_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                note=input.note, photo_ids=_ids(input.photo_ids, "photoIds"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Staff: reject a submitted or accepted report.")
+    async def reject_report(self, info: Info, input: RejectReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.reject_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                reason=input.reason,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Raise a report to the street, then the district.")
+    async def escalate_report(self, info: Info, input: EscalateReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.escalate_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                reason=input.reason,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="The reporter rates the resolution: 1–2 reopens it, 3–5 closes it."
+    )
+    async def rate_report(self, info: Info, input: RateReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.rate_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                rating=input.rating, comment=input.comment,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Close a resolved report (its reporter or staff).")
+    async def close_report(self, info: Info, input: CloseReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.close_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id)
+            ),
+        )
+
+    @strawberry.mutation(description='Say "me too" (once; a repeat changes nothing).')
+    async def endorse_report(self, info: Info, input: EndorseReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.endorse_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id)
+            ),
+        )
+
+    @strawberry.mutation(description="Comment on a report.")
+    async def comment_on_report(
+        self, info: Info, input: CommentOnReportInput
+    ) -> CommentOnReportPayload:
+        async def run() -> CommentOnReportPayload:
+            actor = await info.context.require_actor()
+            comment = await service.comment_on_report(
+                info.context.deps,
+                actor,
+                report_id=_report_id(input.report_id),
+                body=input.body,
+                idempotency_key=input.idempotency_key,
+            )
+            report = await service.get_report(info.context.deps, actor, comment.report_id)
+            return CommentOnReportPayload(comment=ReportCommentType.from_model(comment, report))
+
+        return await mutate(info.context.locale, lambda e: CommentOnReportPayload(errors=e), run)

@@ -1,0 +1,842 @@
+"""The rules of resident reports: who sees what, the state machine, SLAs, ratings.
+
+Every move of the state machine is one row of MOVES (from which statuses, to which, who may);
+`viewerCan` and the mutations both read it, so what the app offers is what the server allows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from neighbor_api.attachments import service as attachments
+from neighbor_api.core import events
+from neighbor_api.core import idempotency as idempotent
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.mongo import Document, Session, in_transaction
+from neighbor_api.core.pagination import Page, Sort, offset_edges, offset_of, page_size
+from neighbor_api.core.policy import STAFF_ROLES, Actor, Role
+from neighbor_api.core.validation import Checks
+from neighbor_api.memberships import repository as memberships
+from neighbor_api.memberships.models import MembershipStatus
+from neighbor_api.places import service as places
+from neighbor_api.places.models import GeoPoint, PlaceLevel
+from neighbor_api.reports import repository
+from neighbor_api.reports.models import (
+    AUTO_CLOSE_AFTER,
+    DUE_STATUSES,
+    NO_DUE_DATE,
+    OPEN_STATUSES,
+    SLA,
+    Comment,
+    Endorsement,
+    EscalationLevel,
+    Report,
+    ReportAction,
+    ReportCategory,
+    ReportOrder,
+    ReportPriority,
+    ReportStatus,
+    ReportVisibility,
+    Satisfaction,
+    TimelineEntry,
+)
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+MAX_TITLE = 60
+MAX_DESCRIPTION = 2000
+MAX_ADDRESS = 120
+MAX_NOTE = 500
+MAX_COMMENT = 1000
+DUPLICATE_RADIUS_METERS = 100
+MAX_DUPLICATES = 5
+MAX_NEARBY_RADIUS_METERS = 5000
+AUTO_CLOSE_BATCH = 200
+# A rating at or below this reopens the report.
+REOPENING_RATING = 2
+# Who a report can be assigned to.
+WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER})
+
+
+# --- Who sees what ----------------------------------------------------------------------
+
+
+def is_staff(actor: Actor, report: Report) -> bool:
+    """Community workers of the report's community and admins above it."""
+    return actor.is_staff(report.place_path)
+
+
+def can_see(actor: Actor | None, report: Report) -> bool:
+    if actor is None:
+        return False
+    if is_staff(actor, report) or actor.user_id in (report.reporter_id, report.assignee_id):
+        return True
+    if report.entered_by_id == actor.user_id:
+        return True
+    return report.visibility is ReportVisibility.COMMUNITY and actor.is_member(report.place_path)
+
+
+def visible_filter(actor: Actor) -> Document:
+    """The MongoDB condition matching exactly the reports `can_see` allows (for lists)."""
+    staff_places = [g.place_id for g in actor.grants if g.roles & STAFF_ROLES]
+    member_places = [g.place_id for g in actor.grants]
+    return {
+        "$or": [
+            {"place_path": {"$in": staff_places}},
+            {"reporter_id": actor.user_id},
+            {"assignee_id": actor.user_id},
+            {"entered_by_id": actor.user_id},
+            {
+                "place_path": {"$in": member_places},
+                "visibility": ReportVisibility.COMMUNITY.value,
+            },
+        ]
+    }
+
+
+def can_see_reporter(actor: Actor | None, report: Report) -> bool:
+    """An anonymous report's reporter is known only to the reporter and the staff of that
+    community itself (not admins above it, not the neighbours)."""
+    if not report.anonymous:
+        return True
+    if actor is None:
+        return False
+    if actor.user_id == report.reporter_id:
+        return True
+    return any(g.place_id == report.community_id and g.roles & STAFF_ROLES for g in actor.grants)
+
+
+async def _sees_report(deps: Deps, actor: Actor, report_id: ObjectId) -> bool:
+    """A report's photos are seen by whoever sees the report."""
+    return await get_report(deps, actor, report_id) is not None
+
+
+attachments.register_subject_rule(_sees_report)
+
+
+# --- The state machine --------------------------------------------------------------------
+
+
+class Verb(StrEnum):
+    ACCEPT = "accept"
+    ASSIGN = "assign"
+    START = "start"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+    ESCALATE = "escalate"
+    RATE = "rate"
+    CLOSE = "close"
+
+
+def _staff(actor: Actor, report: Report) -> bool:
+    return is_staff(actor, report)
+
+
+def _assignee_or_staff(actor: Actor, report: Report) -> bool:
+    return actor.user_id == report.assignee_id or is_staff(actor, report)
+
+
+def _reporter(actor: Actor, report: Report) -> bool:
+    return actor.user_id == report.reporter_id
+
+
+def _reporter_or_staff(actor: Actor, report: Report) -> bool:
+    return _reporter(actor, report) or is_staff(actor, report)
+
+
+# The length of the place path of the level a report is at (its staff may escalate it; at the
+# district, the top, they are told INVALID_TRANSITION rather than FORBIDDEN).
+_LEVEL_PATH_LENGTH = {
+    EscalationLevel.COMMUNITY: 4,
+    EscalationLevel.STREET: 3,
+    EscalationLevel.DISTRICT: 2,
+}
+_NEXT_LEVEL = {
+    EscalationLevel.COMMUNITY: EscalationLevel.STREET,
+    EscalationLevel.STREET: EscalationLevel.DISTRICT,
+}
+
+
+def _staff_at_level(actor: Actor, report: Report) -> bool:
+    """Escalating is for the staff of the level the report is at (community, then street)."""
+    length = _LEVEL_PATH_LENGTH.get(report.escalation_level)
+    return length is not None and actor.is_staff(report.place_path[:length])
+
+
+@dataclass(frozen=True)
+class Move:
+    from_statuses: frozenset[ReportStatus]
+    to_status: ReportStatus | None  # None: stays (escalate) or decided by the input (rate)
+    action: ReportAction
+    who: Callable[[Actor, Report], bool]
+
+
+MOVES: dict[Verb, Move] = {
+    Verb.ACCEPT: Move(
+        frozenset({ReportStatus.SUBMITTED}), ReportStatus.ACCEPTED, ReportAction.ACCEPTED, _staff
+    ),
+    Verb.ASSIGN: Move(
+        frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS}),
+        ReportStatus.ASSIGNED,
+        ReportAction.ASSIGNED,
+        _staff,
+    ),
+    Verb.START: Move(
+        frozenset({ReportStatus.ASSIGNED}),
+        ReportStatus.IN_PROGRESS,
+        ReportAction.STARTED,
+        _assignee_or_staff,
+    ),
+    Verb.RESOLVE: Move(
+        frozenset({ReportStatus.IN_PROGRESS}),
+        ReportStatus.RESOLVED,
+        ReportAction.RESOLVED,
+        _assignee_or_staff,
+    ),
+    Verb.REJECT: Move(
+        frozenset({ReportStatus.SUBMITTED, ReportStatus.ACCEPTED}),
+        ReportStatus.REJECTED,
+        ReportAction.REJECTED,
+        _staff,
+    ),
+    Verb.ESCALATE: Move(OPEN_STATUSES, None, ReportAction.ESCALATED, _staff_at_level),
+    Verb.RATE: Move(frozenset({ReportStatus.RESOLVED}), None, ReportAction.RATED, _reporter),
+    Verb.CLOSE: Move(
+        frozenset({ReportStatus.RESOLVED}),
+        ReportStatus.CLOSED,
+        ReportAction.CLOSED,
+        _reporter_or_staff,
+    ),
+}
+
+
+def _possible(verb: Verb, report: Report) -> bool:
+    """Whether the report's state allows the move at all (whoever asks)."""
+    if report.status not in MOVES[verb].from_statuses:
+        return False
+    if verb is Verb.ESCALATE:
+        return report.escalation_level in _NEXT_LEVEL
+    if verb is Verb.RATE:
+        return not report.rated_resolution
+    return True
+
+
+def may(actor: Actor | None, verb: Verb, report: Report) -> bool:
+    """`viewerCan`: the actor may make this move now."""
+    return actor is not None and MOVES[verb].who(actor, report) and _possible(verb, report)
+
+
+def may_comment(actor: Actor | None, report: Report) -> bool:
+    return (
+        actor is not None
+        and can_see(actor, report)
+        and (actor.is_member(report.place_path) or actor.user_id == report.reporter_id)
+    )
+
+
+def _check_move(actor: Actor, verb: Verb, report: Report) -> Move:
+    move = MOVES[verb]
+    if not move.who(actor, report):
+        raise DomainError.of(ErrorCode.FORBIDDEN)
+    if not _possible(verb, report):
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
+    return move
+
+
+def _entry(
+    actor: Actor | None,
+    action: ReportAction,
+    *,
+    at: datetime,
+    from_status: ReportStatus | None,
+    to_status: ReportStatus | None,
+    note: str | None = None,
+) -> Document:
+    return TimelineEntry(
+        at=at,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note or None,
+        actor_id=actor.user_id if actor else None,
+    ).model_dump()
+
+
+async def _apply(
+    deps: Deps,
+    actor: Actor | None,
+    report: Report,
+    *,
+    verb: Verb,
+    changes: Document,
+    note: str | None = None,
+    then: ReportAction | None = None,
+    event_data: Document | None = None,
+    extra_condition: Document | None = None,
+    attach: Callable[[Session], Awaitable[object]] | None = None,
+) -> Report:
+    """Write one move in one transaction: the conditional update (only if the report is still
+    where it was), its timeline entry (and the `then` entry a rating leads to: REOPENED or
+    CLOSED), and its event."""
+    now = deps.clock.now()
+    to_status = ReportStatus(changes.get("status", report.status))
+    entries = [
+        _entry(actor, MOVES[verb].action, at=now, from_status=report.status,
+               to_status=report.status if then else to_status, note=note),
+    ]  # fmt: skip
+    if then is not None:
+        entries.append(_entry(actor, then, at=now, from_status=report.status, to_status=to_status))
+
+    async def write(session: Session) -> Report:
+        if attach is not None:
+            await attach(session)
+        moved = await repository.transition(
+            deps.db,
+            report.id,
+            from_statuses=[report.status],
+            changes={**changes, "updated_at": now},
+            push=entries,
+            extra_condition=extra_condition,
+            session=session,
+        )
+        if moved is None:  # someone else moved it first
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
+        await events.record(
+            deps,
+            kind=f"report.{verb.value}",
+            subject_id=report.id,
+            actor_id=actor.user_id if actor else None,
+            place_path=report.place_path,
+            data={"from": report.status.value, "to": moved.status.value, **(event_data or {})},
+            session=session,
+        )
+        return moved
+
+    return await in_transaction(deps.client, write)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+async def get_report(deps: Deps, actor: Actor | None, report_id: ObjectId) -> Report | None:
+    found = await repository.by_ids(deps.db, [report_id])
+    return found[0] if found and can_see(actor, found[0]) else None
+
+
+async def _visible_or_raise(deps: Deps, actor: Actor, report_id: ObjectId) -> Report:
+    report = await get_report(deps, actor, report_id)
+    if report is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "report.not_found", field=("input", "reportId"))
+    return report
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    status: Sequence[ReportStatus] | None = None
+    category: Sequence[ReportCategory] | None = None
+    mine: bool = False
+    assigned_to_me: bool = False
+    overdue: bool = False
+
+
+_ORDERS: dict[ReportOrder, Sort] = {
+    ReportOrder.NEWEST: [("created_at", DESCENDING), ("_id", DESCENDING)],
+    ReportOrder.OLDEST: [("created_at", ASCENDING), ("_id", ASCENDING)],
+    ReportOrder.MOST_ENDORSED: [("endorsement_count", DESCENDING), ("_id", DESCENDING)],
+    ReportOrder.DUE_SOONEST: [("due_key", ASCENDING), ("_id", ASCENDING)],
+}
+
+
+def _filter_query(actor: Actor, criteria: ReportFilter, now: datetime) -> Document:
+    query: Document = {}
+    if criteria.status:
+        query["status"] = {"$in": [s.value for s in criteria.status]}
+    if criteria.category:
+        query["category"] = {"$in": [c.value for c in criteria.category]}
+    if criteria.mine:
+        query["reporter_id"] = actor.user_id
+    if criteria.assigned_to_me:
+        query["assignee_id"] = actor.user_id
+    if criteria.overdue:
+        query["due_at"] = {"$lt": now}
+        due = [s.value for s in DUE_STATUSES]
+        if criteria.status:
+            due = [s for s in due if s in query["status"]["$in"]]
+        query["status"] = {"$in": due}
+    return query
+
+
+async def list_reports(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    community_id: ObjectId,
+    criteria: ReportFilter,
+    order: ReportOrder,
+    first: int | None,
+    after: str | None,
+) -> Page[Report] | None:
+    """A community's reports as the viewer may see them (None for outsiders)."""
+    if actor is None:
+        return None
+    community = await places.get_place(deps, community_id)
+    if community is None or community.level is not PlaceLevel.COMMUNITY:
+        return None
+    if not actor.is_member(community.path):
+        return None
+    query: Document = {
+        "community_id": community.id,
+        **_filter_query(actor, criteria, deps.clock.now()),
+    }
+    if not actor.is_staff(community.path):
+        query = {"$and": [query, visible_filter(actor)]}
+    # Staff see every report of the community: their queue stays a flat filter led by
+    # community_id, which SecantusDB (no index for a top-level $and/$or) can plan on an index.
+    return await repository.page(deps.db, query, sort=_ORDERS[order], first=first, after=after)
+
+
+async def reports_nearby(
+    deps: Deps,
+    actor: Actor,
+    *,
+    near: GeoPoint,
+    radius_meters: int,
+    first: int | None,
+    after: str | None,
+) -> Page[tuple[Report, float]]:
+    if not 1 <= radius_meters <= MAX_NEARBY_RADIUS_METERS:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "report.radius", field=("radiusMeters",),
+            max=MAX_NEARBY_RADIUS_METERS,
+        )  # fmt: skip
+    limit, start = page_size(first), offset_of(after)
+    found = await repository.near(
+        deps.db,
+        near,
+        radius_meters=radius_meters,
+        query=visible_filter(actor),
+        skip=start,
+        limit=limit + 1,
+    )
+
+    async def count() -> int:
+        return await repository.count_near(
+            deps.db, near, radius_meters=radius_meters, query=visible_filter(actor)
+        )
+
+    return Page(offset_edges(found[:limit], start), len(found) > limit, count)
+
+
+async def escalated_reports(
+    deps: Deps, actor: Actor, *, place_id: ObjectId, first: int | None, after: str | None
+) -> Page[Report] | None:
+    """The escalation queue of a street or district: its staff only (None for others)."""
+    place = await places.get_place(deps, place_id)
+    if place is None or place.level not in (PlaceLevel.STREET, PlaceLevel.DISTRICT):
+        return None
+    if not actor.is_staff(place.path):
+        return None
+    query = {
+        "escalated_to": place.id,
+        "status": {"$nin": [ReportStatus.CLOSED.value, ReportStatus.REJECTED.value]},
+    }
+    sort: Sort = [("created_at", DESCENDING), ("_id", DESCENDING)]
+    return await repository.page(deps.db, query, sort=sort, first=first, after=after)
+
+
+async def comments(
+    deps: Deps, report: Report, *, first: int | None, after: str | None
+) -> Page[Comment]:
+    return await repository.comments_page(deps.db, report.id, first=first, after=after)
+
+
+# --- Submitting ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: Report
+    possible_duplicates: list[tuple[Report, float]]
+
+
+async def _community_member(deps: Deps, user_id: ObjectId, community_id: ObjectId) -> Any:
+    found = await memberships.of_users(deps.db, [user_id])
+    return next(
+        (m for m in found if m.place_id == community_id and m.status is MembershipStatus.ACTIVE),
+        None,
+    )
+
+
+async def submit_report(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    category: ReportCategory,
+    title: str,
+    description: str,
+    location: GeoPoint | None,
+    address: str | None = None,
+    photo_ids: Sequence[ObjectId] = (),
+    anonymous: bool = False,
+    visibility: ReportVisibility | None = None,
+    on_behalf_of_id: ObjectId | None = None,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    checks = Checks()
+    title = checks.text(title, "title", max_length=MAX_TITLE)
+    description = checks.text(description, "description", max_length=MAX_DESCRIPTION)
+    address = checks.text(address, "address", max_length=MAX_ADDRESS, required=False)
+    if location is None:
+        checks.fail("location", "report.location")
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    checks.done()
+    assert location is not None
+    if earlier := await idempotent.earlier(deps, repository.REPORTS, idempotency):
+        return Submitted(Report.from_document(earlier), [])
+    community = await places.get_place_or_raise(
+        deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
+    )
+    if not actor.is_member(community.path):
+        raise DomainError.of(ErrorCode.FORBIDDEN, "report.not_member")
+    reporter_id = actor.user_id
+    entered_by_id = None
+    if on_behalf_of_id is not None and on_behalf_of_id != actor.user_id:
+        roles = actor.roles_at(community.path)
+        if not roles & (STAFF_ROLES | {Role.GRID_WORKER}):
+            raise DomainError.of(ErrorCode.FORBIDDEN, "report.on_behalf_forbidden")
+        if await _community_member(deps, on_behalf_of_id, community.id) is None:
+            raise DomainError.of(
+                ErrorCode.NOT_FOUND, "report.resident_not_found", field=("input", "onBehalfOfId")
+            )
+        reporter_id, entered_by_id = on_behalf_of_id, actor.user_id
+    now = deps.clock.now()
+    year = now.astimezone(LOCAL_TIME).year
+    sequence = await repository.next_number(deps.db, scope=f"report:{community.id}:{year}")
+    chosen = visibility or (
+        ReportVisibility.PRIVATE
+        if category is ReportCategory.NEIGHBOR_DISPUTE
+        else ReportVisibility.COMMUNITY
+    )
+    report = Report(
+        number=f"{community.code or 'R'}-{year}-{sequence:06d}",
+        community_id=community.id,
+        place_path=community.path,
+        reporter_id=reporter_id,
+        entered_by_id=entered_by_id,
+        category=category,
+        title=title,
+        description=description,
+        location=location,
+        address=address or None,
+        photo_ids=list(dict.fromkeys(photo_ids)),
+        anonymous=anonymous,
+        visibility=chosen,
+        timeline=[
+            TimelineEntry(
+                at=now,
+                action=ReportAction.SUBMITTED,
+                to_status=ReportStatus.SUBMITTED,
+                actor_id=actor.user_id,
+            )
+        ],
+        idempotency=idempotency,
+        created_at=now,
+        updated_at=now,
+    )
+
+    async def write(session: Session) -> None:
+        if report.photo_ids:
+            await attachments.attach(
+                deps, actor, attachment_ids=report.photo_ids, subject_id=report.id,
+                place_path=report.place_path, field=("input", "photoIds"), session=session,
+            )  # fmt: skip
+        await repository.insert(deps.db, report, session=session)
+        await events.record(
+            deps,
+            kind="report.submitted",
+            subject_id=report.id,
+            actor_id=actor.user_id,
+            place_path=report.place_path,
+            data={"category": category.value, "status": report.status.value},
+            session=session,
+        )
+
+    raced = await idempotent.create_once(deps, repository.REPORTS, idempotency, write)
+    if raced is not None:
+        return Submitted(Report.from_document(raced), [])
+    duplicates = await repository.possible_duplicates(
+        deps.db, report, radius_meters=DUPLICATE_RADIUS_METERS, limit=MAX_DUPLICATES
+    )
+    return Submitted(report, [(r, d) for r, d in duplicates if can_see(actor, r)])
+
+
+# --- The staff workflow -------------------------------------------------------------------
+
+
+async def accept_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, priority: ReportPriority | None
+) -> Report:
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.ACCEPT, report)
+    now = deps.clock.now()
+    chosen = priority or ReportPriority.NORMAL
+    due = now + SLA[chosen]
+    changes = {
+        "status": ReportStatus.ACCEPTED.value,
+        "priority": chosen.value,
+        "accepted_at": now,
+        "due_at": due,
+        "due_key": due,
+    }
+    return await _apply(deps, actor, report, verb=Verb.ACCEPT, changes=changes)
+
+
+async def assign_report(
+    deps: Deps,
+    actor: Actor,
+    *,
+    report_id: ObjectId,
+    assignee_id: ObjectId,
+    due_at: datetime | None = None,
+) -> Report:
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.ASSIGN, report)
+    membership = await _community_member(deps, assignee_id, report.community_id)
+    if membership is None or not set(membership.roles) & WORKER_ROLES:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "report.assignee_not_worker", field=("input", "assigneeId")
+        )
+    if due_at is not None and due_at.utcoffset() is None:
+        # A time without an offset could be any time zone's (the contract asks for one).
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "report.due_without_offset", field=("input", "dueAt")
+        )
+    if due_at is not None and due_at <= deps.clock.now():
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "report.due_in_past", field=("input", "dueAt")
+        )
+    changes: Document = {
+        "status": ReportStatus.ASSIGNED.value,
+        "assignee_id": assignee_id,
+        "grid_id": membership.grid_id,
+    }
+    if due_at is not None:
+        changes |= {"due_at": due_at, "due_key": due_at}
+    return await _apply(deps, actor, report, verb=Verb.ASSIGN, changes=changes)
+
+
+async def start_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.START, report)
+    changes = {"status": ReportStatus.IN_PROGRESS.value}
+    return await _apply(deps, actor, report, verb=Verb.START, changes=changes)
+
+
+async def resolve_report(
+    deps: Deps,
+    actor: Actor,
+    *,
+    report_id: ObjectId,
+    note: str | None,
+    photo_ids: Sequence[ObjectId] = (),
+) -> Report:
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.RESOLVE, report)
+    checks = Checks()
+    note = checks.text(note, "note", max_length=MAX_NOTE)
+    checks.done()
+    photos = list(dict.fromkeys(photo_ids))
+
+    async def attach(session: Session) -> object:
+        if not photos:
+            return None
+        return await attachments.attach(
+            deps, actor, attachment_ids=photos, subject_id=report.id,
+            place_path=report.place_path, field=("input", "photoIds"), session=session,
+        )  # fmt: skip
+
+    changes = {
+        "status": ReportStatus.RESOLVED.value,
+        "resolved_at": deps.clock.now(),
+        "resolution_note": note,
+        "resolution_photo_ids": photos,
+        # A new resolution waits for its own rating (earlier ones stay in `ratings`).
+        "satisfaction": None,
+        # Nothing is due any more: it sorts after the open ones (a reopening sets it again).
+        "due_key": NO_DUE_DATE,
+        "rated_resolution": False,
+    }
+    return await _apply(
+        deps, actor, report, verb=Verb.RESOLVE, changes=changes, note=note, attach=attach
+    )
+
+
+async def reject_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, reason: str | None
+) -> Report:
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.REJECT, report)
+    checks = Checks()
+    reason = checks.text(reason, "reason", max_length=MAX_NOTE)
+    checks.done()
+    changes = {
+        "status": ReportStatus.REJECTED.value,
+        "rejection_reason": reason,
+        "closed_at": deps.clock.now(),
+        "due_key": NO_DUE_DATE,
+    }
+    return await _apply(deps, actor, report, verb=Verb.REJECT, changes=changes, note=reason)
+
+
+async def escalate_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, reason: str | None
+) -> Report:
+    """Raise a report one level: community -> street -> district (its status stays)."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.ESCALATE, report)
+    checks = Checks()
+    reason = checks.text(reason, "reason", max_length=MAX_NOTE)
+    checks.done()
+    level = _NEXT_LEVEL[report.escalation_level]
+    # The street is the path's third place, the district its second.
+    target = report.place_path[2] if level is EscalationLevel.STREET else report.place_path[1]
+    changes = {"escalation_level": level.value, "escalated_to": [*report.escalated_to, target]}
+    return await _apply(
+        deps, actor, report, verb=Verb.ESCALATE, changes=changes, note=reason,
+        extra_condition={"escalation_level": report.escalation_level.value},
+        event_data={"level": level.value, "place_id": target},
+    )  # fmt: skip
+
+
+async def rate_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, rating: int, comment: str | None
+) -> Report:
+    """The reporter rates the resolution: 1–2 reopens it to the same worker, 3–5 closes it."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.RATE, report)
+    checks = Checks()
+    if not 1 <= rating <= 5:
+        checks.fail("rating", "report.rating")
+    comment = checks.text(comment, "comment", max_length=MAX_NOTE, required=False)
+    checks.done()
+    now = deps.clock.now()
+    satisfaction = Satisfaction(rating=rating, comment=comment or None, rated_at=now)
+    changes: Document = {
+        "satisfaction": satisfaction.model_dump(),
+        "ratings": [*(r.model_dump() for r in report.ratings), satisfaction.model_dump()],
+        "rated_resolution": True,
+    }
+    if rating <= REOPENING_RATING:
+        due = now + SLA[report.priority or ReportPriority.NORMAL]
+        then = ReportAction.REOPENED
+        changes |= {
+            "status": ReportStatus.ASSIGNED.value,
+            "resolved_at": None,
+            "due_at": due,
+            "due_key": due,
+        }
+    else:
+        then = ReportAction.CLOSED
+        changes |= {"status": ReportStatus.CLOSED.value, "closed_at": now, "due_key": NO_DUE_DATE}
+    return await _apply(
+        deps, actor, report, verb=Verb.RATE, changes=changes, note=comment, then=then,
+        extra_condition={"rated_resolution": False}, event_data={"rating": rating},
+    )  # fmt: skip
+
+
+async def close_report(deps: Deps, actor: Actor | None, *, report_id: ObjectId) -> Report:
+    """Close a resolved report (its reporter or staff; `None` is the automatic close)."""
+    if actor is None:
+        found = await repository.by_ids(deps.db, [report_id])
+        if not found or not _possible(Verb.CLOSE, found[0]):
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
+        report = found[0]
+    else:
+        report = await _visible_or_raise(deps, actor, report_id)
+        _check_move(actor, Verb.CLOSE, report)
+    changes = {
+        "status": ReportStatus.CLOSED.value,
+        "closed_at": deps.clock.now(),
+        "due_key": NO_DUE_DATE,
+    }
+    return await _apply(deps, actor, report, verb=Verb.CLOSE, changes=changes)
+
+
+async def close_unrated(deps: Deps) -> int:
+    """The job: close reports resolved and not rated for AUTO_CLOSE_AFTER. Safe with several
+    app instances: each close is conditional, so a report closes once whoever gets there."""
+    cutoff = deps.clock.now() - AUTO_CLOSE_AFTER
+    closed = 0
+    for report_id in await repository.resolved_before(deps.db, cutoff, limit=AUTO_CLOSE_BATCH):
+        try:
+            await close_report(deps, None, report_id=report_id)
+            closed += 1
+        except DomainError:  # closed, rated or reopened meanwhile
+            continue
+    return closed
+
+
+# --- Neighbours: endorsements and comments ------------------------------------------------
+
+
+async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
+    """ "Me too", once per neighbour: a repeat changes nothing and is not an error."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    if actor.user_id == report.reporter_id or not actor.is_member(report.place_path):
+        raise DomainError.of(ErrorCode.FORBIDDEN, "report.endorse_forbidden")
+    if report.status not in OPEN_STATUSES:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
+    endorsement = Endorsement(
+        report_id=report.id, user_id=actor.user_id, created_at=deps.clock.now()
+    )
+
+    async def write(session: Session) -> None:
+        await repository.add_endorsement(deps.db, endorsement, session=session)
+        await events.record(
+            deps, kind="report.endorsed", subject_id=report.id, actor_id=actor.user_id,
+            place_path=report.place_path, session=session,
+        )  # fmt: skip
+
+    with contextlib.suppress(DuplicateKeyError):  # endorsed before: nothing more to count
+        await in_transaction(deps.client, write)
+    found = await repository.by_ids(deps.db, [report.id])
+    return found[0]
+
+
+async def comment_on_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, body: str, idempotency_key: str | None
+) -> Comment:
+    checks = Checks()
+    body = checks.text(body, "body", max_length=MAX_COMMENT)
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    checks.done()
+    if earlier := await idempotent.earlier(deps, repository.COMMENTS, idempotency):
+        return Comment.from_document(earlier)
+    report = await _visible_or_raise(deps, actor, report_id)
+    if not may_comment(actor, report):
+        raise DomainError.of(ErrorCode.FORBIDDEN)
+    comment = Comment(
+        report_id=report.id, author_id=actor.user_id, body=body,
+        created_at=deps.clock.now(), idempotency=idempotency,
+    )  # fmt: skip
+
+    async def write(session: Session) -> None:
+        await repository.insert_comment(deps.db, comment, session=session)
+        await events.record(
+            deps, kind="report.commented", subject_id=report.id, actor_id=actor.user_id,
+            place_path=report.place_path, data={"comment_id": comment.id}, session=session,
+        )  # fmt: skip
+
+    raced = await idempotent.create_once(deps, repository.COMMENTS, idempotency, write)
+    return Comment.from_document(raced) if raced is not None else comment

@@ -1,0 +1,421 @@
+"""GraphQL types of resident reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+
+from neighbor_api.accounts.types import UserType
+from neighbor_api.attachments.types import AttachmentType
+from neighbor_api.boards.types import TaskType
+from neighbor_api.context import Info
+from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.relay import Connection, node_type
+from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
+from neighbor_api.reports import service
+from neighbor_api.reports.models import (
+    Comment,
+    EscalationLevel,
+    Report,
+    ReportAction,
+    ReportCategory,
+    ReportOrder,
+    ReportPriority,
+    ReportStatus,
+    ReportVisibility,
+    Satisfaction,
+    TimelineEntry,
+)
+
+strawberry.enum(ReportCategory, description="What a report is about.")
+strawberry.enum(ReportStatus, description="Where a report is in its workflow.")
+strawberry.enum(ReportPriority, description="Sets the due time: URGENT 4 h ... LOW 7 days.")
+strawberry.enum(
+    ReportVisibility, description="COMMUNITY: every member sees it; PRIVATE: reporter and staff."
+)
+strawberry.enum(ReportAction, description="What happened to a report, on its timeline.")
+strawberry.enum(
+    EscalationLevel, description="Who is handling a report: community, street, district."
+)
+strawberry.enum(ReportOrder, description="How to sort a list of reports.")
+
+
+async def _user(info: Info, user_id: ObjectId | None) -> UserType | None:
+    if user_id is None:
+        return None
+    user = await info.context.loaders.user.load(user_id)
+    return UserType.from_model(user) if user else None
+
+
+async def _attachments(info: Info, ids: list[ObjectId]) -> list[AttachmentType]:
+    found = await info.context.loaders.attachment.load_many(ids)
+    return [AttachmentType.from_model(a) for a in found if a is not None]
+
+
+@strawberry.type(description="What the viewer may do with a report now.")
+class ReportViewerCan:
+    accept: bool
+    assign: bool
+    start: bool
+    resolve: bool
+    reject: bool
+    escalate: bool
+    rate: bool
+    close: bool
+    comment: bool
+
+
+@strawberry.type(name="Satisfaction", description="The reporter's rating of a resolution.")
+class SatisfactionType:
+    rating: int = strawberry.field(description="1 (very unhappy) to 5 (very happy).")
+    comment: str | None = strawberry.field(description="What the reporter said.")
+    rated_at: datetime = strawberry.field(description="When.")
+
+    @classmethod
+    def from_model(cls, satisfaction: Satisfaction) -> SatisfactionType:
+        return cls(
+            rating=satisfaction.rating, comment=satisfaction.comment, rated_at=satisfaction.rated_at
+        )
+
+
+@strawberry.type(name="ReportTimelineEntry", description="One move on a report's timeline.")
+class TimelineEntryType:
+    at: datetime = strawberry.field(description="When.")
+    action: ReportAction = strawberry.field(description="What happened.")
+    from_status: ReportStatus | None = strawberry.field(description="The status before.")
+    to_status: ReportStatus | None = strawberry.field(description="The status after.")
+    note: str | None = strawberry.field(description="The note given (reason, resolution...).")
+    entry: strawberry.Private[TimelineEntry]
+    report: strawberry.Private[Report]
+
+    @strawberry.field(description="Who did it (null: the system, or an anonymous reporter).")
+    async def actor(self, info: Info) -> UserType | None:
+        actor_id = self.entry.actor_id
+        if actor_id == self.report.reporter_id and not service.can_see_reporter(
+            await info.context.actor(), self.report
+        ):
+            return None
+        return await _user(info, actor_id)
+
+
+@node_type
+@strawberry.type(name="ReportComment", description="A comment on a report.")
+class ReportCommentType(relay.Node):
+    id: relay.NodeID[str]
+    body: str = strawberry.field(description="The comment.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+    model: strawberry.Private[Comment]
+    report: strawberry.Private[Report | None]
+
+    @classmethod
+    def from_model(cls, comment: Comment, report: Report | None) -> ReportCommentType:
+        return cls(
+            id=str(comment.id),
+            body=comment.body,
+            created_at=comment.created_at,
+            model=comment,
+            report=report,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> ReportCommentType | None:
+        return None  # comments are reached through their report
+
+    @strawberry.field(description="Who wrote it (null for an anonymous reporter's own comment).")
+    async def author(self, info: Info) -> UserType | None:
+        report = self.report
+        if (
+            report is not None
+            and self.model.author_id == report.reporter_id
+            and not service.can_see_reporter(await info.context.actor(), report)
+        ):
+            return None
+        return await _user(info, self.model.author_id)
+
+
+@node_type
+@strawberry.type(name="Report", description="A resident's report of a problem (随手拍).")
+class ReportType(relay.Node):
+    id: relay.NodeID[str]
+    number: str = strawberry.field(description="Human-readable, e.g. JA-2026-000123.")
+    title: str = strawberry.field(description="A short title.")
+    description: str = strawberry.field(description="What is wrong.")
+    category: ReportCategory = strawberry.field(description="What it is about.")
+    status: ReportStatus = strawberry.field(description="Where it is in the workflow.")
+    priority: ReportPriority | None = strawberry.field(description="Set when accepted.")
+    visibility: ReportVisibility = strawberry.field(description="Who may see it.")
+    anonymous: bool = strawberry.field(description="Hide the reporter from all but staff.")
+    address: str | None = strawberry.field(description="Where, in words.")
+    location: GeoPointType = strawberry.field(description="Where, on the map.")
+    created_at: datetime = strawberry.field(description="When it was submitted.")
+    due_at: datetime | None = strawberry.field(description="When it should be resolved by.")
+    resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
+    resolution_note: str | None = strawberry.field(description="What was done.")
+    escalation_level: EscalationLevel = strawberry.field(description="Who is handling it.")
+    endorsement_count: int = strawberry.field(description='How many neighbours said "me too".')
+    comment_count: int = strawberry.field(description="How many comments it has.")
+    distance_meters: float | None = strawberry.field(
+        default=None, description="Distance from the point asked about (nearby lists)."
+    )
+    model: strawberry.Private[Report]
+
+    @classmethod
+    def from_model(cls, report: Report, distance_meters: float | None = None) -> ReportType:
+        return cls(
+            id=str(report.id),
+            number=report.number,
+            title=report.title,
+            description=report.description,
+            category=report.category,
+            status=report.status,
+            priority=report.priority,
+            visibility=report.visibility,
+            anonymous=report.anonymous,
+            address=report.address,
+            location=GeoPointType.from_model(report.location),
+            created_at=report.created_at,
+            due_at=report.due_at,
+            resolved_at=report.resolved_at,
+            resolution_note=report.resolution_note,
+            escalation_level=report.escalation_level,
+            endorsement_count=report.endorsement_count,
+            comment_count=report.comment_count,
+            distance_meters=round(distance_meters, 1) if distance_meters is not None else None,
+            model=report,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> ReportType | None:
+        report = await service.get_report(info.context.deps, await info.context.actor(), object_id)
+        return cls.from_model(report) if report else None
+
+    @strawberry.field(description="Past its due time and not yet resolved.")
+    def overdue(self, info: Info) -> bool:
+        return self.model.is_overdue(info.context.deps.clock.now())
+
+    @strawberry.field(description="The community it is in.")
+    async def community(self, info: Info) -> PlaceType | None:
+        return await PlaceType.load(info, self.model.community_id)
+
+    @strawberry.field(description="The grid whose worker handles it.")
+    async def grid(self, info: Info) -> PlaceType | None:
+        grid_id = self.model.grid_id
+        return await PlaceType.load(info, grid_id) if grid_id else None
+
+    @strawberry.field(
+        description="Who reported it (null on an anonymous report, except for the community's "
+        "staff)."
+    )
+    async def reporter(self, info: Info) -> UserType | None:
+        if not service.can_see_reporter(await info.context.actor(), self.model):
+            return None
+        return await _user(info, self.model.reporter_id)
+
+    @strawberry.field(description="The worker filing it for a resident without a smartphone.")
+    async def entered_by(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.entered_by_id)
+
+    @strawberry.field(description="The worker it is assigned to.")
+    async def assignee(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.assignee_id)
+
+    @strawberry.field(description="The reporter's photos.")
+    async def photos(self, info: Info) -> list[AttachmentType]:
+        return await _attachments(info, self.model.photo_ids)
+
+    @strawberry.field(description="Photos of the fixed problem.")
+    async def resolution_photos(self, info: Info) -> list[AttachmentType]:
+        return await _attachments(info, self.model.resolution_photo_ids)
+
+    @strawberry.field(description='Whether the viewer has said "me too".')
+    async def viewer_has_endorsed(self, info: Info) -> bool:
+        actor = await info.context.actor()
+        if actor is None:
+            return False
+        return await info.context.loaders.endorsed.load(self.model.id)
+
+    @strawberry.field(description="What the viewer may do with it now.")
+    async def viewer_can(self, info: Info) -> ReportViewerCan:
+        actor = await info.context.actor()
+        report = self.model
+        moves = {verb.value: service.may(actor, verb, report) for verb in service.Verb}
+        return ReportViewerCan(**moves, comment=service.may_comment(actor, report))
+
+    @strawberry.field(description="The reporter's rating of the latest resolution.")
+    def satisfaction(self) -> SatisfactionType | None:
+        rated = self.model.satisfaction
+        return SatisfactionType.from_model(rated) if rated else None
+
+    @strawberry.field(description="Every move, oldest first.")
+    def timeline(self) -> list[TimelineEntryType]:
+        return [
+            TimelineEntryType(
+                at=e.at,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                note=e.note,
+                entry=e,
+                report=self.model,
+            )
+            for e in self.model.timeline
+        ]
+
+    @strawberry.field(description="Neighbours' and staff's comments, oldest first.")
+    async def comments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ReportCommentType]:
+        page = await service.comments(info.context.deps, self.model, first=first, after=after)
+        return Connection.of(page.map(lambda c: ReportCommentType.from_model(c, self.model)))
+
+    @strawberry.field(description="Tasks on the community's board spawned from this report.")
+    async def linked_tasks(self, info: Info) -> list[TaskType]:
+        tasks = await info.context.loaders.tasks_from_report.load(self.model.id)
+        return [TaskType.from_model(t) for t in tasks]
+
+
+@strawberry.input(name="ReportFilter", description="Narrow a list of reports.")
+class ReportFilterInput:
+    status: list[ReportStatus] | None = strawberry.field(default=None, description="Any of.")
+    category: list[ReportCategory] | None = strawberry.field(default=None, description="Any of.")
+    mine: bool | None = strawberry.field(default=None, description="Reported by the viewer.")
+    assigned_to_me: bool | None = strawberry.field(
+        default=None, description="Assigned to the viewer."
+    )
+    overdue: bool | None = strawberry.field(default=None, description="Past due, not resolved.")
+
+    def to_model(self) -> service.ReportFilter:
+        return service.ReportFilter(
+            status=self.status,
+            category=self.category,
+            mine=bool(self.mine),
+            assigned_to_me=bool(self.assigned_to_me),
+            overdue=bool(self.overdue),
+        )
+
+
+@strawberry.input(description="Report a problem.")
+class SubmitReportInput:
+    community_id: strawberry.ID = strawberry.field(description="The community it is in.")
+    category: ReportCategory = strawberry.field(description="What it is about.")
+    title: str = strawberry.field(description="A short title (at most 60 characters).")
+    description: str = strawberry.field(description="What is wrong (at most 2,000).")
+    location: GeoPointInput = strawberry.field(description="Where, on the map.")
+    address: str | None = strawberry.field(default=None, description="Where, in words.")
+    photo_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Uploaded attachments (at most 9)."
+    )
+    anonymous: bool | None = strawberry.field(
+        default=False, description="Hide the reporter from all but the community's staff."
+    )
+    visibility: ReportVisibility | None = strawberry.field(
+        default=None, description="Default COMMUNITY; PRIVATE for neighbour disputes."
+    )
+    on_behalf_of_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Staff or grid workers: the resident this is filed for."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key returns the first report."
+    )
+
+
+@strawberry.type(description="The result of submitReport.")
+class SubmitReportPayload:
+    report: ReportType | None = strawberry.field(default=None, description="The new report.")
+    possible_duplicates: list[ReportType] = strawberry.field(
+        default_factory=list,
+        description="Open reports of the same category within 100 m, with distanceMeters.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of a move of a report (accept, assign, ...).")
+class ReportPayload:
+    report: ReportType | None = strawberry.field(default=None, description="The report now.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of commentOnReport.")
+class CommentOnReportPayload:
+    comment: ReportCommentType | None = strawberry.field(
+        default=None, description="The new comment."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.input(description="Staff: accept a submitted report and set its priority.")
+class AcceptReportInput:
+    report_id: strawberry.ID
+    priority: ReportPriority | None = strawberry.field(
+        default=None, description="Default NORMAL (72 h)."
+    )
+
+
+@strawberry.input(description="Staff: assign an accepted report to a grid or community worker.")
+class AssignReportInput:
+    report_id: strawberry.ID
+    assignee_id: strawberry.ID = strawberry.field(description="A worker of the community.")
+    due_at: datetime | None = strawberry.field(
+        default=None, description="Overrides the due time set by the priority."
+    )
+
+
+@strawberry.input(description="The assignee starts work.")
+class StartReportInput:
+    report_id: strawberry.ID
+
+
+@strawberry.input(description="The assignee (or staff) marks it resolved.")
+class ResolveReportInput:
+    report_id: strawberry.ID
+    note: str = strawberry.field(description="What was done.")
+    photo_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="After-photos (uploaded attachments)."
+    )
+
+
+@strawberry.input(description="Staff: reject a report, with the reason the reporter will see.")
+class RejectReportInput:
+    report_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(description="Raise a report to the street, then the district.")
+class EscalateReportInput:
+    report_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(description="The reporter rates the resolution.")
+class RateReportInput:
+    report_id: strawberry.ID
+    rating: int = strawberry.field(description="1–5; 1 or 2 reopens the report.")
+    comment: str | None = None
+
+
+@strawberry.input(description="Close a resolved report (its reporter or staff).")
+class CloseReportInput:
+    report_id: strawberry.ID
+
+
+@strawberry.input(description='Say "me too" to a neighbour\'s report (once).')
+class EndorseReportInput:
+    report_id: strawberry.ID
+
+
+@strawberry.input(description="Comment on a report.")
+class CommentOnReportInput:
+    report_id: strawberry.ID
+    body: str
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key returns the first comment."
+    )
