@@ -81,6 +81,16 @@ async def main(requests: int) -> None:
         token = login["login"]["accessToken"]
         viewer = await run(OPERATIONS["auth"], "Viewer", {}, token)
         community_id = viewer["viewer"]["memberships"][0]["community"]["id"]
+        reports = await run(
+            OPERATIONS["reports"], "Reports", {"communityId": community_id, "first": 20}, token
+        )
+        report_id = reports["reports"]["edges"][0]["node"]["id"]
+        councils = await run(
+            OPERATIONS["councils"], "Councils", {"communityId": community_id}, token
+        )
+        council_id = councils["community"]["councils"][0]["id"]
+        proposals = await run(OPERATIONS["councils"], "Proposals", {"councilId": council_id}, token)
+        proposal_id = proposals["proposals"]["edges"][0]["node"]["id"]
         cases = [
             ("auth", "Viewer", {}, token),
             ("places", "Community", {"id": community_id}, token),
@@ -91,6 +101,9 @@ async def main(requests: int) -> None:
                 token,
             ),
             ("auth", "PendingMemberships", {"communityId": community_id, "first": 20}, token),
+            ("reports", "Reports", {"communityId": community_id, "first": 20}, token),
+            ("reports", "ReportDetail", {"id": report_id, "commentsFirst": 20}, token),
+            ("councils", "ProposalDetail", {"id": proposal_id}, token),
         ]
         print(f"{'operation':<22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'trips':>7}")  # noqa: T201
         for document, name, variables, case_token in cases:

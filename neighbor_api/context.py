@@ -20,6 +20,7 @@ from neighbor_api.boards.models import Board, Task
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.i18n import Locale
 from neighbor_api.core.policy import Actor, require_actor
+from neighbor_api.councils.loaders import CouncilLoaders
 from neighbor_api.memberships import loaders as membership_loaders
 from neighbor_api.memberships.models import Membership
 from neighbor_api.places import loaders as place_loaders
@@ -62,6 +63,7 @@ class Loaders:
             board_loaders.tasks_from_report_loader(deps)
         )
         self.board: DataLoader[ObjectId, Board | None] = board_loaders.board_loader(deps)
+        self.councils = CouncilLoaders(deps, actor)
 
 
 @dataclass

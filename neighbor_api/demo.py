@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,11 @@ from bson import ObjectId
 
 from neighbor_api.accounts import repository as accounts_repository
 from neighbor_api.accounts import service as accounts
+from neighbor_api.boards import service as boards
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import SYSTEM, Role
+from neighbor_api.councils import service as councils
+from neighbor_api.councils.models import Ballot, CouncilKind, CouncilRole, Electorate, VotingMethod
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
@@ -87,14 +91,19 @@ async def load_demo(deps: Deps) -> None:
                 roles=[Role(r) for r in join["roles"]],
                 owned_floor_area=join.get("ownedFloorArea"),
             )
+    report_ids: dict[str, ObjectId] = {}
     for sample in data.get("reports", []):
-        await _sample_report(deps, sample, community=by_name["金安社区"].id, users=users)
+        report_ids[sample["title"]] = await _sample_report(
+            deps, sample, community=by_name["金安社区"].id, users=users
+        )
+    await _boards(deps, data, by_name=by_name, users=users, report_ids=report_ids)
+    await _councils(deps, data, by_name=by_name, users=users)
     log.info("demo data loaded: %d places, %d accounts", len(by_name), len(users))
 
 
 async def _sample_report(
     deps: Deps, sample: dict[str, Any], *, community: ObjectId, users: dict[str, ObjectId]
-) -> None:
+) -> ObjectId:
     """Submit one sample report and take it through its steps, as the people would."""
     reporter = users[sample["by"]]
     entered_by = users.get(sample.get("enteredBy", ""))
@@ -138,6 +147,50 @@ async def _sample_report(
             await reports.rate_report(
                 deps, owner, report_id=report_id, rating=int(rating), comment=comment or None
             )
+    return report_id
+
+
+async def _boards(
+    deps: Deps,
+    data: dict[str, Any],
+    *,
+    by_name: dict[str, Place],
+    users: dict[str, ObjectId],
+    report_ids: dict[str, ObjectId],
+) -> None:
+    """A board per community (the four default columns) and its sample tasks, taken through
+    their steps (claim, submit, approve) by the people of the fixtures."""
+    for spec in data.get("boards", []):
+        worker = await memberships.actor_for(deps, users[spec["by"]])
+        board = await boards.create_board(
+            deps, worker, community_id=by_name[spec["community"]].id, name=spec["name"]
+        )
+        for sample in spec.get("tasks", []):
+            days = sample.get("dueInDays")
+            task = await boards.create_task(
+                deps,
+                worker,
+                boards.NewTask(
+                    board_id=board.id,
+                    title=sample["title"],
+                    description=sample.get("description"),
+                    point_reward=sample.get("pointReward"),
+                    capacity=sample.get("capacity"),
+                    due_at=deps.clock.now() + timedelta(days=days) if days else None,
+                    labels=sample.get("labels", []),
+                    source_report_id=report_ids.get(sample.get("fromReport", "")),
+                ),
+            )
+            for step in sample.get("steps", []):
+                verb, _, rest = step.partition(":")
+                phone, _, note = rest.partition(":")
+                person = await memberships.actor_for(deps, users[phone])
+                if verb == "claim":
+                    await boards.claim_task(deps, person, task_id=task.id)
+                elif verb == "submit":
+                    await boards.submit_task(deps, person, task_id=task.id, note=note or None)
+                elif verb == "approve":
+                    await boards.approve_task(deps, person, task_id=task.id)
 
 
 async def load_demo_if_empty(deps: Deps) -> bool:
@@ -146,3 +199,37 @@ async def load_demo_if_empty(deps: Deps) -> bool:
         return False
     await load_demo(deps)
     return True
+
+
+async def _councils(
+    deps: Deps, data: dict[str, Any], *, by_name: dict[str, Place], users: dict[str, ObjectId]
+) -> None:
+    """Each community's council (and 金安里's owners' committee), and a proposal under debate."""
+    created: dict[str, ObjectId] = {}
+    for spec in data.get("councils", []):
+        council = await councils.create_council(
+            deps,
+            SYSTEM,
+            community_id=by_name[spec["community"]].id,
+            name=spec["name"],
+            kind=CouncilKind(spec["kind"]),
+        )
+        created[council.name] = council.id
+        for phone, role in spec["members"]:
+            await councils.set_council_member(
+                deps, SYSTEM, council_id=council.id, user_id=users[phone], role=CouncilRole(role)
+            )
+    for spec in data.get("proposals", []):
+        author = await memberships.actor_for(deps, users[spec["by"]])
+        await councils.create_proposal(
+            deps,
+            author,
+            council_id=created[spec["council"]],
+            title=spec["title"],
+            body=spec["body"],
+            electorate=Electorate(spec["electorate"]),
+            ballot=Ballot(spec["ballot"]),
+            method=VotingMethod(spec["method"]),
+            quorum_percent=spec.get("quorumPercent"),
+            pass_threshold_percent=spec.get("passThresholdPercent"),
+        )

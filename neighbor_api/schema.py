@@ -17,7 +17,9 @@ from strawberry.types import ExecutionContext
 
 from neighbor_api.accounts.resolvers import AccountMutation, AccountQuery
 from neighbor_api.attachments.resolvers import AttachmentMutation
+from neighbor_api.boards.resolvers import BoardMutation, BoardQuery
 from neighbor_api.context import Info
+from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.limits import Limits, QueryLimits
@@ -35,9 +37,20 @@ class NodeQuery:
         return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQuery, AccountQuery, PlaceQuery, MembershipQuery, ReportQuery))
+Query = merge_types(
+    "Query",
+    (NodeQuery, AccountQuery, PlaceQuery, MembershipQuery, ReportQuery, CouncilQuery, BoardQuery),
+)
 Mutation = merge_types(
-    "Mutation", (AccountMutation, MembershipMutation, ReportMutation, AttachmentMutation)
+    "Mutation",
+    (
+        AccountMutation,
+        MembershipMutation,
+        ReportMutation,
+        AttachmentMutation,
+        CouncilMutation,
+        BoardMutation,
+    ),
 )
 
 

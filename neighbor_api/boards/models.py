@@ -1,16 +1,18 @@
-"""Micro-governance task boards (微治理任务看板): boards with ordered columns, and tasks.
+"""Micro-governance task boards (微治理任务看板): boards with ordered columns, and their tasks.
 
-The task-board issue builds the boards themselves; what is here is what other features read:
-a task, the column it is in, and where it came from.
+A task's place in its column is `rank`, a string compared byte by byte (`boards/ranks.py`):
+moving a card rewrites only that card's rank. Every write to a task raises its `version`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
 
+from neighbor_api.core.idempotency import Idempotency
 from neighbor_api.core.models import StoredModel
 
 
@@ -19,6 +21,37 @@ class ColumnKind(StrEnum):
     DOING = "DOING"
     REVIEW = "REVIEW"
     DONE = "DONE"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    IN_REVIEW = "IN_REVIEW"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+
+# A task's status is the kind of the column it is in.
+STATUS_OF_KIND: dict[ColumnKind, TaskStatus] = {
+    ColumnKind.TODO: TaskStatus.OPEN,
+    ColumnKind.DOING: TaskStatus.IN_PROGRESS,
+    ColumnKind.REVIEW: TaskStatus.IN_REVIEW,
+    ColumnKind.DONE: TaskStatus.DONE,
+}
+# Volunteers may claim (and release) a task while it is in these statuses.
+CLAIMABLE = frozenset({TaskStatus.OPEN, TaskStatus.IN_PROGRESS})
+
+
+class TaskAction(StrEnum):
+    """What happened to a task, on its history."""
+
+    CREATED = "CREATED"
+    MOVED = "MOVED"
+    CLAIMED = "CLAIMED"
+    RELEASED = "RELEASED"
+    SUBMITTED = "SUBMITTED"
+    APPROVED = "APPROVED"
+    RETURNED = "RETURNED"
 
 
 class Column(BaseModel):
@@ -32,13 +65,61 @@ class Column(BaseModel):
 
 class Board(StoredModel):
     community_id: ObjectId
+    # The community's place path (city, district, street, community).
+    place_path: list[ObjectId] = Field(default_factory=list)
     name: str
     columns: list[Column] = Field(default_factory=list)
+    created_by: ObjectId | None = None
+    created_at: datetime | None = None
+
+    def column(self, column_id: ObjectId) -> Column | None:
+        return next((c for c in self.columns if c.id == column_id), None)
+
+    def first_of(self, kind: ColumnKind) -> Column | None:
+        return next((c for c in self.columns if c.kind is kind), None)
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    at: datetime
+    action: TaskAction
+    actor_id: ObjectId | None = None
+    from_column_id: ObjectId | None = None
+    to_column_id: ObjectId | None = None
+    note: str | None = None
+
+
+class Submission(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    note: str | None = None
+    photo_ids: list[ObjectId] = Field(default_factory=list)
+    submitted_at: datetime
+    submitted_by: ObjectId
 
 
 class Task(StoredModel):
     board_id: ObjectId
     column_id: ObjectId
     title: str
+    community_id: ObjectId | None = None
+    place_path: list[ObjectId] = Field(default_factory=list)
+    rank: str = "i"
+    description: str | None = None
+    status: TaskStatus = TaskStatus.OPEN
+    point_reward: int = 0
+    capacity: int = 1
+    due_at: datetime | None = None
+    labels: list[str] = Field(default_factory=list)
+    assignees: list[ObjectId] = Field(default_factory=list)
+    creator_id: ObjectId | None = None
     source_report_id: ObjectId | None = None
     source_proposal_id: ObjectId | None = None
+    version: int = 1
+    submission: Submission | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+    idempotency: Idempotency | None = None
+    approved_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -1,25 +1,80 @@
-"""MongoDB queries about boards and tasks (the read side other features need)."""
+"""Every MongoDB query about boards and tasks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 
 from neighbor_api.boards.models import Board, Task
-from neighbor_api.core.mongo import Database, register_indexes
+from neighbor_api.core import idempotency
+from neighbor_api.core.mongo import Database, Document, Session, register_indexes
+from neighbor_api.core.pagination import Page, keyset_page
 
 BOARDS = "boards"
 TASKS = "tasks"
 
+# A column's order: rank, then id (two cards given one rank by racing moves stay in a stable
+# order until the column is next rebalanced).
+COLUMN_ORDER = [("rank", ASCENDING), ("_id", ASCENDING)]
+
+register_indexes(
+    BOARDS,
+    [IndexModel([("community_id", ASCENDING), ("_id", ASCENDING)], name="community")],
+)
 register_indexes(
     TASKS,
     [
         IndexModel([("source_report_id", ASCENDING)], name="source_report", sparse=True),
         IndexModel([("source_proposal_id", ASCENDING)], name="source_proposal", sparse=True),
+        IndexModel(
+            [("column_id", ASCENDING), ("rank", ASCENDING), ("_id", ASCENDING)],
+            name="column_rank",
+        ),
+        IndexModel([("assignees", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
+        idempotency.unique_index(),
     ],
 )
+
+
+# --- Boards -------------------------------------------------------------------------------
+
+
+async def insert_board(db: Database, board: Board, *, session: Session | None = None) -> None:
+    await db[BOARDS].insert_one(board.to_document(), session=session)
+
+
+async def boards_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Board]:
+    return [Board.from_document(d) async for d in db[BOARDS].find({"_id": {"$in": list(ids)}})]
+
+
+async def boards_of_communities(db: Database, community_ids: Sequence[ObjectId]) -> list[Board]:
+    cursor = db[BOARDS].find(
+        {"community_id": {"$in": list(community_ids)}},
+        sort=[("community_id", ASCENDING), ("_id", ASCENDING)],
+    )
+    return [Board.from_document(d) async for d in cursor]
+
+
+async def touch_board(db: Database, board_id: ObjectId, *, session: Session) -> None:
+    """Write the board in a transaction that fills a WIP-limited column, so that two such
+    transactions conflict (and the loser counts again) instead of both passing the limit."""
+    await db[BOARDS].update_one({"_id": board_id}, {"$inc": {"wip_guard": 1}}, session=session)
+
+
+# --- Tasks --------------------------------------------------------------------------------
+
+
+async def insert_task(db: Database, task: Task, *, session: Session | None = None) -> None:
+    await db[TASKS].insert_one(task.to_document(), session=session)
+
+
+async def tasks_by_ids(
+    db: Database, ids: Sequence[ObjectId], *, session: Session | None = None
+) -> list[Task]:
+    cursor = db[TASKS].find({"_id": {"$in": list(ids)}}, session=session)
+    return [Task.from_document(d) async for d in cursor]
 
 
 async def tasks_from_reports(db: Database, report_ids: Sequence[ObjectId]) -> list[Task]:
@@ -29,5 +84,110 @@ async def tasks_from_reports(db: Database, report_ids: Sequence[ObjectId]) -> li
     return [Task.from_document(d) async for d in cursor]
 
 
-async def boards_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Board]:
-    return [Board.from_document(d) async for d in db[BOARDS].find({"_id": {"$in": list(ids)}})]
+async def column_page(
+    db: Database, column_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[Task]:
+    result = await keyset_page(
+        db[TASKS], {"column_id": column_id}, sort=COLUMN_ORDER, first=first, after=after
+    )
+    return result.map(Task.from_document)
+
+
+async def count_in_column(db: Database, column_id: ObjectId, *, session: Session) -> int:
+    total: int = await db[TASKS].count_documents({"column_id": column_id}, session=session)
+    return total
+
+
+async def neighbours(
+    db: Database,
+    column_id: ObjectId,
+    *,
+    after: Task | None,
+    excluding: ObjectId | None,
+    session: Session | None = None,
+) -> tuple[str | None, str | None]:
+    """The ranks around a slot: `after`'s (None: the top) and the next card's (None: the end),
+    leaving out the card being moved."""
+    condition: Document = {"column_id": column_id}
+    if excluding is not None:
+        condition["_id"] = {"$ne": excluding}
+    if after is not None:
+        condition = {
+            "$and": [
+                condition,
+                {
+                    "$or": [
+                        {"rank": {"$gt": after.rank}},
+                        {"rank": after.rank, "_id": {"$gt": after.id}},
+                    ]
+                },
+            ]
+        }
+    following = await db[TASKS].find_one(
+        condition, sort=COLUMN_ORDER, projection={"rank": 1}, session=session
+    )
+    return (after.rank if after else None, following["rank"] if following else None)
+
+
+async def last_rank(
+    db: Database, column_id: ObjectId, *, session: Session | None = None
+) -> str | None:
+    found = await db[TASKS].find_one(
+        {"column_id": column_id},
+        sort=[("rank", -1), ("_id", -1)],
+        projection={"rank": 1},
+        session=session,
+    )
+    return str(found["rank"]) if found else None
+
+
+async def column_ids_in_order(
+    db: Database, column_id: ObjectId, *, session: Session | None = None
+) -> list[ObjectId]:
+    cursor = db[TASKS].find(
+        {"column_id": column_id}, sort=COLUMN_ORDER, projection={"_id": 1}, session=session
+    )
+    return [d["_id"] async for d in cursor]
+
+
+async def set_ranks(
+    db: Database, ranks: Sequence[tuple[ObjectId, str]], *, session: Session | None = None
+) -> None:
+    """Rebalancing: new ranks for a column's cards (their order and versions unchanged)."""
+    if ranks:
+        await db[TASKS].bulk_write(
+            [UpdateOne({"_id": i}, {"$set": {"rank": r}}) for i, r in ranks],
+            ordered=True,
+            session=session,
+        )
+
+
+async def update_task(
+    db: Database,
+    task_id: ObjectId,
+    *,
+    condition: Document,
+    changes: Document,
+    history: Sequence[Document] = (),
+    extra: Document | None = None,
+    session: Session | None = None,
+) -> Task | None:
+    """Apply a change to a task if it still matches `condition` (None if it no longer does),
+    raising its version and appending to its history."""
+    update: Document = {"$set": changes, "$inc": {"version": 1}, **(extra or {})}
+    if history:
+        update["$push"] = {**update.get("$push", {}), "history": {"$each": list(history)}}
+    document = await db[TASKS].find_one_and_update(
+        {"_id": task_id, **condition},
+        update,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Task.from_document(document) if document else None
+
+
+async def tasks_from_proposals(db: Database, proposal_ids: Sequence[ObjectId]) -> list[Task]:
+    cursor = db[TASKS].find(
+        {"source_proposal_id": {"$in": list(proposal_ids)}}, sort=[("_id", ASCENDING)]
+    )
+    return [Task.from_document(d) async for d in cursor]

@@ -157,6 +157,114 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "下载链接无效或已过期",
         Locale.EN: "The download link is invalid or has expired",
     },
+    "council.not_found": {Locale.ZH_CN: "找不到该议事组织", Locale.EN: "Council not found"},
+    "council.not_a_resident": {
+        Locale.ZH_CN: "只能添加本社区的在册居民",
+        Locale.EN: "Only active members of the community can join its councils",
+    },
+    "proposal.not_found": {Locale.ZH_CN: "找不到该议题", Locale.EN: "Proposal not found"},
+    "proposal.invalid_transition": {
+        Locale.ZH_CN: "该议题当前状态下不能执行此操作",
+        Locale.EN: "The proposal's current status does not allow this",
+    },
+    "proposal.comments_closed": {
+        Locale.ZH_CN: "只能在协商讨论阶段发表意见",
+        Locale.EN: "Comments are only open during deliberation",
+    },
+    "proposal.options": {
+        Locale.ZH_CN: "请提供 2 到 {max} 个互不相同的选项",
+        Locale.EN: "Give 2 to {max} distinct options",
+    },
+    "proposal.options_not_allowed": {
+        Locale.ZH_CN: "赞成/反对/弃权表决的选项由系统生成，请勿填写",
+        Locale.EN: "Yes/no/abstain votes get their options from the server; send none",
+    },
+    "proposal.max_choices": {
+        Locale.ZH_CN: "最多可选数须为 1 到 {max}",
+        Locale.EN: "The maximum number of choices must be 1 to {max}",
+    },
+    "proposal.owners_yes_no": {
+        Locale.ZH_CN: "业主共同决定须采用赞成/反对/弃权表决",
+        Locale.EN: "Owners' decisions are voted yes/no/abstain",
+    },
+    "proposal.owners_fixed_rule": {
+        Locale.ZH_CN: "业主共同决定按《民法典》第二百七十八条计票，不能另设比例",
+        Locale.EN: "Owners' decisions follow art. 278 of the Civil Code; no other rule can be set",
+    },
+    "proposal.percent": {
+        Locale.ZH_CN: "百分比须为 0 到 100",
+        Locale.EN: "Must be 0 to 100 percent",
+    },
+    "proposal.closes_in_past": {
+        Locale.ZH_CN: "请设置一个将来的截止时间（含时区）",
+        Locale.EN: "Give a closing time in the future, with its UTC offset",
+    },
+    "vote.choices": {
+        Locale.ZH_CN: "请选择 1 到 {max} 个本议题的选项",
+        Locale.EN: "Choose 1 to {max} of this proposal's options",
+    },
+    "vote.yes": {Locale.ZH_CN: "赞成", Locale.EN: "Yes"},
+    "vote.no": {Locale.ZH_CN: "反对", Locale.EN: "No"},
+    "vote.abstain": {Locale.ZH_CN: "弃权", Locale.EN: "Abstain"},
+    # Task boards (boards/).
+    "board.not_found": {Locale.ZH_CN: "找不到该任务看板", Locale.EN: "Board not found"},
+    "board.wip_limit": {
+        Locale.ZH_CN: "在制品上限须为 1 到 {max}",
+        Locale.EN: "The work-in-progress limit must be 1 to {max}",
+    },
+    "board.too_many_columns": {
+        Locale.ZH_CN: "最多 {max} 列",
+        Locale.EN: "At most {max} columns",
+    },
+    "board.column_kinds": {
+        Locale.ZH_CN: "看板须各有至少一列“待办”“进行中”“待验收”“已完成”",
+        Locale.EN: "A board needs at least one column of each kind: TODO, DOING, REVIEW, DONE",
+    },
+    "column.not_found": {
+        Locale.ZH_CN: "该看板没有这一列",
+        Locale.EN: "No such column on the board",
+    },
+    "task.not_found": {Locale.ZH_CN: "找不到该任务", Locale.EN: "Task not found"},
+    "task.after_not_found": {
+        Locale.ZH_CN: "目标列中没有这张任务卡",
+        Locale.EN: "That task is not in the target column",
+    },
+    "task.invalid_transition": {
+        Locale.ZH_CN: "该任务当前状态下不能执行此操作",
+        Locale.EN: "The task's current status does not allow this",
+    },
+    "task.done_by_approval": {
+        Locale.ZH_CN: "任务只能经验收进入“已完成”，且不能移出",
+        Locale.EN: "Tasks reach DONE only by approval, and stay there",
+    },
+    "task.move_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以移动他人认领的任务",
+        Locale.EN: "Only staff may move a task you do not hold",
+    },
+    "task.create_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员和理事会成员可以发布任务",
+        Locale.EN: "Only staff and council members may create tasks",
+    },
+    "task.column_not_open": {
+        Locale.ZH_CN: "新任务只能放在“待办”或“进行中”列",
+        Locale.EN: "A new task goes in a TODO or DOING column",
+    },
+    "task.wip_limit": {
+        Locale.ZH_CN: "“{column}”列最多 {limit} 项任务",
+        Locale.EN: "The column “{column}” holds at most {limit} tasks",
+    },
+    "task.too_many_labels": {
+        Locale.ZH_CN: "最多 {max} 个标签",
+        Locale.EN: "At most {max} labels",
+    },
+    "task.point_reward": {
+        Locale.ZH_CN: "积分须为 0 到 {max}",
+        Locale.EN: "The point reward must be 0 to {max}",
+    },
+    "task.capacity": {
+        Locale.ZH_CN: "认领人数须为 1 到 {max}",
+        Locale.EN: "The capacity must be 1 to {max}",
+    },
     "unauthenticated": {Locale.ZH_CN: "请先登录", Locale.EN: "Please log in"},
     "token.invalid": {
         Locale.ZH_CN: "登录凭证无效或已过期",

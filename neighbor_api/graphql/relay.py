@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from bson import ObjectId
 from strawberry import relay
-from strawberry.relay.types import NodeType
 
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.ids import parse_object_id
 from neighbor_api.core.pagination import Page
 
+T = TypeVar("T")
+
+
+@strawberry.type(description="An item of a list, with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Where the item is: pass it as `after`.")
+    node: T = strawberry.field(description="The item.")
+
 
 @strawberry.type(description="One page of a list, Relay style.")
-class Connection(Generic[NodeType]):
-    edges: list[relay.Edge[NodeType]] = strawberry.field(description="The items of this page.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: relay.PageInfo = strawberry.field(description="Where this page is in the list.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
@@ -26,8 +33,8 @@ class Connection(Generic[NodeType]):
         return await self._count()
 
     @classmethod
-    def of(cls, page: Page[NodeType]) -> Connection[NodeType]:
-        edges = [relay.Edge(cursor=cursor, node=node) for cursor, node in page.edges]
+    def of(cls, page: Page[T]) -> Connection[T]:
+        edges = [Edge(cursor=cursor, node=node) for cursor, node in page.edges]
         return cls(
             edges=edges,
             page_info=relay.PageInfo(

@@ -100,3 +100,12 @@ async def decide(
         session=session,
     )
     return Membership.from_document(document) if document else None
+
+
+async def active_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
+    """Every active membership held on a place (e.g. a community's members)."""
+    cursor = db[COLLECTION].find(
+        {"place_id": place_id, "status": MembershipStatus.ACTIVE.value},
+        sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+    )
+    return [Membership.from_document(d) async for d in cursor]

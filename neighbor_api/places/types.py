@@ -14,6 +14,8 @@ from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
 
 if TYPE_CHECKING:
     from neighbor_api.accounts.types import UserType
+    from neighbor_api.boards.types import BoardType
+    from neighbor_api.councils.types import CouncilType
 
 strawberry.enum(PlaceLevel, description="Where a place sits: city > district > street > ...")
 
@@ -111,6 +113,27 @@ class PlaceType(relay.Node):
         if self.model.level is not PlaceLevel.COMMUNITY:
             return []
         return await self._children(info)
+
+    @strawberry.field(description="A community's councils, by name (for its members).")
+    async def councils(
+        self, info: Info
+    ) -> list[Annotated[CouncilType, strawberry.lazy("neighbor_api.councils.types")]]:
+        from neighbor_api.councils.service import can_see
+        from neighbor_api.councils.types import CouncilType
+
+        actor = await info.context.actor()
+        councils = await info.context.loaders.councils.of_community.load(self.model.id)
+        return [CouncilType.from_model(c) for c in councils if can_see(actor, c)]
+
+    @strawberry.field(description="A community's task boards (for its members; else empty).")
+    async def boards(
+        self, info: Info
+    ) -> list[Annotated[BoardType, strawberry.lazy("neighbor_api.boards.types")]]:
+        from neighbor_api.boards import service as boards
+        from neighbor_api.boards.types import BoardType
+
+        found = await boards.boards_of(info.context.deps, await info.context.actor(), self.model.id)
+        return [BoardType.from_model(b) for b in found or []]
 
     @strawberry.field(description="A grid's grid workers (网格员).")
     async def workers(

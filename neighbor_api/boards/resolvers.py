@@ -1,0 +1,218 @@
+"""Task boards: the board, tasks, the leaderboard, and the board's mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from bson import ObjectId
+
+from neighbor_api.boards import service
+from neighbor_api.boards.models import Task
+from neighbor_api.boards.types import (
+    ApproveTaskInput,
+    ApproveTaskPayload,
+    AwardType,
+    BoardType,
+    ClaimTaskInput,
+    CreateBoardInput,
+    CreateBoardPayload,
+    CreateTaskInput,
+    LeaderboardEntryType,
+    MoveTaskInput,
+    ReleaseTaskInput,
+    ReturnTaskInput,
+    SubmitTaskInput,
+    TaskPayload,
+    TaskType,
+)
+from neighbor_api.context import Info
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.policy import Actor
+from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.relay import from_global_id, input_id
+
+
+def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> ObjectId | None:
+    return input_id(value, type_name, field) if value is not None else None
+
+
+def _photo_ids(values: list[strawberry.ID] | None) -> list[ObjectId]:
+    ids = [from_global_id(value, "Attachment") for value in values or []]
+    if any(i is None for i in ids):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("input", "photoIds"))
+    return [i for i in ids if i is not None]
+
+
+def _task_id(value: strawberry.ID) -> ObjectId:
+    return input_id(value, "Task", "taskId")
+
+
+async def _change(info: Info, action: Callable[[Actor], Awaitable[Task]]) -> TaskPayload:
+    """A task mutation: the actor, the service call, the payload."""
+
+    async def run() -> TaskPayload:
+        task = await action(await info.context.require_actor())
+        return TaskPayload(task=TaskType.from_model(task))
+
+    return await mutate(info.context.locale, lambda e: TaskPayload(errors=e), run)
+
+
+@strawberry.type
+class BoardQuery:
+    @strawberry.field(description="A task board, if the viewer may see it.")
+    async def board(self, info: Info, id: strawberry.ID) -> BoardType | None:
+        object_id = from_global_id(id, "Board")
+        return await BoardType.load(info, object_id) if object_id else None
+
+    @strawberry.field(description="A task, if the viewer may see it.")
+    async def task(self, info: Info, id: strawberry.ID) -> TaskType | None:
+        object_id = from_global_id(id, "Task")
+        return await TaskType.load(info, object_id) if object_id else None
+
+    @strawberry.field(
+        description="A community's points leaderboard (积分榜), most points first; ties share a "
+        "rank. Null for those outside the community."
+    )
+    async def points_leaderboard(
+        self, info: Info, community_id: strawberry.ID, first: int | None = None
+    ) -> list[LeaderboardEntryType] | None:
+        actor = await info.context.require_actor()
+        place_id = from_global_id(community_id, "Place")
+        if place_id is None:
+            return None
+        standings = await service.leaderboard(
+            info.context.deps, actor, community_id=place_id, first=first
+        )
+        if standings is None:
+            return None
+        return [
+            LeaderboardEntryType(rank=s.rank, points=s.points, user_id=s.user_id) for s in standings
+        ]
+
+
+@strawberry.type
+class BoardMutation:
+    @strawberry.mutation(description="Community workers: open a task board for the community.")
+    async def create_board(self, info: Info, input: CreateBoardInput) -> CreateBoardPayload:
+        async def run() -> CreateBoardPayload:
+            actor = await info.context.require_actor()
+            columns = (
+                [service.ColumnSpec(c.name, c.kind, c.wip_limit) for c in input.columns]
+                if input.columns is not None
+                else None
+            )
+            board = await service.create_board(
+                info.context.deps,
+                actor,
+                community_id=input_id(input.community_id, "Place", "communityId"),
+                name=input.name,
+                columns=columns,
+            )
+            return CreateBoardPayload(board=BoardType.from_model(board))
+
+        return await mutate(info.context.locale, lambda e: CreateBoardPayload(errors=e), run)
+
+    @strawberry.mutation(description="Staff and council members: put a task on a board.")
+    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.create_task(
+                info.context.deps,
+                actor,
+                service.NewTask(
+                    board_id=input_id(input.board_id, "Board", "boardId"),
+                    column_id=_optional_id(input.column_id, "BoardColumn", "columnId"),
+                    title=input.title,
+                    description=input.description,
+                    point_reward=input.point_reward,
+                    capacity=input.capacity,
+                    due_at=input.due_at,
+                    labels=input.labels or [],
+                    source_report_id=_optional_id(
+                        input.source_report_id, "Report", "sourceReportId"
+                    ),
+                    source_proposal_id=_optional_id(
+                        input.source_proposal_id, "Proposal", "sourceProposalId"
+                    ),
+                    idempotency_key=input.idempotency_key,
+                ),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Drag a card to a column, after another card (null: the top). Staff move "
+        "any card, volunteers the cards they hold. A stale expectedVersion is VERSION_CONFLICT."
+    )
+    async def move_task(self, info: Info, input: MoveTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.move_task(
+                info.context.deps,
+                actor,
+                task_id=_task_id(input.task_id),
+                to_column_id=_optional_id(input.to_column_id, "BoardColumn", "toColumnId"),
+                after_task_id=_optional_id(input.after_task_id, "Task", "afterTaskId"),
+                expected_version=input.expected_version,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Volunteer for a task (up to its capacity: TASK_FULL). A TODO task moves "
+        "to DOING."
+    )
+    async def claim_task(self, info: Info, input: ClaimTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.claim_task(
+                info.context.deps, actor, task_id=_task_id(input.task_id)
+            ),
+        )
+
+    @strawberry.mutation(description="Give one's place on a task back.")
+    async def release_task(self, info: Info, input: ReleaseTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.release_task(
+                info.context.deps, actor, task_id=_task_id(input.task_id)
+            ),
+        )
+
+    @strawberry.mutation(description="An assignee hands the work in, with a note and photos.")
+    async def submit_task(self, info: Info, input: SubmitTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.submit_task(
+                info.context.deps,
+                actor,
+                task_id=_task_id(input.task_id),
+                note=input.note,
+                photo_ids=_photo_ids(input.photo_ids),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Staff: accept the work (→ DONE); each assignee earns the reward exactly "
+        "once, however often this is sent."
+    )
+    async def approve_task(self, info: Info, input: ApproveTaskInput) -> ApproveTaskPayload:
+        async def run() -> ApproveTaskPayload:
+            actor = await info.context.require_actor()
+            approved = await service.approve_task(
+                info.context.deps, actor, task_id=_task_id(input.task_id)
+            )
+            return ApproveTaskPayload(
+                task=TaskType.from_model(approved.task),
+                awards=[AwardType(points=p, user_id=u) for u, p in approved.awards],
+            )
+
+        return await mutate(info.context.locale, lambda e: ApproveTaskPayload(errors=e), run)
+
+    @strawberry.mutation(description="Staff: send the work back to its assignees (→ DOING).")
+    async def return_task(self, info: Info, input: ReturnTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.return_task(
+                info.context.deps, actor, task_id=_task_id(input.task_id), reason=input.reason
+            ),
+        )

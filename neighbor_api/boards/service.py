@@ -1,0 +1,830 @@
+"""The rules of task boards: who sees and does what, moves and ranks, claims, the review
+workflow, and points awarded exactly once.
+
+The workflow is one table, FLOWS (from which statuses, to which column kind, who may); the
+mutations and `viewerCan…` fields both read it. Every write is one conditional update of the
+task (so of two racing writes one wins and the other is refused, never silently overwritten),
+its history entry and its domain event, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from neighbor_api.attachments import service as attachments
+from neighbor_api.boards import ranks, repository
+from neighbor_api.boards.models import (
+    CLAIMABLE,
+    STATUS_OF_KIND,
+    Board,
+    Column,
+    ColumnKind,
+    HistoryEntry,
+    Submission,
+    Task,
+    TaskAction,
+    TaskStatus,
+)
+from neighbor_api.core import events
+from neighbor_api.core import idempotency as idempotent
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.mongo import Document, Session, in_transaction
+from neighbor_api.core.pagination import Page, page_size
+from neighbor_api.core.policy import Actor, Role, is_system
+from neighbor_api.core.validation import Checks
+from neighbor_api.councils import service as councils
+from neighbor_api.places import service as places
+from neighbor_api.places.models import PlaceLevel
+from neighbor_api.points import repository as points
+from neighbor_api.reports import service as reports
+
+MAX_BOARD_NAME = 40
+MAX_COLUMN_NAME = 20
+MAX_COLUMNS = 12
+MAX_TITLE = 60
+MAX_DESCRIPTION = 2000
+MAX_NOTE = 500
+MAX_LABELS = 10
+MAX_LABEL = 20
+MAX_POINT_REWARD = 1000
+MAX_CAPACITY = 50
+MAX_WIP_LIMIT = 500
+
+# The columns of a new board unless others are given (the fixtures' names).
+DEFAULT_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("待认领", ColumnKind.TODO),
+    ("进行中", ColumnKind.DOING),
+    ("待验收", ColumnKind.REVIEW),
+    ("已完成", ColumnKind.DONE),
+)
+
+
+# --- Who sees and does what ---------------------------------------------------------------
+
+
+def can_see(actor: Actor | None, path: Sequence[ObjectId]) -> bool:
+    """A community's boards and tasks: its members, and staff of the places above it."""
+    return actor is not None and (is_system(actor) or actor.is_member(path))
+
+
+def is_staff(actor: Actor, path: Sequence[ObjectId]) -> bool:
+    return is_system(actor) or actor.is_staff(path)
+
+
+def may_create_task(actor: Actor, path: Sequence[ObjectId]) -> bool:
+    return is_staff(actor, path) or Role.COUNCIL_MEMBER in actor.roles_at(path)
+
+
+def holds(actor: Actor, task: Task) -> bool:
+    return actor.user_id in task.assignees
+
+
+class Verb(StrEnum):
+    CLAIM = "claim"
+    RELEASE = "release"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+
+
+@dataclass(frozen=True)
+class Flow:
+    from_statuses: frozenset[TaskStatus]
+    # The kind of column the task goes to (None: it stays where it is).
+    to_kind: ColumnKind | None
+    action: TaskAction
+    who: Callable[[Actor, Task], bool]
+
+
+def _member(actor: Actor, task: Task) -> bool:
+    return can_see(actor, task.place_path)
+
+
+def _holder(actor: Actor, task: Task) -> bool:
+    return holds(actor, task)
+
+
+def _staff(actor: Actor, task: Task) -> bool:
+    return is_staff(actor, task.place_path)
+
+
+FLOWS: dict[Verb, Flow] = {
+    # Claiming a TODO task moves it to DOING (see `claim_task`); a DOING one stays.
+    Verb.CLAIM: Flow(CLAIMABLE, None, TaskAction.CLAIMED, _member),
+    Verb.RELEASE: Flow(CLAIMABLE, None, TaskAction.RELEASED, _holder),
+    Verb.SUBMIT: Flow(
+        frozenset({TaskStatus.IN_PROGRESS}), ColumnKind.REVIEW, TaskAction.SUBMITTED, _holder
+    ),
+    Verb.APPROVE: Flow(
+        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DONE, TaskAction.APPROVED, _staff
+    ),
+    Verb.RETURN: Flow(
+        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DOING, TaskAction.RETURNED, _staff
+    ),
+}
+
+
+def may(actor: Actor | None, verb: Verb, task: Task) -> bool:
+    """Whether the actor may do this to the task now (claims also need a free place)."""
+    if actor is None or not FLOWS[verb].who(actor, task):
+        return False
+    if task.status not in FLOWS[verb].from_statuses:
+        return False
+    if verb is Verb.CLAIM:
+        return not holds(actor, task) and len(task.assignees) < task.capacity
+    return True
+
+
+def may_move(actor: Actor | None, task: Task) -> bool:
+    """Staff move any card; a volunteer only cards they hold."""
+    return actor is not None and (_staff(actor, task) or holds(actor, task))
+
+
+def _check(actor: Actor, verb: Verb, task: Task) -> Flow:
+    flow = FLOWS[verb]
+    if not flow.who(actor, task):
+        raise DomainError.of(ErrorCode.FORBIDDEN)
+    if task.status not in flow.from_statuses:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
+    return flow
+
+
+async def _sees_task(deps: Deps, actor: Actor, task_id: ObjectId) -> bool:
+    """Photos of a submission are seen by whoever sees the task."""
+    return await get_task(deps, actor, task_id) is not None
+
+
+attachments.register_subject_rule(_sees_task)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+async def get_board(deps: Deps, actor: Actor | None, board_id: ObjectId) -> Board | None:
+    found = await repository.boards_by_ids(deps.db, [board_id])
+    return found[0] if found and can_see(actor, found[0].place_path) else None
+
+
+async def get_task(deps: Deps, actor: Actor | None, task_id: ObjectId) -> Task | None:
+    found = await repository.tasks_by_ids(deps.db, [task_id])
+    return found[0] if found and can_see(actor, found[0].place_path) else None
+
+
+async def boards_of(deps: Deps, actor: Actor | None, community_id: ObjectId) -> list[Board] | None:
+    """A community's boards (None for those who may not see them)."""
+    community = await places.get_place(deps, community_id)
+    if community is None or not can_see(actor, community.path):
+        return None
+    return await repository.boards_of_communities(deps.db, [community.id])
+
+
+async def column_tasks(
+    deps: Deps, column_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[Task]:
+    """A column's cards in order (the caller checked the board is visible)."""
+    return await repository.column_page(deps.db, column_id, first=first, after=after)
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    points: int
+    user_id: ObjectId
+
+
+async def leaderboard(
+    deps: Deps, actor: Actor | None, *, community_id: ObjectId, first: int | None
+) -> list[Standing] | None:
+    """The community's points leaderboard (积分榜): ties share a rank (1, 2, 2, 4). None for
+    those who may not see the community's boards."""
+    community = await places.get_place(deps, community_id)
+    if (
+        community is None
+        or community.level is not PlaceLevel.COMMUNITY
+        or not can_see(actor, community.path)
+    ):
+        return None
+    rows = await points.leaderboard(deps.db, community.id, limit=page_size(first))
+    standings: list[Standing] = []
+    for position, row in enumerate(rows, start=1):
+        tied = standings and standings[-1].points == row["points"]
+        rank = standings[-1].rank if tied else position
+        standings.append(Standing(rank=rank, points=int(row["points"]), user_id=row["_id"]))
+    return standings
+
+
+async def awards_of(deps: Deps, task: Task) -> list[tuple[ObjectId, int]]:
+    return await points.awards_for(deps.db, task.id)
+
+
+# --- Boards -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: ColumnKind
+    wip_limit: int | None = None
+
+
+async def create_board(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    name: str,
+    columns: Sequence[ColumnSpec] | None = None,
+) -> Board:
+    """A community worker (or an admin above) opens a board. Without columns it gets the
+    four default ones; with them, in their order, at least one of each kind."""
+    checks = Checks()
+    name = checks.text(name, "name", max_length=MAX_BOARD_NAME)
+    specs = list(columns) if columns is not None else [ColumnSpec(n, k) for n, k in DEFAULT_COLUMNS]
+    built: list[Column] = []
+    for index, spec in enumerate(specs):
+        column_checks = Checks(("input", "columns", str(index)))
+        text = column_checks.text(spec.name, "name", max_length=MAX_COLUMN_NAME)
+        if spec.wip_limit is not None and not 1 <= spec.wip_limit <= MAX_WIP_LIMIT:
+            column_checks.fail("wipLimit", "board.wip_limit", max=MAX_WIP_LIMIT)
+        checks.problems.extend(column_checks.problems)
+        built.append(Column(id=ObjectId(), name=text, kind=spec.kind, wip_limit=spec.wip_limit))
+    if len(specs) > MAX_COLUMNS:
+        checks.fail("columns", "board.too_many_columns", max=MAX_COLUMNS)
+    elif {c.kind for c in built} != set(ColumnKind):
+        checks.fail("columns", "board.column_kinds")
+    checks.done()
+    community = await places.get_place_or_raise(
+        deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
+    )
+    if not is_staff(actor, community.path):
+        raise DomainError.of(ErrorCode.FORBIDDEN)
+    board = Board(
+        community_id=community.id,
+        place_path=community.path,
+        name=name,
+        columns=built,
+        created_by=None if is_system(actor) else actor.user_id,
+        created_at=deps.clock.now(),
+    )
+
+    async def write(session: Session) -> None:
+        await repository.insert_board(deps.db, board, session=session)
+        await events.record(
+            deps, kind="board.created", subject_id=board.id, actor_id=_actor_id(actor),
+            place_path=board.place_path, data={"name": name}, session=session,
+        )  # fmt: skip
+
+    await in_transaction(deps.client, write)
+    return board
+
+
+# --- Helpers of every task write ----------------------------------------------------------
+
+
+def _actor_id(actor: Actor | None) -> ObjectId | None:
+    return None if actor is None or is_system(actor) else actor.user_id
+
+
+def _history(
+    actor: Actor | None,
+    action: TaskAction,
+    *,
+    at: datetime,
+    from_column: ObjectId | None = None,
+    to_column: ObjectId | None = None,
+    note: str | None = None,
+) -> Document:
+    return HistoryEntry(
+        at=at,
+        action=action,
+        actor_id=_actor_id(actor),
+        from_column_id=from_column,
+        to_column_id=to_column,
+        note=note or None,
+    ).model_dump()
+
+
+async def _board_of(deps: Deps, task: Task) -> Board:
+    found = await repository.boards_by_ids(deps.db, [task.board_id])
+    if not found:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "task.not_found", field=("input", "taskId"))
+    return found[0]
+
+
+async def _visible_or_raise(deps: Deps, actor: Actor, task_id: ObjectId) -> Task:
+    task = await get_task(deps, actor, task_id)
+    if task is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "task.not_found", field=("input", "taskId"))
+    return task
+
+
+async def _check_wip(deps: Deps, board: Board, column: Column, session: Session) -> None:
+    """Refuse a card entering a full column (WIP_LIMIT_REACHED). The board is written too, so
+    that two transactions filling the last place conflict and the second counts again."""
+    if column.wip_limit is None:
+        return
+    await repository.touch_board(deps.db, board.id, session=session)
+    if await repository.count_in_column(deps.db, column.id, session=session) >= column.wip_limit:
+        raise DomainError.of(
+            ErrorCode.WIP_LIMIT_REACHED, "task.wip_limit", limit=column.wip_limit,
+            column=column.name,
+        )  # fmt: skip
+
+
+async def _rank_at(
+    deps: Deps,
+    column_id: ObjectId,
+    *,
+    after: Task | None,
+    moving: ObjectId | None,
+    session: Session,
+) -> str:
+    """A rank for a card placed after `after` (None: at the top) in a column."""
+    low, high = await repository.neighbours(
+        deps.db, column_id, after=after, excluding=moving, session=session
+    )
+    if low is not None and high is not None and not low < high:
+        # Two cards share a rank (racing moves): spread the column out, then look again.
+        await _rebalance(deps, column_id, session=session)
+        if after is not None:
+            (after,) = await repository.tasks_by_ids(deps.db, [after.id], session=session)
+        low, high = await repository.neighbours(
+            deps.db, column_id, after=after, excluding=moving, session=session
+        )
+    return ranks.between(low, high)
+
+
+async def _top_rank(deps: Deps, column_id: ObjectId, session: Session) -> str:
+    return await _rank_at(deps, column_id, after=None, moving=None, session=session)
+
+
+async def _rebalance(deps: Deps, column_id: ObjectId, *, session: Session | None = None) -> None:
+    """Give a column's cards short, evenly spaced ranks (their order unchanged)."""
+    ids = await repository.column_ids_in_order(deps.db, column_id, session=session)
+    await repository.set_ranks(deps.db, list(zip(ids, ranks.spread(len(ids)), strict=True)),
+                               session=session)  # fmt: skip
+
+
+async def _after_write(deps: Deps, task: Task) -> None:
+    """Ranks that grew too long (many cards put in one spot) are spread out again."""
+    if len(task.rank) > ranks.MAX_RANK_LENGTH:
+        await in_transaction(deps.client, lambda s: _rebalance(deps, task.column_id, session=s))
+
+
+async def _record(
+    deps: Deps, actor: Actor | None, kind: str, task: Task, session: Session, **data: object
+) -> None:
+    await events.record(
+        deps, kind=f"task.{kind}", subject_id=task.id, actor_id=_actor_id(actor),
+        place_path=task.place_path,
+        data={"board_id": task.board_id, "column_id": task.column_id, "version": task.version,
+              **data},
+        session=session,
+    )  # fmt: skip
+
+
+# --- Tasks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewTask:
+    board_id: ObjectId
+    title: str
+    column_id: ObjectId | None = None
+    description: str | None = None
+    point_reward: int | None = None
+    capacity: int | None = None
+    due_at: datetime | None = None
+    labels: Sequence[str] = ()
+    source_report_id: ObjectId | None = None
+    source_proposal_id: ObjectId | None = None
+    idempotency_key: str | None = None
+
+
+def _labels(values: Sequence[str], checks: Checks) -> list[str]:
+    labels = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if len(labels) > MAX_LABELS:
+        checks.fail("labels", "task.too_many_labels", max=MAX_LABELS)
+    elif any(len(label) > MAX_LABEL for label in labels):
+        checks.fail("labels", "text.too_long", max=MAX_LABEL)
+    return labels
+
+
+async def create_task(deps: Deps, actor: Actor, new: NewTask) -> Task:
+    """Staff and council members put a task on a board (a TODO or DOING column; the first
+    TODO column by default), at the top of its column."""
+    checks = Checks()
+    title = checks.text(new.title, "title", max_length=MAX_TITLE)
+    description = checks.text(
+        new.description, "description", max_length=MAX_DESCRIPTION, required=False
+    )
+    reward = 0 if new.point_reward is None else new.point_reward
+    if not 0 <= reward <= MAX_POINT_REWARD:
+        checks.fail("pointReward", "task.point_reward", max=MAX_POINT_REWARD)
+    capacity = 1 if new.capacity is None else new.capacity
+    if not 1 <= capacity <= MAX_CAPACITY:
+        checks.fail("capacity", "task.capacity", max=MAX_CAPACITY)
+    if new.due_at is not None and new.due_at.utcoffset() is None:
+        checks.fail("dueAt", "report.due_without_offset")
+    elif new.due_at is not None and new.due_at <= deps.clock.now():
+        checks.fail("dueAt", "report.due_in_past")
+    labels = _labels(new.labels, checks)
+    idempotency = idempotent.parse(actor.user_id, new.idempotency_key, checks)
+    checks.done()
+    if earlier := await idempotent.earlier(deps, repository.TASKS, idempotency):
+        return Task.from_document(earlier)
+    board = await get_board(deps, actor, new.board_id)
+    if board is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "board.not_found", field=("input", "boardId"))
+    if not may_create_task(actor, board.place_path):
+        raise DomainError.of(ErrorCode.FORBIDDEN, "task.create_forbidden")
+    column = board.column(new.column_id) if new.column_id else board.first_of(ColumnKind.TODO)
+    if column is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "column.not_found", field=("input", "columnId"))
+    if column.kind not in (ColumnKind.TODO, ColumnKind.DOING):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "task.column_not_open", field=("input", "columnId")
+        )
+    if new.source_report_id is not None:
+        report = await reports.get_report(deps, actor, new.source_report_id)
+        if report is None or report.community_id != board.community_id:
+            raise DomainError.of(
+                ErrorCode.NOT_FOUND, "report.not_found", field=("input", "sourceReportId")
+            )
+    if new.source_proposal_id is not None:
+        proposal = await councils.get_proposal(deps, actor, new.source_proposal_id)
+        if proposal is None or proposal[0].community_id != board.community_id:
+            raise DomainError.of(
+                ErrorCode.NOT_FOUND, "proposal.not_found", field=("input", "sourceProposalId")
+            )
+    now = deps.clock.now()
+    draft = Task(
+        board_id=board.id,
+        column_id=column.id,
+        community_id=board.community_id,
+        place_path=board.place_path,
+        title=title,
+        description=description or None,
+        status=STATUS_OF_KIND[column.kind],
+        point_reward=reward,
+        capacity=capacity,
+        due_at=new.due_at,
+        labels=labels,
+        creator_id=_actor_id(actor),
+        source_report_id=new.source_report_id,
+        source_proposal_id=new.source_proposal_id,
+        history=[
+            HistoryEntry(
+                at=now,
+                action=TaskAction.CREATED,
+                actor_id=_actor_id(actor),
+                to_column_id=column.id,
+            )
+        ],
+        idempotency=idempotency,
+        created_at=now,
+        updated_at=now,
+    )
+    created: list[Task] = []
+
+    async def write(session: Session) -> None:
+        await _check_wip(deps, board, column, session)
+        task = draft.model_copy(update={"rank": await _top_rank(deps, column.id, session)})
+        await repository.insert_task(deps.db, task, session=session)
+        await _record(deps, actor, "created", task, session, title=title)
+        created[:] = [task]
+
+    raced = await idempotent.create_once(deps, repository.TASKS, idempotency, write)
+    if raced is not None:
+        return Task.from_document(raced)
+    await _after_write(deps, created[0])
+    return created[0]
+
+
+async def move_task(
+    deps: Deps,
+    actor: Actor,
+    *,
+    task_id: ObjectId,
+    to_column_id: ObjectId | None,
+    after_task_id: ObjectId | None,
+    expected_version: int,
+) -> Task:
+    """Put a card after another (`after_task_id`; None: the top) in a column of its board
+    (None: its own). One document is written: the card, with a rank between its new
+    neighbours, only if its version is still `expected_version` (else VERSION_CONFLICT)."""
+    task = await _visible_or_raise(deps, actor, task_id)
+    if not may_move(actor, task):
+        raise DomainError.of(ErrorCode.FORBIDDEN, "task.move_forbidden")
+    if task.version != expected_version:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"), version=task.version
+        )
+    board = await _board_of(deps, task)
+    target = board.column(to_column_id or task.column_id)
+    if target is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "column.not_found", field=("input", "toColumnId"))
+    source = board.column(task.column_id)
+    leaving_done = source is not None and source.kind is ColumnKind.DONE
+    if (target.kind is ColumnKind.DONE) != leaving_done:
+        # Points are earned through approval: DONE is entered by approveTask, never left.
+        raise DomainError.of(
+            ErrorCode.INVALID_TRANSITION, "task.done_by_approval", field=("input", "toColumnId")
+        )
+    after: Task | None = None
+    if after_task_id is not None:
+        found = await repository.tasks_by_ids(deps.db, [after_task_id])
+        if not found or found[0].column_id != target.id or found[0].id == task.id:
+            raise DomainError.of(
+                ErrorCode.NOT_FOUND, "task.after_not_found", field=("input", "afterTaskId")
+            )
+        after = found[0]
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Task:
+        if target.id != task.column_id:
+            await _check_wip(deps, board, target, session)
+        rank = await _rank_at(deps, target.id, after=after, moving=task.id, session=session)
+        moved = await repository.update_task(
+            deps.db,
+            task.id,
+            condition={"version": expected_version},
+            changes={
+                "column_id": target.id,
+                "rank": rank,
+                "status": STATUS_OF_KIND[target.kind].value,
+                "updated_at": now,
+            },
+            history=[
+                _history(
+                    actor, TaskAction.MOVED, at=now, from_column=task.column_id, to_column=target.id
+                )
+            ],
+            session=session,
+        )
+        if moved is None:  # someone else changed it since it was read
+            raise DomainError.of(ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"))
+        await _record(deps, actor, "moved", moved, session, from_column_id=task.column_id)
+        return moved
+
+    moved = await in_transaction(deps.client, write)
+    await _after_write(deps, moved)
+    return moved
+
+
+async def _to_column(
+    deps: Deps, board: Board, kind: ColumnKind, session: Session
+) -> tuple[Column, str] | None:
+    """The first column of `kind` and a rank at its top (after checking its WIP limit)."""
+    column = board.first_of(kind)
+    if column is None:
+        return None
+    await _check_wip(deps, board, column, session)
+    return column, await _top_rank(deps, column.id, session)
+
+
+async def claim_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
+    """A member volunteers: up to `capacity` people, enforced by the update's own condition
+    (so 50 simultaneous claims on a task of capacity 3 leave exactly 3 assignees). Claiming a
+    TODO task moves it to DOING. Claiming a task one holds changes nothing."""
+    task = await _visible_or_raise(deps, actor, task_id)
+    _check(actor, Verb.CLAIM, task)
+    if holds(actor, task):
+        return task
+    board = await _board_of(deps, task)
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Task:
+        current = (await repository.tasks_by_ids(deps.db, [task.id], session=session))[0]
+        changes: Document = {"updated_at": now}
+        column = board.column(current.column_id)
+        if column is not None and column.kind is ColumnKind.TODO:
+            destination = await _to_column(deps, board, ColumnKind.DOING, session)
+            if destination is not None:
+                doing, rank = destination
+                changes |= {
+                    "column_id": doing.id,
+                    "rank": rank,
+                    "status": TaskStatus.IN_PROGRESS.value,
+                }
+        claimed = await repository.update_task(
+            deps.db,
+            task.id,
+            condition={
+                "status": {"$in": [s.value for s in CLAIMABLE]},
+                "assignees": {"$ne": actor.user_id},
+                "$expr": {"$lt": [{"$size": "$assignees"}, "$capacity"]},
+            },
+            changes=changes,
+            history=[
+                _history(
+                    actor,
+                    TaskAction.CLAIMED,
+                    at=now,
+                    from_column=current.column_id,
+                    to_column=changes.get("column_id", current.column_id),
+                )
+            ],
+            extra={"$push": {"assignees": actor.user_id}},
+            session=session,
+        )
+        if claimed is None:
+            if holds(actor, current):
+                return current
+            if current.status not in CLAIMABLE:
+                raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
+            raise DomainError.of(ErrorCode.TASK_FULL, capacity=current.capacity)
+        await _record(deps, actor, "claimed", claimed, session, from_column_id=current.column_id)
+        return claimed
+
+    claimed = await in_transaction(deps.client, write)
+    await _after_write(deps, claimed)
+    return claimed
+
+
+async def release_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
+    """An assignee gives their place back (the task stays in its column)."""
+    task = await _visible_or_raise(deps, actor, task_id)
+    _check(actor, Verb.RELEASE, task)
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Task:
+        released = await repository.update_task(
+            deps.db,
+            task.id,
+            condition={
+                "status": {"$in": [s.value for s in CLAIMABLE]},
+                "assignees": actor.user_id,
+            },
+            changes={"updated_at": now},
+            history=[_history(actor, TaskAction.RELEASED, at=now)],
+            extra={"$pull": {"assignees": actor.user_id}},
+            session=session,
+        )
+        if released is None:
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
+        await _record(deps, actor, "released", released, session)
+        return released
+
+    return await in_transaction(deps.client, write)
+
+
+async def _flow(
+    deps: Deps,
+    actor: Actor,
+    task: Task,
+    verb: Verb,
+    *,
+    note: str | None = None,
+    changes: Document | None = None,
+    also: Callable[[Session, Task], Awaitable[object]] | None = None,
+) -> Task:
+    """Write one step of the review workflow: the task goes to the first column of the
+    flow's kind (top), only if it is still in the status it was read in."""
+    flow = FLOWS[verb]
+    assert flow.to_kind is not None
+    to_kind: ColumnKind = flow.to_kind
+    board = await _board_of(deps, task)
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Task:
+        destination = await _to_column(deps, board, to_kind, session)
+        moves: Document = {}
+        if destination is not None:
+            column, rank = destination
+            moves = {"column_id": column.id, "rank": rank}
+        updated = await repository.update_task(
+            deps.db,
+            task.id,
+            condition={"status": task.status.value, "version": task.version},
+            changes={
+                **moves,
+                "status": STATUS_OF_KIND[to_kind].value,
+                "updated_at": now,
+                **(changes or {}),
+            },
+            history=[
+                _history(
+                    actor,
+                    flow.action,
+                    at=now,
+                    from_column=task.column_id,
+                    to_column=moves.get("column_id", task.column_id),
+                    note=note,
+                )
+            ],
+            session=session,
+        )
+        if updated is None:  # changed since read: the caller decides what that means
+            raise _Stale()
+        if also is not None:
+            await also(session, updated)
+        await _record(deps, actor, _EVENT[verb], updated, session, from_column_id=task.column_id)
+        return updated
+
+    updated = await in_transaction(deps.client, write)
+    await _after_write(deps, updated)
+    return updated
+
+
+_EVENT = {Verb.SUBMIT: "submitted", Verb.APPROVE: "approved", Verb.RETURN: "returned"}
+
+
+class _Stale(Exception):
+    """The task changed between reading and writing it."""
+
+
+async def submit_task(
+    deps: Deps,
+    actor: Actor,
+    *,
+    task_id: ObjectId,
+    note: str | None,
+    photo_ids: Sequence[ObjectId] = (),
+) -> Task:
+    """An assignee hands the work in for review, with a note and photos (→ REVIEW)."""
+    checks = Checks()
+    text = checks.text(note, "note", max_length=MAX_NOTE, required=False)
+    checks.done()
+    task = await _visible_or_raise(deps, actor, task_id)
+    _check(actor, Verb.SUBMIT, task)
+    photos = list(dict.fromkeys(photo_ids))
+    submission = Submission(
+        note=text or None, photo_ids=photos, submitted_at=deps.clock.now(),
+        submitted_by=actor.user_id,
+    )  # fmt: skip
+
+    async def attach(session: Session, updated: Task) -> object:
+        if not photos:
+            return None
+        return await attachments.attach(
+            deps, actor, attachment_ids=photos, subject_id=task.id, place_path=task.place_path,
+            field=("input", "photoIds"), session=session,
+        )  # fmt: skip
+
+    try:
+        return await _flow(
+            deps, actor, task, Verb.SUBMIT, note=text,
+            changes={"submission": submission.model_dump()}, also=attach,
+        )  # fmt: skip
+    except _Stale:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None
+
+
+@dataclass(frozen=True)
+class Approved:
+    task: Task
+    awards: list[tuple[ObjectId, int]]
+
+
+async def approve_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Approved:
+    """Staff accept the work (→ DONE): each assignee gets the reward, exactly once. Approving
+    again (a retry, or two staff at once) changes nothing and answers the same awards: the
+    task's conditional update lets one approval through, and the ledger's unique index on
+    (task, user, reason) would refuse a second entry anyway."""
+    task = await _visible_or_raise(deps, actor, task_id)
+    if task.status is TaskStatus.DONE and _staff(actor, task):
+        return Approved(task, await awards_of(deps, task))
+    _check(actor, Verb.APPROVE, task)
+    awards = [(user_id, task.point_reward) for user_id in task.assignees]
+    if task.point_reward == 0:
+        awards = []
+
+    async def award(session: Session, updated: Task) -> None:
+        await points.award(
+            deps.db, task_id=task.id, community_id=task.community_id or task.place_path[-1],
+            place_path=task.place_path, awards=awards, at=deps.clock.now(), session=session,
+        )  # fmt: skip
+
+    try:
+        done = await _flow(
+            deps, actor, task, Verb.APPROVE, changes={"approved_at": deps.clock.now()},
+            also=award,
+        )  # fmt: skip
+    except (_Stale, DuplicateKeyError):
+        # Approved (or otherwise changed) meanwhile: answer what is there now.
+        current = await _visible_or_raise(deps, actor, task.id)
+        if current.status is not TaskStatus.DONE:
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None
+        return Approved(current, await awards_of(deps, current))
+    return Approved(done, awards)
+
+
+async def return_task(deps: Deps, actor: Actor, *, task_id: ObjectId, reason: str | None) -> Task:
+    """Staff send the work back to its assignees (→ DOING), saying why."""
+    checks = Checks()
+    text = checks.text(reason, "reason", max_length=MAX_NOTE, required=False)
+    checks.done()
+    task = await _visible_or_raise(deps, actor, task_id)
+    _check(actor, Verb.RETURN, task)
+    try:
+        return await _flow(deps, actor, task, Verb.RETURN, note=text)
+    except _Stale:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None

@@ -1,0 +1,75 @@
+"""DataLoaders for councils and proposals (some of them are the viewer's own view)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from bson import ObjectId
+from strawberry.dataloader import DataLoader
+
+from neighbor_api.boards import repository as boards
+from neighbor_api.boards.models import Task
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.mongo import Document
+from neighbor_api.core.policy import Actor
+from neighbor_api.councils import repository
+from neighbor_api.councils.models import Council, Elector, Participation
+
+ViewerGetter = Callable[[], Awaitable[Actor | None]]
+
+
+class CouncilLoaders:
+    def __init__(self, deps: Deps, actor: ViewerGetter) -> None:
+        async def councils(ids: Sequence[ObjectId]) -> list[Council | None]:
+            found = {c.id: c for c in await repository.councils_by_ids(deps.db, ids)}
+            return [found.get(i) for i in ids]
+
+        async def of_community(ids: Sequence[ObjectId]) -> list[list[Council]]:
+            by_community: dict[ObjectId, list[Council]] = {i: [] for i in ids}
+            for council in await repository.councils_of(deps.db, ids):
+                by_community[council.community_id].append(council)
+            return [by_community[i] for i in ids]
+
+        async def electors(ids: Sequence[ObjectId]) -> list[Elector | None]:
+            viewer = await actor()
+            if viewer is None:
+                return [None for _ in ids]
+            found = {
+                e.proposal_id: e
+                for e in await repository.electors_of_user(deps.db, viewer.user_id, ids)
+            }
+            return [found.get(i) for i in ids]
+
+        async def participations(ids: Sequence[ObjectId]) -> list[Participation | None]:
+            """The roll entry of the viewer's elector (their own or their household's vote)."""
+            mine = [e for e in await self.viewer_elector.load_many(ids) if e is not None]
+            keys = [(e.proposal_id, e.voter_key) for e in mine]
+            found = {
+                p.proposal_id: p for p in await repository.participations_of_keys(deps.db, keys)
+            }
+            return [found.get(i) for i in ids]
+
+        async def counts(ids: Sequence[ObjectId]) -> list[Document]:
+            totals = await repository.live_counts(deps.db, ids)
+            return [totals[i] for i in ids]
+
+        async def turnout(ids: Sequence[ObjectId]) -> list[tuple[int, int]]:
+            found = await repository.turnout(deps.db, ids)
+            return [found[i] for i in ids]
+
+        async def tasks(ids: Sequence[ObjectId]) -> list[list[Task]]:
+            by_proposal: dict[ObjectId, list[Task]] = {i: [] for i in ids}
+            for task in await boards.tasks_from_proposals(deps.db, ids):
+                if task.source_proposal_id is not None:
+                    by_proposal[task.source_proposal_id].append(task)
+            return [by_proposal[i] for i in ids]
+
+        self.council: DataLoader[ObjectId, Council | None] = DataLoader(councils)
+        self.of_community: DataLoader[ObjectId, list[Council]] = DataLoader(of_community)
+        self.viewer_elector: DataLoader[ObjectId, Elector | None] = DataLoader(electors)
+        self.viewer_participation: DataLoader[ObjectId, Participation | None] = DataLoader(
+            participations
+        )
+        self.live_counts: DataLoader[ObjectId, Document] = DataLoader(counts)
+        self.turnout: DataLoader[ObjectId, tuple[int, int]] = DataLoader(turnout)
+        self.resulting_tasks: DataLoader[ObjectId, list[Task]] = DataLoader(tasks)

@@ -1,0 +1,177 @@
+"""Community councils (社区理事会 and the like), proposals, and the votes on them.
+
+How a secret ballot stays secret, in storage: who voted (`Participation`, the roll) and what
+was chosen (`Tally` shards: only sums per option, no per-vote record, no time) are kept apart,
+and nothing carries both. The residual link is written down in the README.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, Field
+
+from neighbor_api.core.idempotency import Idempotency
+from neighbor_api.core.models import StoredModel
+
+
+class CouncilKind(StrEnum):
+    COMMUNITY_COUNCIL = "COMMUNITY_COUNCIL"
+    ELDERS_COUNCIL = "ELDERS_COUNCIL"
+    COMMUNITY_ENTERPRISE_COUNCIL = "COMMUNITY_ENTERPRISE_COUNCIL"
+    OWNERS_COMMITTEE = "OWNERS_COMMITTEE"
+    CAMPUS_COUNCIL = "CAMPUS_COUNCIL"
+
+
+class CouncilRole(StrEnum):
+    CHAIR = "CHAIR"
+    SECRETARY = "SECRETARY"
+    MEMBER = "MEMBER"
+
+
+class ProposalStatus(StrEnum):
+    DRAFT = "DRAFT"
+    DELIBERATION = "DELIBERATION"
+    VOTING = "VOTING"
+    CLOSED = "CLOSED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class ProposalOutcome(StrEnum):
+    PASSED = "PASSED"
+    REJECTED = "REJECTED"
+    NO_QUORUM = "NO_QUORUM"
+
+
+class Ballot(StrEnum):
+    OPEN = "OPEN"
+    SECRET = "SECRET"
+
+
+class Electorate(StrEnum):
+    COUNCIL_MEMBERS = "COUNCIL_MEMBERS"
+    RESIDENTS = "RESIDENTS"
+    HOUSEHOLDS = "HOUSEHOLDS"
+    OWNERS = "OWNERS"
+
+
+class ProposalMatter(StrEnum):
+    ORDINARY = "ORDINARY"
+    MAJOR = "MAJOR"
+
+
+class VotingMethod(StrEnum):
+    YES_NO_ABSTAIN = "YES_NO_ABSTAIN"
+    SINGLE_CHOICE = "SINGLE_CHOICE"
+    MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
+
+
+class OptionKey(StrEnum):
+    """The options the server creates for YES_NO_ABSTAIN (labelled in the reader's language)."""
+
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+
+
+class CouncilMember(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    user_id: ObjectId
+    role: CouncilRole
+    since: datetime
+
+
+class Council(StoredModel):
+    community_id: ObjectId
+    place_path: list[ObjectId]
+    name: str
+    kind: CouncilKind
+    members: list[CouncilMember] = Field(default_factory=list)
+    created_at: datetime
+
+    def role_of(self, user_id: ObjectId) -> CouncilRole | None:
+        return next((m.role for m in self.members if m.user_id == user_id), None)
+
+
+class Option(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    id: ObjectId = Field(default_factory=ObjectId)
+    label: str | None = None  # None for the server's own yes/no/abstain
+    key: OptionKey | None = None
+
+
+class OptionResult(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    option_id: ObjectId
+    count: int
+    area_centi: int = 0  # m² × 100, exact
+
+
+class Proposal(StoredModel):
+    council_id: ObjectId
+    community_id: ObjectId
+    place_path: list[ObjectId]
+    author_id: ObjectId
+    title: str
+    body: str
+    status: ProposalStatus
+    ballot: Ballot
+    electorate: Electorate
+    method: VotingMethod
+    matter: ProposalMatter = ProposalMatter.ORDINARY
+    options: list[Option]
+    max_choices: int
+    quorum_percent: float
+    pass_threshold_percent: float
+    voting_opens_at: datetime | None = None
+    voting_closes_at: datetime | None = None
+    # Fixed when voting opens.
+    eligible_count: int | None = None
+    eligible_area_centi: int | None = None
+    # Set when voting closes.
+    closed_at: datetime | None = None
+    outcome: ProposalOutcome | None = None
+    quorum_reached: bool | None = None
+    voted_count: int | None = None
+    voted_area_centi: int | None = None
+    results: list[OptionResult] | None = None
+    comment_count: int = 0
+    idempotency: Idempotency | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Elector(StoredModel):
+    """One vote of the electorate fixed at opening: a person, or a household (any of its
+    members may cast it), weighted by floor area for owners."""
+
+    proposal_id: ObjectId
+    voter_key: str
+    user_ids: list[ObjectId]
+    area_centi: int = 0
+
+
+class Participation(StoredModel):
+    """The roll: who cast the vote of which elector, when. Its id is the voter's receipt.
+    `choice_ids` is kept for OPEN ballots only; a SECRET ballot's choices exist only as sums."""
+
+    proposal_id: ObjectId
+    voter_key: str
+    user_id: ObjectId
+    area_centi: int = 0
+    cast_at: datetime
+    choice_ids: list[ObjectId] | None = None
+    idempotency: Idempotency | None = None
+
+
+class ProposalComment(StoredModel):
+    proposal_id: ObjectId
+    author_id: ObjectId
+    body: str
+    created_at: datetime
+    idempotency: Idempotency | None = None

@@ -1,0 +1,307 @@
+"""Every MongoDB query about councils, proposals, electorates, the roll and the tallies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument
+
+from neighbor_api.core import idempotency
+from neighbor_api.core.mongo import Database, Document, Session, register_indexes
+from neighbor_api.core.pagination import Page, Sort, keyset_page
+from neighbor_api.councils.models import (
+    Council,
+    Elector,
+    Participation,
+    Proposal,
+    ProposalComment,
+    ProposalStatus,
+)
+
+COUNCILS = "councils"
+PROPOSALS = "proposals"
+ELECTORS = "electors"
+PARTICIPATIONS = "participations"
+TALLIES = "tallies"
+COMMENTS = "proposal_comments"
+
+# Votes add to one of this many tally documents, picked at random, so concurrent votes
+# rarely touch the same document (and so rarely conflict).
+TALLY_SHARDS = 8
+
+register_indexes(
+    COUNCILS, [IndexModel([("community_id", ASCENDING), ("name", ASCENDING)], name="community")]
+)
+register_indexes(
+    PROPOSALS,
+    [
+        IndexModel(
+            [("council_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="council_newest",
+        ),
+        IndexModel([("status", ASCENDING), ("voting_closes_at", ASCENDING)], name="closing"),
+        idempotency.unique_index(),
+    ],
+)
+register_indexes(
+    ELECTORS,
+    [
+        IndexModel(
+            [("proposal_id", ASCENDING), ("voter_key", ASCENDING)], name="one_per_key", unique=True
+        ),
+        IndexModel([("proposal_id", ASCENDING), ("user_ids", ASCENDING)], name="member"),
+    ],
+)
+register_indexes(
+    PARTICIPATIONS,
+    [
+        # One vote per elector (a person, or a household), decided by the database.
+        IndexModel(
+            [("proposal_id", ASCENDING), ("voter_key", ASCENDING)], name="one_vote", unique=True
+        ),
+        IndexModel([("proposal_id", ASCENDING), ("user_id", ASCENDING)], name="voter"),
+        idempotency.unique_index(),
+    ],
+)
+register_indexes(TALLIES, [IndexModel([("proposal_id", ASCENDING)], name="proposal")])
+register_indexes(
+    COMMENTS,
+    [
+        IndexModel([("proposal_id", ASCENDING), ("created_at", ASCENDING)], name="proposal"),
+        idempotency.unique_index(),
+    ],
+)
+
+
+async def insert_council(db: Database, council: Council) -> None:
+    await db[COUNCILS].insert_one(council.to_document())
+
+
+async def councils_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Council]:
+    cursor = db[COUNCILS].find({"_id": {"$in": list(ids)}})
+    return [Council.from_document(d) async for d in cursor]
+
+
+async def councils_of(db: Database, community_ids: Sequence[ObjectId]) -> list[Council]:
+    cursor = db[COUNCILS].find(
+        {"community_id": {"$in": list(community_ids)}}, sort=[("name", ASCENDING)]
+    )
+    return [Council.from_document(d) async for d in cursor]
+
+
+async def set_members(
+    db: Database, council_id: ObjectId, members: list[Document], *, session: Session | None
+) -> Council | None:
+    document = await db[COUNCILS].find_one_and_update(
+        {"_id": council_id},
+        {"$set": {"members": members}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Council.from_document(document) if document else None
+
+
+async def insert_proposal(db: Database, proposal: Proposal, *, session: Session) -> None:
+    await db[PROPOSALS].insert_one(proposal.to_document(), session=session)
+
+
+async def proposals_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Proposal]:
+    cursor = db[PROPOSALS].find({"_id": {"$in": list(ids)}})
+    return [Proposal.from_document(d) async for d in cursor]
+
+
+async def proposals_page(
+    db: Database,
+    council_id: ObjectId,
+    *,
+    statuses: Sequence[ProposalStatus] | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Proposal]:
+    query: Document = {"council_id": council_id}
+    if statuses:
+        query["status"] = {"$in": [s.value for s in statuses]}
+    sort: Sort = [("created_at", DESCENDING), ("_id", DESCENDING)]
+    page = await keyset_page(db[PROPOSALS], query, sort=sort, first=first, after=after)
+    return page.map(Proposal.from_document)
+
+
+async def update_proposal(
+    db: Database,
+    proposal_id: ObjectId,
+    *,
+    from_statuses: Sequence[ProposalStatus],
+    changes: Document,
+    session: Session | None = None,
+) -> Proposal | None:
+    """Change a proposal still in one of `from_statuses` (None if it no longer is)."""
+    document = await db[PROPOSALS].find_one_and_update(
+        {"_id": proposal_id, "status": {"$in": [s.value for s in from_statuses]}},
+        {"$set": changes},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Proposal.from_document(document) if document else None
+
+
+async def due_to_close(db: Database, now: object, *, limit: int) -> list[ObjectId]:
+    cursor = db[PROPOSALS].find(
+        {"status": ProposalStatus.VOTING.value, "voting_closes_at": {"$lte": now}},
+        projection={"_id": 1},
+        limit=limit,
+    )
+    return [d["_id"] async for d in cursor]
+
+
+async def open_ballot_box(
+    db: Database, proposal_id: ObjectId, electors: Sequence[Elector], *, session: Session
+) -> None:
+    """Fix the electorate and set up the empty tally shards."""
+    if electors:
+        await db[ELECTORS].bulk_write(
+            [InsertOne(e.to_document()) for e in electors], session=session
+        )
+    await db[TALLIES].insert_many(
+        [
+            {
+                "_id": f"{proposal_id}:{shard}",
+                "proposal_id": proposal_id,
+                "open": True,
+                "counts": {},
+                "areas": {},
+            }
+            for shard in range(TALLY_SHARDS)
+        ],
+        session=session,
+    )
+
+
+async def elector_of(db: Database, proposal_id: ObjectId, user_id: ObjectId) -> Elector | None:
+    document = await db[ELECTORS].find_one({"proposal_id": proposal_id, "user_ids": user_id})
+    return Elector.from_document(document) if document else None
+
+
+async def electors_of_user(
+    db: Database, user_id: ObjectId, proposal_ids: Sequence[ObjectId]
+) -> list[Elector]:
+    cursor = db[ELECTORS].find({"proposal_id": {"$in": list(proposal_ids)}, "user_ids": user_id})
+    return [Elector.from_document(d) async for d in cursor]
+
+
+async def participations_of_keys(
+    db: Database, keys: Sequence[tuple[ObjectId, str]]
+) -> list[Participation]:
+    """The roll entries of these (proposal, elector) pairs."""
+    if not keys:
+        return []
+    cursor = db[PARTICIPATIONS].find({"$or": [{"proposal_id": p, "voter_key": k} for p, k in keys]})
+    return [Participation.from_document(d) async for d in cursor]
+
+
+async def insert_participation(
+    db: Database, participation: Participation, *, session: Session
+) -> None:
+    """Raises DuplicateKeyError when this elector has voted already."""
+    await db[PARTICIPATIONS].insert_one(participation.to_document(), session=session)
+
+
+async def participation(
+    db: Database, proposal_id: ObjectId, voter_key: str
+) -> Participation | None:
+    document = await db[PARTICIPATIONS].find_one(
+        {"proposal_id": proposal_id, "voter_key": voter_key}
+    )
+    return Participation.from_document(document) if document else None
+
+
+async def participations_of(
+    db: Database, user_id: ObjectId, proposal_ids: Sequence[ObjectId]
+) -> list[Participation]:
+    cursor = db[PARTICIPATIONS].find(
+        {"user_id": user_id, "proposal_id": {"$in": list(proposal_ids)}}
+    )
+    return [Participation.from_document(d) async for d in cursor]
+
+
+async def roll_page(
+    db: Database, proposal_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[Participation]:
+    page = await keyset_page(
+        db[PARTICIPATIONS],
+        {"proposal_id": proposal_id},
+        sort=[("_id", ASCENDING)],
+        first=first,
+        after=after,
+    )
+    return page.map(Participation.from_document)
+
+
+async def add_to_tally(
+    db: Database,
+    proposal_id: ObjectId,
+    shard: int,
+    increments: Document,
+    *,
+    session: Session,
+) -> bool:
+    """Add one vote's sums to a shard still open; False once voting has closed."""
+    result = await db[TALLIES].update_one(
+        {"_id": f"{proposal_id}:{shard}", "open": True}, {"$inc": increments}, session=session
+    )
+    return result.modified_count == 1
+
+
+async def close_ballot_box(db: Database, proposal_id: ObjectId, *, session: Session) -> None:
+    """No vote can be added after this (a vote racing it conflicts and is retried, then
+    refused)."""
+    await db[TALLIES].update_many(
+        {"proposal_id": proposal_id, "open": True}, {"$set": {"open": False}}, session=session
+    )
+
+
+async def live_counts(
+    db: Database, proposal_ids: Sequence[ObjectId], *, session: Session | None = None
+) -> dict[ObjectId, Document]:
+    """Per proposal: the sums over its shards, {"counts": {option: n}, "areas": {...}}."""
+    totals: dict[ObjectId, Document] = {i: {"counts": {}, "areas": {}} for i in proposal_ids}
+    cursor = db[TALLIES].find({"proposal_id": {"$in": list(proposal_ids)}}, session=session)
+    async for shard in cursor:
+        total = totals[shard["proposal_id"]]
+        for field in ("counts", "areas"):
+            for option, value in shard.get(field, {}).items():
+                total[field][option] = total[field].get(option, 0) + value
+    return totals
+
+
+async def turnout(
+    db: Database, proposal_ids: Sequence[ObjectId], *, session: Session | None = None
+) -> dict[ObjectId, tuple[int, int]]:
+    """Per proposal: how many electors voted and the floor area (×100) they hold."""
+    pipeline: list[Document] = [
+        {"$match": {"proposal_id": {"$in": list(proposal_ids)}}},
+        {"$group": {"_id": "$proposal_id", "n": {"$sum": 1}, "area": {"$sum": "$area_centi"}}},
+    ]
+    rows = await (await db[PARTICIPATIONS].aggregate(pipeline, session=session)).to_list()
+    found = {row["_id"]: (int(row["n"]), int(row["area"])) for row in rows}
+    return {i: found.get(i, (0, 0)) for i in proposal_ids}
+
+
+async def insert_comment(db: Database, comment: ProposalComment, *, session: Session) -> None:
+    await db[COMMENTS].insert_one(comment.to_document(), session=session)
+    await db[PROPOSALS].update_one(
+        {"_id": comment.proposal_id}, {"$inc": {"comment_count": 1}}, session=session
+    )
+
+
+async def comments_page(
+    db: Database, proposal_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[ProposalComment]:
+    page = await keyset_page(
+        db[COMMENTS],
+        {"proposal_id": proposal_id},
+        sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+        first=first,
+        after=after,
+    )
+    return page.map(ProposalComment.from_document)

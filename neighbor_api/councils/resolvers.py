@@ -1,0 +1,196 @@
+"""Councils, proposals and votes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from neighbor_api.context import Info
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.policy import Actor
+from neighbor_api.councils import service
+from neighbor_api.councils.models import Council, Proposal, ProposalStatus
+from neighbor_api.councils.types import (
+    CastVoteInput,
+    CastVotePayload,
+    CloseVotingInput,
+    CommentOnProposalInput,
+    CommentOnProposalPayload,
+    CouncilPayload,
+    CouncilType,
+    CreateCouncilInput,
+    CreateProposalInput,
+    OpenVotingInput,
+    ProposalCommentType,
+    ProposalPayload,
+    ProposalType,
+    SetCouncilMemberInput,
+    VoteReceiptType,
+    WithdrawProposalInput,
+)
+from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+
+
+async def _proposal_change(
+    info: Info, action: Callable[[Actor], Awaitable[Proposal]]
+) -> ProposalPayload:
+    async def run() -> ProposalPayload:
+        proposal = await action(await info.context.require_actor())
+        return ProposalPayload(proposal=ProposalType.from_model(proposal))
+
+    return await mutate(info.context.locale, lambda e: ProposalPayload(errors=e), run)
+
+
+async def _council_change(
+    info: Info, action: Callable[[Actor], Awaitable[Council]]
+) -> CouncilPayload:
+    async def run() -> CouncilPayload:
+        council = await action(await info.context.require_actor())
+        return CouncilPayload(council=CouncilType.from_model(council))
+
+    return await mutate(info.context.locale, lambda e: CouncilPayload(errors=e), run)
+
+
+@strawberry.type
+class CouncilQuery:
+    @strawberry.field(description="A council, if the viewer may see it.")
+    async def council(self, info: Info, id: strawberry.ID) -> CouncilType | None:
+        object_id = from_global_id(id, "Council")
+        return await CouncilType.load(info, object_id) if object_id else None
+
+    @strawberry.field(description="A proposal, if the viewer may see it.")
+    async def proposal(self, info: Info, id: strawberry.ID) -> ProposalType | None:
+        object_id = from_global_id(id, "Proposal")
+        return await ProposalType.load(info, object_id) if object_id else None
+
+    @strawberry.field(description="A council's proposals, newest first (null for outsiders).")
+    async def proposals(
+        self,
+        info: Info,
+        council_id: strawberry.ID,
+        status: list[ProposalStatus] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ProposalType] | None:
+        actor = await info.context.require_actor()
+        object_id = from_global_id(council_id, "Council")
+        if object_id is None:
+            return None
+        page = await service.proposals(
+            info.context.deps, actor, council_id=object_id, statuses=status, first=first,
+            after=after,
+        )  # fmt: skip
+        return Connection.of(page.map(ProposalType.from_model)) if page else None
+
+
+@strawberry.type
+class CouncilMutation:
+    @strawberry.mutation(description="Community staff: set up a council.")
+    async def create_council(self, info: Info, input: CreateCouncilInput) -> CouncilPayload:
+        return await _council_change(
+            info,
+            lambda actor: service.create_council(
+                info.context.deps, actor,
+                community_id=input_id(input.community_id, "Place", "communityId"),
+                name=input.name, kind=input.kind,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Community staff: add, re-role or (role null) remove a member."
+    )
+    async def set_council_member(self, info: Info, input: SetCouncilMemberInput) -> CouncilPayload:
+        return await _council_change(
+            info,
+            lambda actor: service.set_council_member(
+                info.context.deps, actor,
+                council_id=input_id(input.council_id, "Council", "councilId"),
+                user_id=input_id(input.user_id, "User", "userId"), role=input.role,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Council members and staff: propose; deliberation starts.")
+    async def create_proposal(self, info: Info, input: CreateProposalInput) -> ProposalPayload:
+        return await _proposal_change(
+            info,
+            lambda actor: service.create_proposal(
+                info.context.deps, actor,
+                council_id=input_id(input.council_id, "Council", "councilId"),
+                title=input.title, body=input.body, electorate=input.electorate,
+                ballot=input.ballot, method=input.method, matter=input.matter,
+                options=input.options, max_choices=input.max_choices,
+                quorum_percent=input.quorum_percent,
+                pass_threshold_percent=input.pass_threshold_percent,
+                voting_closes_at=input.voting_closes_at, idempotency_key=input.idempotency_key,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="The chair or staff: open voting; the electorate is fixed.")
+    async def open_voting(self, info: Info, input: OpenVotingInput) -> ProposalPayload:
+        return await _proposal_change(
+            info,
+            lambda actor: service.open_voting(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                voting_closes_at=input.voting_closes_at,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="The chair or staff: close voting now and decide.")
+    async def close_voting(self, info: Info, input: CloseVotingInput) -> ProposalPayload:
+        return await _proposal_change(
+            info,
+            lambda actor: service.close_voting(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="The author, chair or staff: withdraw before voting.")
+    async def withdraw_proposal(self, info: Info, input: WithdrawProposalInput) -> ProposalPayload:
+        return await _proposal_change(
+            info,
+            lambda actor: service.withdraw_proposal(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Vote. Final: one vote per voter (or household).")
+    async def cast_vote(self, info: Info, input: CastVoteInput) -> CastVotePayload:
+        async def run() -> CastVotePayload:
+            actor = await info.context.require_actor()
+            option_ids = [from_global_id(i, "ProposalOption") for i in input.option_ids]
+            if any(i is None for i in option_ids):
+                raise DomainError.of(
+                    ErrorCode.INVALID_INPUT, "vote.choices", field=("input", "optionIds"), max=1
+                )
+            proposal_id = input_id(input.proposal_id, "Proposal", "proposalId")
+            receipt = await service.cast_vote(
+                info.context.deps, actor, proposal_id=proposal_id,
+                option_ids=[i for i in option_ids if i is not None],
+                idempotency_key=input.idempotency_key,
+            )  # fmt: skip
+            found = await service.get_proposal(info.context.deps, actor, proposal_id)
+            return CastVotePayload(
+                receipt=VoteReceiptType.from_model(receipt),
+                proposal=ProposalType.from_model(found[0]) if found else None,
+            )
+
+        return await mutate(info.context.locale, lambda e: CastVotePayload(errors=e), run)
+
+    @strawberry.mutation(description="Comment while the proposal is in deliberation.")
+    async def comment_on_proposal(
+        self, info: Info, input: CommentOnProposalInput
+    ) -> CommentOnProposalPayload:
+        async def run() -> CommentOnProposalPayload:
+            comment = await service.comment_on_proposal(
+                info.context.deps, await info.context.require_actor(),
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                body=input.body, idempotency_key=input.idempotency_key,
+            )  # fmt: skip
+            return CommentOnProposalPayload(comment=ProposalCommentType.from_model(comment))
+
+        return await mutate(info.context.locale, lambda e: CommentOnProposalPayload(errors=e), run)

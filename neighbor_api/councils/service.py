@@ -1,0 +1,647 @@
+"""The rules of councils and their votes: who proposes, who votes, how it is counted.
+
+Invariants, each enforced by the database: one vote per elector (a unique index on the roll,
+a household is one elector), the electorate fixed when voting opens (stored electors), no vote
+after closing (the close marks every tally shard closed in the same transaction that counts
+them, so a racing vote conflicts, is retried and refused).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from neighbor_api.core import events
+from neighbor_api.core import idempotency as idempotent
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.mongo import Document, Session, in_transaction
+from neighbor_api.core.pagination import Page
+from neighbor_api.core.policy import Actor, Role, ensure, is_system
+from neighbor_api.core.validation import Checks
+from neighbor_api.councils import repository
+from neighbor_api.councils.models import (
+    Ballot,
+    Council,
+    CouncilKind,
+    CouncilMember,
+    CouncilRole,
+    Elector,
+    Electorate,
+    Option,
+    OptionKey,
+    OptionResult,
+    Participation,
+    Proposal,
+    ProposalComment,
+    ProposalMatter,
+    ProposalOutcome,
+    ProposalStatus,
+    VotingMethod,
+)
+from neighbor_api.memberships import repository as memberships
+from neighbor_api.places import service as places
+from neighbor_api.places.models import PlaceLevel
+
+MAX_NAME = 60
+MAX_TITLE = 100
+MAX_BODY = 5000
+MAX_OPTION = 100
+MAX_OPTIONS = 20
+MAX_COMMENT = 1000
+CLOSE_BATCH = 100
+DEFAULT_QUORUM_PERCENT = 50.0
+DEFAULT_THRESHOLD_PERCENT = 50.0
+
+
+def area_centi(square_meters: float | None) -> int:
+    """Floor area in hundredths of m², so the art. 278 fractions are compared exactly."""
+    return round((square_meters or 0) * 100)
+
+
+# --- Who may do what ------------------------------------------------------------------------
+
+
+def can_see(actor: Actor | None, council: Council) -> bool:
+    """Members of the community (and staff above) see its councils and their proposals."""
+    return actor is not None and (is_system(actor) or actor.is_member(council.place_path))
+
+
+def _staff(actor: Actor, council: Council) -> bool:
+    return is_system(actor) or actor.is_staff(council.place_path)
+
+
+def may_propose(actor: Actor, council: Council) -> bool:
+    return _staff(actor, council) or council.role_of(actor.user_id) is not None
+
+
+def may_run_vote(actor: Actor, council: Council) -> bool:
+    """Open and close voting: the council's chair, or the community's staff."""
+    return _staff(actor, council) or council.role_of(actor.user_id) is CouncilRole.CHAIR
+
+
+async def _council_or_raise(deps: Deps, actor: Actor, council_id: ObjectId) -> Council:
+    found = await repository.councils_by_ids(deps.db, [council_id])
+    if not found or not can_see(actor, found[0]):
+        raise DomainError.of(ErrorCode.NOT_FOUND, "council.not_found", field=("input", "councilId"))
+    return found[0]
+
+
+async def get_council(deps: Deps, actor: Actor | None, council_id: ObjectId) -> Council | None:
+    found = await repository.councils_by_ids(deps.db, [council_id])
+    return found[0] if found and can_see(actor, found[0]) else None
+
+
+async def get_proposal(
+    deps: Deps, actor: Actor | None, proposal_id: ObjectId
+) -> tuple[Proposal, Council] | None:
+    found = await repository.proposals_by_ids(deps.db, [proposal_id])
+    if not found:
+        return None
+    council = await get_council(deps, actor, found[0].council_id)
+    return (found[0], council) if council else None
+
+
+async def _proposal_or_raise(
+    deps: Deps, actor: Actor, proposal_id: ObjectId
+) -> tuple[Proposal, Council]:
+    found = await get_proposal(deps, actor, proposal_id)
+    if found is None:
+        raise DomainError.of(
+            ErrorCode.NOT_FOUND, "proposal.not_found", field=("input", "proposalId")
+        )
+    return found
+
+
+# --- Councils -------------------------------------------------------------------------------
+
+
+async def create_council(
+    deps: Deps, actor: Actor, *, community_id: ObjectId, name: str, kind: CouncilKind
+) -> Council:
+    checks = Checks()
+    name = checks.text(name, "name", max_length=MAX_NAME)
+    checks.done()
+    community = await places.get_place_or_raise(
+        deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
+    )
+    ensure(is_system(actor) or actor.is_staff(community.path))
+    council = Council(
+        community_id=community.id,
+        place_path=community.path,
+        name=name,
+        kind=kind,
+        created_at=deps.clock.now(),
+    )
+    await repository.insert_council(deps.db, council)
+    await events.record(
+        deps, kind="council.created", subject_id=council.id,
+        actor_id=None if is_system(actor) else actor.user_id, place_path=council.place_path,
+    )  # fmt: skip
+    return council
+
+
+async def set_council_member(
+    deps: Deps, actor: Actor, *, council_id: ObjectId, user_id: ObjectId, role: CouncilRole | None
+) -> Council:
+    """Add a member, change their role, or (role None) remove them. One chair at a time: a
+    new chair replaces the old one, who stays a member."""
+    council = await _council_or_raise(deps, actor, council_id)
+    ensure(_staff(actor, council))
+    if role is not None:
+        active = await memberships.active_of_place(deps.db, council.community_id)
+        if all(m.user_id != user_id for m in active):
+            raise DomainError.of(
+                ErrorCode.INVALID_INPUT, "council.not_a_resident", field=("input", "userId")
+            )
+    now = deps.clock.now()
+    members = []
+    for member in council.members:
+        if member.user_id == user_id:
+            continue
+        if role is CouncilRole.CHAIR and member.role is CouncilRole.CHAIR:
+            member = CouncilMember(
+                user_id=member.user_id, role=CouncilRole.MEMBER, since=member.since
+            )
+        members.append(member.model_dump())
+    if role is not None:
+        members.append(CouncilMember(user_id=user_id, role=role, since=now).model_dump())
+
+    async def write(session: Session) -> Council:
+        updated = await repository.set_members(deps.db, council.id, members, session=session)
+        assert updated is not None
+        await events.record(
+            deps, kind="council.member_set", subject_id=council.id,
+            actor_id=None if is_system(actor) else actor.user_id,
+            place_path=council.place_path,
+            data={"user_id": user_id, "role": role.value if role else None}, session=session,
+        )  # fmt: skip
+        return updated
+
+    return await in_transaction(deps.client, write)
+
+
+async def councils_of(deps: Deps, actor: Actor | None, community_id: ObjectId) -> list[Council]:
+    return [c for c in await repository.councils_of(deps.db, [community_id]) if can_see(actor, c)]
+
+
+# --- Proposals --------------------------------------------------------------------------------
+
+
+def _options(checks: Checks, method: VotingMethod, labels: Sequence[str] | None) -> list[Option]:
+    if method is VotingMethod.YES_NO_ABSTAIN:
+        if labels:
+            checks.fail("options", "proposal.options_not_allowed")
+        return [Option(key=key) for key in OptionKey]
+    cleaned = [label.strip() for label in labels or []]
+    if (
+        len(cleaned) < 2
+        or len(cleaned) > MAX_OPTIONS
+        or any(not label or len(label) > MAX_OPTION for label in cleaned)
+        or len(set(cleaned)) != len(cleaned)
+    ):
+        checks.fail("options", "proposal.options", max=MAX_OPTIONS)
+        return []
+    return [Option(label=label) for label in cleaned]
+
+
+def _percent(checks: Checks, value: float | None, field: str, default: float) -> float:
+    chosen = default if value is None else value
+    if not 0 <= chosen <= 100:
+        checks.fail(field, "proposal.percent")
+    return chosen
+
+
+async def create_proposal(
+    deps: Deps,
+    actor: Actor,
+    *,
+    council_id: ObjectId,
+    title: str,
+    body: str,
+    electorate: Electorate,
+    ballot: Ballot,
+    method: VotingMethod,
+    matter: ProposalMatter | None = None,
+    options: Sequence[str] | None = None,
+    max_choices: int | None = None,
+    quorum_percent: float | None = None,
+    pass_threshold_percent: float | None = None,
+    voting_closes_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Proposal:
+    """Draft a proposal, which is then open for deliberation (comments) until voting opens."""
+    checks = Checks()
+    title = checks.text(title, "title", max_length=MAX_TITLE)
+    body = checks.text(body, "body", max_length=MAX_BODY)
+    choices = _options(checks, method, options)
+    if method is VotingMethod.MULTIPLE_CHOICE:
+        chosen_max = len(choices) if max_choices is None else max_choices
+        if choices and not 1 <= chosen_max <= len(choices):
+            checks.fail("maxChoices", "proposal.max_choices", max=len(choices))
+    else:
+        chosen_max = 1
+        if max_choices not in (None, 1):
+            checks.fail("maxChoices", "proposal.max_choices", max=1)
+    if electorate is Electorate.OWNERS and method is not VotingMethod.YES_NO_ABSTAIN:
+        checks.fail("method", "proposal.owners_yes_no")
+    if electorate is Electorate.OWNERS:  # art. 278 fixes both: a value given would be ignored
+        for field, value in (("quorumPercent", quorum_percent),
+                             ("passThresholdPercent", pass_threshold_percent)):  # fmt: skip
+            if value is not None:
+                checks.fail(field, "proposal.owners_fixed_rule")
+    quorum = _percent(checks, quorum_percent, "quorumPercent", DEFAULT_QUORUM_PERCENT)
+    threshold = _percent(
+        checks, pass_threshold_percent, "passThresholdPercent", DEFAULT_THRESHOLD_PERCENT
+    )
+    now = deps.clock.now()
+    if voting_closes_at is not None and _naive_or_past(voting_closes_at, now):
+        checks.fail("votingClosesAt", "proposal.closes_in_past")
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    checks.done()
+    if earlier := await idempotent.earlier(deps, repository.PROPOSALS, idempotency):
+        return Proposal.from_document(earlier)
+    council = await _council_or_raise(deps, actor, council_id)
+    ensure(may_propose(actor, council))
+    proposal = Proposal(
+        council_id=council.id,
+        community_id=council.community_id,
+        place_path=council.place_path,
+        author_id=actor.user_id,
+        title=title,
+        body=body,
+        status=ProposalStatus.DELIBERATION,
+        ballot=ballot,
+        electorate=electorate,
+        method=method,
+        matter=matter or ProposalMatter.ORDINARY,
+        options=choices,
+        max_choices=chosen_max,
+        quorum_percent=quorum,
+        pass_threshold_percent=threshold,
+        voting_closes_at=voting_closes_at,
+        idempotency=idempotency,
+        created_at=now,
+        updated_at=now,
+    )
+
+    async def write(session: Session) -> None:
+        await repository.insert_proposal(deps.db, proposal, session=session)
+        await events.record(
+            deps, kind="proposal.created", subject_id=proposal.id, actor_id=actor.user_id,
+            place_path=proposal.place_path, session=session,
+        )  # fmt: skip
+
+    raced = await idempotent.create_once(deps, repository.PROPOSALS, idempotency, write)
+    return Proposal.from_document(raced) if raced is not None else proposal
+
+
+def _naive_or_past(value: datetime, now: datetime) -> bool:
+    return value.tzinfo is None or value <= now
+
+
+async def proposals(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    council_id: ObjectId,
+    statuses: Sequence[ProposalStatus] | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Proposal] | None:
+    council = await get_council(deps, actor, council_id)
+    if council is None:
+        return None
+    return await repository.proposals_page(
+        deps.db, council.id, statuses=statuses, first=first, after=after
+    )
+
+
+async def _electorate(deps: Deps, proposal: Proposal, council: Council) -> list[Elector]:
+    """Who may vote, decided now and stored: it does not change while voting runs."""
+    members = await memberships.active_of_place(deps.db, council.community_id)
+    residents = [m for m in members if Role.RESIDENT in m.roles]
+
+    def elector(key: str, user_ids: list[ObjectId], area: int = 0) -> Elector:
+        return Elector(proposal_id=proposal.id, voter_key=key, user_ids=user_ids, area_centi=area)
+
+    if proposal.electorate is Electorate.COUNCIL_MEMBERS:
+        return [elector(f"user:{m.user_id}", [m.user_id]) for m in council.members]
+    if proposal.electorate is Electorate.RESIDENTS:
+        return [elector(f"user:{m.user_id}", [m.user_id]) for m in residents]
+    if proposal.electorate is Electorate.OWNERS:
+        return [
+            elector(f"user:{m.user_id}", [m.user_id], area_centi(m.owned_floor_area))
+            for m in members
+            if (m.owned_floor_area or 0) > 0
+        ]
+    households: dict[str, list[ObjectId]] = {}
+    for m in residents:
+        key = f"household:{m.household_code}" if m.household_code else f"user:{m.user_id}"
+        households.setdefault(key, []).append(m.user_id)
+    return [elector(key, users) for key, users in households.items()]
+
+
+async def open_voting(
+    deps: Deps, actor: Actor, *, proposal_id: ObjectId, voting_closes_at: datetime | None
+) -> Proposal:
+    proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
+    ensure(may_run_vote(actor, council))
+    if proposal.status is not ProposalStatus.DELIBERATION:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+    now = deps.clock.now()
+    closes = voting_closes_at or proposal.voting_closes_at
+    if closes is None or _naive_or_past(closes, now):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "proposal.closes_in_past", field=("input", "votingClosesAt")
+        )
+    electors = await _electorate(deps, proposal, council)
+
+    async def write(session: Session) -> Proposal:
+        opened = await repository.update_proposal(
+            deps.db, proposal.id, from_statuses=[ProposalStatus.DELIBERATION],
+            changes={
+                "status": ProposalStatus.VOTING.value, "voting_opens_at": now,
+                "voting_closes_at": closes, "eligible_count": len(electors),
+                "eligible_area_centi": sum(e.area_centi for e in electors), "updated_at": now,
+            },
+            session=session,
+        )  # fmt: skip
+        if opened is None:
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+        await repository.open_ballot_box(deps.db, proposal.id, electors, session=session)
+        await events.record(
+            deps, kind="proposal.voting_opened", subject_id=proposal.id, actor_id=actor.user_id,
+            place_path=proposal.place_path, data={"council_id": council.id}, session=session,
+        )  # fmt: skip
+        return opened
+
+    return await in_transaction(deps.client, write)
+
+
+def _check_choices(proposal: Proposal, option_ids: Sequence[ObjectId]) -> list[ObjectId]:
+    known = {o.id for o in proposal.options}
+    chosen = list(dict.fromkeys(option_ids))
+    if (
+        not chosen
+        or len(chosen) != len(option_ids)
+        or len(chosen) > proposal.max_choices
+        or any(o not in known for o in chosen)
+    ):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "vote.choices", field=("input", "optionIds"),
+            max=proposal.max_choices,
+        )  # fmt: skip
+    return chosen
+
+
+def voting_open(proposal: Proposal, now: datetime) -> bool:
+    return proposal.status is ProposalStatus.VOTING and (
+        proposal.voting_closes_at is None or now < proposal.voting_closes_at
+    )
+
+
+async def cast_vote(
+    deps: Deps,
+    actor: Actor,
+    *,
+    proposal_id: ObjectId,
+    option_ids: Sequence[ObjectId],
+    idempotency_key: str | None = None,
+) -> Participation:
+    """Cast the viewer's (or their household's) one vote; the receipt is the roll entry.
+    Final: a second vote is ALREADY_VOTED (HOUSEHOLD_ALREADY_VOTED if a housemate cast it)."""
+    checks = Checks()
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    checks.done()
+    if earlier := await idempotent.earlier(deps, repository.PARTICIPATIONS, idempotency):
+        return Participation.from_document(earlier)
+    proposal, _ = await _proposal_or_raise(deps, actor, proposal_id)
+    now = deps.clock.now()
+    if not voting_open(proposal, now):
+        raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
+    chosen = _check_choices(proposal, option_ids)
+    elector = await repository.elector_of(deps.db, proposal.id, actor.user_id)
+    if elector is None:
+        raise DomainError.of(ErrorCode.NOT_ELIGIBLE)
+    participation = Participation(
+        proposal_id=proposal.id,
+        voter_key=elector.voter_key,
+        user_id=actor.user_id,
+        area_centi=elector.area_centi,
+        cast_at=now,
+        choice_ids=chosen if proposal.ballot is Ballot.OPEN else None,
+        idempotency=idempotency,
+    )
+    increments: Document = {f"counts.{o}": 1 for o in chosen}
+    if elector.area_centi:
+        increments |= {f"areas.{o}": elector.area_centi for o in chosen}
+    shard = secrets.randbelow(repository.TALLY_SHARDS)
+
+    async def write(session: Session) -> None:
+        await repository.insert_participation(deps.db, participation, session=session)
+        if not await repository.add_to_tally(
+            deps.db, proposal.id, shard, increments, session=session
+        ):
+            raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
+        # The event says that someone voted, never what: not even for open ballots.
+        await events.record(
+            deps, kind="proposal.vote_cast", subject_id=proposal.id, actor_id=actor.user_id,
+            place_path=proposal.place_path, session=session,
+        )  # fmt: skip
+
+    try:
+        raced = await idempotent.create_once(deps, repository.PARTICIPATIONS, idempotency, write)
+    except DuplicateKeyError:
+        cast = await repository.participation(deps.db, proposal.id, elector.voter_key)
+        if cast is not None and cast.user_id != actor.user_id:
+            raise DomainError.of(ErrorCode.HOUSEHOLD_ALREADY_VOTED) from None
+        raise DomainError.of(ErrorCode.ALREADY_VOTED) from None
+    return Participation.from_document(raced) if raced is not None else participation
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: ProposalOutcome
+    quorum_reached: bool
+
+
+def decide(
+    proposal: Proposal, results: Sequence[OptionResult], *, voted: int, voted_area: int
+) -> Decision:
+    """The outcome of a closed vote.
+
+    OWNERS (PRC Civil Code art. 278): owners holding at least 2/3 of the floor area and at
+    least 2/3 of the owners take part; an ORDINARY matter passes with more than half of the
+    participating area and of the participating owners, a MAJOR one with at least 3/4 of each.
+    Others: quorum when voted / eligible >= quorumPercent; YES_NO_ABSTAIN passes when
+    yes / (yes + no) > passThresholdPercent (abstentions count for the quorum only); choice
+    methods pass when the quorum is reached. All compared in integers: no rounding at the edge.
+    """
+    eligible = proposal.eligible_count or 0
+    by_key = {o.key: o.id for o in proposal.options if o.key}
+    counts = {r.option_id: r for r in results}
+
+    def of(key: OptionKey) -> OptionResult:
+        return counts.get(by_key[key], OptionResult(option_id=by_key[key], count=0))
+
+    if proposal.electorate is Electorate.OWNERS:
+        eligible_area = proposal.eligible_area_centi or 0
+        quorum = eligible > 0 and 3 * voted >= 2 * eligible and 3 * voted_area >= 2 * eligible_area
+        if not quorum:
+            return Decision(ProposalOutcome.NO_QUORUM, False)
+        yes = of(OptionKey.YES)
+        if proposal.matter is ProposalMatter.MAJOR:
+            passed = 4 * yes.count >= 3 * voted and 4 * yes.area_centi >= 3 * voted_area
+        else:
+            passed = 2 * yes.count > voted and 2 * yes.area_centi > voted_area
+        return Decision(ProposalOutcome.PASSED if passed else ProposalOutcome.REJECTED, True)
+    quorum = eligible > 0 and 100 * voted >= proposal.quorum_percent * eligible
+    if not quorum:
+        return Decision(ProposalOutcome.NO_QUORUM, False)
+    if proposal.method is VotingMethod.YES_NO_ABSTAIN:
+        ayes, noes = of(OptionKey.YES).count, of(OptionKey.NO).count
+        passed = ayes + noes > 0 and 100 * ayes > proposal.pass_threshold_percent * (ayes + noes)
+        return Decision(ProposalOutcome.PASSED if passed else ProposalOutcome.REJECTED, True)
+    return Decision(ProposalOutcome.PASSED, True)
+
+
+def results_of(proposal: Proposal, totals: Document) -> list[OptionResult]:
+    return [
+        OptionResult(
+            option_id=o.id,
+            count=int(totals["counts"].get(str(o.id), 0)),
+            area_centi=int(totals["areas"].get(str(o.id), 0)),
+        )
+        for o in proposal.options
+    ]
+
+
+async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId) -> Proposal:
+    """Close a vote and decide it (the chair or staff; `None` is the automatic close)."""
+    if actor is None:
+        found = await repository.proposals_by_ids(deps.db, [proposal_id])
+        if not found:
+            raise DomainError.of(ErrorCode.NOT_FOUND)
+        proposal = found[0]
+    else:
+        proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
+        ensure(may_run_vote(actor, council))
+    if proposal.status is not ProposalStatus.VOTING:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Proposal:
+        await repository.close_ballot_box(deps.db, proposal.id, session=session)
+        totals = (await repository.live_counts(deps.db, [proposal.id], session=session))[
+            proposal.id
+        ]
+        voted, voted_area = (await repository.turnout(deps.db, [proposal.id], session=session))[
+            proposal.id
+        ]
+        results = results_of(proposal, totals)
+        decision = decide(proposal, results, voted=voted, voted_area=voted_area)
+        closed = await repository.update_proposal(
+            deps.db, proposal.id, from_statuses=[ProposalStatus.VOTING],
+            changes={
+                "status": ProposalStatus.CLOSED.value, "closed_at": now,
+                "outcome": decision.outcome.value, "quorum_reached": decision.quorum_reached,
+                "voted_count": voted, "voted_area_centi": voted_area,
+                "results": [r.model_dump() for r in results], "updated_at": now,
+            },
+            session=session,
+        )  # fmt: skip
+        if closed is None:
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+        await events.record(
+            deps, kind="proposal.closed", subject_id=proposal.id,
+            actor_id=actor.user_id if actor else None, place_path=proposal.place_path,
+            data={"outcome": decision.outcome.value}, session=session,
+        )  # fmt: skip
+        return closed
+
+    return await in_transaction(deps.client, write)
+
+
+async def close_due(deps: Deps) -> int:
+    """The job: close votes whose closing time has come. Safe on several instances: the
+    close is conditional on the proposal still being open for voting."""
+    closed = 0
+    for proposal_id in await repository.due_to_close(deps.db, deps.clock.now(), limit=CLOSE_BATCH):
+        try:
+            await close_voting(deps, None, proposal_id=proposal_id)
+            closed += 1
+        except DomainError:  # closed by the chair or another instance meanwhile
+            continue
+    return closed
+
+
+async def withdraw_proposal(deps: Deps, actor: Actor, *, proposal_id: ObjectId) -> Proposal:
+    """The author, the chair or staff withdraw a proposal before voting opens."""
+    proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
+    ensure(actor.user_id == proposal.author_id or may_run_vote(actor, council))
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Proposal:
+        withdrawn = await repository.update_proposal(
+            deps.db, proposal.id,
+            from_statuses=[ProposalStatus.DRAFT, ProposalStatus.DELIBERATION],
+            changes={"status": ProposalStatus.WITHDRAWN.value, "updated_at": now},
+            session=session,
+        )  # fmt: skip
+        if withdrawn is None:
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+        await events.record(
+            deps, kind="proposal.withdrawn", subject_id=proposal.id, actor_id=actor.user_id,
+            place_path=proposal.place_path, session=session,
+        )  # fmt: skip
+        return withdrawn
+
+    return await in_transaction(deps.client, write)
+
+
+async def comment_on_proposal(
+    deps: Deps, actor: Actor, *, proposal_id: ObjectId, body: str, idempotency_key: str | None
+) -> ProposalComment:
+    """Deliberation: members of the community comment while the proposal is discussed."""
+    checks = Checks()
+    body = checks.text(body, "body", max_length=MAX_COMMENT)
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    checks.done()
+    if earlier := await idempotent.earlier(deps, repository.COMMENTS, idempotency):
+        return ProposalComment.from_document(earlier)
+    proposal, _ = await _proposal_or_raise(deps, actor, proposal_id)
+    if proposal.status is not ProposalStatus.DELIBERATION:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.comments_closed")
+    comment = ProposalComment(
+        proposal_id=proposal.id, author_id=actor.user_id, body=body,
+        created_at=deps.clock.now(), idempotency=idempotency,
+    )  # fmt: skip
+
+    async def write(session: Session) -> None:
+        await repository.insert_comment(deps.db, comment, session=session)
+        await events.record(
+            deps, kind="proposal.commented", subject_id=proposal.id, actor_id=actor.user_id,
+            place_path=proposal.place_path, data={"comment_id": comment.id}, session=session,
+        )  # fmt: skip
+
+    raced = await idempotent.create_once(deps, repository.COMMENTS, idempotency, write)
+    return ProposalComment.from_document(raced) if raced is not None else comment
+
+
+async def roll(
+    deps: Deps, proposal: Proposal, *, first: int | None, after: str | None
+) -> Page[Participation]:
+    """Who voted, in the order they voted (the choices stay with open ballots only)."""
+    return await repository.roll_page(deps.db, proposal.id, first=first, after=after)
+
+
+async def comments(
+    deps: Deps, proposal: Proposal, *, first: int | None, after: str | None
+) -> Page[ProposalComment]:
+    return await repository.comments_page(deps.db, proposal.id, first=first, after=after)

@@ -1,0 +1,442 @@
+"""GraphQL types of councils, proposals and votes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+
+from neighbor_api.accounts.types import UserType
+from neighbor_api.boards.types import TaskType
+from neighbor_api.context import Info
+from neighbor_api.core.i18n import translate
+from neighbor_api.councils import service
+from neighbor_api.councils.models import (
+    Ballot,
+    Council,
+    CouncilKind,
+    CouncilMember,
+    CouncilRole,
+    Electorate,
+    Option,
+    Participation,
+    Proposal,
+    ProposalComment,
+    ProposalMatter,
+    ProposalOutcome,
+    ProposalStatus,
+    VotingMethod,
+)
+from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.relay import Connection, node_type, to_global_id
+from neighbor_api.places.types import PlaceType
+
+strawberry.enum(CouncilKind, description="What kind of council.")
+strawberry.enum(CouncilRole, description="A member's role on a council.")
+strawberry.enum(ProposalStatus, description="Where a proposal is: deliberation, voting, ...")
+strawberry.enum(ProposalOutcome, description="How a closed vote ended.")
+strawberry.enum(Ballot, description="OPEN: choices are public; SECRET: only sums, after closing.")
+strawberry.enum(Electorate, description="Who may vote.")
+strawberry.enum(ProposalMatter, description="For OWNERS votes: ORDINARY or MAJOR (art. 278).")
+strawberry.enum(VotingMethod, description="How choices are made.")
+
+
+async def _user(info: Info, user_id: ObjectId) -> UserType | None:
+    user = await info.context.loaders.user.load(user_id)
+    return UserType.from_model(user) if user else None
+
+
+def _square_meters(centi: int | None) -> float | None:
+    return None if centi is None else centi / 100
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 2) if whole else 0.0
+
+
+@strawberry.type(name="CouncilMember", description="A member of a council.")
+class CouncilMemberType:
+    role: CouncilRole = strawberry.field(description="CHAIR, SECRETARY or MEMBER.")
+    since: datetime = strawberry.field(description="Since when.")
+    model: strawberry.Private[CouncilMember]
+
+    @strawberry.field(description="The member.")
+    async def user(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.user_id)
+
+
+@node_type
+@strawberry.type(name="Council", description="A community council, owners' committee, ...")
+class CouncilType(relay.Node):
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="e.g. 金安社区居民议事会.")
+    kind: CouncilKind = strawberry.field(description="What kind of council.")
+    model: strawberry.Private[Council]
+
+    @classmethod
+    def from_model(cls, council: Council) -> CouncilType:
+        return cls(id=str(council.id), name=council.name, kind=council.kind, model=council)
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> CouncilType | None:
+        council = await info.context.loaders.councils.council.load(object_id)
+        if council is None or not service.can_see(await info.context.actor(), council):
+            return None
+        return cls.from_model(council)
+
+    @strawberry.field(description="The members, chair first.")
+    def members(self) -> list[CouncilMemberType]:
+        order = list(CouncilRole)
+        members = sorted(self.model.members, key=lambda m: (order.index(m.role), m.since))
+        return [CouncilMemberType(role=m.role, since=m.since, model=m) for m in members]
+
+    @strawberry.field(description="The community it serves.")
+    async def community(self, info: Info) -> PlaceType | None:
+        return await PlaceType.load(info, self.model.community_id)
+
+
+@strawberry.type(name="ProposalOption", description="One of a proposal's options.")
+class ProposalOptionType:
+    id: strawberry.ID = strawberry.field(description="Send in castVote's optionIds.")
+    label: str = strawberry.field(description="What it says (赞成/反对/弃权 for yes/no).")
+    vote_count: int | None = strawberry.field(
+        description="Votes for it: live on open ballots, after closing on secret ones."
+    )
+    vote_area: float | None = strawberry.field(
+        description="OWNERS votes: the floor area (m²) of the owners who chose it."
+    )
+
+
+@strawberry.type(description="How many of the electorate have voted.")
+class Turnout:
+    eligible: int = strawberry.field(description="The electorate, fixed when voting opened.")
+    voted: int = strawberry.field(description="How many have voted (a household counts once).")
+    percent: float = strawberry.field(description="voted / eligible, in percent.")
+    eligible_area: float | None = strawberry.field(description="OWNERS: floor area in m².")
+    voted_area: float | None = strawberry.field(description="OWNERS: area that voted, m².")
+    area_percent: float | None = strawberry.field(description="OWNERS: votedArea / eligibleArea.")
+
+
+@strawberry.type(
+    name="Voter", description="An entry of the roll: who voted (and, on open ballots, how)."
+)
+class VoterType:
+    cast_at: datetime = strawberry.field(description="When.")
+    choice_ids: list[strawberry.ID] | None = strawberry.field(
+        description="The options chosen: open ballots only (always null on secret ones)."
+    )
+    model: strawberry.Private[Participation]
+
+    @strawberry.field(description="Who voted.")
+    async def user(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.user_id)
+
+
+@strawberry.type(name="VoteReceipt", description="Proof that the viewer's vote was recorded.")
+class VoteReceiptType:
+    id: strawberry.ID = strawberry.field(description="The receipt's id.")
+    proposal_id: strawberry.ID = strawberry.field(description="The proposal voted on.")
+    cast_at: datetime = strawberry.field(description="When the vote was recorded.")
+
+    @classmethod
+    def from_model(cls, participation: Participation) -> VoteReceiptType:
+        return cls(
+            id=strawberry.ID(to_global_id("VoteReceipt", participation.id)),
+            proposal_id=strawberry.ID(to_global_id("Proposal", participation.proposal_id)),
+            cast_at=participation.cast_at,
+        )
+
+
+@node_type
+@strawberry.type(name="ProposalComment", description="A comment in a proposal's deliberation.")
+class ProposalCommentType(relay.Node):
+    id: relay.NodeID[str]
+    body: str = strawberry.field(description="The comment.")
+    created_at: datetime = strawberry.field(description="When.")
+    model: strawberry.Private[ProposalComment]
+
+    @classmethod
+    def from_model(cls, comment: ProposalComment) -> ProposalCommentType:
+        return cls(
+            id=str(comment.id), body=comment.body, created_at=comment.created_at, model=comment
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> ProposalCommentType | None:
+        return None  # reached through its proposal
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.author_id)
+
+
+def option_global_id(option: Option) -> strawberry.ID:
+    return strawberry.ID(to_global_id("ProposalOption", option.id))
+
+
+@node_type
+@strawberry.type(name="Proposal", description="A proposal put to a council or community.")
+class ProposalType(relay.Node):
+    id: relay.NodeID[str]
+    title: str = strawberry.field(description="A short title.")
+    body: str = strawberry.field(description="The proposal in full.")
+    status: ProposalStatus = strawberry.field(description="Where it is.")
+    outcome: ProposalOutcome | None = strawberry.field(description="Null until closed.")
+    ballot: Ballot = strawberry.field(description="OPEN or SECRET.")
+    electorate: Electorate = strawberry.field(description="Who may vote.")
+    method: VotingMethod = strawberry.field(description="How choices are made.")
+    matter: ProposalMatter = strawberry.field(description="ORDINARY or MAJOR (OWNERS votes).")
+    max_choices: int = strawberry.field(description="How many options one vote may choose.")
+    quorum_percent: float = strawberry.field(description="Turnout needed, % of the electorate.")
+    pass_threshold_percent: float = strawberry.field(
+        description="YES_NO_ABSTAIN: yes / (yes + no) must exceed this, in percent."
+    )
+    voting_opens_at: datetime | None = strawberry.field(description="When voting opened.")
+    voting_closes_at: datetime | None = strawberry.field(description="When voting closes.")
+    quorum_reached: bool | None = strawberry.field(description="Null until closed.")
+    model: strawberry.Private[Proposal]
+
+    @classmethod
+    def from_model(cls, proposal: Proposal) -> ProposalType:
+        return cls(
+            id=str(proposal.id),
+            title=proposal.title,
+            body=proposal.body,
+            status=proposal.status,
+            outcome=proposal.outcome,
+            ballot=proposal.ballot,
+            electorate=proposal.electorate,
+            method=proposal.method,
+            matter=proposal.matter,
+            max_choices=proposal.max_choices,
+            quorum_percent=proposal.quorum_percent,
+            pass_threshold_percent=proposal.pass_threshold_percent,
+            voting_opens_at=proposal.voting_opens_at,
+            voting_closes_at=proposal.voting_closes_at,
+            quorum_reached=proposal.quorum_reached,
+            model=proposal,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> ProposalType | None:
+        found = await service.get_proposal(info.context.deps, await info.context.actor(), object_id)
+        return cls.from_model(found[0]) if found else None
+
+    @strawberry.field(description="The council it belongs to.")
+    async def council(self, info: Info) -> CouncilType | None:
+        return await CouncilType.load(info, self.model.council_id)
+
+    @strawberry.field(description="Who proposed it.")
+    async def author(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.author_id)
+
+    def _counts_visible(self) -> bool:
+        proposal = self.model
+        if proposal.status is ProposalStatus.CLOSED:
+            return True
+        return proposal.ballot is Ballot.OPEN and proposal.status is ProposalStatus.VOTING
+
+    @strawberry.field(description="The options, in order (yes, no, abstain for yes/no votes).")
+    async def options(self, info: Info) -> list[ProposalOptionType]:
+        proposal = self.model
+        visible = self._counts_visible()
+        owners = proposal.electorate is Electorate.OWNERS
+        if proposal.results is not None:
+            counts = {str(r.option_id): r.count for r in proposal.results}
+            areas = {str(r.option_id): r.area_centi for r in proposal.results}
+        elif visible:
+            totals = await info.context.loaders.councils.live_counts.load(proposal.id)
+            counts, areas = totals["counts"], totals["areas"]
+        else:
+            counts, areas = {}, {}
+        return [
+            ProposalOptionType(
+                id=option_global_id(o),
+                label=o.label or translate(f"vote.{o.key}", info.context.locale),
+                vote_count=int(counts.get(str(o.id), 0)) if visible else None,
+                vote_area=_square_meters(int(areas.get(str(o.id), 0)))
+                if visible and owners
+                else None,
+            )
+            for o in proposal.options
+        ]
+
+    @strawberry.field(description="Turnout (null before voting opens).")
+    async def turnout(self, info: Info) -> Turnout | None:
+        proposal = self.model
+        if proposal.eligible_count is None:
+            return None
+        if proposal.voted_count is not None:
+            voted, area = proposal.voted_count, proposal.voted_area_centi or 0
+        else:
+            voted, area = await info.context.loaders.councils.turnout.load(proposal.id)
+        owners = proposal.electorate is Electorate.OWNERS
+        eligible_area = proposal.eligible_area_centi or 0
+        return Turnout(
+            eligible=proposal.eligible_count,
+            voted=voted,
+            percent=_percent(voted, proposal.eligible_count),
+            eligible_area=_square_meters(eligible_area) if owners else None,
+            voted_area=_square_meters(area) if owners else None,
+            area_percent=_percent(area, eligible_area) if owners else None,
+        )
+
+    @strawberry.field(description="Whether the viewer may vote now.")
+    async def viewer_can_vote(self, info: Info) -> bool:
+        proposal = self.model
+        if not service.voting_open(proposal, info.context.deps.clock.now()):
+            return False
+        loaders = info.context.loaders.councils
+        elector = await loaders.viewer_elector.load(proposal.id)
+        return elector is not None and await loaders.viewer_participation.load(proposal.id) is None
+
+    @strawberry.field(
+        description="Whether the viewer's vote is in: cast by them or, for a household vote, "
+        "by a member of their household."
+    )
+    async def viewer_has_voted(self, info: Info) -> bool:
+        cast = await info.context.loaders.councils.viewer_participation.load(self.model.id)
+        return cast is not None
+
+    @strawberry.field(description="The viewer's choices: open ballots only (null on secret).")
+    async def viewer_choice_ids(self, info: Info) -> list[strawberry.ID] | None:
+        actor = await info.context.actor()
+        cast = await info.context.loaders.councils.viewer_participation.load(self.model.id)
+        if actor is None or cast is None or cast.user_id != actor.user_id:
+            return None
+        return _choice_ids(self.model, cast)
+
+    @strawberry.field(description="The roll: who voted, when (and how, on open ballots).")
+    async def voters(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[VoterType]:
+        page = await service.roll(info.context.deps, self.model, first=first, after=after)
+        return Connection.of(
+            page.map(
+                lambda p: VoterType(
+                    cast_at=p.cast_at, choice_ids=_choice_ids(self.model, p), model=p
+                )
+            )
+        )
+
+    @strawberry.field(description="The deliberation, oldest first.")
+    async def comments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ProposalCommentType]:
+        page = await service.comments(info.context.deps, self.model, first=first, after=after)
+        return Connection.of(page.map(ProposalCommentType.from_model))
+
+    @strawberry.field(description="Tasks on the community's board spawned from it.")
+    async def resulting_tasks(self, info: Info) -> list[TaskType]:
+        tasks = await info.context.loaders.councils.resulting_tasks.load(self.model.id)
+        return [TaskType.from_model(t) for t in tasks]
+
+
+def _choice_ids(proposal: Proposal, cast: Participation) -> list[strawberry.ID] | None:
+    if proposal.ballot is not Ballot.OPEN or cast.choice_ids is None:
+        return None
+    return [strawberry.ID(to_global_id("ProposalOption", i)) for i in cast.choice_ids]
+
+
+@strawberry.input(description="Propose something to a council.")
+class CreateProposalInput:
+    council_id: strawberry.ID
+    title: str
+    body: str
+    electorate: Electorate
+    ballot: Ballot
+    method: VotingMethod
+    matter: ProposalMatter | None = None
+    options: list[str] | None = strawberry.field(
+        default=None, description="Choice methods: 2–20 labels. Not for YES_NO_ABSTAIN."
+    )
+    max_choices: int | None = strawberry.field(
+        default=None, description="MULTIPLE_CHOICE: at most this many (default: all)."
+    )
+    quorum_percent: float | None = strawberry.field(default=None, description="Default 50.")
+    pass_threshold_percent: float | None = strawberry.field(default=None, description="Default 50.")
+    voting_closes_at: datetime | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Open voting: the electorate is fixed now.")
+class OpenVotingInput:
+    proposal_id: strawberry.ID
+    voting_closes_at: datetime | None = strawberry.field(
+        default=None, description="Required unless the proposal has one."
+    )
+
+
+@strawberry.input(description="Vote (final).")
+class CastVoteInput:
+    proposal_id: strawberry.ID
+    option_ids: list[strawberry.ID]
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Close voting now (the chair or staff).")
+class CloseVotingInput:
+    proposal_id: strawberry.ID
+
+
+@strawberry.input(description="Withdraw a proposal before voting opens.")
+class WithdrawProposalInput:
+    proposal_id: strawberry.ID
+
+
+@strawberry.input(description="Comment during deliberation.")
+class CommentOnProposalInput:
+    proposal_id: strawberry.ID
+    body: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Community staff: set up a council.")
+class CreateCouncilInput:
+    community_id: strawberry.ID
+    name: str
+    kind: CouncilKind
+
+
+@strawberry.input(
+    description="Community staff: add a member, change a role, or remove (role null)."
+)
+class SetCouncilMemberInput:
+    council_id: strawberry.ID
+    user_id: strawberry.ID
+    role: CouncilRole | None = None
+
+
+@strawberry.type(description="The result of a change to a proposal.")
+class ProposalPayload:
+    proposal: ProposalType | None = strawberry.field(default=None, description="The proposal now.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of castVote.")
+class CastVotePayload:
+    receipt: VoteReceiptType | None = strawberry.field(default=None, description="The receipt.")
+    proposal: ProposalType | None = strawberry.field(default=None, description="The proposal now.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of commentOnProposal.")
+class CommentOnProposalPayload:
+    comment: ProposalCommentType | None = strawberry.field(default=None, description="The comment.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
+
+
+@strawberry.type(description="The result of a change to a council.")
+class CouncilPayload:
+    council: CouncilType | None = strawberry.field(default=None, description="The council now.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
