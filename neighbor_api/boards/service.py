@@ -40,6 +40,7 @@ from neighbor_api.core.pagination import Page, page_size
 from neighbor_api.core.policy import Actor, Role, is_system
 from neighbor_api.core.validation import Checks
 from neighbor_api.councils import service as councils
+from neighbor_api.councils.models import ProposalOutcome
 from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 from neighbor_api.points import repository as points
@@ -464,6 +465,11 @@ async def create_task(deps: Deps, actor: Actor, new: NewTask) -> Task:
             raise DomainError.of(
                 ErrorCode.NOT_FOUND, "proposal.not_found", field=("input", "sourceProposalId")
             )
+        if proposal[0].outcome is not ProposalOutcome.PASSED:  # only what was decided
+            raise DomainError.of(
+                ErrorCode.INVALID_INPUT, "task.proposal_not_passed",
+                field=("input", "sourceProposalId"),
+            )  # fmt: skip
     now = deps.clock.now()
     draft = Task(
         board_id=board.id,

@@ -135,6 +135,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "截止时间须带时区偏移，例如 2026-12-01T18:00:00+08:00",
         Locale.EN: "The due time needs a UTC offset, e.g. 2026-12-01T18:00:00+08:00",
     },
+    "stats.period_without_offset": {
+        Locale.ZH_CN: "统计时间须带时区偏移，例如 2026-11-01T00:00:00+08:00",
+        Locale.EN: "The period's times need a UTC offset, e.g. 2026-11-01T00:00:00+08:00",
+    },
+    "stats.period_reversed": {
+        Locale.ZH_CN: "统计截止时间须晚于开始时间",
+        Locale.EN: "The end of the period must be after its start",
+    },
     "report.rating": {Locale.ZH_CN: "评分须为 1 到 5", Locale.EN: "The rating must be 1 to 5"},
     "report.radius": {
         Locale.ZH_CN: "搜索半径须为 1 到 {max} 米",
@@ -190,6 +198,10 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "proposal.owners_fixed_rule": {
         Locale.ZH_CN: "业主共同决定按《民法典》第二百七十八条计票，不能另设比例",
         Locale.EN: "Owners' decisions follow art. 278 of the Civil Code; no other rule can be set",
+    },
+    "task.proposal_not_passed": {
+        Locale.ZH_CN: "只有表决通过的议题才能生成任务",
+        Locale.EN: "Only a proposal that passed can spawn tasks",
     },
     "proposal.percent": {
         Locale.ZH_CN: "百分比须为 0 到 100",
@@ -266,10 +278,70 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "The capacity must be 1 to {max}",
     },
     "unauthenticated": {Locale.ZH_CN: "请先登录", Locale.EN: "Please log in"},
+    "live.too_slow": {
+        Locale.ZH_CN: "订阅接收过慢，连接已断开",
+        Locale.EN: "Subscriber too slow: disconnected",
+    },
     "token.invalid": {
         Locale.ZH_CN: "登录凭证无效或已过期",
         Locale.EN: "The access token is invalid or has expired",
     },
+    # Notifications (written in the recipient's language).
+    "notification.mark_read_what": {
+        Locale.ZH_CN: "请指定要标为已读的通知，或选择全部",
+        Locale.EN: "Give the notifications to mark read, or all",
+    },
+    "notification.report_status_changed.title": {
+        Locale.ZH_CN: "您的诉求有新进展",
+        Locale.EN: "Your report was updated",
+    },
+    "notification.report_status_changed.body": {
+        Locale.ZH_CN: "「{title}」：{from} → {to}",
+        Locale.EN: "“{title}”: {from} → {to}",
+    },
+    "notification.task_approved.title": {
+        Locale.ZH_CN: "您的任务已通过验收",
+        Locale.EN: "Your task was approved",
+    },
+    "notification.task_approved.body": {
+        Locale.ZH_CN: "「{title}」已通过验收，感谢您的付出",
+        Locale.EN: "“{title}” was approved. Thank you!",
+    },
+    "notification.task_approved.body_points": {
+        Locale.ZH_CN: "「{title}」已通过验收，获得 {points} 积分",
+        Locale.EN: "“{title}” was approved: {points} points",
+    },
+    "notification.voting_opened.title": {
+        Locale.ZH_CN: "{council}开始表决",
+        Locale.EN: "Voting opened in {council}",
+    },
+    "notification.voting_opened.body": {
+        Locale.ZH_CN: "「{title}」已开始表决，请在截止前投票",
+        Locale.EN: "Voting on “{title}” has opened; vote before it closes",
+    },
+    "notification.membership_approved.title": {
+        Locale.ZH_CN: "入驻申请已通过",
+        Locale.EN: "Your membership was approved",
+    },
+    "notification.membership_approved.body": {
+        Locale.ZH_CN: "欢迎加入{place}",
+        Locale.EN: "Welcome to {place}",
+    },
+    "notification.membership_rejected.title": {
+        Locale.ZH_CN: "入驻申请未通过",
+        Locale.EN: "Your membership request was declined",
+    },
+    "notification.membership_rejected.body": {
+        Locale.ZH_CN: "{place}未通过您的申请。{reason}",
+        Locale.EN: "{place} declined your request. {reason}",
+    },
+    "report.status.SUBMITTED": {Locale.ZH_CN: "已提交", Locale.EN: "submitted"},
+    "report.status.ACCEPTED": {Locale.ZH_CN: "已受理", Locale.EN: "accepted"},
+    "report.status.ASSIGNED": {Locale.ZH_CN: "已派单", Locale.EN: "assigned"},
+    "report.status.IN_PROGRESS": {Locale.ZH_CN: "处理中", Locale.EN: "in progress"},
+    "report.status.RESOLVED": {Locale.ZH_CN: "已解决", Locale.EN: "resolved"},
+    "report.status.CLOSED": {Locale.ZH_CN: "已办结", Locale.EN: "closed"},
+    "report.status.REJECTED": {Locale.ZH_CN: "不予受理", Locale.EN: "rejected"},
     "query.too_complex": {
         Locale.ZH_CN: "查询过于复杂：{detail}",
         Locale.EN: "The query is too complex: {detail}",
