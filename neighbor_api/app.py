@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from neighbor_api import live
 from neighbor_api.attachments.download import download_endpoint
 from neighbor_api.core import jobs
 from neighbor_api.core.clock import Clock, SystemClock
@@ -60,7 +61,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if deps is not None:
-            yield
+            async with live.running(deps) as app.state.live_hub:
+                yield
             return
         async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
             client = connect(uri)
@@ -72,7 +74,10 @@ def create_app(
                 )
                 if demo:
                     await load_demo_if_empty(runtime.deps)
-                async with jobs.running(runtime.deps, JOBS):
+                async with (
+                    jobs.running(runtime.deps, JOBS),
+                    live.running(runtime.deps) as app.state.live_hub,
+                ):
                     yield
             finally:
                 await client.close()

@@ -8,6 +8,7 @@ from neighbor_api.attachments import service as attachments
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.jobs import Job
 from neighbor_api.councils import service as councils
+from neighbor_api.notifications import service as notifications
 from neighbor_api.reports import service as reports
 
 UNREFERENCED_ATTACHMENTS_KEPT = timedelta(days=1)
@@ -20,5 +21,7 @@ async def _remove_unreferenced_attachments(deps: Deps) -> int:
 JOBS = (
     Job("close-unrated-reports", timedelta(minutes=5), reports.close_unrated),
     Job("close-due-votes", timedelta(seconds=30), councils.close_due),
+    # Every few seconds: notifications follow their events closely (notifications/service.py).
+    Job("notify", timedelta(seconds=3), notifications.notify),
     Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
 )

@@ -24,10 +24,17 @@ from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.relay import resolve_node
+from neighbor_api.live.resolvers import LiveSubscription
 from neighbor_api.memberships.resolvers import MembershipMutation, MembershipQuery
+from neighbor_api.notifications.resolvers import (
+    NotificationMutation,
+    NotificationQuery,
+    NotificationSubscription,
+)
 from neighbor_api.places.resolvers import PlaceQuery
 from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
 from neighbor_api.settings import Settings
+from neighbor_api.stats.resolvers import StatsQuery
 
 
 @strawberry.type
@@ -39,7 +46,17 @@ class NodeQuery:
 
 Query = merge_types(
     "Query",
-    (NodeQuery, AccountQuery, PlaceQuery, MembershipQuery, ReportQuery, CouncilQuery, BoardQuery),
+    (
+        NodeQuery,
+        AccountQuery,
+        PlaceQuery,
+        MembershipQuery,
+        ReportQuery,
+        CouncilQuery,
+        BoardQuery,
+        StatsQuery,
+        NotificationQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -50,8 +67,10 @@ Mutation = merge_types(
         AttachmentMutation,
         CouncilMutation,
         BoardMutation,
+        NotificationMutation,
     ),
 )
+Subscription = merge_types("Subscription", (LiveSubscription, NotificationSubscription))
 
 
 class CachedParser(ParserCache):
@@ -93,6 +112,7 @@ def build_schema(settings: Settings) -> NeighborSchema:
     return NeighborSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.show_field_suggestions,

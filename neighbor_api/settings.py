@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 11 * 1_048_576
     max_subscriptions_per_connection: int = 20
+    # Live updates: events a subscriber may fall behind before it is disconnected (4008).
+    live_queue_size: int = 100
 
     @model_validator(mode="after")
     def _secret_key_required_in_production(self) -> Settings:

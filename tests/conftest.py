@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import ExecutionResult
 from pydantic import SecretStr
 from pymongo import monitoring
+from strawberry.types import ExecutionResult
 
 from neighbor_api.context import Context
 from neighbor_api.core.clock import ManualClock

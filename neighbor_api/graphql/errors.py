@@ -96,6 +96,23 @@ def limit_error(detail: str) -> GraphQLError:
     )
 
 
+def as_graphql_error(
+    error: DomainError | Unauthenticated,
+    locale: Locale,
+    *,
+    nodes: Any = None,
+    path: Any = None,
+) -> GraphQLError:
+    """A domain refusal outside a payload (a query, a subscription): its code and message."""
+    if isinstance(error, Unauthenticated):
+        message, code = translate(error.message, locale), UNAUTHENTICATED
+    else:
+        problem = error.problems[0]
+        message = translate(problem.message, locale, problem.params)
+        code = problem.code.value
+    return GraphQLError(message, nodes, path=path, extensions={"code": code})
+
+
 class ErrorCodes(SchemaExtension):
     """Give every error a code and a message in the request's language."""
 
@@ -116,14 +133,8 @@ class ErrorCodes(SchemaExtension):
     @staticmethod
     def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
         original = error.original_error
-        if isinstance(original, DomainError):
-            problem = original.problems[0]
-            return GraphQLError(
-                translate(problem.message, locale, problem.params),
-                error.nodes,
-                path=error.path,
-                extensions={"code": problem.code.value},
-            )
+        if isinstance(original, DomainError | Unauthenticated):
+            return as_graphql_error(original, locale, nodes=error.nodes, path=error.path)
         if isinstance(error, GraphQLSyntaxError):
             if "tokens" not in error.message:
                 _set_code(error, GRAPHQL_PARSE_FAILED)
@@ -134,13 +145,6 @@ class ErrorCodes(SchemaExtension):
         if extensions.get("code") == QUERY_TOO_COMPLEX and "detail" in extensions:
             message = translate("query.too_complex", locale, {"detail": extensions["detail"]})
             return GraphQLError(message, error.nodes, extensions=extensions)
-        if isinstance(original, Unauthenticated):
-            return GraphQLError(
-                translate(original.message, locale),
-                error.nodes,
-                path=error.path,
-                extensions={"code": UNAUTHENTICATED},
-            )
         if not (error.extensions or {}).get("code") and _is_expected(error):
             # What is left before execution is a variable that does not fit its type.
             _set_code(error, BAD_USER_INPUT)

@@ -1,0 +1,371 @@
+"""Live updates over WebSocket: boardEvents, reportEvents, proposalEvents.
+
+Each subscription is checked when it starts (the viewer must be signed in and may see what it
+names: otherwise UNAUTHENTICATED or NOT_FOUND, never silence) and each event again when it is
+delivered: its object is re-read and shown only if the viewer, with their memberships as they
+are now, may see it; the types hide what queries hide (a secret ballot's counts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+import strawberry
+from bson import ObjectId
+from graphql import GraphQLError
+from starlette.websockets import WebSocket, WebSocketState
+
+from neighbor_api.accounts import repository as accounts_repository
+from neighbor_api.accounts import service as accounts
+from neighbor_api.boards import service as boards
+from neighbor_api.boards.types import TaskType
+from neighbor_api.context import Context, Info, Loaders
+from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.i18n import translate
+from neighbor_api.core.policy import Actor
+from neighbor_api.councils import service as councils
+from neighbor_api.councils.types import ProposalType
+from neighbor_api.graphql.errors import as_graphql_error
+from neighbor_api.graphql.relay import from_global_id
+from neighbor_api.live.hub import (
+    Hub,
+    LiveEvent,
+    SubscriberTooSlow,
+    board_topic,
+    place_topic,
+    subject_topic,
+)
+from neighbor_api.memberships import repository as memberships_repository
+from neighbor_api.memberships.models import Membership
+from neighbor_api.places import service as places
+from neighbor_api.reports import service as reports
+from neighbor_api.reports.types import ReportType
+
+# The WebSocket close code and reason for a subscriber that fell too far behind.
+TOO_SLOW_CLOSE_CODE = 4008
+TOO_SLOW_REASON = "subscriber too slow"
+SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
+# How old the viewer's memberships may be when an event is checked against them.
+VIEWER_MAX_AGE_SECONDS = 1.0
+
+T = TypeVar("T")
+
+
+@strawberry.enum(description="What happened to a task on the board.")
+class TaskEventKind(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    MOVED = "MOVED"
+    DELETED = "DELETED"
+
+
+@strawberry.enum(description="What happened to a report in the community.")
+class ReportEventKind(Enum):
+    CREATED = "CREATED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    COMMENTED = "COMMENTED"
+
+
+@strawberry.enum(description="What happened to a proposal.")
+class ProposalEventKind(Enum):
+    OPENED = "OPENED"
+    VOTE_CAST = "VOTE_CAST"
+    CLOSED = "CLOSED"
+
+
+@strawberry.type(description="A change on a task board.")
+class BoardEvent:
+    kind: TaskEventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When.")
+    task: TaskType | None = strawberry.field(description="The task as it is now (null: deleted).")
+
+
+@strawberry.type(description="A change to one of a community's reports.")
+class ReportEvent:
+    kind: ReportEventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When.")
+    report: ReportType = strawberry.field(description="The report as it is now.")
+
+
+@strawberry.type(description="A change to a proposal.")
+class ProposalEvent:
+    kind: ProposalEventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When.")
+    proposal: ProposalType = strawberry.field(description="The proposal as it is now.")
+
+
+# --- Domain event kinds -> contract kinds ---------------------------------------------------
+
+
+def task_kind(event: LiveEvent) -> TaskEventKind | None:
+    if not event.kind.startswith("task."):
+        return None
+    verb = event.kind.removeprefix("task.")
+    if verb == "created":
+        return TaskEventKind.CREATED
+    if verb == "deleted":
+        return TaskEventKind.DELETED
+    moved_from = event.data.get("from_column_id")
+    if moved_from is not None and moved_from != event.data.get("column_id"):
+        return TaskEventKind.MOVED
+    return TaskEventKind.UPDATED
+
+
+# Every move of the report state machine (accept, assign, start, resolve, reject, escalate,
+# rate, close) is STATUS_CHANGED; endorsements are not live events.
+REPORT_MOVES = frozenset(
+    {"accept", "assign", "start", "resolve", "reject", "escalate", "rate", "close"}
+)
+
+
+def report_kind(event: LiveEvent) -> ReportEventKind | None:
+    verb = event.kind.removeprefix("report.")
+    if not event.kind.startswith("report."):
+        return None
+    if verb == "submitted":
+        return ReportEventKind.CREATED
+    if verb == "commented":
+        return ReportEventKind.COMMENTED
+    return ReportEventKind.STATUS_CHANGED if verb in REPORT_MOVES else None
+
+
+PROPOSAL_KINDS = {
+    "proposal.voting_opened": ProposalEventKind.OPENED,
+    "proposal.vote_cast": ProposalEventKind.VOTE_CAST,
+    "proposal.closed": ProposalEventKind.CLOSED,
+    # Withdrawn ends the proposal too (its status says WITHDRAWN).
+    "proposal.withdrawn": ProposalEventKind.CLOSED,
+}
+
+
+def proposal_kind(event: LiveEvent) -> ProposalEventKind | None:
+    return PROPOSAL_KINDS.get(event.kind)
+
+
+# --- The plumbing ---------------------------------------------------------------------------
+
+
+def hub_of(context: Context) -> Hub:
+    """The running app's hub (`app.state.live_hub`, set by the lifespan)."""
+    request = context.request
+    hub = getattr(getattr(getattr(request, "app", None), "state", None), "live_hub", None)
+    if not isinstance(hub, Hub):
+        raise RuntimeError("live updates are not running in this app")
+    return hub
+
+
+def _error(context: Context, error: DomainError | Unauthenticated) -> GraphQLError:
+    return as_graphql_error(error, context.locale)
+
+
+def _not_found(key: str) -> DomainError:
+    return DomainError.of(ErrorCode.NOT_FOUND, key)
+
+
+class _Viewer:
+    """The subscriber's actor, re-read (session still live, memberships as they are now) when
+    older than VIEWER_MAX_AGE_SECONDS. The access token's expiry is not re-checked: a
+    connection authenticated once lives until its session is revoked or it closes."""
+
+    def __init__(self, context: Context, viewer: accounts.Authenticated) -> None:
+        self._context = context
+        self._viewer = viewer
+        self._read_at = time.monotonic()
+
+    async def actor(self) -> Actor:
+        if time.monotonic() - self._read_at > VIEWER_MAX_AGE_SECONDS:
+            document = await accounts_repository.session_with_user_and_memberships(
+                self._context.deps.db,
+                session_id=self._viewer.session_id,
+                user_id=self._viewer.user.id,
+                memberships=memberships_repository.COLLECTION,
+            )
+            if document is None:
+                raise Unauthenticated("token.invalid")
+            self._viewer = accounts.Authenticated(
+                user=self._viewer.user,
+                session_id=self._viewer.session_id,
+                memberships=tuple(
+                    sorted(
+                        (Membership.from_document(m) for m in document["memberships"]),
+                        key=lambda m: (m.created_at, m.id),
+                    )
+                ),
+            )
+            self._read_at = time.monotonic()
+        return self._viewer.actor
+
+
+async def _start(context: Context) -> _Viewer:
+    viewer = await context.viewer()
+    if viewer is None:
+        raise Unauthenticated("unauthenticated")
+    return _Viewer(context, viewer)
+
+
+def _close_when_too_slow(context: Context) -> Callable[[], None]:
+    """Close the subscriber's WebSocket with 4008 (from the hub: never waits for it)."""
+
+    def close() -> None:
+        websocket = context.request
+        if (
+            isinstance(websocket, WebSocket)
+            and websocket.application_state is WebSocketState.CONNECTED
+        ):
+            task = asyncio.get_running_loop().create_task(
+                websocket.close(TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON)
+            )
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+
+    return close
+
+
+# Close tasks in flight (a reference, so they are not garbage-collected).
+_closing: set[asyncio.Task[None]] = set()
+
+
+async def _stream(
+    context: Context,
+    viewer: _Viewer,
+    topic: tuple[str, Any],
+    accept: Callable[[LiveEvent], bool],
+    shape: Callable[[LiveEvent, Actor], Awaitable[T | None]],
+) -> AsyncGenerator[T, None]:
+    """The events of `topic` that `accept` keeps, shaped for the viewer (None: skipped)."""
+    hub = hub_of(context)
+    with hub.subscribe({topic}, accept=accept) as subscription:
+        subscription.on_overflow.append(_close_when_too_slow(context))
+        try:
+            async for event in subscription:
+                actor = await viewer.actor()
+                # One connection's context serves every event: fresh loaders, fresh data.
+                context.loaders = Loaders(context.deps, context.actor)
+                shaped = await shape(event, actor)
+                if shaped is not None:
+                    yield shaped
+        except SubscriberTooSlow:
+            raise GraphQLError(
+                translate("live.too_slow", context.locale),
+                extensions={"code": SUBSCRIBER_TOO_SLOW},
+            ) from None
+        except (DomainError, Unauthenticated) as error:
+            raise _error(context, error) from None
+
+
+async def _guarded(
+    context: Context, check: Callable[[], Awaitable[AsyncIterator[T]]]
+) -> AsyncIterator[T]:
+    try:
+        return await check()
+    except (DomainError, Unauthenticated) as error:
+        raise _error(context, error) from None
+
+
+def _id(value: strawberry.ID, type_name: str, key: str) -> ObjectId:
+    object_id = from_global_id(value, type_name)
+    if object_id is None:
+        raise _not_found(key)
+    return object_id
+
+
+# --- The subscription root ------------------------------------------------------------------
+
+
+@strawberry.type
+class LiveSubscription:
+    @strawberry.subscription(description="Changes to the tasks of a board the viewer may see.")
+    async def board_events(
+        self, info: Info, board_id: strawberry.ID
+    ) -> AsyncGenerator[BoardEvent, None]:
+        context = info.context
+
+        async def check() -> AsyncIterator[BoardEvent]:
+            viewer = await _start(context)
+            object_id = _id(board_id, "Board", "board.not_found")
+            board = await boards.get_board(context.deps, await viewer.actor(), object_id)
+            if board is None:
+                raise _not_found("board.not_found")
+
+            async def shape(event: LiveEvent, actor: Actor) -> BoardEvent | None:
+                kind = task_kind(event)
+                if kind is None or not boards.can_see(actor, board.place_path):
+                    return None
+                task = await boards.get_task(context.deps, actor, event.subject_id)
+                if task is None:
+                    return BoardEvent(kind=TaskEventKind.DELETED, at=event.at, task=None)
+                return BoardEvent(kind=kind, at=event.at, task=TaskType.from_model(task))
+
+            return _stream(
+                context, viewer, board_topic(board.id), lambda e: task_kind(e) is not None, shape
+            )
+
+        return await _guarded(context, check)  # type: ignore[return-value]
+
+    @strawberry.subscription(
+        description="Changes to a community's reports, those the viewer may see."
+    )
+    async def report_events(
+        self, info: Info, community_id: strawberry.ID
+    ) -> AsyncGenerator[ReportEvent, None]:
+        context = info.context
+
+        async def check() -> AsyncIterator[ReportEvent]:
+            viewer = await _start(context)
+            object_id = _id(community_id, "Place", "community.not_found")
+            community = await places.get_place(context.deps, object_id)
+            if community is None or not (await viewer.actor()).is_member(community.path):
+                raise _not_found("community.not_found")
+
+            async def shape(event: LiveEvent, actor: Actor) -> ReportEvent | None:
+                kind = report_kind(event)
+                report = await reports.get_report(context.deps, actor, event.subject_id)
+                if kind is None or report is None:
+                    return None
+                return ReportEvent(kind=kind, at=event.at, report=ReportType.from_model(report))
+
+            return _stream(
+                context,
+                viewer,
+                place_topic(community.id),
+                lambda e: report_kind(e) is not None,
+                shape,
+            )
+
+        return await _guarded(context, check)  # type: ignore[return-value]
+
+    @strawberry.subscription(description="Changes to a proposal the viewer may see.")
+    async def proposal_events(
+        self, info: Info, proposal_id: strawberry.ID
+    ) -> AsyncGenerator[ProposalEvent, None]:
+        context = info.context
+
+        async def check() -> AsyncIterator[ProposalEvent]:
+            viewer = await _start(context)
+            object_id = _id(proposal_id, "Proposal", "proposal.not_found")
+            if await councils.get_proposal(context.deps, await viewer.actor(), object_id) is None:
+                raise _not_found("proposal.not_found")
+
+            async def shape(event: LiveEvent, actor: Actor) -> ProposalEvent | None:
+                kind = proposal_kind(event)
+                found = await councils.get_proposal(context.deps, actor, event.subject_id)
+                if kind is None or found is None:
+                    return None
+                return ProposalEvent(
+                    kind=kind, at=event.at, proposal=ProposalType.from_model(found[0])
+                )
+
+            return _stream(
+                context,
+                viewer,
+                subject_topic(object_id),
+                lambda e: proposal_kind(e) is not None,
+                shape,
+            )
+
+        return await _guarded(context, check)  # type: ignore[return-value]

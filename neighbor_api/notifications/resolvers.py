@@ -1,0 +1,71 @@
+"""Notifications: the feed, marking read, and the live subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from neighbor_api.context import Info
+from neighbor_api.core.errors import Unauthenticated
+from neighbor_api.graphql.errors import as_graphql_error, mutate
+from neighbor_api.graphql.relay import input_id
+from neighbor_api.notifications import service
+from neighbor_api.notifications.types import (
+    MarkNotificationsReadInput,
+    MarkNotificationsReadPayload,
+    NotificationConnection,
+    NotificationType,
+)
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(description="The viewer's notifications, newest first, with unreadCount.")
+    async def notifications(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        unread_only: bool | None = False,
+    ) -> NotificationConnection:
+        actor = await info.context.require_actor()
+        deps = info.context.deps
+        page = await service.feed(
+            deps, actor, unread_only=bool(unread_only), first=first, after=after
+        )
+        return NotificationConnection.of(page, lambda: service.unread_count(deps, actor))
+
+
+@strawberry.type
+class NotificationMutation:
+    @strawberry.mutation(
+        description="Mark some of the viewer's notifications (`ids`; anyone else's are ignored) "
+        "or `all` of them read. Neither: INVALID_INPUT."
+    )
+    async def mark_notifications_read(
+        self, info: Info, input: MarkNotificationsReadInput
+    ) -> MarkNotificationsReadPayload:
+        async def run() -> MarkNotificationsReadPayload:
+            actor = await info.context.require_actor()
+            ids = [input_id(value, "Notification", "ids") for value in input.ids or []]
+            unread = await service.mark_read(info.context.deps, actor, ids=ids, all=input.all)
+            return MarkNotificationsReadPayload(unread_count=unread)
+
+        return await mutate(
+            info.context.locale, lambda e: MarkNotificationsReadPayload(errors=e), run
+        )
+
+
+@strawberry.type
+class NotificationSubscription:
+    @strawberry.subscription(
+        description="The viewer's new notifications, as they are written (from any instance)."
+    )
+    async def notification_received(self, info: Info) -> AsyncGenerator[NotificationType, None]:
+        try:
+            actor = await info.context.require_actor()
+        except Unauthenticated as error:  # subscriptions bypass the error-coding extension
+            raise as_graphql_error(error, info.context.locale) from None
+        async for notification in service.received(info.context.deps, actor):
+            yield NotificationType.from_model(notification)

@@ -1,0 +1,114 @@
+"""GraphQL types of notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import strawberry
+from bson import ObjectId
+from strawberry import relay
+
+from neighbor_api.context import Info
+from neighbor_api.core.pagination import Page
+from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.relay import NODE_TYPES, Edge, node_type
+from neighbor_api.notifications import service
+from neighbor_api.notifications.models import Notification, NotificationKind
+
+strawberry.enum(NotificationKind, description="What a notification is about.")
+
+
+@node_type
+@strawberry.type(name="Notification", description="One line of the viewer's notification feed.")
+class NotificationType(relay.Node):
+    id: relay.NodeID[str]
+    kind: NotificationKind = strawberry.field(description="What happened.")
+    title: str = strawberry.field(description="A short title, in the recipient's language.")
+    body: str = strawberry.field(description="The text, in the recipient's language.")
+    read: bool = strawberry.field(description="Marked read by markNotificationsRead.")
+    created_at: datetime = strawberry.field(description="When it happened.")
+    model: strawberry.Private[Notification]
+
+    @classmethod
+    def from_model(cls, notification: Notification) -> NotificationType:
+        return cls(
+            id=str(notification.id),
+            kind=notification.kind,
+            title=notification.title,
+            body=notification.body,
+            read=notification.read,
+            created_at=notification.created_at,
+            model=notification,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> NotificationType | None:
+        found = await service.get_notification(
+            info.context.deps, await info.context.actor(), object_id
+        )
+        return cls.from_model(found) if found else None
+
+    @strawberry.field(
+        description="What it is about (a Report, Task, Proposal or Membership), as the viewer "
+        "may see it now: null if they no longer may."
+    )
+    async def subject(self, info: Info) -> relay.Node | None:
+        cls = NODE_TYPES.get(self.model.subject_type)
+        if cls is None:
+            return None
+        node: relay.Node | None = await cls.load(info, self.model.subject_id)
+        return node
+
+
+@strawberry.type(description="The viewer's notifications, newest first.")
+class NotificationConnection:
+    edges: list[Edge[NotificationType]] = strawberry.field(description="The items of this page.")
+    page_info: relay.PageInfo = strawberry.field(description="Where this page is in the list.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+    _unread: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list has.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @strawberry.field(description="How many of the viewer's notifications are unread.")
+    async def unread_count(self) -> int:
+        return await self._unread()
+
+    @classmethod
+    def of(
+        cls, page: Page[Notification], unread: Callable[[], Awaitable[int]]
+    ) -> NotificationConnection:
+        edges = [Edge(cursor=c, node=NotificationType.from_model(n)) for c, n in page.edges]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _count=page.count,
+            _unread=unread,
+        )
+
+
+@strawberry.input(description="Which notifications to mark read: some (`ids`) or `all`.")
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The viewer's notifications to mark read (others are ignored)."
+    )
+    all: bool | None = strawberry.field(
+        default=None, description="true: mark every notification of the viewer read."
+    )
+
+
+@strawberry.type(description="The result of markNotificationsRead.")
+class MarkNotificationsReadPayload:
+    unread_count: int | None = strawberry.field(
+        default=None, description="How many of the viewer's notifications are unread now."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
