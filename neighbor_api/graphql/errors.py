@@ -130,6 +130,13 @@ class ErrorCodes(SchemaExtension):
         locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
         result.errors = [self._coded(error, locale) for error in result.errors]
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription, coded the same way."""
+        if getattr(result, "errors", None):
+            locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
+            result.errors = [self._coded(error, locale) for error in result.errors]
+        yield
+
     @staticmethod
     def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
         original = error.original_error

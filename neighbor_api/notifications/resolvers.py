@@ -7,8 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.core.errors import Unauthenticated
-from neighbor_api.graphql.errors import as_graphql_error, mutate
+from neighbor_api.graphql.errors import mutate
 from neighbor_api.graphql.relay import input_id
 from neighbor_api.notifications import service
 from neighbor_api.notifications.types import (
@@ -63,9 +62,6 @@ class NotificationSubscription:
         description="The viewer's new notifications, as they are written (from any instance)."
     )
     async def notification_received(self, info: Info) -> AsyncGenerator[NotificationType, None]:
-        try:
-            actor = await info.context.require_actor()
-        except Unauthenticated as error:  # subscriptions bypass the error-coding extension
-            raise as_graphql_error(error, info.context.locale) from None
+        actor = await info.context.require_actor()
         async for notification in service.received(info.context.deps, actor):
             yield NotificationType.from_model(notification)
