@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
+from neighbor_api.core.ids import new_request_id
 from neighbor_api.graphql.errors import BAD_USER_INPUT
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
@@ -84,6 +84,7 @@ class GraphQLView(GraphQL[Context, None]):
                 self.encode_json(body),
                 status_code=error.status_code,
                 media_type="application/json",
+                headers={"X-Request-Id": new_request_id()},
             )
         finally:
             # A multipart request's uploaded files: strawberry never closes them.
@@ -135,7 +136,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        request_id = uuid.uuid4().hex[:16]
+        request_id = new_request_id()
         if isinstance(response, Response):
             response.headers["X-Request-Id"] = request_id
         return Context(

@@ -187,6 +187,7 @@ class TestGet:
 
         assert response.status_code == 400, response.text
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert response.headers.get("x-request-id")
         assert await deps.db["users"].count_documents({}) == 0
 
     async def test_browser_gets_graphiql(self, http: httpx.AsyncClient) -> None:
@@ -244,6 +245,7 @@ class TestBodyLimits:
 
         assert response.status_code == 413
         assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["QUERY_TOO_COMPLEX"]
+        assert response.headers.get("x-request-id")
 
     async def test_too_large_chunked(self, http: httpx.AsyncClient, settings: Settings) -> None:
         chunk = b"a" * 65536
@@ -311,6 +313,7 @@ class TestMultipart:
 
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert response.headers.get("x-request-id")
 
     @pytest.mark.parametrize(
         "header", ["GraphQL-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"]
