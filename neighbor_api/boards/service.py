@@ -656,12 +656,23 @@ async def claim_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
 
 
 async def release_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
-    """An assignee gives their place back (the task stays in its column)."""
+    """An assignee gives their place back. When the last one leaves a task in DOING, it goes
+    back to the top of TODO, open to volunteers again (the reverse of claiming)."""
     task = await _visible_or_raise(deps, actor, task_id)
     _check(actor, Verb.RELEASE, task)
+    board = await _board_of(deps, task)
     now = deps.clock.now()
 
     async def write(session: Session) -> Task:
+        current = (await repository.tasks_by_ids(deps.db, [task.id], session=session))[0]
+        changes: Document = {"updated_at": now}
+        column = board.column(current.column_id)
+        last = current.assignees == [actor.user_id]
+        if last and column is not None and column.kind is ColumnKind.DOING:
+            destination = await _to_column(deps, board, ColumnKind.TODO, session)
+            if destination is not None:
+                todo, rank = destination
+                changes |= {"column_id": todo.id, "rank": rank, "status": TaskStatus.OPEN.value}
         released = await repository.update_task(
             deps.db,
             task.id,
@@ -669,17 +680,27 @@ async def release_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
                 "status": {"$in": [s.value for s in CLAIMABLE]},
                 "assignees": actor.user_id,
             },
-            changes={"updated_at": now},
-            history=[_history(actor, TaskAction.RELEASED, at=now)],
+            changes=changes,
+            history=[
+                _history(
+                    actor,
+                    TaskAction.RELEASED,
+                    at=now,
+                    from_column=current.column_id,
+                    to_column=changes.get("column_id", current.column_id),
+                )
+            ],
             extra={"$pull": {"assignees": actor.user_id}},
             session=session,
         )
         if released is None:
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
-        await _record(deps, actor, "released", released, session)
+        await _record(deps, actor, "released", released, session, from_column_id=current.column_id)
         return released
 
-    return await in_transaction(deps.client, write)
+    released = await in_transaction(deps.client, write)
+    await _after_write(deps, released)
+    return released
 
 
 async def _flow(

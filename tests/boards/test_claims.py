@@ -150,6 +150,31 @@ class TestReleaseTask:
             "task.created", "task.claimed", "task.released", "task.claimed",
         ]  # fmt: skip
 
+    async def test_the_last_assignee_leaving_puts_the_task_back_in_todo(
+        self, boards: Boards
+    ) -> None:
+        board = await boards.board()
+        task = await boards.task(board, capacity=2)
+        for phone in (JINAN_RESIDENT, JINAN_NEIGHBOUR):
+            await boards.ok("ClaimTask", phone, taskId=task["id"])
+        doing = await boards.detail(task["id"])
+        assert doing is not None
+        assert (doing["status"], doing["column"]["kind"]) == ("IN_PROGRESS", "DOING")
+
+        await boards.ok("ReleaseTask", JINAN_RESIDENT, taskId=task["id"])
+        still = await boards.detail(task["id"])
+        assert still is not None
+        assert still["column"]["kind"] == "DOING"  # someone still holds it
+
+        await boards.ok("ReleaseTask", JINAN_NEIGHBOUR, taskId=task["id"])
+        back = await boards.detail(task["id"])
+        assert back is not None
+        assert (back["status"], back["column"]["kind"]) == ("OPEN", "TODO")
+        assert back["assignees"] == []
+        assert (await boards.order(board))["TODO"][0] == task["id"]
+        last = back["history"][-1]
+        assert (last["fromColumn"]["name"], last["toColumn"]["name"]) == ("进行中", "待认领")
+
     async def test_only_assignees_may_release(self, boards: Boards) -> None:
         board = await boards.board()
         task = await boards.task(board)
