@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 11 * 1_048_576
     max_subscriptions_per_connection: int = 20
+    # The server pings WebSocket clients this often (graphql-transport-ws Ping).
+    ws_ping_seconds: float = 15.0
     # Live updates: events a subscriber may fall behind before it is disconnected (4008).
     live_queue_size: int = 100
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +18,9 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types.unset import UNSET, UnsetType
 
 from neighbor_api.context import Context, bearer_token
@@ -26,8 +31,6 @@ from neighbor_api.core.ids import new_request_id
 from neighbor_api.graphql.errors import BAD_USER_INPUT
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
-
-KEEP_ALIVE_SECONDS = 15
 
 
 def _well_formed(message: object) -> bool:
@@ -49,7 +52,39 @@ def _well_formed(message: object) -> bool:
     )
 
 
+DEFAULT_PING_SECONDS = 15.0
+
+
+class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's graphql-transport-ws handler, plus the protocol's server Ping every
+    `keep_alive_interval` seconds once the connection is acknowledged (clients answer Pong):
+    idle connections stay open through proxies, and a dead peer shows as a failed send.
+    (strawberry's own keep-alive only serves the legacy graphql-ws protocol.)"""
+
+    async def handle(self) -> None:
+        pinger = asyncio.create_task(self._ping())
+        try:
+            await super().handle()
+        finally:
+            pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pinger
+
+    async def _ping(self) -> None:
+        interval = self.view.keep_alive_interval or DEFAULT_PING_SECONDS
+        while True:
+            await asyncio.sleep(interval)
+            if not self.connection_acknowledged:
+                continue
+            try:
+                await self.websocket.send_json({"type": "ping"})
+            except Exception:  # the connection is gone: handle() is ending it
+                return
+
+
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = KeepAliveHandler
+
     def __init__(
         self, schema: NeighborSchema, settings: Settings, deps: Callable[[], Deps]
     ) -> None:
@@ -58,7 +93,7 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             keep_alive=True,
-            keep_alive_interval=KEEP_ALIVE_SECONDS,
+            keep_alive_interval=settings.ws_ping_seconds,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
             multipart_uploads_enabled=True,

@@ -13,9 +13,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
+from neighbor_api.app import create_app
 from neighbor_api.core.deps import Deps
-from tests.conftest import Api
-from tests.platform.conftest import LiveServer
+from tests.conftest import Api, make_settings
+from tests.platform.conftest import LiveServer, serve
 
 TRANSPORT_WS = Subprotocol("graphql-transport-ws")
 LEGACY_WS = Subprotocol("graphql-ws")
@@ -251,3 +252,22 @@ class TestMalformedMessages:
             )
 
         assert messages[0]["payload"] == {"data": {"__typename": "Query"}}
+
+
+class TestServerPing:
+    async def test_the_server_pings_an_acknowledged_connection(self, deps: Deps) -> None:
+        app = create_app(make_settings(ws_ping_seconds=0.2), deps=deps)
+        async with serve(app) as server, transport_ws(server) as ws:
+            assert await receive(ws) == {"type": "ping"}
+            await send(ws, {"type": "pong"})
+            assert await receive(ws) == {"type": "ping"}  # and again, while it lives
+
+    async def test_no_ping_before_connection_init(self, deps: Deps) -> None:
+        app = create_app(make_settings(ws_ping_seconds=0.1), deps=deps)
+        async with (
+            serve(app) as server,
+            connect(server.ws_url, subprotocols=[TRANSPORT_WS]) as ws,
+        ):
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await ws.recv()
