@@ -30,7 +30,6 @@ from neighbor_api.core.i18n import translate
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import service as councils
 from neighbor_api.councils.types import ProposalType
-from neighbor_api.graphql.errors import as_graphql_error
 from neighbor_api.graphql.relay import from_global_id
 from neighbor_api.live.hub import (
     Hub,
@@ -159,10 +158,6 @@ def hub_of(context: Context) -> Hub:
     return hub
 
 
-def _error(context: Context, error: DomainError | Unauthenticated) -> GraphQLError:
-    return as_graphql_error(error, context.locale)
-
-
 def _not_found(key: str) -> DomainError:
     return DomainError.of(ErrorCode.NOT_FOUND, key)
 
@@ -254,17 +249,6 @@ async def _stream(
                 translate("live.too_slow", context.locale),
                 extensions={"code": SUBSCRIBER_TOO_SLOW},
             ) from None
-        except (DomainError, Unauthenticated) as error:
-            raise _error(context, error) from None
-
-
-async def _guarded(
-    context: Context, check: Callable[[], Awaitable[AsyncIterator[T]]]
-) -> AsyncIterator[T]:
-    try:
-        return await check()
-    except (DomainError, Unauthenticated) as error:
-        raise _error(context, error) from None
 
 
 def _id(value: strawberry.ID, type_name: str, key: str) -> ObjectId:
@@ -305,7 +289,7 @@ class LiveSubscription:
                 context, viewer, board_topic(board.id), lambda e: task_kind(e) is not None, shape
             )
 
-        return await _guarded(context, check)  # type: ignore[return-value]
+        return await check()  # type: ignore[return-value]
 
     @strawberry.subscription(
         description="Changes to a community's reports, those the viewer may see."
@@ -337,7 +321,7 @@ class LiveSubscription:
                 shape,
             )
 
-        return await _guarded(context, check)  # type: ignore[return-value]
+        return await check()  # type: ignore[return-value]
 
     @strawberry.subscription(description="Changes to a proposal the viewer may see.")
     async def proposal_events(
@@ -368,4 +352,4 @@ class LiveSubscription:
                 shape,
             )
 
-        return await _guarded(context, check)  # type: ignore[return-value]
+        return await check()  # type: ignore[return-value]
