@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import uvicorn
 
+from neighbor_api.core.deps import Deps
 from neighbor_api.settings import Settings
 
 SCHEMA_PATH = Path("schema/schema.graphql")
@@ -20,22 +23,29 @@ def export_schema(settings: Settings) -> str:
     return build_schema(settings).as_str() + "\n"
 
 
-async def _seed(settings: Settings) -> None:
+@asynccontextmanager
+async def admin_deps(settings: Settings) -> AsyncIterator[Deps]:
+    """The database for an admin command (seed, and the commands added beside it): the
+    configured MongoDB, or the embedded server over `settings.data_dir`, with indexes made."""
     from neighbor_api.core.clock import SystemClock
-    from neighbor_api.core.deps import Deps
     from neighbor_api.core.embedded import database_uri
     from neighbor_api.core.mongo import connect, ensure_indexes
-    from neighbor_api.demo import load_demo_if_empty
 
     async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
         client = connect(uri)
         try:
             db = client[settings.database]
             await ensure_indexes(db)
-            deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
-            loaded = await load_demo_if_empty(deps)
+            yield Deps(client=client, db=db, settings=settings, clock=SystemClock())
         finally:
             await client.close()
+
+
+async def _seed(settings: Settings) -> None:
+    from neighbor_api.demo import load_demo_if_empty
+
+    async with admin_deps(settings) as deps:
+        loaded = await load_demo_if_empty(deps)
     print("demo data loaded" if loaded else "the database already has data; nothing loaded")  # noqa: T201
 
 
