@@ -23,13 +23,19 @@ MASK = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 _SECRETS = (
-    # An 11-digit mainland mobile number, with or without +86, not inside a longer token.
-    (re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])"), MASK),
-    (re.compile(r"(?i)\bbearer\s+[^\s\"',;]+"), f"Bearer {MASK}"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), MASK),
+    # An 11-digit mainland mobile number, with or without +86, not inside a longer token
+    # (but after a percent-escape: %2213800000001%22 in a URL).
     (
         re.compile(
-            r"(?i)\b((?:password|passwd|secret|token|signature)[\"']?\s*[:=]\s*[\"']?)"
+            r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])"
+        ),
+        MASK,
+    ),
+    (re.compile(r"(?i)(?<![A-Za-z0-9])bearer\s+[^\s\"',;]+"), f"Bearer {MASK}"),
+    (re.compile(r"(?<![\w-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*", re.ASCII), MASK),
+    (
+        re.compile(
+            r"(?i)((?:password|passwd|secret|token|signature)[\"']?\s*[:=]\s*[\"']?)"
             r"[^\s\"',;&}]+"
         ),
         rf"\1{MASK}",
