@@ -14,6 +14,7 @@ import re
 import sys
 from typing import Any, TextIO
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from neighbor_api.core.requests import current_request_id
@@ -21,7 +22,9 @@ from neighbor_api.settings import Settings
 
 MASK = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
+JSON_FIELDS = "%(levelname)s %(name)s %(request_id)s %(message)s"
+# uvicorn adds an ANSI-coloured copy of some messages; JSON lines leave it out.
+JSON_LEFT_OUT = (*RESERVED_ATTRS, "color_message")
 _SECRETS = (
     # An 11-digit mainland mobile number, with or without +86, not inside a longer token
     # (but after a percent-escape: %2213800000001%22 in a URL).
@@ -99,7 +102,9 @@ def handler(settings: Settings, stream: TextIO | None = None) -> logging.Handler
         output.setFormatter(
             JsonLinesFormatter(
                 JSON_FIELDS,
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                timestamp="time",  # ISO 8601, UTC
+                rename_fields={"levelname": "level", "name": "logger"},
+                reserved_attrs=JSON_LEFT_OUT,
                 json_ensure_ascii=False,
             )
         )
