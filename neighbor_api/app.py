@@ -20,11 +20,11 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import database_uri
 from neighbor_api.core.metrics import Metrics
 from neighbor_api.core.mongo import connect, ensure_indexes
-from neighbor_api.core.requests import RequestObserver, metrics_endpoint
 from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.jobs import JOBS
+from neighbor_api.middleware import RequestObserver, metrics_endpoint
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Settings
 

@@ -9,6 +9,7 @@ strings and `password=...`-style values in every line's message, extra fields an
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import sys
@@ -17,9 +18,13 @@ from typing import Any, TextIO
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-from neighbor_api.core.requests import current_request_id
 from neighbor_api.settings import Settings
 
+# The request being served, set by the request middleware (and inherited by the tasks a
+# request starts, e.g. a WebSocket's operations).
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 MASK = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 JSON_FIELDS = "%(levelname)s %(name)s %(request_id)s %(message)s"

@@ -2,7 +2,7 @@
 several apps in one process, as in the tests, never share counts), served at GET /metrics.
 
 Every metric is defined here, with the one method that records it; the hooks that call those
-methods are small: the request middleware (`core/requests.py`), the GraphQL extension
+methods are small: the request middleware (`middleware.py`), the GraphQL extension
 (`graphql/observe.py`), the job runner, the live hub and the database client's listener.
 
 Label values chosen by clients (operation names, HTTP methods) are bounded here, so a client

@@ -20,7 +20,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from neighbor_api.core.metrics import ANONYMOUS, OK, Metrics, elapsed
-from neighbor_api.core.requests import note_operation
+from neighbor_api.middleware import note_operation
 
 log = logging.getLogger("neighbor_api.graphql")
 

@@ -27,8 +27,8 @@ from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
-from neighbor_api.core.requests import request_id_of
 from neighbor_api.graphql.errors import BAD_USER_INPUT
+from neighbor_api.middleware import request_id_of
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 

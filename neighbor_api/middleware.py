@@ -4,12 +4,12 @@ metrics. And GET /metrics.
 
 The id is an incoming `X-Request-Id` when it is well formed (a proxy's), otherwise a new one.
 It lives in the scope (`request_id_of(scope)`, read by the GraphQL context, so messages that
-quote it match the header) and in a context variable that the log filter adds to every line.
+quote it match the header) and in `core.logging.current_request_id`, which the log filter adds
+to every line.
 """
 
 from __future__ import annotations
 
-import contextvars
 import hmac
 import logging
 import re
@@ -24,16 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neighbor_api.core.i18n import negotiate, translate
 from neighbor_api.core.ids import new_request_id
+from neighbor_api.core.logging import current_request_id
 from neighbor_api.core.metrics import CONTENT_TYPE, Metrics, elapsed
+from neighbor_api.graphql.errors import INTERNAL_SERVER_ERROR, UNAUTHENTICATED
 
 log = logging.getLogger("neighbor_api.requests")
 
 HEADER = "x-request-id"
 WELL_FORMED = re.compile(r"[A-Za-z0-9-]{8,64}")
-# Set for the duration of each request (and inherited by the tasks it starts).
-current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
 # scope["state"] keys: the id, and what the GraphQL operation adds to the request's log line.
 REQUEST_ID = "request_id"
 OPERATION = "graphql_operation"
@@ -147,7 +145,7 @@ def _with_id(message: Message, request_id: str) -> list[tuple[bytes, bytes]]:
 def _internal_error(scope: Scope, request_id: str) -> Response:
     locale = negotiate(Headers(scope=scope).get("accept-language"))
     message = translate("internal", locale, {"request_id": request_id})
-    body = {"errors": [{"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+    body = {"errors": [{"message": message, "extensions": {"code": INTERNAL_SERVER_ERROR}}]}
     return JSONResponse(body, status_code=500)
 
 
@@ -166,7 +164,7 @@ def metrics_endpoint(
                     "metrics.unauthorized", negotiate(request.headers.get("accept-language"))
                 )
                 return JSONResponse(
-                    {"errors": [{"message": text, "extensions": {"code": "UNAUTHENTICATED"}}]},
+                    {"errors": [{"message": text, "extensions": {"code": UNAUTHENTICATED}}]},
                     status_code=401,
                     headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
                 )
