@@ -190,16 +190,19 @@ class TestFormats:
         assert text.rstrip().endswith("WARNING neighbor_api.test.text [-]: hello [redacted]")
 
     def test_json_in_production_and_uvicorns_access_log_off(self) -> None:
-        root = logging.getLogger()
-        saved = (list(root.handlers), root.level)
+        loggers = [logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")]
         access = logging.getLogger("uvicorn.access")
+        saved = [(x, list(x.handlers), x.level, x.propagate) for x in [*loggers, access]]
         try:
             configure_logging(make_settings(environment=Environment.PRODUCTION))
 
-            (installed,) = root.handlers
+            (installed,) = logging.getLogger().handlers
             assert isinstance(installed.formatter, JsonLinesFormatter)
+            assert all(not x.handlers and x.propagate for x in loggers[1:])
             assert access.disabled
         finally:
-            root.handlers[:] = saved[0]
-            root.setLevel(saved[1])
+            for logger, handlers, level, propagate in saved:
+                logger.handlers[:] = handlers
+                logger.setLevel(level)
+                logger.propagate = propagate
             access.disabled = False
