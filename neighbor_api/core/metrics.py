@@ -22,7 +22,7 @@ from pymongo import monitoring
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Operation names seen after this many distinct ones are counted as OTHER.
-MAX_OPERATION_NAMES = 200
+MAX_OPERATION_NAMES = 100
 ANONYMOUS = "anonymous"
 OTHER = "other"
 OK = "ok"
