@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from neighbor_api.attachments import service as attachments
 from neighbor_api.core.deps import Deps
@@ -23,6 +25,7 @@ from neighbor_api.core.logging import (
 from neighbor_api.settings import Environment, LogFormat
 from tests.attachments.support import stored
 from tests.conftest import OPERATIONS, make_settings
+from tests.platform.conftest import LiveServer
 
 PHONE = "13900000456"
 PASSWORD = "a-long-password-7"
@@ -131,6 +134,30 @@ class TestRequestLines:
         for secret in (PHONE, PASSWORD, token, signature, "expires="):
             assert secret not in captured
         assert any(line.get("route") == "/attachments/{attachment_id}" for line in lines)
+
+
+class TestWebSocketLines:
+    async def test_each_operation_logs_a_line_with_the_connections_id(
+        self, live_server: LiveServer, json_lines: Lines
+    ) -> None:
+        async with connect(
+            live_server.ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            assert ws.response is not None
+            request_id = ws.response.headers["X-Request-Id"]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+            subscribe = {"query": "query OverWs { __typename }", "operationName": "OverWs"}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+            assert json.loads(await ws.recv())["type"] == "next"
+            assert json.loads(await ws.recv())["type"] == "complete"
+
+        (line,) = [x for x in json_lines() if x.get("operation") == "OverWs"]
+        assert line["logger"] == "neighbor_api.graphql"
+        assert line["request_id"] == request_id
+        assert line["operation_type"] == "query"
+        assert line["outcome"] == "ok"
+        assert isinstance(line["duration_ms"], float)
 
 
 class TestRedaction:
