@@ -26,7 +26,7 @@ from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.jobs import JOBS
 from neighbor_api.middleware import RequestObserver, metrics_endpoint
 from neighbor_api.schema import build_schema
-from neighbor_api.settings import Settings
+from neighbor_api.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,8 @@ def create_app(
 
     graphql = GraphQLView(build_schema(settings, metrics), settings, lambda: runtime.deps)
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if not metrics_token and settings.environment is Environment.PRODUCTION:
+        log.warning("GET /metrics is open: set NEIGHBOR_METRICS_TOKEN or block it at the proxy")
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
