@@ -18,13 +18,15 @@ from neighbor_api.core import jobs
 from neighbor_api.core.clock import Clock, SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import database_uri
+from neighbor_api.core.metrics import Metrics
 from neighbor_api.core.mongo import connect, ensure_indexes
 from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.jobs import JOBS
+from neighbor_api.middleware import RequestObserver, metrics_endpoint
 from neighbor_api.schema import build_schema
-from neighbor_api.settings import Settings
+from neighbor_api.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +59,16 @@ def create_app(
     runtime = Runtime()
     if deps is not None:
         runtime.deps = deps
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if deps is not None:
-            async with live.running(deps) as app.state.live_hub:
+            async with live.running(deps, metrics=metrics) as app.state.live_hub:
                 yield
             return
         async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
-            client = connect(uri)
+            client = connect(uri, listeners=[metrics.database])
             try:
                 db = client[settings.database]
                 await ensure_indexes(db)
@@ -75,8 +78,8 @@ def create_app(
                 if demo:
                     await load_demo_if_empty(runtime.deps)
                 async with (
-                    jobs.running(runtime.deps, JOBS),
-                    live.running(runtime.deps) as app.state.live_hub,
+                    jobs.running(runtime.deps, JOBS, metrics=metrics),
+                    live.running(runtime.deps, metrics=metrics) as app.state.live_hub,
                 ):
                     yield
             finally:
@@ -93,7 +96,10 @@ def create_app(
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    graphql = GraphQLView(build_schema(settings), settings, lambda: runtime.deps)
+    graphql = GraphQLView(build_schema(settings, metrics), settings, lambda: runtime.deps)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if not metrics_token and settings.environment is Environment.PRODUCTION:
+        log.warning("GET /metrics is open: set NEIGHBOR_METRICS_TOKEN or block it at the proxy")
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -101,13 +107,16 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
+            Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
         ],
         middleware=[
+            # Outermost: every response below carries the request id.
+            Middleware(RequestObserver, metrics=metrics),
             Middleware(
                 RequestGuard,
                 max_body_bytes=settings.max_body_bytes,
                 max_upload_body_bytes=settings.max_upload_body_bytes,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

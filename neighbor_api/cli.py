@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.logging import configure_logging
 from neighbor_api.settings import Settings
 
 SCHEMA_PATH = Path("schema/schema.graphql")
@@ -64,15 +64,22 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--output", type=Path, default=SCHEMA_PATH)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings = Settings()
+    configure_logging(settings)
     if args.command == "serve":
         from neighbor_api.app import create_app
 
         app = create_app(settings, demo=args.demo)
-        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, log_level="info")
+        # uvicorn's own logging config and access log off: configure_logging routes its
+        # loggers, and the request middleware logs each request without its query string.
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            proxy_headers=True,
+            log_config=None,
+            access_log=False,
+        )
     elif args.command == "seed":
         asyncio.run(_seed(settings))
     else:

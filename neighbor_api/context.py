@@ -101,6 +101,11 @@ class Context:
         self._viewer = None
         self._authenticated = False
 
+    @property
+    def viewer_id(self) -> ObjectId | None:
+        """The signed-in viewer's id, once authentication has run (for the logs)."""
+        return self._viewer.user.id if self._viewer is not None else None
+
     async def actor(self) -> Actor | None:
         viewer = await self.viewer()
         return viewer.actor if viewer else None

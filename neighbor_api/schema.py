@@ -19,10 +19,12 @@ from neighbor_api.accounts.resolvers import AccountMutation, AccountQuery
 from neighbor_api.attachments.resolvers import AttachmentMutation
 from neighbor_api.boards.resolvers import BoardMutation, BoardQuery
 from neighbor_api.context import Info
+from neighbor_api.core.metrics import Metrics
 from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.limits import Limits, QueryLimits
+from neighbor_api.graphql.observe import ObserveOperations
 from neighbor_api.graphql.relay import resolve_node
 from neighbor_api.live.resolvers import LiveSubscription
 from neighbor_api.memberships.resolvers import MembershipMutation, MembershipQuery
@@ -94,13 +96,15 @@ class NeighborSchema(strawberry.Schema):
         log_unexpected(errors, execution_context)
 
 
-def build_schema(settings: Settings) -> NeighborSchema:
+def build_schema(settings: Settings, metrics: Metrics | None = None) -> NeighborSchema:
     limits = Limits(
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_cost=settings.max_query_cost,
     )
     extensions: list[Any] = [
+        # First: it sees the errors after the others coded and masked them.
+        partial(ObserveOperations, metrics),
         MaskInternalErrors,
         ErrorCodes,
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -21,6 +21,11 @@ class Environment(StrEnum):
     TEST = "test"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
 class Settings(BaseSettings):
     """Every setting is documented in `.env.example`."""
 
@@ -59,6 +64,11 @@ class Settings(BaseSettings):
     # Live updates: events a subscriber may fall behind before it is disconnected (4008).
     live_queue_size: int = 100
 
+    # Logs: JSON lines or plain text (unset: JSON in production, text elsewhere).
+    log_format: LogFormat | None = None
+    # Set: GET /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
+
     @model_validator(mode="after")
     def _secret_key_required_in_production(self) -> Settings:
         if not self.secret_key.get_secret_value():
@@ -67,6 +77,12 @@ class Settings(BaseSettings):
             # Development and tests: a random key per process (tokens die with a restart).
             object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(48)))
         return self
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is None:
+            return self.environment is Environment.PRODUCTION
+        return self.log_format is LogFormat.JSON
 
     @property
     def show_field_suggestions(self) -> bool:

@@ -350,6 +350,10 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "服务器内部错误（请求编号 {request_id}）",
         Locale.EN: "Internal server error (request {request_id})",
     },
+    "metrics.unauthorized": {
+        Locale.ZH_CN: "访问指标需要有效的令牌",
+        Locale.EN: "The metrics need a valid token",
+    },
 }
 
 

@@ -8,7 +8,6 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neighbor_api.core.i18n import negotiate, translate
-from neighbor_api.core.ids import new_request_id
 from neighbor_api.graphql.errors import BAD_USER_INPUT, QUERY_TOO_COMPLEX
 
 # A multipart request must carry one of these: a browser cannot add them to a cross-site form
@@ -84,7 +83,6 @@ class RequestGuard:
                 "headers": [
                     (b"content-type", b"application/json; charset=utf-8"),
                     (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", new_request_id().encode()),
                 ],
             }
         )

@@ -27,8 +27,8 @@ from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
-from neighbor_api.core.ids import new_request_id
 from neighbor_api.graphql.errors import BAD_USER_INPUT
+from neighbor_api.middleware import request_id_of
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 
@@ -119,7 +119,6 @@ class GraphQLView(GraphQL[Context, None]):
                 self.encode_json(body),
                 status_code=error.status_code,
                 media_type="application/json",
-                headers={"X-Request-Id": new_request_id()},
             )
         finally:
             # A multipart request's uploaded files: strawberry never closes them.
@@ -171,13 +170,10 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        request_id = new_request_id()
-        if isinstance(response, Response):
-            response.headers["X-Request-Id"] = request_id
         return Context(
             deps=self._deps(),
             locale=negotiate(request.headers.get("accept-language")),
-            request_id=request_id,
+            request_id=request_id_of(request.scope),
             token=bearer_token(request.headers.get("authorization")),
             client_address=request.client.host if request.client else None,
             request=request,

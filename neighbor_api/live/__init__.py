@@ -6,13 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from neighbor_api.core.deps import Deps
-from neighbor_api.live.hub import Hub
+from neighbor_api.core.metrics import Metrics
+from neighbor_api.live.hub import Hub, LiveEvent
 
 
 @asynccontextmanager
-async def running(deps: Deps) -> AsyncIterator[Hub]:
+async def running(deps: Deps, *, metrics: Metrics | None = None) -> AsyncIterator[Hub]:
     """A started hub on the app's database, stopped when the block ends."""
-    hub = Hub(deps.db, queue_size=deps.settings.live_queue_size)
+
+    def delivered(event: LiveEvent) -> None:
+        if metrics is not None:
+            metrics.live_delivery(event_at=event.at, now=deps.clock.now())
+
+    hub = Hub(deps.db, queue_size=deps.settings.live_queue_size, on_publish=delivered)
     await hub.start()
     try:
         yield hub

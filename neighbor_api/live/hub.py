@@ -161,9 +161,17 @@ class Subscription:
 class Hub:
     """Tails `events` with one change stream and fans events out (see the module docstring)."""
 
-    def __init__(self, db: Database, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        on_publish: Callable[[LiveEvent], None] | None = None,
+    ) -> None:
         self._db = db
         self.queue_size = queue_size
+        # Called with each event as it is handed out (the app measures the delivery lag).
+        self._on_publish = on_publish
         self.resume_token: Mapping[str, Any] | None = None
         self._by_topic: dict[Topic, set[Subscription]] = {}
         self._seen: OrderedDict[ObjectId, None] = OrderedDict()
@@ -222,6 +230,8 @@ class Hub:
             if subscription.overflowed and not was_slow:
                 self.too_slow += 1
         self.delivered += 1
+        if self._on_publish is not None:
+            self._on_publish(event)
 
     # --- the change stream --------------------------------------------------------------------
 
