@@ -133,6 +133,20 @@ class TestConcurrency:
         assert await asyncio.wait_for(runner, 5) == []
         assert await runs(deps.db) == {}
 
+    async def test_a_long_step_keeps_its_lock(self, deps: Deps) -> None:
+        # The step outlasts the lock's lifetime three times over: renewed while it runs, the
+        # lock never expires, so the second runner waits instead of applying it again.
+        steps = [counting_step(1, delay=0.9)]
+        ttl = timedelta(seconds=0.3)
+
+        first = asyncio.create_task(migrate(deps.db, steps, clock=CLOCK, lock_ttl=ttl))
+        await asyncio.sleep(0.1)
+        second = await migrate(deps.db, steps, clock=CLOCK, lock_ttl=ttl, poll_seconds=0.05)
+
+        assert [s.number for s in await first] == [1]
+        assert second == []
+        assert await runs(deps.db) == {1: 1}
+
     async def test_an_expired_lock_is_taken_over(self, deps: Deps) -> None:
         # Its holder died while applying: the lock expires and another instance carries on.
         await deps.db[COLLECTION].insert_one(
