@@ -28,7 +28,7 @@ from neighbor_api.core.backup import (
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import EmbeddedMongo
 from neighbor_api.core.migrations import COLLECTION as MIGRATIONS
-from neighbor_api.core.migrations import migrate
+from neighbor_api.core.migrations import LOCK_ID, migrate
 from neighbor_api.core.mongo import Client, Database
 from neighbor_api.memberships import service as memberships
 from neighbor_api.migrations import STEPS
@@ -146,6 +146,19 @@ class TestRoundTrip:
         await restore_backup(target, backup_file, replace=False)
 
         assert await migrate(target, STEPS, clock=source.clock) == []
+        assert await target[MIGRATIONS].count_documents({}) == len(STEPS)
+
+    async def test_a_migration_lock_is_left_out(
+        self, source: Deps, tmp_path: Path, target: Database
+    ) -> None:
+        lock = {"_id": LOCK_ID, "owner": "host:1:ab", "expires_at": source.clock.now()}
+        await source.db[MIGRATIONS].insert_one(lock)
+        path = tmp_path / "during-a-migration.backup"
+        await write_backup(source.client, source.db, path, now=source.clock.now())
+
+        await restore_backup(target, path, replace=False)
+
+        assert await target[MIGRATIONS].find_one({"_id": LOCK_ID}) is None
         assert await target[MIGRATIONS].count_documents({}) == len(STEPS)
 
     async def test_force_replaces_a_database_with_data(
