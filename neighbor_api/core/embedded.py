@@ -10,6 +10,7 @@ GIL, and it is GPL-2.0, so it stays at arm's length over the wire. Facts that sh
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import shutil
@@ -75,11 +76,12 @@ def _server_of(storage_path: Path) -> _Running | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError):
         return None
-    if b"--storage-path" not in cmdline or not any(b"secantusd" in part for part in cmdline):
+    options = dict(itertools.pairwise(cmdline))
+    if not any(b"secantusd" in part for part in cmdline[:2]):
         return None
-    if cmdline[cmdline.index(b"--storage-path") + 1] != str(storage_path.resolve()).encode():
+    if options.get(b"--storage-path") != str(storage_path.resolve()).encode():
         return None
-    port = rest[0] if rest and str(rest[0]).encode() in cmdline else None
+    port = rest[0] if rest and options.get(b"--port") == str(rest[0]).encode() else None
     return _Running(pid=pid, owner_alive=Path(f"/proc/{owner}").exists(), port=port)
 
 
