@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         app = create_app(settings, demo=args.demo)
         uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, log_level="info")
     elif args.command == "seed":
-        asyncio.run(_seed(settings))
+        _run_admin(_seed(settings))
     elif args.command == "migrate":
         _run_admin(_migrate(settings, list_only=args.list))
     elif args.command == "backup":

@@ -5,9 +5,13 @@ the storage lock), and the running server sees what they wrote."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from neighbor_api.core.backup import verify_backup
+from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.migrations import COLLECTION as MIGRATIONS
+from neighbor_api.core.mongo import Client
 from neighbor_api.migrations import STEPS
 from tests.platform.test_cli import cli_env, run_cli, running_server, sign_in_and_read_viewer
 
@@ -47,3 +51,28 @@ class TestWhileServing:
         assert code == 0, text
         assert SHARED not in text
         assert f"{len(STEPS)} step(s) applied" in text
+
+
+class TestMigrateCommand:
+    async def test_a_database_from_a_newer_release_is_refused_plainly(
+        self, tmp_path: Path, mongo_server: EmbeddedMongo, mongo_client: Client
+    ) -> None:
+        name = f"cli_{uuid.uuid4().hex[:12]}"
+        env = cli_env(MONGODB_URI=mongo_server.uri, NEIGHBOR_DATABASE=name)
+        newer = len(STEPS) + 1
+        await mongo_client[name][MIGRATIONS].insert_one(
+            {"_id": newer, "number": newer, "name": "from_the_future"}
+        )
+        try:
+            code, text = await run_cli("migrate", env=env, cwd=tmp_path)
+            seeded = await run_cli("seed", "--demo", env=env, cwd=tmp_path)
+        finally:
+            await mongo_client.drop_database(name)
+
+        assert code == 1
+        assert f"error: the database has migration steps [{newer}]" in text
+        assert "Traceback" not in text
+        # seed applies the migrations first, so it refuses too, and loads nothing.
+        assert seeded[0] == 1
+        assert "newer release" in seeded[1]
+        assert "Traceback" not in seeded[1]
