@@ -19,12 +19,14 @@ from neighbor_api.core.clock import Clock, SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import database_uri
 from neighbor_api.core.metrics import Metrics
+from neighbor_api.core.migrations import migrate
 from neighbor_api.core.mongo import connect, ensure_indexes
 from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.jobs import JOBS
 from neighbor_api.middleware import RequestObserver, metrics_endpoint
+from neighbor_api.migrations import STEPS
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Environment, Settings
 
@@ -75,6 +77,7 @@ def create_app(
                 runtime.deps = Deps(
                     client=client, db=db, settings=settings, clock=clock or SystemClock()
                 )
+                await migrate(db, STEPS, clock=runtime.deps.clock)
                 if demo:
                     await load_demo_if_empty(runtime.deps)
                 async with (

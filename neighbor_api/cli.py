@@ -1,12 +1,14 @@
-"""neighbor-api serve | seed | export-schema."""
+"""neighbor-api serve | seed | migrate | backup | restore | export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -24,19 +26,26 @@ def export_schema(settings: Settings) -> str:
 
 
 @asynccontextmanager
-async def admin_deps(settings: Settings) -> AsyncIterator[Deps]:
+async def admin_deps(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Deps]:
     """The database for an admin command (seed, and the commands added beside it): the
-    configured MongoDB, or the embedded server over `settings.data_dir`, with indexes made."""
+    configured MongoDB, or the embedded server over `settings.data_dir` — the one a running
+    `serve` owns there, else one started for the command — with indexes made and (unless
+    `migrate` is off: migrate, backup, restore) the migrations applied, as at start-up."""
     from neighbor_api.core.clock import SystemClock
     from neighbor_api.core.embedded import database_uri
+    from neighbor_api.core.migrations import migrate as apply_migrations
     from neighbor_api.core.mongo import connect, ensure_indexes
+    from neighbor_api.migrations import STEPS
 
-    async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
+    async with database_uri(settings.mongodb_uri, settings.data_dir, share_running=True) as uri:
         client = connect(uri)
         try:
             db = client[settings.database]
             await ensure_indexes(db)
-            yield Deps(client=client, db=db, settings=settings, clock=SystemClock())
+            deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
+            if migrate:
+                await apply_migrations(db, STEPS, clock=deps.clock)
+            yield deps
         finally:
             await client.close()
 
@@ -47,6 +56,62 @@ async def _seed(settings: Settings) -> None:
     async with admin_deps(settings) as deps:
         loaded = await load_demo_if_empty(deps)
     print("demo data loaded" if loaded else "the database already has data; nothing loaded")  # noqa: T201
+
+
+async def _migrate(settings: Settings, *, list_only: bool) -> None:
+    from neighbor_api.core.migrations import migrate, status
+    from neighbor_api.migrations import STEPS
+
+    async with admin_deps(settings, migrate=False) as deps:
+        if list_only:
+            for entry in await status(deps.db, STEPS):
+                when = entry.applied_at.isoformat() if entry.applied_at else "pending"
+                print(f"{entry.step.label}  {when}")  # noqa: T201
+            return
+        applied = await migrate(deps.db, STEPS, clock=deps.clock)
+    for step in applied:
+        print(f"applied {step.label}")  # noqa: T201
+    print(f"{len(applied)} step(s) applied; the database is up to date")  # noqa: T201
+
+
+async def _backup(settings: Settings, output: Path) -> None:
+    from neighbor_api.core.backup import write_backup
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    async with admin_deps(settings, migrate=False) as deps:
+        manifest = await write_backup(deps.client, deps.db, output, now=deps.clock.now())
+    documents = sum(part.count for part in manifest.collections)
+    print(f"wrote {output}: {len(manifest.collections)} collections, {documents} documents")  # noqa: T201
+
+
+async def _restore(settings: Settings, path: Path, *, force: bool) -> None:
+    from neighbor_api.core.backup import restore_backup, verify_backup
+
+    verify_backup(path)  # a damaged file is refused before any database is touched
+    async with admin_deps(settings, migrate=False) as deps:
+        manifest = await restore_backup(deps.db, path, replace=force)
+    documents = sum(part.count for part in manifest.collections)
+    print(  # noqa: T201
+        f"restored {documents} documents in {len(manifest.collections)} collections "
+        f"(backup of {manifest.created_at.isoformat()}, release {manifest.app_version})"
+    )
+
+
+def _run_admin(command: Coroutine[Any, Any, None]) -> None:
+    """Run an admin command; what it refuses ends it with a message and exit code 1."""
+    from pymongo.errors import PyMongoError
+
+    from neighbor_api.core.backup import BackupError
+    from neighbor_api.core.migrations import MigrationError
+
+    try:
+        asyncio.run(command)
+    except (BackupError, MigrationError) as error:
+        sys.exit(f"error: {error}")
+    except PyMongoError as error:
+        sys.exit(f"error: the database failed: {error}")
+    except OSError as error:  # the output cannot be written, …
+        sys.exit(f"error: {error}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,6 +125,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     seed = commands.add_parser("seed", help="load data into the database")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo street")
+    migrate = commands.add_parser("migrate", help="apply the pending migration steps")
+    migrate.add_argument("--list", action="store_true", help="list the steps and their status")
+    backup = commands.add_parser("backup", help="write a backup of the database to a file")
+    backup.add_argument("--output", type=Path, required=True)
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file", type=Path)
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that already has data"
+    )
     export = commands.add_parser("export-schema", help="write schema/schema.graphql")
     export.add_argument("--output", type=Path, default=SCHEMA_PATH)
     args = parser.parse_args(argv)
@@ -81,7 +155,13 @@ def main(argv: list[str] | None = None) -> None:
             access_log=False,
         )
     elif args.command == "seed":
-        asyncio.run(_seed(settings))
+        _run_admin(_seed(settings))
+    elif args.command == "migrate":
+        _run_admin(_migrate(settings, list_only=args.list))
+    elif args.command == "backup":
+        _run_admin(_backup(settings, args.output))
+    elif args.command == "restore":
+        _run_admin(_restore(settings, args.file, force=args.force))
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(export_schema(settings), encoding="utf-8")

@@ -10,6 +10,7 @@ GIL, and it is GPL-2.0, so it stays at arm's length over the wire. Facts that sh
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -47,6 +49,52 @@ def _server_command() -> list[str]:
     return [executable]
 
 
+def _uri(port: int) -> str:
+    return (
+        f"mongodb://127.0.0.1:{port}/"
+        "?directConnection=true&retryWrites=false&serverSelectionTimeoutMS=5000"
+    )
+
+
+def _pid_path(storage_path: Path) -> Path:
+    """`secantusd.pid` beside the storage: "server_pid owner_pid port" (the owner is the
+    process that started the server, e.g. `neighbor-api serve`)."""
+    return storage_path.parent / "secantusd.pid"
+
+
+@dataclass(frozen=True)
+class _Running:
+    pid: int
+    owner_alive: bool
+    port: int | None
+
+
+def _server_of(storage_path: Path) -> _Running | None:
+    """The SecantusDB process the pid file names, if it is alive and serves this storage."""
+    try:
+        pid, owner, *rest = (int(p) for p in _pid_path(storage_path).read_text().split())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    options = dict(itertools.pairwise(cmdline))
+    if not any(b"secantusd" in part for part in cmdline[:2]):
+        return None
+    if options.get(b"--storage-path") != str(storage_path.resolve()).encode():
+        return None
+    port = rest[0] if rest and options.get(b"--port") == str(rest[0]).encode() else None
+    return _Running(pid=pid, owner_alive=Path(f"/proc/{owner}").exists(), port=port)
+
+
+def running_uri(storage_path: Path) -> str | None:
+    """The URI of the server another process (a running `neighbor-api serve`) started on this
+    storage and still owns, if there is one: admin commands use it instead of starting a
+    second server, which the storage lock would refuse."""
+    found = _server_of(storage_path)
+    if found is None or not found.owner_alive or found.port is None:
+        return None
+    return _uri(found.port)
+
+
 class EmbeddedMongo:
     """Start, wait for and stop one SecantusDB server whose data lives in `storage_path`."""
 
@@ -57,35 +105,26 @@ class EmbeddedMongo:
 
     @property
     def uri(self) -> str:
-        return (
-            f"mongodb://127.0.0.1:{self.port}/"
-            "?directConnection=true&retryWrites=false&serverSelectionTimeoutMS=5000"
-        )
+        return _uri(self.port)
 
     @property
     def pid_path(self) -> Path:
-        return self.storage_path.parent / "secantusd.pid"
+        return _pid_path(self.storage_path)
 
     def _stop_orphan(self) -> None:
         """Stop a server left running on this storage by an API process that died without
         stopping it (killed hard): it would hold the storage's lock and refuse our start. A
         server whose owner still lives is left alone (the start then fails, as it should)."""
-        try:
-            server_pid, owner_pid = (int(p) for p in self.pid_path.read_text().split())
-            cmdline = Path(f"/proc/{server_pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
+        found = _server_of(self.storage_path)
+        if found is None or found.owner_alive:
             return
-        if Path(f"/proc/{owner_pid}").exists():
-            return
-        if b"secantusd" not in cmdline or str(self.storage_path).encode() not in cmdline:
-            return
-        log.warning("stopping an orphaned embedded database (pid %d)", server_pid)
-        os.kill(server_pid, signal.SIGTERM)
+        log.warning("stopping an orphaned embedded database (pid %d)", found.pid)
+        os.kill(found.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+        while Path(f"/proc/{found.pid}").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        if Path(f"/proc/{server_pid}").exists():
-            os.kill(server_pid, signal.SIGKILL)
+        if Path(f"/proc/{found.pid}").exists():
+            os.kill(found.pid, signal.SIGKILL)
 
     def start(self) -> None:
         self.storage_path.mkdir(parents=True, exist_ok=True)
@@ -107,7 +146,7 @@ class EmbeddedMongo:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self.pid_path.write_text(f"{self.process.pid} {os.getpid()}")
+        self.pid_path.write_text(f"{self.process.pid} {os.getpid()} {self.port}")
         self._wait_until_ready(log_path)
         log.info("embedded SecantusDB on port %d, data in %s", self.port, self.storage_path)
 
@@ -168,11 +207,18 @@ class EmbeddedMongo:
 
 
 @asynccontextmanager
-async def database_uri(mongodb_uri: str | None, data_dir: Path) -> AsyncIterator[str]:
+async def database_uri(
+    mongodb_uri: str | None, data_dir: Path, *, share_running: bool = False
+) -> AsyncIterator[str]:
     """`mongodb_uri` when set; otherwise an embedded server's, with its data in `data_dir/db`,
-    running for as long as the context lasts."""
+    running for as long as the context lasts. With `share_running` (admin commands), the
+    server a running `neighbor-api serve` owns on that data directory, when there is one."""
     if mongodb_uri is not None:
         yield mongodb_uri
+        return
+    if share_running and (running := running_uri(data_dir / "db")) is not None:
+        log.info("using the embedded database of the running server")
+        yield running
         return
     server = EmbeddedMongo(data_dir / "db")
     await server.astart()

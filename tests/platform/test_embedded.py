@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.embedded import EmbeddedMongo, running_uri
 
 WRITES = 100
 
@@ -138,3 +138,34 @@ class TestOrphan:
         )
         with client_for(second) as client:
             assert client.durability.people.find_one({"_id": 1})["name"] == "林美华"
+
+
+class TestRunningUri:
+    """What admin commands use to reach the server a running `serve` owns."""
+
+    def test_names_the_server_a_live_owner_runs(
+        self, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        server = start(storage, servers)
+
+        assert running_uri(storage) == server.uri
+
+        server.stop()
+        assert running_uri(storage) is None
+
+    def test_none_when_the_owner_died(self, storage: Path, servers: list[EmbeddedMongo]) -> None:
+        server = start(storage, servers)
+        owner = subprocess.Popen([sys.executable, "-c", "pass"])
+        owner.wait()
+        server_pid = server.process.pid if server.process else 0
+        server.pid_path.write_text(f"{server_pid} {owner.pid} {server.port}")
+
+        assert running_uri(storage) is None
+
+    def test_none_for_another_storage_or_no_server(
+        self, tmp_path: Path, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        assert running_uri(storage) is None
+        start(storage, servers)
+
+        assert running_uri(tmp_path / "elsewhere" / "db") is None

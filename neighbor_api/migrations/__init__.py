@@ -1,0 +1,16 @@
+"""The data changes, in order (the runner is `core/migrations.py`).
+
+Adding one: a module `mNNNN_what.py` with an idempotent `apply(db)` and its `STEP`, and a line
+here. A step names collections and fields literally, as they are when it is written (never
+through today's repositories), so it still means the same once the code moves on.
+"""
+
+from __future__ import annotations
+
+from neighbor_api.core.migrations import Step
+from neighbor_api.migrations import m0001_baseline, m0002_user_locale
+
+STEPS: tuple[Step, ...] = (
+    m0001_baseline.STEP,
+    m0002_user_locale.STEP,
+)
