@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -190,6 +191,12 @@ class GraphQLView(GraphQL[Context, None]):
             media_type=APPLICATION_JSON,
             headers={**(headers or {}), "X-Request-Id": new_request_id()},
         )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """strawberry's (a browser's GET without `query`), except a GET naming a persisted
+        query: Apollo Client sends those with `Accept: */*`."""
+        has_extensions = request.query_params.get("extensions") is not None
+        return not has_extensions and super().should_render_graphql_ide(request)
 
     async def execute_single(
         self,

@@ -84,6 +84,15 @@ class TestAutomaticPersistedQueries:
         assert by_hash.status_code == 200
         assert by_hash.json() == {"data": {"__typename": "Query"}}
 
+    async def test_a_get_accepting_anything_is_not_sent_graphiql(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        await get(http, persisted(TYPENAME), TYPENAME)
+
+        response = await get(http, persisted(TYPENAME), Accept="*/*")
+
+        assert response.json() == {"data": {"__typename": "Query"}}
+
     async def test_over_post_with_variables(self, http: httpx.AsyncClient) -> None:
         query = "query Echo($id: ID!) { node(id: $id) { id } }"
         body = {"variables": {"id": "nope"}, "extensions": persisted(query)}
