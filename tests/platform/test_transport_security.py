@@ -117,6 +117,23 @@ def preflight(origin: str) -> dict[str, str]:
     }
 
 
+class TestCorsSetting:
+    @pytest.mark.parametrize(
+        ("value", "origins"),
+        [
+            ("", []),
+            (f"{CONSOLE}, https://b.example.cn", [CONSOLE, "https://b.example.cn"]),
+            (f'["{CONSOLE}"]', [CONSOLE]),
+        ],
+    )
+    def test_comma_separated_or_json(
+        self, monkeypatch: pytest.MonkeyPatch, value: str, origins: list[str]
+    ) -> None:
+        monkeypatch.setenv("NEIGHBOR_CORS_ORIGINS", value)
+
+        assert make_settings().cors_origins == origins
+
+
 class TestCors:
     async def test_preflight_from_an_allowed_origin(self, cors_http: httpx.AsyncClient) -> None:
         response = await cors_http.options("/graphql", headers=preflight(CONSOLE))
