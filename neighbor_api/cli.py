@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(export_schema(settings), encoding="utf-8")
-        if OPERATIONS_DIR.is_dir():
-            export_trusted_documents()
         print(f"wrote {args.output}")  # noqa: T201
+        if OPERATIONS_DIR.is_dir():
+            print(f"wrote {export_trusted_documents()}")  # noqa: T201
 
 
 if __name__ == "__main__":
