@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -48,6 +49,34 @@ class Runtime:
     @deps.setter
     def deps(self, value: Deps) -> None:
         self._deps = value
+
+
+# What a console on another origin sends and reads (CORS, only for NEIGHBOR_CORS_ORIGINS).
+CORS_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Accept-Language",
+    "GraphQL-Preflight",
+    "Apollo-Require-Preflight",
+    "X-Apollo-Operation-Name",
+)
+
+
+def cors(settings: Settings) -> list[Middleware]:
+    """Starlette's CORSMiddleware for the configured origins; none (no CORS headers) unset."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=["X-Request-Id"],
+            max_age=600,
+        )
+    ]
 
 
 def create_app(
@@ -115,6 +144,7 @@ def create_app(
         middleware=[
             # Outermost: every response below carries the request id.
             Middleware(RequestObserver, metrics=metrics),
+            *cors(settings),
             Middleware(
                 RequestGuard,
                 max_body_bytes=settings.max_body_bytes,

@@ -17,12 +17,23 @@ from neighbor_api.core.logging import configure_logging
 from neighbor_api.settings import Settings
 
 SCHEMA_PATH = Path("schema/schema.graphql")
+OPERATIONS_DIR = Path("schema/operations")
 
 
 def export_schema(settings: Settings) -> str:
     from neighbor_api.schema import build_schema
 
     return build_schema(settings).as_str() + "\n"
+
+
+def export_trusted_documents(operations_dir: Path = OPERATIONS_DIR) -> Path:
+    """Write the trusted documents manifest of `operations_dir` into the package."""
+    from neighbor_api.graphql import persisted
+
+    sources = [p.read_text(encoding="utf-8") for p in sorted(operations_dir.glob("*.graphql"))]
+    target = Path(persisted.__file__).with_name(persisted.MANIFEST_NAME)
+    target.write_text(persisted.encode_manifest(persisted.build_manifest(sources)), "utf-8")
+    return target
 
 
 @asynccontextmanager
@@ -134,7 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     restore.add_argument(
         "--force", action="store_true", help="replace a database that already has data"
     )
-    export = commands.add_parser("export-schema", help="write schema/schema.graphql")
+    export = commands.add_parser(
+        "export-schema",
+        help="write schema/schema.graphql and the trusted documents of schema/operations/",
+    )
     export.add_argument("--output", type=Path, default=SCHEMA_PATH)
     args = parser.parse_args(argv)
 
@@ -166,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(export_schema(settings), encoding="utf-8")
         print(f"wrote {args.output}")  # noqa: T201
+        if OPERATIONS_DIR.is_dir():
+            print(f"wrote {export_trusted_documents()}")  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from neighbor_api.attachments.models import Attachment
 from neighbor_api.boards import loaders as board_loaders
 from neighbor_api.boards.models import Board, Task
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import Locale
 from neighbor_api.core.policy import Actor, require_actor
 from neighbor_api.councils.loaders import CouncilLoaders
@@ -36,6 +37,33 @@ def bearer_token(authorization: object) -> str | None:
     value = str(authorization).strip()
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else value
+
+
+# What a WebSocket connection_init payload may authenticate with: {"authorization": "Bearer
+# <token>"}, the key in any letter case (GraphiQL sends "Authorization"). A payload naming a
+# credential any other way ("authToken", "token", ...) is refused rather than ignored, so a
+# client never takes an anonymous connection for a signed-in one.
+_CREDENTIAL_HINTS = ("auth", "token", "jwt", "bearer", "session")
+
+
+def connection_token(params: Mapping[str, object] | None) -> str | None:
+    """The token of a connection_init payload; Unauthenticated for an unknown credential key,
+    several authorization keys or a value that is not a string."""
+    values = [
+        value
+        for key, value in (params or {}).items()
+        if key.lower() == "authorization" and value not in (None, "")
+    ]
+    unknown = [
+        key
+        for key, value in (params or {}).items()
+        if key.lower() != "authorization"
+        and value not in (None, "")
+        and any(hint in key.lower() for hint in _CREDENTIAL_HINTS)
+    ]
+    if unknown or len(values) > 1 or (values and not isinstance(values[0], str)):
+        raise Unauthenticated
+    return bearer_token(values[0]) if values else None
 
 
 class Loaders:
@@ -74,7 +102,7 @@ class Context:
     token: str | None = None
     client_address: str | None = None
     request: Any = None
-    # The WebSocket connection_init payload: {"authorization": "Bearer ..."}.
+    # The WebSocket connection_init payload: {"authorization": "Bearer ..."} (connection_token).
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
     _viewer: accounts.Authenticated | None = field(default=None, init=False)
@@ -86,7 +114,7 @@ class Context:
     async def viewer(self) -> accounts.Authenticated | None:
         """The signed-in viewer (None without a token; Unauthenticated for a bad one)."""
         if self.token is None and isinstance(self.connection_params, dict):
-            self.token = bearer_token(self.connection_params.get("authorization"))
+            self.token = connection_token(self.connection_params)
         if not self._authenticated and self.token is not None:
             self._viewer = viewer = await accounts.authenticate(self.deps, self.token)
             self._authenticated = True

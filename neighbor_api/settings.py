@@ -6,13 +6,15 @@ elsewhere and nothing mutates the object afterwards (tests build their own).
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -68,6 +70,25 @@ class Settings(BaseSettings):
     log_format: LogFormat | None = None
     # Set: GET /metrics answers only `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = None
+    # Automatic persisted queries: documents kept per instance (least recently used out
+    # first); longer documents run but are not kept.
+    apq_cache_size: int = Field(default=1000, ge=0)
+    apq_max_document_bytes: int = Field(default=32_768, ge=0)
+    # Run only the operations of schema/operations/ (by hash or by their exact text).
+    trusted_documents: bool = False
+    # Browser origins (e.g. https://console.example.cn) allowed to call the API (CORS);
+    # a JSON list or comma-separated. None by default.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
 
     @model_validator(mode="after")
     def _secret_key_required_in_production(self) -> Settings:

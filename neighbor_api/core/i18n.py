@@ -346,6 +346,41 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "查询过于复杂：{detail}",
         Locale.EN: "The query is too complex: {detail}",
     },
+    "http.preflight_required": {
+        Locale.ZH_CN: "multipart 请求须带 GraphQL-Preflight 或 Apollo-Require-Preflight 请求头",
+        Locale.EN: "A multipart request needs a GraphQL-Preflight or "
+        "Apollo-Require-Preflight header",
+    },
+    "http.subscription_over_http": {
+        Locale.ZH_CN: "订阅不能通过 HTTP 发送，"
+        "请用 WebSocket 连接 /graphql（graphql-transport-ws 协议）",
+        Locale.EN: "Subscriptions cannot be sent over HTTP; use the WebSocket at /graphql "
+        "(graphql-transport-ws protocol)",
+    },
+    "http.mutation_over_get": {
+        Locale.ZH_CN: "变更操作只能用 POST 发送",
+        Locale.EN: "Mutations can only be sent with POST",
+    },
+    "persisted.not_found": {
+        Locale.ZH_CN: "服务器没有该持久化查询，请连同查询文本重新发送",
+        Locale.EN: "The server does not know this persisted query; send it again with its text",
+    },
+    "persisted.not_supported": {
+        Locale.ZH_CN: "不支持该版本的持久化查询（仅支持 version 1）",
+        Locale.EN: "This persisted query version is not supported (only version 1)",
+    },
+    "persisted.hash_mismatch": {
+        Locale.ZH_CN: "查询文本的 SHA-256 与 sha256Hash 不符",
+        Locale.EN: "The query's SHA-256 does not match sha256Hash",
+    },
+    "persisted.malformed": {
+        Locale.ZH_CN: "extensions.persistedQuery 须为 {version: 1, sha256Hash: 64 位十六进制}",
+        Locale.EN: "extensions.persistedQuery must be {version: 1, sha256Hash: 64 hex digits}",
+    },
+    "persisted.not_trusted": {
+        Locale.ZH_CN: "本服务器只执行已登记的操作（schema/operations）",
+        Locale.EN: "This server runs only registered operations (schema/operations)",
+    },
     "internal": {
         Locale.ZH_CN: "服务器内部错误（请求编号 {request_id}）",
         Locale.EN: "Internal server error (request {request_id})",

@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
@@ -74,6 +74,43 @@ GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+# Refusals of the HTTP/WebSocket transport, before any execution (see RequestRefused).
+OPERATION_NOT_SUPPORTED = "OPERATION_NOT_SUPPORTED"
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED"
+# Errors meaning the request was refused before execution started (a GraphQL "request error"):
+# answered 400 without `data` to clients accepting application/graphql-response+json.
+REQUEST_ERROR_CODES = frozenset(
+    {GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, QUERY_TOO_COMPLEX}
+)
+
+
+class RequestRefused(Exception):
+    """A request the transport refuses before execution: `code` and the i18n key of its
+    message. `status` is its HTTP status for application/graphql-response+json clients,
+    `legacy_status` for application/json ones (the spec's 200 for a well-formed request)."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        legacy_status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.legacy_status = legacy_status
+        self.headers = headers or {}
+
+    def formatted(self, locale: Locale) -> GraphQLFormattedError:
+        """The error as it appears in `errors` (an HTTP body or a WebSocket `error`)."""
+        return {"message": translate(self.message, locale), "extensions": {"code": self.code}}
 
 
 def _context_value(execution_context: ExecutionContext, name: str, default: Any) -> Any:

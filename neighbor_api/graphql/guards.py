@@ -38,7 +38,7 @@ class RequestGuard:
         locale = negotiate(headers.get("accept-language"))
         multipart = headers.get("content-type", "").startswith("multipart/")
         if multipart and not any(h in headers for h in PREFLIGHT_HEADERS):
-            message = "multipart requests need a GraphQL-Preflight header"
+            message = translate("http.preflight_required", locale)
             await self._respond(send, *_json_error(400, message, BAD_USER_INPUT))
             return
         limit = self.max_upload_body_bytes if multipart else self.max_body_bytes

@@ -11,23 +11,40 @@ from datetime import timedelta
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLFormattedError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    SubscribeMessage,
+)
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
-from neighbor_api.graphql.errors import BAD_USER_INPUT
+from neighbor_api.graphql.errors import BAD_USER_INPUT, OPERATION_NOT_SUPPORTED, RequestRefused
+from neighbor_api.graphql.media import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    is_request_error,
+    prefers_graphql_response,
+)
+from neighbor_api.graphql.persisted import PersistedDocuments, packaged_manifest
 from neighbor_api.middleware import request_id_of
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
@@ -35,7 +52,8 @@ from neighbor_api.settings import Settings
 
 def _well_formed(message: object) -> bool:
     """An object with a string `type`; a `subscribe` with a string `id` and a payload of
-    {query: str, variables?: object, operationName?: str, extensions?: object}."""
+    {query: str, variables?: object, operationName?: str, extensions?: object} (`query` may be
+    left out when `extensions` names a persisted query)."""
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return False
     if message["type"] != "subscribe":
@@ -44,12 +62,21 @@ def _well_formed(message: object) -> bool:
     return (
         isinstance(message.get("id"), str)
         and isinstance(payload, dict)
-        and isinstance(payload.get("query"), str)
+        and (
+            isinstance(payload.get("query"), str)
+            or "persistedQuery" in (payload.get("extensions") or {})
+        )
         and all(
             payload.get(key) is None or isinstance(payload[key], kind)
             for key, kind in (("variables", dict), ("operationName", str), ("extensions", dict))
         )
     )
+
+
+def _refusal(failure: HTTPException) -> RequestRefused:
+    """One of strawberry's refusals (malformed requests; English, untranslated)."""
+    status = failure.status_code
+    return RequestRefused(BAD_USER_INPUT, failure.reason, status=status, legacy_status=status)
 
 
 DEFAULT_PING_SECONDS = 15.0
@@ -69,6 +96,24 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             pinger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pinger
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """strawberry's, with the payload's persisted query (APQ, trusted documents) resolved
+        first; a refusal is this operation's `error` message."""
+        view = self.view
+        if self.connection_acknowledged and isinstance(view, GraphQLView):
+            payload = message["payload"]
+            try:
+                document = view.persisted.resolve(payload.get("query"), payload.get("extensions"))
+            except RequestRefused as refused:
+                error = refused.formatted(self.context.locale)
+                await self.send_message(
+                    ErrorMessage(id=message["id"], type="error", payload=[error])
+                )
+                return
+            if document is not None:
+                payload["query"] = document
+        await super().handle_subscribe(message)
 
     async def _ping(self) -> None:
         interval = self.view.keep_alive_interval or DEFAULT_PING_SECONDS
@@ -100,30 +145,110 @@ class GraphQLView(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self._deps = deps
+        self.persisted = PersistedDocuments(
+            cache_size=settings.apq_cache_size,
+            max_document_bytes=settings.apq_max_document_bytes,
+            trusted=packaged_manifest() if settings.trusted_documents else None,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """strawberry's, with its plain-text refusals (bad JSON, a mutation over GET, ...)
-        answered as GraphQL-shaped JSON errors, so every client mistake reads the same."""
+        answered as GraphQL-shaped JSON errors, so every client mistake reads the same, and
+        the media type and status the client asked for (graphql/media.py)."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        modern = prefers_graphql_response(request.headers.get("accept"))
         try:
             response = await self.run(request)
-        except HTTPException as error:
-            body = {
-                "data": None,
-                "errors": [{"message": error.reason, "extensions": {"code": BAD_USER_INPUT}}],
-            }
-            response = Response(
-                self.encode_json(body),
-                status_code=error.status_code,
-                media_type="application/json",
-            )
+        except (RequestRefused, HTTPException) as failure:
+            refused = failure if isinstance(failure, RequestRefused) else _refusal(failure)
+            error = refused.formatted(negotiate(request.headers.get("accept-language")))
+            status = refused.status if modern else refused.legacy_status
+            response = self._error_response(error, status, modern, refused.headers)
         finally:
             # A multipart request's uploaded files: strawberry never closes them.
             await request.close()
+        if modern and response.media_type == APPLICATION_JSON:  # not GraphiQL's page
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            if getattr(request.state, "request_error", False):
+                response.status_code = 400
         await response(scope, receive, send)
+
+    def _error_response(
+        self,
+        error: GraphQLFormattedError,
+        status: int,
+        modern: bool,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        # A refused request has no `data` in the new media type; legacy clients expect null.
+        body = {"errors": [error]} if modern else {"data": None, "errors": [error]}
+        return Response(
+            self.encode_json(body),
+            status_code=status,
+            media_type=APPLICATION_JSON,
+            headers=headers,
+        )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """strawberry's (a browser's GET without `query`), except a GET naming a persisted
+        query: Apollo Client sends those with `Accept: */*`."""
+        has_extensions = request.query_params.get("extensions") is not None
+        return not has_extensions and super().should_render_graphql_ide(request)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """strawberry's, running the persisted document the request names, and refusing a
+        subscription (HTTP has no transport for one here) and a mutation over GET (405)."""
+        document = self.persisted.resolve(request_data.query, request_data.extensions)
+        allowed = {OperationType.QUERY}
+        if request_adapter.method == "POST":
+            allowed.add(OperationType.MUTATION)
+        try:
+            return await self.schema.execute(
+                document,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise RequestRefused(
+                    OPERATION_NOT_SUPPORTED, "http.subscription_over_http", legacy_status=400
+                ) from None
+            raise RequestRefused(
+                BAD_USER_INPUT,
+                "http.mutation_over_get",
+                status=405,
+                legacy_status=405,
+                headers={"Allow": "POST"},
+            ) from None
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPException(400, "No GraphQL query found in the request") from None
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """strawberry's; a request error has no `data` (and is a 400) in the new media type."""
+        response = await super().process_result(request, result)
+        if is_request_error(result) and prefers_graphql_response(request.headers.get("accept")):
+            request.state.request_error = True
+            response.pop("data", None)
+        return response
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -185,7 +185,8 @@ class TestGet:
             headers={"Accept": "application/json"},
         )
 
-        assert response.status_code == 400, response.text
+        assert response.status_code == 405, response.text
+        assert response.headers["allow"] == "POST"
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert response.headers.get("x-request-id")
         assert await deps.db["users"].count_documents({}) == 0
