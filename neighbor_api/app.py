@@ -10,9 +10,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
-from neighbor_api import live
+from neighbor_api import graphiql, live
 from neighbor_api.attachments.download import download_endpoint
 from neighbor_api.core import jobs
 from neighbor_api.core.clock import Clock, SystemClock
@@ -101,6 +101,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
+            Mount(graphiql.STATIC_PATH, graphiql.static_app()),
         ],
         middleware=[
             Middleware(
