@@ -42,7 +42,7 @@ def chromium() -> str:
     if path is None:
         reason = "chromium not installed: browser tests skipped (apt-get install chromium)"
         if os.environ.get("CI"):
-            pytest.fail(f"{reason}; on CI, .ci/run must install it", pytrace=False)
+            pytest.fail("chromium not installed: on CI the browser tests must run", pytrace=False)
         pytest.skip(reason)
     return path
 
