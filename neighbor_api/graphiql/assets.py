@@ -62,5 +62,5 @@ class _CachedStaticFiles(StaticFiles):
 
 def static_app() -> ASGIApp:
     """The static/ folder of the installed package, cacheable forever, gzipped on request
-    (GraphiQL's script and styles shrink from 1.4 MB to about 0.4 MB)."""
+    (1.5 MB, 0.6 MB gzipped: the styles embed their fonts)."""
     return GZipMiddleware(_CachedStaticFiles(packages=[(PACKAGE, FOLDER)]), minimum_size=1024)
