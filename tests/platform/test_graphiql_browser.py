@@ -22,11 +22,8 @@ from playwright.async_api import (
 )
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from neighbor_api.app import create_app
-from neighbor_api.core.deps import Deps
-from neighbor_api.settings import Settings
 from tests.conftest import DEMO_PASSWORD, OPERATIONS
-from tests.platform.conftest import LiveServer, serve
+from tests.platform.conftest import LiveServer
 
 WORKER = "13800000001"  # 林美华, community worker of 金安社区
 WAIT_MS = 15_000
@@ -53,12 +50,6 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(executable_path=chromium)
         yield browser
         await browser.close()
-
-
-@pytest.fixture
-async def server(settings: Settings, deps: Deps) -> AsyncIterator[LiveServer]:
-    async with serve(create_app(settings, deps=deps)) as running:
-        yield running
 
 
 class Offline:
@@ -131,9 +122,9 @@ class Offline:
 
 
 @pytest.fixture
-async def offline(browser: Browser, server: LiveServer) -> AsyncIterator[Offline]:
+async def offline(browser: Browser, live_server: LiveServer) -> AsyncIterator[Offline]:
     context = await browser.new_context(locale="zh-CN")
-    page = Offline(await context.new_page(), server)
+    page = Offline(await context.new_page(), live_server)
     await page.start()
     yield page
     await context.close()
@@ -171,9 +162,9 @@ async def test_renders_and_runs_a_query_with_no_network_but_the_server(
 
 @pytest.mark.usefixtures("demo")
 async def test_a_subscription_carries_the_headers_pane_authorization(
-    offline: Offline, server: LiveServer
+    offline: Offline, live_server: LiveServer
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as http:
         login = await graphql(
             http, "Login", {"input": {"phone": WORKER, "password": DEMO_PASSWORD}}
         )
