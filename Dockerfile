@@ -2,7 +2,6 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY neighbor_api ./neighbor_api
-COPY fixtures ./fixtures
 COPY schema ./schema
 RUN pip install --no-cache-dir .
 ENV NEIGHBOR_ENVIRONMENT=production

@@ -11,9 +11,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
-from neighbor_api import live
+from neighbor_api import graphiql, live
 from neighbor_api.attachments.download import download_endpoint
 from neighbor_api.core import jobs
 from neighbor_api.core.clock import Clock, SystemClock
@@ -140,6 +140,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
+            Mount(graphiql.STATIC_PATH, graphiql.static_app()),
         ],
         middleware=[
             # Outermost: every response below carries the request id.

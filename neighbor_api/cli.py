@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--demo", action="store_true", help="load fixtures/ if the database is empty"
+        "--demo", action="store_true", help="load the demo street if the database is empty"
     )
     seed = commands.add_parser("seed", help="load data into the database")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo street")

@@ -1,11 +1,12 @@
-"""The demo street of fixtures/demo.json, loaded through the same services the API uses."""
+"""The demo street of `neighbor_api/fixtures/demo.json` (package data), loaded through the same
+services the API uses."""
 
 from __future__ import annotations
 
 import json
 import logging
 from datetime import timedelta
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 from bson import ObjectId
@@ -25,7 +26,8 @@ from neighbor_api.reports.models import ReportCategory, ReportPriority
 
 log = logging.getLogger(__name__)
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo.json"
+# Package data: read through importlib.resources, so an installed wheel finds it too.
+FIXTURES = files("neighbor_api") / "fixtures" / "demo.json"
 
 
 def demo_data() -> dict[str, Any]:

@@ -173,6 +173,6 @@ def api(schema: NeighborSchema, deps: Deps) -> Api:
 
 @pytest.fixture
 async def demo(deps: Deps) -> Deps:
-    """The demo street of fixtures/, loaded through the services."""
+    """The demo street of neighbor_api/fixtures/, loaded through the services."""
     await load_demo(deps)
     return deps

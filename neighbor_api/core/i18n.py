@@ -335,6 +335,25 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "{place}未通过您的申请。{reason}",
         Locale.EN: "{place} declined your request. {reason}",
     },
+    # GraphiQL at GET /graphql (neighbor_api/graphiql/): the page's title, and the comment that
+    # opens its editor.
+    "graphiql.title": {Locale.ZH_CN: "近邻 API · GraphiQL", Locale.EN: "Neighbor API · GraphiQL"},
+    "graphiql.welcome": {
+        Locale.ZH_CN: (
+            "# 近邻 API 的 GraphiQL：Ctrl-Enter 运行，Ctrl-Space 补全。\n"
+            "#\n"
+            '# 登录：mutation { login(input: {phone: "…", password: "…"}) { accessToken } }\n'
+            '# 再把 {"Authorization": "Bearer <accessToken>"} 填入下方的 Headers 面板：\n'
+            "# 查询、变更和订阅（WebSocket）都会带上它。\n"
+        ),
+        Locale.EN: (
+            "# GraphiQL for Neighbor API: Ctrl-Enter runs, Ctrl-Space completes.\n"
+            "#\n"
+            '# Sign in: mutation { login(input: {phone: "…", password: "…"}) { accessToken } }\n'
+            '# then put {"Authorization": "Bearer <accessToken>"} in the Headers pane below:\n'
+            "# queries, mutations and subscriptions (over the WebSocket) all carry it.\n"
+        ),
+    },
     "report.status.SUBMITTED": {Locale.ZH_CN: "已提交", Locale.EN: "submitted"},
     "report.status.ACCEPTED": {Locale.ZH_CN: "已受理", Locale.EN: "accepted"},
     "report.status.ASSIGNED": {Locale.ZH_CN: "已派单", Locale.EN: "assigned"},

@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from neighbor_api import graphiql
 from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
@@ -282,6 +283,10 @@ class GraphQLView(GraphQL[Context, None]):
             return await super().parse_multipart(request)
         except (TypeError, ValueError, IndexError, AttributeError):
             raise HTTPException(400, "File(s) missing in form data") from None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the server's own assets (strawberry's template loads them from a CDN)."""
+        return graphiql.page(request)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a WebSocket by its connection_init payload; refuse a bad token."""

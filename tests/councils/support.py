@@ -21,7 +21,7 @@ from neighbor_api.memberships import service as memberships
 from tests.conftest import Api
 from tests.reports.street import load_demo_street
 
-# The demo's people (fixtures/demo.json).
+# The demo's people (neighbor_api/fixtures/demo.json).
 JINAN_WORKER = "13800000001"  # 林美华, community worker of 金安社区
 CHAIR = "13800000003"  # 黄国栋, chairs 金安社区居民议事会; owner of 75.0 m²
 SECRETARY = "13800000004"  # 王丽娟, secretary; household JA-5-302; owner of 89.5 m²

@@ -14,7 +14,7 @@ from graphql import ExecutionResult
 from neighbor_api.core.deps import Deps
 from tests.conftest import Api
 
-# Demo accounts (fixtures/demo.json).
+# Demo accounts (neighbor_api/fixtures/demo.json).
 JINAN_WORKER = "13800000001"  # 林美华, community worker of 金安社区
 JINAN_GRID_WORKER = "13800000002"  # 陈志强, grid worker of 金安社区第一网格
 JINAN_CHAIR = "13800000003"  # 黄国栋, resident and council member of 金安社区

@@ -36,7 +36,7 @@ from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 from tests.conftest import Api
 
-# The demo's people (fixtures/demo.json).
+# The demo's people (neighbor_api/fixtures/demo.json).
 JINAN_WORKER = "13800000001"  # 林美华, community worker of 金安社区
 GRID_WORKER = "13800000002"  # 陈志强, grid worker of 金安社区第一网格
 CHAIR = "13800000003"  # 黄国栋, resident and council chair of 金安社区

@@ -56,7 +56,7 @@ __all__ = [
 
 JINAN_HOUSEMATE = "13800000005"  # 张伟, resident of 金安社区, household A
 
-# Display names of the demo accounts (fixtures/demo.json).
+# Display names of the demo accounts (neighbor_api/fixtures/demo.json).
 NAMES = {
     JINAN_WORKER: "林美华",
     JINAN_GRID_WORKER: "陈志强",

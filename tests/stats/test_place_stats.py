@@ -408,7 +408,7 @@ async def test_the_contract_operation_on_the_demo_community(
     assert data.pop("place") == {"id": street.jinan, "name": "金安社区", "level": "COMMUNITY"}
     wanted = await expected(world.deps, jinan)
     assert_same(data, wanted)
-    # The demo street as fixtures/demo.json tells it: 12 reports, one approved task so far.
+    # The demo street (neighbor_api/fixtures/demo.json): 12 reports, one approved task so far.
     assert data["reportsTotal"] == 12
     assert data["tasksDone"] >= 1
     assert data["pointsAwarded"] > 0
