@@ -24,6 +24,7 @@ from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.relay import resolve_node
+from neighbor_api.graphql.scalars import SCALAR_OVERRIDES
 from neighbor_api.live.resolvers import LiveSubscription
 from neighbor_api.memberships.resolvers import MembershipMutation, MembershipQuery
 from neighbor_api.notifications.resolvers import (
@@ -114,6 +115,7 @@ def build_schema(settings: Settings) -> NeighborSchema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.show_field_suggestions,
         ),

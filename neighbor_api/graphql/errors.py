@@ -22,12 +22,19 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
-from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.errors import (
+    ERROR_CODE_DESCRIPTIONS,
+    DomainError,
+    ErrorCode,
+    Unauthenticated,
+)
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale, translate
 
 log = logging.getLogger("neighbor_api.errors")
 
 strawberry.enum(ErrorCode, description="Why a mutation failed.")
+for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = ERROR_CODE_DESCRIPTIONS[ErrorCode(_value.value)]
 
 
 @strawberry.type(description="Something wrong with a mutation's input or its effect.")
