@@ -16,10 +16,8 @@ from typing import Any
 import pytest
 from bson import ObjectId
 from graphql import (
-    GraphQLArgument,
     GraphQLEnumType,
     GraphQLField,
-    GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -144,14 +142,10 @@ def _arguments(field: GraphQLField, target: IdField, bad: str) -> tuple[str, str
         for name, argument in field.args.items()
         if is_non_null_type(argument.type) or _leads_to(target, (name,))
     }
-    definitions = ", ".join(f"${name}: {_type_of(argument)}" for name, argument in used.items())
+    definitions = ", ".join(f"${name}: {argument.type}" for name, argument in used.items())
     arguments = ", ".join(f"{name}: ${name}" for name in used)
     values = {name: _sample(a.type, (name,), target, bad) for name, a in used.items()}
     return definitions, arguments, values
-
-
-def _type_of(argument: GraphQLArgument | GraphQLInputField) -> str:
-    return str(argument.type)
 
 
 def _bad_values(target: IdField) -> list[str]:
