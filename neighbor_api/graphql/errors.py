@@ -29,12 +29,11 @@ from neighbor_api.core.errors import (
     Unauthenticated,
 )
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale, translate
+from neighbor_api.graphql.enums import graphql_enum
 
 log = logging.getLogger("neighbor_api.errors")
 
-strawberry.enum(ErrorCode, description="Why a mutation failed.")
-for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _value.description = ERROR_CODE_DESCRIPTIONS[ErrorCode(_value.value)]
+graphql_enum(ErrorCode, "Why a mutation failed.", ERROR_CODE_DESCRIPTIONS)
 
 
 @strawberry.type(description="Something wrong with a mutation's input or its effect.")

@@ -1,9 +1,12 @@
-"""What the schema tells client developers through introspection: what each error code means,
-and which specification DateTime follows."""
+"""What the schema tells client developers through introspection: what each enum value (each
+error code among them) means, and which specification DateTime follows."""
 
 from __future__ import annotations
 
+from graphql import GraphQLEnumType
+
 from neighbor_api.core.errors import ERROR_CODE_DESCRIPTIONS, ErrorCode
+from neighbor_api.schema import NeighborSchema
 from tests.conftest import Api
 
 INTROSPECT = """
@@ -23,6 +26,22 @@ class TestIntrospection:
         assert set(values) == {code.value for code in ErrorCode}
         assert all(description and description.strip() for description in values.values())
         assert values == {code.value: text for code, text in ERROR_CODE_DESCRIPTIONS.items()}
+
+    def test_every_enum_and_enum_value_is_described(self, schema: NeighborSchema) -> None:
+        enums = [
+            t
+            for name, t in schema._schema.type_map.items()
+            if isinstance(t, GraphQLEnumType) and not name.startswith("__")
+        ]
+        assert len(enums) >= 20
+        undescribed = [
+            f"{enum.name}.{name}"
+            for enum in enums
+            for name, value in enum.values.items()
+            if not (value.description or "").strip()
+        ]
+        assert all(enum.description for enum in enums)
+        assert not undescribed, undescribed
 
     async def test_date_time_names_its_specification(self, api: Api) -> None:
         result = await api.execute(INTROSPECT)
