@@ -26,6 +26,7 @@ from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unex
 from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.observe import ObserveOperations
 from neighbor_api.graphql.relay import resolve_node
+from neighbor_api.graphql.scalars import SCALAR_OVERRIDES
 from neighbor_api.live.resolvers import LiveSubscription
 from neighbor_api.memberships.resolvers import MembershipMutation, MembershipQuery
 from neighbor_api.notifications.resolvers import (
@@ -118,6 +119,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.show_field_suggestions,
         ),

@@ -27,21 +27,9 @@ from neighbor_api.boards.types import (
     TaskType,
 )
 from neighbor_api.context import Info
-from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.errors import mutate
-from neighbor_api.graphql.relay import from_global_id, input_id
-
-
-def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> ObjectId | None:
-    return input_id(value, type_name, field) if value is not None else None
-
-
-def _photo_ids(values: list[strawberry.ID] | None) -> list[ObjectId]:
-    ids = [from_global_id(value, "Attachment") for value in values or []]
-    if any(i is None for i in ids):
-        raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("input", "photoIds"))
-    return [i for i in ids if i is not None]
+from neighbor_api.graphql.relay import from_global_id, input_id, input_ids, optional_input_id
 
 
 def _task_id(value: strawberry.ID) -> ObjectId:
@@ -122,17 +110,17 @@ class BoardMutation:
                 actor,
                 service.NewTask(
                     board_id=input_id(input.board_id, "Board", "boardId"),
-                    column_id=_optional_id(input.column_id, "BoardColumn", "columnId"),
+                    column_id=optional_input_id(input.column_id, "BoardColumn", "columnId"),
                     title=input.title,
                     description=input.description,
                     point_reward=input.point_reward,
                     capacity=input.capacity,
                     due_at=input.due_at,
                     labels=input.labels or [],
-                    source_report_id=_optional_id(
+                    source_report_id=optional_input_id(
                         input.source_report_id, "Report", "sourceReportId"
                     ),
-                    source_proposal_id=_optional_id(
+                    source_proposal_id=optional_input_id(
                         input.source_proposal_id, "Proposal", "sourceProposalId"
                     ),
                     idempotency_key=input.idempotency_key,
@@ -151,8 +139,8 @@ class BoardMutation:
                 info.context.deps,
                 actor,
                 task_id=_task_id(input.task_id),
-                to_column_id=_optional_id(input.to_column_id, "BoardColumn", "toColumnId"),
-                after_task_id=_optional_id(input.after_task_id, "Task", "afterTaskId"),
+                to_column_id=optional_input_id(input.to_column_id, "BoardColumn", "toColumnId"),
+                after_task_id=optional_input_id(input.after_task_id, "Task", "afterTaskId"),
                 expected_version=input.expected_version,
             ),
         )
@@ -187,7 +175,7 @@ class BoardMutation:
                 actor,
                 task_id=_task_id(input.task_id),
                 note=input.note,
-                photo_ids=_photo_ids(input.photo_ids),
+                photo_ids=input_ids(input.photo_ids, "Attachment", "photoIds"),
             ),
         )
 

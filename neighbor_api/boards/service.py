@@ -102,6 +102,8 @@ class Flow:
     to_kind: ColumnKind | None
     action: TaskAction
     who: Callable[[Actor, Task], bool]
+    # The FORBIDDEN message for anyone else: who may (a catalogue key).
+    refusal: str
 
 
 def _member(actor: Actor, task: Task) -> bool:
@@ -118,18 +120,21 @@ def _staff(actor: Actor, task: Task) -> bool:
 
 FLOWS: dict[Verb, Flow] = {
     # Claiming a TODO task moves it to DOING (see `claim_task`); a DOING one stays.
-    Verb.CLAIM: Flow(CLAIMABLE, None, TaskAction.CLAIMED, _member),
-    Verb.RELEASE: Flow(CLAIMABLE, None, TaskAction.RELEASED, _holder),
+    Verb.CLAIM: Flow(CLAIMABLE, None, TaskAction.CLAIMED, _member, "task.claim_forbidden"),
+    Verb.RELEASE: Flow(CLAIMABLE, None, TaskAction.RELEASED, _holder, "task.release_forbidden"),
     Verb.SUBMIT: Flow(
-        frozenset({TaskStatus.IN_PROGRESS}), ColumnKind.REVIEW, TaskAction.SUBMITTED, _holder
+        frozenset({TaskStatus.IN_PROGRESS}), ColumnKind.REVIEW, TaskAction.SUBMITTED, _holder,
+        "task.submit_forbidden",
     ),
     Verb.APPROVE: Flow(
-        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DONE, TaskAction.APPROVED, _staff
+        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DONE, TaskAction.APPROVED, _staff,
+        "task.approve_forbidden",
     ),
     Verb.RETURN: Flow(
-        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DOING, TaskAction.RETURNED, _staff
+        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DOING, TaskAction.RETURNED, _staff,
+        "task.return_forbidden",
     ),
-}
+}  # fmt: skip
 
 
 def may(actor: Actor | None, verb: Verb, task: Task) -> bool:
@@ -151,7 +156,7 @@ def may_move(actor: Actor | None, task: Task) -> bool:
 def _check(actor: Actor, verb: Verb, task: Task) -> Flow:
     flow = FLOWS[verb]
     if not flow.who(actor, task):
-        raise DomainError.of(ErrorCode.FORBIDDEN)
+        raise DomainError.of(ErrorCode.FORBIDDEN, flow.refusal)
     if task.status not in flow.from_statuses:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
     return flow
@@ -265,7 +270,7 @@ async def create_board(
         deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
     )
     if not is_staff(actor, community.path):
-        raise DomainError.of(ErrorCode.FORBIDDEN)
+        raise DomainError.of(ErrorCode.FORBIDDEN, "board.create_forbidden")
     board = Board(
         community_id=community.id,
         place_path=community.path,

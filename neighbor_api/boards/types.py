@@ -23,6 +23,7 @@ from neighbor_api.boards.models import (
     TaskStatus,
 )
 from neighbor_api.context import Info
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import UserError
 from neighbor_api.graphql.relay import Connection, node_type
 from neighbor_api.places.types import PlaceType
@@ -31,9 +32,40 @@ if TYPE_CHECKING:
     from neighbor_api.councils.types import ProposalType
     from neighbor_api.reports.types import ReportType
 
-strawberry.enum(ColumnKind, description="What a board column is for.")
-strawberry.enum(TaskStatus, description="Where a task is in its workflow (its column's kind).")
-strawberry.enum(TaskAction, description="What happened to a task, on its history.")
+graphql_enum(
+    ColumnKind,
+    "What a board column is for.",
+    {
+        ColumnKind.TODO: "Tasks open to volunteers (待认领).",
+        ColumnKind.DOING: "Tasks being worked on.",
+        ColumnKind.REVIEW: "Work handed in, waiting for staff to approve it (待验收).",
+        ColumnKind.DONE: "Approved work: entered only by approval, never left.",
+    },
+)
+graphql_enum(
+    TaskStatus,
+    "Where a task is in its workflow (its column's kind).",
+    {
+        TaskStatus.OPEN: "In a TODO column: open to volunteers.",
+        TaskStatus.IN_PROGRESS: "In a DOING column: being worked on.",
+        TaskStatus.IN_REVIEW: "In a REVIEW column: handed in.",
+        TaskStatus.DONE: "Approved; its points are awarded.",
+        TaskStatus.CANCELLED: "Called off; no longer on offer.",
+    },
+)
+graphql_enum(
+    TaskAction,
+    "What happened to a task, on its history.",
+    {
+        TaskAction.CREATED: "Put on the board.",
+        TaskAction.MOVED: "Moved to another place or column.",
+        TaskAction.CLAIMED: "A volunteer claimed it.",
+        TaskAction.RELEASED: "An assignee gave their place back.",
+        TaskAction.SUBMITTED: "Work handed in for review.",
+        TaskAction.APPROVED: "Staff approved the work; points awarded.",
+        TaskAction.RETURNED: "Staff sent the work back.",
+    },
+)
 
 
 async def _user(info: Info, user_id: ObjectId | None) -> UserType | None:

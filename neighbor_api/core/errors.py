@@ -34,6 +34,33 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
 
 
+# What each code means, for client developers (the SDL's descriptions of `ErrorCode`).
+ERROR_CODE_DESCRIPTIONS: Mapping[ErrorCode, str] = {
+    ErrorCode.INVALID_INPUT: "A field of the input is malformed, out of range or missing; "
+    "`field` names it (an id that is not a valid id of the expected type is one too).",
+    ErrorCode.INVALID_CREDENTIALS: "Wrong phone number or password, or a refresh token that "
+    "was used, expired or revoked.",
+    ErrorCode.PHONE_TAKEN: "An account with this phone number exists.",
+    ErrorCode.NOT_FOUND: "No such object, or one the viewer may not see (indistinguishable).",
+    ErrorCode.FORBIDDEN: "The viewer sees the object but may not do this; the message says who "
+    "may.",
+    ErrorCode.ALREADY_MEMBER: "The user is a member of the community or has a pending request.",
+    ErrorCode.INVALID_TRANSITION: "The object's current status does not allow this (it may "
+    "have just changed).",
+    ErrorCode.NOT_ELIGIBLE: "The viewer is not in the electorate fixed when voting opened.",
+    ErrorCode.ALREADY_VOTED: "The viewer has voted on this proposal.",
+    ErrorCode.HOUSEHOLD_ALREADY_VOTED: "A housemate cast the household's vote.",
+    ErrorCode.VOTING_NOT_OPEN: "Voting has not opened, has closed, or is past its closing time.",
+    ErrorCode.VERSION_CONFLICT: "The task changed since it was read (`expectedVersion` is "
+    "stale); reload and retry.",
+    ErrorCode.TASK_FULL: "The task has as many assignees as its capacity.",
+    ErrorCode.WIP_LIMIT_REACHED: "The target column holds its work-in-progress limit.",
+    ErrorCode.FILE_TOO_LARGE: "The upload is over the size limit.",
+    ErrorCode.UNSUPPORTED_FILE_TYPE: "The upload's content is not an accepted image type.",
+    ErrorCode.RATE_LIMITED: "Too many failed logins for this phone or address; wait and retry.",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a request.

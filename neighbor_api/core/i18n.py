@@ -25,6 +25,7 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "This phone number is already registered",
     },
     "NOT_FOUND": {Locale.ZH_CN: "找不到该对象", Locale.EN: "Not found"},
+    # A fallback only: every refusal names who may act (the "*_forbidden" keys below).
     "FORBIDDEN": {Locale.ZH_CN: "您没有权限执行此操作", Locale.EN: "You may not do this"},
     "ALREADY_MEMBER": {
         Locale.ZH_CN: "您已是该社区成员或已提交申请",
@@ -84,7 +85,7 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "At most {max} characters",
     },
     "number.positive": {Locale.ZH_CN: "必须大于 0", Locale.EN: "Must be greater than 0"},
-    "id.invalid": {Locale.ZH_CN: "无效的 ID", Locale.EN: "Invalid ID"},
+    "id.invalid": {Locale.ZH_CN: "不是有效的 ID", Locale.EN: "Not a valid id"},
     "refresh_token.invalid": {
         Locale.ZH_CN: "登录已失效，请重新登录",
         Locale.EN: "Your session has ended; log in again",
@@ -250,12 +251,12 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Tasks reach DONE only by approval, and stay there",
     },
     "task.move_forbidden": {
-        Locale.ZH_CN: "只有社区工作人员可以移动他人认领的任务",
-        Locale.EN: "Only staff may move a task you do not hold",
+        Locale.ZH_CN: "只有认领人或社区工作人员可以移动任务卡",
+        Locale.EN: "Only someone who claimed a task or community staff can move it",
     },
     "task.create_forbidden": {
-        Locale.ZH_CN: "只有社区工作人员和理事会成员可以发布任务",
-        Locale.EN: "Only staff and council members may create tasks",
+        Locale.ZH_CN: "只有议事组织成员或社区工作人员可以发布任务",
+        Locale.EN: "Only council members or community staff can create a task",
     },
     "task.column_not_open": {
         Locale.ZH_CN: "新任务只能放在“待办”或“进行中”列",
@@ -276,6 +277,103 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "task.capacity": {
         Locale.ZH_CN: "认领人数须为 1 到 {max}",
         Locale.EN: "The capacity must be 1 to {max}",
+    },
+    # FORBIDDEN: one message per rule, saying who may (the rule's key names it).
+    "place.create_forbidden": {
+        Locale.ZH_CN: "只有上级地区的工作人员可以在其下添加地区",
+        Locale.EN: "Only staff of the place above can add a place under it",
+    },
+    "membership.decide_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以审核入驻申请",
+        Locale.EN: "Only community staff can decide a request to join",
+    },
+    "membership.appoint_forbidden": {
+        Locale.ZH_CN: "只有该地区的工作人员或上级管理员可以直接授予角色",
+        Locale.EN: "Only staff of the place or an admin above it can give roles directly",
+    },
+    "report.accept_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以受理诉求",
+        Locale.EN: "Only community staff can accept a report",
+    },
+    "report.assign_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以派单",
+        Locale.EN: "Only community staff can assign a report",
+    },
+    "report.start_forbidden": {
+        Locale.ZH_CN: "只有被指派人或社区工作人员可以开始处理诉求",
+        Locale.EN: "Only the assignee or community staff can start work on a report",
+    },
+    "report.resolve_forbidden": {
+        Locale.ZH_CN: "只有被指派人或社区工作人员可以将诉求标为已解决",
+        Locale.EN: "Only the assignee or community staff can resolve a report",
+    },
+    "report.reject_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以不予受理诉求",
+        Locale.EN: "Only community staff can reject a report",
+    },
+    "report.escalate_forbidden": {
+        Locale.ZH_CN: "只有诉求当前所在层级（社区或街道）的工作人员可以上报",
+        Locale.EN: "Only staff of the level a report is at (community, street) can escalate it",
+    },
+    "report.rate_forbidden": {
+        Locale.ZH_CN: "只有提交人可以评价诉求的办理结果",
+        Locale.EN: "Only the reporter can rate how a report was resolved",
+    },
+    "report.close_forbidden": {
+        Locale.ZH_CN: "只有提交人或社区工作人员可以办结诉求",
+        Locale.EN: "Only the reporter or community staff can close a report",
+    },
+    "report.comment_forbidden": {
+        Locale.ZH_CN: "只有本社区成员和提交人可以评论诉求",
+        Locale.EN: "Only members of the community and the reporter can comment on a report",
+    },
+    "council.create_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以设立议事组织",
+        Locale.EN: "Only community staff can set up a council",
+    },
+    "council.members_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以管理议事组织的成员",
+        Locale.EN: "Only community staff can change a council's members",
+    },
+    "proposal.create_forbidden": {
+        Locale.ZH_CN: "只有议事组织成员或社区工作人员可以提出议题",
+        Locale.EN: "Only council members or community staff can create a proposal",
+    },
+    "proposal.open_forbidden": {
+        Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以开始表决",
+        Locale.EN: "Only the chair or community staff can open voting",
+    },
+    "proposal.close_forbidden": {
+        Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以结束表决",
+        Locale.EN: "Only the chair or community staff can close voting",
+    },
+    "proposal.withdraw_forbidden": {
+        Locale.ZH_CN: "只有议题发起人、议事组织的主席或社区工作人员可以撤回议题",
+        Locale.EN: "Only the author, the chair or community staff can withdraw a proposal",
+    },
+    "board.create_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以创建任务看板",
+        Locale.EN: "Only community staff can open a task board",
+    },
+    "task.claim_forbidden": {
+        Locale.ZH_CN: "只有本社区成员可以认领任务",
+        Locale.EN: "Only members of the community can claim a task",
+    },
+    "task.release_forbidden": {
+        Locale.ZH_CN: "只有认领人可以退出任务",
+        Locale.EN: "Only someone who claimed a task can release it",
+    },
+    "task.submit_forbidden": {
+        Locale.ZH_CN: "只有认领人可以提交任务成果",
+        Locale.EN: "Only someone who claimed a task can submit it for review",
+    },
+    "task.approve_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以验收任务",
+        Locale.EN: "Only community staff can approve a task",
+    },
+    "task.return_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以退回任务",
+        Locale.EN: "Only community staff can send a task back",
     },
     "unauthenticated": {Locale.ZH_CN: "请先登录", Locale.EN: "Please log in"},
     "live.too_slow": {

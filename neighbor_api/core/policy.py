@@ -100,10 +100,11 @@ def can_see_membership(
     return can_see_user_details(actor, user_id, [place_path])
 
 
-def ensure(allowed: bool) -> None:
-    """Refuse with FORBIDDEN unless `allowed`."""
+def ensure(allowed: bool, message: str) -> None:
+    """Refuse with FORBIDDEN unless `allowed`. `message` (a catalogue key) says who may: each
+    rule has its own, defined beside the rule."""
     if not allowed:
-        raise DomainError.of(ErrorCode.FORBIDDEN)
+        raise DomainError.of(ErrorCode.FORBIDDEN, message)
 
 
 def can_see_user(

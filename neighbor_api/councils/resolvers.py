@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import service
 from neighbor_api.councils.models import Council, Proposal, ProposalStatus
@@ -30,7 +29,7 @@ from neighbor_api.councils.types import (
     WithdrawProposalInput,
 )
 from neighbor_api.graphql.errors import mutate
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id, input_ids
 
 
 async def _proposal_change(
@@ -162,15 +161,10 @@ class CouncilMutation:
     async def cast_vote(self, info: Info, input: CastVoteInput) -> CastVotePayload:
         async def run() -> CastVotePayload:
             actor = await info.context.require_actor()
-            option_ids = [from_global_id(i, "ProposalOption") for i in input.option_ids]
-            if any(i is None for i in option_ids):
-                raise DomainError.of(
-                    ErrorCode.INVALID_INPUT, "vote.choices", field=("input", "optionIds"), max=1
-                )
             proposal_id = input_id(input.proposal_id, "Proposal", "proposalId")
+            option_ids = input_ids(input.option_ids, "ProposalOption", "optionIds")
             receipt = await service.cast_vote(
-                info.context.deps, actor, proposal_id=proposal_id,
-                option_ids=[i for i in option_ids if i is not None],
+                info.context.deps, actor, proposal_id=proposal_id, option_ids=option_ids,
                 idempotency_key=input.idempotency_key,
             )  # fmt: skip
             found = await service.get_proposal(info.context.deps, actor, proposal_id)

@@ -130,7 +130,7 @@ async def create_council(
     community = await places.get_place_or_raise(
         deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
     )
-    ensure(is_system(actor) or actor.is_staff(community.path))
+    ensure(is_system(actor) or actor.is_staff(community.path), "council.create_forbidden")
     council = Council(
         community_id=community.id,
         place_path=community.path,
@@ -152,7 +152,7 @@ async def set_council_member(
     """Add a member, change their role, or (role None) remove them. One chair at a time: a
     new chair replaces the old one, who stays a member."""
     council = await _council_or_raise(deps, actor, council_id)
-    ensure(_staff(actor, council))
+    ensure(_staff(actor, council), "council.members_forbidden")
     if role is not None:
         active = await memberships.active_of_place(deps.db, council.community_id)
         if all(m.user_id != user_id for m in active):
@@ -267,7 +267,7 @@ async def create_proposal(
     if earlier := await idempotent.earlier(deps, repository.PROPOSALS, idempotency):
         return Proposal.from_document(earlier)
     council = await _council_or_raise(deps, actor, council_id)
-    ensure(may_propose(actor, council))
+    ensure(may_propose(actor, council), "proposal.create_forbidden")
     proposal = Proposal(
         council_id=council.id,
         community_id=council.community_id,
@@ -351,7 +351,7 @@ async def open_voting(
     deps: Deps, actor: Actor, *, proposal_id: ObjectId, voting_closes_at: datetime | None
 ) -> Proposal:
     proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
-    ensure(may_run_vote(actor, council))
+    ensure(may_run_vote(actor, council), "proposal.open_forbidden")
     if proposal.status is not ProposalStatus.DELIBERATION:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
     now = deps.clock.now()
@@ -531,7 +531,7 @@ async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId
         proposal = found[0]
     else:
         proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
-        ensure(may_run_vote(actor, council))
+        ensure(may_run_vote(actor, council), "proposal.close_forbidden")
     if proposal.status is not ProposalStatus.VOTING:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
     now = deps.clock.now()
@@ -584,7 +584,10 @@ async def close_due(deps: Deps) -> int:
 async def withdraw_proposal(deps: Deps, actor: Actor, *, proposal_id: ObjectId) -> Proposal:
     """The author, the chair or staff withdraw a proposal before voting opens."""
     proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
-    ensure(actor.user_id == proposal.author_id or may_run_vote(actor, council))
+    ensure(
+        actor.user_id == proposal.author_id or may_run_vote(actor, council),
+        "proposal.withdraw_forbidden",
+    )
     now = deps.clock.now()
 
     async def write(session: Session) -> Proposal:

@@ -29,18 +29,92 @@ from neighbor_api.councils.models import (
     ProposalStatus,
     VotingMethod,
 )
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import UserError
 from neighbor_api.graphql.relay import Connection, node_type, to_global_id
 from neighbor_api.places.types import PlaceType
 
-strawberry.enum(CouncilKind, description="What kind of council.")
-strawberry.enum(CouncilRole, description="A member's role on a council.")
-strawberry.enum(ProposalStatus, description="Where a proposal is: deliberation, voting, ...")
-strawberry.enum(ProposalOutcome, description="How a closed vote ended.")
-strawberry.enum(Ballot, description="OPEN: choices are public; SECRET: only sums, after closing.")
-strawberry.enum(Electorate, description="Who may vote.")
-strawberry.enum(ProposalMatter, description="For OWNERS votes: ORDINARY or MAJOR (art. 278).")
-strawberry.enum(VotingMethod, description="How choices are made.")
+graphql_enum(
+    CouncilKind,
+    "What kind of council.",
+    {
+        CouncilKind.COMMUNITY_COUNCIL: "The residents' council of the community (居民议事会).",
+        CouncilKind.ELDERS_COUNCIL: "A council of elders and respected residents.",
+        CouncilKind.COMMUNITY_ENTERPRISE_COUNCIL: (
+            "A council of the community with local businesses and institutions."
+        ),
+        CouncilKind.OWNERS_COMMITTEE: "The property owners' committee (业主委员会).",
+        CouncilKind.CAMPUS_COUNCIL: "A council of one residential compound or campus.",
+    },
+)
+graphql_enum(
+    CouncilRole,
+    "A member's role on a council.",
+    {
+        CouncilRole.CHAIR: "Opens and closes votes (as staff may); one per council.",
+        CouncilRole.SECRETARY: "Keeps the council's records; otherwise a member.",
+        CouncilRole.MEMBER: "Proposes and deliberates.",
+    },
+)
+graphql_enum(
+    ProposalStatus,
+    "Where a proposal is: deliberation, voting, ...",
+    {
+        ProposalStatus.DRAFT: "Written, not yet open for deliberation.",
+        ProposalStatus.DELIBERATION: "Open for comments (协商); voting not open yet.",
+        ProposalStatus.VOTING: "Votes are being cast until voting closes.",
+        ProposalStatus.CLOSED: "Voting closed; `outcome` says how it ended.",
+        ProposalStatus.WITHDRAWN: "Withdrawn before voting by its author, the chair or staff.",
+    },
+)
+graphql_enum(
+    ProposalOutcome,
+    "How a closed vote ended.",
+    {
+        ProposalOutcome.PASSED: "Enough took part and enough approved.",
+        ProposalOutcome.REJECTED: "Enough took part, but too few approved.",
+        ProposalOutcome.NO_QUORUM: "Too few of the electorate took part.",
+    },
+)
+graphql_enum(
+    Ballot,
+    "OPEN: choices are public; SECRET: only sums, after closing.",
+    {
+        Ballot.OPEN: "Who chose what is visible.",
+        Ballot.SECRET: "Only the totals, and only after voting closes.",
+    },
+)
+graphql_enum(
+    Electorate,
+    "Who may vote.",
+    {
+        Electorate.COUNCIL_MEMBERS: "The council's members.",
+        Electorate.RESIDENTS: "Every active member of the community.",
+        Electorate.HOUSEHOLDS: "One vote per household; housemates share it.",
+        Electorate.OWNERS: "Property owners, weighted by floor area (PRC Civil Code art. 278).",
+    },
+)
+graphql_enum(
+    ProposalMatter,
+    "For OWNERS votes: ORDINARY or MAJOR (art. 278).",
+    {
+        ProposalMatter.ORDINARY: (
+            "Passes with more than half of the participating area and owners (art. 278)."
+        ),
+        ProposalMatter.MAJOR: (
+            "Passes with at least 3/4 of the participating area and owners (art. 278)."
+        ),
+    },
+)
+graphql_enum(
+    VotingMethod,
+    "How choices are made.",
+    {
+        VotingMethod.YES_NO_ABSTAIN: "The server's three options, in this order: yes, no, abstain.",
+        VotingMethod.SINGLE_CHOICE: "One of the proposal's options.",
+        VotingMethod.MULTIPLE_CHOICE: "Up to `maxChoices` of the proposal's options.",
+    },
+)
 
 
 async def _user(info: Info, user_id: ObjectId) -> UserType | None:

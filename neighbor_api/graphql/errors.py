@@ -22,12 +22,18 @@ from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
-from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.errors import (
+    ERROR_CODE_DESCRIPTIONS,
+    DomainError,
+    ErrorCode,
+    Unauthenticated,
+)
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale, translate
+from neighbor_api.graphql.enums import graphql_enum
 
 log = logging.getLogger("neighbor_api.errors")
 
-strawberry.enum(ErrorCode, description="Why a mutation failed.")
+graphql_enum(ErrorCode, "Why a mutation failed.", ERROR_CODE_DESCRIPTIONS)
 
 
 @strawberry.type(description="Something wrong with a mutation's input or its effect.")

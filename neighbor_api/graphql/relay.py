@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
@@ -63,11 +63,27 @@ def from_global_id(value: str | relay.GlobalID, type_name: str | None) -> Object
 
 
 def input_id(value: str | relay.GlobalID, type_name: str, *field: str) -> ObjectId:
-    """Decode an id given in a mutation's input; unknown or malformed ids are NOT_FOUND."""
+    """Decode an id given in a mutation's input: the one rule for every mutation. An id that
+    is not a global id of `type_name` (malformed, or another type's) is INVALID_INPUT on its
+    field; a well-formed id of nothing the viewer may see is the service's NOT_FOUND."""
     object_id = from_global_id(value, type_name)
     if object_id is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, field=("input", *field))
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("input", *field))
     return object_id
+
+
+def optional_input_id(
+    value: str | relay.GlobalID | None, type_name: str, *field: str
+) -> ObjectId | None:
+    """`input_id` of an optional field (None when absent)."""
+    return None if value is None else input_id(value, type_name, *field)
+
+
+def input_ids(
+    values: Sequence[str | relay.GlobalID] | None, type_name: str, *field: str
+) -> list[ObjectId]:
+    """`input_id` of each id of a list field; a bad one is refused at its index."""
+    return [input_id(value, type_name, *field, str(i)) for i, value in enumerate(values or [])]
 
 
 class Loadable(Protocol):

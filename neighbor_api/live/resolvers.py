@@ -30,6 +30,7 @@ from neighbor_api.core.i18n import translate
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import service as councils
 from neighbor_api.councils.types import ProposalType
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.relay import from_global_id
 from neighbor_api.live.hub import (
     Hub,
@@ -55,7 +56,6 @@ VIEWER_MAX_AGE_SECONDS = 1.0
 T = TypeVar("T")
 
 
-@strawberry.enum(description="What happened to a task on the board.")
 class TaskEventKind(Enum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
@@ -63,18 +63,50 @@ class TaskEventKind(Enum):
     DELETED = "DELETED"
 
 
-@strawberry.enum(description="What happened to a report in the community.")
+graphql_enum(
+    TaskEventKind,
+    "What happened to a task on the board.",
+    {
+        TaskEventKind.CREATED: "A task was put on the board.",
+        TaskEventKind.UPDATED: "A task changed within its column (a claim, a release, ...).",
+        TaskEventKind.MOVED: "A task moved to another column.",
+        TaskEventKind.DELETED: "A task the viewer no longer sees (`task` is null).",
+    },
+)
+
+
 class ReportEventKind(Enum):
     CREATED = "CREATED"
     STATUS_CHANGED = "STATUS_CHANGED"
     COMMENTED = "COMMENTED"
 
 
-@strawberry.enum(description="What happened to a proposal.")
+graphql_enum(
+    ReportEventKind,
+    "What happened to a report in the community.",
+    {
+        ReportEventKind.CREATED: "A report was submitted.",
+        ReportEventKind.STATUS_CHANGED: "A report moved in its workflow.",
+        ReportEventKind.COMMENTED: "Someone commented on a report.",
+    },
+)
+
+
 class ProposalEventKind(Enum):
     OPENED = "OPENED"
     VOTE_CAST = "VOTE_CAST"
     CLOSED = "CLOSED"
+
+
+graphql_enum(
+    ProposalEventKind,
+    "What happened to a proposal.",
+    {
+        ProposalEventKind.OPENED: "Voting opened.",
+        ProposalEventKind.VOTE_CAST: "A vote was cast (turnout changed).",
+        ProposalEventKind.CLOSED: "Voting closed with an outcome.",
+    },
+)
 
 
 @strawberry.type(description="A change on a task board.")

@@ -99,7 +99,7 @@ async def decide_membership(
         raise DomainError.of(
             ErrorCode.NOT_FOUND, "membership.not_found", field=("input", "membershipId")
         )
-    ensure(can_manage_members(actor, membership.place_path))
+    ensure(can_manage_members(actor, membership.place_path), "membership.decide_forbidden")
     checks = Checks()
     reason = checks.text(reason, "reason", max_length=MAX_REASON_LENGTH, required=False)
     granted = sorted(set(roles or [Role.RESIDENT]))
@@ -154,7 +154,7 @@ async def appoint(
 ) -> Membership:
     """Give a user roles on a place directly (staff, admins above), by the system or staff."""
     place = await places.get_place_or_raise(deps, place_id, field=("input", "placeId"))
-    ensure(is_system(actor) or actor.is_staff(place.path))
+    ensure(is_system(actor) or actor.is_staff(place.path), "membership.appoint_forbidden")
     membership = Membership(
         user_id=user_id,
         place_id=place.id,

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Role, can_see_membership
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import UserError
 from neighbor_api.graphql.relay import node_type
 from neighbor_api.memberships.models import Membership, MembershipStatus
@@ -19,8 +20,33 @@ from neighbor_api.places.types import PlaceType
 if TYPE_CHECKING:
     from neighbor_api.accounts.types import UserType
 
-strawberry.enum(Role, description="What a membership lets its holder do, on its place and below.")
-strawberry.enum(MembershipStatus, description="Where a membership stands.")
+graphql_enum(
+    Role,
+    "What a membership lets its holder do, on its place and below.",
+    {
+        Role.RESIDENT: (
+            "Lives in the community: reports, comments, votes where eligible, volunteers."
+        ),
+        Role.COUNCIL_MEMBER: "Sits on the community's councils; may also put tasks on its boards.",
+        Role.GRID_WORKER: (
+            "Serves a grid: files reports for residents, works the reports assigned to them."
+        ),
+        Role.COMMUNITY_WORKER: (
+            "Community staff: handles reports, decides memberships, runs boards and votes."
+        ),
+        Role.ADMIN: "Staff of a street, district or city: covers every community under it.",
+    },
+)
+graphql_enum(
+    MembershipStatus,
+    "Where a membership stands.",
+    {
+        MembershipStatus.PENDING: "Asked to join; the community's staff have not decided yet.",
+        MembershipStatus.ACTIVE: "Approved: its roles apply.",
+        MembershipStatus.REJECTED: "Declined by the community's staff.",
+        MembershipStatus.LEFT: "Ended: the member left the place.",
+    },
+)
 
 
 @node_type

@@ -8,7 +8,7 @@ import strawberry
 
 from neighbor_api.context import Info
 from neighbor_api.graphql.errors import mutate
-from neighbor_api.graphql.relay import input_id
+from neighbor_api.graphql.relay import input_ids
 from neighbor_api.notifications import service
 from neighbor_api.notifications.types import (
     MarkNotificationsReadInput,
@@ -47,7 +47,7 @@ class NotificationMutation:
     ) -> MarkNotificationsReadPayload:
         async def run() -> MarkNotificationsReadPayload:
             actor = await info.context.require_actor()
-            ids = [input_id(value, "Notification", "ids") for value in input.ids or []]
+            ids = input_ids(input.ids, "Notification", "ids")
             unread = await service.mark_read(info.context.deps, actor, ids=ids, all=input.all)
             return MarkNotificationsReadPayload(unread_count=unread)
 

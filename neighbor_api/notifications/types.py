@@ -11,12 +11,26 @@ from strawberry import relay
 
 from neighbor_api.context import Info
 from neighbor_api.core.pagination import Page
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import UserError
 from neighbor_api.graphql.relay import NODE_TYPES, Edge, node_type
 from neighbor_api.notifications import service
 from neighbor_api.notifications.models import Notification, NotificationKind
 
-strawberry.enum(NotificationKind, description="What a notification is about.")
+graphql_enum(
+    NotificationKind,
+    "What a notification is about.",
+    {
+        NotificationKind.REPORT_STATUS_CHANGED: (
+            "A report of the recipient's moved in its workflow."
+        ),
+        NotificationKind.TASK_APPROVED: "A task the recipient worked on was approved.",
+        NotificationKind.VOTING_OPENED: "Voting opened on a proposal the recipient may vote on.",
+        NotificationKind.MEMBERSHIP_DECIDED: (
+            "The recipient's request to join was approved or declined."
+        ),
+    },
+)
 
 
 @node_type

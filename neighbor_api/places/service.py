@@ -48,7 +48,10 @@ async def create_place(
     parent = None
     if parent_id is not None:
         parent = await get_place_or_raise(deps, parent_id, field=("parentId",))
-    ensure(is_system(actor) or (parent is not None and actor.is_staff(parent.path)))
+    ensure(
+        is_system(actor) or (parent is not None and actor.is_staff(parent.path)),
+        "place.create_forbidden",
+    )
     if CHILD_LEVEL[parent.level if parent else None] is not level:
         raise DomainError.of(ErrorCode.INVALID_INPUT, field=("level",))
     place_id = ObjectId()

@@ -9,6 +9,7 @@ from bson import ObjectId
 from strawberry import relay
 
 from neighbor_api.context import Info
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.relay import node_type
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
 
@@ -17,7 +18,17 @@ if TYPE_CHECKING:
     from neighbor_api.boards.types import BoardType
     from neighbor_api.councils.types import CouncilType
 
-strawberry.enum(PlaceLevel, description="Where a place sits: city > district > street > ...")
+graphql_enum(
+    PlaceLevel,
+    "Where a place sits: city > district > street > ...",
+    {
+        PlaceLevel.CITY: "A city (市), the top of the hierarchy.",
+        PlaceLevel.DISTRICT: "A district (区) of a city.",
+        PlaceLevel.STREET: "A street or sub-district (街道) of a district.",
+        PlaceLevel.COMMUNITY: "A community (社区): where residents, councils and boards belong.",
+        PlaceLevel.GRID: "A grid (网格) of a community, served by its grid worker.",
+    },
+)
 
 
 @strawberry.type(name="GeoPoint", description="A WGS-84 point.")

@@ -11,7 +11,13 @@ from neighbor_api.context import Info
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.errors import mutate
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.graphql.relay import (
+    Connection,
+    from_global_id,
+    input_id,
+    input_ids,
+    optional_input_id,
+)
 from neighbor_api.places.types import GeoPointInput
 from neighbor_api.reports import service
 from neighbor_api.reports.models import Report, ReportOrder
@@ -34,14 +40,6 @@ from neighbor_api.reports.types import (
     SubmitReportInput,
     SubmitReportPayload,
 )
-
-
-def _ids(values: list[strawberry.ID] | None, field: str) -> list[ObjectId]:
-    """Attachment ids of an input; a malformed one is INVALID_INPUT on the field."""
-    ids = [from_global_id(value, "Attachment") for value in values or []]
-    if any(i is None for i in ids):
-        raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("input", field))
-    return [i for i in ids if i is not None]
 
 
 async def _move(info: Info, action: Callable[[Actor], Awaitable[Report]]) -> ReportPayload:
@@ -144,11 +142,7 @@ class ReportMutation:
         async def run() -> SubmitReportPayload:
             actor = await info.context.require_actor()
             location = input.location.to_model()
-            on_behalf = (
-                input_id(input.on_behalf_of_id, "User", "onBehalfOfId")
-                if input.on_behalf_of_id
-                else None
-            )
+            on_behalf = optional_input_id(input.on_behalf_of_id, "User", "onBehalfOfId")
             submitted = await service.submit_report(
                 info.context.deps,
                 actor,
@@ -158,7 +152,7 @@ class ReportMutation:
                 description=input.description,
                 location=location,
                 address=input.address,
-                photo_ids=_ids(input.photo_ids, "photoIds"),
+                photo_ids=input_ids(input.photo_ids, "Attachment", "photoIds"),
                 anonymous=bool(input.anonymous),
                 visibility=input.visibility,
                 on_behalf_of_id=on_behalf,
@@ -209,7 +203,7 @@ class ReportMutation:
             info,
             lambda actor: service.resolve_report(
                 info.context.deps, actor, report_id=_report_id(input.report_id),
-                note=input.note, photo_ids=_ids(input.photo_ids, "photoIds"),
+                note=input.note, photo_ids=input_ids(input.photo_ids, "Attachment", "photoIds"),
             ),
         )  # fmt: skip
 

@@ -179,45 +179,43 @@ class Move:
     to_status: ReportStatus | None  # None: stays (escalate) or decided by the input (rate)
     action: ReportAction
     who: Callable[[Actor, Report], bool]
+    # The FORBIDDEN message for anyone else: who may (a catalogue key).
+    refusal: str
 
 
 MOVES: dict[Verb, Move] = {
     Verb.ACCEPT: Move(
-        frozenset({ReportStatus.SUBMITTED}), ReportStatus.ACCEPTED, ReportAction.ACCEPTED, _staff
+        frozenset({ReportStatus.SUBMITTED}), ReportStatus.ACCEPTED, ReportAction.ACCEPTED,
+        _staff, "report.accept_forbidden",
     ),
     Verb.ASSIGN: Move(
         frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS}),
-        ReportStatus.ASSIGNED,
-        ReportAction.ASSIGNED,
-        _staff,
+        ReportStatus.ASSIGNED, ReportAction.ASSIGNED, _staff, "report.assign_forbidden",
     ),
     Verb.START: Move(
-        frozenset({ReportStatus.ASSIGNED}),
-        ReportStatus.IN_PROGRESS,
-        ReportAction.STARTED,
-        _assignee_or_staff,
+        frozenset({ReportStatus.ASSIGNED}), ReportStatus.IN_PROGRESS, ReportAction.STARTED,
+        _assignee_or_staff, "report.start_forbidden",
     ),
     Verb.RESOLVE: Move(
-        frozenset({ReportStatus.IN_PROGRESS}),
-        ReportStatus.RESOLVED,
-        ReportAction.RESOLVED,
-        _assignee_or_staff,
+        frozenset({ReportStatus.IN_PROGRESS}), ReportStatus.RESOLVED, ReportAction.RESOLVED,
+        _assignee_or_staff, "report.resolve_forbidden",
     ),
     Verb.REJECT: Move(
-        frozenset({ReportStatus.SUBMITTED, ReportStatus.ACCEPTED}),
-        ReportStatus.REJECTED,
-        ReportAction.REJECTED,
-        _staff,
+        frozenset({ReportStatus.SUBMITTED, ReportStatus.ACCEPTED}), ReportStatus.REJECTED,
+        ReportAction.REJECTED, _staff, "report.reject_forbidden",
     ),
-    Verb.ESCALATE: Move(OPEN_STATUSES, None, ReportAction.ESCALATED, _staff_at_level),
-    Verb.RATE: Move(frozenset({ReportStatus.RESOLVED}), None, ReportAction.RATED, _reporter),
+    Verb.ESCALATE: Move(
+        OPEN_STATUSES, None, ReportAction.ESCALATED, _staff_at_level, "report.escalate_forbidden"
+    ),
+    Verb.RATE: Move(
+        frozenset({ReportStatus.RESOLVED}), None, ReportAction.RATED, _reporter,
+        "report.rate_forbidden",
+    ),
     Verb.CLOSE: Move(
-        frozenset({ReportStatus.RESOLVED}),
-        ReportStatus.CLOSED,
-        ReportAction.CLOSED,
-        _reporter_or_staff,
+        frozenset({ReportStatus.RESOLVED}), ReportStatus.CLOSED, ReportAction.CLOSED,
+        _reporter_or_staff, "report.close_forbidden",
     ),
-}
+}  # fmt: skip
 
 
 def _possible(verb: Verb, report: Report) -> bool:
@@ -247,7 +245,7 @@ def may_comment(actor: Actor | None, report: Report) -> bool:
 def _check_move(actor: Actor, verb: Verb, report: Report) -> Move:
     move = MOVES[verb]
     if not move.who(actor, report):
-        raise DomainError.of(ErrorCode.FORBIDDEN)
+        raise DomainError.of(ErrorCode.FORBIDDEN, move.refusal)
     if not _possible(verb, report):
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
     return move
@@ -825,7 +823,7 @@ async def comment_on_report(
         return Comment.from_document(earlier)
     report = await _visible_or_raise(deps, actor, report_id)
     if not may_comment(actor, report):
-        raise DomainError.of(ErrorCode.FORBIDDEN)
+        raise DomainError.of(ErrorCode.FORBIDDEN, "report.comment_forbidden")
     comment = Comment(
         report_id=report.id, author_id=actor.user_id, body=body,
         created_at=deps.clock.now(), idempotency=idempotency,

@@ -12,6 +12,7 @@ from neighbor_api.accounts.types import UserType
 from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import UserError
 from neighbor_api.graphql.relay import Connection, node_type
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
@@ -30,17 +31,94 @@ from neighbor_api.reports.models import (
     TimelineEntry,
 )
 
-strawberry.enum(ReportCategory, description="What a report is about.")
-strawberry.enum(ReportStatus, description="Where a report is in its workflow.")
-strawberry.enum(ReportPriority, description="Sets the due time: URGENT 4 h ... LOW 7 days.")
-strawberry.enum(
-    ReportVisibility, description="COMMUNITY: every member sees it; PRIVATE: reporter and staff."
+graphql_enum(
+    ReportCategory,
+    "What a report is about.",
+    {
+        ReportCategory.REPAIR: "Broken facilities: lights, pipes, lifts, pavements (设施维修).",
+        ReportCategory.ENVIRONMENT: "Rubbish, sanitation, greenery (环境卫生).",
+        ReportCategory.SAFETY_HAZARD: (
+            "Something dangerous: blocked fire exits, loose structures (安全隐患)."
+        ),
+        ReportCategory.TRAFFIC: "Roads, parking and getting around (交通出行).",
+        ReportCategory.NEIGHBOR_DISPUTE: "A dispute between neighbours, PRIVATE by default.",
+        ReportCategory.PROPERTY_MANAGEMENT: "The property management's services (物业管理).",
+        ReportCategory.PUBLIC_ORDER: "Noise, disturbances, public order (治安秩序).",
+        ReportCategory.OTHER: "Anything else.",
+    },
 )
-strawberry.enum(ReportAction, description="What happened to a report, on its timeline.")
-strawberry.enum(
-    EscalationLevel, description="Who is handling a report: community, street, district."
+graphql_enum(
+    ReportStatus,
+    "Where a report is in its workflow.",
+    {
+        ReportStatus.SUBMITTED: "Filed, waiting for staff to accept it.",
+        ReportStatus.ACCEPTED: "Accepted by staff, with a priority and a due time.",
+        ReportStatus.ASSIGNED: "Assigned to a grid or community worker.",
+        ReportStatus.IN_PROGRESS: "The assignee is working on it.",
+        ReportStatus.RESOLVED: (
+            "Resolved; waiting for the reporter's rating (closes itself after 7 days)."
+        ),
+        ReportStatus.CLOSED: "Finished (办结).",
+        ReportStatus.REJECTED: "Not accepted, with a reason.",
+    },
 )
-strawberry.enum(ReportOrder, description="How to sort a list of reports.")
+graphql_enum(
+    ReportPriority,
+    "Sets the due time: URGENT 4 h ... LOW 7 days.",
+    {
+        ReportPriority.LOW: "Due in 7 days.",
+        ReportPriority.NORMAL: "Due in 72 hours.",
+        ReportPriority.HIGH: "Due in 24 hours.",
+        ReportPriority.URGENT: "Due in 4 hours.",
+    },
+)
+graphql_enum(
+    ReportVisibility,
+    "COMMUNITY: every member sees it; PRIVATE: reporter and staff.",
+    {
+        ReportVisibility.COMMUNITY: "Every member of the community sees it.",
+        ReportVisibility.PRIVATE: (
+            "Only the reporter, the assignee, the worker who filed it and staff see it."
+        ),
+    },
+)
+graphql_enum(
+    ReportAction,
+    "What happened to a report, on its timeline.",
+    {
+        ReportAction.SUBMITTED: "Filed.",
+        ReportAction.ACCEPTED: "Accepted by staff.",
+        ReportAction.ASSIGNED: "Assigned or reassigned to a worker.",
+        ReportAction.STARTED: "The assignee started work.",
+        ReportAction.RESOLVED: "Marked resolved.",
+        ReportAction.REJECTED: "Rejected by staff.",
+        ReportAction.ESCALATED: "Escalated to the next level.",
+        ReportAction.RATED: "The reporter rated the resolution.",
+        ReportAction.REOPENED: "Reopened by a rating of 1 or 2.",
+        ReportAction.CLOSED: (
+            "Closed: by the reporter, staff, a rating of 3 to 5, or 7 days after resolution."
+        ),
+    },
+)
+graphql_enum(
+    EscalationLevel,
+    "Who is handling a report: community, street, district.",
+    {
+        EscalationLevel.COMMUNITY: "Handled by the community.",
+        EscalationLevel.STREET: "Escalated to the street (街道).",
+        EscalationLevel.DISTRICT: "Escalated to the district (区).",
+    },
+)
+graphql_enum(
+    ReportOrder,
+    "How to sort a list of reports.",
+    {
+        ReportOrder.NEWEST: "Most recent first.",
+        ReportOrder.OLDEST: "Oldest first.",
+        ReportOrder.MOST_ENDORSED: 'Most "me too"s first.',
+        ReportOrder.DUE_SOONEST: "Earliest due time first.",
+    },
+)
 
 
 async def _user(info: Info, user_id: ObjectId | None) -> UserType | None:

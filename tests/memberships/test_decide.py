@@ -196,13 +196,13 @@ class TestWhoMayDecide:
         assert payload["errors"][0]["field"] == ["input", "membershipId"]
         assert (await stored_membership(demo))["status"] == "PENDING"
 
-    async def test_not_found_for_a_garbage_id(
+    async def test_invalid_input_for_a_garbage_id(
         self, api: Api, places: DemoPlaces, applicant: Person
     ) -> None:
         worker = await api.login(JINAN_WORKER)
         for garbage in ["许雅婷的申请", places["金安社区"], applicant.id]:
             payload = await decide(api, worker, garbage, approve=True)
-            assert codes(payload) == ["NOT_FOUND"], garbage
+            assert codes(payload) == ["INVALID_INPUT"], garbage
 
     async def test_unauthenticated_without_a_token(
         self, api: Api, places: DemoPlaces, applicant: Person

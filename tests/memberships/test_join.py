@@ -109,11 +109,11 @@ class TestJoinCommunity:
         user_id = await user_object_id(demo, "13959201001")
         assert await demo.db["memberships"].count_documents({"user_id": user_id}) == 1
 
-    async def test_not_found_for_a_garbage_community_id(
+    async def test_invalid_input_for_a_garbage_community_id(
         self, api: Api, places: DemoPlaces, newcomer: Person
     ) -> None:
         payload = await join(api, newcomer, "金安社区", ADDRESS)
-        assert codes(payload) == ["NOT_FOUND"]
+        assert codes(payload) == ["INVALID_INPUT"]
         assert payload["errors"][0]["field"] == ["input", "communityId"]
 
     async def test_not_found_for_a_grids_id(
@@ -130,11 +130,11 @@ class TestJoinCommunity:
         payload = await join(api, newcomer, places["金山街道"], ADDRESS)
         assert codes(payload) == ["NOT_FOUND"]
 
-    async def test_not_found_for_a_users_id(
+    async def test_invalid_input_for_a_users_id(
         self, api: Api, places: DemoPlaces, newcomer: Person
     ) -> None:
         payload = await join(api, newcomer, newcomer.id, ADDRESS)
-        assert codes(payload) == ["NOT_FOUND"]
+        assert codes(payload) == ["INVALID_INPUT"]
 
     async def test_invalid_input_for_an_empty_address(
         self, api: Api, places: DemoPlaces, newcomer: Person, demo: Deps

@@ -90,7 +90,9 @@ async def test_mark_read_needs_ids_or_all(world: World) -> None:
             ("INVALID_INPUT", ["input", "ids"])
         ], values
     payload = await world.mark_read(JINAN_RESIDENT, ids=["not-an-id"])
-    assert [e["code"] for e in payload["errors"]] == ["NOT_FOUND"]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("INVALID_INPUT", ["input", "ids", "0"])
+    ]
 
 
 async def test_signed_out_viewers_get_nothing(world: World) -> None:

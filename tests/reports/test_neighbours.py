@@ -172,10 +172,10 @@ class TestEndorseReport:
 
         assert user_errors(payload) == [("NOT_FOUND", ["input", "reportId"])]
 
-    async def test_a_garbage_id_is_not_found(self, street: Street) -> None:
+    async def test_a_garbage_id_is_invalid(self, street: Street) -> None:
         payload = await street.endorse(RESIDENT, "雨水井")
 
-        assert user_errors(payload) == [("NOT_FOUND", ["input", "reportId"])]
+        assert user_errors(payload) == [("INVALID_INPUT", ["input", "reportId"])]
 
 
 class TestCommentOnReport:

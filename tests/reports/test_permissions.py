@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Client
+from neighbor_api.reports.service import MOVES, Verb
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 from tests.reports.support import (
@@ -68,9 +70,14 @@ async def allowed(shared: Street, verb: str, phone: str, **reach: Any) -> None:
 
 
 async def forbidden(shared: Street, verb: str, phone: str, **reach: Any) -> None:
+    """Refused, saying who may make this move (its own message), and nothing changed."""
     report_id = await shared.reach(FROM[verb], **reach)
     before = await shared.state(report_id)
-    assert await shared.refused(verb, report_id, phone) == ["FORBIDDEN"]
+    payload = await shared.move(verb, report_id, phone)
+    assert payload["report"] is None
+    assert [(e["code"], e["message"]) for e in payload["errors"]] == [
+        ("FORBIDDEN", translate(MOVES[Verb(verb)].refusal, Locale.ZH_CN))
+    ]
     assert await shared.state(report_id) == before
 
 

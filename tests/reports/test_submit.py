@@ -125,10 +125,10 @@ class TestSubmitReport:
         assert user_errors(payload) == [("INVALID_INPUT", ["input", "location"])]
         assert await stored_reports(deps) == DEMO_REPORTS
 
-    async def test_a_garbage_community_id_is_not_found(self, street: Street) -> None:
+    async def test_a_garbage_community_id_is_invalid(self, street: Street) -> None:
         payload = await street.submit_payload(RESIDENT, communityId="金安社区")
 
-        assert user_errors(payload) == [("NOT_FOUND", ["input", "communityId"])]
+        assert user_errors(payload) == [("INVALID_INPUT", ["input", "communityId"])]
 
     async def test_a_streets_id_is_not_a_community(self, street: Street, api: Api) -> None:
         community = await api.data("Community", {"id": street.jinan})
@@ -448,7 +448,7 @@ class TestSubmitReportOnBehalf:
         assert user_errors(payload) == [("NOT_FOUND", ["input", "onBehalfOfId"])]
         assert await stored_reports(deps) == DEMO_REPORTS
 
-    async def test_for_a_garbage_id_is_not_found(self, street: Street) -> None:
+    async def test_for_a_garbage_id_is_invalid(self, street: Street) -> None:
         payload = await street.submit_payload(GRID_WORKER, onBehalfOfId="李秀英")
 
-        assert user_errors(payload) == [("NOT_FOUND", ["input", "onBehalfOfId"])]
+        assert user_errors(payload) == [("INVALID_INPUT", ["input", "onBehalfOfId"])]
