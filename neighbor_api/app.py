@@ -23,6 +23,7 @@ from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.jobs import JOBS
+from neighbor_api.open311 import routes as open311
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Settings
 
@@ -101,6 +102,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
+            open311.mount(lambda: runtime.deps),
         ],
         middleware=[
             Middleware(

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     # Live updates: events a subscriber may fall behind before it is disconnected (4008).
     live_queue_size: int = 100
 
+    # Open311 (GeoReport v2): the jurisdiction_id partners may send (another one is refused),
+    # service requests each API key may POST per minute, and how far from a community's
+    # centre a point may be to be filed there.
+    open311_jurisdiction_id: str = "xm.gov.cn"
+    open311_requests_per_minute: int = 30
+    open311_max_distance_meters: int = 1500
+
     @model_validator(mode="after")
     def _secret_key_required_in_production(self) -> Settings:
         if not self.secret_key.get_secret_value():
