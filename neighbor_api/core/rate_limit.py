@@ -53,17 +53,23 @@ async def add(db: Database, collection: str, keys: Sequence[str], *, expires_at:
 
 async def hit(db: Database, collection: str, counter: str, *, expires_at: datetime) -> int:
     """Count one against `counter` and return its new count, atomically: of N concurrent hits
-    each sees a different count, so exactly `limit` of them are at or under a limit."""
+    each sees a different count, so exactly `limit` of them are at or under a limit.
+
+    An `$inc` of the existing counter, else an insert of the first one (a racing insert loses
+    on the `_id` and increments instead). Not one upserting find_one_and_update: under
+    concurrent upserts of a new `_id`, SecantusDB applies them all but answers some with no
+    document, so the caller cannot know its count (and a retry would count twice).
+    """
+    collection_ = db[collection]
     for _ in range(3):
-        try:
-            document = await db[collection].find_one_and_update(
-                {"_id": counter},
-                {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:  # two first hits raced to insert; the loser retries
-            continue
+        document = await collection_.find_one_and_update(
+            {"_id": counter}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER
+        )
         if document is not None:
             return int(document["count"])
+        try:
+            await collection_.insert_one({"_id": counter, "count": 1, "expires_at": expires_at})
+        except DuplicateKeyError:  # another first hit inserted it: increment that one
+            continue
+        return 1
     raise RuntimeError(f"rate-limit counter {counter!r} could not be updated")
