@@ -437,6 +437,7 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "由{agency}办理，诉求编号 {number}",
         Locale.EN: "Handled by {agency}; report number {number}",
     },
+    "open311.status_notes": {Locale.ZH_CN: "{status}：{note}", Locale.EN: "{status}: {note}"},
     "open311.api_key_missing": {
         Locale.ZH_CN: "缺少 api_key：提交服务请求需要为贵系统签发的密钥",
         Locale.EN: (

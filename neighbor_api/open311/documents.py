@@ -52,16 +52,20 @@ def created(filed: Filed, locale: Locale) -> Doc:
     }
 
 
+# The note staff wrote when the report reached its status (shown with the status's name).
+_NOTES = {
+    ReportStatus.REJECTED: lambda r: r.rejection_reason,
+    ReportStatus.RESOLVED: lambda r: r.resolution_note,
+    ReportStatus.CLOSED: lambda r: r.resolution_note,
+}
+
+
 def _status_notes(report: Report, locale: Locale) -> str:
     label = translate(f"report.status.{report.status.value}", locale)
-    note = (
-        report.rejection_reason
-        if report.status is ReportStatus.REJECTED
-        else report.resolution_note
-        if report.status in (ReportStatus.RESOLVED, ReportStatus.CLOSED)
-        else None
-    )
-    return f"{label}: {note}" if note else label
+    note = _NOTES[report.status](report) if report.status in _NOTES else None
+    if not note:
+        return label
+    return translate("open311.status_notes", locale, {"status": label, "note": note})
 
 
 def request(report: Report, community: Place | None, locale: Locale) -> Doc:

@@ -137,9 +137,10 @@ def services() -> list[ReportCategory]:
     return list(ReportCategory)
 
 
-def service(code: str | None, *, missing: ErrorCode = ErrorCode.INVALID_INPUT) -> ReportCategory:
+def service(code: str | None) -> ReportCategory:
+    """The category a service code names; a missing code is 400, an unknown one 404."""
     if not code:
-        raise DomainError.of(missing, "open311.service_code_missing")
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "open311.service_code_missing")
     try:
         return ReportCategory(code)
     except ValueError:

@@ -66,7 +66,7 @@ class TestWithAGeoReportClient:
 
         closed = await call(client.get_service_request, request_id)
         assert closed["status"] == "closed"
-        assert closed["status_notes"] == f"不予受理: {reason}"
+        assert closed["status_notes"] == f"不予受理：{reason}"
         still_open = await call(client.get_service_requests, status="open")
         assert request_id not in _ids(still_open)
 

@@ -254,3 +254,41 @@ class TestRateLimit:
             (r.status_code, r.text[:300]) for r in responses
         ]
         assert await report_count(limited) == before + 3
+
+
+class TestOddBodies:
+    async def test_a_form_that_is_not_utf8_is_a_4xx(
+        self, gateway: httpx.AsyncClient, api_key: str
+    ) -> None:
+        body = (
+            f"api_key={api_key}&service_code=REPAIR&lat=24.5085&long=118.1849&description=".encode()
+        )
+        response = await gateway.post(
+            "/requests.json",
+            content=body + b"\xff\xfe\xfa",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+        assert 200 <= response.status_code < 500, response.text
+
+    async def test_a_broken_multipart_body_is_a_4xx(
+        self, gateway: httpx.AsyncClient, api_key: str, demo: Deps
+    ) -> None:
+        before = await report_count(demo)
+
+        response = await gateway.post(
+            "/requests.json",
+            content=b'--xyz\r\nContent-Disposition: form-data; name="api_key"\r\n\r\nabc',
+            headers={"Content-Type": "multipart/form-data; boundary=xyz", "GraphQL-Preflight": "1"},
+        )
+
+        assert 400 <= response.status_code < 500, response.text
+        assert await report_count(demo) == before
+
+    @pytest.mark.parametrize("lat", ["1e309", "-inf", "", "24,5", "0x18"])
+    async def test_odd_numbers_are_refused(
+        self, gateway: httpx.AsyncClient, api_key: str, lat: str
+    ) -> None:
+        response = await gateway.post("/requests.json", data=form(api_key, lat=lat))
+
+        refusal(response, 400)
