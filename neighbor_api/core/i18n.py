@@ -437,6 +437,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "由{agency}办理，诉求编号 {number}",
         Locale.EN: "Handled by {agency}; report number {number}",
     },
+    "open311.contact": {
+        Locale.ZH_CN: "请联系所在社区的工作人员",
+        Locale.EN: "Contact the staff of your community",
+    },
+    "open311.key_service": {
+        Locale.ZH_CN: "api_key 由平台运维人员为合作系统签发",
+        Locale.EN: "api_keys are issued to partner systems by the platform's operators",
+    },
     "open311.status_notes": {Locale.ZH_CN: "{status}：{note}", Locale.EN: "{status}: {note}"},
     "open311.api_key_missing": {
         Locale.ZH_CN: "缺少 api_key：提交服务请求需要为贵系统签发的密钥",

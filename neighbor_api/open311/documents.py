@@ -22,6 +22,29 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TIME).isoformat(timespec="seconds") if value else None
 
 
+# When the gateway's interface last changed (Service Discovery's `changeset`).
+CHANGESET = "2026-12-01T00:00:00Z"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+def discovery(url: str, *, production: bool, locale: Locale) -> Doc:
+    """Open311 Service Discovery: where the endpoint is and what it speaks."""
+    return {
+        "changeset": CHANGESET,
+        "contact": translate("open311.contact", locale),
+        "key_service": translate("open311.key_service", locale),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": CHANGESET,
+                "type": "production" if production else "test",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+
+
 def service(category: ReportCategory, locale: Locale) -> Doc:
     key = f"report.category.{category.value}"
     return {

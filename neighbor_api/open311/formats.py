@@ -11,7 +11,12 @@ from xml.etree import ElementTree
 from starlette.responses import Response
 
 # The element of each item of a list-valued field (`attributes` holds `attribute`s).
-ITEM_ELEMENTS = {"attributes": "attribute", "values": "value"}
+ITEM_ELEMENTS = {
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 
 
 class Format(StrEnum):
@@ -31,7 +36,11 @@ def _append(parent: ElementTree.Element, name: str, value: Any) -> None:
     element = ElementTree.SubElement(parent, name)
     if isinstance(value, list):
         for item in value:
-            _fill(ElementTree.SubElement(element, ITEM_ELEMENTS.get(name, "item")), item)
+            child = ElementTree.SubElement(element, ITEM_ELEMENTS.get(name, "item"))
+            if isinstance(item, dict):
+                _fill(child, item)
+            else:
+                child.text = _text(item)
     else:
         element.text = _text(value)
 

@@ -1,5 +1,6 @@
 """The GeoReport v2 endpoints, mounted by the app under /open311/v2:
 
+    GET  discovery.{json,xml}           Open311 Service Discovery
     GET  services.{json,xml}            the report categories as services
     GET  services/{code}.{json,xml}     a service definition
     POST requests.{json,xml}            file a report (api_key required)
@@ -24,6 +25,7 @@ from neighbor_api.core.errors import DomainError, ErrorCode, Problem
 from neighbor_api.core.i18n import Locale, negotiate, translate
 from neighbor_api.open311 import documents, service
 from neighbor_api.open311.formats import Format, errors, respond
+from neighbor_api.settings import Environment
 
 Handler = Callable[[Request, Deps, Format, Locale], Awaitable[Response]]
 
@@ -70,6 +72,13 @@ def _endpoint(
             return _refusal(error, fmt, locale)
 
     return endpoint
+
+
+async def _discovery(request: Request, deps: Deps, fmt: Format, locale: Locale) -> Response:
+    url = str(request.url_for("open311", path="")).rstrip("/")
+    production = deps.settings.environment is Environment.PRODUCTION
+    body = documents.discovery(url, production=production, locale=locale)
+    return respond(fmt, body, root="discovery", item="endpoint")
 
 
 async def _services(request: Request, deps: Deps, fmt: Format, locale: Locale) -> Response:
@@ -165,10 +174,12 @@ def mount(deps: Callable[[], Deps]) -> Mount:
     return Mount(
         "/open311/v2",
         routes=[
+            route("/discovery.{fmt}", {"GET": _discovery}),
             route("/services.{fmt}", {"GET": _services}),
             route("/services/{code}.{fmt}", {"GET": _definition}),
             route("/requests.{fmt}", {"GET": _requests, "POST": _create}),
             route("/requests/{request_id}.{fmt}", {"GET": _request}),
             Route("/{path:path}", _unknown, methods=ALL_METHODS),
         ],
+        name="open311",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.open311.support import refusal, xml
+from tests.platform.conftest import LiveServer
 
 CATEGORIES = [
     "REPAIR",
@@ -108,3 +109,26 @@ class TestServiceDefinition:
         self, gateway: httpx.AsyncClient
     ) -> None:
         refusal(await gateway.post("/services.json"), 405)
+
+
+class TestDiscovery:
+    async def test_json(self, gateway: httpx.AsyncClient, server: LiveServer) -> None:
+        response = await gateway.get("/discovery.json")
+
+        assert response.status_code == 200
+        discovery = response.json()
+        assert list(discovery) == ["changeset", "contact", "key_service", "endpoints"]
+        [endpoint] = discovery["endpoints"]
+        assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert endpoint["url"] == f"{server.url}/open311/v2"
+        assert endpoint["type"] == "test"
+        assert endpoint["formats"] == ["text/xml", "application/json"]
+
+    async def test_xml(self, gateway: httpx.AsyncClient) -> None:
+        root = xml(await gateway.get("/discovery.xml"))
+
+        assert root.tag == "discovery"
+        assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
+            "text/xml",
+            "application/json",
+        ]
