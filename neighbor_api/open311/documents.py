@@ -1,5 +1,5 @@
 """GeoReport v2 documents: services and service requests as the spec names their fields, in
-the request's language. Only what `reports.service.is_public` allows reaches these, and they
+the request's language. Only what `reports.service.public_filter` allows reaches these, and they
 never name a reporter."""
 
 from __future__ import annotations

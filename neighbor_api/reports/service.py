@@ -104,10 +104,10 @@ def visible_filter(actor: Actor) -> Document:
     }
 
 
-def is_public(report: Report) -> bool:
+def public_filter() -> Document:
     """What other systems and open data may show (Open311): COMMUNITY reports, never PRIVATE
-    ones, and never who reported them."""
-    return report.visibility is ReportVisibility.COMMUNITY
+    ones (and never who reported them: `public_reports`' readers show no reporter)."""
+    return {"visibility": ReportVisibility.COMMUNITY.value}
 
 
 def can_see_reporter(actor: Actor | None, report: Report) -> bool:
@@ -861,8 +861,9 @@ async def public_reports(
     until: datetime | None = None,
     limit: int,
 ) -> list[Report]:
-    """The public reports (`is_public`) of every community matching the filters, newest first."""
-    query: Document = {"visibility": ReportVisibility.COMMUNITY.value}
+    """The public reports (`public_filter`) of every community matching the filters, newest
+    first."""
+    query = public_filter()
     if ids:
         query["_id"] = {"$in": list(ids)}
     if categories:
