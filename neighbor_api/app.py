@@ -28,6 +28,7 @@ from neighbor_api.graphql.view import GraphQLView
 from neighbor_api.jobs import JOBS
 from neighbor_api.middleware import RequestObserver, metrics_endpoint
 from neighbor_api.migrations import STEPS
+from neighbor_api.open311 import routes as open311
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Environment, Settings
 
@@ -141,6 +142,7 @@ def create_app(
             Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
             Mount(graphiql.STATIC_PATH, graphiql.static_app()),
+            open311.mount(lambda: runtime.deps),
         ],
         middleware=[
             # Outermost: every response below carries the request id.

@@ -1,4 +1,4 @@
-"""neighbor-api serve | seed | migrate | backup | restore | export-schema."""
+"""neighbor-api serve | seed | migrate | backup | restore | open311 | export-schema."""
 
 from __future__ import annotations
 
@@ -108,21 +108,51 @@ async def _restore(settings: Settings, path: Path, *, force: bool) -> None:
     )
 
 
-def _run_admin(command: Coroutine[Any, Any, None]) -> None:
-    """Run an admin command; what it refuses ends it with a message and exit code 1."""
+def _run_admin(command: Coroutine[Any, Any, int | None]) -> None:
+    """Run an admin command; what it refuses ends it with a message and exit code 1, and
+    a command may answer its own exit code."""
     from pymongo.errors import PyMongoError
 
     from neighbor_api.core.backup import BackupError
     from neighbor_api.core.migrations import MigrationError
 
     try:
-        asyncio.run(command)
+        code = asyncio.run(command)
     except (BackupError, MigrationError) as error:
         sys.exit(f"error: {error}")
     except PyMongoError as error:
         sys.exit(f"error: the database failed: {error}")
     except OSError as error:  # the output cannot be written, …
         sys.exit(f"error: {error}")
+    if code:
+        sys.exit(code)
+
+
+async def _open311(settings: Settings, action: str, name: str | None) -> int:
+    """`open311 issue-key NAME` prints the new key alone on its last line (shown only once)."""
+    from neighbor_api.core.errors import DomainError
+    from neighbor_api.core.i18n import Locale, translate
+    from neighbor_api.open311 import service
+
+    async with admin_deps(settings) as deps:
+        try:
+            if action == "issue-key":
+                issued = await service.issue_key(deps, name=name or "")
+                print(f"issued an Open311 key for {issued.key.name}; it is shown only once:")  # noqa: T201
+                print(issued.secret)  # noqa: T201
+            elif action == "revoke-key":
+                revoked = await service.revoke_key(deps, name=name or "")
+                print(f"revoked the key of {name}" if revoked else f"no live key named {name}")  # noqa: T201
+                return 0 if revoked else 1
+            else:
+                for key in await service.list_keys(deps):
+                    state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+                    print(f"{key.name}\t{key.created_at:%Y-%m-%d %H:%M}\t{state}")  # noqa: T201
+        except DomainError as error:
+            for problem in error.problems:
+                print(translate(problem.message, Locale.EN, problem.params), file=sys.stderr)  # noqa: T201
+            return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -145,6 +175,11 @@ def main(argv: list[str] | None = None) -> None:
     restore.add_argument(
         "--force", action="store_true", help="replace a database that already has data"
     )
+    open311 = commands.add_parser("open311", help="Open311 partner API keys")
+    keys = open311.add_subparsers(dest="action", required=True)
+    for action, help_text in (("issue-key", "issue a key"), ("revoke-key", "revoke a key")):
+        keys.add_parser(action, help=f"{help_text} of a partner system").add_argument("name")
+    keys.add_parser("list-keys", help="list the partner keys (never the keys themselves)")
     export = commands.add_parser(
         "export-schema",
         help="write schema/schema.graphql and the trusted documents of schema/operations/",
@@ -176,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
         _run_admin(_backup(settings, args.output))
     elif args.command == "restore":
         _run_admin(_restore(settings, args.file, force=args.force))
+    elif args.command == "open311":
+        _run_admin(_open311(settings, args.action, getattr(args, "name", None)))
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(export_schema(settings), encoding="utf-8")

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # Browser origins (e.g. https://console.example.cn) allowed to call the API (CORS);
     # a JSON list or comma-separated. None by default.
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Open311 (GeoReport v2): the jurisdiction_id partners may send (another one is refused),
+    # service requests each API key may POST per minute, and how far from a community's
+    # centre a point may be to be filed there.
+    open311_jurisdiction_id: str = "xm.gov.cn"
+    open311_requests_per_minute: int = 30
+    open311_max_distance_meters: int = 1500
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 
 from neighbor_api.accounts.models import RefreshToken, Session, User
+from neighbor_api.core import rate_limit
 from neighbor_api.core.mongo import Database, Document, register_indexes
 from neighbor_api.core.mongo import Session as DbSession
 
@@ -29,10 +29,7 @@ register_indexes(
         IndexModel([("expires_at", ASCENDING)], name="expires_ttl", expireAfterSeconds=0),
     ],
 )
-register_indexes(
-    LOGIN_FAILURES,
-    [IndexModel([("expires_at", ASCENDING)], name="expires_ttl", expireAfterSeconds=0)],
-)
+register_indexes(LOGIN_FAILURES, [rate_limit.ttl_index()])
 
 
 async def insert_user(db: Database, user: User, *, session: DbSession | None = None) -> None:
@@ -104,38 +101,24 @@ async def session_with_user_and_memberships(
     return documents[0] if documents and documents[0]["user"] else None
 
 
-def _failure_key(kind: str, value: str, window_start: datetime) -> str:
-    return f"{kind}:{value}:{int(window_start.timestamp())}"
-
-
 async def failure_counts(db: Database, keys: Sequence[str]) -> dict[str, int]:
-    cursor = db[LOGIN_FAILURES].find({"_id": {"$in": list(keys)}})
-    return {d["_id"]: int(d["count"]) async for d in cursor}
+    return await rate_limit.counts(db, LOGIN_FAILURES, keys)
 
 
 async def add_failures(db: Database, keys: Sequence[str], *, expires_at: datetime) -> None:
     """Count one failed login against each key (one round trip)."""
-    updates: list[Any] = [
-        UpdateOne(
-            {"_id": key},
-            {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
-            upsert=True,
-        )
-        for key in keys
-    ]
-    await db[LOGIN_FAILURES].bulk_write(updates, ordered=False)
+    await rate_limit.add(db, LOGIN_FAILURES, keys, expires_at=expires_at)
 
 
 def failure_keys(
     *, phone: str, address: str | None, now: datetime, window: timedelta
 ) -> tuple[list[str], datetime]:
     """The fixed-window counter keys for this phone and client address, and the window end."""
-    seconds = int(window.total_seconds())
-    start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
-    keys = [_failure_key("phone", phone, start)]
+    start, end = rate_limit.window(now, window)
+    keys = [rate_limit.key("phone", phone, start)]
     if address:
-        keys.append(_failure_key("address", address, start))
-    return keys, start + window
+        keys.append(rate_limit.key("address", address, start))
+    return keys, end
 
 
 async def any_user(db: Database) -> bool:

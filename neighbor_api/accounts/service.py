@@ -234,3 +234,23 @@ async def authenticate(deps: Deps, access_token: str) -> Authenticated:
 
 async def users_by_ids(deps: Deps, ids: list[ObjectId]) -> list[User]:
     return await repository.users_by_ids(deps.db, ids)
+
+
+async def create_system_account(deps: Deps, *, display_name: str) -> User:
+    """An account for another system (an Open311 partner): it has a name, so what it files
+    shows who filed it, and it can never sign in (a `system:` handle where a phone number
+    would be, which no phone number normalises to, and no password hash)."""
+    checks = Checks(prefix=())
+    name = checks.text(display_name, "name", max_length=MAX_DISPLAY_NAME_LENGTH)
+    checks.done()
+    user_id = ObjectId()
+    user = User(
+        _id=user_id,
+        phone=f"system:{user_id}",
+        password_hash="",
+        display_name=name,
+        locale=DEFAULT_LOCALE,
+        created_at=deps.clock.now(),
+    )
+    await repository.insert_user(deps.db, user)
+    return user

@@ -459,6 +459,224 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "report.status.RESOLVED": {Locale.ZH_CN: "已解决", Locale.EN: "resolved"},
     "report.status.CLOSED": {Locale.ZH_CN: "已办结", Locale.EN: "closed"},
     "report.status.REJECTED": {Locale.ZH_CN: "不予受理", Locale.EN: "rejected"},
+    "report.category.REPAIR": {Locale.ZH_CN: "设施报修", Locale.EN: "Repairs"},
+    "report.category.REPAIR.description": {
+        Locale.ZH_CN: "公共设施损坏需要维修，如路灯、井盖、健身器材",
+        Locale.EN: "Broken public facilities: street lights, manhole covers, fitness equipment",
+    },
+    "report.category.REPAIR.keywords": {
+        Locale.ZH_CN: "维修,路灯,井盖,设施",
+        Locale.EN: "repair,street light,manhole,facility",
+    },
+    "report.category.ENVIRONMENT": {Locale.ZH_CN: "环境卫生", Locale.EN: "Environment"},
+    "report.category.ENVIRONMENT.description": {
+        Locale.ZH_CN: "垃圾堆放、污水、绿化、噪音等环境问题",
+        Locale.EN: "Litter, sewage, greenery, noise",
+    },
+    "report.category.ENVIRONMENT.keywords": {
+        Locale.ZH_CN: "垃圾,卫生,绿化,噪音",
+        Locale.EN: "litter,sanitation,greenery,noise",
+    },
+    "report.category.SAFETY_HAZARD": {Locale.ZH_CN: "安全隐患", Locale.EN: "Safety hazard"},
+    "report.category.SAFETY_HAZARD.description": {
+        Locale.ZH_CN: "消防通道堵塞、高空坠物、电动车违规充电等",
+        Locale.EN: "Blocked fire lanes, falling objects, unsafe e-bike charging",
+    },
+    "report.category.SAFETY_HAZARD.keywords": {
+        Locale.ZH_CN: "消防,隐患,高空坠物,充电",
+        Locale.EN: "fire lane,hazard,falling objects,charging",
+    },
+    "report.category.TRAFFIC": {Locale.ZH_CN: "交通出行", Locale.EN: "Traffic"},
+    "report.category.TRAFFIC.description": {
+        Locale.ZH_CN: "违章停车、道路破损、信号灯故障等",
+        Locale.EN: "Illegal parking, damaged roads, broken traffic lights",
+    },
+    "report.category.TRAFFIC.keywords": {
+        Locale.ZH_CN: "停车,道路,信号灯",
+        Locale.EN: "parking,road,traffic light",
+    },
+    "report.category.NEIGHBOR_DISPUTE": {Locale.ZH_CN: "邻里纠纷", Locale.EN: "Neighbour dispute"},
+    "report.category.NEIGHBOR_DISPUTE.description": {
+        Locale.ZH_CN: "邻里之间需要社区调解的矛盾（仅工作人员可见）",
+        Locale.EN: "Disagreements between neighbours that need mediation (seen by staff only)",
+    },
+    "report.category.NEIGHBOR_DISPUTE.keywords": {
+        Locale.ZH_CN: "纠纷,调解,邻里",
+        Locale.EN: "dispute,mediation,neighbours",
+    },
+    "report.category.PROPERTY_MANAGEMENT": {
+        Locale.ZH_CN: "物业管理",
+        Locale.EN: "Property management",
+    },
+    "report.category.PROPERTY_MANAGEMENT.description": {
+        Locale.ZH_CN: "物业服务、维修基金、小区管理等问题",
+        Locale.EN: "Property services, maintenance funds, estate management",
+    },
+    "report.category.PROPERTY_MANAGEMENT.keywords": {
+        Locale.ZH_CN: "物业,小区,维修基金",
+        Locale.EN: "property,estate,maintenance fund",
+    },
+    "report.category.PUBLIC_ORDER": {Locale.ZH_CN: "社会治安", Locale.EN: "Public order"},
+    "report.category.PUBLIC_ORDER.description": {
+        Locale.ZH_CN: "扰民、群租、可疑情况等",
+        Locale.EN: "Disturbances, overcrowded rentals, suspicious activity",
+    },
+    "report.category.PUBLIC_ORDER.keywords": {
+        Locale.ZH_CN: "治安,扰民,群租",
+        Locale.EN: "public order,disturbance,rental",
+    },
+    "report.category.OTHER": {Locale.ZH_CN: "其他", Locale.EN: "Other"},
+    "report.category.OTHER.description": {
+        Locale.ZH_CN: "其他社区事务",
+        Locale.EN: "Anything else about the community",
+    },
+    "report.category.OTHER.keywords": {
+        Locale.ZH_CN: "其他,建议",
+        Locale.EN: "other,suggestion",
+    },
+    "open311.group.facilities": {
+        Locale.ZH_CN: "设施与物业",
+        Locale.EN: "Facilities and property",
+    },
+    "open311.group.environment": {
+        Locale.ZH_CN: "环境",
+        Locale.EN: "Environment",
+    },
+    "open311.group.safety": {
+        Locale.ZH_CN: "安全与秩序",
+        Locale.EN: "Safety and order",
+    },
+    "open311.group.community": {
+        Locale.ZH_CN: "社区事务",
+        Locale.EN: "Community affairs",
+    },
+    "open311.notice": {
+        Locale.ZH_CN: "由{agency}办理，诉求编号 {number}",
+        Locale.EN: "Handled by {agency}; report number {number}",
+    },
+    "open311.contact": {
+        Locale.ZH_CN: "请联系所在社区的工作人员",
+        Locale.EN: "Contact the staff of your community",
+    },
+    "open311.key_service": {
+        Locale.ZH_CN: "api_key 由平台运维人员为合作系统签发",
+        Locale.EN: "api_keys are issued to partner systems by the platform's operators",
+    },
+    "open311.status_notes": {Locale.ZH_CN: "{status}：{note}", Locale.EN: "{status}: {note}"},
+    "open311.api_key_missing": {
+        Locale.ZH_CN: "缺少 api_key：提交服务请求需要为贵系统签发的密钥",
+        Locale.EN: (
+            "api_key is missing: submitting a service request needs the key issued to your system"
+        ),
+    },
+    "open311.key_name_taken": {
+        Locale.ZH_CN: "「{name}」已有有效的密钥：请先吊销",
+        Locale.EN: "“{name}” already has a live key: revoke it first",
+    },
+    "open311.api_key_invalid": {
+        Locale.ZH_CN: "api_key 无效或已被吊销",
+        Locale.EN: "The api_key is invalid or has been revoked",
+    },
+    "open311.rate_limited": {
+        Locale.ZH_CN: "提交过于频繁：每个 api_key 每分钟最多 {limit} 次，请 {seconds} 秒后再试",
+        Locale.EN: (
+            "Too many requests: at most {limit} per minute "
+            "per api_key; try again in {seconds} seconds"
+        ),
+    },
+    "open311.jurisdiction_unknown": {
+        Locale.ZH_CN: "未知的 jurisdiction_id「{value}」：本服务的是 {expected}",
+        Locale.EN: "Unknown jurisdiction_id “{value}”: this endpoint serves {expected}",
+    },
+    "open311.service_code_missing": {
+        Locale.ZH_CN: "缺少 service_code（见 services.json）",
+        Locale.EN: "service_code is missing (see services.json)",
+    },
+    "open311.service_code_unknown": {
+        Locale.ZH_CN: "未知的 service_code「{value}」（见 services.json）",
+        Locale.EN: "Unknown service_code “{value}” (see services.json)",
+    },
+    "open311.location_required": {
+        Locale.ZH_CN: (
+            "需要 lat 和 long（WGS-84 坐标）：仅凭 address_string 或 address_id 无法确定所属社区"
+        ),
+        Locale.EN: (
+            "lat and long (WGS-84) are required: an address_string or "
+            "address_id alone cannot place the request in a community"
+        ),
+    },
+    "open311.lat_invalid": {
+        Locale.ZH_CN: "lat 须为 -90 到 90 之间的数字",
+        Locale.EN: "lat must be a number from -90 to 90",
+    },
+    "open311.long_invalid": {
+        Locale.ZH_CN: "long 须为 -180 到 180 之间的数字",
+        Locale.EN: "long must be a number from -180 to 180",
+    },
+    "open311.outside_communities": {
+        Locale.ZH_CN: "该位置不在任何社区的服务范围内（距最近的社区中心超过 {meters} 米）",
+        Locale.EN: (
+            "This location is outside every community (more than "
+            "{meters} m from the nearest community's centre)"
+        ),
+    },
+    "open311.description_required": {
+        Locale.ZH_CN: "缺少 description：请描述问题",
+        Locale.EN: "description is missing: describe the problem",
+    },
+    "open311.media_url_invalid": {
+        Locale.ZH_CN: "media_url 须为 http(s) 链接，最多 {max} 个字符",
+        Locale.EN: "media_url must be an http(s) link of at most {max} characters",
+    },
+    "open311.body_invalid": {
+        Locale.ZH_CN: (
+            "请求体无法解析：请使用 application/x-www-form-urlencoded 表单（或 JSON 对象）"
+        ),
+        Locale.EN: (
+            "The body could not be read: send an application/x-www-form-urlencoded "
+            "form (or a JSON object)"
+        ),
+    },
+    "open311.request_not_found": {
+        Locale.ZH_CN: "找不到服务请求「{value}」",
+        Locale.EN: "No service request “{value}”",
+    },
+    "open311.request_id_invalid": {
+        Locale.ZH_CN: "service_request_id「{value}」无效",
+        Locale.EN: "Invalid service_request_id “{value}”",
+    },
+    "open311.too_many_ids": {
+        Locale.ZH_CN: "service_request_id 最多 {max} 个",
+        Locale.EN: "At most {max} service_request_id values",
+    },
+    "open311.date_invalid": {
+        Locale.ZH_CN: "{name} 须为带时区的 W3C 日期时间，例如 2026-01-01T00:00:00+08:00",
+        Locale.EN: (
+            "{name} must be a W3C datetime with a time zone, e.g. 2026-01-01T00:00:00+08:00"
+        ),
+    },
+    "open311.date_range": {
+        Locale.ZH_CN: "end_date 须晚于 start_date，且跨度不超过 {days} 天",
+        Locale.EN: "end_date must come after start_date, at most {days} days later",
+    },
+    "open311.status_invalid": {
+        Locale.ZH_CN: "status 只能是 open 或 closed",
+        Locale.EN: "status must be open or closed",
+    },
+    "open311.not_found": {
+        Locale.ZH_CN: (
+            "找不到该资源：Open311 接口有 services、services/{code}、"
+            "requests、requests/{id}，格式为 .json 或 .xml"
+        ),
+        Locale.EN: (
+            "No such resource: Open311 serves services, services/{code}, "
+            "requests and requests/{id}, as .json or .xml"
+        ),
+    },
+    "open311.method_not_allowed": {
+        Locale.ZH_CN: "不支持该请求方法",
+        Locale.EN: "This method is not allowed here",
+    },
     "query.too_complex": {
         Locale.ZH_CN: "查询过于复杂：{detail}",
         Locale.EN: "The query is too complex: {detail}",

@@ -83,3 +83,14 @@ async def communities(
 
     items: list[tuple[Place, float | None]] = [(p, d) for p, d in found[:limit]]
     return Page(offset_edges(items, start), len(found) > limit, count)
+
+
+async def places_by_ids(deps: Deps, ids: list[ObjectId]) -> dict[ObjectId, Place]:
+    return {p.id: p for p in await repository.by_ids(deps.db, list(dict.fromkeys(ids)))}
+
+
+async def nearest_community(deps: Deps, near: GeoPoint) -> tuple[Place, float] | None:
+    """The community whose centre is nearest `near`, and its distance in metres (places have
+    centres, not boundaries)."""
+    found = await repository.nearest_communities(deps.db, near, skip=0, limit=1)
+    return found[0] if found else None

@@ -50,6 +50,11 @@ register_indexes(
         IndexModel([("escalated_to", ASCENDING), ("created_at", DESCENDING)], name="escalated"),
         IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
         IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
+        # Public reports over every community, newest first (Open311's GET requests).
+        IndexModel(
+            [("visibility", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="visibility_newest",
+        ),
         idempotency.unique_index(),
     ],
 )
@@ -99,6 +104,11 @@ async def page(
 ) -> Page[Report]:
     result = await keyset_page(db[REPORTS], query, sort=sort, first=first, after=after)
     return result.map(Report.from_document)
+
+
+async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
+    cursor = db[REPORTS].find(query, sort=[("created_at", DESCENDING), ("_id", DESCENDING)])
+    return [Report.from_document(d) async for d in cursor.limit(limit)]
 
 
 async def near(

@@ -104,6 +104,12 @@ def visible_filter(actor: Actor) -> Document:
     }
 
 
+def public_filter() -> Document:
+    """What other systems and open data may show (Open311): COMMUNITY reports, never PRIVATE
+    ones (and never who reported them: `public_reports`' readers show no reporter)."""
+    return {"visibility": ReportVisibility.COMMUNITY.value}
+
+
 def can_see_reporter(actor: Actor | None, report: Report) -> bool:
     """An anonymous report's reporter is known only to the reporter and the staff of that
     community itself (not admins above it, not the neighbours)."""
@@ -838,3 +844,35 @@ async def comment_on_report(
 
     raced = await idempotent.create_once(deps, repository.COMMENTS, idempotency, write)
     return Comment.from_document(raced) if raced is not None else comment
+
+
+# --- Public reading (open data, Open311) ----------------------------------------------------
+
+
+async def public_reports(
+    deps: Deps,
+    *,
+    ids: Sequence[ObjectId] = (),
+    categories: Sequence[ReportCategory] = (),
+    statuses: Sequence[ReportStatus] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+) -> list[Report]:
+    """The public reports (`public_filter`) of every community matching the filters, newest
+    first."""
+    query = public_filter()
+    if ids:
+        query["_id"] = {"$in": list(ids)}
+    if categories:
+        query["category"] = {"$in": [c.value for c in categories]}
+    if statuses:
+        query["status"] = {"$in": [s.value for s in statuses]}
+    created: Document = {}
+    if since is not None:
+        created["$gte"] = since
+    if until is not None:
+        created["$lte"] = until
+    if created:
+        query["created_at"] = created
+    return await repository.newest(deps.db, query, limit=limit)
