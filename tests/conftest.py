@@ -79,6 +79,14 @@ async def mongo_client(
     await client.close()
 
 
+@pytest.fixture
+async def fresh_database(mongo_client: Client) -> AsyncIterator[str]:
+    """The name of a database no one uses, dropped after the test (for child processes)."""
+    name = f"child_{uuid.uuid4().hex[:12]}"
+    yield name
+    await mongo_client.drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return make_settings()

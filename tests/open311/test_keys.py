@@ -7,9 +7,7 @@ from pathlib import Path
 
 from neighbor_api.core.embedded import EmbeddedMongo
 from neighbor_api.core.mongo import Client
-from tests.platform.test_cli import cli_env, fresh_database, run_cli
-
-__all__ = ["fresh_database"]  # the fixture, used here by name
+from tests.platform.processes import cli_env, run_cli
 
 
 class TestKeys:

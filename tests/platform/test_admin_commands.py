@@ -13,7 +13,7 @@ from neighbor_api.core.embedded import EmbeddedMongo
 from neighbor_api.core.migrations import COLLECTION as MIGRATIONS
 from neighbor_api.core.mongo import Client
 from neighbor_api.migrations import STEPS
-from tests.platform.test_cli import cli_env, run_cli, running_server, sign_in_and_read_viewer
+from tests.platform.processes import cli_env, run_cli, running_server, sign_in_and_read_viewer
 
 SHARED = "using the embedded database of the running server"
 

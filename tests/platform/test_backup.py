@@ -33,7 +33,7 @@ from neighbor_api.core.mongo import Client, Database
 from neighbor_api.memberships import service as memberships
 from neighbor_api.migrations import STEPS
 from tests.attachments.support import jpeg
-from tests.platform.test_cli import cli_env, run_cli
+from tests.platform.processes import cli_env, run_cli
 
 PHOTO = jpeg(600_000)  # three GridFS chunks
 

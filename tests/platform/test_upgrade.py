@@ -19,7 +19,7 @@ from neighbor_api.core.mongo import Database
 from neighbor_api.migrations import STEPS
 from tests.conftest import make_settings
 from tests.platform.conftest import serve
-from tests.platform.test_cli import sign_in_and_read_viewer
+from tests.platform.processes import sign_in_and_read_viewer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # What the jobs may change at start-up (a resolved report closes itself after 7 days, which

@@ -6,28 +6,22 @@ test session (about 40 s)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
 import shutil
-import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from neighbor_api.core.embedded import free_port
 from neighbor_api.graphiql import manifest
 from tests.conftest import DEMO_PASSWORD, OPERATIONS
+from tests.platform.processes import cli_env, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFTOVERS = shutil.ignore_patterns("__pycache__", "*.egg-info")
 INSTALL_TIMEOUT_SECONDS = 600
-COMMAND_TIMEOUT_SECONDS = 60
 
 pytestmark = pytest.mark.slow
 
@@ -69,59 +63,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A child's environment: none of ours (NEIGHBOR_*, MONGODB_URI, PYTHONPATH), its own
-    data directory (the embedded database), cheap hashing."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("NEIGHBOR_") and key not in ("MONGODB_URI", "PYTHONPATH")
-    }
-    env.update(
-        NEIGHBOR_ENVIRONMENT="test",
-        NEIGHBOR_DATA_DIR=str(tmp_path / "data"),
-        NEIGHBOR_ARGON2_TIME_COST="1",
-        NEIGHBOR_ARGON2_MEMORY_KIB="1024",
-    )
-    return env
-
-
-@asynccontextmanager
-async def serving(bin_dir: Path, env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
-    """`neighbor-api serve --demo` until /readyz answers; SIGTERM at the end, which must end
-    it cleanly. Yields the base URL."""
-    port = free_port()
-    log_path = cwd / "serve.log"
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            bin_dir / "neighbor-api",
-            *("serve", "--demo", "--port", str(port)),
-            env=env,
-            cwd=cwd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=2) as http:
-            async with asyncio.timeout(COMMAND_TIMEOUT_SECONDS):
-                while True:
-                    assert process.returncode is None, log_path.read_text(errors="replace")
-                    try:
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-        yield url
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(COMMAND_TIMEOUT_SECONDS):
-            code = await process.wait()
-    log_text = log_path.read_text(errors="replace")
-    assert code in (0, -signal.SIGTERM), log_text
-    assert "Application shutdown complete" in log_text
-    assert "Traceback" not in log_text
+    """A child's environment with its own data directory (the embedded database)."""
+    return cli_env(NEIGHBOR_DATA_DIR=str(tmp_path / "data"))
 
 
 async def test_the_installed_package_seeds_and_serves_the_demo(
@@ -140,7 +83,9 @@ async def test_the_installed_package_seeds_and_serves_the_demo(
     assert "demo data loaded" in seeded
 
     async with (
-        serving(installed, env, tmp_path) as url,
+        running_server(
+            "--demo", env=env, cwd=tmp_path, command=(installed / "neighbor-api",)
+        ) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as http,
     ):
         login = await http.post(
