@@ -39,30 +39,30 @@ def bearer_token(authorization: object) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else value
 
 
-# What a WebSocket connection_init payload may authenticate with: {"authorization": "Bearer
-# <token>"}, the key in any letter case (GraphiQL sends "Authorization"). A payload naming a
-# credential any other way ("authToken", "token", ...) is refused rather than ignored, so a
-# client never takes an anonymous connection for a signed-in one.
+# What a WebSocket connection_init payload may authenticate with: exactly {"authorization":
+# "Bearer <token>"}, as the contract says (GraphiQL's page sends the headers pane's
+# Authorization under that key). A payload naming a credential any other way ("Authorization",
+# "authToken", "token", ...) is refused rather than ignored, so a client never takes an
+# anonymous connection for a signed-in one.
+_KEY = "authorization"
 _CREDENTIAL_HINTS = ("auth", "token", "jwt", "bearer", "session")
 
 
 def connection_token(params: Mapping[str, object] | None) -> str | None:
-    """The token of a connection_init payload; Unauthenticated for an unknown credential key,
-    several authorization keys or a value that is not a string."""
-    values = [
-        value
-        for key, value in (params or {}).items()
-        if key.lower() == "authorization" and value not in (None, "")
-    ]
+    """The token of a connection_init payload; Unauthenticated for an unknown credential key
+    or a value that is not a string."""
+    params = params or {}
+    value = params.get(_KEY)
     unknown = [
         key
-        for key, value in (params or {}).items()
-        if key.lower() != "authorization"
-        and value not in (None, "")
+        for key, other in params.items()
+        if key != _KEY
+        and other not in (None, "")
         and any(hint in key.lower() for hint in _CREDENTIAL_HINTS)
     ]
-    if unknown or len(values) > 1 or (values and not isinstance(values[0], str)):
+    if unknown or (value not in (None, "") and not isinstance(value, str)):
         raise Unauthenticated
+    values = [value] if isinstance(value, str) and value else []
     return bearer_token(values[0]) if values else None
 
 
