@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import (
@@ -65,7 +66,7 @@ async def join_community(
         await repository.insert(deps.db, membership, session=session)
         await events.record(
             deps,
-            kind="membership.requested",
+            kind=EventKind.MEMBERSHIP_REQUESTED,
             subject_id=membership.id,
             actor_id=actor.user_id,
             place_path=community.path,
@@ -130,7 +131,7 @@ async def decide_membership(
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "membership.already_decided")
         await events.record(
             deps,
-            kind="membership.decided",
+            kind=EventKind.MEMBERSHIP_DECIDED,
             subject_id=decided.id,
             actor_id=changes["decided_by"],  # type: ignore[arg-type]
             place_path=decided.place_path,
@@ -172,7 +173,7 @@ async def appoint(
         await repository.insert(deps.db, membership, session=session)
         await events.record(
             deps,
-            kind="membership.appointed",
+            kind=EventKind.MEMBERSHIP_APPOINTED,
             subject_id=membership.id,
             actor_id=None if is_system(actor) else actor.user_id,
             place_path=place.path,
