@@ -45,7 +45,7 @@ from neighbor_api.councils.models import (
     ProposalStatus,
     VotingMethod,
 )
-from neighbor_api.memberships import repository as memberships
+from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 
@@ -155,7 +155,7 @@ async def set_council_member(
     council = await _council_or_raise(deps, actor, council_id)
     ensure(_staff(actor, council), "council.members_forbidden")
     if role is not None:
-        active = await memberships.active_of_place(deps.db, council.community_id)
+        active = await memberships.active_of_place(deps, council.community_id)
         if all(m.user_id != user_id for m in active):
             raise DomainError.of(
                 ErrorCode.INVALID_INPUT, "council.not_a_resident", field=("input", "userId")
@@ -325,7 +325,7 @@ async def proposals(
 
 async def _electorate(deps: Deps, proposal: Proposal, council: Council) -> list[Elector]:
     """Who may vote, decided now and stored: it does not change while voting runs."""
-    members = await memberships.active_of_place(deps.db, council.community_id)
+    members = await memberships.active_of_place(deps, council.community_id)
     residents = [m for m in members if Role.RESIDENT in m.roles]
 
     def elector(key: str, user_ids: list[ObjectId], area: int = 0) -> Elector:

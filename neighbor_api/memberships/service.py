@@ -211,3 +211,16 @@ async def actor_for(deps: Deps, user_id: ObjectId) -> Actor:
     memberships = await repository.of_users(deps.db, [user_id])
     grants = tuple(g for m in memberships if (g := m.grant()) is not None)
     return Actor(user_id=user_id, grants=grants)
+
+
+async def active_of_place(deps: Deps, place_id: ObjectId) -> list[Membership]:
+    """Every active membership held on a place (a community's members), oldest first."""
+    return await repository.active_of_place(deps.db, place_id)
+
+
+async def active_membership(deps: Deps, user_id: ObjectId, place_id: ObjectId) -> Membership | None:
+    """The user's active membership held on this place, if any."""
+    found = await repository.of_users(deps.db, [user_id])
+    return next(
+        (m for m in found if m.place_id == place_id and m.status is MembershipStatus.ACTIVE), None
+    )

@@ -28,8 +28,7 @@ from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page, Sort, offset_edges, offset_of, page_size
 from neighbor_api.core.policy import STAFF_ROLES, Actor, Role
 from neighbor_api.core.validation import Checks
-from neighbor_api.memberships import repository as memberships
-from neighbor_api.memberships.models import MembershipStatus
+from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, PlaceLevel
 from neighbor_api.reports import repository
@@ -488,11 +487,7 @@ class Submitted:
 
 
 async def _community_member(deps: Deps, user_id: ObjectId, community_id: ObjectId) -> Any:
-    found = await memberships.of_users(deps.db, [user_id])
-    return next(
-        (m for m in found if m.place_id == community_id and m.status is MembershipStatus.ACTIVE),
-        None,
-    )
+    return await memberships.active_membership(deps, user_id, community_id)
 
 
 async def submit_report(
