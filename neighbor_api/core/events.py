@@ -95,6 +95,8 @@ async def record(
     session: Session | None = None,
 ) -> ObjectId:
     """Append one event, e.g. kind=EventKind.MEMBERSHIP_DECIDED, to the log."""
+    if not isinstance(kind, EventKind):  # a free string would be a kind no reader knows
+        raise TypeError(f"an event kind is an EventKind, not {kind!r}")
     event_id = ObjectId()
     await deps.db[COLLECTION].insert_one(
         {
