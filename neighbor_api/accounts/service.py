@@ -15,6 +15,7 @@ from neighbor_api.accounts.models import RefreshToken, Session, User
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale
 from neighbor_api.core.mongo import Session as DbSession
 from neighbor_api.core.mongo import in_transaction
@@ -106,7 +107,11 @@ async def register(
     async def insert(session: DbSession) -> None:
         await repository.insert_user(deps.db, user, session=session)
         await events.record(
-            deps, kind="user.registered", subject_id=user.id, actor_id=user.id, session=session
+            deps,
+            kind=EventKind.USER_REGISTERED,
+            subject_id=user.id,
+            actor_id=user.id,
+            session=session,
         )
 
     try:
@@ -191,7 +196,7 @@ async def refresh_session(deps: Deps, *, refresh_token: str) -> SignedIn:
             await repository.revoke_session(deps.db, known.session_id, now=now)
             await events.record(
                 deps,
-                kind="session.reuse_detected",
+                kind=EventKind.SESSION_REUSE_DETECTED,
                 subject_id=known.session_id,
                 actor_id=known.user_id,
             )

@@ -25,6 +25,7 @@ from neighbor_api.attachments.models import Attachment, ContentType
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, Problem
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Session, in_transaction
 from neighbor_api.core.policy import Actor, is_system
 from neighbor_api.settings import Settings
@@ -170,7 +171,7 @@ async def upload(
         await writer.close(attachment)
         await events.record(
             deps,
-            kind="attachment.uploaded",
+            kind=EventKind.ATTACHMENT_UPLOADED,
             subject_id=attachment.id,
             actor_id=None if is_system(actor) else actor.user_id,
             data={"content_type": content_type.value, "byte_size": attachment.byte_size},

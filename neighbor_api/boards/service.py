@@ -35,6 +35,7 @@ from neighbor_api.core import events
 from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page, page_size
 from neighbor_api.core.policy import Actor, Role, is_system
@@ -283,7 +284,7 @@ async def create_board(
     async def write(session: Session) -> None:
         await repository.insert_board(deps.db, board, session=session)
         await events.record(
-            deps, kind="board.created", subject_id=board.id, actor_id=_actor_id(actor),
+            deps, kind=EventKind.BOARD_CREATED, subject_id=board.id, actor_id=_actor_id(actor),
             place_path=board.place_path, data={"name": name}, session=session,
         )  # fmt: skip
 
@@ -385,10 +386,10 @@ async def _after_write(deps: Deps, task: Task) -> None:
 
 
 async def _record(
-    deps: Deps, actor: Actor | None, kind: str, task: Task, session: Session, **data: object
+    deps: Deps, actor: Actor | None, kind: EventKind, task: Task, session: Session, **data: object
 ) -> None:
     await events.record(
-        deps, kind=f"task.{kind}", subject_id=task.id, actor_id=_actor_id(actor),
+        deps, kind=kind, subject_id=task.id, actor_id=_actor_id(actor),
         place_path=task.place_path,
         data={"board_id": task.board_id, "column_id": task.column_id, "version": task.version,
               **data},
@@ -509,7 +510,7 @@ async def create_task(deps: Deps, actor: Actor, new: NewTask) -> Task:
         await _check_wip(deps, board, column, session)
         task = draft.model_copy(update={"rank": await _top_rank(deps, column.id, session)})
         await repository.insert_task(deps.db, task, session=session)
-        await _record(deps, actor, "created", task, session, title=title)
+        await _record(deps, actor, EventKind.TASK_CREATED, task, session, title=title)
         created[:] = [task]
 
     raced = await idempotent.create_once(deps, repository.TASKS, idempotency, write)
@@ -582,7 +583,9 @@ async def move_task(
         )
         if moved is None:  # someone else changed it since it was read
             raise DomainError.of(ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"))
-        await _record(deps, actor, "moved", moved, session, from_column_id=task.column_id)
+        await _record(
+            deps, actor, EventKind.TASK_MOVED, moved, session, from_column_id=task.column_id
+        )
         return moved
 
     moved = await in_transaction(deps.client, write)
@@ -652,7 +655,10 @@ async def claim_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
             if current.status not in CLAIMABLE:
                 raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
             raise DomainError.of(ErrorCode.TASK_FULL, capacity=current.capacity)
-        await _record(deps, actor, "claimed", claimed, session, from_column_id=current.column_id)
+        await _record(
+            deps, actor, EventKind.TASK_CLAIMED, claimed, session,
+            from_column_id=current.column_id,
+        )  # fmt: skip
         return claimed
 
     claimed = await in_transaction(deps.client, write)
@@ -700,7 +706,10 @@ async def release_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
         )
         if released is None:
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
-        await _record(deps, actor, "released", released, session, from_column_id=current.column_id)
+        await _record(
+            deps, actor, EventKind.TASK_RELEASED, released, session,
+            from_column_id=current.column_id,
+        )  # fmt: skip
         return released
 
     released = await in_transaction(deps.client, write)
@@ -766,7 +775,11 @@ async def _flow(
     return updated
 
 
-_EVENT = {Verb.SUBMIT: "submitted", Verb.APPROVE: "approved", Verb.RETURN: "returned"}
+_EVENT = {
+    Verb.SUBMIT: EventKind.TASK_SUBMITTED,
+    Verb.APPROVE: EventKind.TASK_APPROVED,
+    Verb.RETURN: EventKind.TASK_RETURNED,
+}
 
 
 class _Stale(Exception):

@@ -1,12 +1,14 @@
 """Domain events: one `events` collection, the audit trail and the source of live updates.
 
 A service records the event in the same transaction as the change it describes, so an event
-exists exactly when its change does.
+exists exactly when its change does. Its kind is one of `EventKind`, shared by the writers (the
+services) and the readers (the live hub and its subscriptions, the notifier).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
@@ -16,6 +18,62 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Session, register_indexes
 
 COLLECTION = "events"
+
+
+class EventKind(StrEnum):
+    """Every kind of domain event, `<subject>.<what happened>`. The values are stored (and read
+    back from events written by earlier versions): add kinds, never change a value."""
+
+    USER_REGISTERED = "user.registered"
+    SESSION_REUSE_DETECTED = "session.reuse_detected"
+    MEMBERSHIP_REQUESTED = "membership.requested"
+    MEMBERSHIP_DECIDED = "membership.decided"
+    MEMBERSHIP_APPOINTED = "membership.appointed"
+    ATTACHMENT_UPLOADED = "attachment.uploaded"
+    REPORT_SUBMITTED = "report.submitted"
+    REPORT_ENDORSED = "report.endorsed"
+    REPORT_COMMENTED = "report.commented"
+    # A report's moves in its workflow, one per verb of reports.service.Verb (REPORT_MOVES).
+    REPORT_ACCEPT = "report.accept"
+    REPORT_ASSIGN = "report.assign"
+    REPORT_START = "report.start"
+    REPORT_RESOLVE = "report.resolve"
+    REPORT_REJECT = "report.reject"
+    REPORT_ESCALATE = "report.escalate"
+    REPORT_RATE = "report.rate"
+    REPORT_CLOSE = "report.close"
+    COUNCIL_CREATED = "council.created"
+    COUNCIL_MEMBER_SET = "council.member_set"
+    PROPOSAL_CREATED = "proposal.created"
+    PROPOSAL_VOTING_OPENED = "proposal.voting_opened"
+    PROPOSAL_VOTE_CAST = "proposal.vote_cast"
+    PROPOSAL_CLOSED = "proposal.closed"
+    PROPOSAL_WITHDRAWN = "proposal.withdrawn"
+    PROPOSAL_COMMENTED = "proposal.commented"
+    BOARD_CREATED = "board.created"
+    TASK_CREATED = "task.created"
+    TASK_MOVED = "task.moved"
+    TASK_CLAIMED = "task.claimed"
+    TASK_RELEASED = "task.released"
+    TASK_SUBMITTED = "task.submitted"
+    TASK_APPROVED = "task.approved"
+    TASK_RETURNED = "task.returned"
+
+
+# The kinds the readers group by: a report moved in its workflow; anything about a task.
+REPORT_MOVES = frozenset(
+    {
+        EventKind.REPORT_ACCEPT,
+        EventKind.REPORT_ASSIGN,
+        EventKind.REPORT_START,
+        EventKind.REPORT_RESOLVE,
+        EventKind.REPORT_REJECT,
+        EventKind.REPORT_ESCALATE,
+        EventKind.REPORT_RATE,
+        EventKind.REPORT_CLOSE,
+    }
+)
+TASK_EVENTS = frozenset(k for k in EventKind if k.name.startswith("TASK_"))
 
 register_indexes(
     COLLECTION,
@@ -29,19 +87,21 @@ register_indexes(
 async def record(
     deps: Deps,
     *,
-    kind: str,
+    kind: EventKind,
     subject_id: ObjectId,
     actor_id: ObjectId | None,
     place_path: Sequence[ObjectId] = (),
     data: Mapping[str, Any] | None = None,
     session: Session | None = None,
 ) -> ObjectId:
-    """Append one event, e.g. kind="membership.decided", to the log."""
+    """Append one event, e.g. kind=EventKind.MEMBERSHIP_DECIDED, to the log."""
+    if not isinstance(kind, EventKind):  # a free string would be a kind no reader knows
+        raise TypeError(f"an event kind is an EventKind, not {kind!r}")
     event_id = ObjectId()
     await deps.db[COLLECTION].insert_one(
         {
             "_id": event_id,
-            "kind": kind,
+            "kind": kind.value,
             "subject_id": subject_id,
             "actor_id": actor_id,
             "place_path": list(place_path),

@@ -20,6 +20,7 @@ from neighbor_api.core import events
 from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor, Role, ensure, is_system
@@ -44,7 +45,7 @@ from neighbor_api.councils.models import (
     ProposalStatus,
     VotingMethod,
 )
-from neighbor_api.memberships import repository as memberships
+from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 
@@ -140,7 +141,7 @@ async def create_council(
     )
     await repository.insert_council(deps.db, council)
     await events.record(
-        deps, kind="council.created", subject_id=council.id,
+        deps, kind=EventKind.COUNCIL_CREATED, subject_id=council.id,
         actor_id=None if is_system(actor) else actor.user_id, place_path=council.place_path,
     )  # fmt: skip
     return council
@@ -154,7 +155,7 @@ async def set_council_member(
     council = await _council_or_raise(deps, actor, council_id)
     ensure(_staff(actor, council), "council.members_forbidden")
     if role is not None:
-        active = await memberships.active_of_place(deps.db, council.community_id)
+        active = await memberships.active_of_place(deps, council.community_id)
         if all(m.user_id != user_id for m in active):
             raise DomainError.of(
                 ErrorCode.INVALID_INPUT, "council.not_a_resident", field=("input", "userId")
@@ -176,7 +177,7 @@ async def set_council_member(
         updated = await repository.set_members(deps.db, council.id, members, session=session)
         assert updated is not None
         await events.record(
-            deps, kind="council.member_set", subject_id=council.id,
+            deps, kind=EventKind.COUNCIL_MEMBER_SET, subject_id=council.id,
             actor_id=None if is_system(actor) else actor.user_id,
             place_path=council.place_path,
             data={"user_id": user_id, "role": role.value if role else None}, session=session,
@@ -293,7 +294,7 @@ async def create_proposal(
     async def write(session: Session) -> None:
         await repository.insert_proposal(deps.db, proposal, session=session)
         await events.record(
-            deps, kind="proposal.created", subject_id=proposal.id, actor_id=actor.user_id,
+            deps, kind=EventKind.PROPOSAL_CREATED, subject_id=proposal.id, actor_id=actor.user_id,
             place_path=proposal.place_path, session=session,
         )  # fmt: skip
 
@@ -324,7 +325,7 @@ async def proposals(
 
 async def _electorate(deps: Deps, proposal: Proposal, council: Council) -> list[Elector]:
     """Who may vote, decided now and stored: it does not change while voting runs."""
-    members = await memberships.active_of_place(deps.db, council.community_id)
+    members = await memberships.active_of_place(deps, council.community_id)
     residents = [m for m in members if Role.RESIDENT in m.roles]
 
     def elector(key: str, user_ids: list[ObjectId], area: int = 0) -> Elector:
@@ -376,7 +377,8 @@ async def open_voting(
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
         await repository.open_ballot_box(deps.db, proposal.id, electors, session=session)
         await events.record(
-            deps, kind="proposal.voting_opened", subject_id=proposal.id, actor_id=actor.user_id,
+            deps, kind=EventKind.PROPOSAL_VOTING_OPENED, subject_id=proposal.id,
+            actor_id=actor.user_id,
             place_path=proposal.place_path, data={"council_id": council.id}, session=session,
         )  # fmt: skip
         return opened
@@ -451,7 +453,7 @@ async def cast_vote(
             raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
         # The event says that someone voted, never what: not even for open ballots.
         await events.record(
-            deps, kind="proposal.vote_cast", subject_id=proposal.id, actor_id=actor.user_id,
+            deps, kind=EventKind.PROPOSAL_VOTE_CAST, subject_id=proposal.id, actor_id=actor.user_id,
             place_path=proposal.place_path, session=session,
         )  # fmt: skip
 
@@ -559,7 +561,7 @@ async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId
         if closed is None:
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
         await events.record(
-            deps, kind="proposal.closed", subject_id=proposal.id,
+            deps, kind=EventKind.PROPOSAL_CLOSED, subject_id=proposal.id,
             actor_id=actor.user_id if actor else None, place_path=proposal.place_path,
             data={"outcome": decision.outcome.value}, session=session,
         )  # fmt: skip
@@ -600,7 +602,7 @@ async def withdraw_proposal(deps: Deps, actor: Actor, *, proposal_id: ObjectId) 
         if withdrawn is None:
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
         await events.record(
-            deps, kind="proposal.withdrawn", subject_id=proposal.id, actor_id=actor.user_id,
+            deps, kind=EventKind.PROPOSAL_WITHDRAWN, subject_id=proposal.id, actor_id=actor.user_id,
             place_path=proposal.place_path, session=session,
         )  # fmt: skip
         return withdrawn
@@ -629,7 +631,7 @@ async def comment_on_proposal(
     async def write(session: Session) -> None:
         await repository.insert_comment(deps.db, comment, session=session)
         await events.record(
-            deps, kind="proposal.commented", subject_id=proposal.id, actor_id=actor.user_id,
+            deps, kind=EventKind.PROPOSAL_COMMENTED, subject_id=proposal.id, actor_id=actor.user_id,
             place_path=proposal.place_path, data={"comment_id": comment.id}, session=session,
         )  # fmt: skip
 

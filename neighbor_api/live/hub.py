@@ -9,8 +9,8 @@ instance.
 API (also for other features, e.g. notifications)::
 
     hub = hub_of(info.context)                 # the app's hub (None outside a running app)
-    with hub.subscribe({place_topic(community_id)}, accept=lambda e: e.kind.startswith(
-        "report.")) as subscription:
+    with hub.subscribe({place_topic(community_id)},
+                       accept=lambda e: e.kind in REPORT_MOVES) as subscription:
         async for event in subscription:       # LiveEvent, in commit order, never twice
             ...                                # re-read the subject, check permissions, yield
 
@@ -42,7 +42,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import OperationFailure, PyMongoError
 
-from neighbor_api.core.events import COLLECTION
+from neighbor_api.core.events import COLLECTION, EventKind
 from neighbor_api.core.mongo import Database
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class LiveEvent:
     """One domain event, as written by `core.events.record`."""
 
     id: ObjectId
-    kind: str
+    kind: EventKind
     subject_id: ObjectId
     actor_id: ObjectId | None
     place_path: tuple[ObjectId, ...]
@@ -93,7 +93,7 @@ class LiveEvent:
     def from_document(cls, document: Mapping[str, Any]) -> LiveEvent:
         return cls(
             id=document["_id"],
-            kind=str(document.get("kind", "")),
+            kind=EventKind(document["kind"]),
             subject_id=document["subject_id"],
             actor_id=document.get("actor_id"),
             place_path=tuple(document.get("place_path") or ()),
@@ -310,7 +310,7 @@ class Hub:
             return
         try:
             event = LiveEvent.from_document(document)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):  # ValueError: a kind this version does not know
             log.warning("live: skipping a malformed event %r", document.get("_id"))
             return
         self.publish(event)

@@ -26,6 +26,7 @@ from neighbor_api.boards import service as boards
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Context, Info, Loaders
 from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.events import REPORT_MOVES, TASK_EVENTS, EventKind
 from neighbor_api.core.i18n import translate
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import service as councils
@@ -134,13 +135,10 @@ class ProposalEvent:
 
 
 def task_kind(event: LiveEvent) -> TaskEventKind | None:
-    if not event.kind.startswith("task."):
+    if event.kind not in TASK_EVENTS:
         return None
-    verb = event.kind.removeprefix("task.")
-    if verb == "created":
+    if event.kind is EventKind.TASK_CREATED:
         return TaskEventKind.CREATED
-    if verb == "deleted":
-        return TaskEventKind.DELETED
     moved_from = event.data.get("from_column_id")
     if moved_from is not None and moved_from != event.data.get("column_id"):
         return TaskEventKind.MOVED
@@ -149,28 +147,23 @@ def task_kind(event: LiveEvent) -> TaskEventKind | None:
 
 # Every move of the report state machine (accept, assign, start, resolve, reject, escalate,
 # rate, close) is STATUS_CHANGED; endorsements are not live events.
-REPORT_MOVES = frozenset(
-    {"accept", "assign", "start", "resolve", "reject", "escalate", "rate", "close"}
-)
+REPORT_KINDS = {
+    EventKind.REPORT_SUBMITTED: ReportEventKind.CREATED,
+    EventKind.REPORT_COMMENTED: ReportEventKind.COMMENTED,
+    **dict.fromkeys(REPORT_MOVES, ReportEventKind.STATUS_CHANGED),
+}
 
 
 def report_kind(event: LiveEvent) -> ReportEventKind | None:
-    verb = event.kind.removeprefix("report.")
-    if not event.kind.startswith("report."):
-        return None
-    if verb == "submitted":
-        return ReportEventKind.CREATED
-    if verb == "commented":
-        return ReportEventKind.COMMENTED
-    return ReportEventKind.STATUS_CHANGED if verb in REPORT_MOVES else None
+    return REPORT_KINDS.get(event.kind)
 
 
 PROPOSAL_KINDS = {
-    "proposal.voting_opened": ProposalEventKind.OPENED,
-    "proposal.vote_cast": ProposalEventKind.VOTE_CAST,
-    "proposal.closed": ProposalEventKind.CLOSED,
+    EventKind.PROPOSAL_VOTING_OPENED: ProposalEventKind.OPENED,
+    EventKind.PROPOSAL_VOTE_CAST: ProposalEventKind.VOTE_CAST,
+    EventKind.PROPOSAL_CLOSED: ProposalEventKind.CLOSED,
     # Withdrawn ends the proposal too (its status says WITHDRAWN).
-    "proposal.withdrawn": ProposalEventKind.CLOSED,
+    EventKind.PROPOSAL_WITHDRAWN: ProposalEventKind.CLOSED,
 }
 
 

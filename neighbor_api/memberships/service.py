@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import (
@@ -65,7 +66,7 @@ async def join_community(
         await repository.insert(deps.db, membership, session=session)
         await events.record(
             deps,
-            kind="membership.requested",
+            kind=EventKind.MEMBERSHIP_REQUESTED,
             subject_id=membership.id,
             actor_id=actor.user_id,
             place_path=community.path,
@@ -130,7 +131,7 @@ async def decide_membership(
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "membership.already_decided")
         await events.record(
             deps,
-            kind="membership.decided",
+            kind=EventKind.MEMBERSHIP_DECIDED,
             subject_id=decided.id,
             actor_id=changes["decided_by"],  # type: ignore[arg-type]
             place_path=decided.place_path,
@@ -172,7 +173,7 @@ async def appoint(
         await repository.insert(deps.db, membership, session=session)
         await events.record(
             deps,
-            kind="membership.appointed",
+            kind=EventKind.MEMBERSHIP_APPOINTED,
             subject_id=membership.id,
             actor_id=None if is_system(actor) else actor.user_id,
             place_path=place.path,
@@ -210,3 +211,16 @@ async def actor_for(deps: Deps, user_id: ObjectId) -> Actor:
     memberships = await repository.of_users(deps.db, [user_id])
     grants = tuple(g for m in memberships if (g := m.grant()) is not None)
     return Actor(user_id=user_id, grants=grants)
+
+
+async def active_of_place(deps: Deps, place_id: ObjectId) -> list[Membership]:
+    """Every active membership held on a place (a community's members), oldest first."""
+    return await repository.active_of_place(deps.db, place_id)
+
+
+async def active_membership(deps: Deps, user_id: ObjectId, place_id: ObjectId) -> Membership | None:
+    """The user's active membership held on this place, if any."""
+    found = await repository.of_users(deps.db, [user_id])
+    return next(
+        (m for m in found if m.place_id == place_id and m.status is MembershipStatus.ACTIVE), None
+    )

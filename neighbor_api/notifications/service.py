@@ -33,6 +33,7 @@ from neighbor_api.accounts import repository as accounts
 from neighbor_api.boards import repository as boards
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.events import REPORT_MOVES, EventKind
 from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.pagination import Page
@@ -44,7 +45,6 @@ from neighbor_api.notifications import repository
 from neighbor_api.notifications.models import Notification, NotificationKind
 from neighbor_api.places import repository as places
 from neighbor_api.reports import repository as reports
-from neighbor_api.reports.service import Verb as ReportVerb
 
 # Longer than a transaction may stay open, plus clock skew between instances.
 SETTLE = timedelta(minutes=2)
@@ -139,11 +139,11 @@ async def _membership_decided(deps: Deps, event: Document) -> Draft | None:
     )  # fmt: skip
 
 
-HANDLERS: dict[str, Handler] = {
-    **{f"report.{verb.value}": _report_changed for verb in ReportVerb},
-    "task.approved": _task_approved,
-    "proposal.voting_opened": _voting_opened,
-    "membership.decided": _membership_decided,
+HANDLERS: dict[EventKind, Handler] = {
+    **dict.fromkeys(REPORT_MOVES, _report_changed),
+    EventKind.TASK_APPROVED: _task_approved,
+    EventKind.PROPOSAL_VOTING_OPENED: _voting_opened,
+    EventKind.MEMBERSHIP_DECIDED: _membership_decided,
 }
 
 

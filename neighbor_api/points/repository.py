@@ -12,6 +12,7 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 
 COLLECTION = "points_ledger"
@@ -30,8 +31,8 @@ register_indexes(
     ],
 )
 
-# Why points were given (part of an entry's unique key).
-TASK_APPROVED = "task.approved"
+# Why points were given (part of an entry's unique key): the kind of the event that gave them.
+TASK_APPROVED: str = EventKind.TASK_APPROVED.value
 
 
 async def balances(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, int]:

@@ -23,12 +23,12 @@ from neighbor_api.core import events
 from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page, Sort, offset_edges, offset_of, page_size
 from neighbor_api.core.policy import STAFF_ROLES, Actor, Role
 from neighbor_api.core.validation import Checks
-from neighbor_api.memberships import repository as memberships
-from neighbor_api.memberships.models import MembershipStatus
+from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, PlaceLevel
 from neighbor_api.reports import repository
@@ -142,6 +142,19 @@ class Verb(StrEnum):
     ESCALATE = "escalate"
     RATE = "rate"
     CLOSE = "close"
+
+
+# The event each move records (every verb has one: tests/test_events.py).
+EVENT_OF_MOVE = {
+    Verb.ACCEPT: EventKind.REPORT_ACCEPT,
+    Verb.ASSIGN: EventKind.REPORT_ASSIGN,
+    Verb.START: EventKind.REPORT_START,
+    Verb.RESOLVE: EventKind.REPORT_RESOLVE,
+    Verb.REJECT: EventKind.REPORT_REJECT,
+    Verb.ESCALATE: EventKind.REPORT_ESCALATE,
+    Verb.RATE: EventKind.REPORT_RATE,
+    Verb.CLOSE: EventKind.REPORT_CLOSE,
+}
 
 
 def _staff(actor: Actor, report: Report) -> bool:
@@ -317,7 +330,7 @@ async def _apply(
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
         await events.record(
             deps,
-            kind=f"report.{verb.value}",
+            kind=EVENT_OF_MOVE[verb],
             subject_id=report.id,
             actor_id=actor.user_id if actor else None,
             place_path=report.place_path,
@@ -474,11 +487,7 @@ class Submitted:
 
 
 async def _community_member(deps: Deps, user_id: ObjectId, community_id: ObjectId) -> Any:
-    found = await memberships.of_users(deps.db, [user_id])
-    return next(
-        (m for m in found if m.place_id == community_id and m.status is MembershipStatus.ACTIVE),
-        None,
-    )
+    return await memberships.active_membership(deps, user_id, community_id)
 
 
 async def submit_report(
@@ -568,7 +577,7 @@ async def submit_report(
         await repository.insert(deps.db, report, session=session)
         await events.record(
             deps,
-            kind="report.submitted",
+            kind=EventKind.REPORT_SUBMITTED,
             subject_id=report.id,
             actor_id=actor.user_id,
             place_path=report.place_path,
@@ -808,7 +817,7 @@ async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Re
     async def write(session: Session) -> None:
         await repository.add_endorsement(deps.db, endorsement, session=session)
         await events.record(
-            deps, kind="report.endorsed", subject_id=report.id, actor_id=actor.user_id,
+            deps, kind=EventKind.REPORT_ENDORSED, subject_id=report.id, actor_id=actor.user_id,
             place_path=report.place_path, session=session,
         )  # fmt: skip
 
@@ -838,7 +847,7 @@ async def comment_on_report(
     async def write(session: Session) -> None:
         await repository.insert_comment(deps.db, comment, session=session)
         await events.record(
-            deps, kind="report.commented", subject_id=report.id, actor_id=actor.user_id,
+            deps, kind=EventKind.REPORT_COMMENTED, subject_id=report.id, actor_id=actor.user_id,
             place_path=report.place_path, data={"comment_id": comment.id}, session=session,
         )  # fmt: skip
 

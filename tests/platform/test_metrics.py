@@ -22,6 +22,7 @@ from neighbor_api.core import events, jobs
 from neighbor_api.core.clock import SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.metrics import ANONYMOUS, OTHER, BoundedNames, Metrics
 from neighbor_api.core.mongo import Client
 from tests.conftest import OPERATIONS, make_settings
@@ -200,7 +201,7 @@ class TestLive:
             assert sample(text, "neighbor_websocket_connections") == 1
 
             await events.record(
-                running.deps, kind="test.metrics", subject_id=ObjectId(), actor_id=None
+                running.deps, kind=EventKind.REPORT_ENDORSED, subject_id=ObjectId(), actor_id=None
             )
             await running.until(
                 lambda t: sample(t, "neighbor_live_delivery_lag_seconds_count") >= 1

@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from neighbor_api.app import create_app
 from neighbor_api.core.embedded import running_uri
+from neighbor_api.core.events import EventKind
 from neighbor_api.core.migrations import COLLECTION as MIGRATIONS
 from neighbor_api.core.mongo import Database
 from neighbor_api.migrations import STEPS
@@ -63,6 +64,7 @@ async def read_running(data_dir: Path) -> tuple[dict[str, Any], list[dict[str, A
         found = await snapshot(db)
         tallies = [t async for t in db["tallies"].find()]
         found["votes_tallied"] = sum(sum(t.get("counts", {}).values()) for t in tallies)
+        found["event_kinds"] = await db["events"].distinct("kind")
         records = [r async for r in db[MIGRATIONS].find({"number": {"$exists": True}})]
     finally:
         await client.close()
@@ -88,6 +90,9 @@ class TestFirstEditionData:
         assert found["participations"] == expected["participations"] == 3
         assert found["votes_tallied"] == 3
         assert found["attachment_bytes"] == expected["attachment_bytes"] > 0
+        # The events the first edition wrote still read as the enum's kinds.
+        assert len(found["event_kinds"]) > 10
+        assert set(found["event_kinds"]) - {kind.value for kind in EventKind} == set()
         # Every report, by number and title; a resolved one may have closed itself since.
         assert [r[:2] for r in found["reports"]] == [r[:2] for r in expected["reports"]]
         for (_, _, now), (_, _, then) in zip(found["reports"], expected["reports"], strict=True):
