@@ -255,8 +255,10 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
         arrivals = Arrivals(subscribers, moves)
         readers = [asyncio.create_task(arrivals.read(ws)) for ws in sockets]
         delays: list[float] = []
+        answered: list[float] = []  # how long each moveTask took to answer, ms
         version = task["version"]
         for move in range(moves):  # one at a time: each delivered to all before the next
+            sent = time.perf_counter()
             data = await api.op(
                 "MoveTask",
                 {"input": {"taskId": task["id"], "toColumnId": columns[move % len(columns)],
@@ -264,6 +266,7 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
                 worker,
             )  # fmt: skip
             responded = time.perf_counter()
+            answered.append((responded - sent) * 1000)
             assert data["moveTask"]["errors"] == [], data
             version = data["moveTask"]["task"]["version"]
             with suppress(TimeoutError):
@@ -289,6 +292,7 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
             f"max {max(delays):.0f}, "
             f"mean {statistics.fmean(delays):.0f} ({early} before the response)"
         )
+    _say(f"moveTask answered in (ms): {', '.join(f'{a:.0f}' for a in answered)}")
     _say(
         f"API memory: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB with the sockets: "
         f"{(after - before) / subscribers:.1f} KiB per idle subscribed socket"
