@@ -6,8 +6,9 @@ delivered: its object is re-read and shown only if the viewer, with their member
 are now, may see it; the types hide what queries hide (a secret ballot's counts).
 
 At the size of a heated vote (1,000 sockets on one board) the subscribers of one event share
-its reads (`LiveEvent.shared`): the event's object is read once for all of them and each
-applies its own permission check; sockets of one session share the session re-read and the
+its reads (`LiveEvent.shared`): a task or proposal is read once for all of them and each
+applies its own permission check (a report is still read per socket: its service has no read
+without a check); sockets of one session share the session re-read and the
 event's DataLoaders. `deliver_notifications` serves `notificationReceived` the same way.
 Per-connection and per-user subscription caps (issue #11) belong in `_deliver`'s callers,
 before `hub.subscribe`.
@@ -430,8 +431,14 @@ class LiveSubscription:
 
             async def shape(event: LiveEvent, actor: Actor) -> ProposalEvent | None:
                 kind = proposal_kind(event)
-                found = await councils.get_proposal(context.deps, actor, event.subject_id)
-                if kind is None or found is None:
+                if kind is None:
+                    return None
+                # A heated vote: read once for every subscriber of the event, checked for each.
+                found = await event.shared.once(
+                    ("proposal", event.subject_id),
+                    lambda: councils.get_proposal(context.deps, SYSTEM, event.subject_id),
+                )
+                if found is None or not councils.can_see(actor, found[1]):
                     return None
                 return ProposalEvent(
                     kind=kind, at=event.at, proposal=ProposalType.from_model(found[0])
