@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
             proxy_headers=True,
             log_config=None,
             access_log=False,
+            ws_per_message_deflate=settings.ws_compression,
         )
     elif args.command == "seed":
         _run_admin(_seed(settings))

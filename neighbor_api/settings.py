@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = 20
     # The server pings WebSocket clients this often (graphql-transport-ws Ping).
     ws_ping_seconds: float = 15.0
+    # permessage-deflate on WebSockets: off, since its zlib state costs ~50 KB per socket for
+    # events of a few hundred bytes (bench/subscribers.py measures memory per socket).
+    ws_compression: bool = False
     # Live updates: events a subscriber may fall behind before it is disconnected (4008).
     live_queue_size: int = 100
 

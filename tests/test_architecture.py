@@ -50,7 +50,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "notifications": ("accounts places memberships reports councils boards", ""),
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
-    "live":          ("",                                  "accounts places memberships reports "
+    "live":          ("notifications",                     "accounts places memberships reports "
                                                            "councils boards"),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
@@ -76,6 +76,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "accounts.service with the token-claims authentication)"
     ),
     ("live.resolvers", "memberships.repository"): "the same re-read names the collection",
+    ("notifications.resolvers", "live.resolvers"): (
+        "notificationReceived rides the live hub: its delivery loop stands with the other "
+        "subscriptions' in live/resolvers.py"
+    ),
     ("councils.loaders", "boards.repository"): (
         "the resulting-tasks loader batches boards' read by proposal ids"
     ),

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.metrics import Metrics
 from neighbor_api.live.hub import Hub, LiveEvent
+from neighbor_api.notifications.service import LIVE_COLLECTION as NOTIFICATIONS
 
 
 @asynccontextmanager
@@ -18,7 +19,12 @@ async def running(deps: Deps, *, metrics: Metrics | None = None) -> AsyncIterato
         if metrics is not None:
             metrics.live_delivery(event_at=event.at, now=deps.clock.now())
 
-    hub = Hub(deps.db, queue_size=deps.settings.live_queue_size, on_publish=delivered)
+    hub = Hub(
+        deps.db,
+        queue_size=deps.settings.live_queue_size,
+        on_publish=delivered,
+        notifications=NOTIFICATIONS,
+    )
     await hub.start()
     try:
         yield hub

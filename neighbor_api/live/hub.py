@@ -18,6 +18,13 @@ API (also for other features, e.g. notifications)::
   subscriber hears its grids too), `subject_topic(id)` (the event's `subject_id`),
   `board_topic(id)` (task events, from `data.board_id`), `actor_topic(id)`, and `ALL`.
 - `accept`: an optional cheap, synchronous filter run in the hub before queueing.
+- Notifications: with `notifications` (a collection name) the hub also tails that collection's
+  inserts with a second change stream and hands each document to the subscribers of its
+  `user_id` (`subscribe_notifications(user_id)`; a dict user id -> subscribers, so O(1) per
+  insert whatever the number of sockets). However many sockets subscribe, the process holds
+  two change streams.
+- `shared` (on each `LiveEvent` and `LiveNotification`): what its subscribers read about it
+  once and share (`Shared.once`), e.g. the task of a card move, read once for 1,000 sockets.
 - Each subscription has a bounded queue (`queue_size`, default the settings'
   `live_queue_size`). When it is full the subscription is marked too slow: its iterator raises
   `SubscriberTooSlow` and its `on_overflow` callbacks run (e.g. to close a WebSocket with
@@ -32,12 +39,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from bson import ObjectId
 from pymongo.errors import OperationFailure, PyMongoError
@@ -60,6 +67,9 @@ CHANGE_STREAM_HISTORY_LOST = 286
 Topic = tuple[str, Any]
 ALL: Topic = ("all", None)
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 
 def place_topic(place_id: ObjectId) -> Topic:
     return ("place", place_id)
@@ -77,6 +87,29 @@ def actor_topic(actor_id: ObjectId) -> Topic:
     return ("actor", actor_id)
 
 
+class Shared:
+    """Reads that the subscribers of one event share: each key is read once, by whoever asks
+    first; the others await the same result (or error)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+
+    async def once(self, key: Hashable, read: Callable[[], Awaitable[R]]) -> R:
+        future = self._values.get(key)
+        if future is None:
+            future = self._values[key] = asyncio.ensure_future(read())
+        # Shielded: a subscriber that goes away does not cancel the others' read.
+        return cast(R, await asyncio.shield(future))
+
+    def get(self, key: Hashable, make: Callable[[], R]) -> R:
+        """A value made once (synchronously) for every subscriber asking for `key`."""
+        if key not in self._values:
+            self._values[key] = make()
+        return cast(R, self._values[key])
+
+
 @dataclass(frozen=True)
 class LiveEvent:
     """One domain event, as written by `core.events.record`."""
@@ -88,6 +121,7 @@ class LiveEvent:
     place_path: tuple[ObjectId, ...]
     data: Mapping[str, Any]
     at: datetime
+    shared: Shared = field(default_factory=Shared, compare=False, repr=False)
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> LiveEvent:
@@ -111,55 +145,85 @@ class LiveEvent:
         return found
 
 
+@dataclass(frozen=True)
+class LiveNotification:
+    """One document inserted into the notifications collection, for its `user_id`."""
+
+    id: ObjectId
+    user_id: ObjectId
+    document: Mapping[str, Any]
+    shared: Shared = field(default_factory=Shared, compare=False, repr=False)
+
+
 class SubscriberTooSlow(Exception):
     """The subscriber fell more than its queue size behind; it gets nothing more."""
 
 
 @dataclass(eq=False)
-class Subscription:
-    """One subscriber's view of the hub: iterate it for events."""
+class Subscriber(Generic[T]):
+    """One subscriber's view of the hub: iterate it for events (or notifications). Its queue
+    is a plain deque and a future made only while it waits (an asyncio.Queue and Event cost
+    ~3 KB per idle subscriber)."""
 
     topics: frozenset[Topic]
-    accept: Callable[[LiveEvent], bool] | None
-    queue: asyncio.Queue[LiveEvent]
+    accept: Callable[[T], bool] | None
+    queue_size: int
     on_overflow: list[Callable[[], None]] = field(default_factory=list)
     overflowed: bool = False
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    queue: deque[T] = field(default_factory=deque)
+    _waiter: asyncio.Future[None] | None = None
 
-    def __aiter__(self) -> Subscription:
+    def __aiter__(self) -> Subscriber[T]:
         return self
 
-    async def __anext__(self) -> LiveEvent:
+    async def __anext__(self) -> T:
         while True:
             if self.overflowed:
                 raise SubscriberTooSlow
-            with suppress(asyncio.QueueEmpty):
-                return self.queue.get_nowait()
-            self._wake.clear()
-            await self._wake.wait()
+            if self.queue:
+                return self.queue.popleft()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
-    def _offer(self, event: LiveEvent) -> None:
+    def _offer(self, event: T) -> None:
         if self.overflowed:
             return
         if self.accept is not None and not self.accept(event):
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self.queue) < self.queue_size:
+            self.queue.append(event)
+        else:
             self.overflowed = True
             # The backlog is dropped at once: a slow subscriber holds no memory.
-            while not self.queue.empty():
-                self.queue.get_nowait()
+            self.queue.clear()
             for callback in self.on_overflow:
                 try:
                     callback()
                 except Exception:  # one subscriber's callback never stops the hub
                     log.exception("live: on_overflow callback failed")
-        self._wake.set()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+
+Subscription = Subscriber[LiveEvent]
+
+
+def _first_time(seen: OrderedDict[ObjectId, None], item_id: ObjectId) -> bool:
+    """Whether `item_id` is new (a bounded memory of the last SEEN_IDS ids)."""
+    if item_id in seen:
+        return False
+    seen[item_id] = None
+    if len(seen) > SEEN_IDS:
+        seen.popitem(last=False)
+    return True
 
 
 class Hub:
-    """Tails `events` with one change stream and fans events out (see the module docstring)."""
+    """Tails `events` with one change stream and fans events out (see the module docstring);
+    with `notifications`, tails that collection too and fans its inserts out by user."""
 
     def __init__(
         self,
@@ -167,19 +231,22 @@ class Hub:
         *,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         on_publish: Callable[[LiveEvent], None] | None = None,
+        notifications: str | None = None,
     ) -> None:
-        self._db = db
         self.queue_size = queue_size
         # Called with each event as it is handed out (the app measures the delivery lag).
         self._on_publish = on_publish
-        self.resume_token: Mapping[str, Any] | None = None
         self._by_topic: dict[Topic, set[Subscription]] = {}
+        self._by_user: dict[ObjectId, set[Subscriber[LiveNotification]]] = {}
         self._seen: OrderedDict[ObjectId, None] = OrderedDict()
-        self._task: asyncio.Task[None] | None = None
-        self._stream: Any = None
-        # Counters: events published, stream reopenings, subscribers dropped as too slow.
+        self._seen_notifications: OrderedDict[ObjectId, None] = OrderedDict()
+        self._events = _Tail(db, COLLECTION, self._handle)
+        self._notifications = (
+            _Tail(db, notifications, self._handle_notification) if notifications else None
+        )
+        # Counters: events and notifications published, subscribers dropped as too slow.
         self.delivered = 0
-        self.reconnects = 0
+        self.notifications_delivered = 0
         self.too_slow = 0
 
     # --- subscribers --------------------------------------------------------------------------
@@ -196,7 +263,7 @@ class Hub:
         subscription = Subscription(
             topics=frozenset(topics),
             accept=accept,
-            queue=asyncio.Queue(maxsize=queue_size or self.queue_size),
+            queue_size=queue_size or self.queue_size,
         )
         for topic in subscription.topics:
             self._by_topic.setdefault(topic, set()).add(subscription)
@@ -204,55 +271,142 @@ class Hub:
             yield subscription
         finally:
             for topic in subscription.topics:
-                subscribers = self._by_topic.get(topic)
-                if subscribers is not None:
-                    subscribers.discard(subscription)
-                    if not subscribers:
-                        del self._by_topic[topic]
+                _discard(self._by_topic, topic, subscription)
+
+    @contextmanager
+    def subscribe_notifications(
+        self, user_id: ObjectId, *, queue_size: int | None = None
+    ) -> Iterator[Subscriber[LiveNotification]]:
+        """The notifications written for `user_id` from now on, until the block ends."""
+        if self._notifications is None:
+            raise RuntimeError("this hub does not tail notifications")
+        subscriber: Subscriber[LiveNotification] = Subscriber(
+            topics=frozenset(),
+            accept=None,
+            queue_size=queue_size or self.queue_size,
+        )
+        self._by_user.setdefault(user_id, set()).add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            _discard(self._by_user, user_id, subscriber)
 
     @property
     def subscriber_count(self) -> int:
-        return len({s for subscribers in self._by_topic.values() for s in subscribers})
+        events = {s for subscribers in self._by_topic.values() for s in subscribers}
+        return len(events) + sum(len(s) for s in self._by_user.values())
 
     def publish(self, event: LiveEvent) -> None:
         """Hand one event to its subscribers (never blocks; each gets it at most once)."""
-        if event.id in self._seen:
+        if not _first_time(self._seen, event.id):
             return
-        self._seen[event.id] = None
-        if len(self._seen) > SEEN_IDS:
-            self._seen.popitem(last=False)
         targets: set[Subscription] = set()
         for topic in event.topics():
             targets.update(self._by_topic.get(topic, ()))
-        for subscription in targets:
-            was_slow = subscription.overflowed
-            subscription._offer(event)
-            if subscription.overflowed and not was_slow:
-                self.too_slow += 1
+        self._offer(targets, event)
         self.delivered += 1
         if self._on_publish is not None:
             self._on_publish(event)
 
-    # --- the change stream --------------------------------------------------------------------
+    def publish_notification(self, notification: LiveNotification) -> None:
+        """Hand one notification to its user's subscribers (never blocks; at most once)."""
+        if not _first_time(self._seen_notifications, notification.id):
+            return
+        self._offer(self._by_user.get(notification.user_id, ()), notification)
+        self.notifications_delivered += 1
+
+    def _offer(self, targets: Iterable[Subscriber[T]], item: T) -> None:
+        for subscriber in list(targets):
+            was_slow = subscriber.overflowed
+            subscriber._offer(item)
+            if subscriber.overflowed and not was_slow:
+                self.too_slow += 1
+
+    # --- the change streams -------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._events.running
+
+    @property
+    def resume_token(self) -> Mapping[str, Any] | None:
+        """The events stream's resume token (the notifications stream keeps its own)."""
+        return self._events.resume_token
+
+    @property
+    def reconnects(self) -> int:
+        tails = (self._events, self._notifications)
+        return sum(tail.reconnects for tail in tails if tail is not None)
+
+    async def start(self) -> None:
+        """Open the change streams (resuming after the last tokens, if any) and tail them.
+        Returns once they are open (when the database answers), so every event written
+        afterwards is delivered."""
+        await self._events.start()
+        if self._notifications is not None:
+            await self._notifications.start()
+
+    async def stop(self) -> None:
+        """Stop tailing; the resume tokens are kept, so `start()` delivers what was missed."""
+        await self._events.stop()
+        if self._notifications is not None:
+            await self._notifications.stop()
+
+    def _handle(self, document: Mapping[str, Any]) -> None:
+        try:
+            event = LiveEvent.from_document(document)
+        except (KeyError, TypeError, ValueError):  # ValueError: a kind this version does not know
+            log.warning("live: skipping a malformed event %r", document.get("_id"))
+            return
+        self.publish(event)
+
+    def _handle_notification(self, document: Mapping[str, Any]) -> None:
+        user_id, notification_id = document.get("user_id"), document.get("_id")
+        if not isinstance(user_id, ObjectId) or not isinstance(notification_id, ObjectId):
+            log.warning("live: skipping a malformed notification %r", notification_id)
+            return
+        self.publish_notification(
+            LiveNotification(id=notification_id, user_id=user_id, document=document)
+        )
+
+
+def _discard(index: dict[Any, set[Subscriber[T]]], key: Any, subscriber: Subscriber[T]) -> None:
+    subscribers = index.get(key)
+    if subscribers is not None:
+        subscribers.discard(subscriber)
+        if not subscribers:
+            del index[key]
+
+
+class _Tail:
+    """One change stream on the inserts of one collection, handing each inserted document to
+    `handle`; reopened after a failure from its resume token (see the module docstring)."""
+
+    def __init__(
+        self, db: Database, collection: str, handle: Callable[[Mapping[str, Any]], None]
+    ) -> None:
+        self._db = db
+        self._collection = collection
+        self._handle = handle
+        self.resume_token: Mapping[str, Any] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stream: Any = None
+        self.reconnects = 0
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
-        """Open the change stream (resuming after the last token, if any) and tail it. Returns
-        once the stream is open (when the database answers), so every event written afterwards
-        is delivered."""
         if self.running:
             return
         try:
             await self._open()
         except PyMongoError:  # the database is unreachable: the app starts, the loop retries
             log.warning("live: change stream not open yet; retrying", exc_info=True)
-        self._task = asyncio.create_task(self._run(), name="live-hub")
+        self._task = asyncio.create_task(self._run(), name=f"live-hub-{self._collection}")
 
     async def stop(self) -> None:
-        """Stop tailing; the resume token is kept, so `start()` delivers what was missed."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -262,18 +416,17 @@ class Hub:
 
     async def _open(self) -> None:
         pipeline = [{"$match": {"operationType": "insert"}}]
+        collection = self._db[self._collection]
         try:
-            self._stream = await self._db[COLLECTION].watch(
+            self._stream = await collection.watch(
                 pipeline, resume_after=self.resume_token, max_await_time_ms=MAX_AWAIT_MS
             )
         except OperationFailure as error:
             if self.resume_token is None or error.code != CHANGE_STREAM_HISTORY_LOST:
                 raise
-            log.error("live: resume token no longer in the oplog; events were missed")
+            log.error("live: resume token no longer in the oplog; %s were missed", self._collection)
             self.resume_token = None
-            self._stream = await self._db[COLLECTION].watch(
-                pipeline, max_await_time_ms=MAX_AWAIT_MS
-            )
+            self._stream = await collection.watch(pipeline, max_await_time_ms=MAX_AWAIT_MS)
 
     async def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
@@ -288,11 +441,13 @@ class Hub:
                 if self._stream is None:
                     await self._open()
                     self.reconnects += 1
-                    log.info("live: change stream reopened")
+                    log.info("live: change stream on %s reopened", self._collection)
                 change = await self._stream.try_next()
                 delay = RETRY_INITIAL_SECONDS
                 if change is not None:
-                    self._handle(change)
+                    document = change.get("fullDocument")
+                    if document:
+                        self._handle(document)
                     self.resume_token = change["_id"]
                 elif self._stream.resume_token is not None:
                     self.resume_token = self._stream.resume_token
@@ -303,14 +458,3 @@ class Hub:
                 await self._close_stream()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
-
-    def _handle(self, change: Mapping[str, Any]) -> None:
-        document = change.get("fullDocument")
-        if not document:
-            return
-        try:
-            event = LiveEvent.from_document(document)
-        except (KeyError, TypeError, ValueError):  # ValueError: a kind this version does not know
-            log.warning("live: skipping a malformed event %r", document.get("_id"))
-            return
-        self.publish(event)

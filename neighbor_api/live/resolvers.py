@@ -4,13 +4,21 @@ Each subscription is checked when it starts (the viewer must be signed in and ma
 names: otherwise UNAUTHENTICATED or NOT_FOUND, never silence) and each event again when it is
 delivered: its object is re-read and shown only if the viewer, with their memberships as they
 are now, may see it; the types hide what queries hide (a secret ballot's counts).
+
+At the size of a heated vote (1,000 sockets on one board) the subscribers of one event share
+its reads (`LiveEvent.shared`): a task or proposal is read once for all of them and each
+applies its own permission check (a report is still read per socket: its service has no read
+without a check); sockets of one session share the session re-read and the
+event's DataLoaders. `deliver_notifications` serves `notificationReceived` the same way.
+Per-connection and per-user subscription caps (issue #11) belong in `_deliver`'s callers,
+before `hub.subscribe`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -28,7 +36,7 @@ from neighbor_api.context import Context, Info, Loaders
 from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
 from neighbor_api.core.events import REPORT_MOVES, TASK_EVENTS, EventKind
 from neighbor_api.core.i18n import translate
-from neighbor_api.core.policy import Actor
+from neighbor_api.core.policy import SYSTEM, Actor
 from neighbor_api.councils import service as councils
 from neighbor_api.councils.types import ProposalType
 from neighbor_api.graphql.enums import graphql_enum
@@ -36,6 +44,9 @@ from neighbor_api.graphql.relay import from_global_id
 from neighbor_api.live.hub import (
     Hub,
     LiveEvent,
+    LiveNotification,
+    Shared,
+    Subscriber,
     SubscriberTooSlow,
     board_topic,
     place_topic,
@@ -55,6 +66,7 @@ SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
 VIEWER_MAX_AGE_SECONDS = 1.0
 
 T = TypeVar("T")
+E = TypeVar("E", LiveEvent, LiveNotification)
 
 
 class TaskEventKind(Enum):
@@ -197,28 +209,40 @@ class _Viewer:
         self._viewer = viewer
         self._read_at = time.monotonic()
 
-    async def actor(self) -> Actor:
+    @property
+    def session_id(self) -> ObjectId:
+        return self._viewer.session_id
+
+    async def actor(self, shared: Shared | None = None) -> Actor:
+        """The actor as of now (at most VIEWER_MAX_AGE_SECONDS old); with `shared` (an event's),
+        the sockets of one session re-read it once for that event."""
         if time.monotonic() - self._read_at > VIEWER_MAX_AGE_SECONDS:
-            document = await accounts_repository.session_with_user_and_memberships(
-                self._context.deps.db,
-                session_id=self._viewer.session_id,
-                user_id=self._viewer.user.id,
-                memberships=memberships_repository.COLLECTION,
-            )
-            if document is None:
-                raise Unauthenticated("token.invalid")
-            self._viewer = accounts.Authenticated(
-                user=self._viewer.user,
-                session_id=self._viewer.session_id,
-                memberships=tuple(
-                    sorted(
-                        (Membership.from_document(m) for m in document["memberships"]),
-                        key=lambda m: (m.created_at, m.id),
-                    )
-                ),
-            )
+            if shared is None:
+                self._viewer = await self._reread()
+            else:
+                self._viewer = await shared.once(("viewer", self.session_id), self._reread)
             self._read_at = time.monotonic()
         return self._viewer.actor
+
+    async def _reread(self) -> accounts.Authenticated:
+        document = await accounts_repository.session_with_user_and_memberships(
+            self._context.deps.db,
+            session_id=self._viewer.session_id,
+            user_id=self._viewer.user.id,
+            memberships=memberships_repository.COLLECTION,
+        )
+        if document is None:
+            raise Unauthenticated("token.invalid")
+        return accounts.Authenticated(
+            user=self._viewer.user,
+            session_id=self._viewer.session_id,
+            memberships=tuple(
+                sorted(
+                    (Membership.from_document(m) for m in document["memberships"]),
+                    key=lambda m: (m.created_at, m.id),
+                )
+            ),
+        )
 
 
 async def _start(context: Context) -> _Viewer:
@@ -258,22 +282,56 @@ async def _stream(
     shape: Callable[[LiveEvent, Actor], Awaitable[T | None]],
 ) -> AsyncGenerator[T, None]:
     """The events of `topic` that `accept` keeps, shaped for the viewer (None: skipped)."""
-    hub = hub_of(context)
-    with hub.subscribe({topic}, accept=accept) as subscription:
-        subscription.on_overflow.append(_close_when_too_slow(context))
-        try:
-            async for event in subscription:
-                actor = await viewer.actor()
-                # One connection's context serves every event: fresh loaders, fresh data.
-                context.loaders = Loaders(context.deps, context.actor)
-                shaped = await shape(event, actor)
-                if shaped is not None:
-                    yield shaped
-        except SubscriberTooSlow:
-            raise GraphQLError(
-                translate("live.too_slow", context.locale),
-                extensions={"code": SUBSCRIBER_TOO_SLOW},
-            ) from None
+    with hub_of(context).subscribe({topic}, accept=accept) as subscription:
+        async for shaped in _deliver(context, viewer, subscription, shape):
+            yield shaped
+
+
+async def _deliver(
+    context: Context,
+    viewer: _Viewer,
+    subscriber: Subscriber[E],
+    shape: Callable[[E, Actor], Awaitable[T | None]],
+) -> AsyncGenerator[T, None]:
+    """What the hub hands `subscriber`, each checked against the viewer as of now and shaped
+    (None: skipped); 4008 when it falls too far behind."""
+    subscriber.on_overflow.append(_close_when_too_slow(context))
+    try:
+        async for item in subscriber:
+            actor = await viewer.actor(item.shared)
+            # Fresh loaders per event (fresh data), shared by the sockets of one session.
+            context.loaders = item.shared.get(
+                ("loaders", viewer.session_id), lambda: Loaders(context.deps, context.actor)
+            )
+            shaped = await shape(item, actor)
+            if shaped is not None:
+                yield shaped
+    except SubscriberTooSlow:
+        raise GraphQLError(
+            translate("live.too_slow", context.locale),
+            extensions={"code": SUBSCRIBER_TOO_SLOW},
+        ) from None
+
+
+async def deliver_notifications(
+    context: Context, shape: Callable[[Mapping[str, Any], Actor], T | None]
+) -> AsyncIterator[T]:
+    """`notificationReceived`: the viewer's notifications as the hub sees them inserted (no
+    change stream of its own), each after the session is re-checked; `shape` turns a stored
+    document into what is sent (None: skipped)."""
+    viewer = await _start(context)
+    user_id = (await viewer.actor()).user_id
+
+    async def stream() -> AsyncGenerator[T, None]:
+        with hub_of(context).subscribe_notifications(user_id) as subscriber:
+
+            async def shaped(item: LiveNotification, actor: Actor) -> T | None:
+                return shape(item.document, actor)
+
+            async for notification in _deliver(context, viewer, subscriber, shaped):
+                yield notification
+
+    return stream()
 
 
 def _id(value: strawberry.ID, type_name: str, key: str) -> ObjectId:
@@ -305,8 +363,12 @@ class LiveSubscription:
                 kind = task_kind(event)
                 if kind is None or not boards.can_see(actor, board.place_path):
                     return None
-                task = await boards.get_task(context.deps, actor, event.subject_id)
-                if task is None:
+                # Read once for every subscriber of the event, checked for each.
+                task = await event.shared.once(
+                    ("task", event.subject_id),
+                    lambda: boards.get_task(context.deps, SYSTEM, event.subject_id),
+                )
+                if task is None or not boards.can_see(actor, task.place_path):
                     return BoardEvent(kind=TaskEventKind.DELETED, at=event.at, task=None)
                 return BoardEvent(kind=kind, at=event.at, task=TaskType.from_model(task))
 
@@ -362,8 +424,14 @@ class LiveSubscription:
 
             async def shape(event: LiveEvent, actor: Actor) -> ProposalEvent | None:
                 kind = proposal_kind(event)
-                found = await councils.get_proposal(context.deps, actor, event.subject_id)
-                if kind is None or found is None:
+                if kind is None:
+                    return None
+                # A heated vote: read once for every subscriber of the event, checked for each.
+                found = await event.shared.once(
+                    ("proposal", event.subject_id),
+                    lambda: councils.get_proposal(context.deps, SYSTEM, event.subject_id),
+                )
+                if found is None or not councils.can_see(actor, found[1]):
                     return None
                 return ProposalEvent(
                     kind=kind, at=event.at, proposal=ProposalType.from_model(found[0])

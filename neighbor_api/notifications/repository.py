@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +24,6 @@ NOTIFIED_EVENTS = "notified_events"
 STATE_ID = "notifier"
 DUPLICATE_KEY = 11000
 NOTIFIED_EVENTS_KEPT_SECONDS = 24 * 3600
-# How long one getMore of the live stream waits on the server.
-WATCH_AWAIT_MS = 1000
 
 FEED_SORT = [("created_at", DESCENDING), ("_id", DESCENDING)]
 
@@ -180,14 +178,3 @@ async def mark_read(
         query["_id"] = {"$in": list(ids)}
     result = await db[NOTIFICATIONS].update_many(query, {"$set": {"read": True, "read_at": at}})
     return result.modified_count
-
-
-async def new_of_user(db: Database, user_id: ObjectId) -> AsyncIterator[Notification]:
-    """The user's notifications as they are inserted (a change stream on the collection,
-    filtered on the server), from the moment this is first iterated."""
-    pipeline: list[Document] = [
-        {"$match": {"operationType": "insert", "fullDocument.user_id": user_id}}
-    ]
-    async with await db[NOTIFICATIONS].watch(pipeline, max_await_time_ms=WATCH_AWAIT_MS) as stream:
-        async for change in stream:
-            yield Notification.from_document(change["fullDocument"])

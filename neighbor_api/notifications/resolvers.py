@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
 
 import strawberry
 
 from neighbor_api.context import Info
+from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.errors import mutate
 from neighbor_api.graphql.relay import input_ids
+from neighbor_api.live.resolvers import deliver_notifications
 from neighbor_api.notifications import service
 from neighbor_api.notifications.types import (
     MarkNotificationsReadInput,
@@ -62,6 +65,8 @@ class NotificationSubscription:
         description="The viewer's new notifications, as they are written (from any instance)."
     )
     async def notification_received(self, info: Info) -> AsyncGenerator[NotificationType, None]:
-        actor = await info.context.require_actor()
-        async for notification in service.received(info.context.deps, actor):
-            yield NotificationType.from_model(notification)
+        def shape(document: Mapping[str, Any], actor: Actor) -> NotificationType | None:
+            notification = service.received(document, actor)
+            return NotificationType.from_model(notification) if notification else None
+
+        return await deliver_notifications(info.context, shape)  # type: ignore[return-value]

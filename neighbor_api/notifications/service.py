@@ -22,7 +22,7 @@ consumer with a stored resume token:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -246,6 +246,12 @@ async def mark_read(
     return await repository.unread_count(deps.db, actor.user_id)
 
 
-def received(deps: Deps, actor: Actor) -> AsyncIterator[Notification]:
-    """The actor's new notifications, live, written by any instance's notifier."""
-    return repository.new_of_user(deps.db, actor.user_id)
+# The collection whose inserts the live hub tails for `notificationReceived` (one change stream
+# per process, fanned out by `user_id`; see live/hub.py).
+LIVE_COLLECTION = repository.NOTIFICATIONS
+
+
+def received(document: Mapping[str, Any], actor: Actor) -> Notification | None:
+    """A notification the live hub saw inserted, if it is the actor's."""
+    notification = Notification.from_document(dict(document))
+    return notification if notification.user_id == actor.user_id else None

@@ -93,9 +93,9 @@ async def test_signed_out_connections_cannot_subscribe(
                         "payload": NOTIFICATION_RECEIVED})  # fmt: skip
         message = await _next(ws, 5)
         assert message is not None
-        # Refused with no data, with the code and a message in the request's language.
-        assert message["type"] == "next", message
-        assert message["payload"]["data"] is None
-        (error,) = message["payload"]["errors"]
+        # Refused before it starts, as every subscription is, with the code and a message in
+        # the request's language.
+        assert message["type"] == "error", message
+        (error,) = message["payload"]
         assert error["extensions"]["code"] == "UNAUTHENTICATED"
         assert error["message"] == "请先登录"

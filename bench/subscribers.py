@@ -1,0 +1,316 @@
+"""Benchmark: N WebSocket subscribers on one board all receive a card move.
+
+Starts a real `neighbor-api serve` child (the demo street, in a temporary data directory or
+`--data-dir`), signs in a few demo residents (many sockets share a token, as many devices of
+one person would), opens N graphql-transport-ws sockets subscribing `boardEvents` for the demo
+board, then moves a card over HTTP `--moves` times. Prints how many subscribers received each
+move, the delay from the mutation's HTTP response to each subscriber's event (p50, p99, max),
+and the API process's memory per idle subscribed socket (VmRSS from /proc before and after the
+sockets opened, divided by N).
+
+Run: `.venv/bin/python bench/subscribers.py [--subscribers 1000] [--moves 3]`.
+Figures are for reading and comparing, never asserted in tests (tests/live/
+test_many_subscribers.py checks the correctness at 200).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each contract operation with the document it lives in (sent whole, with operationName).
+OPERATIONS = {
+    name: text
+    for path in sorted((ROOT / "schema" / "operations").glob("*.graphql"))
+    for text in [path.read_text(encoding="utf-8")]
+    for name in re.findall(r"^(?:query|mutation|subscription)\s+(\w+)", text, re.MULTILINE)
+}
+PASSWORD = "neighbor-demo"
+WORKER = "13800000001"  # 林美华, community worker of 金安社区: moves the card
+RESIDENTS = ("13800000003", "13800000004", "13800000005", "13800000006", "13800000002")
+TRANSPORT_WS = Subprotocol("graphql-transport-ws")
+# Sockets opened at once (the server's accept queue and the handshakes' CPU).
+OPENING_AT_ONCE = 50
+STARTUP_SECONDS = 120.0
+WAIT_SECONDS = 60.0
+
+
+def _rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    assert match, status
+    return int(match.group(1))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def _server(data_dir: Path) -> AsyncIterator[tuple[str, int]]:
+    """`neighbor-api serve --demo` until the block ends: its URL and pid."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEIGHBOR_")}
+    env.pop("MONGODB_URI", None)
+    env.update(NEIGHBOR_DATA_DIR=str(data_dir), NEIGHBOR_ENVIRONMENT="development")
+    log = (data_dir / "serve.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "neighbor_api.cli",
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        env=env,
+        cwd=data_dir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+            async with asyncio.timeout(STARTUP_SECONDS):
+                while True:
+                    if process.returncode is not None:
+                        raise RuntimeError((data_dir / "serve.log").read_text(errors="replace"))
+                    try:
+                        if (await http.get("/readyz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.2)
+        yield url, process.pid
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
+        log.close()
+
+
+class Api:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def op(self, name: str, variables: dict[str, Any], token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql",
+            json={"query": OPERATIONS[name], "operationName": name, "variables": variables},
+            headers=headers,
+        )
+        body = response.json()
+        assert not body.get("errors"), body
+        return body["data"]
+
+    async def login(self, phone: str) -> str:
+        data = await self.op("Login", {"input": {"phone": phone, "password": PASSWORD}})
+        assert data["login"]["errors"] == [], data
+        token: str = data["login"]["accessToken"]
+        return token
+
+
+async def _open(url: str, token: str, board_id: str) -> ClientConnection:
+    ws = await connect(
+        url.replace("http", "ws", 1) + "/graphql",
+        subprotocols=[TRANSPORT_WS],
+        open_timeout=WAIT_SECONDS,
+        ping_interval=None,
+    )
+    await ws.send(json.dumps({"type": "connection_init",
+                              "payload": {"authorization": f"Bearer {token}"}}))  # fmt: skip
+    ack = json.loads(await ws.recv())
+    assert ack == {"type": "connection_ack"}, ack
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": OPERATIONS["BoardEvents"],
+                    "operationName": "BoardEvents",
+                    "variables": {"boardId": board_id},
+                },
+            }
+        )
+    )
+    return ws
+
+
+async def _open_all(url: str, tokens: list[str], board_id: str, n: int) -> list[ClientConnection]:
+    sockets: list[ClientConnection] = []
+    for start in range(0, n, OPENING_AT_ONCE):
+        batch = range(start, min(n, start + OPENING_AT_ONCE))
+        sockets += await asyncio.gather(
+            *(_open(url, tokens[i % len(tokens)], board_id) for i in batch)
+        )
+    return sockets
+
+
+async def _subscriptions(http: httpx.AsyncClient) -> int:
+    """The server's boardEvents subscriptions running (from /metrics)."""
+    text = (await http.get("/metrics")).text
+    match = re.search(r'^neighbor_subscriptions_active\{field="boardEvents"\} (\S+)$', text, re.M)
+    return int(float(match.group(1))) if match else 0
+
+
+async def _until_subscribed(http: httpx.AsyncClient, n: int) -> None:
+    for _ in range(int(WAIT_SECONDS / 0.2)):
+        if await _subscriptions(http) >= n:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{await _subscriptions(http)} of {n} subscriptions running")
+
+
+class Arrivals:
+    """When each subscriber received each move (perf_counter), and whether all have."""
+
+    def __init__(self, subscribers: int, moves: int) -> None:
+        self.subscribers = subscribers
+        self.times: list[list[float]] = [[] for _ in range(moves)]
+        self.complete = [asyncio.Event() for _ in range(moves)]
+
+    async def read(self, ws: ClientConnection) -> None:
+        for move in range(len(self.times)):
+            while True:
+                message = json.loads(await ws.recv())
+                if message.get("type") == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                    continue
+                break
+            assert message["type"] == "next", message
+            assert message["payload"]["data"]["boardEvents"]["kind"] == "MOVED", message
+            self.times[move].append(time.perf_counter())
+            if len(self.times[move]) == self.subscribers:
+                self.complete[move].set()
+
+
+def _say(line: str) -> None:
+    print(line)  # noqa: T201
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
+    async with (
+        _server(data_dir) as (url, pid),
+        httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as http,
+    ):
+        api = Api(http)
+        worker = await api.login(WORKER)
+        tokens = [await api.login(phone) for phone in RESIDENTS]
+        viewer = await api.op("Viewer", {}, worker)
+        community_id = viewer["viewer"]["memberships"][0]["community"]["id"]
+        boards = (await api.op("CommunityBoards", {"communityId": community_id}, worker))[
+            "community"
+        ]["boards"]
+        board_id = boards[0]["id"]
+        board = (await api.op("Board", {"id": board_id, "tasksFirst": 1}, worker))["board"]
+        # A card moves between columns short of DONE (entered only by approval), unlimited.
+        movable = [c for c in board["columns"] if c["kind"] != "DONE"]
+        holding = next(c for c in movable if c["tasks"]["edges"])
+        task = holding["tasks"]["edges"][0]["node"]
+        other = next(c for c in movable if c is not holding and c["wipLimit"] is None)
+        columns = [other["id"], holding["id"]]
+
+        # Warm up (first subscriptions pay for imports and caches), then measure.
+        warm = await _open_all(url, tokens, board_id, 10)
+        await _until_subscribed(http, 10)
+        for ws in warm:
+            await ws.close()
+        await asyncio.sleep(1)
+        before = _rss_kib(pid)
+        opened_at = time.perf_counter()
+        sockets = await _open_all(url, tokens, board_id, subscribers)
+        await _until_subscribed(http, subscribers)
+        opening = time.perf_counter() - opened_at
+        await asyncio.sleep(2)
+        after = _rss_kib(pid)
+
+        arrivals = Arrivals(subscribers, moves)
+        readers = [asyncio.create_task(arrivals.read(ws)) for ws in sockets]
+        delays: list[float] = []
+        answered: list[float] = []  # how long each moveTask took to answer, ms
+        version = task["version"]
+        for move in range(moves):  # one at a time: each delivered to all before the next
+            sent = time.perf_counter()
+            data = await api.op(
+                "MoveTask",
+                {"input": {"taskId": task["id"], "toColumnId": columns[move % len(columns)],
+                           "expectedVersion": version}},
+                worker,
+            )  # fmt: skip
+            responded = time.perf_counter()
+            answered.append((responded - sent) * 1000)
+            assert data["moveTask"]["errors"] == [], data
+            version = data["moveTask"]["task"]["version"]
+            with suppress(TimeoutError):
+                async with asyncio.timeout(WAIT_SECONDS):
+                    await arrivals.complete[move].wait()
+            delays += [(arrived - responded) * 1000 for arrived in arrivals.times[move]]
+            await asyncio.sleep(0.5)
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        received = min(len(times) for times in arrivals.times)
+        for ws in sockets:
+            await ws.close()
+
+    _say(f"subscribers: {subscribers} sockets on one board ({len(tokens)} users), {moves} moves")
+    _say(f"received every move: {received} of {subscribers}")
+    _say(f"opening {subscribers} sockets and subscriptions: {opening:.1f} s")
+    if delays:
+        early = sum(1 for d in delays if d < 0)
+        _say(
+            f"delay from the mutation's response (ms): p50 {_percentile(delays, 0.5):.0f}, "
+            f"p99 {_percentile(delays, 0.99):.0f}, min {min(delays):.0f}, "
+            f"max {max(delays):.0f}, "
+            f"mean {statistics.fmean(delays):.0f} ({early} before the response)"
+        )
+    _say(f"moveTask answered in (ms): {', '.join(f'{a:.0f}' for a in answered)}")
+    _say(
+        f"API memory: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB with the sockets: "
+        f"{(after - before) / subscribers:.1f} KiB per idle subscribed socket"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--moves", type=int, default=3)
+    parser.add_argument("--data-dir", type=Path, help="an existing data directory (default: new)")
+    args = parser.parse_args()
+    if args.data_dir is not None:
+        asyncio.run(bench(args.subscribers, args.moves, args.data_dir.resolve()))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(bench(args.subscribers, args.moves, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
