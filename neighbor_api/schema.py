@@ -17,10 +17,13 @@ from strawberry.types import ExecutionContext
 
 from neighbor_api.accounts.resolvers import AccountMutation, AccountQuery
 from neighbor_api.attachments.resolvers import AttachmentMutation
+from neighbor_api.attachments.service import MAX_ATTACHMENTS
 from neighbor_api.boards.resolvers import BoardMutation, BoardQuery
+from neighbor_api.boards.service import MAX_COLUMNS
 from neighbor_api.context import Info
 from neighbor_api.core.metrics import Metrics
 from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
+from neighbor_api.councils.service import MAX_OPTIONS
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.limits import Limits, QueryLimits
@@ -35,7 +38,9 @@ from neighbor_api.notifications.resolvers import (
     NotificationSubscription,
 )
 from neighbor_api.places.resolvers import PlaceQuery
+from neighbor_api.reports.models import ReportCategory, ReportStatus
 from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
+from neighbor_api.reports.service import MAX_DUPLICATES
 from neighbor_api.settings import Settings
 from neighbor_api.stats.resolvers import StatsQuery
 
@@ -76,6 +81,21 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (LiveSubscription, NotificationSubscription))
 
 
+# Lists whose length the services bound, counted at that bound by the cost estimate
+# (graphql/limits.py); other lists of objects count LIST_FACTOR (10) items. Task.assignees is
+# not here on purpose: capacity allows 50, but tasks hold a few.
+LIST_BOUNDS: dict[str, int] = {
+    "Board.columns": MAX_COLUMNS,
+    "Report.photos": MAX_ATTACHMENTS,
+    "Report.resolutionPhotos": MAX_ATTACHMENTS,
+    "TaskSubmission.photos": MAX_ATTACHMENTS,
+    "Proposal.options": MAX_OPTIONS,
+    "SubmitReportPayload.possibleDuplicates": MAX_DUPLICATES,
+    "PlaceStats.reportsByStatus": len(ReportStatus),
+    "PlaceStats.reportsByCategory": len(ReportCategory),
+}
+
+
 class CachedParser(ParserCache):
     """strawberry's ParserCache, except that a document that does not parse (a syntax error or
     over the token limit) is left to strawberry's own parse step: an error raised in this hook
@@ -102,6 +122,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_cost=settings.max_query_cost,
+        list_bounds=LIST_BOUNDS,
     )
     extensions: list[Any] = [
         # First: it sees the errors after the others coded and masked them.
