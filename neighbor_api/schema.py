@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
-from functools import partial
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry import relay
-from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -110,6 +112,44 @@ class CachedParser(ParserCache):
         yield
 
 
+@dataclass(frozen=True)
+class Validation:
+    """What a validation depends on, compared by the document's text: graphql-core's nodes are
+    frozen dataclasses whose hash walks the whole tree on every call, and strawberry's
+    ValidationCache hashes the document on every request (a tenth of a `Reports` request's
+    CPU, the contract's documents holding several operations). A str caches its hash."""
+
+    schema: GraphQLSchema
+    query: str
+    rules: tuple[type[ASTValidationRule], ...]
+    document: DocumentNode = field(compare=False, hash=False)
+
+
+def _validate(validation: Validation) -> list[GraphQLError]:
+    return validate_document(validation.schema, validation.document, validation.rules)
+
+
+class CachedValidation(SchemaExtension):
+    """strawberry's ValidationCache, keyed by the query text (see `Validation`); the parse
+    (CachedParser) gives the same text the same document."""
+
+    def __init__(self, validated: Callable[[Validation], list[GraphQLError]]) -> None:
+        self.validated = validated
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.query is not None:
+            context.pre_execution_errors = self.validated(
+                Validation(
+                    context.schema._schema,
+                    context.query,
+                    context.validation_rules,
+                    context.graphql_document,
+                )
+            )
+        yield
+
+
 class NeighborSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -131,7 +171,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         ErrorCodes,
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CachedParser, maxsize=512),
-        partial(ValidationCache, maxsize=512),
+        partial(CachedValidation, lru_cache(maxsize=512)(_validate)),
         Authenticate,
         partial(QueryLimits, limits),
     ]
