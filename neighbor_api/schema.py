@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
-from functools import partial
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry import relay
-from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from neighbor_api.accounts.resolvers import AccountMutation, AccountQuery
 from neighbor_api.attachments.resolvers import AttachmentMutation
+from neighbor_api.attachments.service import MAX_ATTACHMENTS
 from neighbor_api.boards.resolvers import BoardMutation, BoardQuery
+from neighbor_api.boards.service import MAX_COLUMNS
 from neighbor_api.context import Info
 from neighbor_api.core.metrics import Metrics
 from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
+from neighbor_api.councils.service import MAX_OPTIONS
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.limits import Limits, QueryLimits
@@ -35,7 +40,9 @@ from neighbor_api.notifications.resolvers import (
     NotificationSubscription,
 )
 from neighbor_api.places.resolvers import PlaceQuery
+from neighbor_api.reports.models import ReportCategory, ReportStatus
 from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
+from neighbor_api.reports.service import MAX_DUPLICATES
 from neighbor_api.settings import Settings
 from neighbor_api.stats.resolvers import StatsQuery
 
@@ -76,6 +83,21 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (LiveSubscription, NotificationSubscription))
 
 
+# Lists whose length the services bound, counted at that bound by the cost estimate
+# (graphql/limits.py); other lists of objects count LIST_FACTOR (10) items. Task.assignees is
+# not here on purpose: capacity allows 50, but tasks hold a few.
+LIST_BOUNDS: dict[str, int] = {
+    "Board.columns": MAX_COLUMNS,
+    "Report.photos": MAX_ATTACHMENTS,
+    "Report.resolutionPhotos": MAX_ATTACHMENTS,
+    "TaskSubmission.photos": MAX_ATTACHMENTS,
+    "Proposal.options": MAX_OPTIONS,
+    "SubmitReportPayload.possibleDuplicates": MAX_DUPLICATES,
+    "PlaceStats.reportsByStatus": len(ReportStatus),
+    "PlaceStats.reportsByCategory": len(ReportCategory),
+}
+
+
 class CachedParser(ParserCache):
     """strawberry's ParserCache, except that a document that does not parse (a syntax error or
     over the token limit) is left to strawberry's own parse step: an error raised in this hook
@@ -86,6 +108,44 @@ class CachedParser(ParserCache):
         with suppress(GraphQLError):
             context.graphql_document = self.cached_parse_document(
                 context.query, **context.parse_options
+            )
+        yield
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What a validation depends on, compared by the document's text: graphql-core's nodes are
+    frozen dataclasses whose hash walks the whole tree on every call, and strawberry's
+    ValidationCache hashes the document on every request (150 µs for the contract's reports
+    document, which holds several operations). A str caches its hash."""
+
+    schema: GraphQLSchema
+    query: str
+    rules: tuple[type[ASTValidationRule], ...]
+    document: DocumentNode = field(compare=False, hash=False)
+
+
+def _validate(validation: Validation) -> list[GraphQLError]:
+    return validate_document(validation.schema, validation.document, validation.rules)
+
+
+class CachedValidation(SchemaExtension):
+    """strawberry's ValidationCache, keyed by the query text (see `Validation`); the parse
+    (CachedParser) gives the same text the same document."""
+
+    def __init__(self, validated: Callable[[Validation], list[GraphQLError]]) -> None:
+        self.validated = validated
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.query is not None:
+            context.pre_execution_errors = self.validated(
+                Validation(
+                    context.schema._schema,
+                    context.query,
+                    context.validation_rules,
+                    context.graphql_document,
+                )
             )
         yield
 
@@ -102,6 +162,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_cost=settings.max_query_cost,
+        list_bounds=LIST_BOUNDS,
     )
     extensions: list[Any] = [
         # First: it sees the errors after the others coded and masked them.
@@ -110,7 +171,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         ErrorCodes,
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CachedParser, maxsize=512),
-        partial(ValidationCache, maxsize=512),
+        partial(CachedValidation, lru_cache(maxsize=512)(_validate)),
         Authenticate,
         partial(QueryLimits, limits),
     ]

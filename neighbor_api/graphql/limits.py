@@ -1,19 +1,22 @@
 """Protection against expensive operations: depth, aliases and cost, checked before execution.
 
-Cost: every field costs 1; the selections under a field taking `first` cost `first` times over
-(20 when absent, at most 100), under any other list field LIST_FACTOR times over, except a
-connection's `edges`: they are the page that `first` already counts. Introspection fields
-(`__schema`, `__type`) count for neither depth nor cost (validation's MaxIntrospectionDepthRule
-bounds their nesting, the token limit their size), but the aliases inside them count, as each
-repeats a whole answer. Named fragments are measured once each, so a fragment spread many times
-cannot make the measuring itself expensive. Tokens are limited at parse time by strawberry's
-MaxTokensLimiter.
+Cost: the number of objects the operation can return at most (a field with a selection set is
+an object; scalar and enum leaves are free: how many a type has is fixed by the schema, and the
+alias limit bounds their repeats). A list of objects counts its length times over: a
+connection's `edges` the page `first` asks for (20 when absent, at most 100; the connection's
+own fields, `totalCount` and `pageInfo`, once), a list whose length the domain bounds (a board's
+columns, a report's photos: `Limits.list_bounds`, from the services' own maximums) its bound,
+any other list LIST_FACTOR. Introspection fields (`__schema`, `__type`) count for neither depth
+nor cost (validation's MaxIntrospectionDepthRule bounds their nesting, the token limit their
+size), but the aliases inside them count, as each repeats a whole answer. Named fragments are
+measured once each (per page size), so a fragment spread many times cannot make the measuring
+itself expensive. Tokens are limited at parse time by strawberry's MaxTokensLimiter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import isfinite
 from typing import Any
 
@@ -57,50 +60,61 @@ class Limits:
     max_depth: int
     max_aliases: int
     max_cost: int
+    # "Type.field" -> the most items that list can hold (see `schema.LIST_BOUNDS`).
+    list_bounds: Mapping[str, int] = field(default_factory=dict)
 
 
 class _Measurer:
     def __init__(
-        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: Mapping[str, Any],
+        list_bounds: Mapping[str, int],
     ) -> None:
         self.schema = schema
         self.variables = variables
+        self.list_bounds = list_bounds
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.fragment_measures: dict[str, Measure] = {}
+        self.fragment_measures: dict[tuple[str, int | None], Measure] = {}
         self.in_progress: set[str] = set()
 
-    def selection_set(self, selection_set: SelectionSetNode, parent: Any) -> Measure:
+    def selection_set(
+        self, selection_set: SelectionSetNode, parent: Any, page: int | None = None
+    ) -> Measure:
+        """`page`: the page size asked for, when `parent` is a connection."""
         depth = aliases = cost = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                part = self.field(selection, parent)
+                part = self.field(selection, parent, page)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
-                part = self.selection_set(selection.selection_set, target or parent)
+                part = self.selection_set(selection.selection_set, target or parent, page)
             elif isinstance(selection, FragmentSpreadNode):
-                part = self.fragment(selection.name.value)
+                part = self.fragment(selection.name.value, page)
             else:  # pragma: no cover - no other selection kinds exist
                 continue
             depth, aliases, cost = max(depth, part.depth), aliases + part.aliases, cost + part.cost
         return Measure(depth, aliases, cost)
 
-    def fragment(self, name: str) -> Measure:
-        if name in self.fragment_measures:
-            return self.fragment_measures[name]
+    def fragment(self, name: str, page: int | None) -> Measure:
+        key = (name, page)
+        if key in self.fragment_measures:
+            return self.fragment_measures[key]
         definition = self.fragments.get(name)
         if definition is None or name in self.in_progress:  # unknown or cyclic: validation says
             return Measure(0, 0, 0)
         self.in_progress.add(name)
         target = self.schema.get_type(definition.type_condition.name.value)
-        measure = self.selection_set(definition.selection_set, target)
+        measure = self.selection_set(definition.selection_set, target, page)
         self.in_progress.discard(name)
-        self.fragment_measures[name] = measure
+        self.fragment_measures[key] = measure
         return measure
 
-    def field(self, node: FieldNode, parent: Any) -> Measure:
+    def field(self, node: FieldNode, parent: Any, page: int | None) -> Measure:
         aliases = 1 if node.alias else 0
         name = node.name.value
         fields = getattr(parent, "fields", None)
@@ -111,28 +125,43 @@ class _Measurer:
             )
             return Measure(1, aliases + inner_aliases, 0)
         if node.selection_set is None:
-            return Measure(1, aliases, 1)
+            return Measure(1, aliases, 0)
         child_type = get_named_type(definition.type)
-        inner = self.selection_set(node.selection_set, child_type)
-        factor = self.multiplier(node, definition, parent)
-        return Measure(1 + inner.depth, aliases + inner.aliases, 1 + factor * inner.cost)
+        child_page = self.page_size(node) if "first" in definition.args else None
+        inner = self.selection_set(node.selection_set, child_type, child_page)
+        count = self.length(name, definition, parent, page, child_page)
+        return Measure(1 + inner.depth, aliases + inner.aliases, count * (1 + inner.cost))
 
-    def multiplier(self, node: FieldNode, definition: GraphQLField, parent: Any) -> int:
-        if "first" in definition.args:
-            value: Any = DEFAULT_PAGE_SIZE
-            for argument in node.arguments or ():
-                if argument.name.value == "first":
-                    if isinstance(argument.value, IntValueNode):
-                        value = int(argument.value.value)
-                    elif isinstance(argument.value, VariableNode):
-                        value = self.variables.get(argument.value.name.value, DEFAULT_PAGE_SIZE)
-            # GraphQL's Int takes 100.0 from a JSON variable as 100.
-            is_number = isinstance(value, int | float) and not isinstance(value, bool)
-            size = int(value) if is_number and isfinite(value) else DEFAULT_PAGE_SIZE
-            return max(1, min(size, MAX_PAGE_SIZE))
-        if is_list_type(get_nullable_type(definition.type)):
-            return 1 if node.name.value == "edges" and _is_connection(parent) else LIST_FACTOR
-        return 1
+    def page_size(self, node: FieldNode) -> int:
+        value: Any = DEFAULT_PAGE_SIZE
+        for argument in node.arguments or ():
+            if argument.name.value == "first":
+                if isinstance(argument.value, IntValueNode):
+                    value = int(argument.value.value)
+                elif isinstance(argument.value, VariableNode):
+                    value = self.variables.get(argument.value.name.value, DEFAULT_PAGE_SIZE)
+        # GraphQL's Int takes 100.0 from a JSON variable as 100.
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        size = int(value) if is_number and isfinite(value) else DEFAULT_PAGE_SIZE
+        return max(1, min(size, MAX_PAGE_SIZE))
+
+    def length(
+        self,
+        name: str,
+        definition: GraphQLField,
+        parent: Any,
+        page: int | None,
+        own_page: int | None,
+    ) -> int:
+        """How many objects the field can return: 1 unless it is a list (`page`: the page asked
+        of the connection `parent`; `own_page`: the page asked of this field)."""
+        if not is_list_type(get_nullable_type(definition.type)):
+            return 1
+        if own_page is not None:  # a plain list taking `first` (pointsLeaderboard)
+            return own_page
+        if name == "edges" and _is_connection(parent):
+            return page if page is not None else DEFAULT_PAGE_SIZE
+        return self.list_bounds.get(f"{getattr(parent, 'name', '')}.{name}", LIST_FACTOR)
 
 
 def _is_connection(parent: Any) -> bool:
@@ -145,6 +174,7 @@ def measure(
     document: DocumentNode,
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
+    list_bounds: Mapping[str, int] | None = None,
 ) -> Measure:
     """The depth, alias count and cost of the operation that would run."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -165,7 +195,7 @@ def measure(
         for definition in operation.variable_definitions or ()
         if definition.default_value is not None
     }
-    measurer = _Measurer(schema, document, {**defaults, **(variables or {})})
+    measurer = _Measurer(schema, document, {**defaults, **(variables or {})}, list_bounds or {})
     return measurer.selection_set(operation.selection_set, root)
 
 
@@ -180,7 +210,11 @@ class QueryLimits(SchemaExtension):
         document = context.graphql_document
         if document is not None and context.result is None:
             found = measure(
-                context.schema._schema, document, context.operation_name, context.variables
+                context.schema._schema,
+                document,
+                context.operation_name,
+                context.variables,
+                self.limits.list_bounds,
             )
             detail = self._exceeded(found)
             if detail:

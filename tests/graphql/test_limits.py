@@ -4,17 +4,26 @@ allowed, and never in the way of the contract's documents or GraphiQL."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from bson import ObjectId
-from graphql import ExecutionResult, get_introspection_query, parse
+from graphql import (
+    ExecutionResult,
+    OperationDefinitionNode,
+    get_introspection_query,
+    get_nullable_type,
+    is_list_type,
+    parse,
+)
 
+from neighbor_api.boards.service import MAX_COLUMNS
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.pagination import MAX_PAGE_SIZE
 from neighbor_api.graphql.limits import measure
 from neighbor_api.graphql.relay import to_global_id
 from neighbor_api.places.models import PlaceLevel
-from neighbor_api.schema import NeighborSchema
+from neighbor_api.schema import LIST_BOUNDS, NeighborSchema
 from neighbor_api.settings import Settings
 from tests.conftest import OPERATIONS, Api
 from tests.graphql.conftest import Commands, place_named
@@ -66,7 +75,7 @@ HEAVY = (
     "p{i}: communities(first: {n}) "
     "{{ edges {{ node {{ grids {{ workers {{ displayName }} }} }} }} }}"
 )
-LIGHT = "p{i}: communities(first: {n}) {{ totalCount }}"
+LIGHT = "p{i}: communities(first: {n}) {{ edges {{ cursor }} }}"
 UNIT = "p{i}: viewer {{ __typename }}"
 
 
@@ -186,8 +195,8 @@ class TestTokenLimit:
 
 
 class TestCostLimit:
-    # One community costs 2,224: its grids (10 assumed) with their workers (10 each) with
-    # their memberships (10 each), each with its community.
+    # One community's edge costs 2,112: the edge, the community, its grids (10 assumed) with
+    # their workers (10 each) with their memberships (10 each), each with its community.
     NESTED = """query($first: Int) {
       communities(first: $first) { edges { node { name grids { name workers {
         displayName memberships { community { name } }
@@ -230,31 +239,31 @@ class TestCostLimit:
 
         result = await api.execute(self.NESTED, {"first": 100})
 
-        assert_too_complex(result, f"cost {1 + 100 * 2224} > {settings.max_query_cost}")
+        assert_too_complex(result, f"cost {1 + 100 * 2112} > {settings.max_query_cost}")
         assert commands.count == before
 
     def test_first_above_the_cap_costs_as_the_cap(self, schema: NeighborSchema) -> None:
-        assert cost_of(schema, self.NESTED, {"first": 1000}) == 1 + 100 * 2224
+        assert cost_of(schema, self.NESTED, {"first": 1000}) == 1 + 100 * 2112
 
     def test_first_left_out_costs_the_default_page(self, schema: NeighborSchema) -> None:
-        assert cost_of(schema, self.NESTED) == 1 + 20 * 2224
+        assert cost_of(schema, self.NESTED) == 1 + 20 * 2112
 
     def test_a_variables_declared_default_counts(self, schema: NeighborSchema) -> None:
         document = self.NESTED.replace("$first: Int", "$first: Int = 100")
 
-        assert cost_of(schema, document) == 1 + 100 * 2224
+        assert cost_of(schema, document) == 1 + 100 * 2112
 
     def test_a_whole_number_sent_as_a_float_counts(self, schema: NeighborSchema) -> None:
         # JSON clients may send 100.0 (or 1e2); GraphQL's Int takes it as 100.
-        assert cost_of(schema, self.NESTED, {"first": 100.0}) == 1 + 100 * 2224
+        assert cost_of(schema, self.NESTED, {"first": 100.0}) == 1 + 100 * 2112
 
     def test_edges_are_the_page_not_another_list(self, schema: NeighborSchema) -> None:
-        # communities 1 + 5 x (edges 1 + node 1 + name 1)
-        assert cost_of(schema, "{ communities(first: 5) { edges { node { name } } } }") == 16
+        # communities 1 + 5 x (edge 1 + node 1); leaves are free
+        assert cost_of(schema, "{ communities(first: 5) { edges { node { name } } } }") == 11
 
     def test_other_lists_count_ten_times(self, schema: NeighborSchema) -> None:
-        # place 1 + (children 1 + 10 x name 1)
-        assert cost_of(schema, '{ place(id: "x") { children { name } } }') == 12
+        # place 1 + children 10 x 1
+        assert cost_of(schema, '{ place(id: "x") { children { name } } }') == 11
 
 
 class TestFragments:
@@ -295,18 +304,102 @@ class TestFragments:
         assert result.data == {"__typename": "Query"}
 
 
+def full_pages(document: str, name: str) -> dict[str, int]:
+    """Every page-size variable of the operation (`first`, `tasksFirst`, ...) at the maximum."""
+    (operation,) = [
+        d
+        for d in parse(document).definitions
+        if isinstance(d, OperationDefinitionNode) and d.name and d.name.value == name
+    ]
+    names = [v.variable.name.value for v in operation.variable_definitions or ()]
+    return {n: MAX_PAGE_SIZE for n in names if n == "first" or n.endswith("First")}
+
+
 class TestContractDocuments:
     @pytest.mark.parametrize("name", sorted(OPERATIONS))
     def test_under_the_limits_with_full_pages(
         self, name: str, schema: NeighborSchema, settings: Settings
     ) -> None:
         document = parse(OPERATIONS[name], max_tokens=settings.max_tokens)
+        pages = full_pages(OPERATIONS[name], name)
 
-        found = measure(schema._schema, document, name, {"first": 100})
+        found = measure(schema._schema, document, name, pages, LIST_BOUNDS)
 
         assert found.depth <= settings.max_query_depth
         assert found.aliases <= settings.max_aliases
         assert found.cost <= settings.max_query_cost
+
+    def test_the_page_variables_are_found(self) -> None:
+        assert full_pages(OPERATIONS["Board"], "Board") == {"tasksFirst": 100}
+        assert full_pages(OPERATIONS["ReportDetail"], "ReportDetail") == {"commentsFirst": 100}
+
+    async def test_a_whole_board_at_full_pages_runs(self, api: Api, demo: Deps) -> None:
+        token = await api.login("13800000001")
+        viewer = await api.data("Viewer", token=token)
+        community_id = viewer["viewer"]["memberships"][0]["community"]["id"]
+        boards = await api.data("CommunityBoards", {"communityId": community_id}, token=token)
+        board_id = boards["community"]["boards"][0]["id"]
+
+        result = await api.op("Board", {"id": board_id, "tasksFirst": 100}, token=token)
+
+        assert_ran(result)
+        assert (result.data or {})["board"]["columns"]
+
+
+class TestListBounds:
+    def test_a_bounded_list_counts_its_bound(self, schema: NeighborSchema) -> None:
+        document = parse('{ board(id: "x") { columns { id } } }')
+
+        # board 1 + MAX_COLUMNS x column 1
+        assert measure(schema._schema, document, None, None, LIST_BOUNDS).cost == 1 + MAX_COLUMNS
+        assert measure(schema._schema, document, None, None).cost == 1 + 10
+
+    def test_a_plain_list_taking_first_counts_the_page(self, schema: NeighborSchema) -> None:
+        document = '{ pointsLeaderboard(communityId: "x", first: 50) { points } }'
+
+        assert cost_of(schema, document) == 50
+
+    def test_the_connections_own_fields_count_once(self, schema: NeighborSchema) -> None:
+        document = "{ communities(first: 50) { totalCount pageInfo { hasNextPage } } }"
+
+        assert cost_of(schema, document) == 2
+
+    def test_every_bound_names_a_list_of_the_schema(self, schema: NeighborSchema) -> None:
+        for key in LIST_BOUNDS:
+            type_name, field_name = key.split(".")
+            parent = schema._schema.get_type(type_name)
+            fields = getattr(parent, "fields", None) or {}
+            assert field_name in fields, key
+            assert is_list_type(get_nullable_type(fields[field_name].type)), key
+
+    # Nested pages at 100 each: refused before anything runs.
+    ABUSIVE: ClassVar[dict[str, str]] = {
+        "comments of every report": """query($id: ID!) { reports(communityId: $id, first: 100) {
+            edges { node { comments(first: 100) { edges { node { id } } } } } } }""",
+        "voters of every proposal": """query($id: ID!) { proposals(councilId: $id, first: 100) {
+            edges { node { voters(first: 100) { edges { node { castAt } } } } } } }""",
+        "every board's tasks": """{ communities(first: 100) { edges { node {
+            boards { columns { tasks(first: 100) { edges { node { id } } } } } } } } }""",
+        "a board's tasks, aliased": """query($id: ID!) { board(id: $id) { columns {
+            a: tasks(first: 100) { edges { node { assignees { id } } } }
+            b: tasks(first: 100) { edges { node { assignees { id } } } } } } }""",
+    }
+
+    @pytest.mark.parametrize("name", sorted(ABUSIVE))
+    async def test_nested_full_pages_are_refused(
+        self, name: str, api: Api, settings: Settings, commands: Commands
+    ) -> None:
+        global_id = to_global_id("Place", ObjectId())
+        before = commands.count
+
+        result = await api.execute(self.ABUSIVE[name], {"id": global_id})
+
+        assert result.data is None
+        assert result.errors is not None
+        (error,) = result.errors
+        assert (error.extensions or {})["code"] == "QUERY_TOO_COMPLEX"
+        assert str((error.extensions or {})["detail"]).startswith("cost ")
+        assert commands.count == before
 
 
 class TestIntrospection:

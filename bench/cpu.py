@@ -1,0 +1,121 @@
+"""API CPU per request, in-process: the app behind httpx's ASGI transport (middleware, view,
+schema, encoding; no sockets), on the demo data in a fresh embedded database (a child process,
+so its CPU is not counted). For profiling and before/after comparisons of the hot path; the
+figures are read, never asserted. Run: `.venv/bin/python bench/cpu.py [--requests N]
+[--profile NAME]` (`--profile` prints cProfile's top functions by CPU time for one operation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from neighbor_api.app import create_app  # noqa: E402
+from neighbor_api.core.clock import SystemClock  # noqa: E402
+from neighbor_api.core.deps import Deps  # noqa: E402
+from neighbor_api.core.embedded import EmbeddedMongo  # noqa: E402
+from neighbor_api.core.mongo import connect, ensure_indexes  # noqa: E402
+from neighbor_api.demo import load_demo  # noqa: E402
+from neighbor_api.settings import Environment, Settings  # noqa: E402
+
+OPERATIONS = {
+    path.stem: path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "schema" / "operations").glob("*.graphql"))
+}
+ROUNDS = 3  # the best of three: other processes on the machine only ever add time
+
+
+async def main(requests: int, profile: str | None) -> None:
+    settings = Settings(environment=Environment.TEST)
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedMongo(Path(tmp) / "db") as server:
+        client = connect(server.uri)
+        db = client["bench"]
+        await ensure_indexes(db)
+        deps = Deps(client=client, db=db, settings=settings, clock=SystemClock())
+        await load_demo(deps)
+        app = create_app(settings, deps=deps)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
+        ):
+            headers: dict[str, str] = {}
+
+            async def post(document: str, name: str | None, variables: dict[str, Any]) -> Any:
+                body = {"query": document, "operationName": name, "variables": variables}
+                response = await http.post("/graphql", json=body, headers=headers)
+                payload = response.json()
+                assert "errors" not in payload, payload
+                return payload["data"]
+
+            login = await post(
+                OPERATIONS["auth"],
+                "Login",
+                {"input": {"phone": "13800000001", "password": "neighbor-demo"}},
+            )
+            headers["Authorization"] = f"Bearer {login['login']['accessToken']}"
+            viewer = await post(OPERATIONS["auth"], "Viewer", {})
+            community_id = viewer["viewer"]["memberships"][0]["community"]["id"]
+            reports = await post(
+                OPERATIONS["reports"], "Reports", {"communityId": community_id, "first": 20}
+            )
+            report_id = reports["reports"]["edges"][0]["node"]["id"]
+            cases: dict[str, tuple[str, str | None, dict[str, Any]]] = {
+                "{ viewer { id } }": ("{ viewer { id } }", None, {}),
+                "Viewer": (OPERATIONS["auth"], "Viewer", {}),
+                "Reports (first 20)": (
+                    OPERATIONS["reports"],
+                    "Reports",
+                    {"communityId": community_id, "first": 20},
+                ),
+                "ReportDetail": (
+                    OPERATIONS["reports"],
+                    "ReportDetail",
+                    {"id": report_id, "commentsFirst": 20},
+                ),
+            }
+            gc.freeze()  # as the app's start-up does (app.py)
+            print(f"{'operation':<22}{'CPU ms/request':>16}")  # noqa: T201
+            for label, (document, name, variables) in cases.items():
+                if profile is not None and profile != name and profile != label:
+                    continue
+                for _ in range(min(requests, 50)):  # warm the caches
+                    await post(document, name, variables)
+                profiler = cProfile.Profile(time.process_time) if profile else None
+                rounds = []
+                for _ in range(ROUNDS):
+                    if profiler:
+                        profiler.enable()
+                    started = time.process_time()
+                    for _ in range(requests):
+                        await post(document, name, variables)
+                    rounds.append((time.process_time() - started) / requests * 1000)
+                    if profiler:
+                        profiler.disable()
+                print(f"{label:<22}{min(rounds):>16.2f}")  # noqa: T201
+                if profiler:
+                    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+                    print(f"(median of rounds {statistics.median(rounds):.2f})")  # noqa: T201
+        await client.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--profile", help="an operation to profile (e.g. Reports)")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.requests, arguments.profile))
