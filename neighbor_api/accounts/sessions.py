@@ -190,7 +190,9 @@ class SessionWatcher:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away or the stream broke: reopen
-                log.warning("sessions: change stream failed; reopening in %.1fs", delay)
+                log.warning(
+                    "sessions: change stream failed; reopening in %.1fs", delay, exc_info=True
+                )
                 await self._close()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)

@@ -5,6 +5,7 @@ change stream's delay on the others, within NEIGHBOR_AUTH_CACHE_SECONDS when the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from bson import ObjectId
+from websockets.exceptions import ConnectionClosed
 
 from neighbor_api.accounts import service as accounts
 from neighbor_api.accounts.sessions import SessionWatcher
@@ -22,12 +24,13 @@ from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import SYSTEM, Actor
 from neighbor_api.core.session_cache import SessionCache
+from neighbor_api.graphql.auth import SESSION_ENDED_CLOSE_CODE
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 from neighbor_api.settings import Settings
 from tests.accounts.conftest import assert_unauthenticated
-from tests.conftest import Api, CommandCounter
+from tests.conftest import Api, CommandCounter, make_settings
 from tests.graphql.conftest import Commands, place_named
 from tests.platform.conftest import LiveServer, serve
 from tests.platform.test_websocket import run_operation, transport_ws
@@ -290,12 +293,35 @@ class TestOtherInstances:
             assert (await a.graphql(LOGOUT, token))["data"]["logout"]["ok"] is True
 
             async def refused() -> bool:
-                messages = await run_operation(ws, VIEWER_ID, str(ObjectId()))
-                errors = messages[0]["payload"]
-                codes = [e.get("extensions", {}).get("code") for e in errors.get("errors", [])]
-                return "UNAUTHENTICATED" in codes
+                try:
+                    (answer, *_) = await run_operation(ws, VIEWER_ID, str(ObjectId()))
+                except ConnectionClosed:
+                    return True
+                return "errors" in answer["payload"]
 
             await eventually(refused)
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                await ws.wait_closed()
+            assert ws.close_code == SESSION_ENDED_CLOSE_CODE
+
+    async def test_an_idle_socket_is_closed_once_its_session_ended(
+        self, deps: Deps, pair: tuple[Instance, Instance]
+    ) -> None:
+        a, _ = pair
+        token = (await sign_up(a.deps)).access_token
+        pinging = make_settings(ws_ping_seconds=0.2)
+        other = dataclasses.replace(deps, sessions=SessionCache())
+        async with (
+            instance(pinging, other) as c,
+            transport_ws(c.server, {"authorization": f"Bearer {token}"}) as ws,
+        ):
+            assert (await a.graphql(LOGOUT, token))["data"]["logout"]["ok"] is True
+
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                with contextlib.suppress(ConnectionClosed):
+                    while True:  # the server's pings, until it closes the socket
+                        await ws.recv()
+            assert ws.close_code == SESSION_ENDED_CLOSE_CODE
 
 
 async def make_community(deps: Deps) -> ObjectId:
