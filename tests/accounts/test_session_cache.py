@@ -18,7 +18,7 @@ from bson import ObjectId
 from websockets.exceptions import ConnectionClosed
 
 from neighbor_api.accounts import service as accounts
-from neighbor_api.accounts.sessions import SessionWatcher
+from neighbor_api.accounts.sessions import SessionWatcher, forget
 from neighbor_api.app import create_app
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
@@ -377,3 +377,90 @@ class TestTheCache:
 
         assert [cache.get(s, max_age=30) for s in mine] == [None, None]
         assert cache.get(theirs, max_age=30) == "theirs"
+
+
+class TestTheWatcher:
+    """What each change of the watched collections drops (accounts/sessions.forget)."""
+
+    @pytest.fixture
+    def cache(self) -> SessionCache[str]:
+        return SessionCache()
+
+    def cached(self, cache: SessionCache[str]) -> tuple[ObjectId, ObjectId, ObjectId]:
+        """A session of a user and a session of someone else, both cached."""
+        user, session, other = ObjectId(), ObjectId(), ObjectId()
+        cache.put(session, user, "mine", epoch=cache.epoch, max_size=10)
+        cache.put(other, ObjectId(), "theirs", epoch=cache.epoch, max_size=10)
+        return user, session, other
+
+    @staticmethod
+    def change(operation: str, collection: str, key: ObjectId, **extra: Any) -> dict[str, Any]:
+        return {
+            "operationType": operation,
+            "ns": {"db": "neighbor", "coll": collection},
+            "documentKey": {"_id": key},
+            **extra,
+        }
+
+    def test_a_session_revoked_elsewhere(self, cache: SessionCache[str]) -> None:
+        _, session, other = self.cached(cache)
+
+        forget(cache, self.change("update", "sessions", session))
+
+        assert cache.get(session, max_age=30) is None
+        assert cache.get(other, max_age=30) == "theirs"
+
+    def test_a_new_session_drops_nothing(self, cache: SessionCache[str]) -> None:
+        _, session, _ = self.cached(cache)
+
+        forget(cache, self.change("insert", "sessions", ObjectId()))
+
+        assert cache.get(session, max_age=30) == "mine"
+
+    def test_an_account_changed_or_deleted(self, cache: SessionCache[str]) -> None:
+        user, session, other = self.cached(cache)
+
+        forget(cache, self.change("delete", "users", user))
+
+        assert cache.get(session, max_age=30) is None
+        assert cache.get(other, max_age=30) == "theirs"
+
+    def test_a_membership_changed_names_its_user(self, cache: SessionCache[str]) -> None:
+        user, session, other = self.cached(cache)
+
+        membership = self.change(
+            "update", "memberships", ObjectId(), fullDocument={"user_id": user}
+        )
+        forget(cache, membership)
+
+        assert cache.get(session, max_age=30) is None
+        assert cache.get(other, max_age=30) == "theirs"
+
+    def test_a_membership_deleted_drops_everything(self, cache: SessionCache[str]) -> None:
+        self.cached(cache)
+
+        forget(cache, self.change("delete", "memberships", ObjectId()))
+
+        assert len(cache) == 0
+
+    def test_a_dropped_collection_drops_everything(self, cache: SessionCache[str]) -> None:
+        self.cached(cache)
+
+        forget(cache, {"operationType": "drop", "ns": {"db": "neighbor", "coll": "sessions"}})
+
+        assert len(cache) == 0
+
+    async def test_reopening_the_stream_drops_everything(
+        self, deps: Deps, settings: Settings
+    ) -> None:
+        """Changes made while no stream was open are unknown: start from the database."""
+        async with instance(settings, deps) as running:
+            token = (await sign_up(deps)).access_token
+            assert "errors" not in await running.graphql(VIEWER_ID, token)
+            await running.watcher.stop()
+            assert len(deps.sessions) == 1
+
+            await running.watcher.start()
+
+            assert len(deps.sessions) == 0
+            assert "errors" not in await running.graphql(VIEWER_ID, token)
