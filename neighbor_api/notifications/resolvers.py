@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from neighbor_api.context import Info
+from neighbor_api.graphql.auth import viewer_now
 from neighbor_api.graphql.errors import mutate
 from neighbor_api.graphql.relay import input_ids
 from neighbor_api.notifications import service
@@ -64,4 +65,6 @@ class NotificationSubscription:
     async def notification_received(self, info: Info) -> AsyncGenerator[NotificationType, None]:
         actor = await info.context.require_actor()
         async for notification in service.received(info.context.deps, actor):
+            # Authorised as of each notification: once the session ended, the socket closes.
+            await viewer_now(info.context)
             yield NotificationType.from_model(notification)
