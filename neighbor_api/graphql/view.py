@@ -130,6 +130,8 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await viewer_now(self.context)
             except Unauthenticated:
                 return
+            except Exception:  # the database unreachable: checked again at the next ping
+                pass
             try:
                 await self.websocket.send_json({"type": "ping"})
             except Exception:  # the connection is gone: handle() is ending it
