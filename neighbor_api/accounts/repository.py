@@ -108,8 +108,12 @@ WATCH_MAX_AWAIT_MS = 500
 
 async def watch_changes(db: Database, collections: Sequence[str]) -> AsyncChangeStream[Document]:
     """A change stream on the writes to `collections` (of this database), each change with its
-    document as it is now (`updateLookup`), so a membership's change names its user."""
-    pipeline: list[Document] = [{"$match": {"ns.coll": {"$in": list(collections)}}}]
+    document's `user_id` as it is now (`updateLookup`), so a membership's change names its user
+    (nothing else of the documents travels: no password hashes)."""
+    pipeline: list[Document] = [
+        {"$match": {"ns.coll": {"$in": list(collections)}}},
+        {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "fullDocument.user_id": 1}},
+    ]
     return await db.watch(
         pipeline, full_document="updateLookup", max_await_time_ms=WATCH_MAX_AWAIT_MS
     )
