@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from neighbor_api import graphiql, live
+from neighbor_api.accounts import sessions
 from neighbor_api.attachments.download import download_endpoint
 from neighbor_api.core import jobs
 from neighbor_api.core.clock import Clock, SystemClock
@@ -97,7 +98,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if deps is not None:
-            async with live.running(deps, metrics=metrics) as app.state.live_hub:
+            async with (
+                sessions.watching(deps) as app.state.session_watcher,
+                live.running(deps, metrics=metrics) as app.state.live_hub,
+            ):
                 yield
             return
         async with database_uri(settings.mongodb_uri, settings.data_dir) as uri:
@@ -113,6 +117,7 @@ def create_app(
                     await load_demo_if_empty(runtime.deps)
                 async with (
                     jobs.running(runtime.deps, JOBS, metrics=metrics),
+                    sessions.watching(runtime.deps) as app.state.session_watcher,
                     live.running(runtime.deps, metrics=metrics) as app.state.live_hub,
                 ):
                     # What start-up built (modules, the schema) lives as long as the process:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
+from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
@@ -111,10 +112,18 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.deps, self.actor)
 
-    async def viewer(self) -> accounts.Authenticated | None:
-        """The signed-in viewer (None without a token; Unauthenticated for a bad one)."""
+    async def viewer(self, *, fresh: bool = False) -> accounts.Authenticated | None:
+        """The signed-in viewer (None without a token; Unauthenticated for a bad one).
+
+        Authenticated once per request; `fresh=True` authorises again as of now (the token's
+        expiry, the session still live, the memberships as they are): a WebSocket's each
+        operation and each event. Both go through the session cache (accounts/sessions.py),
+        so neither usually costs a database round trip."""
         if self.token is None and isinstance(self.connection_params, dict):
             self.token = connection_token(self.connection_params)
+        if fresh and self._authenticated:
+            self._viewer = None
+            self._authenticated = False
         if not self._authenticated and self.token is not None:
             self._viewer = viewer = await accounts.authenticate(self.deps, self.token)
             self._authenticated = True
@@ -134,6 +143,11 @@ class Context:
         """The signed-in viewer's id, once authentication has run (for the logs)."""
         return self._viewer.user.id if self._viewer is not None else None
 
+    @property
+    def over_websocket(self) -> bool:
+        """One context serves every operation of a WebSocket connection."""
+        return isinstance(self.request, WebSocket)
+
     async def actor(self) -> Actor | None:
         viewer = await self.viewer()
         return viewer.actor if viewer else None
@@ -143,3 +157,5 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+# The signed-in viewer as the GraphQL platform sees it (graphql/ imports no feature).
+Viewer = accounts.Authenticated

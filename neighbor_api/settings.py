@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     login_failures_per_phone: int = 5
     login_failures_per_address: int = 30
     login_window: timedelta = timedelta(minutes=15)
+    # Authentication cache (accounts/sessions.py): how long a session's viewer (user,
+    # memberships, session live) is reused without asking the database, and how many sessions
+    # each instance keeps (least recently used out). Writes and the change stream invalidate
+    # it sooner; this is the bound when the change stream is down. 0 turns it off.
+    auth_cache_seconds: float = Field(default=30.0, ge=0)
+    auth_cache_size: int = Field(default=10_000, ge=0)
 
     # Query limits, answered with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12

@@ -50,8 +50,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "notifications": ("accounts places memberships reports councils boards", ""),
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
-    "live":          ("notifications",                     "accounts places memberships reports "
-                                                           "councils boards"),
+    "live":          ("notifications",                     "places reports councils boards"),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
 GRAPHQL_USES = {
@@ -68,14 +67,10 @@ OPEN_REPOSITORIES = {
 
 # Imports the rules refuse, allowed one by one: (importer, imported) -> why.
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("accounts.service", "memberships.repository"): (
-        "authentication's one aggregate joins the memberships collection: it names it"
+    ("accounts.sessions", "memberships.repository"): (
+        "authentication's one aggregate joins the memberships collection, and the session "
+        "cache's watcher follows it: both name it"
     ),
-    ("live.resolvers", "accounts.repository"): (
-        "a socket's viewer is re-read with authentication's aggregate (to move behind "
-        "accounts.service with the token-claims authentication)"
-    ),
-    ("live.resolvers", "memberships.repository"): "the same re-read names the collection",
     ("notifications.resolvers", "live.resolvers"): (
         "notificationReceived rides the live hub: its delivery loop stands with the other "
         "subscriptions' in live/resolvers.py"

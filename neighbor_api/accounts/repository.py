@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 
 from neighbor_api.accounts.models import RefreshToken, Session, User
 from neighbor_api.core import rate_limit
@@ -99,6 +100,23 @@ async def session_with_user_and_memberships(
     ]
     documents: list[Document] = await (await db[SESSIONS].aggregate(pipeline)).to_list()
     return documents[0] if documents and documents[0]["user"] else None
+
+
+# How long one getMore of the change stream waits on the server (the watcher's wake-up period).
+WATCH_MAX_AWAIT_MS = 500
+
+
+async def watch_changes(db: Database, collections: Sequence[str]) -> AsyncChangeStream[Document]:
+    """A change stream on the writes to `collections` (of this database), each change with its
+    document's `user_id` as it is now (`updateLookup`), so a membership's change names its user
+    (nothing else of the documents travels: no password hashes)."""
+    pipeline: list[Document] = [
+        {"$match": {"ns.coll": {"$in": list(collections)}}},
+        {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "fullDocument.user_id": 1}},
+    ]
+    return await db.watch(
+        pipeline, full_document="updateLookup", max_await_time_ms=WATCH_MAX_AWAIT_MS
+    )
 
 
 async def failure_counts(db: Database, keys: Sequence[str]) -> dict[str, int]:

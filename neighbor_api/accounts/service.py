@@ -12,17 +12,18 @@ from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.accounts import repository, security
 from neighbor_api.accounts.models import RefreshToken, Session, User
+
+# Request authentication lives in sessions.py (the cached viewer); its names stay here too.
+from neighbor_api.accounts.sessions import Authenticated as Authenticated
+from neighbor_api.accounts.sessions import authenticate as authenticate
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
-from neighbor_api.core.errors import DomainError, ErrorCode, Unauthenticated
+from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale
 from neighbor_api.core.mongo import Session as DbSession
 from neighbor_api.core.mongo import in_transaction
-from neighbor_api.core.policy import Actor
 from neighbor_api.core.validation import Checks
-from neighbor_api.memberships import repository as memberships_repository
-from neighbor_api.memberships.models import Membership
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -36,20 +37,6 @@ class SignedIn:
     user: User
     access_token: str
     refresh_token: str
-
-
-@dataclass(frozen=True)
-class Authenticated:
-    """The viewer of a request: the user, the session and the roles they hold."""
-
-    user: User
-    session_id: ObjectId
-    memberships: tuple[Membership, ...]
-
-    @property
-    def actor(self) -> Actor:
-        grants = tuple(g for m in self.memberships if (g := m.grant()) is not None)
-        return Actor(user_id=self.user.id, grants=grants)
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -194,6 +181,7 @@ async def refresh_session(deps: Deps, *, refresh_token: str) -> SignedIn:
         if known is not None and known.used_at is not None:
             # Reuse of a rotated token: someone holds a stolen copy. End the family.
             await repository.revoke_session(deps.db, known.session_id, now=now)
+            deps.sessions.forget_session(known.session_id)
             await events.record(
                 deps,
                 kind=EventKind.SESSION_REUSE_DETECTED,
@@ -210,31 +198,7 @@ async def refresh_session(deps: Deps, *, refresh_token: str) -> SignedIn:
 
 async def logout(deps: Deps, *, session_id: ObjectId) -> None:
     await repository.revoke_session(deps.db, session_id, now=deps.clock.now())
-
-
-async def authenticate(deps: Deps, access_token: str) -> Authenticated:
-    """The viewer behind an access token (one database round trip), or Unauthenticated."""
-    claims = security.read_access_token(deps.settings, access_token, now=deps.clock.now())
-    if claims is None:
-        raise Unauthenticated("token.invalid")
-    document = await repository.session_with_user_and_memberships(
-        deps.db,
-        session_id=claims.session_id,
-        user_id=claims.user_id,
-        memberships=memberships_repository.COLLECTION,
-    )
-    if document is None:
-        raise Unauthenticated("token.invalid")
-    return Authenticated(
-        user=User.from_document(document["user"][0]),
-        session_id=claims.session_id,
-        memberships=tuple(
-            sorted(
-                (Membership.from_document(m) for m in document["memberships"]),
-                key=lambda m: (m.created_at, m.id),
-            )
-        ),
-    )
+    deps.sessions.forget_session(session_id)
 
 
 async def users_by_ids(deps: Deps, ids: list[ObjectId]) -> list[User]:

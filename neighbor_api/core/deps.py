@@ -1,11 +1,14 @@
-"""What every service needs: the database, the settings, the clock."""
+"""What every service needs: the database, the settings, the clock; the instance's session
+cache (invalidated by the writes that end a session or change a viewer's roles)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from neighbor_api.core.clock import Clock
 from neighbor_api.core.mongo import Client, Database
+from neighbor_api.core.session_cache import SessionCache
 from neighbor_api.settings import Settings
 
 
@@ -15,3 +18,5 @@ class Deps:
     db: Database
     settings: Settings
     clock: Clock
+    # session id -> the viewer (accounts/sessions.py); one per instance, never shared.
+    sessions: SessionCache[Any] = field(default_factory=SessionCache, compare=False)

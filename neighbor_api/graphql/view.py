@@ -39,6 +39,7 @@ from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
+from neighbor_api.graphql.auth import viewer_now
 from neighbor_api.graphql.errors import BAD_USER_INPUT, OPERATION_NOT_SUPPORTED, RequestRefused
 from neighbor_api.graphql.media import (
     APPLICATION_JSON,
@@ -98,7 +99,9 @@ DEFAULT_PING_SECONDS = 15.0
 class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's graphql-transport-ws handler, plus the protocol's server Ping every
     `keep_alive_interval` seconds once the connection is acknowledged (clients answer Pong):
-    idle connections stay open through proxies, and a dead peer shows as a failed send.
+    idle connections stay open through proxies, and a dead peer shows as a failed send. Each
+    ping first re-authorises the viewer (graphql/auth.py): an idle socket whose session ended
+    is closed within one interval.
     (strawberry's own keep-alive only serves the legacy graphql-ws protocol.)"""
 
     async def handle(self) -> None:
@@ -134,6 +137,13 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await asyncio.sleep(interval)
             if not self.connection_acknowledged:
                 continue
+            try:
+                # An idle socket is re-authorised too: closed (4403) once its session ended.
+                await viewer_now(self.context)
+            except Unauthenticated:
+                return
+            except Exception:  # the database unreachable: checked again at the next ping
+                pass
             try:
                 await self.websocket.send_json({"type": "ping"})
             except Exception:  # the connection is gone: handle() is ending it

@@ -16,8 +16,6 @@ before `hub.subscribe`.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from enum import Enum
@@ -26,10 +24,7 @@ from typing import Any, TypeVar
 import strawberry
 from bson import ObjectId
 from graphql import GraphQLError
-from starlette.websockets import WebSocket, WebSocketState
 
-from neighbor_api.accounts import repository as accounts_repository
-from neighbor_api.accounts import service as accounts
 from neighbor_api.boards import service as boards
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Context, Info, Loaders
@@ -39,21 +34,19 @@ from neighbor_api.core.i18n import translate
 from neighbor_api.core.policy import SYSTEM, Actor
 from neighbor_api.councils import service as councils
 from neighbor_api.councils.types import ProposalType
+from neighbor_api.graphql.auth import close_socket, viewer_now
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.relay import from_global_id
 from neighbor_api.live.hub import (
     Hub,
     LiveEvent,
     LiveNotification,
-    Shared,
     Subscriber,
     SubscriberTooSlow,
     board_topic,
     place_topic,
     subject_topic,
 )
-from neighbor_api.memberships import repository as memberships_repository
-from neighbor_api.memberships.models import Membership
 from neighbor_api.places import service as places
 from neighbor_api.reports import service as reports
 from neighbor_api.reports.types import ReportType
@@ -62,8 +55,6 @@ from neighbor_api.reports.types import ReportType
 TOO_SLOW_CLOSE_CODE = 4008
 TOO_SLOW_REASON = "subscriber too slow"
 SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
-# How old the viewer's memberships may be when an event is checked against them.
-VIEWER_MAX_AGE_SECONDS = 1.0
 
 T = TypeVar("T")
 E = TypeVar("E", LiveEvent, LiveNotification)
@@ -200,78 +191,33 @@ def _not_found(key: str) -> DomainError:
 
 
 class _Viewer:
-    """The subscriber's actor, re-read (session still live, memberships as they are now) when
-    older than VIEWER_MAX_AGE_SECONDS. The access token's expiry is not re-checked: a
-    connection authenticated once lives until its session is revoked or it closes."""
+    """The subscriber's actor as of now, for each event: the token re-checked (expiry), the
+    session still live and the memberships as they are, through the session cache
+    (accounts/sessions.py); when the session ended the socket is closed (4403)."""
 
-    def __init__(self, context: Context, viewer: accounts.Authenticated) -> None:
+    def __init__(self, context: Context, session_id: ObjectId) -> None:
         self._context = context
-        self._viewer = viewer
-        self._read_at = time.monotonic()
+        self.session_id = session_id
 
-    @property
-    def session_id(self) -> ObjectId:
-        return self._viewer.session_id
-
-    async def actor(self, shared: Shared | None = None) -> Actor:
-        """The actor as of now (at most VIEWER_MAX_AGE_SECONDS old); with `shared` (an event's),
-        the sockets of one session re-read it once for that event."""
-        if time.monotonic() - self._read_at > VIEWER_MAX_AGE_SECONDS:
-            if shared is None:
-                self._viewer = await self._reread()
-            else:
-                self._viewer = await shared.once(("viewer", self.session_id), self._reread)
-            self._read_at = time.monotonic()
-        return self._viewer.actor
-
-    async def _reread(self) -> accounts.Authenticated:
-        document = await accounts_repository.session_with_user_and_memberships(
-            self._context.deps.db,
-            session_id=self._viewer.session_id,
-            user_id=self._viewer.user.id,
-            memberships=memberships_repository.COLLECTION,
-        )
-        if document is None:
-            raise Unauthenticated("token.invalid")
-        return accounts.Authenticated(
-            user=self._viewer.user,
-            session_id=self._viewer.session_id,
-            memberships=tuple(
-                sorted(
-                    (Membership.from_document(m) for m in document["memberships"]),
-                    key=lambda m: (m.created_at, m.id),
-                )
-            ),
-        )
+    async def actor(self) -> Actor:
+        """The actor as of now. On a warm session cache this reads nothing, so the sockets of
+        one session need not share it per event."""
+        viewer = await viewer_now(self._context)
+        if viewer is None:
+            raise Unauthenticated("unauthenticated")
+        return viewer.actor
 
 
 async def _start(context: Context) -> _Viewer:
-    viewer = await context.viewer()
+    viewer = await viewer_now(context)
     if viewer is None:
         raise Unauthenticated("unauthenticated")
-    return _Viewer(context, viewer)
+    return _Viewer(context, viewer.session_id)
 
 
 def _close_when_too_slow(context: Context) -> Callable[[], None]:
     """Close the subscriber's WebSocket with 4008 (from the hub: never waits for it)."""
-
-    def close() -> None:
-        websocket = context.request
-        if (
-            isinstance(websocket, WebSocket)
-            and websocket.application_state is WebSocketState.CONNECTED
-        ):
-            task = asyncio.get_running_loop().create_task(
-                websocket.close(TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON)
-            )
-            _closing.add(task)
-            task.add_done_callback(_closing.discard)
-
-    return close
-
-
-# Close tasks in flight (a reference, so they are not garbage-collected).
-_closing: set[asyncio.Task[None]] = set()
+    return lambda: close_socket(context, TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON)
 
 
 async def _stream(
@@ -298,7 +244,7 @@ async def _deliver(
     subscriber.on_overflow.append(_close_when_too_slow(context))
     try:
         async for item in subscriber:
-            actor = await viewer.actor(item.shared)
+            actor = await viewer.actor()
             # Fresh loaders per event (fresh data), shared by the sockets of one session.
             context.loaders = item.shared.get(
                 ("loaders", viewer.session_id), lambda: Loaders(context.deps, context.actor)

@@ -77,6 +77,8 @@ async def join_community(
         await in_transaction(deps.client, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.ALREADY_MEMBER, field=("input", "communityId")) from None
+    # The viewer's memberships changed: this instance's sessions of theirs are re-read.
+    deps.sessions.forget_user(actor.user_id)
     return membership
 
 
@@ -140,7 +142,9 @@ async def decide_membership(
         )
         return decided
 
-    return await in_transaction(deps.client, apply)
+    decided = await in_transaction(deps.client, apply)
+    deps.sessions.forget_user(decided.user_id)
+    return decided
 
 
 async def appoint(
@@ -185,6 +189,7 @@ async def appoint(
         await in_transaction(deps.client, insert)
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.ALREADY_MEMBER) from None
+    deps.sessions.forget_user(user_id)
     return membership
 
 

@@ -118,8 +118,10 @@ async def test_fifty_subscriptions_share_one_stream_and_each_gets_its_own(
         else:
             raise AssertionError(f"{_hub(app).subscriber_count} subscriptions in the hub")
 
-        # One stream on events and one on notifications, opened at start-up; none per socket.
-        assert sorted(change_streams) == ["events", "notifications"]
+        # The hub's stream on events and on notifications, and the session cache's one stream
+        # on the database (sessions, users, memberships: aggregate on 1), opened at start-up;
+        # none per socket.
+        assert sorted(change_streams) == ["1", "events", "notifications"]
 
         # A signed-in user with no socket is answered at once over HTTP meanwhile.
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
@@ -146,7 +148,7 @@ async def test_fifty_subscriptions_share_one_stream_and_each_gets_its_own(
             assert received == {f"n{n}": f"for {phone}" for n in range(PER_SOCKET)}
         for ws in sockets:
             assert await _next(ws, 0.3) is None  # nothing twice, nothing of anyone else's
-        assert sorted(change_streams) == ["events", "notifications"]
+        assert sorted(change_streams) == ["1", "events", "notifications"]
 
     hub = _hub(app)
     assert hub.subscriber_count == 0  # every subscription left the hub with its socket

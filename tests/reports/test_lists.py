@@ -473,6 +473,7 @@ async def commands(street: Street, counter: CommandCounter, first: int) -> int:
     """How many commands the Reports document sends for `first` reports."""
     api = street.api
     token = await street.token(RESIDENT)
+    await api.execute("{ viewer { id } }", token=token)  # a client's session, cached from now
     before = counter.counts.get(api.deps.db.name, 0)
     data = await api.data("Reports", {"communityId": street.jinan, "first": first}, token=token)
     sent = counter.counts.get(api.deps.db.name, 0) - before
@@ -488,11 +489,11 @@ async def commands(street: Street, counter: CommandCounter, first: int) -> int:
 class TestReportsRoundTrips:
     """The contract's whole Reports document costs the same number of database commands for
     5 reports as for 50: every nested field (reporter, assignee, photos, viewerHasEndorsed,
-    overdue, ...) is batched. The viewer's session with user and memberships (1), the community
-    (1), the page (1), totalCount (1), reporters and assignees (1), photos (1), the viewer's
-    endorsements (1)."""
+    overdue, ...) is batched. The community (1), the page (1), totalCount (1), reporters and
+    assignees (1), photos (1), the viewer's endorsements (1); the viewer's session comes from
+    the session cache (warmed by an earlier request)."""
 
-    EXPECTED = 7
+    EXPECTED = 6
 
     @pytest.mark.usefixtures("busy")
     async def test_5_and_50_cost_the_same(

@@ -1,0 +1,209 @@
+"""Request authentication without a database round trip per request, and its revocation bound.
+
+Every request checks the access token itself (signature and expiry: no database). What the
+token's session stands for — the session is live, the user, their memberships — comes from
+the instance's session cache (`Deps.sessions`, `core/session_cache.py`) for at most
+`NEIGHBOR_AUTH_CACHE_SECONDS` (30 s), read from the database in one aggregate when missing.
+
+Revocation bound:
+- on the instance that made the write, at once: every write that ends a session or changes
+  what a viewer may do drops the entry in the same call (logout, a reused refresh token
+  revoking its family, a membership requested, decided or appointed);
+- on the other instances, within the change-stream delay (well under a second): a watcher
+  started by the app's lifespan (`watching`) follows ONE change stream on the `sessions`,
+  `users` and `memberships` collections and drops the sessions each change touches. It sees
+  every write, whoever made it (an admin command, a migration, a restore), without the writers
+  having to record an event;
+- when the stream is down, within `NEIGHBOR_AUTH_CACHE_SECONDS` (entries age out); when it
+  reopens the whole cache is dropped, since changes may have been missed meanwhile.
+
+A WebSocket authorises each operation and each subscription event through `authenticate`
+too (the token's expiry included), so a socket sees a revocation within the same bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+
+from neighbor_api.accounts import repository, security
+from neighbor_api.accounts.models import User
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import Unauthenticated
+from neighbor_api.core.policy import Actor
+from neighbor_api.core.session_cache import SessionCache
+from neighbor_api.memberships import repository as memberships_repository
+from neighbor_api.memberships.models import Membership
+
+log = logging.getLogger(__name__)
+
+# The watcher's retry delays after the change stream failed.
+RETRY_INITIAL_SECONDS = 0.1
+RETRY_MAX_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The viewer of a request: the user, the session and the roles they hold."""
+
+    user: User
+    session_id: ObjectId
+    memberships: tuple[Membership, ...]
+
+    @property
+    def actor(self) -> Actor:
+        grants = tuple(g for m in self.memberships if (g := m.grant()) is not None)
+        return Actor(user_id=self.user.id, grants=grants)
+
+
+def _cache(deps: Deps) -> SessionCache[Authenticated]:
+    return deps.sessions
+
+
+async def authenticate(deps: Deps, access_token: str) -> Authenticated:
+    """The viewer behind an access token (no database round trip while the session is
+    cached), or Unauthenticated for a malformed, forged or expired token or an ended session."""
+    claims = security.read_access_token(deps.settings, access_token, now=deps.clock.now())
+    if claims is None:
+        raise Unauthenticated("token.invalid")
+    cache = _cache(deps)
+    max_age = deps.settings.auth_cache_seconds
+    viewer = cache.get(claims.session_id, max_age=max_age) if max_age > 0 else None
+    if viewer is not None and viewer.user.id == claims.user_id:
+        return viewer
+    epoch = cache.epoch
+    viewer = await _load(deps, session_id=claims.session_id, user_id=claims.user_id)
+    cache.put(
+        viewer.session_id,
+        viewer.user.id,
+        viewer,
+        epoch=epoch,
+        max_size=deps.settings.auth_cache_size if max_age > 0 else 0,
+    )
+    return viewer
+
+
+async def _load(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authenticated:
+    """The live session, its user and their memberships, in one round trip."""
+    document = await repository.session_with_user_and_memberships(
+        deps.db,
+        session_id=session_id,
+        user_id=user_id,
+        memberships=memberships_repository.COLLECTION,
+    )
+    if document is None:
+        raise Unauthenticated("token.invalid")
+    return Authenticated(
+        user=User.from_document(document["user"][0]),
+        session_id=session_id,
+        memberships=tuple(
+            sorted(
+                (Membership.from_document(m) for m in document["memberships"]),
+                key=lambda m: (m.created_at, m.id),
+            )
+        ),
+    )
+
+
+# --- Invalidation across instances ----------------------------------------------------------
+
+WATCHED = (repository.SESSIONS, repository.USERS, memberships_repository.COLLECTION)
+
+
+def forget(cache: SessionCache[Any], change: Mapping[str, Any]) -> None:
+    """Drop what one change-stream event makes stale (everything, when unsure)."""
+    collection = (change.get("ns") or {}).get("coll")
+    key = (change.get("documentKey") or {}).get("_id")
+    operation = change.get("operationType")
+    if operation not in {"insert", "update", "replace", "delete"} or key is None:
+        cache.clear()  # drop, rename, invalidate: start again from the database
+    elif collection == repository.SESSIONS:
+        if operation != "insert":  # a new session is not cached yet
+            cache.forget_session(key)
+    elif collection == repository.USERS:
+        cache.forget_user(key)
+    elif collection == memberships_repository.COLLECTION:
+        user_id = (change.get("fullDocument") or {}).get("user_id")
+        if isinstance(user_id, ObjectId):
+            cache.forget_user(user_id)
+        else:  # a deleted membership (no document): whose it was is unknown
+            cache.clear()
+
+
+class SessionWatcher:
+    """Follows the change stream on `WATCHED` and invalidates the instance's cache."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._stream: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self.reopened = 0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Open the stream (so every later write is seen) and follow it in a task."""
+        if self.running:
+            return
+        with suppress(Exception):  # the database is unreachable: the loop retries
+            await self._open()
+        self._task = asyncio.create_task(self._run(), name="session-watcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        await self._close()
+
+    async def _open(self) -> None:
+        self._stream = await repository.watch_changes(self._deps.db, WATCHED)
+        # Whatever changed while no stream was open is unknown: start from the database.
+        self._deps.sessions.clear()
+
+    async def _close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with suppress(Exception):
+                await stream.close()
+
+    async def _run(self) -> None:
+        delay = RETRY_INITIAL_SECONDS
+        while True:
+            try:
+                if self._stream is None:
+                    await self._open()
+                    self.reopened += 1
+                change = await self._stream.try_next()
+                delay = RETRY_INITIAL_SECONDS
+                if change is not None:
+                    forget(self._deps.sessions, change)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away or the stream broke: reopen
+                log.warning(
+                    "sessions: change stream failed; reopening in %.1fs", delay, exc_info=True
+                )
+                await self._close()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+
+@asynccontextmanager
+async def watching(deps: Deps) -> AsyncIterator[SessionWatcher]:
+    """The app's watcher, for the lifespan of the app."""
+    watcher = SessionWatcher(deps)
+    await watcher.start()
+    try:
+        yield watcher
+    finally:
+        await watcher.stop()

@@ -1,0 +1,94 @@
+"""An in-process cache of what authentication found for a session, per instance (`Deps.sessions`).
+
+session id -> (the user id, a value: the viewer), kept for at most `max_age` seconds and for
+the `max_size` most recently used sessions. `accounts/sessions.py` decides what is stored and
+for how long; writers drop entries at once (`forget_session`, `forget_user`), and a change
+stream does so on the other instances.
+
+A load that raced an invalidation must not store what it read before it: `epoch` counts
+invalidations, a reader takes it before reading the database and `put` ignores the value when
+it changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bson import ObjectId
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[V]):
+    user_id: ObjectId
+    value: V
+    stored_at: float
+
+
+class SessionCache(Generic[V]):
+    """Bounded (least recently used out), aged, invalidated by session or by user."""
+
+    def __init__(self, *, timer: Callable[[], float] = time.monotonic) -> None:
+        self._timer = timer
+        self._entries: OrderedDict[ObjectId, _Entry[V]] = OrderedDict()
+        self._by_user: dict[ObjectId, set[ObjectId]] = {}
+        self.epoch = 0
+        # Counters, for tests and metrics: lookups answered, lookups missed.
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, session_id: ObjectId, *, max_age: float) -> V | None:
+        entry = self._entries.get(session_id)
+        if entry is None or self._timer() - entry.stored_at >= max_age:
+            if entry is not None:
+                self._drop(session_id)
+            self.misses += 1
+            return None
+        self._entries.move_to_end(session_id)
+        self.hits += 1
+        return entry.value
+
+    def put(
+        self, session_id: ObjectId, user_id: ObjectId, value: V, *, epoch: int, max_size: int
+    ) -> None:
+        """Keep `value`, unless something was invalidated since `epoch` was read."""
+        if epoch != self.epoch or max_size <= 0:
+            return
+        self._drop(session_id)
+        self._entries[session_id] = _Entry(user_id, value, self._timer())
+        self._by_user.setdefault(user_id, set()).add(session_id)
+        while len(self._entries) > max_size:
+            self._drop(next(iter(self._entries)))
+
+    def forget_session(self, session_id: ObjectId) -> None:
+        self.epoch += 1
+        self._drop(session_id)
+
+    def forget_user(self, user_id: ObjectId) -> None:
+        """Every session of the user (their account or memberships changed)."""
+        self.epoch += 1
+        for session_id in list(self._by_user.get(user_id, ())):
+            self._drop(session_id)
+
+    def clear(self) -> None:
+        self.epoch += 1
+        self._entries.clear()
+        self._by_user.clear()
+
+    def _drop(self, session_id: ObjectId) -> None:
+        entry = self._entries.pop(session_id, None)
+        if entry is None:
+            return
+        sessions = self._by_user.get(entry.user_id)
+        if sessions is not None:
+            sessions.discard(session_id)
+            if not sessions:
+                del self._by_user[entry.user_id]

@@ -1,0 +1,466 @@
+"""The session cache (accounts/sessions.py): no database round trip to authenticate a request
+whose session is cached; revocation at once on the instance that wrote it, within the
+change stream's delay on the others, within NEIGHBOR_AUTH_CACHE_SECONDS when the stream is down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from bson import ObjectId
+from websockets.exceptions import ConnectionClosed
+
+from neighbor_api.accounts import service as accounts
+from neighbor_api.accounts.sessions import SessionWatcher, forget
+from neighbor_api.app import create_app
+from neighbor_api.core.clock import ManualClock
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.policy import SYSTEM, Actor
+from neighbor_api.core.session_cache import SessionCache
+from neighbor_api.graphql.auth import SESSION_ENDED_CLOSE_CODE
+from neighbor_api.memberships import service as memberships
+from neighbor_api.places import service as places
+from neighbor_api.places.models import PlaceLevel
+from neighbor_api.settings import Settings
+from tests.accounts.conftest import assert_unauthenticated
+from tests.conftest import Api, CommandCounter, make_settings
+from tests.graphql.conftest import Commands, place_named
+from tests.platform.conftest import LiveServer, serve
+from tests.platform.test_websocket import run_operation, transport_ws
+
+VIEWER_ID = "{ viewer { id } }"
+MEMBERSHIP_STATUSES = "{ viewer { memberships { status } } }"
+LOGOUT = "mutation { logout { ok errors { code } } }"
+# How long another instance may take to see a revocation through the change stream (the
+# bound is well under a second; the deadline leaves room for a busy test machine).
+DEADLINE_SECONDS = 10.0
+
+
+async def sign_up(deps: Deps, phone: str = "13912345678") -> accounts.SignedIn:
+    return await accounts.register(
+        deps, phone=phone, password="xiamen-jinshan-2026", display_name="陈思远"
+    )
+
+
+@pytest.fixture
+def commands(command_counter: CommandCounter, deps: Deps) -> Commands:
+    return Commands(command_counter, deps.db.name)
+
+
+class FakeTimer:
+    """The cache's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TestWarmCache:
+    async def test_viewer_sends_no_command(self, api: Api, deps: Deps, commands: Commands) -> None:
+        token = (await sign_up(deps)).access_token
+        first = await api.execute(VIEWER_ID, token=token)
+        assert first.errors is None, first.errors
+
+        before = commands.count
+        result = await api.execute(VIEWER_ID, token=token)
+
+        assert result.errors is None, result.errors
+        assert result.data == first.data
+        assert commands.count - before == 0
+
+    async def test_a_cold_cache_costs_one_round_trip(
+        self, api: Api, deps: Deps, commands: Commands
+    ) -> None:
+        token = (await sign_up(deps)).access_token
+        await api.execute(VIEWER_ID, token=token)
+        deps.sessions.clear()
+
+        before = commands.count
+        result = await api.execute(VIEWER_ID, token=token)
+
+        assert result.errors is None, result.errors
+        assert commands.count - before == 1
+
+    async def test_an_expired_token_is_refused_though_its_session_is_cached(
+        self, api: Api, deps: Deps, clock: ManualClock
+    ) -> None:
+        token = (await sign_up(deps)).access_token
+        assert (await api.execute(VIEWER_ID, token=token)).errors is None
+
+        clock.advance(deps.settings.access_token_ttl + timedelta(seconds=1))
+
+        assert_unauthenticated(await api.execute(VIEWER_ID, token=token))
+
+    async def test_a_forged_token_is_refused_without_a_round_trip(
+        self, api: Api, deps: Deps, commands: Commands
+    ) -> None:
+        token = (await sign_up(deps)).access_token
+        await api.execute(VIEWER_ID, token=token)
+
+        before = commands.count
+        assert_unauthenticated(await api.execute(VIEWER_ID, token=token[:-4] + "AAAA"))
+        assert commands.count - before == 0
+
+
+class TestRevocationOnThisInstance:
+    async def test_logout_refuses_the_same_token_at_once(self, api: Api, deps: Deps) -> None:
+        token = (await sign_up(deps)).access_token
+        assert (await api.execute(VIEWER_ID, token=token)).errors is None
+
+        logout = await api.execute(LOGOUT, token=token)
+        assert logout.data == {"logout": {"ok": True, "errors": []}}
+
+        assert_unauthenticated(await api.execute(VIEWER_ID, token=token))
+
+    async def test_a_reused_refresh_token_ends_the_session_at_once(
+        self, api: Api, deps: Deps
+    ) -> None:
+        first = await sign_up(deps)
+        rotated = await accounts.refresh_session(deps, refresh_token=first.refresh_token)
+        assert (await api.execute(VIEWER_ID, token=rotated.access_token)).errors is None
+
+        # The first refresh token again: a stolen copy. The whole family is revoked.
+        reuse = await api.op("RefreshSession", {"input": {"refreshToken": first.refresh_token}})
+        assert (reuse.data or {})["refreshSession"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+        assert_unauthenticated(await api.execute(VIEWER_ID, token=rotated.access_token))
+
+    async def test_a_membership_decision_shows_on_the_next_request(
+        self, api: Api, demo: Deps
+    ) -> None:
+        signed_in = await sign_up(demo)
+        community = await place_named(demo, PlaceLevel.COMMUNITY, "金安社区")
+        request = await memberships.join_community(
+            demo,
+            Actor(user_id=signed_in.user.id),
+            community_id=community.id,
+            address="金安路 5 号",
+            household_code=None,
+        )
+        shown = await api.execute(MEMBERSHIP_STATUSES, token=signed_in.access_token)
+        assert shown.data == {"viewer": {"memberships": [{"status": "PENDING"}]}}
+
+        worker = await accounts.users_by_ids(demo, [await user_id_of(demo, "+8613800000001")])
+        await memberships.decide_membership(
+            demo,
+            await memberships.actor_for(demo, worker[0].id),
+            membership_id=request.id,
+            approve=True,
+        )
+
+        shown = await api.execute(MEMBERSHIP_STATUSES, token=signed_in.access_token)
+        assert shown.data == {"viewer": {"memberships": [{"status": "ACTIVE"}]}}
+
+
+async def user_id_of(deps: Deps, phone: str) -> ObjectId:
+    document = await deps.db["users"].find_one({"phone": phone}, projection={"_id": 1})
+    assert document is not None, phone
+    user_id: ObjectId = document["_id"]
+    return user_id
+
+
+# --- Two instances on one database --------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Instance:
+    """One app instance (its own session cache and watcher) under a real uvicorn server."""
+
+    deps: Deps
+    server: LiveServer
+    watcher: SessionWatcher
+    http: httpx.AsyncClient
+
+    async def graphql(self, query: str, token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post("/graphql", json={"query": query}, headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def refuses(self, token: str) -> bool:
+        body = await self.graphql(VIEWER_ID, token)
+        return [e["extensions"]["code"] for e in body.get("errors") or []] == ["UNAUTHENTICATED"]
+
+
+@asynccontextmanager
+async def instance(settings: Settings, deps: Deps) -> AsyncIterator[Instance]:
+    app = create_app(settings, deps=deps)
+    async with (
+        serve(app) as server,
+        httpx.AsyncClient(base_url=server.url, timeout=10) as http,
+    ):
+        yield Instance(deps, server, app.state.session_watcher, http)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Poll `check` until it holds; fail after DEADLINE_SECONDS."""
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.05)
+
+
+class TestOtherInstances:
+    @pytest.fixture
+    def timer(self) -> FakeTimer:
+        return FakeTimer()
+
+    @pytest.fixture
+    async def pair(
+        self, settings: Settings, deps: Deps, timer: FakeTimer
+    ) -> AsyncIterator[tuple[Instance, Instance]]:
+        """Instances A and B on the same database; B's cache ages by `timer`."""
+        other = dataclasses.replace(deps, sessions=SessionCache(timer=timer))
+        async with instance(settings, deps) as a, instance(settings, other) as b:
+            yield a, b
+
+    async def test_logout_on_one_is_refused_by_the_other_within_the_stream_delay(
+        self, pair: tuple[Instance, Instance]
+    ) -> None:
+        a, b = pair
+        token = (await sign_up(a.deps)).access_token
+        assert "errors" not in await b.graphql(VIEWER_ID, token)
+        assert "errors" not in await b.graphql(VIEWER_ID, token)
+        assert b.deps.sessions.hits >= 1  # B answers from its cache
+
+        assert (await a.graphql(LOGOUT, token))["data"]["logout"]["ok"] is True
+
+        await eventually(lambda: b.refuses(token))
+
+    async def test_a_membership_change_reaches_the_other(
+        self, pair: tuple[Instance, Instance]
+    ) -> None:
+        a, b = pair
+        signed_in = await sign_up(a.deps)
+        community = await make_community(a.deps)
+        request = await memberships.join_community(
+            a.deps,
+            Actor(user_id=signed_in.user.id),
+            community_id=community,
+            address="金安路 5 号",
+            household_code=None,
+        )
+
+        async def statuses() -> list[str]:
+            body = await b.graphql(MEMBERSHIP_STATUSES, signed_in.access_token)
+            return [m["status"] for m in body["data"]["viewer"]["memberships"]]
+
+        assert await statuses() == ["PENDING"]
+        await memberships.decide_membership(a.deps, SYSTEM, membership_id=request.id, approve=True)
+
+        async def active() -> bool:
+            return await statuses() == ["ACTIVE"]
+
+        await eventually(active)
+
+    async def test_with_the_stream_down_the_cache_age_bounds_revocation(
+        self, pair: tuple[Instance, Instance], timer: FakeTimer
+    ) -> None:
+        a, b = pair
+        token = (await sign_up(a.deps)).access_token
+        assert "errors" not in await b.graphql(VIEWER_ID, token)
+        await b.watcher.stop()
+
+        assert (await a.graphql(LOGOUT, token))["data"]["logout"]["ok"] is True
+        # B cannot know yet: it still answers from its cache (the stated bound) ...
+        assert "errors" not in await b.graphql(VIEWER_ID, token)
+
+        # ... until the entry is NEIGHBOR_AUTH_CACHE_SECONDS old.
+        timer.now += b.deps.settings.auth_cache_seconds
+        assert await b.refuses(token)
+
+    async def test_each_operation_on_a_socket_is_authorised_as_of_now(
+        self, pair: tuple[Instance, Instance]
+    ) -> None:
+        a, b = pair
+        token = (await sign_up(a.deps)).access_token
+        async with transport_ws(b.server, {"authorization": f"Bearer {token}"}) as ws:
+            (answer, _) = await run_operation(ws, VIEWER_ID, "1")
+            assert answer["type"] == "next", answer
+            assert "errors" not in answer["payload"], answer
+
+            assert (await a.graphql(LOGOUT, token))["data"]["logout"]["ok"] is True
+
+            async def refused() -> bool:
+                try:
+                    (answer, *_) = await run_operation(ws, VIEWER_ID, str(ObjectId()))
+                except ConnectionClosed:
+                    return True
+                return "errors" in answer["payload"]
+
+            await eventually(refused)
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                await ws.wait_closed()
+            assert ws.close_code == SESSION_ENDED_CLOSE_CODE
+
+    async def test_an_idle_socket_is_closed_once_its_session_ended(
+        self, deps: Deps, pair: tuple[Instance, Instance]
+    ) -> None:
+        a, _ = pair
+        token = (await sign_up(a.deps)).access_token
+        pinging = make_settings(ws_ping_seconds=0.2)
+        other = dataclasses.replace(deps, sessions=SessionCache())
+        async with (
+            instance(pinging, other) as c,
+            transport_ws(c.server, {"authorization": f"Bearer {token}"}) as ws,
+        ):
+            assert (await a.graphql(LOGOUT, token))["data"]["logout"]["ok"] is True
+
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                with contextlib.suppress(ConnectionClosed):
+                    while True:  # the server's pings, until it closes the socket
+                        await ws.recv()
+            assert ws.close_code == SESSION_ENDED_CLOSE_CODE
+
+
+async def make_community(deps: Deps) -> ObjectId:
+    """A community to join (a street of places made by the system, without the demo)."""
+    parent: ObjectId | None = None
+    for level, name in (
+        (PlaceLevel.CITY, "厦门市"),
+        (PlaceLevel.DISTRICT, "湖里区"),
+        (PlaceLevel.STREET, "金山街道"),
+        (PlaceLevel.COMMUNITY, "金安社区"),
+    ):
+        place = await places.create_place(deps, SYSTEM, name=name, level=level, parent_id=parent)
+        parent = place.id
+    assert parent is not None
+    return parent
+
+
+class TestTheCache:
+    def test_the_least_recently_used_session_goes_first(self) -> None:
+        cache: SessionCache[str] = SessionCache()
+        sessions = [ObjectId() for _ in range(3)]
+        user = ObjectId()
+        for session in sessions[:2]:
+            cache.put(session, user, str(session), epoch=cache.epoch, max_size=2)
+        assert cache.get(sessions[0], max_age=30) == str(sessions[0])
+
+        cache.put(sessions[2], user, "third", epoch=cache.epoch, max_size=2)
+
+        assert cache.get(sessions[1], max_age=30) is None
+        assert cache.get(sessions[0], max_age=30) == str(sessions[0])
+        assert len(cache) == 2
+
+    def test_a_load_that_raced_an_invalidation_is_not_kept(self) -> None:
+        cache: SessionCache[str] = SessionCache()
+        session, user = ObjectId(), ObjectId()
+        epoch = cache.epoch  # a request starts reading the database ...
+        cache.forget_user(user)  # ... meanwhile the user's memberships change
+
+        cache.put(session, user, "read before the change", epoch=epoch, max_size=10)
+
+        assert cache.get(session, max_age=30) is None
+
+    def test_forgetting_a_user_drops_each_of_their_sessions(self) -> None:
+        cache: SessionCache[str] = SessionCache()
+        user, other = ObjectId(), ObjectId()
+        mine = [ObjectId(), ObjectId()]
+        theirs = ObjectId()
+        for session in mine:
+            cache.put(session, user, "mine", epoch=cache.epoch, max_size=10)
+        cache.put(theirs, other, "theirs", epoch=cache.epoch, max_size=10)
+
+        cache.forget_user(user)
+
+        assert [cache.get(s, max_age=30) for s in mine] == [None, None]
+        assert cache.get(theirs, max_age=30) == "theirs"
+
+
+class TestTheWatcher:
+    """What each change of the watched collections drops (accounts/sessions.forget)."""
+
+    @pytest.fixture
+    def cache(self) -> SessionCache[str]:
+        return SessionCache()
+
+    def cached(self, cache: SessionCache[str]) -> tuple[ObjectId, ObjectId, ObjectId]:
+        """A session of a user and a session of someone else, both cached."""
+        user, session, other = ObjectId(), ObjectId(), ObjectId()
+        cache.put(session, user, "mine", epoch=cache.epoch, max_size=10)
+        cache.put(other, ObjectId(), "theirs", epoch=cache.epoch, max_size=10)
+        return user, session, other
+
+    @staticmethod
+    def change(operation: str, collection: str, key: ObjectId, **extra: Any) -> dict[str, Any]:
+        return {
+            "operationType": operation,
+            "ns": {"db": "neighbor", "coll": collection},
+            "documentKey": {"_id": key},
+            **extra,
+        }
+
+    def test_a_session_revoked_elsewhere(self, cache: SessionCache[str]) -> None:
+        _, session, other = self.cached(cache)
+
+        forget(cache, self.change("update", "sessions", session))
+
+        assert cache.get(session, max_age=30) is None
+        assert cache.get(other, max_age=30) == "theirs"
+
+    def test_a_new_session_drops_nothing(self, cache: SessionCache[str]) -> None:
+        _, session, _ = self.cached(cache)
+
+        forget(cache, self.change("insert", "sessions", ObjectId()))
+
+        assert cache.get(session, max_age=30) == "mine"
+
+    def test_an_account_changed_or_deleted(self, cache: SessionCache[str]) -> None:
+        user, session, other = self.cached(cache)
+
+        forget(cache, self.change("delete", "users", user))
+
+        assert cache.get(session, max_age=30) is None
+        assert cache.get(other, max_age=30) == "theirs"
+
+    def test_a_membership_changed_names_its_user(self, cache: SessionCache[str]) -> None:
+        user, session, other = self.cached(cache)
+
+        membership = self.change(
+            "update", "memberships", ObjectId(), fullDocument={"user_id": user}
+        )
+        forget(cache, membership)
+
+        assert cache.get(session, max_age=30) is None
+        assert cache.get(other, max_age=30) == "theirs"
+
+    def test_a_membership_deleted_drops_everything(self, cache: SessionCache[str]) -> None:
+        self.cached(cache)
+
+        forget(cache, self.change("delete", "memberships", ObjectId()))
+
+        assert len(cache) == 0
+
+    def test_a_dropped_collection_drops_everything(self, cache: SessionCache[str]) -> None:
+        self.cached(cache)
+
+        forget(cache, {"operationType": "drop", "ns": {"db": "neighbor", "coll": "sessions"}})
+
+        assert len(cache) == 0
+
+    async def test_reopening_the_stream_drops_everything(
+        self, deps: Deps, settings: Settings
+    ) -> None:
+        """Changes made while no stream was open are unknown: start from the database."""
+        async with instance(settings, deps) as running:
+            token = (await sign_up(deps)).access_token
+            assert "errors" not in await running.graphql(VIEWER_ID, token)
+            await running.watcher.stop()
+            assert len(deps.sessions) == 1
+
+            await running.watcher.start()
+
+            assert len(deps.sessions) == 0
+            assert "errors" not in await running.graphql(VIEWER_ID, token)
