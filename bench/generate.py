@@ -37,6 +37,8 @@ class Scale:
 
 
 SCALES = {
+    # A trial run of the whole benchmark in a minute or two (not a measurement).
+    "tiny": Scale(communities=20, users=4_000, reports=1_000),
     "10k": Scale(communities=500, users=100_000, reports=10_000),
     "1m": Scale(communities=500, users=100_000, reports=1_000_000),
 }
