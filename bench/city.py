@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from bench import mix
-from bench.generate import SCALES, generate, password_hash_for
+from bench.generate import SCALES, City, generate, password_hash_for
 from bench.load import Measured, Watched, db_commands, idle_rates, run
 from bench.processes import api_server, peer_server
 from neighbor_api.core.embedded import EmbeddedMongo
@@ -87,7 +87,9 @@ async def measure(args: argparse.Namespace) -> None:
         db = client[DATABASE]
         print(f"generating the {args.scale} city …", flush=True)  # noqa: T201
         city = await generate(db, scale, password_hash=password_hash_for(Settings()))
-        print(f"{sum(city.counts.values()):,} documents in {city.seconds:.0f} s", flush=True)  # noqa: T201
+        phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
+        print(f"{sum(city.counts.values()):,} documents in {city.seconds:.0f} s ({phases})",  # noqa: T201
+              flush=True)  # fmt: skip
         token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
         started = time.perf_counter()
         with api_server(database.uri, DATABASE, work=work, metrics_token=token,
@@ -115,17 +117,19 @@ async def measure(args: argparse.Namespace) -> None:
                 peer[case.name] = await run(case, peer_watch, connections=args.connections,
                                             duration=args.duration)  # fmt: skip
         await client.close()
-    report(args, city.counts, city.seconds, rows, peer, mix.fresh_ballots(residents))
+    report(args, city, rows, peer, mix.fresh_ballots(residents))
 
 
-def report(args: argparse.Namespace, counts: dict[str, int], generated_s: float,
-           rows: list[Measured], peer: dict[str, Measured], ballots: int) -> None:  # fmt: skip
+def report(args: argparse.Namespace, city: City, rows: list[Measured],
+           peer: dict[str, Measured], ballots: int) -> None:  # fmt: skip
     when = datetime.now(UTC)
+    counts, generated_s = city.counts, city.seconds
+    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
     lines = [
         f"# Benchmark {when:%Y-%m-%d %H:%M} UTC, scale {args.scale}",
         "",
-        f"{sum(counts.values()):,} documents generated in {generated_s:.0f} s "
-        f"({counts.get('reports', 0):,} reports, {counts.get('users', 0):,} accounts). "
+        f"{sum(counts.values()):,} documents generated in {generated_s:.0f} s ({phases}; "
+        f"{counts.get('reports', 0):,} reports, {counts.get('users', 0):,} accounts). "
         f"{args.connections} connections, {args.duration:.0f} s per operation, "
         f"{args.communities} sample communities, {args.residents} signed-in residents each "
         f"({ballots} votes to cast: CastVote stops when they are used up, the first "
@@ -142,6 +146,7 @@ def report(args: argparse.Namespace, counts: dict[str, int], generated_s: float,
     stem.with_suffix(".json").write_text(json.dumps({
         "at": when.isoformat(), "scale": args.scale, "connections": args.connections,
         "duration_s": args.duration, "documents": counts, "generated_s": generated_s,
+        "generated_phases_s": city.phases,
         "operations": [asdict(r) | {"per_second": r.per_second} for r in rows],
         "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
         "weights": mix.WEIGHTS,

@@ -49,6 +49,8 @@ class City:
     communities: list[Community]
     counts: dict[str, int]
     seconds: float
+    # Seconds per phase (places and people, councils, boards, reports).
+    phases: dict[str, float]
 
 
 async def generate(
@@ -66,15 +68,26 @@ async def generate(
     rng = random.Random(seed)
     await ensure_indexes(db)
     sink = Sink(db, batch=batch)
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal mark
+        phases[phase], mark = time.perf_counter() - mark, time.perf_counter()
+
     communities = await people.places(sink, rng, scale.communities)
     await people.people(
         sink, rng, communities, users=scale.users, password_hash=password_hash, now=now
     )
+    lap("people")
     await civic.councils(sink, rng, communities, now=now)
+    lap("councils")
     await civic.boards(sink, rng, communities, now=now)
+    lap("boards")
     await reports.reports(sink, rng, communities, total=scale.reports, now=now)
     await sink.close()
-    return City(communities, sink.counts, time.perf_counter() - started)
+    lap("reports")
+    return City(communities, sink.counts, time.perf_counter() - started, phases)
 
 
 def password_hash_for(settings: Settings) -> str:
@@ -90,7 +103,7 @@ async def _main(uri: str, database: str, scale: Scale) -> None:
     finally:
         await client.close()
     total = sum(city.counts.values())
-    print(f"{total:,} documents in {city.seconds:.1f} s: {city.counts}")  # noqa: T201
+    print(f"{total:,} documents in {city.seconds:.1f} s {city.phases}: {city.counts}")  # noqa: T201
 
 
 if __name__ == "__main__":
