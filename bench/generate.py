@@ -90,6 +90,26 @@ async def generate(
     return City(communities, sink.counts, time.perf_counter() - started, phases)
 
 
+async def load_city(db: Database) -> list[Community]:
+    """The communities of a city generated earlier into `db` (for `scripts/bench --reuse`):
+    accounts were generated in phone order, community by community."""
+    communities: dict[object, Community] = {}
+    async for place in db["places"].find({"level": "COMMUNITY"}, sort=[("code", 1)]):
+        lng, lat = place["location"]["coordinates"]
+        grids = [g["_id"] async for g in db["places"].find({"parent_id": place["_id"]},
+                                                           sort=[("code", 1)])]  # fmt: skip
+        communities[place["_id"]] = Community(place["_id"], place["name"], place["code"],
+                                              place["path"], lat, lng, grids)  # fmt: skip
+    member_of = {m["user_id"]: m["community_id"]
+                 async for m in db["memberships"].find({}, projection={"community_id": 1,
+                                                                       "user_id": 1})}  # fmt: skip
+    async for user in db["users"].find({}, projection={"phone": 1}, sort=[("phone", 1)]):
+        community = communities[member_of[user["_id"]]]
+        community.users.append(user["_id"])
+        community.phones.append(user["phone"].removeprefix("+86"))
+    return list(communities.values())
+
+
 def password_hash_for(settings: Settings) -> str:
     """`PASSWORD` hashed once with the server's argon2 settings (every account shares it)."""
     return hash_password(settings, PASSWORD)

@@ -19,6 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.processes import cpu_seconds
 
+# A request unanswered this long counts as the outcome `timeout` (its time as its latency).
+TIMEOUT = 60.0
+
 
 @dataclass(frozen=True)
 class Request:
@@ -105,7 +108,10 @@ async def _send(client: httpx.AsyncClient, case: Case, index: int) -> tuple[floa
     request = case.request(index)
     headers = {"Authorization": f"Bearer {request.token}"} if request.token else {}
     started = time.perf_counter()
-    response = await client.post(case.url, content=json.dumps(request.body), headers=headers)
+    try:
+        response = await client.post(case.url, content=json.dumps(request.body), headers=headers)
+    except httpx.TimeoutException:
+        return time.perf_counter() - started, "timeout"
     elapsed = time.perf_counter() - started
     try:
         payload = response.json()
@@ -119,7 +125,7 @@ async def run(case: Case, watched: Watched, *, connections: int, duration: float
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     counter = itertools.count()
-    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=60) as client:
+    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=TIMEOUT) as client:
         await asyncio.gather(*(_send(client, case, next(counter)) for _ in range(connections)))
         latencies: list[float] = []
         outcomes: Counter[str] = Counter()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.generate import PASSWORD, City, Scale, generate, password_hash_for
+from bench.generate import PASSWORD, City, Scale, generate, load_city, password_hash_for
 from bench.people import phone_of
 from neighbor_api.core.deps import Deps
 from neighbor_api.graphql.relay import to_global_id
@@ -15,6 +15,7 @@ async def test_tiny_city_loads_through_the_app(api: Api, deps: Deps) -> None:
     """One generation, checked three ways (dropping a database is the slow part here)."""
     city = await generate(deps.db, TINY, password_hash=password_hash_for(deps.settings), batch=7)
     await _counts(city, deps)
+    assert await load_city(deps.db) == city.communities  # what `scripts/bench --reuse` reads
     await _staff_see_every_report(city, api)
     await _a_resident_reads_and_votes(city, api, deps)
 
