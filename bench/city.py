@@ -39,6 +39,8 @@ from neighbor_api.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATABASE = "bench"
+# Runs with fewer requests than this give no usable API CPU figure (said under the table).
+FEW = 100
 
 
 def table(rows: list[Measured], peer: dict[str, Measured]) -> list[str]:
@@ -61,7 +63,14 @@ def table(rows: list[Measured], peer: dict[str, Measured]) -> list[str]:
     mix_ms = sum(by_name[n].api_cpu_ms * w for n, w in mix.WEIGHTS.items()) / sum(
         mix.WEIGHTS.values()
     )
+    few = ", ".join(row.name for row in rows if row.requests < FEW)
+    note = (
+        f"Fewer than {FEW} requests ({few}): their API CPU and round trips are within the "
+        "error of the idle rate subtracted over the run; their database CPU is not."
+    )
     lines += [
+        "",
+        note if few else "",
         "",
         f"Mobile mix (weights {', '.join(f'{n} {w}' for n, w in mix.WEIGHTS.items())}): "
         f"{mix_ms:.2f} ms API CPU per request = {mix_ms / listed:.1f} × the peer's list.",
@@ -135,8 +144,9 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
     lines = [
         f"# Benchmark {when:%Y-%m-%d %H:%M} UTC, scale {args.scale}",
         "",
-        f"{sum(counts.values()):,} documents generated in {generated_s:.0f} s ({phases}; "
-        f"{counts.get('reports', 0):,} reports, {counts.get('users', 0):,} accounts). "
+        f"{sum(counts.values()):,} documents generated in {generated_s:.0f} s "
+        f"({phases + '; ' if phases else ''}{counts.get('reports', 0):,} reports, "
+        f"{counts.get('users', 0):,} accounts). "
         f"{args.connections} connections, {args.duration:.0f} s per operation, "
         f"{args.communities} sample communities, {args.residents} signed-in residents each "
         f"({ballots} votes to cast: CastVote stops when they are used up, the first "
