@@ -1,0 +1,196 @@
+"""The city-scale benchmark, one command: `scripts/bench [--scale 10k|1m] [--duration S]`.
+
+1. starts an embedded SecantusDB (its own process, so its CPU is measured apart) in
+   `--work` (default `var/bench`, emptied first) and generates the city into it (bench/generate);
+2. starts `neighbor-api serve` (production settings) on it and signs in sample residents and
+   community workers over HTTP;
+3. runs each operation of the mobile mix with `--connections` keep-alive connections for
+   `--duration` seconds, then the strawberry peer (bench/peer.py) with the same generator;
+4. prints the table and writes it to bench/results/<date>-<scale>.md and .json.
+
+Figures: requests/s and p50/p99 latency as the load generator saw them; API and database CPU
+per request from /proc (user + system, the idle rate subtracted); round trips per request
+from the API's `neighbor_db_commands_total`; each API figure also as a ratio to the peer's.
+Nothing here is asserted: the machine's load moves every absolute number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import shutil
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bench import mix
+from bench.generate import SCALES, City, generate, load_city, password_hash_for
+from bench.load import Measured, Watched, db_commands, idle_rates, run
+from bench.processes import api_server, peer_server
+from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.mongo import connect
+from neighbor_api.schema import build_schema
+from neighbor_api.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DATABASE = "bench"
+# Runs with fewer requests than this give no usable API CPU figure (said under the table).
+FEW = 100
+
+
+def table(rows: list[Measured], peer: dict[str, Measured]) -> list[str]:
+    hello, listed = peer["peer { hello }"].api_cpu_ms, peer["peer 20 objects × 5 fields"].api_cpu_ms
+    lines = [
+        "| operation | req/s | p50 ms | p99 ms | API CPU ms/req | × peer hello | × peer list "
+        "| DB CPU ms/req | round trips | outcomes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in [*rows, *peer.values()]:
+        db = "—" if row.db_cpu_ms is None else f"{row.db_cpu_ms:.2f}"
+        trips = "—" if row.trips is None else f"{row.trips:.1f}"
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(row.outcomes.items()))
+        lines.append(
+            f"| {row.name} | {row.per_second:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} "
+            f"| {row.api_cpu_ms:.2f} | {row.api_cpu_ms / hello:.1f} | {row.api_cpu_ms / listed:.1f}"
+            f" | {db} | {trips} | {outcomes} |"
+        )
+    by_name = {row.name: row for row in rows}
+    mix_ms = sum(by_name[n].api_cpu_ms * w for n, w in mix.WEIGHTS.items()) / sum(
+        mix.WEIGHTS.values()
+    )
+    few = ", ".join(row.name for row in rows if row.requests < FEW)
+    note = (
+        f"Fewer than {FEW} requests ({few}): their API CPU and round trips are within the "
+        "error of the idle rate subtracted over the run; their database CPU is not."
+    )
+    lines += [
+        "",
+        note if few else "",
+        "",
+        f"Mobile mix (weights {', '.join(f'{n} {w}' for n, w in mix.WEIGHTS.items())}): "
+        f"{mix_ms:.2f} ms API CPU per request = {mix_ms / listed:.1f} × the peer's list.",
+        "",
+        "| target (issue #10) | now |",
+        "| --- | --- |",
+        f"| `{{ viewer {{ id }} }}` ≤ 2 × peer `{{ hello }}` "
+        f"| {by_name['{ viewer { id } }'].api_cpu_ms / hello:.1f} × |",
+        f"| `Reports` first 20 ≤ 4 × peer list "
+        f"| {by_name['Reports (resident)'].api_cpu_ms / listed:.1f} × (resident), "
+        f"{by_name['Reports (staff)'].api_cpu_ms / listed:.1f} × (staff) |",
+        f"| mobile mix ≤ 4 × peer list | {mix_ms / listed:.1f} × |",
+    ]
+    return lines
+
+
+async def measure(args: argparse.Namespace) -> None:
+    scale = SCALES[args.scale]
+    work: Path = args.work
+    build_schema(Settings())  # imports every feature, so every index is registered
+    with EmbeddedMongo(work / "db") as database:
+        client = connect(database.uri)
+        db = client[DATABASE]
+        marker = work / "city.json"
+        if args.reuse and marker.exists():
+            city = City(await load_city(db), **json.loads(marker.read_text()))
+            print(f"reusing the {args.scale} city in {work}", flush=True)  # noqa: T201
+        else:
+            print(f"generating the {args.scale} city …", flush=True)  # noqa: T201
+            city = await generate(db, scale, password_hash=password_hash_for(Settings()))
+            marker.write_text(json.dumps({"counts": city.counts, "seconds": city.seconds,
+                                          "phases": city.phases}))  # fmt: skip
+        phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
+        print(f"{sum(city.counts.values()):,} documents in {city.seconds:.0f} s ({phases})",  # noqa: T201
+              flush=True)  # fmt: skip
+        token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+        started = time.perf_counter()
+        with api_server(database.uri, DATABASE, work=work, metrics_token=token,
+                        secret_key=secret) as api:  # fmt: skip
+            print(f"API ready in {time.perf_counter() - started:.0f} s", flush=True)  # noqa: T201
+            url = f"{api.url}/graphql"
+            step = max(len(city.communities) // args.communities, 1)
+            sample = city.communities[::step][: args.communities]
+            staff, residents = await mix.viewers(url, db, sample, residents_each=args.residents)
+            with httpx.Client(timeout=30) as scraper:
+                watched = Watched(api.pid, database.process.pid if database.process else None,
+                                  lambda: db_commands(scraper, api.url, token))  # fmt: skip
+                watched = Watched(watched.api_pid, watched.db_pid, watched.metrics,
+                                  idle_rates(watched))  # fmt: skip
+                rows = []
+                for case in mix.api_cases(url, staff, residents):
+                    rows.append(await run(case, watched, connections=args.connections,
+                                          duration=args.duration))  # fmt: skip
+                    print(f"  {case.name}: {rows[-1].per_second:.0f}/s", flush=True)  # noqa: T201
+        with peer_server(work) as peer_process:
+            peer_watch = Watched(peer_process.pid)
+            peer_watch = Watched(peer_process.pid, idle=idle_rates(peer_watch))
+            peer = {}
+            for case in mix.peer_cases(peer_process.url):
+                peer[case.name] = await run(case, peer_watch, connections=args.connections,
+                                            duration=args.duration)  # fmt: skip
+        await client.close()
+    report(args, city, rows, peer, mix.fresh_ballots(residents))
+
+
+def report(args: argparse.Namespace, city: City, rows: list[Measured],
+           peer: dict[str, Measured], ballots: int) -> None:  # fmt: skip
+    when = datetime.now(UTC)
+    counts, generated_s = city.counts, city.seconds
+    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
+    lines = [
+        f"# Benchmark {when:%Y-%m-%d %H:%M} UTC, scale {args.scale}",
+        "",
+        f"{sum(counts.values()):,} documents generated in {generated_s:.0f} s "
+        f"({phases + '; ' if phases else ''}{counts.get('reports', 0):,} reports, "
+        f"{counts.get('users', 0):,} accounts). "
+        f"{args.connections} connections, {args.duration:.0f} s per operation, "
+        f"{args.communities} sample communities, {args.residents} signed-in residents each "
+        f"({ballots} votes to cast: CastVote stops when they are used up, the first "
+        f"{args.connections} in the warm-up). "
+        "API and database each on their own process, load generator in a third.",
+        "",
+        *table(rows, peer),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)  # noqa: T201
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"{when:%Y-%m-%d}-{args.scale}"
+    stem.with_suffix(".md").write_text(text, encoding="utf-8")
+    stem.with_suffix(".json").write_text(json.dumps({
+        "at": when.isoformat(), "scale": args.scale, "connections": args.connections,
+        "duration_s": args.duration, "documents": counts, "generated_s": generated_s,
+        "generated_phases_s": city.phases,
+        "operations": [asdict(r) | {"per_second": r.per_second} for r in rows],
+        "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
+        "weights": mix.WEIGHTS,
+    }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
+    print(f"written: {stem}.md, {stem}.json")  # noqa: T201
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", choices=sorted(SCALES), default="10k")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per operation")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--communities", type=int, default=20, help="sample communities")
+    parser.add_argument("--residents", type=int, default=8, help="signed in per community")
+    parser.add_argument("--work", type=Path, default=Path("var/bench"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the city generated by an earlier run"
+    )
+    args = parser.parse_args()
+    args.work = args.work.resolve() / args.scale
+    if not args.reuse:
+        shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True, exist_ok=True)
+    asyncio.run(measure(args))
+
+
+if __name__ == "__main__":
+    main()

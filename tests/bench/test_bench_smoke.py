@@ -1,0 +1,70 @@
+"""The benchmark's data generator, at a tiny scale: what it writes loads through the app."""
+
+from __future__ import annotations
+
+from bench.generate import PASSWORD, City, Scale, generate, load_city, password_hash_for
+from bench.people import phone_of
+from neighbor_api.core.deps import Deps
+from neighbor_api.graphql.relay import to_global_id
+from tests.conftest import Api
+
+TINY = Scale(communities=2, users=60, reports=50)
+
+
+async def test_tiny_city_loads_through_the_app(api: Api, deps: Deps) -> None:
+    """One generation, checked three ways (dropping a database is the slow part here)."""
+    city = await generate(deps.db, TINY, password_hash=password_hash_for(deps.settings), batch=7)
+    await _counts(city, deps)
+    assert await load_city(deps.db) == city.communities  # what `scripts/bench --reuse` reads
+    await _staff_see_every_report(city, api)
+    await _a_resident_reads_and_votes(city, api, deps)
+
+
+async def _counts(city: City, deps: Deps) -> None:
+    assert city.counts["places"] == 1 + 6 + 37 + 2 + sum(len(c.grids) for c in city.communities)
+    assert await deps.db["reports"].count_documents({}) == 50
+    assert await deps.db["users"].count_documents({}) == 60
+    # Each voting or closed proposal's tally shards add up to its roll.
+    for proposal in await deps.db["proposals"].find({"status": "CLOSED"}).to_list():
+        assert proposal["voted_count"] == await deps.db["participations"].count_documents(
+            {"proposal_id": proposal["_id"]}
+        )
+
+
+async def _staff_see_every_report(city: City, api: Api) -> None:
+    community = city.communities[0]
+    token = await api.login(phone_of(0), PASSWORD)  # the first community's worker
+    place = to_global_id("Place", community.id)
+    data = await api.data("Reports", {"communityId": place, "first": 100}, token=token)
+    assert data["reports"]["totalCount"] == 25
+    report_id = data["reports"]["edges"][0]["node"]["id"]
+    detail = await api.data("ReportDetail", {"id": report_id, "commentsFirst": 20}, token=token)
+    assert detail["report"]["id"] == report_id
+
+
+async def _a_resident_reads_and_votes(city: City, api: Api, deps: Deps) -> None:
+    community = city.communities[1]
+    per_community = len(community.users)
+    token = await api.login(phone_of(per_community + 3), PASSWORD)  # a resident, not yet voted
+    viewer = await api.data("Viewer", token=token)
+    assert viewer["viewer"]["memberships"][0]["community"]["id"] == to_global_id(
+        "Place", community.id
+    )
+    board = await deps.db["boards"].find_one({"community_id": community.id})
+    assert board is not None
+    data = await api.data("Board", {"id": to_global_id("Board", board["_id"]),
+                                    "tasksFirst": 20}, token=token)  # fmt: skip
+    assert sum(c["tasks"]["totalCount"] for c in data["board"]["columns"]) == 24
+    proposal = await deps.db["proposals"].find_one(
+        {"community_id": community.id, "status": "VOTING"}
+    )
+    assert proposal is not None
+    proposal_id = to_global_id("Proposal", proposal["_id"])
+    detail = await api.data("ProposalDetail", {"id": proposal_id}, token=token)
+    voted_before = detail["proposal"]["turnout"]["voted"]
+    option = detail["proposal"]["options"][0]["id"]
+    cast = await api.data(
+        "CastVote", {"input": {"proposalId": proposal_id, "optionIds": [option]}}, token=token
+    )
+    assert cast["castVote"]["errors"] == [], cast
+    assert cast["castVote"]["proposal"]["turnout"]["voted"] == voted_before + 1
