@@ -111,6 +111,8 @@ register_indexes(
         IndexModel(
             [("report_id", ASCENDING), ("user_id", ASCENDING)], name="one_per_user", unique=True
         ),
+        # Which of a page's reports the viewer endorsed (`endorsed`).
+        IndexModel([("user_id", ASCENDING), ("report_id", ASCENDING)], name="user_reports"),
     ],
 )
 register_indexes(

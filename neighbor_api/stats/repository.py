@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
@@ -61,6 +61,7 @@ register_indexes(
 # A rating counts as satisfied from this value up (4 满意, 5 非常满意; 3 is neutral).
 SATISFIED_FROM = 4
 MS_PER_HOUR = 3_600_000
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ class Period:
             condition["$gte"] = self.start
         if self.end is not None:
             condition["$lt"] = self.end
-        return condition or {"$type": "date"}
+        # Both ends open: any date, as a range (a range matches dates only, like `$type`),
+        # which both servers bound on the (place_path, time) index.
+        return condition or {"$gte": EARLIEST}
 
 
 @dataclass(frozen=True)
@@ -243,13 +246,9 @@ async def _proposals(db: Database, place_id: ObjectId, period: Period) -> Docume
     eligible over those that had an electorate (for the mean turnout)."""
     has_electorate = {"$gt": ["$eligible_count", 0]}
     pipeline: list[Document] = [
-        {
-            "$match": {
-                "place_path": place_id,
-                "closed_at": period.within(),
-                "status": ProposalStatus.CLOSED.value,
-            }
-        },
+        # Led by the indexed (place_path, closed_at) alone, then the status.
+        {"$match": {"place_path": place_id, "closed_at": period.within()}},
+        {"$match": {"status": ProposalStatus.CLOSED.value}},
         {
             "$group": {
                 "_id": None,
