@@ -8,9 +8,16 @@ through today's repositories), so it still means the same once the code moves on
 from __future__ import annotations
 
 from neighbor_api.core.migrations import Step
-from neighbor_api.migrations import m0001_baseline, m0002_user_locale
+from neighbor_api.migrations import (
+    m0001_baseline,
+    m0002_user_locale,
+    m0003_report_audience,
+    m0004_report_rollups,
+)
 
 STEPS: tuple[Step, ...] = (
     m0001_baseline.STEP,
     m0002_user_locale.STEP,
+    m0003_report_audience.STEP,
+    m0004_report_rollups.STEP,
 )

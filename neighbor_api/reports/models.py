@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from neighbor_api.core.idempotency import Idempotency
 from neighbor_api.core.models import StoredModel
@@ -117,6 +117,25 @@ class Satisfaction(BaseModel):
     rated_at: datetime
 
 
+# Who may see a report, as keys stored on it (`audience`) and held by viewers
+# (`reports.service.viewer_keys`): a report is visible to a viewer holding any of its keys.
+# One multikey index then serves every viewer's list with a flat `$in`, where a top-level `$or`
+# would make the embedded server scan.
+def user_key(user_id: ObjectId) -> str:
+    """The reporter, the assignee and the worker who filed it."""
+    return f"user:{user_id}"
+
+
+def staff_key(place_id: ObjectId) -> str:
+    """Staff of a place on the report's path (its community or above)."""
+    return f"staff:{place_id}"
+
+
+def member_key(place_id: ObjectId) -> str:
+    """Members of a place on the path of a COMMUNITY report."""
+    return f"member:{place_id}"
+
+
 class Report(StoredModel):
     number: str
     community_id: ObjectId
@@ -160,6 +179,18 @@ class Report(StoredModel):
     idempotency: Idempotency | None = None
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def audience(self) -> list[str]:
+        """The keys of who may see it (stored, indexed; recomputed by every write that changes
+        the assignee; see `reports.service.can_see`)."""
+        keys = [staff_key(place) for place in self.place_path]
+        if self.visibility is ReportVisibility.COMMUNITY:
+            keys += [member_key(place) for place in self.place_path]
+        people = (self.reporter_id, self.assignee_id, self.entered_by_id)
+        keys += [user_key(person) for person in dict.fromkeys(people) if person is not None]
+        return keys
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status in DUE_STATUSES and self.due_at is not None and self.due_at < now

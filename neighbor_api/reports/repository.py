@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
@@ -24,6 +25,10 @@ REPORTS = "reports"
 ENDORSEMENTS = "report_endorsements"
 COMMENTS = "report_comments"
 COUNTERS = "counters"
+# Reports counted per community and day created, by status now and by category (dashboards).
+ROLLUPS = "report_rollups"
+# The days of rollups are local days.
+ROLLUP_ZONE = ZoneInfo("Asia/Shanghai")
 
 register_indexes(
     REPORTS,
@@ -45,9 +50,47 @@ register_indexes(
             [("community_id", ASCENDING), ("due_key", ASCENDING), ("_id", ASCENDING)],
             name="community_due",
         ),
+        # A member's view of the community (who may see what: `Report.audience`, multikey).
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("audience", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="community_audience_newest",
+        ),
+        # "Mine" and "assigned to me" in a community.
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("reporter_id", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="community_reporter_newest",
+        ),
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("assignee_id", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="community_assignee_newest",
+        ),
         IndexModel([("reporter_id", ASCENDING), ("created_at", DESCENDING)], name="reporter"),
         IndexModel([("assignee_id", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
         IndexModel([("escalated_to", ASCENDING), ("created_at", DESCENDING)], name="escalated"),
+        IndexModel(
+            [
+                ("escalated_to", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="escalated_status_newest",
+        ),
         IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
         IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
         # Public reports over every community, newest first (Open311's GET requests).
@@ -59,11 +102,17 @@ register_indexes(
     ],
 )
 register_indexes(
+    ROLLUPS,
+    [IndexModel([("place_path", ASCENDING), ("day", ASCENDING)], name="place_day")],
+)
+register_indexes(
     ENDORSEMENTS,
     [
         IndexModel(
             [("report_id", ASCENDING), ("user_id", ASCENDING)], name="one_per_user", unique=True
         ),
+        # Which of a page's reports the viewer endorsed (`endorsed`).
+        IndexModel([("user_id", ASCENDING), ("report_id", ASCENDING)], name="user_reports"),
     ],
 )
 register_indexes(
@@ -92,7 +141,64 @@ async def next_number(db: Database, *, scope: str) -> int:
 
 
 async def insert(db: Database, report: Report, *, session: Session | None = None) -> None:
+    """Store a new report and count it in its rollup (pass the session of the transaction)."""
     await db[REPORTS].insert_one(report.to_document(), session=session)
+    await count_in_rollup(db, report, report.status, 1, session=session)
+
+
+def rollup_day(at: datetime) -> datetime:
+    """The start of the local day of `at` (an aware time)."""
+    local = at.astimezone(ROLLUP_ZONE)
+    return datetime.combine(local.date(), time(), tzinfo=ROLLUP_ZONE)
+
+
+def next_rollup_day(at: datetime) -> datetime:
+    """The start of the first local day beginning at or after `at`."""
+    day = rollup_day(at)
+    return day if day == at else rollup_day(day + timedelta(hours=36))
+
+
+async def count_in_rollup(
+    db: Database,
+    report: Report,
+    status: ReportStatus,
+    delta: int,
+    *,
+    session: Session | None = None,
+) -> None:
+    """Add `delta` to the rollup of the report's community and creation day: the count of its
+    status now and of its category (one document per community and day, made on first use)."""
+    day = rollup_day(report.created_at)
+    inc = {f"by_status.{status.value}": delta, f"by_category.{report.category.value}": delta}
+    await _rollup_update(db, report, day, inc, session=session)
+
+
+async def move_in_rollups(
+    db: Database, report: Report, to_status: ReportStatus, *, session: Session | None = None
+) -> None:
+    """A report moved from its status to `to_status`: from one count of its rollup to the
+    other, in one update."""
+    if to_status is not report.status:
+        inc = {f"by_status.{report.status.value}": -1, f"by_status.{to_status.value}": 1}
+        await _rollup_update(db, report, rollup_day(report.created_at), inc, session=session)
+
+
+async def _rollup_update(
+    db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
+) -> None:
+    await db[ROLLUPS].update_one(
+        {"_id": f"{report.community_id}:{day.date().isoformat()}"},
+        {
+            "$inc": inc,
+            "$setOnInsert": {
+                "community_id": report.community_id,
+                "place_path": report.place_path,
+                "day": day,
+            },
+        },
+        upsert=True,
+        session=session,
+    )
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:
@@ -102,7 +208,7 @@ async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:
 async def page(
     db: Database, query: Document, *, sort: Sort, first: int | None, after: str | None
 ) -> Page[Report]:
-    result = await keyset_page(db[REPORTS], query, sort=sort, first=first, after=after)
+    result = await keyset_page(db[REPORTS], query, sort=sort, first=first, after=after, flat=True)
     return result.map(Report.from_document)
 
 
@@ -153,7 +259,8 @@ async def count_near(
             }
         }
     }
-    total: int = await db[REPORTS].count_documents({"$and": [query, within]})
+    # One flat filter (no top-level $and), so that SecantusDB too plans it on the 2dsphere index.
+    total: int = await db[REPORTS].count_documents({**query, **within})
     return total
 
 

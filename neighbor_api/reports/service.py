@@ -50,6 +50,9 @@ from neighbor_api.reports.models import (
     ReportVisibility,
     Satisfaction,
     TimelineEntry,
+    member_key,
+    staff_key,
+    user_key,
 )
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -64,6 +67,8 @@ MAX_NEARBY_RADIUS_METERS = 5000
 AUTO_CLOSE_BATCH = 200
 # A rating at or below this reopens the report.
 REOPENING_RATING = 2
+# Statuses that leave an escalation queue.
+ESCALATION_DONE = frozenset({ReportStatus.CLOSED, ReportStatus.REJECTED})
 # Who a report can be assigned to.
 WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER})
 
@@ -76,32 +81,27 @@ def is_staff(actor: Actor, report: Report) -> bool:
     return actor.is_staff(report.place_path)
 
 
+def viewer_keys(actor: Actor) -> list[str]:
+    """The audience keys the viewer holds (see `Report.audience`): themself, staff of the places
+    they are staff of, member of every place they hold a role on."""
+    keys = [user_key(actor.user_id)]
+    keys += [staff_key(g.place_id) for g in actor.grants if g.roles & STAFF_ROLES]
+    keys += [member_key(g.place_id) for g in actor.grants]
+    return keys
+
+
 def can_see(actor: Actor | None, report: Report) -> bool:
+    """Staff of the report's places; its reporter, assignee and the worker who filed it;
+    members of its places when it is COMMUNITY: a viewer's key among the report's audience."""
     if actor is None:
         return False
-    if is_staff(actor, report) or actor.user_id in (report.reporter_id, report.assignee_id):
-        return True
-    if report.entered_by_id == actor.user_id:
-        return True
-    return report.visibility is ReportVisibility.COMMUNITY and actor.is_member(report.place_path)
+    return not set(viewer_keys(actor)).isdisjoint(report.audience)
 
 
 def visible_filter(actor: Actor) -> Document:
-    """The MongoDB condition matching exactly the reports `can_see` allows (for lists)."""
-    staff_places = [g.place_id for g in actor.grants if g.roles & STAFF_ROLES]
-    member_places = [g.place_id for g in actor.grants]
-    return {
-        "$or": [
-            {"place_path": {"$in": staff_places}},
-            {"reporter_id": actor.user_id},
-            {"assignee_id": actor.user_id},
-            {"entered_by_id": actor.user_id},
-            {
-                "place_path": {"$in": member_places},
-                "visibility": ReportVisibility.COMMUNITY.value,
-            },
-        ]
-    }
+    """The MongoDB condition matching exactly the reports `can_see` allows (for lists): one
+    flat `$in` on the multikey `audience`, which both servers plan on an index."""
+    return {"audience": {"$in": viewer_keys(actor)}}
 
 
 def public_filter() -> Document:
@@ -328,6 +328,7 @@ async def _apply(
         )
         if moved is None:  # someone else moved it first
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
+        await repository.move_in_rollups(deps.db, report, moved.status, session=session)
         await events.record(
             deps,
             kind=EVENT_OF_MOVE[verb],
@@ -415,10 +416,11 @@ async def list_reports(
         "community_id": community.id,
         **_filter_query(actor, criteria, deps.clock.now()),
     }
-    if not actor.is_staff(community.path):
-        query = {"$and": [query, visible_filter(actor)]}
-    # Staff see every report of the community: their queue stays a flat filter led by
-    # community_id, which SecantusDB (no index for a top-level $and/$or) can plan on an index.
+    # Staff see every report of the community, and everyone sees their own and those assigned
+    # to them: those lists need no visibility condition. Every list stays one flat filter led
+    # by community_id (SecantusDB plans no index for a top-level $and/$or).
+    if not (actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me):
+        query |= visible_filter(actor)
     return await repository.page(deps.db, query, sort=_ORDERS[order], first=first, after=after)
 
 
@@ -465,7 +467,8 @@ async def escalated_reports(
         return None
     query = {
         "escalated_to": place.id,
-        "status": {"$nin": [ReportStatus.CLOSED.value, ReportStatus.REJECTED.value]},
+        # Listed as $in (not $nin CLOSED, REJECTED) so both servers bound it on the index.
+        "status": {"$in": [s.value for s in ReportStatus if s not in ESCALATION_DONE]},
     }
     sort: Sort = [("created_at", DESCENDING), ("_id", DESCENDING)]
     return await repository.page(deps.db, query, sort=sort, first=first, after=after)
@@ -643,6 +646,8 @@ async def assign_report(
         "status": ReportStatus.ASSIGNED.value,
         "assignee_id": assignee_id,
         "grid_id": membership.grid_id,
+        # The new assignee sees it (the former one no longer does).
+        "audience": report.model_copy(update={"assignee_id": assignee_id}).audience,
     }
     if due_at is not None:
         changes |= {"due_at": due_at, "due_key": due_at}

@@ -5,8 +5,11 @@ it belongs to), so "everything under place X" is one `$match` on `place_path: X`
 (place_path, <time field>) index registered here: one index serves a community and every
 roll-up above it.
 
-Six aggregations run concurrently: three on reports (selected by different time fields:
-created, resolved, rated), one each on proposals, tasks and the points ledger.
+The aggregations run concurrently: the reports created in the period from the rollups
+(`report_rollups`, one document per community and day, kept by every report write) for the
+whole days and from the reports for the partial days at its ends, overdue among the open
+reports, the resolved and the rated reports, and one each on proposals, tasks and the points
+ledger.
 
 The median resolution time is MongoDB's `$median` accumulator (MongoDB 7.0+, also in
 SecantusDB), over the durations of the reports resolved in the period. With
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
@@ -31,13 +34,15 @@ from neighbor_api.councils.models import ProposalOutcome, ProposalStatus
 from neighbor_api.councils.repository import PROPOSALS
 from neighbor_api.points.repository import COLLECTION as POINTS_LEDGER
 from neighbor_api.reports.models import DUE_STATUSES, ReportCategory, ReportStatus
-from neighbor_api.reports.repository import REPORTS
+from neighbor_api.reports.repository import REPORTS, ROLLUPS, next_rollup_day, rollup_day
 
 register_indexes(
     REPORTS,
     [
         IndexModel([("place_path", ASCENDING), ("created_at", ASCENDING)], name="stats_created"),
         IndexModel([("place_path", ASCENDING), ("resolved_at", ASCENDING)], name="stats_resolved"),
+        # The reports of a place in a status (the open ones, for "overdue now").
+        IndexModel([("place_path", ASCENDING), ("status", ASCENDING)], name="stats_status"),
     ],
 )
 register_indexes(
@@ -56,6 +61,7 @@ register_indexes(
 # A rating counts as satisfied from this value up (4 满意, 5 非常满意; 3 is neutral).
 SATISFIED_FROM = 4
 MS_PER_HOUR = 3_600_000
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,9 @@ class Period:
             condition["$gte"] = self.start
         if self.end is not None:
             condition["$lt"] = self.end
-        return condition or {"$type": "date"}
+        # Both ends open: any date, as a range (a range matches dates only, like `$type`),
+        # which both servers bound on the (place_path, time) index.
+        return condition or {"$gte": EARLIEST}
 
 
 @dataclass(frozen=True)
@@ -102,34 +110,85 @@ async def _one(db: Database, collection: str, pipeline: list[Document]) -> Docum
     return rows[0] if rows else {}
 
 
-async def _created(db: Database, place_id: ObjectId, period: Period, now: datetime) -> Document:
-    """Reports created in the period: by status (with how many are overdue now), by category."""
-    overdue = {
-        "$and": [
-            {"$in": ["$status", [s.value for s in DUE_STATUSES]]},
-            # A missing due_at is null, and null < any date: "$gt" keeps it out.
-            {"$gt": ["$due_at", None]},
-            {"$lt": ["$due_at", now]},
-        ]
+def split_by_days(period: Period) -> tuple[Period | None, list[Period]]:
+    """The whole local days of the period (answered by the rollups), and the parts of a day at
+    either end (answered by the reports created then, at most a day's worth each)."""
+    first = None if period.start is None else next_rollup_day(period.start)
+    last = None if period.end is None else rollup_day(period.end)
+    if first is not None and last is not None and first > last:  # within one day
+        return None, [period]
+    edges = []
+    if period.start is not None and first is not None and period.start < first:
+        edges.append(Period(period.start, first))
+    if period.end is not None and last is not None and last < period.end:
+        edges.append(Period(last, period.end))
+    return Period(first, last), edges
+
+
+async def _created_days(db: Database, place_id: ObjectId, days: Period) -> Document:
+    """Reports created on whole days: the sums of the rollups' counts by status now and by
+    category (one rollup document per community and day)."""
+    sums: Document = {f"s_{s.value}": {"$sum": f"$by_status.{s.value}"} for s in ReportStatus}
+    sums |= {f"c_{c.value}": {"$sum": f"$by_category.{c.value}"} for c in ReportCategory}
+    match: Document = {"place_path": place_id}
+    if days.start is not None or days.end is not None:
+        match["day"] = days.within()
+    pipeline: list[Document] = [{"$match": match}, {"$group": {"_id": None, **sums}}]
+    row = await _one(db, ROLLUPS, pipeline)
+    return {
+        "by_status": {s.value: int(row.get(f"s_{s.value}", 0)) for s in ReportStatus},
+        "by_category": {c.value: int(row.get(f"c_{c.value}", 0)) for c in ReportCategory},
     }
+
+
+async def _created_edge(db: Database, place_id: ObjectId, part: Period) -> Document:
+    """Reports created in part of a day, by status and by category (at most a day's reports)."""
     pipeline: list[Document] = [
-        {"$match": {"place_path": place_id, "created_at": period.within()}},
+        {"$match": {"place_path": place_id, "created_at": part.within()}},
         {
             "$facet": {
-                "status": [
-                    {
-                        "$group": {
-                            "_id": "$status",
-                            "count": {"$sum": 1},
-                            "overdue": {"$sum": {"$cond": [overdue, 1, 0]}},
-                        }
-                    }
-                ],
+                "status": [{"$group": {"_id": "$status", "count": {"$sum": 1}}}],
                 "category": [{"$group": {"_id": "$category", "count": {"$sum": 1}}}],
             }
         },
     ]
-    return await _one(db, REPORTS, pipeline)
+    row = await _one(db, REPORTS, pipeline)
+    return {
+        "by_status": {r["_id"]: int(r["count"]) for r in row.get("status", [])},
+        "by_category": {r["_id"]: int(r["count"]) for r in row.get("category", [])},
+    }
+
+
+async def _overdue(db: Database, place_id: ObjectId, period: Period, now: datetime) -> int:
+    """Reports created in the period that are overdue now: read among the place's reports in
+    a status that can be overdue (the work in hand, on the stats_status index)."""
+    pipeline: list[Document] = [
+        {"$match": {"place_path": place_id, "status": {"$in": [s.value for s in DUE_STATUSES]}}},
+        {"$match": {"created_at": period.within(), "due_at": {"$lt": now}}},
+        {"$group": {"_id": None, "overdue": {"$sum": 1}}},
+    ]
+    return int((await _one(db, REPORTS, pipeline)).get("overdue", 0))
+
+
+async def _created(db: Database, place_id: ObjectId, period: Period, now: datetime) -> Document:
+    """Reports created in the period: by status now and by category (whole days from the
+    rollups, the ends of a partial day from the reports), and how many are overdue now."""
+    days, edges = split_by_days(period)
+    parts = await asyncio.gather(
+        *([_created_days(db, place_id, days)] if days is not None else []),
+        *(_created_edge(db, place_id, edge) for edge in edges),
+        _overdue(db, place_id, period, now),
+    )
+    *counted, overdue = parts
+    by_status: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for part in counted:
+        assert isinstance(part, dict)
+        for status, count in part["by_status"].items():
+            by_status[status] = by_status.get(status, 0) + count
+        for category, count in part["by_category"].items():
+            by_category[category] = by_category.get(category, 0) + count
+    return {"by_status": by_status, "by_category": by_category, "overdue": overdue}
 
 
 async def _resolved(db: Database, place_id: ObjectId, period: Period) -> Document:
@@ -187,13 +246,9 @@ async def _proposals(db: Database, place_id: ObjectId, period: Period) -> Docume
     eligible over those that had an electorate (for the mean turnout)."""
     has_electorate = {"$gt": ["$eligible_count", 0]}
     pipeline: list[Document] = [
-        {
-            "$match": {
-                "place_path": place_id,
-                "closed_at": period.within(),
-                "status": ProposalStatus.CLOSED.value,
-            }
-        },
+        # Led by the indexed (place_path, closed_at) alone, then the status.
+        {"$match": {"place_path": place_id, "closed_at": period.within()}},
+        {"$match": {"status": ProposalStatus.CLOSED.value}},
         {
             "$group": {
                 "_id": None,
@@ -246,14 +301,11 @@ async def figures(db: Database, place_id: ObjectId, period: Period, *, now: date
         _tasks(db, place_id, period),
         _points(db, place_id, period),
     )
-    by_status = {ReportStatus(row["_id"]): int(row["count"]) for row in created.get("status", [])}
     median = resolved.get("median_ms")
     return Figures(
-        by_status=by_status,
-        by_category={
-            ReportCategory(row["_id"]): int(row["count"]) for row in created.get("category", [])
-        },
-        overdue=sum(int(row["overdue"]) for row in created.get("status", [])),
+        by_status={ReportStatus(s): n for s, n in created["by_status"].items()},
+        by_category={ReportCategory(c): n for c, n in created["by_category"].items()},
+        overdue=int(created["overdue"]),
         resolved=int(resolved.get("resolved", 0)),
         median_resolution_ms=float(median) if median is not None else None,
         resolved_with_due=int(resolved.get("with_due", 0)),

@@ -28,8 +28,9 @@ class TestRoundTrips:
             await service.create_request(demo, key, new)
 
         # key, rate counter, nearest community; then submit_report's own: the community, the
-        # number, the transaction (insert, event, commit) and the nearby duplicates.
-        assert await trips(command_counter, demo, post()) == 9
+        # number, the transaction (insert, its dashboard rollup, event, commit) and the nearby
+        # duplicates.
+        assert await trips(command_counter, demo, post()) == 10
 
     async def test_listing_requests(self, demo: Deps, command_counter: CommandCounter) -> None:
         # The reports, then their communities.
