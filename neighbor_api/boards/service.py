@@ -183,14 +183,6 @@ async def get_task(deps: Deps, actor: Actor | None, task_id: ObjectId) -> Task |
     return found[0] if found and can_see(actor, found[0].place_path) else None
 
 
-async def boards_of(deps: Deps, actor: Actor | None, community_id: ObjectId) -> list[Board] | None:
-    """A community's boards (None for those who may not see them)."""
-    community = await places.get_place(deps, community_id)
-    if community is None or not can_see(actor, community.path):
-        return None
-    return await repository.boards_of_communities(deps.db, [community.id])
-
-
 async def column_tasks(
     deps: Deps, column_id: ObjectId, *, first: int | None, after: str | None
 ) -> Page[Task]:
