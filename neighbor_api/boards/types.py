@@ -24,7 +24,7 @@ from neighbor_api.boards.models import (
 )
 from neighbor_api.context import Info
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type
 from neighbor_api.places.types import PlaceType
 
@@ -344,11 +344,8 @@ class CreateBoardInput:
 
 
 @strawberry.type(description="The result of createBoard.")
-class CreateBoardPayload:
+class CreateBoardPayload(Payload):
     board: BoardType | None = strawberry.field(default=None, description="The new board.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.input(description="Staff and council members: put a task on a board.")
@@ -431,19 +428,13 @@ class ReturnTaskInput:
 
 
 @strawberry.type(description="The result of a change to a task (create, move, claim, ...).")
-class TaskPayload:
+class TaskPayload(Payload):
     task: TaskType | None = strawberry.field(default=None, description="The task now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of approveTask.")
-class ApproveTaskPayload:
+class ApproveTaskPayload(Payload):
     task: TaskType | None = strawberry.field(default=None, description="The task now.")
     awards: list[AwardType] = strawberry.field(
         default_factory=list, description="The points each assignee earned (once)."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )

@@ -30,7 +30,7 @@ from neighbor_api.councils.models import (
     VotingMethod,
 )
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type, to_global_id
 from neighbor_api.places.types import PlaceType
 
@@ -484,33 +484,21 @@ class SetCouncilMemberInput:
 
 
 @strawberry.type(description="The result of a change to a proposal.")
-class ProposalPayload:
+class ProposalPayload(Payload):
     proposal: ProposalType | None = strawberry.field(default=None, description="The proposal now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of castVote.")
-class CastVotePayload:
+class CastVotePayload(Payload):
     receipt: VoteReceiptType | None = strawberry.field(default=None, description="The receipt.")
     proposal: ProposalType | None = strawberry.field(default=None, description="The proposal now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of commentOnProposal.")
-class CommentOnProposalPayload:
+class CommentOnProposalPayload(Payload):
     comment: ProposalCommentType | None = strawberry.field(default=None, description="The comment.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of a change to a council.")
-class CouncilPayload:
+class CouncilPayload(Payload):
     council: CouncilType | None = strawberry.field(default=None, description="The council now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
