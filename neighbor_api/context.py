@@ -124,6 +124,10 @@ class Loaders:
         return board_loaders.boards_of_community_loader(self._deps)
 
     @cached_property
+    def column_task_counts(self) -> DataLoader[ObjectId, int]:
+        return board_loaders.column_task_counts_loader(self._deps)
+
+    @cached_property
     def councils(self) -> CouncilLoaders:
         return CouncilLoaders(self._deps, self._actor)
 

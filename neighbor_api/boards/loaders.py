@@ -41,3 +41,13 @@ def boards_of_community_loader(deps: Deps) -> DataLoader[ObjectId, list[Board]]:
         return [by_community[i] for i in ids]
 
     return DataLoader(load_fn=load)
+
+
+def column_task_counts_loader(deps: Deps) -> DataLoader[ObjectId, int]:
+    """How many tasks each column holds: a whole board's columns in one query."""
+
+    async def load(ids: Sequence[ObjectId]) -> list[int]:
+        counts = await repository.counts_in_columns(deps.db, ids)
+        return [counts.get(i, 0) for i in ids]
+
+    return DataLoader(load_fn=load)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -106,10 +107,13 @@ class BoardColumnType(relay.Node):
     async def tasks(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[TaskType]:
+        # Asked before the page is awaited, so that the totals of all the board's columns are
+        # one query (a board has a few columns), not one per column.
+        total = info.context.loaders.column_task_counts.load(self.model.id)
         page = await service.column_tasks(
             info.context.deps, self.model.id, first=first, after=after
         )
-        return Connection.of(page.map(TaskType.from_model))
+        return Connection.of(replace(page.map(TaskType.from_model), count=lambda: total))
 
 
 @node_type

@@ -296,7 +296,12 @@ class ProposalType(relay.Node):
     @classmethod
     async def load(cls, info: Info, object_id: ObjectId) -> ProposalType | None:
         found = await service.get_proposal(info.context.deps, await info.context.actor(), object_id)
-        return cls.from_model(found[0]) if found else None
+        if found is None:
+            return None
+        proposal, council = found
+        # The service read the council to check the viewer may see it: `council` reuses it.
+        info.context.loaders.councils.council.prime(council.id, council)
+        return cls.from_model(proposal)
 
     @strawberry.field(description="The council it belongs to.")
     async def council(self, info: Info) -> CouncilType | None:

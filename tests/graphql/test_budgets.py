@@ -63,7 +63,7 @@ BUDGETS: dict[str, int] = {
     "OpenVoting": 9,
     "CastVote": 8,
     "CloseVoting": 8,
-    "ProposalDetail": 10,
+    "ProposalDetail": 9,
     "CommentOnProposal": 6,
     # places
     "NearbyCommunities": 1,
@@ -89,7 +89,7 @@ BUDGETS: dict[str, int] = {
     "CloseReport": 4,
     # task boards
     "CommunityBoards": 2,
-    "Board": 13,
+    "Board": 10,
     "TaskDetail": 4,
     "CreateTask": 6,
     "MoveTask": 8,
