@@ -36,6 +36,12 @@ def _task_id(value: strawberry.ID) -> ObjectId:
     return input_id(value, "Task", "taskId")
 
 
+def _boards(info: Info) -> service.BoardReader:
+    """The request's board loader, lent to the task services: the board a service reads is
+    the one the payload's `column` reads."""
+    return info.context.loaders.board.load
+
+
 def _task(task: Task) -> TaskPayload:
     return TaskPayload(task=TaskType.from_model(task))
 
@@ -128,6 +134,7 @@ class BoardMutation:
                     ),
                     idempotency_key=input.idempotency_key,
                 ),
+                boards=_boards(info),
             ),
         )
 
@@ -145,6 +152,7 @@ class BoardMutation:
                 to_column_id=optional_input_id(input.to_column_id, "BoardColumn", "toColumnId"),
                 after_task_id=optional_input_id(input.after_task_id, "Task", "afterTaskId"),
                 expected_version=input.expected_version,
+                boards=_boards(info),
             ),
         )
 
@@ -156,7 +164,7 @@ class BoardMutation:
         return await _change(
             info,
             lambda actor: service.claim_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id)
+                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
             ),
         )
 
@@ -165,7 +173,7 @@ class BoardMutation:
         return await _change(
             info,
             lambda actor: service.release_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id)
+                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
             ),
         )
 
@@ -179,6 +187,7 @@ class BoardMutation:
                 task_id=_task_id(input.task_id),
                 note=input.note,
                 photo_ids=input_ids(input.photo_ids, "Attachment", "photoIds"),
+                boards=_boards(info),
             ),
         )
 
@@ -190,7 +199,7 @@ class BoardMutation:
         return await run_mutation(
             info, ApproveTaskPayload,
             lambda actor: service.approve_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id)
+                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
             ),
             _approved,
         )  # fmt: skip
@@ -200,6 +209,10 @@ class BoardMutation:
         return await _change(
             info,
             lambda actor: service.return_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id), reason=input.reason
+                info.context.deps,
+                actor,
+                task_id=_task_id(input.task_id),
+                reason=input.reason,
+                boards=_boards(info),
             ),
         )

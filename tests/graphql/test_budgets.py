@@ -91,12 +91,12 @@ BUDGETS: dict[str, int] = {
     "CommunityBoards": 2,
     "Board": 10,
     "TaskDetail": 4,
-    "CreateTask": 6,
-    "MoveTask": 8,
-    "ClaimTask": 8,
+    "CreateTask": 5,
+    "MoveTask": 7,
+    "ClaimTask": 7,
     "ReleaseTask": 7,
-    "SubmitTask": 7,
-    "ApproveTask": 7,
+    "SubmitTask": 6,
+    "ApproveTask": 6,
     "Leaderboard": 3,
 }
 
