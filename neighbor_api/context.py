@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bson import ObjectId
@@ -68,31 +69,68 @@ def connection_token(params: Mapping[str, object] | None) -> str | None:
 
 
 class Loaders:
-    """One set per request, so batching and caching never cross viewers."""
+    """One set per request, so batching and caching never cross viewers. Each DataLoader is
+    built when a field first asks for it: most requests use two or three of them."""
 
     def __init__(self, deps: Deps, actor: Callable[[], Awaitable[Actor | None]]) -> None:
-        self.place: DataLoader[ObjectId, Place | None] = place_loaders.place_loader(deps)
-        self.children: DataLoader[ObjectId, list[Place]] = place_loaders.children_loader(deps)
-        self.user: DataLoader[ObjectId, User | None] = account_loaders.user_loader(deps)
-        self.points: DataLoader[ObjectId, int] = account_loaders.points_loader(deps)
-        self.membership: DataLoader[ObjectId, Membership | None] = (
-            membership_loaders.membership_loader(deps)
-        )
-        self.memberships_of_user: DataLoader[ObjectId, list[Membership]] = (
-            membership_loaders.memberships_of_user_loader(deps)
-        )
-        self.grid_workers: DataLoader[ObjectId, list[Membership]] = (
-            membership_loaders.grid_workers_loader(deps)
-        )
-        self.attachment: DataLoader[ObjectId, Attachment | None] = (
-            attachment_loaders.attachment_loader(deps)
-        )
-        self.endorsed: DataLoader[ObjectId, bool] = report_loaders.endorsed_loader(deps, actor)
-        self.tasks_from_report: DataLoader[ObjectId, list[Task]] = (
-            board_loaders.tasks_from_report_loader(deps)
-        )
-        self.board: DataLoader[ObjectId, Board | None] = board_loaders.board_loader(deps)
-        self.councils = CouncilLoaders(deps, actor)
+        self._deps = deps
+        self._actor = actor
+
+    @cached_property
+    def place(self) -> DataLoader[ObjectId, Place | None]:
+        return place_loaders.place_loader(self._deps)
+
+    @cached_property
+    def children(self) -> DataLoader[ObjectId, list[Place]]:
+        return place_loaders.children_loader(self._deps)
+
+    @cached_property
+    def user(self) -> DataLoader[ObjectId, User | None]:
+        return account_loaders.user_loader(self._deps)
+
+    @cached_property
+    def points(self) -> DataLoader[ObjectId, int]:
+        return account_loaders.points_loader(self._deps)
+
+    @cached_property
+    def membership(self) -> DataLoader[ObjectId, Membership | None]:
+        return membership_loaders.membership_loader(self._deps)
+
+    @cached_property
+    def memberships_of_user(self) -> DataLoader[ObjectId, list[Membership]]:
+        return membership_loaders.memberships_of_user_loader(self._deps)
+
+    @cached_property
+    def grid_workers(self) -> DataLoader[ObjectId, list[Membership]]:
+        return membership_loaders.grid_workers_loader(self._deps)
+
+    @cached_property
+    def attachment(self) -> DataLoader[ObjectId, Attachment | None]:
+        return attachment_loaders.attachment_loader(self._deps)
+
+    @cached_property
+    def endorsed(self) -> DataLoader[ObjectId, bool]:
+        return report_loaders.endorsed_loader(self._deps, self._actor)
+
+    @cached_property
+    def tasks_from_report(self) -> DataLoader[ObjectId, list[Task]]:
+        return board_loaders.tasks_from_report_loader(self._deps)
+
+    @cached_property
+    def board(self) -> DataLoader[ObjectId, Board | None]:
+        return board_loaders.board_loader(self._deps)
+
+    @cached_property
+    def boards_of_community(self) -> DataLoader[ObjectId, list[Board]]:
+        return board_loaders.boards_of_community_loader(self._deps)
+
+    @cached_property
+    def column_task_counts(self) -> DataLoader[ObjectId, int]:
+        return board_loaders.column_task_counts_loader(self._deps)
+
+    @cached_property
+    def councils(self) -> CouncilLoaders:
+        return CouncilLoaders(self._deps, self._actor)
 
 
 @dataclass

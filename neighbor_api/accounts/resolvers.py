@@ -18,8 +18,7 @@ from neighbor_api.accounts.types import (
     UserType,
 )
 from neighbor_api.context import Info
-from neighbor_api.core.errors import Unauthenticated
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation, run_public_mutation
 
 
 @strawberry.type
@@ -43,36 +42,38 @@ def _signed_in(info: Info, payload: type[P], signed_in: service.SignedIn) -> P:
     )
 
 
+async def _logout(info: Info) -> None:
+    viewer = await info.context.viewer()
+    if viewer is not None:  # always: run_mutation has required the actor
+        await service.logout(info.context.deps, session_id=viewer.session_id)
+
+
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Create an account and sign in.")
     async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
-        async def run() -> RegisterPayload:
-            signed_in = await service.register(
-                info.context.deps,
-                phone=input.phone,
-                password=input.password,
+        return await run_public_mutation(
+            info, RegisterPayload,
+            lambda: service.register(
+                info.context.deps, phone=input.phone, password=input.password,
                 display_name=input.display_name,
                 locale=input.locale or info.context.locale.value,
-            )
-            return _signed_in(info, RegisterPayload, signed_in)
-
-        return await mutate(info.context.locale, lambda e: RegisterPayload(errors=e), run)
+            ),
+            lambda signed_in: _signed_in(info, RegisterPayload, signed_in),
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Sign in. Failed attempts are limited per phone number and per address."
     )
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
-        async def run() -> LoginPayload:
-            signed_in = await service.login(
-                info.context.deps,
-                phone=input.phone,
-                password=input.password,
+        return await run_public_mutation(
+            info, LoginPayload,
+            lambda: service.login(
+                info.context.deps, phone=input.phone, password=input.password,
                 client_address=info.context.client_address,
-            )
-            return _signed_in(info, LoginPayload, signed_in)
-
-        return await mutate(info.context.locale, lambda e: LoginPayload(errors=e), run)
+            ),
+            lambda signed_in: _signed_in(info, LoginPayload, signed_in),
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Rotate the refresh token. Reusing an old one ends the whole session."
@@ -80,20 +81,16 @@ class AccountMutation:
     async def refresh_session(
         self, info: Info, input: RefreshSessionInput
     ) -> RefreshSessionPayload:
-        async def run() -> RefreshSessionPayload:
-            signed_in = await service.refresh_session(
-                info.context.deps, refresh_token=input.refresh_token
-            )
-            return RefreshSessionPayload(
+        return await run_public_mutation(
+            info, RefreshSessionPayload,
+            lambda: service.refresh_session(info.context.deps, refresh_token=input.refresh_token),
+            lambda signed_in: RefreshSessionPayload(
                 access_token=signed_in.access_token, refresh_token=signed_in.refresh_token
-            )
-
-        return await mutate(info.context.locale, lambda e: RefreshSessionPayload(errors=e), run)
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(description="End this session: its tokens stop working.")
     async def logout(self, info: Info) -> LogoutPayload:
-        viewer = await info.context.viewer()
-        if viewer is None:
-            raise Unauthenticated("unauthenticated")
-        await service.logout(info.context.deps, session_id=viewer.session_id)
-        return LogoutPayload(ok=True)
+        return await run_mutation(
+            info, LogoutPayload, lambda _: _logout(info), lambda _: LogoutPayload(ok=True)
+        )

@@ -9,7 +9,7 @@ from strawberry import relay
 from neighbor_api.accounts.models import User
 from neighbor_api.context import Info
 from neighbor_api.core.policy import can_see_membership, can_see_user, can_see_user_details
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
 from neighbor_api.memberships.models import OPEN_STATUSES, Membership, MembershipStatus
 from neighbor_api.memberships.types import MembershipType
@@ -107,7 +107,7 @@ class RefreshSessionInput:
 
 
 @strawberry.type(description="A signed-in session's tokens.")
-class SignedInPayload:
+class SignedInPayload(Payload):
     access_token: str | None = strawberry.field(
         default=None, description="Send as `Authorization: Bearer ...`; lives 15 minutes."
     )
@@ -115,9 +115,6 @@ class SignedInPayload:
         default=None, description="Single use; lives 30 days."
     )
     viewer: UserType | None = strawberry.field(default=None, description="Who signed in.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of register.")
@@ -131,19 +128,13 @@ class LoginPayload(SignedInPayload):
 
 
 @strawberry.type(description="The result of refreshSession.")
-class RefreshSessionPayload:
+class RefreshSessionPayload(Payload):
     access_token: str | None = strawberry.field(default=None, description="A new access token.")
     refresh_token: str | None = strawberry.field(
         default=None, description="The next refresh token (the one sent is now used up)."
     )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of logout.")
-class LogoutPayload:
+class LogoutPayload(Payload):
     ok: bool = strawberry.field(default=False, description="True once the session has ended.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )

@@ -8,7 +8,7 @@ from strawberry.file_uploads import Upload
 from neighbor_api.attachments import service
 from neighbor_api.attachments.types import AttachmentType, UploadAttachmentPayload
 from neighbor_api.context import Info
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation
 
 
 @strawberry.type
@@ -19,16 +19,14 @@ class AttachmentMutation:
         "(a report's `photoIds`). Uploads never used are deleted after a day."
     )
     async def upload_attachment(self, info: Info, file: Upload) -> UploadAttachmentPayload:
-        async def run() -> UploadAttachmentPayload:
-            actor = await info.context.require_actor()
-            # A multipart file arrives as Starlette's UploadFile (strawberry types it as bytes).
-            stream: service.AsyncReadable | bytes = file
-            attachment = await service.upload(
-                info.context.deps,
-                actor,
-                filename=getattr(file, "filename", None),
-                data=stream,
-            )
-            return UploadAttachmentPayload(attachment=AttachmentType.from_model(attachment))
-
-        return await mutate(info.context.locale, lambda e: UploadAttachmentPayload(errors=e), run)
+        # A multipart file arrives as Starlette's UploadFile (strawberry types it as bytes).
+        stream: service.AsyncReadable | bytes = file
+        return await run_mutation(
+            info, UploadAttachmentPayload,
+            lambda actor: service.upload(
+                info.context.deps, actor, filename=getattr(file, "filename", None), data=stream
+            ),
+            lambda attachment: UploadAttachmentPayload(
+                attachment=AttachmentType.from_model(attachment)
+            ),
+        )  # fmt: skip

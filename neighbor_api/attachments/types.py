@@ -11,7 +11,7 @@ from strawberry import relay
 from neighbor_api.attachments import service
 from neighbor_api.attachments.models import Attachment
 from neighbor_api.context import Info
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
 
 
@@ -58,10 +58,7 @@ class AttachmentType(relay.Node):
 
 
 @strawberry.type(description="The result of uploadAttachment.")
-class UploadAttachmentPayload:
+class UploadAttachmentPayload(Payload):
     attachment: AttachmentType | None = strawberry.field(
         default=None, description="The stored file, not attached to anything yet."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )

@@ -29,3 +29,25 @@ def board_loader(deps: Deps) -> DataLoader[ObjectId, Board | None]:
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
+
+
+def boards_of_community_loader(deps: Deps) -> DataLoader[ObjectId, list[Board]]:
+    """Each community's boards, all the communities of a page in one query."""
+
+    async def load(ids: Sequence[ObjectId]) -> list[list[Board]]:
+        by_community: dict[ObjectId, list[Board]] = {i: [] for i in ids}
+        for board in await repository.boards_of_communities(deps.db, ids):
+            by_community[board.community_id].append(board)
+        return [by_community[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def column_task_counts_loader(deps: Deps) -> DataLoader[ObjectId, int]:
+    """How many tasks each column holds: a whole board's columns in one query."""
+
+    async def load(ids: Sequence[ObjectId]) -> list[int]:
+        counts = await repository.counts_in_columns(deps.db, ids)
+        return [counts.get(i, 0) for i in ids]
+
+    return DataLoader(load_fn=load)

@@ -93,6 +93,17 @@ async def column_page(
     return result.map(Task.from_document)
 
 
+async def counts_in_columns(db: Database, column_ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
+    """How many tasks each column holds (absent: none), all the columns in one query."""
+    cursor = await db[TASKS].aggregate(
+        [
+            {"$match": {"column_id": {"$in": list(column_ids)}}},
+            {"$group": {"_id": "$column_id", "n": {"$sum": 1}}},
+        ]
+    )
+    return {d["_id"]: int(d["n"]) async for d in cursor}
+
+
 async def count_in_column(db: Database, column_id: ObjectId, *, session: Session) -> int:
     total: int = await db[TASKS].count_documents({"column_id": column_id}, session=session)
     return total

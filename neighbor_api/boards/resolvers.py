@@ -28,7 +28,7 @@ from neighbor_api.boards.types import (
 )
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Actor
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import from_global_id, input_id, input_ids, optional_input_id
 
 
@@ -36,14 +36,26 @@ def _task_id(value: strawberry.ID) -> ObjectId:
     return input_id(value, "Task", "taskId")
 
 
-async def _change(info: Info, action: Callable[[Actor], Awaitable[Task]]) -> TaskPayload:
-    """A task mutation: the actor, the service call, the payload."""
+def _boards(info: Info) -> service.BoardReader:
+    """The request's board loader, lent to the task services: the board a service reads is
+    the one the payload's `column` reads."""
+    return info.context.loaders.board.load
 
-    async def run() -> TaskPayload:
-        task = await action(await info.context.require_actor())
-        return TaskPayload(task=TaskType.from_model(task))
 
-    return await mutate(info.context.locale, lambda e: TaskPayload(errors=e), run)
+def _task(task: Task) -> TaskPayload:
+    return TaskPayload(task=TaskType.from_model(task))
+
+
+def _change(info: Info, action: Callable[[Actor], Awaitable[Task]]) -> Awaitable[TaskPayload]:
+    """A task mutation: the task it changed, or why not."""
+    return run_mutation(info, TaskPayload, action, _task)
+
+
+def _approved(approved: service.Approved) -> ApproveTaskPayload:
+    return ApproveTaskPayload(
+        task=TaskType.from_model(approved.task),
+        awards=[AwardType(points=p, user_id=u) for u, p in approved.awards],
+    )
 
 
 @strawberry.type
@@ -83,23 +95,20 @@ class BoardQuery:
 class BoardMutation:
     @strawberry.mutation(description="Community workers: open a task board for the community.")
     async def create_board(self, info: Info, input: CreateBoardInput) -> CreateBoardPayload:
-        async def run() -> CreateBoardPayload:
-            actor = await info.context.require_actor()
-            columns = (
-                [service.ColumnSpec(c.name, c.kind, c.wip_limit) for c in input.columns]
-                if input.columns is not None
-                else None
-            )
-            board = await service.create_board(
-                info.context.deps,
-                actor,
+        columns = (
+            [service.ColumnSpec(c.name, c.kind, c.wip_limit) for c in input.columns]
+            if input.columns is not None
+            else None
+        )
+        return await run_mutation(
+            info, CreateBoardPayload,
+            lambda actor: service.create_board(
+                info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
-                name=input.name,
-                columns=columns,
-            )
-            return CreateBoardPayload(board=BoardType.from_model(board))
-
-        return await mutate(info.context.locale, lambda e: CreateBoardPayload(errors=e), run)
+                name=input.name, columns=columns,
+            ),
+            lambda board: CreateBoardPayload(board=BoardType.from_model(board)),
+        )  # fmt: skip
 
     @strawberry.mutation(description="Staff and council members: put a task on a board.")
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
@@ -125,6 +134,7 @@ class BoardMutation:
                     ),
                     idempotency_key=input.idempotency_key,
                 ),
+                boards=_boards(info),
             ),
         )
 
@@ -142,6 +152,7 @@ class BoardMutation:
                 to_column_id=optional_input_id(input.to_column_id, "BoardColumn", "toColumnId"),
                 after_task_id=optional_input_id(input.after_task_id, "Task", "afterTaskId"),
                 expected_version=input.expected_version,
+                boards=_boards(info),
             ),
         )
 
@@ -153,7 +164,7 @@ class BoardMutation:
         return await _change(
             info,
             lambda actor: service.claim_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id)
+                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
             ),
         )
 
@@ -162,7 +173,7 @@ class BoardMutation:
         return await _change(
             info,
             lambda actor: service.release_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id)
+                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
             ),
         )
 
@@ -176,6 +187,7 @@ class BoardMutation:
                 task_id=_task_id(input.task_id),
                 note=input.note,
                 photo_ids=input_ids(input.photo_ids, "Attachment", "photoIds"),
+                boards=_boards(info),
             ),
         )
 
@@ -184,23 +196,23 @@ class BoardMutation:
         "once, however often this is sent."
     )
     async def approve_task(self, info: Info, input: ApproveTaskInput) -> ApproveTaskPayload:
-        async def run() -> ApproveTaskPayload:
-            actor = await info.context.require_actor()
-            approved = await service.approve_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id)
-            )
-            return ApproveTaskPayload(
-                task=TaskType.from_model(approved.task),
-                awards=[AwardType(points=p, user_id=u) for u, p in approved.awards],
-            )
-
-        return await mutate(info.context.locale, lambda e: ApproveTaskPayload(errors=e), run)
+        return await run_mutation(
+            info, ApproveTaskPayload,
+            lambda actor: service.approve_task(
+                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
+            ),
+            _approved,
+        )  # fmt: skip
 
     @strawberry.mutation(description="Staff: send the work back to its assignees (→ DOING).")
     async def return_task(self, info: Info, input: ReturnTaskInput) -> TaskPayload:
         return await _change(
             info,
             lambda actor: service.return_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id), reason=input.reason
+                info.context.deps,
+                actor,
+                task_id=_task_id(input.task_id),
+                reason=input.reason,
+                boards=_boards(info),
             ),
         )

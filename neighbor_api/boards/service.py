@@ -174,22 +174,28 @@ attachments.register_subject_rule(_sees_task)
 # --- Reading ------------------------------------------------------------------------------
 
 
-async def get_board(deps: Deps, actor: Actor | None, board_id: ObjectId) -> Board | None:
+BoardReader = Callable[[ObjectId], Awaitable[Board | None]]
+"""A caller's way to read boards (a request's DataLoader), lent to the task services so that
+the board they read is the one the caller's answer reads: one round trip for both."""
+
+
+async def _read_board(deps: Deps, board_id: ObjectId, boards: BoardReader | None) -> Board | None:
+    if boards is not None:
+        return await boards(board_id)
     found = await repository.boards_by_ids(deps.db, [board_id])
-    return found[0] if found and can_see(actor, found[0].place_path) else None
+    return found[0] if found else None
+
+
+async def get_board(
+    deps: Deps, actor: Actor | None, board_id: ObjectId, *, boards: BoardReader | None = None
+) -> Board | None:
+    board = await _read_board(deps, board_id, boards)
+    return board if board is not None and can_see(actor, board.place_path) else None
 
 
 async def get_task(deps: Deps, actor: Actor | None, task_id: ObjectId) -> Task | None:
     found = await repository.tasks_by_ids(deps.db, [task_id])
     return found[0] if found and can_see(actor, found[0].place_path) else None
-
-
-async def boards_of(deps: Deps, actor: Actor | None, community_id: ObjectId) -> list[Board] | None:
-    """A community's boards (None for those who may not see them)."""
-    community = await places.get_place(deps, community_id)
-    if community is None or not can_see(actor, community.path):
-        return None
-    return await repository.boards_of_communities(deps.db, [community.id])
 
 
 async def column_tasks(
@@ -318,11 +324,11 @@ def _history(
     ).model_dump()
 
 
-async def _board_of(deps: Deps, task: Task) -> Board:
-    found = await repository.boards_by_ids(deps.db, [task.board_id])
-    if not found:
+async def _board_of(deps: Deps, task: Task, boards: BoardReader | None) -> Board:
+    board = await _read_board(deps, task.board_id, boards)
+    if board is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "task.not_found", field=("input", "taskId"))
-    return found[0]
+    return board
 
 
 async def _visible_or_raise(deps: Deps, actor: Actor, task_id: ObjectId) -> Task:
@@ -424,7 +430,9 @@ def _labels(values: Sequence[str], checks: Checks) -> list[str]:
     return labels
 
 
-async def create_task(deps: Deps, actor: Actor, new: NewTask) -> Task:
+async def create_task(
+    deps: Deps, actor: Actor, new: NewTask, *, boards: BoardReader | None = None
+) -> Task:
     """Staff and council members put a task on a board (a TODO or DOING column; the first
     TODO column by default), at the top of its column."""
     checks = Checks()
@@ -447,7 +455,7 @@ async def create_task(deps: Deps, actor: Actor, new: NewTask) -> Task:
     checks.done()
     if earlier := await idempotent.earlier(deps, repository.TASKS, idempotency):
         return Task.from_document(earlier)
-    board = await get_board(deps, actor, new.board_id)
+    board = await get_board(deps, actor, new.board_id, boards=boards)
     if board is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "board.not_found", field=("input", "boardId"))
     if not may_create_task(actor, board.place_path):
@@ -528,6 +536,7 @@ async def move_task(
     to_column_id: ObjectId | None,
     after_task_id: ObjectId | None,
     expected_version: int,
+    boards: BoardReader | None = None,
 ) -> Task:
     """Put a card after another (`after_task_id`; None: the top) in a column of its board
     (None: its own). One document is written: the card, with a rank between its new
@@ -539,7 +548,7 @@ async def move_task(
         raise DomainError.of(
             ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"), version=task.version
         )
-    board = await _board_of(deps, task)
+    board = await _board_of(deps, task, boards)
     target = board.column(to_column_id or task.column_id)
     if target is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "column.not_found", field=("input", "toColumnId"))
@@ -604,7 +613,9 @@ async def _to_column(
     return column, await _top_rank(deps, column.id, session)
 
 
-async def claim_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
+async def claim_task(
+    deps: Deps, actor: Actor, *, task_id: ObjectId, boards: BoardReader | None = None
+) -> Task:
     """A member volunteers: up to `capacity` people, enforced by the update's own condition
     (so 50 simultaneous claims on a task of capacity 3 leave exactly 3 assignees). Claiming a
     TODO task moves it to DOING. Claiming a task one holds changes nothing."""
@@ -612,7 +623,7 @@ async def claim_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
     _check(actor, Verb.CLAIM, task)
     if holds(actor, task):
         return task
-    board = await _board_of(deps, task)
+    board = await _board_of(deps, task, boards)
     now = deps.clock.now()
 
     async def write(session: Session) -> Task:
@@ -666,12 +677,14 @@ async def claim_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
     return claimed
 
 
-async def release_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Task:
+async def release_task(
+    deps: Deps, actor: Actor, *, task_id: ObjectId, boards: BoardReader | None = None
+) -> Task:
     """An assignee gives their place back. When the last one leaves a task in DOING, it goes
     back to the top of TODO, open to volunteers again (the reverse of claiming)."""
     task = await _visible_or_raise(deps, actor, task_id)
     _check(actor, Verb.RELEASE, task)
-    board = await _board_of(deps, task)
+    board = await _board_of(deps, task, boards)
     now = deps.clock.now()
 
     async def write(session: Session) -> Task:
@@ -726,13 +739,14 @@ async def _flow(
     note: str | None = None,
     changes: Document | None = None,
     also: Callable[[Session, Task], Awaitable[object]] | None = None,
+    boards: BoardReader | None = None,
 ) -> Task:
     """Write one step of the review workflow: the task goes to the first column of the
     flow's kind (top), only if it is still in the status it was read in."""
     flow = FLOWS[verb]
     assert flow.to_kind is not None
     to_kind: ColumnKind = flow.to_kind
-    board = await _board_of(deps, task)
+    board = await _board_of(deps, task, boards)
     now = deps.clock.now()
 
     async def write(session: Session) -> Task:
@@ -793,6 +807,7 @@ async def submit_task(
     task_id: ObjectId,
     note: str | None,
     photo_ids: Sequence[ObjectId] = (),
+    boards: BoardReader | None = None,
 ) -> Task:
     """An assignee hands the work in for review, with a note and photos (→ REVIEW)."""
     checks = Checks()
@@ -817,7 +832,7 @@ async def submit_task(
     try:
         return await _flow(
             deps, actor, task, Verb.SUBMIT, note=text,
-            changes={"submission": submission.model_dump()}, also=attach,
+            changes={"submission": submission.model_dump()}, also=attach, boards=boards,
         )  # fmt: skip
     except _Stale:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None
@@ -829,7 +844,9 @@ class Approved:
     awards: list[tuple[ObjectId, int]]
 
 
-async def approve_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Approved:
+async def approve_task(
+    deps: Deps, actor: Actor, *, task_id: ObjectId, boards: BoardReader | None = None
+) -> Approved:
     """Staff accept the work (→ DONE): each assignee gets the reward, exactly once. Approving
     again (a retry, or two staff at once) changes nothing and answers the same awards: the
     task's conditional update lets one approval through, and the ledger's unique index on
@@ -851,7 +868,7 @@ async def approve_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Approv
     try:
         done = await _flow(
             deps, actor, task, Verb.APPROVE, changes={"approved_at": deps.clock.now()},
-            also=award,
+            also=award, boards=boards,
         )  # fmt: skip
     except (_Stale, DuplicateKeyError):
         # Approved (or otherwise changed) meanwhile: answer what is there now.
@@ -862,7 +879,14 @@ async def approve_task(deps: Deps, actor: Actor, *, task_id: ObjectId) -> Approv
     return Approved(done, awards)
 
 
-async def return_task(deps: Deps, actor: Actor, *, task_id: ObjectId, reason: str | None) -> Task:
+async def return_task(
+    deps: Deps,
+    actor: Actor,
+    *,
+    task_id: ObjectId,
+    reason: str | None,
+    boards: BoardReader | None = None,
+) -> Task:
     """Staff send the work back to its assignees (→ DOING), saying why."""
     checks = Checks()
     text = checks.text(reason, "reason", max_length=MAX_NOTE, required=False)
@@ -870,6 +894,6 @@ async def return_task(deps: Deps, actor: Actor, *, task_id: ObjectId, reason: st
     task = await _visible_or_raise(deps, actor, task_id)
     _check(actor, Verb.RETURN, task)
     try:
-        return await _flow(deps, actor, task, Verb.RETURN, note=text)
+        return await _flow(deps, actor, task, Verb.RETURN, note=text, boards=boards)
     except _Stale:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None

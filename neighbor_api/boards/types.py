@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,7 +25,7 @@ from neighbor_api.boards.models import (
 )
 from neighbor_api.context import Info
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type
 from neighbor_api.places.types import PlaceType
 
@@ -106,10 +107,13 @@ class BoardColumnType(relay.Node):
     async def tasks(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[TaskType]:
+        # Asked before the page is awaited, so that the totals of all the board's columns are
+        # one query (a board has a few columns), not one per column.
+        total = info.context.loaders.column_task_counts.load(self.model.id)
         page = await service.column_tasks(
             info.context.deps, self.model.id, first=first, after=after
         )
-        return Connection.of(page.map(TaskType.from_model))
+        return Connection.of(replace(page.map(TaskType.from_model), count=lambda: total))
 
 
 @node_type
@@ -344,11 +348,8 @@ class CreateBoardInput:
 
 
 @strawberry.type(description="The result of createBoard.")
-class CreateBoardPayload:
+class CreateBoardPayload(Payload):
     board: BoardType | None = strawberry.field(default=None, description="The new board.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.input(description="Staff and council members: put a task on a board.")
@@ -431,19 +432,13 @@ class ReturnTaskInput:
 
 
 @strawberry.type(description="The result of a change to a task (create, move, claim, ...).")
-class TaskPayload:
+class TaskPayload(Payload):
     task: TaskType | None = strawberry.field(default=None, description="The task now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of approveTask.")
-class ApproveTaskPayload:
+class ApproveTaskPayload(Payload):
     task: TaskType | None = strawberry.field(default=None, description="The task now.")
     awards: list[AwardType] = strawberry.field(
         default_factory=list, description="The points each assignee earned (once)."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.core.policy import Actor
 from neighbor_api.councils import service
 from neighbor_api.councils.models import Council, Proposal, ProposalStatus
 from neighbor_api.councils.types import (
@@ -28,28 +25,29 @@ from neighbor_api.councils.types import (
     VoteReceiptType,
     WithdrawProposalInput,
 )
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import Connection, from_global_id, input_id, input_ids
 
 
-async def _proposal_change(
-    info: Info, action: Callable[[Actor], Awaitable[Proposal]]
-) -> ProposalPayload:
-    async def run() -> ProposalPayload:
-        proposal = await action(await info.context.require_actor())
-        return ProposalPayload(proposal=ProposalType.from_model(proposal))
-
-    return await mutate(info.context.locale, lambda e: ProposalPayload(errors=e), run)
+def _proposal(proposal: Proposal) -> ProposalPayload:
+    return ProposalPayload(proposal=ProposalType.from_model(proposal))
 
 
-async def _council_change(
-    info: Info, action: Callable[[Actor], Awaitable[Council]]
-) -> CouncilPayload:
-    async def run() -> CouncilPayload:
-        council = await action(await info.context.require_actor())
-        return CouncilPayload(council=CouncilType.from_model(council))
+def _council(council: Council) -> CouncilPayload:
+    return CouncilPayload(council=CouncilType.from_model(council))
 
-    return await mutate(info.context.locale, lambda e: CouncilPayload(errors=e), run)
+
+def _vote(info: Info, vote: service.Vote) -> CastVotePayload:
+    """The payload from what the vote read and wrote: the proposal's fields read no more of
+    the proposal, its council, the viewer's elector or their receipt."""
+    loaders = info.context.loaders.councils
+    loaders.council.prime(vote.council.id, vote.council)
+    loaders.viewer_elector.prime(vote.proposal.id, vote.elector)
+    loaders.viewer_participation.prime(vote.proposal.id, vote.receipt)
+    return CastVotePayload(
+        receipt=VoteReceiptType.from_model(vote.receipt),
+        proposal=ProposalType.from_model(vote.proposal),
+    )
 
 
 @strawberry.type
@@ -88,32 +86,34 @@ class CouncilQuery:
 class CouncilMutation:
     @strawberry.mutation(description="Community staff: set up a council.")
     async def create_council(self, info: Info, input: CreateCouncilInput) -> CouncilPayload:
-        return await _council_change(
-            info,
+        return await run_mutation(
+            info, CouncilPayload,
             lambda actor: service.create_council(
                 info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
                 name=input.name, kind=input.kind,
             ),
+            _council,
         )  # fmt: skip
 
     @strawberry.mutation(
         description="Community staff: add, re-role or (role null) remove a member."
     )
     async def set_council_member(self, info: Info, input: SetCouncilMemberInput) -> CouncilPayload:
-        return await _council_change(
-            info,
+        return await run_mutation(
+            info, CouncilPayload,
             lambda actor: service.set_council_member(
                 info.context.deps, actor,
                 council_id=input_id(input.council_id, "Council", "councilId"),
                 user_id=input_id(input.user_id, "User", "userId"), role=input.role,
             ),
+            _council,
         )  # fmt: skip
 
     @strawberry.mutation(description="Council members and staff: propose; deliberation starts.")
     async def create_proposal(self, info: Info, input: CreateProposalInput) -> ProposalPayload:
-        return await _proposal_change(
-            info,
+        return await run_mutation(
+            info, ProposalPayload,
             lambda actor: service.create_proposal(
                 info.context.deps, actor,
                 council_id=input_id(input.council_id, "Council", "councilId"),
@@ -124,67 +124,68 @@ class CouncilMutation:
                 pass_threshold_percent=input.pass_threshold_percent,
                 voting_closes_at=input.voting_closes_at, idempotency_key=input.idempotency_key,
             ),
+            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(description="The chair or staff: open voting; the electorate is fixed.")
     async def open_voting(self, info: Info, input: OpenVotingInput) -> ProposalPayload:
-        return await _proposal_change(
-            info,
+        return await run_mutation(
+            info, ProposalPayload,
             lambda actor: service.open_voting(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
                 voting_closes_at=input.voting_closes_at,
             ),
+            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(description="The chair or staff: close voting now and decide.")
     async def close_voting(self, info: Info, input: CloseVotingInput) -> ProposalPayload:
-        return await _proposal_change(
-            info,
+        return await run_mutation(
+            info, ProposalPayload,
             lambda actor: service.close_voting(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
             ),
+            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(description="The author, chair or staff: withdraw before voting.")
     async def withdraw_proposal(self, info: Info, input: WithdrawProposalInput) -> ProposalPayload:
-        return await _proposal_change(
-            info,
+        return await run_mutation(
+            info, ProposalPayload,
             lambda actor: service.withdraw_proposal(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
             ),
+            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(description="Vote. Final: one vote per voter (or household).")
     async def cast_vote(self, info: Info, input: CastVoteInput) -> CastVotePayload:
-        async def run() -> CastVotePayload:
-            actor = await info.context.require_actor()
-            proposal_id = input_id(input.proposal_id, "Proposal", "proposalId")
-            option_ids = input_ids(input.option_ids, "ProposalOption", "optionIds")
-            receipt = await service.cast_vote(
-                info.context.deps, actor, proposal_id=proposal_id, option_ids=option_ids,
+        return await run_mutation(
+            info, CastVotePayload,
+            lambda actor: service.cast_vote(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                option_ids=input_ids(input.option_ids, "ProposalOption", "optionIds"),
                 idempotency_key=input.idempotency_key,
-            )  # fmt: skip
-            found = await service.get_proposal(info.context.deps, actor, proposal_id)
-            return CastVotePayload(
-                receipt=VoteReceiptType.from_model(receipt),
-                proposal=ProposalType.from_model(found[0]) if found else None,
-            )
-
-        return await mutate(info.context.locale, lambda e: CastVotePayload(errors=e), run)
+            ),
+            lambda vote: _vote(info, vote),
+        )  # fmt: skip
 
     @strawberry.mutation(description="Comment while the proposal is in deliberation.")
     async def comment_on_proposal(
         self, info: Info, input: CommentOnProposalInput
     ) -> CommentOnProposalPayload:
-        async def run() -> CommentOnProposalPayload:
-            comment = await service.comment_on_proposal(
-                info.context.deps, await info.context.require_actor(),
+        return await run_mutation(
+            info, CommentOnProposalPayload,
+            lambda actor: service.comment_on_proposal(
+                info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
                 body=input.body, idempotency_key=input.idempotency_key,
-            )  # fmt: skip
-            return CommentOnProposalPayload(comment=ProposalCommentType.from_model(comment))
-
-        return await mutate(info.context.locale, lambda e: CommentOnProposalPayload(errors=e), run)
+            ),
+            lambda comment: CommentOnProposalPayload(
+                comment=ProposalCommentType.from_model(comment)
+            ),
+        )  # fmt: skip

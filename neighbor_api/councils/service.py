@@ -408,6 +408,17 @@ def voting_open(proposal: Proposal, now: datetime) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Vote:
+    """What cast_vote read and wrote: the receipt (the roll entry), the proposal and council
+    as loaded, and the viewer's elector, so that the caller answers without reading again."""
+
+    receipt: Participation
+    proposal: Proposal
+    council: Council
+    elector: Elector | None
+
+
 async def cast_vote(
     deps: Deps,
     actor: Actor,
@@ -415,15 +426,18 @@ async def cast_vote(
     proposal_id: ObjectId,
     option_ids: Sequence[ObjectId],
     idempotency_key: str | None = None,
-) -> Participation:
+) -> Vote:
     """Cast the viewer's (or their household's) one vote; the receipt is the roll entry.
     Final: a second vote is ALREADY_VOTED (HOUSEHOLD_ALREADY_VOTED if a housemate cast it)."""
     checks = Checks()
     idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
     checks.done()
     if earlier := await idempotent.earlier(deps, repository.PARTICIPATIONS, idempotency):
-        return Participation.from_document(earlier)
-    proposal, _ = await _proposal_or_raise(deps, actor, proposal_id)
+        receipt = Participation.from_document(earlier)
+        proposal, council = await _proposal_or_raise(deps, actor, receipt.proposal_id)
+        elector = await repository.elector_of(deps.db, proposal.id, actor.user_id)
+        return Vote(receipt, proposal, council, elector)
+    proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
     now = deps.clock.now()
     if not voting_open(proposal, now):
         raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
@@ -464,7 +478,8 @@ async def cast_vote(
         if cast is not None and cast.user_id != actor.user_id:
             raise DomainError.of(ErrorCode.HOUSEHOLD_ALREADY_VOTED) from None
         raise DomainError.of(ErrorCode.ALREADY_VOTED) from None
-    return Participation.from_document(raced) if raced is not None else participation
+    receipt = Participation.from_document(raced) if raced is not None else participation
+    return Vote(receipt, proposal, council, elector)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from neighbor_api.councils.models import (
     VotingMethod,
 )
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type, to_global_id
 from neighbor_api.places.types import PlaceType
 
@@ -296,7 +296,12 @@ class ProposalType(relay.Node):
     @classmethod
     async def load(cls, info: Info, object_id: ObjectId) -> ProposalType | None:
         found = await service.get_proposal(info.context.deps, await info.context.actor(), object_id)
-        return cls.from_model(found[0]) if found else None
+        if found is None:
+            return None
+        proposal, council = found
+        # The service read the council to check the viewer may see it: `council` reuses it.
+        info.context.loaders.councils.council.prime(council.id, council)
+        return cls.from_model(proposal)
 
     @strawberry.field(description="The council it belongs to.")
     async def council(self, info: Info) -> CouncilType | None:
@@ -484,33 +489,21 @@ class SetCouncilMemberInput:
 
 
 @strawberry.type(description="The result of a change to a proposal.")
-class ProposalPayload:
+class ProposalPayload(Payload):
     proposal: ProposalType | None = strawberry.field(default=None, description="The proposal now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of castVote.")
-class CastVotePayload:
+class CastVotePayload(Payload):
     receipt: VoteReceiptType | None = strawberry.field(default=None, description="The receipt.")
     proposal: ProposalType | None = strawberry.field(default=None, description="The proposal now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of commentOnProposal.")
-class CommentOnProposalPayload:
+class CommentOnProposalPayload(Payload):
     comment: ProposalCommentType | None = strawberry.field(default=None, description="The comment.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of a change to a council.")
-class CouncilPayload:
+class CouncilPayload(Payload):
     council: CouncilType | None = strawberry.field(default=None, description="The council now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )

@@ -1,7 +1,8 @@
 """The ONE place where errors become what clients see.
 
 - `DomainError` raised by a mutation's service -> the payload's `errors: [UserError!]!`
-  (`mutate`); raised by a query -> a GraphQL error with that code.
+  (`run_mutation`, the one mutation runner; every payload extends `Payload`); raised by a
+  query -> a GraphQL error with that code.
 - `Unauthenticated` -> a GraphQL error with `extensions.code = "UNAUTHENTICATED"`.
 - Parse / validation / variable errors -> GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED /
   BAD_USER_INPUT; the limits -> QUERY_TOO_COMPLEX.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
@@ -31,6 +32,10 @@ from neighbor_api.core.errors import (
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale, translate
 from neighbor_api.graphql.enums import graphql_enum
 
+if TYPE_CHECKING:
+    from neighbor_api.context import Info
+    from neighbor_api.core.policy import Actor
+
 log = logging.getLogger("neighbor_api.errors")
 
 graphql_enum(ErrorCode, "Why a mutation failed.", ERROR_CODE_DESCRIPTIONS)
@@ -45,11 +50,15 @@ class UserError:
     )
 
 
-class _Payload(Protocol):
-    errors: list[UserError]
+@strawberry.interface(description="What every mutation answers: its result, or why it failed.")
+class Payload:
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Empty on success."
+    )
 
 
-P = TypeVar("P")
+P = TypeVar("P", bound=Payload)
+R = TypeVar("R")
 
 
 def user_errors(error: DomainError, locale: Locale) -> list[UserError]:
@@ -63,14 +72,29 @@ def user_errors(error: DomainError, locale: Locale) -> list[UserError]:
     ]
 
 
-async def mutate(
-    locale: Locale, failed: Callable[[list[UserError]], P], action: Callable[[], Awaitable[P]]
+async def run_mutation(
+    info: Info,
+    payload: type[P],
+    action: Callable[[Actor], Awaitable[R]],
+    shape: Callable[[R], P],
 ) -> P:
-    """Run a mutation: its payload on success, `failed(errors)` when the rules refuse."""
+    """The one way a mutation runs: require the signed-in actor (else UNAUTHENTICATED), run
+    `action` (parse ids with `input_id` and call the service), `shape` what it returns into the
+    payload. A DomainError (ids included) becomes `payload(errors=...)`; nothing else is caught."""
     try:
-        return await action()
+        return shape(await action(await info.context.require_actor()))
     except DomainError as error:
-        return failed(user_errors(error, locale))
+        return payload(errors=user_errors(error, info.context.locale))
+
+
+async def run_public_mutation(
+    info: Info, payload: type[P], action: Callable[[], Awaitable[R]], shape: Callable[[R], P]
+) -> P:
+    """`run_mutation` for the mutations that need no signed-in actor (register, login, ...)."""
+    try:
+        return shape(await action())
+    except DomainError as error:
+        return payload(errors=user_errors(error, info.context.locale))
 
 
 # Codes outside the payloads.

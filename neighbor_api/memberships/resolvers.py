@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import Connection, from_global_id, input_id
 from neighbor_api.memberships import service
 from neighbor_api.memberships.models import MembershipStatus
@@ -46,34 +46,31 @@ class MembershipQuery:
 class MembershipMutation:
     @strawberry.mutation(description="Ask to join a community; a community worker decides.")
     async def join_community(self, info: Info, input: JoinCommunityInput) -> JoinCommunityPayload:
-        async def run() -> JoinCommunityPayload:
-            actor = await info.context.require_actor()
-            membership = await service.join_community(
-                info.context.deps,
-                actor,
+        return await run_mutation(
+            info, JoinCommunityPayload,
+            lambda actor: service.join_community(
+                info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
-                address=input.address,
-                household_code=input.household_code,
-            )
-            return JoinCommunityPayload(membership=MembershipType.from_model(membership))
-
-        return await mutate(info.context.locale, lambda e: JoinCommunityPayload(errors=e), run)
+                address=input.address, household_code=input.household_code,
+            ),
+            lambda membership: JoinCommunityPayload(
+                membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(description="Approve or reject a request to join (community staff).")
     async def decide_membership(
         self, info: Info, input: DecideMembershipInput
     ) -> DecideMembershipPayload:
-        async def run() -> DecideMembershipPayload:
-            actor = await info.context.require_actor()
-            membership = await service.decide_membership(
-                info.context.deps,
-                actor,
+        return await run_mutation(
+            info, DecideMembershipPayload,
+            lambda actor: service.decide_membership(
+                info.context.deps, actor,
                 membership_id=input_id(input.membership_id, "Membership", "membershipId"),
-                approve=input.approve,
-                roles=input.roles,
-                reason=input.reason,
+                approve=input.approve, roles=input.roles, reason=input.reason,
                 owned_floor_area=input.owned_floor_area,
-            )
-            return DecideMembershipPayload(membership=MembershipType.from_model(membership))
-
-        return await mutate(info.context.locale, lambda e: DecideMembershipPayload(errors=e), run)
+            ),
+            lambda membership: DecideMembershipPayload(
+                membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip

@@ -12,7 +12,7 @@ from strawberry import relay
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Role, can_see_membership
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
 from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.places.types import PlaceType
@@ -139,20 +139,14 @@ class DecideMembershipInput:
 
 
 @strawberry.type(description="The result of joinCommunity.")
-class JoinCommunityPayload:
+class JoinCommunityPayload(Payload):
     membership: MembershipType | None = strawberry.field(
         default=None, description="The pending membership."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )
 
 
 @strawberry.type(description="The result of decideMembership.")
-class DecideMembershipPayload:
+class DecideMembershipPayload(Payload):
     membership: MembershipType | None = strawberry.field(
         default=None, description="The decided membership."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )

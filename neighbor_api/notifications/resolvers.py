@@ -9,7 +9,7 @@ import strawberry
 
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Actor
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import input_ids
 from neighbor_api.live.resolvers import deliver_notifications
 from neighbor_api.notifications import service
@@ -48,15 +48,14 @@ class NotificationMutation:
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        async def run() -> MarkNotificationsReadPayload:
-            actor = await info.context.require_actor()
-            ids = input_ids(input.ids, "Notification", "ids")
-            unread = await service.mark_read(info.context.deps, actor, ids=ids, all=input.all)
-            return MarkNotificationsReadPayload(unread_count=unread)
-
-        return await mutate(
-            info.context.locale, lambda e: MarkNotificationsReadPayload(errors=e), run
-        )
+        return await run_mutation(
+            info, MarkNotificationsReadPayload,
+            lambda actor: service.mark_read(
+                info.context.deps, actor, ids=input_ids(input.ids, "Notification", "ids"),
+                all=input.all,
+            ),
+            lambda unread: MarkNotificationsReadPayload(unread_count=unread),
+        )  # fmt: skip
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ from strawberry import relay
 from neighbor_api.context import Info
 from neighbor_api.core.pagination import Page
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import NODE_TYPES, Edge, node_type
 from neighbor_api.notifications import service
 from neighbor_api.notifications.models import Notification, NotificationKind
@@ -119,10 +119,7 @@ class MarkNotificationsReadInput:
 
 
 @strawberry.type(description="The result of markNotificationsRead.")
-class MarkNotificationsReadPayload:
+class MarkNotificationsReadPayload(Payload):
     unread_count: int | None = strawberry.field(
         default=None, description="How many of the viewer's notifications are unread now."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )

@@ -8,13 +8,13 @@ from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
 from neighbor_api.core.deps import Deps
-from neighbor_api.places import repository
+from neighbor_api.places import repository, service
 from neighbor_api.places.models import Place
 
 
 def place_loader(deps: Deps) -> DataLoader[ObjectId, Place | None]:
     async def load(ids: Sequence[ObjectId]) -> list[Place | None]:
-        found = {p.id: p for p in await repository.by_ids(deps.db, ids)}
+        found = await service.places_by_ids(deps, ids)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)

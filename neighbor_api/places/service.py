@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bson import ObjectId
 
 from neighbor_api.core.deps import Deps
@@ -15,10 +17,17 @@ from neighbor_api.places.models import CHILD_LEVEL, GeoPoint, Place, PlaceLevel
 MAX_NAME_LENGTH = 60
 
 
+# A place is never changed or deleted once created (the repository has no such query), so
+# each process keeps the places it has read: after the first reads the hierarchy costs no
+# round trip (a city has a few thousand places). Keyed by database; a data migration that
+# rewrites places runs at start-up, before the process reads any.
+_KNOWN: dict[tuple[str, ObjectId], Place] = {}
+_KNOWN_MAX = 50_000
+
+
 async def get_place(deps: Deps, place_id: ObjectId) -> Place | None:
     """Places are public: anyone may see the hierarchy."""
-    found = await repository.by_ids(deps.db, [place_id])
-    return found[0] if found else None
+    return (await places_by_ids(deps, [place_id])).get(place_id)
 
 
 async def get_place_or_raise(
@@ -85,8 +94,17 @@ async def communities(
     return Page(offset_edges(items, start), len(found) > limit, count)
 
 
-async def places_by_ids(deps: Deps, ids: list[ObjectId]) -> dict[ObjectId, Place]:
-    return {p.id: p for p in await repository.by_ids(deps.db, list(dict.fromkeys(ids)))}
+async def places_by_ids(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, Place]:
+    """The places of `ids` that exist: from this process's copy, the rest in one query."""
+    database = deps.db.name
+    found = {i: p for i in dict.fromkeys(ids) if (p := _KNOWN.get((database, i))) is not None}
+    missing = [i for i in dict.fromkeys(ids) if i not in found]
+    if missing:
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        for place in await repository.by_ids(deps.db, missing):
+            _KNOWN[(database, place.id)] = found[place.id] = place
+    return found
 
 
 async def nearest_community(deps: Deps, near: GeoPoint) -> tuple[Place, float] | None:

@@ -140,11 +140,13 @@ class PlaceType(relay.Node):
     async def boards(
         self, info: Info
     ) -> list[Annotated[BoardType, strawberry.lazy("neighbor_api.boards.types")]]:
-        from neighbor_api.boards import service as boards
+        from neighbor_api.boards.service import can_see
         from neighbor_api.boards.types import BoardType
 
-        found = await boards.boards_of(info.context.deps, await info.context.actor(), self.model.id)
-        return [BoardType.from_model(b) for b in found or []]
+        if not can_see(await info.context.actor(), self.model.path):
+            return []
+        found = await info.context.loaders.boards_of_community.load(self.model.id)
+        return [BoardType.from_model(b) for b in found]
 
     @strawberry.field(description="A grid's grid workers (网格员).")
     async def workers(

@@ -10,7 +10,7 @@ from bson import ObjectId
 from neighbor_api.context import Info
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.policy import Actor
-from neighbor_api.graphql.errors import mutate
+from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import (
     Connection,
     from_global_id,
@@ -42,14 +42,26 @@ from neighbor_api.reports.types import (
 )
 
 
-async def _move(info: Info, action: Callable[[Actor], Awaitable[Report]]) -> ReportPayload:
-    """A staff-workflow mutation: the actor, the service call, the payload."""
+def _report(report: Report) -> ReportPayload:
+    return ReportPayload(report=ReportType.from_model(report))
 
-    async def run() -> ReportPayload:
-        report = await action(await info.context.require_actor())
-        return ReportPayload(report=ReportType.from_model(report))
 
-    return await mutate(info.context.locale, lambda e: ReportPayload(errors=e), run)
+def _move(info: Info, action: Callable[[Actor], Awaitable[Report]]) -> Awaitable[ReportPayload]:
+    """A staff-workflow mutation: the report it moved, or why not."""
+    return run_mutation(info, ReportPayload, action, _report)
+
+
+def _submitted(submitted: service.Submitted) -> SubmitReportPayload:
+    return SubmitReportPayload(
+        report=ReportType.from_model(submitted.report),
+        possible_duplicates=[ReportType.from_model(r, d) for r, d in submitted.possible_duplicates],
+    )
+
+
+def _endorsed(info: Info, report: Report) -> ReportPayload:
+    # The viewer has endorsed it now (or had already): viewerHasEndorsed reads nothing.
+    info.context.loaders.endorsed.prime(report.id, True)
+    return _report(report)
 
 
 def _report_id(report_id: strawberry.ID) -> ObjectId:
@@ -139,33 +151,20 @@ class ReportMutation:
         "within 100 m."
     )
     async def submit_report(self, info: Info, input: SubmitReportInput) -> SubmitReportPayload:
-        async def run() -> SubmitReportPayload:
-            actor = await info.context.require_actor()
-            location = input.location.to_model()
-            on_behalf = optional_input_id(input.on_behalf_of_id, "User", "onBehalfOfId")
-            submitted = await service.submit_report(
-                info.context.deps,
-                actor,
+        return await run_mutation(
+            info, SubmitReportPayload,
+            lambda actor: service.submit_report(
+                info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
-                category=input.category,
-                title=input.title,
-                description=input.description,
-                location=location,
-                address=input.address,
+                category=input.category, title=input.title, description=input.description,
+                location=input.location.to_model(), address=input.address,
                 photo_ids=input_ids(input.photo_ids, "Attachment", "photoIds"),
-                anonymous=bool(input.anonymous),
-                visibility=input.visibility,
-                on_behalf_of_id=on_behalf,
+                anonymous=bool(input.anonymous), visibility=input.visibility,
+                on_behalf_of_id=optional_input_id(input.on_behalf_of_id, "User", "onBehalfOfId"),
                 idempotency_key=input.idempotency_key,
-            )
-            return SubmitReportPayload(
-                report=ReportType.from_model(submitted.report),
-                possible_duplicates=[
-                    ReportType.from_model(r, d) for r, d in submitted.possible_duplicates
-                ],
-            )
-
-        return await mutate(info.context.locale, lambda e: SubmitReportPayload(errors=e), run)
+            ),
+            _submitted,
+        )  # fmt: skip
 
     @strawberry.mutation(description="Staff: accept a submitted report; its priority sets dueAt.")
     async def accept_report(self, info: Info, input: AcceptReportInput) -> ReportPayload:
@@ -250,27 +249,23 @@ class ReportMutation:
 
     @strawberry.mutation(description='Say "me too" (once; a repeat changes nothing).')
     async def endorse_report(self, info: Info, input: EndorseReportInput) -> ReportPayload:
-        return await _move(
-            info,
+        return await run_mutation(
+            info, ReportPayload,
             lambda actor: service.endorse_report(
                 info.context.deps, actor, report_id=_report_id(input.report_id)
             ),
-        )
+            lambda report: _endorsed(info, report),
+        )  # fmt: skip
 
     @strawberry.mutation(description="Comment on a report.")
     async def comment_on_report(
         self, info: Info, input: CommentOnReportInput
     ) -> CommentOnReportPayload:
-        async def run() -> CommentOnReportPayload:
-            actor = await info.context.require_actor()
-            comment = await service.comment_on_report(
-                info.context.deps,
-                actor,
-                report_id=_report_id(input.report_id),
-                body=input.body,
+        return await run_mutation(
+            info, CommentOnReportPayload,
+            lambda actor: service.comment_on_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id), body=input.body,
                 idempotency_key=input.idempotency_key,
-            )
-            report = await service.get_report(info.context.deps, actor, comment.report_id)
-            return CommentOnReportPayload(comment=ReportCommentType.from_model(comment, report))
-
-        return await mutate(info.context.locale, lambda e: CommentOnReportPayload(errors=e), run)
+            ),
+            lambda found: CommentOnReportPayload(comment=ReportCommentType.from_model(*found)),
+        )  # fmt: skip

@@ -834,13 +834,15 @@ async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Re
 
 async def comment_on_report(
     deps: Deps, actor: Actor, *, report_id: ObjectId, body: str, idempotency_key: str | None
-) -> Comment:
+) -> tuple[Comment, Report]:
+    """The comment and the report it is on (as read, for the caller to answer from)."""
     checks = Checks()
     body = checks.text(body, "body", max_length=MAX_COMMENT)
     idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
     checks.done()
     if earlier := await idempotent.earlier(deps, repository.COMMENTS, idempotency):
-        return Comment.from_document(earlier)
+        replayed = Comment.from_document(earlier)
+        return replayed, await _visible_or_raise(deps, actor, replayed.report_id)
     report = await _visible_or_raise(deps, actor, report_id)
     if not may_comment(actor, report):
         raise DomainError.of(ErrorCode.FORBIDDEN, "report.comment_forbidden")
@@ -857,7 +859,7 @@ async def comment_on_report(
         )  # fmt: skip
 
     raced = await idempotent.create_once(deps, repository.COMMENTS, idempotency, write)
-    return Comment.from_document(raced) if raced is not None else comment
+    return (Comment.from_document(raced) if raced is not None else comment), report
 
 
 # --- Public reading (open data, Open311) ----------------------------------------------------

@@ -13,7 +13,7 @@ from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.graphql.enums import graphql_enum
-from neighbor_api.graphql.errors import UserError
+from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
 from neighbor_api.reports import service
@@ -401,32 +401,23 @@ class SubmitReportInput:
 
 
 @strawberry.type(description="The result of submitReport.")
-class SubmitReportPayload:
+class SubmitReportPayload(Payload):
     report: ReportType | None = strawberry.field(default=None, description="The new report.")
     possible_duplicates: list[ReportType] = strawberry.field(
         default_factory=list,
         description="Open reports of the same category within 100 m, with distanceMeters.",
     )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of a move of a report (accept, assign, ...).")
-class ReportPayload:
+class ReportPayload(Payload):
     report: ReportType | None = strawberry.field(default=None, description="The report now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
-    )
 
 
 @strawberry.type(description="The result of commentOnReport.")
-class CommentOnReportPayload:
+class CommentOnReportPayload(Payload):
     comment: ReportCommentType | None = strawberry.field(
         default=None, description="The new comment."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Empty on success."
     )
 
 

@@ -12,7 +12,9 @@ from neighbor_api.places import service as places
 from neighbor_api.places.models import Place, PlaceLevel
 from tests.conftest import Api
 from tests.graphql.conftest import Commands, add_communities, appoint_grid_worker, place_named
+from tests.places.support import HULI_ADMIN
 
+BOARDS = "query($first: Int) { communities(first: $first) { edges { node { boards { name } } } } }"
 COMMUNITIES = """query($first: Int) {
   communities(first: $first) {
     edges { node { street { name } district { name } grids { name workers { displayName } } } }
@@ -36,9 +38,10 @@ async def commands_for(
 
 
 class TestCommunityPage:
-    """communities (1), their streets and districts (1), grids (1), grid workers (1), users (1)."""
+    """communities (1), grids (1), grid workers (1), users (1); their streets and districts are
+    this process's already (places never change: places/service.py)."""
 
-    EXPECTED = 5
+    EXPECTED = 4
 
     @pytest.fixture
     async def street(self, demo: Deps) -> Deps:
@@ -67,11 +70,38 @@ class TestCommunityPage:
         assert await commands_for(api, commands, COMMUNITIES, {"first": 100}) == self.EXPECTED
 
 
-class TestViewerMemberships:
-    """The session with the user and memberships (1; 0 once the session is cached),
-    communities (1), streets and districts (1)."""
+class TestCommunityBoards:
+    """Communities (1), their boards (1): the district's staff see them all (the session comes
+    from the session cache, warmed by the first request)."""
 
-    EXPECTED = 3
+    EXPECTED = 2
+
+    @pytest.fixture
+    async def street(self, demo: Deps) -> Deps:
+        street = await place_named(demo, PlaceLevel.STREET, "金山街道")
+        await add_communities(demo, street.id, 20)
+        return demo
+
+    @pytest.mark.usefixtures("street")
+    async def test_one_community_or_all(self, api: Api, commands: Commands) -> None:
+        token = await api.login(HULI_ADMIN)
+        result = await api.execute(BOARDS, {"first": 100}, token=token)
+        boards = [
+            b for e in (result.data or {})["communities"]["edges"] for b in e["node"]["boards"]
+        ]
+        assert len(boards) == 2  # the demo's two communities have a board each
+
+        for first in (1, 10, 100):
+            assert (
+                await commands_for(api, commands, BOARDS, {"first": first}, token) == self.EXPECTED
+            )
+
+
+class TestViewerMemberships:
+    """The session with the user and memberships (1); the communities, streets and districts
+    were read when joining, and places never change (places/service.py)."""
+
+    EXPECTED = 1
 
     @pytest.fixture
     async def communities(self, demo: Deps) -> list[Place]:

@@ -1,0 +1,444 @@
+"""Round-trip budgets: every query and mutation of the contract (schema/operations/) sends at
+most its budget of database commands per request, authentication included.
+
+The budgets are one table, BUDGETS; an operation of the contract without a budget fails
+`test_every_operation_has_a_budget`. Each budget is what the code achieves today: lower one when
+a change saves a round trip, never raise one without a reason in the commit. Subscriptions are
+counted per event by the live hub, not per request, and have no budget here.
+
+Counts are taken as in a running server: the demo street's places were read before (places
+never change, so each process keeps them: `places/service.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+import pytest
+
+from neighbor_api.accounts import service as accounts
+from neighbor_api.core.mongo import Client
+from neighbor_api.schema import NeighborSchema
+from neighbor_api.settings import Settings
+from tests.attachments.support import jpeg, upload_file
+from tests.boards.support import Boards
+from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter
+from tests.councils.support import CLOSES, COUNCIL, DEMO_PROPOSAL, PROPOSAL, iso
+from tests.reports.support import (
+    HULI_ADMIN,
+    INPUT,
+    JINAN_CHAIR,
+    JINAN_GRID_WORKER,
+    JINAN_NEIGHBOUR,
+    JINAN_RESIDENT,
+    JINAN_WORKER,
+    REPORT,
+    Street,
+    shared_street,
+)
+
+# Operation -> the most database commands one request of it may send.
+BUDGETS: dict[str, int] = {
+    # accounts and memberships
+    "Register": 7,
+    "Login": 4,
+    "RefreshSession": 4,
+    "Logout": 2,
+    "Viewer": 2,
+    "JoinCommunity": 3,
+    "PendingMemberships": 5,
+    "DecideMembership": 4,
+    # console
+    "CommunityStats": 7,
+    "Notifications": 3,
+    "MarkNotificationsRead": 3,
+    # councils
+    "Councils": 3,
+    "Proposals": 8,
+    "CreateProposal": 4,
+    "OpenVoting": 9,
+    "CastVote": 8,
+    "CloseVoting": 8,
+    "ProposalDetail": 9,
+    "CommentOnProposal": 6,
+    # places
+    "NearbyCommunities": 1,
+    "Community": 4,
+    "Place": 2,
+    "NodeById": 2,
+    # reports
+    "UploadAttachment": 4,
+    "SubmitReport": 5,
+    "Reports": 5,
+    "EscalationQueue": 3,
+    "ReportsNearby": 2,
+    "ReportDetail": 7,
+    "EndorseReport": 6,
+    "CommentOnReport": 5,
+    "AcceptReport": 5,
+    "AssignReport": 6,
+    "StartReport": 4,
+    "ResolveReport": 4,
+    "RejectReport": 4,
+    "EscalateReport": 4,
+    "RateReport": 4,
+    "CloseReport": 4,
+    # task boards
+    "CommunityBoards": 2,
+    "Board": 10,
+    "TaskDetail": 4,
+    "CreateTask": 5,
+    "MoveTask": 7,
+    "ClaimTask": 7,
+    "ReleaseTask": 7,
+    "SubmitTask": 6,
+    "ApproveTask": 6,
+    "Leaderboard": 3,
+}
+
+NEAR = {"lat": 24.5083, "lng": 118.1846}
+_phones = count(13700000000)
+
+
+def _queries_and_mutations() -> set[str]:
+    return {
+        name
+        for name, document in OPERATIONS.items()
+        if re.search(rf"^(?:query|mutation)\s+{name}\b", document, re.MULTILINE)
+    }
+
+
+@dataclass
+class Case:
+    """One request of an operation, set up so that it succeeds."""
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    token: str | None = None
+
+
+class Contract:
+    """The demo street with ids found once, and a Case for every operation."""
+
+    def __init__(self, street: Street) -> None:
+        self.street = street
+        self.api = street.api
+        self.boards = Boards(street)
+        self._found: dict[str, str] = {}
+
+    @property
+    def community(self) -> str:
+        return self.street.places["金安社区"]
+
+    async def token(self, phone: str) -> str:
+        return await self.street.token(phone)
+
+    async def case(self, phone: str | None, **variables: Any) -> Case:
+        return Case(variables, await self.token(phone) if phone else None)
+
+    async def mutation(self, phone: str, **values: Any) -> Case:
+        return await self.case(phone, input=values)
+
+    async def once(self, key: str, find: Callable[[], Awaitable[str]]) -> str:
+        if key not in self._found:
+            self._found[key] = await find()
+        return self._found[key]
+
+    async def council(self) -> str:
+        async def find() -> str:
+            data = await self.api.data(
+                "Councils", {"communityId": self.community}, token=await self.token(JINAN_CHAIR)
+            )
+            (council,) = [c for c in data["community"]["councils"] if c["name"] == COUNCIL]
+            return str(council["id"])
+
+        return await self.once("council", find)
+
+    async def demo_proposal(self) -> str:
+        async def find() -> str:
+            data = await self.api.data(
+                "Proposals",
+                {"councilId": await self.council()},
+                token=await self.token(JINAN_CHAIR),
+            )
+            edges = data["proposals"]["edges"]
+            (proposal,) = [e["node"] for e in edges if e["node"]["title"] == DEMO_PROPOSAL]
+            return str(proposal["id"])
+
+        return await self.once("proposal", find)
+
+    async def demo_board(self) -> dict[str, Any]:
+        data = await self.api.data(
+            "CommunityBoards", {"communityId": self.community}, token=await self.token(JINAN_WORKER)
+        )
+        board: dict[str, Any] = data["community"]["boards"][0]
+        return board
+
+    async def demo_task(self) -> str:
+        async def find() -> str:
+            board = await self.demo_board()
+            data = await self.api.data(
+                "Board", {"id": board["id"], "tasksFirst": 20}, token=await self.token(JINAN_WORKER)
+            )
+            edges = [e for c in data["board"]["columns"] for e in c["tasks"]["edges"]]
+            return str(edges[0]["node"]["id"])
+
+        return await self.once("task", find)
+
+    async def proposal(self, *, voting: bool = False) -> str:
+        """A new proposal of the council (its chair's), in deliberation or open for votes."""
+        payload = await self.boards.mutate(
+            "CreateProposal", JINAN_CHAIR, councilId=await self.council(), **PROPOSAL
+        )
+        assert payload["errors"] == [], payload
+        proposal_id: str = payload["proposal"]["id"]
+        if voting:
+            opened = await self.boards.mutate(
+                "OpenVoting", JINAN_CHAIR, proposalId=proposal_id, votingClosesAt=iso(CLOSES)
+            )
+            assert opened["errors"] == [], opened
+        return proposal_id
+
+    async def report_move(self, verb: str, status: str, phone: str) -> Case:
+        """A workflow move of a new report taken to `status`."""
+        report_id = await self.street.reach(status)
+        values = {"reportId": report_id, **INPUT[verb]}
+        if verb == "assign":
+            values["assigneeId"] = await self.street.user_id(JINAN_GRID_WORKER)
+        return await self.mutation(phone, **values)
+
+    async def claimed_task(self, phone: str = JINAN_RESIDENT) -> str:
+        board = await self.boards.board()
+        task = await self.boards.task(board, capacity=2)
+        await self.boards.ok("ClaimTask", phone, taskId=task["id"])
+        task_id: str = task["id"]
+        return task_id
+
+    async def newcomer(self) -> tuple[str, str]:
+        """A new account: its phone and access token."""
+        phone = str(next(_phones))
+        signed_in = await accounts.register(
+            self.street.deps, phone=phone, password="newcomer-2026", display_name="新居民"
+        )
+        return phone, signed_in.access_token
+
+
+async def _register(c: Contract) -> Case:
+    return await c.case(
+        None,
+        input={"phone": str(next(_phones)), "password": "budget-2026", "displayName": "新用户"},
+    )
+
+
+async def _login(c: Contract) -> Case:
+    return await c.case(None, input={"phone": JINAN_RESIDENT, "password": DEMO_PASSWORD})
+
+
+async def _refresh(c: Contract) -> Case:
+    data = await c.api.data(
+        "Login", {"input": {"phone": JINAN_RESIDENT, "password": DEMO_PASSWORD}}
+    )
+    return await c.case(None, input={"refreshToken": data["login"]["refreshToken"]})
+
+
+async def _logout(c: Contract) -> Case:
+    return Case({}, await c.api.login(JINAN_NEIGHBOUR))
+
+
+async def _join(c: Contract) -> Case:
+    _, token = await c.newcomer()
+    return Case({"input": {"communityId": c.community, "address": "金山路 1 号"}}, token)
+
+
+async def _decide(c: Contract) -> Case:
+    _, token = await c.newcomer()
+    joined = await c.api.data(
+        "JoinCommunity",
+        {"input": {"communityId": c.community, "address": "金山路 2 号"}},
+        token=token,
+    )
+    membership_id = joined["joinCommunity"]["membership"]["id"]
+    return await c.mutation(JINAN_WORKER, membershipId=membership_id, approve=True)
+
+
+async def _cast_vote(c: Contract) -> Case:
+    proposal_id = await c.proposal(voting=True)
+    data = await c.api.data(
+        "ProposalDetail", {"id": proposal_id}, token=await c.token(JINAN_RESIDENT)
+    )
+    option = data["proposal"]["options"][0]["id"]
+    return await c.mutation(JINAN_RESIDENT, proposalId=proposal_id, optionIds=[option])
+
+
+async def _approve(c: Contract) -> Case:
+    board = await c.boards.board()
+    task = await c.boards.to_review(board, JINAN_RESIDENT)
+    return await c.mutation(JINAN_WORKER, taskId=task["id"])
+
+
+async def _move(c: Contract) -> Case:
+    board = await c.boards.board()
+    first, second = await c.boards.tasks(board, 2)
+    return await c.mutation(JINAN_WORKER, taskId=first, expectedVersion=1, afterTaskId=second)
+
+
+async def _submit_report(c: Contract) -> Case:
+    return await c.mutation(JINAN_RESIDENT, communityId=c.community, **REPORT)
+
+
+async def _demo_report(c: Contract) -> str:
+    data = await c.api.data(
+        "Reports", {"communityId": c.community, "first": 1}, token=await c.token(JINAN_WORKER)
+    )
+    report_id: str = data["reports"]["edges"][0]["node"]["id"]
+    return report_id
+
+
+async def _endorse(c: Contract) -> Case:
+    report_id = await c.street.submit(JINAN_RESIDENT)
+    return await c.mutation(JINAN_NEIGHBOUR, reportId=report_id)
+
+
+SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
+    "Register": _register,
+    "Login": _login,
+    "RefreshSession": _refresh,
+    "Logout": _logout,
+    "Viewer": lambda c: c.case(JINAN_RESIDENT),
+    "JoinCommunity": _join,
+    "PendingMemberships": lambda c: c.case(JINAN_WORKER, communityId=c.community, first=20),
+    "DecideMembership": _decide,
+    "CommunityStats": lambda c: c.case(JINAN_WORKER, placeId=c.community),
+    "Notifications": lambda c: c.case(JINAN_RESIDENT, first=20),
+    "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
+    "Councils": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
+    "Proposals": lambda c: _with(c, JINAN_CHAIR, councilId=c.council(), first=20),
+    "CreateProposal": lambda c: _input(c, JINAN_CHAIR, councilId=c.council(), **PROPOSAL),
+    "OpenVoting": lambda c: _input(
+        c, JINAN_CHAIR, proposalId=c.proposal(), votingClosesAt=iso(CLOSES)
+    ),
+    "CastVote": _cast_vote,
+    "CloseVoting": lambda c: _input(c, JINAN_CHAIR, proposalId=c.proposal(voting=True)),
+    "ProposalDetail": lambda c: _with(c, JINAN_RESIDENT, id=c.demo_proposal()),
+    "CommentOnProposal": lambda c: _input(
+        c, JINAN_RESIDENT, proposalId=c.demo_proposal(), body="支持，建议多种些树。"
+    ),
+    "NearbyCommunities": lambda c: c.case(None, near=NEAR, first=20),
+    "Community": lambda c: c.case(JINAN_RESIDENT, id=c.community),
+    "Place": lambda c: c.case(JINAN_RESIDENT, id=c.street.places["金山街道"]),
+    "NodeById": lambda c: _with(c, JINAN_WORKER, id=_demo_report(c)),
+    "UploadAttachment": lambda c: c.case(JINAN_RESIDENT, file=upload_file(jpeg())),
+    "SubmitReport": _submit_report,
+    "Reports": lambda c: c.case(JINAN_WORKER, communityId=c.community, first=20),
+    "EscalationQueue": lambda c: c.case(HULI_ADMIN, placeId=c.street.places["湖里区"], first=20),
+    "ReportsNearby": lambda c: c.case(JINAN_RESIDENT, near=NEAR, radiusMeters=2000, first=20),
+    "ReportDetail": lambda c: _with(c, JINAN_WORKER, id=_demo_report(c), commentsFirst=20),
+    "EndorseReport": _endorse,
+    "CommentOnReport": lambda c: _input(
+        c, JINAN_RESIDENT, reportId=c.street.submit(JINAN_RESIDENT), body="补充：4 楼也不亮。"
+    ),
+    "AcceptReport": lambda c: c.report_move("accept", "SUBMITTED", JINAN_WORKER),
+    "AssignReport": lambda c: c.report_move("assign", "ACCEPTED", JINAN_WORKER),
+    "StartReport": lambda c: c.report_move("start", "ASSIGNED", JINAN_GRID_WORKER),
+    "ResolveReport": lambda c: c.report_move("resolve", "IN_PROGRESS", JINAN_GRID_WORKER),
+    "RejectReport": lambda c: c.report_move("reject", "SUBMITTED", JINAN_WORKER),
+    "EscalateReport": lambda c: c.report_move("escalate", "ACCEPTED", JINAN_WORKER),
+    "RateReport": lambda c: c.report_move("rate", "RESOLVED", JINAN_RESIDENT),
+    "CloseReport": lambda c: c.report_move("close", "RESOLVED", JINAN_WORKER),
+    "CommunityBoards": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
+    "Board": lambda c: _board(c),
+    "TaskDetail": lambda c: _with(c, JINAN_RESIDENT, id=c.demo_task()),
+    "CreateTask": lambda c: _create_task(c),
+    "MoveTask": _move,
+    "ClaimTask": lambda c: _claim(c),
+    "ReleaseTask": lambda c: _input(c, JINAN_RESIDENT, taskId=c.claimed_task()),
+    "SubmitTask": lambda c: _input(c, JINAN_RESIDENT, taskId=c.claimed_task(), note="已完成。"),
+    "ApproveTask": _approve,
+    "Leaderboard": lambda c: c.case(JINAN_RESIDENT, communityId=c.community, first=20),
+}
+
+
+async def _resolved(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with each awaitable (an id being looked up) awaited."""
+    return {k: await v if isinstance(v, Awaitable) else v for k, v in values.items()}
+
+
+async def _with(c: Contract, phone: str, **variables: Any) -> Case:
+    return await c.case(phone, **await _resolved(variables))
+
+
+async def _input(c: Contract, phone: str, **values: Any) -> Case:
+    return await c.mutation(phone, **await _resolved(values))
+
+
+async def _board(c: Contract) -> Case:
+    board = await c.demo_board()
+    return await c.case(JINAN_WORKER, id=board["id"], tasksFirst=20)
+
+
+async def _create_task(c: Contract) -> Case:
+    board = await c.demo_board()
+    return await c.mutation(JINAN_WORKER, boardId=board["id"], title="修剪 6 栋旁绿化带")
+
+
+async def _claim(c: Contract) -> Case:
+    board = await c.boards.board()
+    task = await c.boards.task(board)
+    return await c.mutation(JINAN_RESIDENT, taskId=task["id"])
+
+
+@pytest.fixture(scope="module")
+async def contract(
+    mongo_client: Client, schema: NeighborSchema, settings: Settings
+) -> AsyncIterator[Contract]:
+    async with shared_street(mongo_client, schema, settings) as street:
+        yield Contract(street)
+
+
+async def commands_of(
+    contract: Contract, counter: CommandCounter, name: str, case: Case
+) -> tuple[int, Any]:
+    """How many commands one request of `name` sends, and its data."""
+    database = contract.street.deps.db.name
+    before = counter.counts.get(database, 0)
+    result = await contract.api.op(name, case.variables, token=case.token)
+    sent = counter.counts.get(database, 0) - before
+    assert result.errors is None, result.errors
+    return sent, result.data
+
+
+def test_every_operation_has_a_budget() -> None:
+    assert sorted(_queries_and_mutations() - BUDGETS.keys()) == []
+    assert sorted(BUDGETS.keys() - _queries_and_mutations()) == []
+    assert BUDGETS.keys() == SETUP.keys()
+
+
+@pytest.mark.parametrize("name", sorted(BUDGETS))
+async def test_within_budget(
+    name: str, contract: Contract, command_counter: CommandCounter
+) -> None:
+    case = await SETUP[name](contract)
+    sent, data = await commands_of(contract, command_counter, name, case)
+
+    payload = next(iter(data.values()))
+    assert payload is not None, data
+    assert not isinstance(payload, dict) or payload.get("errors", []) == [], payload
+    assert sent <= BUDGETS[name]
+
+
+class TestPageSize:
+    """A list costs the same whatever its page size: DataLoaders batch each nested field."""
+
+    async def test_reports(self, contract: Contract, command_counter: CommandCounter) -> None:
+        for _ in range(20 - 12):
+            await contract.street.submit(JINAN_NEIGHBOUR)
+        sizes = {}
+        for first in (5, 20):
+            case = await contract.case(JINAN_WORKER, communityId=contract.community, first=first)
+            sent, data = await commands_of(contract, command_counter, "Reports", case)
+            assert len(data["reports"]["edges"]) == first
+            sizes[first] = sent
+        assert sizes[5] == sizes[20] <= BUDGETS["Reports"]
