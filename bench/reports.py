@@ -12,7 +12,7 @@ from bson import ObjectId
 from bench.people import Community
 from bench.sink import Sink
 from neighbor_api.core.mongo import Document
-from neighbor_api.reports.models import NO_DUE_DATE, SLA, ReportPriority
+from neighbor_api.reports.models import NO_DUE_DATE, SLA, Report, ReportPriority
 
 CATEGORIES: dict[str, tuple[int, tuple[str, ...]]] = {
     "REPAIR": (25, ("楼道灯不亮", "单元门禁损坏", "电梯异响", "水管漏水", "路面破损")),
@@ -162,6 +162,8 @@ async def reports(
                         "created_at": created + timedelta(hours=rng.uniform(0.1, 72)),
                         "idempotency": None,
                     })  # fmt: skip
+            # Who may see it: the model's own rule (stored and indexed, like the app's writes).
+            doc["audience"] = Report.model_validate(doc).audience
             await sink.add("reports", doc)
         for year, value in sequences.items():
             await sink.add("counters", {"_id": f"report:{community.id}:{year}", "value": value})
