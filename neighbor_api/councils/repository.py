@@ -192,11 +192,23 @@ async def electors_of_user(
 async def participations_of_keys(
     db: Database, keys: Sequence[tuple[ObjectId, str]]
 ) -> list[Participation]:
-    """The roll entries of these (proposal, elector) pairs."""
+    """The roll entries of these (proposal, elector) pairs, narrowed to the exact pairs here.
+
+    Flat filters only: a top-level `$or` of the pairs, or a second `$in`, makes the embedded
+    server scan the whole roll. One proposal (a detail page, a vote's payload) reads exactly
+    its electors through `one_vote`; several (a list page, where the viewer has one or two
+    elector keys) read those proposals' roll through the index's prefix."""
     if not keys:
         return []
-    cursor = db[PARTICIPATIONS].find({"$or": [{"proposal_id": p, "voter_key": k} for p, k in keys]})
-    return [Participation.from_document(d) async for d in cursor]
+    wanted = set(keys)
+    proposals = sorted({proposal for proposal, _ in wanted})
+    if len(proposals) == 1:
+        voters = sorted({voter for _, voter in wanted})
+        query: Document = {"proposal_id": proposals[0], "voter_key": {"$in": voters}}
+    else:
+        query = {"proposal_id": {"$in": proposals}}
+    found = [Participation.from_document(d) async for d in db[PARTICIPATIONS].find(query)]
+    return [p for p in found if (p.proposal_id, p.voter_key) in wanted]
 
 
 async def insert_participation(
