@@ -23,10 +23,9 @@ too (the token's expiry included), so a socket sees a revocation within the same
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,14 +37,13 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.policy import Actor
 from neighbor_api.core.session_cache import SessionCache
+from neighbor_api.core.streams import ChangeFollower
 from neighbor_api.memberships import repository as memberships_repository
 from neighbor_api.memberships.models import Membership
 
 log = logging.getLogger(__name__)
 
 # The watcher's retry delays after the change stream failed.
-RETRY_INITIAL_SECONDS = 0.1
-RETRY_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -136,66 +134,22 @@ def forget(cache: SessionCache[Any], change: Mapping[str, Any]) -> None:
             cache.clear()
 
 
-class SessionWatcher:
+class SessionWatcher(ChangeFollower):
     """Follows the change stream on `WATCHED` and invalidates the instance's cache."""
 
     def __init__(self, deps: Deps) -> None:
+        super().__init__("session-watcher")
         self._deps = deps
-        self._stream: Any = None
-        self._task: asyncio.Task[None] | None = None
-        self.reopened = 0
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def start(self) -> None:
-        """Open the stream (so every later write is seen) and follow it in a task."""
-        if self.running:
-            return
-        with suppress(Exception):  # the database is unreachable: the loop retries
-            await self._open()
-        self._task = asyncio.create_task(self._run(), name="session-watcher")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-        await self._close()
-
-    async def _open(self) -> None:
-        self._stream = await repository.watch_changes(self._deps.db, WATCHED)
+    async def _open(self) -> Any:
+        stream = await repository.watch_changes(self._deps.db, WATCHED)
         # Whatever changed while no stream was open is unknown: start from the database.
         self._deps.sessions.clear()
+        return stream
 
-    async def _close(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with suppress(Exception):
-                await stream.close()
-
-    async def _run(self) -> None:
-        delay = RETRY_INITIAL_SECONDS
-        while True:
-            try:
-                if self._stream is None:
-                    await self._open()
-                    self.reopened += 1
-                change = await self._stream.try_next()
-                delay = RETRY_INITIAL_SECONDS
-                if change is not None:
-                    forget(self._deps.sessions, change)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database went away or the stream broke: reopen
-                log.warning(
-                    "sessions: change stream failed; reopening in %.1fs", delay, exc_info=True
-                )
-                await self._close()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_SECONDS)
+    def _take(self, change: Mapping[str, Any] | None, stream: Any) -> None:
+        if change is not None:
+            forget(self._deps.sessions, change)
 
 
 @asynccontextmanager

@@ -41,24 +41,23 @@ import asyncio
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
 from bson import ObjectId
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import OperationFailure
 
 from neighbor_api.core.events import COLLECTION, EventKind
 from neighbor_api.core.mongo import Database
+from neighbor_api.core.streams import ChangeFollower
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 100
 # How long one getMore waits for new events on the server (the hub's idle wake-up period).
 MAX_AWAIT_MS = 500
-RETRY_INITIAL_SECONDS = 0.1
-RETRY_MAX_SECONDS = 5.0
 # Event ids remembered to drop a repeat after a resume.
 SEEN_IDS = 4096
 # MongoDB's error code when the resume token is no longer in the oplog.
@@ -336,7 +335,7 @@ class Hub:
     @property
     def reconnects(self) -> int:
         tails = (self._events, self._notifications)
-        return sum(tail.reconnects for tail in tails if tail is not None)
+        return sum(tail.reopened for tail in tails if tail is not None)
 
     async def start(self) -> None:
         """Open the change streams (resuming after the last tokens, if any) and tail them.
@@ -378,47 +377,24 @@ def _discard(index: dict[Any, set[Subscriber[T]]], key: Any, subscriber: Subscri
             del index[key]
 
 
-class _Tail:
+class _Tail(ChangeFollower):
     """One change stream on the inserts of one collection, handing each inserted document to
     `handle`; reopened after a failure from its resume token (see the module docstring)."""
 
     def __init__(
         self, db: Database, collection: str, handle: Callable[[Mapping[str, Any]], None]
     ) -> None:
+        super().__init__(f"live-hub-{collection}")
         self._db = db
         self._collection = collection
         self._handle = handle
         self.resume_token: Mapping[str, Any] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._stream: Any = None
-        self.reconnects = 0
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def start(self) -> None:
-        if self.running:
-            return
-        try:
-            await self._open()
-        except PyMongoError:  # the database is unreachable: the app starts, the loop retries
-            log.warning("live: change stream not open yet; retrying", exc_info=True)
-        self._task = asyncio.create_task(self._run(), name=f"live-hub-{self._collection}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-        await self._close_stream()
-
-    async def _open(self) -> None:
+    async def _open(self) -> Any:
         pipeline = [{"$match": {"operationType": "insert"}}]
         collection = self._db[self._collection]
         try:
-            self._stream = await collection.watch(
+            return await collection.watch(
                 pipeline, resume_after=self.resume_token, max_await_time_ms=MAX_AWAIT_MS
             )
         except OperationFailure as error:
@@ -426,35 +402,13 @@ class _Tail:
                 raise
             log.error("live: resume token no longer in the oplog; %s were missed", self._collection)
             self.resume_token = None
-            self._stream = await collection.watch(pipeline, max_await_time_ms=MAX_AWAIT_MS)
+            return await collection.watch(pipeline, max_await_time_ms=MAX_AWAIT_MS)
 
-    async def _close_stream(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with suppress(PyMongoError):
-                await stream.close()
-
-    async def _run(self) -> None:
-        delay = RETRY_INITIAL_SECONDS
-        while True:
-            try:
-                if self._stream is None:
-                    await self._open()
-                    self.reconnects += 1
-                    log.info("live: change stream on %s reopened", self._collection)
-                change = await self._stream.try_next()
-                delay = RETRY_INITIAL_SECONDS
-                if change is not None:
-                    document = change.get("fullDocument")
-                    if document:
-                        self._handle(document)
-                    self.resume_token = change["_id"]
-                elif self._stream.resume_token is not None:
-                    self.resume_token = self._stream.resume_token
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database went away or the stream broke: resume
-                log.warning("live: change stream failed; resuming in %.1fs", delay, exc_info=True)
-                await self._close_stream()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_SECONDS)
+    def _take(self, change: Mapping[str, Any] | None, stream: Any) -> None:
+        if change is not None:
+            document = change.get("fullDocument")
+            if document:
+                self._handle(document)
+            self.resume_token = change["_id"]
+        elif stream.resume_token is not None:
+            self.resume_token = stream.resume_token
