@@ -28,6 +28,7 @@ from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.councils.service import MAX_OPTIONS
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
+from neighbor_api.graphql.execution import SharedEventExecution
 from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.observe import ObserveOperations
 from neighbor_api.graphql.relay import resolve_node
@@ -181,6 +182,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=SharedEventExecution,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.show_field_suggestions,
         ),

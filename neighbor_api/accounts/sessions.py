@@ -27,6 +27,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bson import ObjectId
@@ -54,7 +55,7 @@ class Authenticated:
     session_id: ObjectId
     memberships: tuple[Membership, ...]
 
-    @property
+    @cached_property
     def actor(self) -> Actor:
         grants = tuple(g for m in self.memberships if (g := m.grant()) is not None)
         return Actor(user_id=self.user.id, grants=grants)

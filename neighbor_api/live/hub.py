@@ -99,6 +99,8 @@ class Shared:
         future = self._values.get(key)
         if future is None:
             future = self._values[key] = asyncio.ensure_future(read())
+        elif future.done():
+            return cast(R, future.result())  # most of 1,000 sockets come after the read
         # Shielded: a subscriber that goes away does not cancel the others' read.
         return cast(R, await asyncio.shield(future))
 
