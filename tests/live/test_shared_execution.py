@@ -54,8 +54,7 @@ async def test_one_execution_per_actor_whatever_the_sockets(
         sockets: dict[str, list[Client]] = {}
         for phone, token in tokens.items():
             sockets[phone] = [
-                await stack.enter_async_context(client(server, token))
-                for _ in range(SOCKETS_EACH)
+                await stack.enter_async_context(client(server, token)) for _ in range(SOCKETS_EACH)
             ]
             for live in sockets[phone]:
                 await live.subscribe(WITH_VIEWER_CAN, {"boardId": board.id})
