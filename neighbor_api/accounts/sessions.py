@@ -76,16 +76,21 @@ async def authenticate(deps: Deps, access_token: str) -> Authenticated:
     viewer = cache.get(claims.session_id, max_age=max_age) if max_age > 0 else None
     if viewer is not None and viewer.user.id == claims.user_id:
         return viewer
-    epoch = cache.epoch
-    viewer = await _load(deps, session_id=claims.session_id, user_id=claims.user_id)
-    cache.put(
-        viewer.session_id,
-        viewer.user.id,
-        viewer,
-        epoch=epoch,
-        max_size=deps.settings.auth_cache_size if max_age > 0 else 0,
-    )
-    return viewer
+
+    async def load_and_keep() -> Authenticated:
+        epoch = cache.epoch
+        viewer = await _load(deps, session_id=claims.session_id, user_id=claims.user_id)
+        cache.put(
+            viewer.session_id,
+            viewer.user.id,
+            viewer,
+            epoch=epoch,
+            max_size=deps.settings.auth_cache_size if max_age > 0 else 0,
+        )
+        return viewer
+
+    # Callers after an invalidation (a higher epoch) do not join a load begun before it.
+    return await cache.load_once((claims.session_id, claims.user_id, cache.epoch), load_and_keep)
 
 
 async def _load(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authenticated:
