@@ -8,6 +8,7 @@ import contextlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -51,6 +52,13 @@ from neighbor_api.graphql.persisted import PersistedDocuments, packaged_manifest
 from neighbor_api.middleware import request_id_of
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
+
+
+@lru_cache(maxsize=256)
+def _one_copy(document: str) -> str:
+    """The documents subscribed to, one copy each (the first seen of the most recent): 1,000
+    sockets subscribed with the app's document hold one string, not 1,000 (~2 KB each)."""
+    return document
 
 
 def _well_formed(message: object) -> bool:
@@ -297,6 +305,9 @@ class GraphQLView(GraphQL[Context, None]):
             raise json.JSONDecodeError("nested too deep", str(data)[:20], 0) from None
         if not _well_formed(message):
             raise json.JSONDecodeError("not a graphql-transport-ws message", str(data)[:20], 0)
+        payload = message.get("payload")
+        if message["type"] == "subscribe" and isinstance(payload.get("query"), str):
+            payload["query"] = _one_copy(payload["query"])
         return message
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:

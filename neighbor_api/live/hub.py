@@ -160,7 +160,7 @@ class SubscriberTooSlow(Exception):
     """The subscriber fell more than its queue size behind; it gets nothing more."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscriber(Generic[T]):
     """One subscriber's view of the hub: iterate it for events (or notifications). Its queue
     is a plain deque and a future made only while it waits (an asyncio.Queue and Event cost
