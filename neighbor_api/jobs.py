@@ -23,5 +23,7 @@ JOBS = (
     Job("close-due-votes", timedelta(seconds=30), councils.close_due),
     # Every few seconds: notifications follow their events closely (notifications/service.py).
     Job("notify", timedelta(seconds=3), notifications.notify),
+    # Due soon, overdue, closing soon: recorded once each, then told by the notifier.
+    Job("remind", timedelta(minutes=1), notifications.remind),
     Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
 )

@@ -12,9 +12,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from neighbor_api.core import events
-from neighbor_api.core.mongo import Database, Document, register_indexes
+from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
-from neighbor_api.councils.repository import ELECTORS
+from neighbor_api.councils.repository import ELECTORS, PARTICIPATIONS
 from neighbor_api.notifications.models import Notification
 
 NOTIFICATIONS = "notifications"
@@ -110,12 +110,22 @@ async def mark_notified(db: Database, event_id: ObjectId, at: datetime) -> None:
         await db[NOTIFIED_EVENTS].insert_one({"_id": event_id, "at": at})
 
 
-async def electors_user_ids(db: Database, proposal_id: ObjectId) -> list[ObjectId]:
-    """Everyone in the electorate fixed when voting opened (each member of a household)."""
-    cursor = db[ELECTORS].find({"proposal_id": proposal_id}, projection={"user_ids": 1})
+async def electors_user_ids(
+    db: Database, proposal_id: ObjectId, *, not_voted: bool = False
+) -> list[ObjectId]:
+    """Everyone in the electorate fixed when voting opened (each member of a household);
+    `not_voted`: only the electors whose vote has not been cast (by anyone of the household)."""
+    voted: set[str] = set()
+    if not_voted:
+        cast = db[PARTICIPATIONS].find({"proposal_id": proposal_id}, projection={"voter_key": 1})
+        voted = {d["voter_key"] async for d in cast}
+    cursor = db[ELECTORS].find(
+        {"proposal_id": proposal_id}, projection={"user_ids": 1, "voter_key": 1}
+    )
     found: list[ObjectId] = []
     async for document in cursor:
-        found.extend(document.get("user_ids", []))
+        if document.get("voter_key") not in voted:
+            found.extend(document.get("user_ids", []))
     return list(dict.fromkeys(found))
 
 
@@ -178,3 +188,29 @@ async def mark_read(
         query["_id"] = {"$in": list(ids)}
     result = await db[NOTIFICATIONS].update_many(query, {"$set": {"read": True, "read_at": at}})
     return result.modified_count
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+PREFERENCES = "notification_preferences"
+
+
+async def muted_kinds(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, set[str]]:
+    """Each user's muted kinds (users without preferences are absent)."""
+    cursor = db[PREFERENCES].find({"_id": {"$in": list(user_ids)}}, projection={"muted_kinds": 1})
+    return {d["_id"]: set(d.get("muted_kinds") or []) async for d in cursor}
+
+
+# --- Reminders (time-based notices): one document per reminder ever recorded ----------------
+
+REMINDERS = "reminders"
+
+
+async def reminded(db: Database, keys: Sequence[str]) -> set[str]:
+    cursor = db[REMINDERS].find({"_id": {"$in": list(keys)}}, projection={"_id": 1})
+    return {d["_id"] async for d in cursor}
+
+
+async def insert_reminder(db: Database, key: str, at: datetime, *, session: Session) -> None:
+    """Raises DuplicateKeyError if this reminder was recorded already (by any instance)."""
+    await db[REMINDERS].insert_one({"_id": key, "at": at}, session=session)

@@ -22,161 +22,66 @@ consumer with a stored resume token:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.accounts import repository as accounts
-from neighbor_api.boards import repository as boards
+from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
-from neighbor_api.core.events import REPORT_MOVES, EventKind
-from neighbor_api.core.i18n import Locale, translate
-from neighbor_api.core.mongo import Document
+from neighbor_api.core.events import EventKind
+from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import repository as councils
-from neighbor_api.memberships import repository as memberships
-from neighbor_api.memberships.models import MembershipStatus
-from neighbor_api.notifications import repository
-from neighbor_api.notifications.models import Notification, NotificationKind
-from neighbor_api.places import repository as places
+from neighbor_api.notifications import repository, rules
+from neighbor_api.notifications.models import Notification
 from neighbor_api.reports import repository as reports
+from neighbor_api.reports.models import DUE_STATUSES
 
 # Longer than a transaction may stay open, plus clock skew between instances.
 SETTLE = timedelta(minutes=2)
 BATCH = 200
 
 
-@dataclass(frozen=True)
-class Draft:
-    """What one event tells its recipients: the text (a message key and its parameters, built
-    per recipient's language) and what it is about."""
-
-    kind: NotificationKind
-    recipients: list[ObjectId]
-    title: tuple[str, Mapping[str, object]]
-    body: tuple[str, Mapping[str, object]]
-    subject_type: str
-    subject_id: ObjectId
-
-
-Handler = Callable[[Deps, Document], Awaitable[Draft | None]]
-
-
-def _status(status: object) -> Callable[[Locale], str]:
-    return lambda locale: translate(f"report.status.{status}", locale)
-
-
-async def _report_changed(deps: Deps, event: Document) -> Draft | None:
-    data = event.get("data") or {}
-    if data.get("from") == data.get("to"):
-        return None  # escalated without a change of status, ...
-    found = await reports.by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    report = found[0]
-    # An anonymous report is anonymous to others: its reporter is still told.
-    return Draft(
-        NotificationKind.REPORT_STATUS_CHANGED, [report.reporter_id],
-        ("notification.report_status_changed.title", {}),
-        ("notification.report_status_changed.body",
-         {"title": report.title, "from": _status(data.get("from")), "to": _status(data.get("to"))}),
-        "Report", report.id,
-    )  # fmt: skip
-
-
-async def _task_approved(deps: Deps, event: Document) -> Draft | None:
-    found = await boards.tasks_by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    task = found[0]
-    body = "notification.task_approved.body_points" if task.point_reward else (
-        "notification.task_approved.body"
-    )  # fmt: skip
-    return Draft(
-        NotificationKind.TASK_APPROVED, list(task.assignees),
-        ("notification.task_approved.title", {}),
-        (body, {"title": task.title, "points": task.point_reward}),
-        "Task", task.id,
-    )  # fmt: skip
-
-
-async def _voting_opened(deps: Deps, event: Document) -> Draft | None:
-    found = await councils.proposals_by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    proposal = found[0]
-    council = await councils.councils_by_ids(deps.db, [proposal.council_id])
-    # The electorate fixed at opening (stored electors), not the council's members: those
-    # who may vote are those who should hear that voting opened.
-    electors = await repository.electors_user_ids(deps.db, proposal.id)
-    return Draft(
-        NotificationKind.VOTING_OPENED, electors,
-        ("notification.voting_opened.title", {"council": council[0].name if council else ""}),
-        ("notification.voting_opened.body", {"title": proposal.title}),
-        "Proposal", proposal.id,
-    )  # fmt: skip
-
-
-async def _membership_decided(deps: Deps, event: Document) -> Draft | None:
-    found = await memberships.by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    membership = found[0]
-    place = await places.by_ids(deps.db, [membership.place_id])
-    approved = membership.status is MembershipStatus.ACTIVE
-    key = "membership_approved" if approved else "membership_rejected"
-    return Draft(
-        NotificationKind.MEMBERSHIP_DECIDED, [membership.user_id],
-        (f"notification.{key}.title", {}),
-        (f"notification.{key}.body",
-         {"place": place[0].name if place else "", "reason": membership.reason or ""}),
-        "Membership", membership.id,
-    )  # fmt: skip
-
-
-HANDLERS: dict[EventKind, Handler] = {
-    **dict.fromkeys(REPORT_MOVES, _report_changed),
-    EventKind.TASK_APPROVED: _task_approved,
-    EventKind.PROPOSAL_VOTING_OPENED: _voting_opened,
-    EventKind.MEMBERSHIP_DECIDED: _membership_decided,
-}
-
-
-def _render(text: tuple[str, Mapping[str, object]], locale: Locale) -> str:
-    key, params = text
-    values = {k: v(locale) if callable(v) else v for k, v in params.items()}
-    return translate(key, locale, values).strip()
-
-
 async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
-    """The notifications one event means: one per recipient, never to the actor themself."""
-    handler = HANDLERS.get(event["kind"])
-    draft = await handler(deps, event) if handler else None
-    if draft is None:
+    """The notifications one event means (the rule table, `rules.py`): one per recipient,
+    never to the actor themself, each in the recipient's language, none of a kind they
+    muted (unless it cannot be muted)."""
+    answer = await rules.evaluate(deps, event)
+    if answer is None:
         return []
-    recipients = [u for u in dict.fromkeys(draft.recipients) if u != event.get("actor_id")]
-    if not recipients:
+    facts, told = answer
+    subject = facts.subject
+    if subject is None or not told:
         return []
-    users = await accounts.users_by_ids(deps.db, recipients)
-    return [
-        Notification(
-            user_id=user.id,
-            event_id=event["_id"],
-            kind=draft.kind,
-            title=_render(draft.title, user.locale),
-            body=_render(draft.body, user.locale),
-            subject_type=draft.subject_type,
-            subject_id=draft.subject_id,
-            place_path=list(event.get("place_path") or []),
-            created_at=event["at"],
+    users = {u.id: u for u in await accounts.users_by_ids(deps.db, [t.user_id for t in told])}
+    muted = await repository.muted_kinds(deps.db, list(users))
+    written = []
+    for one in told:
+        user = users.get(one.user_id)
+        if user is None:
+            continue
+        if one.rule.kind in muted.get(user.id, ()) and rules.mutable(one.rule.kind):
+            continue
+        written.append(
+            Notification(
+                user_id=user.id,
+                event_id=event["_id"],
+                kind=one.rule.kind,
+                title=rules.render(one.rule.title, one.params, user.locale),
+                body=rules.render(one.rule.body, one.params, user.locale),
+                subject_type=subject[0],
+                subject_id=subject[1],
+                place_path=list(event.get("place_path") or []),
+                created_at=event["at"],
+            )
         )
-        for user in users
-    ]
+    return written
 
 
 async def notify(deps: Deps) -> int:
@@ -188,7 +93,7 @@ async def notify(deps: Deps) -> int:
     after: tuple[Any, ObjectId] | None = None
     while True:
         batch = await repository.events_since(
-            deps.db, since, list(HANDLERS), after=after, limit=BATCH
+            deps.db, since, sorted(rules.EVENT_KINDS), after=after, limit=BATCH
         )
         if not batch:
             break
@@ -203,6 +108,68 @@ async def notify(deps: Deps) -> int:
             break
     await repository.raise_watermark(deps.db, now - SETTLE)
     return written
+
+
+# --- Reminders: the time-based notices -------------------------------------------------------
+
+# Work due within this is "due soon"; voting closing within this is "closing soon".
+DUE_SOON = timedelta(hours=4)
+CLOSING_SOON = timedelta(hours=24)
+# Overdue work is noticed if it fell due within this (a notifier down for longer skips older).
+OVERDUE_LOOKBACK = timedelta(days=2)
+REMINDER_BATCH = 500
+
+
+async def _remind(
+    deps: Deps, key: str, kind: EventKind, subject_id: ObjectId, place_path: Sequence[ObjectId],
+    data: Document,
+) -> bool:  # fmt: skip
+    """Record one reminder's event, once ever: the reminder's key (unique `_id`) and its event
+    in one transaction, so two instances racing record it once, and a failure records neither."""
+
+    async def write(session: Session) -> None:
+        await repository.insert_reminder(deps.db, key, deps.clock.now(), session=session)
+        await events.record(
+            deps, kind=kind, subject_id=subject_id, actor_id=None, place_path=place_path,
+            data=data, session=session,
+        )  # fmt: skip
+
+    try:
+        await in_transaction(deps.client, write)
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def remind(deps: Deps) -> int:
+    """The job: record the events of the time-based notices due now (REPORT_DUE_SOON within
+    4 h of `dueAt`, REPORT_OVERDUE once past it, VOTING_CLOSING_SOON 24 h before the close);
+    the notifier then tells whom the rule table says. Each once per report and `dueAt` (a new
+    `dueAt`, e.g. after a reopening, is reminded again) and once per proposal: safe on several
+    instances. How many it recorded."""
+    now = deps.clock.now()
+    candidates: list[tuple[str, EventKind, ObjectId, list[ObjectId], Document]] = []
+    for report in await reports.due_between(deps.db, now - OVERDUE_LOOKBACK, now + DUE_SOON,
+                                            limit=REMINDER_BATCH):  # fmt: skip
+        if report.due_at is None or report.status not in DUE_STATUSES:
+            continue
+        kind = EventKind.REPORT_OVERDUE if report.due_at <= now else EventKind.REPORT_DUE_SOON
+        key = f"{kind.value}:{report.id}:{report.due_at.isoformat()}"
+        candidates.append((key, kind, report.id, report.place_path, {"due_at": report.due_at}))
+    for proposal in await councils.closing_between(deps.db, now, now + CLOSING_SOON,
+                                                   limit=REMINDER_BATCH):  # fmt: skip
+        kind = EventKind.PROPOSAL_CLOSING_SOON
+        key = f"{kind.value}:{proposal.id}"
+        data = {"closes_at": proposal.voting_closes_at}
+        candidates.append((key, kind, proposal.id, proposal.place_path, data))
+    if not candidates:
+        return 0
+    done = await repository.reminded(deps.db, [c[0] for c in candidates])
+    recorded = 0
+    for key, kind, subject_id, place_path, data in candidates:
+        if key not in done and await _remind(deps, key, kind, subject_id, place_path, data):
+            recorded += 1
+    return recorded
 
 
 # --- The feed -------------------------------------------------------------------------------

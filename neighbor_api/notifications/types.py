@@ -29,6 +29,36 @@ graphql_enum(
         NotificationKind.MEMBERSHIP_DECIDED: (
             "The recipient's request to join was approved or declined."
         ),
+        NotificationKind.MEMBERSHIP_REQUESTED: "Someone asks to join a community the recipient "
+        "runs.",
+        NotificationKind.REPORT_SUBMITTED: "A new report in a community (or grid) the recipient "
+        "looks after.",
+        NotificationKind.REPORT_ASSIGNED: "A report was assigned (or reassigned, or reopened by "
+        "a low rating) to the recipient: act on it. Cannot be muted.",
+        NotificationKind.REPORT_ESCALATED: "A report was escalated to the level the recipient "
+        "runs.",
+        NotificationKind.REPORT_DISPATCHED: "A report was dispatched to the recipient's unit "
+        "(written once field-work units exist). Cannot be muted.",
+        NotificationKind.REPORT_COMMENTED: "Staff commented on a report the recipient reported "
+        "or follows.",
+        NotificationKind.REPORT_REJECTED: "A report the recipient reported or follows was "
+        "rejected; the body gives the reason.",
+        NotificationKind.REPORT_DUE_SOON: "A report the recipient handles is due within 4 hours. "
+        "Cannot be muted.",
+        NotificationKind.REPORT_OVERDUE: "A report the recipient handles is overdue. Cannot be "
+        "muted.",
+        NotificationKind.TASK_CLAIMED: "Someone claimed a task the recipient created.",
+        NotificationKind.TASK_RETURNED: "A task the recipient worked on was sent back, with the "
+        "reason. Cannot be muted.",
+        NotificationKind.TASK_SUBMITTED: "A task awaits the recipient's review.",
+        NotificationKind.VOTING_CLOSING_SOON: "Voting the recipient has not taken part in closes "
+        "within 24 hours.",
+        NotificationKind.VOTING_RESULT: "A vote the recipient could vote in (or whose council "
+        "they sit on) closed: the outcome and the quorum.",
+        NotificationKind.PROPOSAL_SUGGESTED: "A proposal was suggested to a council (written "
+        "once suggestions exist).",
+        NotificationKind.REDEMPTION_READY: "A reward the recipient redeemed is ready (written "
+        "once rewards exist).",
     },
 )
 
