@@ -43,7 +43,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "points":        ("",                                              ""),
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
-    "accounts":      ("memberships",                                   "points"),
+    "accounts":      ("memberships",                                   "points notifications"),
     "reports":       ("places memberships attachments",                "accounts boards"),
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),

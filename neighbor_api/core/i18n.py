@@ -578,6 +578,34 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "，未达到",
         Locale.EN: "not reached",
     },
+    "push.token_required": {
+        Locale.ZH_CN: "请提供推送令牌",
+        Locale.EN: "Give the device's push token",
+    },
+    "push.token_invalid": {
+        Locale.ZH_CN: "推送令牌无效（最多 {max} 个字符，不含空白）",
+        Locale.EN: "Not a push token (at most {max} characters, no spaces)",
+    },
+    "push.too_many_devices": {
+        Locale.ZH_CN: "最多可登记 {max} 台设备，请先移除不用的设备",
+        Locale.EN: "At most {max} devices: remove one you no longer use",
+    },
+    "push.device_not_found": {
+        Locale.ZH_CN: "找不到该设备",
+        Locale.EN: "No such device",
+    },
+    "notification.kind_not_mutable": {
+        Locale.ZH_CN: "需要您处理的通知（{kind}）不能屏蔽",
+        Locale.EN: "Notifications asking you to act ({kind}) cannot be muted",
+    },
+    "notification.quiet_hours_time": {
+        Locale.ZH_CN: "时间格式应为 00:00–23:59，例如 22:00（收到：{value}）",
+        Locale.EN: "A time is 00:00–23:59, e.g. 22:00 (got {value})",
+    },
+    "notification.quiet_hours_both": {
+        Locale.ZH_CN: "免打扰时段需同时填写开始和结束时间",
+        Locale.EN: "Quiet hours need both a start and an end",
+    },
     # GraphiQL at GET /graphql (neighbor_api/graphiql/): the page's title, and the comment that
     # opens its editor.
     "graphiql.title": {Locale.ZH_CN: "近邻 API · GraphiQL", Locale.EN: "Neighbor API · GraphiQL"},

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from neighbor_api.core import events
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
 from neighbor_api.councils.repository import ELECTORS, PARTICIPATIONS
-from neighbor_api.notifications.models import Notification
+from neighbor_api.notifications.models import (
+    Notification,
+    Preferences,
+    PushDevice,
+    PushMessage,
+    PushStatus,
+)
 
 NOTIFICATIONS = "notifications"
 # The notifier's watermark (one document) and the events it has finished (ids, kept a day).
@@ -195,6 +201,16 @@ async def mark_read(
 PREFERENCES = "notification_preferences"
 
 
+async def preferences_of(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, Preferences]:
+    cursor = db[PREFERENCES].find({"_id": {"$in": list(user_ids)}})
+    return {d["_id"]: Preferences.from_document(d) async for d in cursor}
+
+
+async def save_preferences(db: Database, preferences: Preferences) -> None:
+    document = preferences.to_document()
+    await db[PREFERENCES].replace_one({"_id": document["_id"]}, document, upsert=True)
+
+
 async def muted_kinds(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, set[str]]:
     """Each user's muted kinds (users without preferences are absent)."""
     cursor = db[PREFERENCES].find({"_id": {"$in": list(user_ids)}}, projection={"muted_kinds": 1})
@@ -214,3 +230,116 @@ async def reminded(db: Database, keys: Sequence[str]) -> set[str]:
 async def insert_reminder(db: Database, key: str, at: datetime, *, session: Session) -> None:
     """Raises DuplicateKeyError if this reminder was recorded already (by any instance)."""
     await db[REMINDERS].insert_one({"_id": key, "at": at}, session=session)
+
+
+# --- Push devices -------------------------------------------------------------------------------
+
+DEVICES = "push_devices"
+register_indexes(
+    DEVICES,
+    [
+        # One token belongs to one user: registering it again moves it (an upsert on it).
+        IndexModel([("token", ASCENDING)], name="one_per_token", unique=True),
+        IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)], name="user"),
+    ],
+)
+
+
+async def register_device(
+    db: Database, user_id: ObjectId, token: str, platform: str, at: datetime
+) -> PushDevice:
+    """The device of `token`, now the user's (created, or moved from whoever had it)."""
+    for attempt in range(2):
+        try:
+            document = await db[DEVICES].find_one_and_update(
+                {"token": token},
+                {
+                    "$set": {"user_id": user_id, "platform": platform, "updated_at": at},
+                    "$setOnInsert": {"created_at": at},
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            assert document is not None  # an upsert returning the document after
+            return PushDevice.from_document(document)
+        except DuplicateKeyError:  # two upserts of one new token raced: the other inserted
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def unregister_device(db: Database, user_id: ObjectId, device_id: ObjectId) -> bool:
+    result = await db[DEVICES].delete_one({"_id": device_id, "user_id": user_id})
+    return bool(result.deleted_count)
+
+
+async def remove_device(db: Database, device_id: ObjectId) -> None:
+    await db[DEVICES].delete_one({"_id": device_id})
+
+
+async def devices_of(db: Database, user_ids: Sequence[ObjectId]) -> list[PushDevice]:
+    cursor = db[DEVICES].find(
+        {"user_id": {"$in": list(user_ids)}}, sort=[("created_at", ASCENDING), ("_id", ASCENDING)]
+    )
+    return [PushDevice.from_document(d) async for d in cursor]
+
+
+async def devices_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[PushDevice]:
+    cursor = db[DEVICES].find({"_id": {"$in": list(ids)}})
+    return [PushDevice.from_document(d) async for d in cursor]
+
+
+# --- The push outbox ----------------------------------------------------------------------------
+
+OUTBOX = "push_outbox"
+register_indexes(
+    OUTBOX,
+    [
+        # Never twice to one device: one message per (notification, device).
+        IndexModel(
+            [("notification_id", ASCENDING), ("device_id", ASCENDING)],
+            name="one_per_device",
+            unique=True,
+        ),
+        # The worker's claim: the pending messages due now, earliest first.
+        IndexModel([("status", ASCENDING), ("next_at", ASCENDING)], name="due"),
+    ],
+)
+
+
+async def existing_recipients(
+    db: Database, event_id: ObjectId, *, session: Session
+) -> set[ObjectId]:
+    cursor = db[NOTIFICATIONS].find(
+        {"event_id": event_id}, projection={"user_id": 1}, session=session
+    )
+    return {d["user_id"] async for d in cursor}
+
+
+async def insert_written(
+    db: Database, notifications: Sequence[Notification], messages: Sequence[PushMessage],
+    *, session: Session,
+) -> None:  # fmt: skip
+    """The notifications and their push messages, in the caller's transaction."""
+    if notifications:
+        await db[NOTIFICATIONS].insert_many(
+            [n.to_document() for n in notifications], session=session
+        )
+    if messages:
+        await db[OUTBOX].insert_many([m.to_document() for m in messages], session=session)
+
+
+async def claim_push(db: Database, now: datetime, lease: timedelta) -> PushMessage | None:
+    """Take the earliest pending message due now, for `lease` (its `next_at` moves past the
+    lease, so no other worker takes it meanwhile; a worker that dies leaves it to be retried)."""
+    document = await db[OUTBOX].find_one_and_update(
+        {"status": PushStatus.PENDING.value, "next_at": {"$lte": now}},
+        {"$set": {"next_at": now + lease}, "$inc": {"attempts": 1}},
+        sort=[("next_at", ASCENDING)],
+        return_document=ReturnDocument.AFTER,
+    )
+    return PushMessage.from_document(document) if document else None
+
+
+async def finish_push(db: Database, message_id: ObjectId, changes: Document) -> None:
+    await db[OUTBOX].update_one({"_id": message_id}, {"$set": changes})

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
@@ -38,14 +37,12 @@ from neighbor_api.councils.models import Proposal
 from neighbor_api.memberships import repository as memberships
 from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.notifications import repository
-from neighbor_api.notifications.models import UNMUTABLE, NotificationKind
+from neighbor_api.notifications.models import LOCAL_ZONE, UNMUTABLE, NotificationKind
 from neighbor_api.places import repository as places
 from neighbor_api.reports import repository as reports
 from neighbor_api.reports import service as report_rules
 from neighbor_api.reports.models import Report, ReportStatus
 
-# Times in messages are local times of the platform's cities.
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 # A comment quoted in a notification is cut to this many characters.
 QUOTE_LENGTH = 80
 

@@ -22,6 +22,7 @@ consumer with a stored resume token:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -32,16 +33,29 @@ from pymongo.errors import DuplicateKeyError
 from neighbor_api.accounts import repository as accounts
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
-from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.errors import DomainError, ErrorCode, invalid
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor
+from neighbor_api.core.validation import Checks
 from neighbor_api.councils import repository as councils
-from neighbor_api.notifications import repository, rules
-from neighbor_api.notifications.models import Notification
+from neighbor_api.notifications import push, repository, rules
+from neighbor_api.notifications.models import (
+    UNMUTABLE,
+    Notification,
+    NotificationKind,
+    Preferences,
+    PushDevice,
+    PushMessage,
+    PushPlatform,
+    PushStatus,
+)
+from neighbor_api.notifications.push import PushSender
 from neighbor_api.reports import repository as reports
 from neighbor_api.reports.models import DUE_STATUSES
+
+log = logging.getLogger(__name__)
 
 # Longer than a transaction may stay open, plus clock skew between instances.
 SETTLE = timedelta(minutes=2)
@@ -84,6 +98,40 @@ async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
     return written
 
 
+async def _write(deps: Deps, event: Document, notifications: Sequence[Notification]) -> int:
+    """Write one event's notifications and their push messages (one per device of each
+    recipient outside their quiet hours) in one transaction: a notification never exists
+    without its push, nor the reverse. Recipients already told of this event (a notifier that
+    ran before, or races now) are skipped; how many were new."""
+    if not notifications:
+        return 0
+    recipients = [n.user_id for n in notifications]
+    devices = await repository.devices_of(deps.db, recipients)
+    preferences = await repository.preferences_of(deps.db, recipients)
+    now = deps.clock.now()
+    quiet = {u for u, p in preferences.items() if p.is_quiet(now)}
+
+    async def write(session: Session) -> int:
+        told = await repository.existing_recipients(deps.db, event["_id"], session=session)
+        new = [n for n in notifications if n.user_id not in told]
+        messages = [
+            PushMessage(
+                notification_id=n.id, device_id=d.id, user_id=n.user_id, title=n.title,
+                body=n.body, kind=n.kind, subject_type=n.subject_type, subject_id=n.subject_id,
+                next_at=now, created_at=now,
+            )
+            for n in new if n.user_id not in quiet
+            for d in devices if d.user_id == n.user_id
+        ]  # fmt: skip
+        await repository.insert_written(deps.db, new, messages, session=session)
+        return len(new)
+
+    try:
+        return await in_transaction(deps.client, write)
+    except DuplicateKeyError:  # another notifier wrote this event's at the same moment
+        return 0
+
+
 async def notify(deps: Deps) -> int:
     """Write the notifications of the events since the watermark: how many were new. Safe to
     run twice or on several instances at once (see the module's docstring)."""
@@ -101,7 +149,7 @@ async def notify(deps: Deps) -> int:
         for event in batch:
             if event["_id"] in finished:
                 continue
-            written += await repository.insert_many(deps.db, await notifications_of(deps, event))
+            written += await _write(deps, event, await notifications_of(deps, event))
             await repository.mark_notified(deps.db, event["_id"], now)
         after = (batch[-1]["at"], batch[-1]["_id"])
         if len(batch) < BATCH:
@@ -170,6 +218,151 @@ async def remind(deps: Deps) -> int:
         if key not in done and await _remind(deps, key, kind, subject_id, place_path, data):
             recorded += 1
     return recorded
+
+
+# --- Push: devices and the outbox's worker ----------------------------------------------------
+
+MAX_TOKEN_LENGTH = 1024
+MAX_DEVICES = 20
+# A claimed message is the worker's for this long (longer than a webhook may take).
+PUSH_LEASE = timedelta(minutes=2)
+PUSH_BATCH = 100
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+async def register_device(
+    deps: Deps, actor: Actor, *, token: str, platform: PushPlatform
+) -> PushDevice:
+    """The viewer's phone receives their pushes from now on. A token registered by someone
+    else (a phone that changed hands) moves to the viewer."""
+    checks = Checks()
+    token = token.strip()
+    if not token:
+        checks.fail("token", "push.token_required")
+    elif len(token) > MAX_TOKEN_LENGTH or any(c.isspace() for c in token):
+        checks.fail("token", "push.token_invalid", max=MAX_TOKEN_LENGTH)
+    checks.done()
+    known = await repository.devices_of(deps.db, [actor.user_id])
+    if len(known) >= MAX_DEVICES and all(d.token != token for d in known):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "push.too_many_devices", field=("input", "token"),
+            max=MAX_DEVICES,
+        )  # fmt: skip
+    return await repository.register_device(
+        deps.db, actor.user_id, token, platform.value, deps.clock.now()
+    )
+
+
+async def unregister_device(deps: Deps, actor: Actor, *, device_id: ObjectId) -> None:
+    """The viewer's device stops receiving pushes; anyone else's (or unknown): NOT_FOUND."""
+    if not await repository.unregister_device(deps.db, actor.user_id, device_id):
+        raise DomainError.of(
+            ErrorCode.NOT_FOUND, "push.device_not_found", field=("input", "deviceId")
+        )
+
+
+async def devices(deps: Deps, actor: Actor) -> list[PushDevice]:
+    return await repository.devices_of(deps.db, [actor.user_id])
+
+
+def _backoff(attempts: int, base_seconds: float) -> timedelta:
+    return min(timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+async def deliver_push(deps: Deps, sender: PushSender | None = None) -> int:
+    """The job: deliver the outbox's due messages through the sender the settings choose. A
+    failure is retried with backoff (doubling from NEIGHBOR_PUSH_RETRY_SECONDS), dropped and
+    logged after NEIGHBOR_PUSH_MAX_ATTEMPTS tries; a device the sender reports invalid is
+    removed. Safe on several instances: each message is claimed by one atomic update. How many
+    were delivered."""
+    sender = sender or push.sender_for(deps.settings)
+    settings = deps.settings
+    delivered = 0
+    for _ in range(PUSH_BATCH):
+        now = deps.clock.now()
+        message = await repository.claim_push(deps.db, now, PUSH_LEASE)
+        if message is None:
+            break
+        found = await repository.devices_by_ids(deps.db, [message.device_id])
+        if not found or found[0].user_id != message.user_id:  # unregistered, or moved
+            await repository.finish_push(
+                deps.db, message.id,
+                {"status": PushStatus.DROPPED.value, "last_error": "device gone"},
+            )  # fmt: skip
+            continue
+        outcome, reason = await sender.send(message, found[0])
+        done = deps.clock.now()
+        if outcome is push.Delivery.SENT:
+            delivered += 1
+            await repository.finish_push(
+                deps.db, message.id, {"status": PushStatus.SENT.value, "sent_at": done}
+            )
+        elif outcome is push.Delivery.INVALID_DEVICE:
+            await repository.remove_device(deps.db, found[0].id)
+            await repository.finish_push(
+                deps.db, message.id,
+                {"status": PushStatus.DROPPED.value, "last_error": f"invalid device: {reason}"},
+            )  # fmt: skip
+            log.info("push device %s removed: the sender reports it invalid", found[0].id)
+        elif message.attempts >= settings.push_max_attempts:
+            await repository.finish_push(
+                deps.db, message.id, {"status": PushStatus.DROPPED.value, "last_error": reason}
+            )
+            log.warning(
+                "push message %s dropped after %d attempts: %s", message.id, message.attempts,
+                reason,
+            )  # fmt: skip
+        else:
+            retry_at = done + _backoff(message.attempts, settings.push_retry_seconds)
+            await repository.finish_push(
+                deps.db, message.id, {"next_at": retry_at, "last_error": reason}
+            )
+    return delivered
+
+
+# --- Preferences ---------------------------------------------------------------------------------
+
+
+async def preferences(deps: Deps, actor: Actor) -> Preferences:
+    found = await repository.preferences_of(deps.db, [actor.user_id])
+    return found.get(actor.user_id) or Preferences(id=actor.user_id)
+
+
+async def update_preferences(
+    deps: Deps,
+    actor: Actor,
+    *,
+    muted_kinds: Sequence[NotificationKind] | None,
+    quiet_hours: tuple[str | None, str | None] | None,
+) -> Preferences:
+    """Change what the viewer hears: `muted_kinds` (None: unchanged) are no longer written to
+    their feed (the kinds that ask them to act on an assignment cannot be muted);
+    `quiet_hours` ("22:00", "07:00"; both None: none; None: unchanged) has no push inside
+    (the feed still gets everything)."""
+    current = await preferences(deps, actor)
+    checks = Checks()
+    changes: dict[str, object] = {}
+    if muted_kinds is not None:
+        for index, kind in enumerate(muted_kinds):
+            if kind in UNMUTABLE:
+                checks.problems.append(
+                    invalid(("input", "mutedKinds", str(index)), "notification.kind_not_mutable",
+                            kind=kind.value)
+                )  # fmt: skip
+        changes["muted_kinds"] = list(dict.fromkeys(muted_kinds))
+    if quiet_hours is not None:
+        start, end = quiet_hours
+        for field, value in (("quietHoursStart", start), ("quietHoursEnd", end)):
+            if value is not None and not Preferences.valid_time(value):
+                checks.fail(field, "notification.quiet_hours_time", value=value)
+        if (start is None) != (end is None):
+            checks.fail("quietHoursEnd" if end is None else "quietHoursStart",
+                        "notification.quiet_hours_both")  # fmt: skip
+        changes |= {"quiet_hours_start": start, "quiet_hours_end": end}
+    checks.done()
+    updated = current.model_copy(update=changes)
+    await repository.save_preferences(deps.db, updated)
+    return updated
 
 
 # --- The feed -------------------------------------------------------------------------------
