@@ -248,24 +248,27 @@ register_indexes(
 async def register_device(
     db: Database, user_id: ObjectId, token: str, platform: str, at: datetime
 ) -> PushDevice:
-    """The device of `token`, now the user's (created, or moved from whoever had it)."""
-    for attempt in range(2):
+    """The device of `token`, now the user's (created, or moved from whoever had it). Racing
+    upserts of one new token: the unique index lets one insert; the others update it."""
+    update = {
+        "$set": {"user_id": user_id, "platform": platform, "updated_at": at},
+        "$setOnInsert": {"created_at": at},
+    }
+    for _ in range(3):
         try:
             document = await db[DEVICES].find_one_and_update(
-                {"token": token},
-                {
-                    "$set": {"user_id": user_id, "platform": platform, "updated_at": at},
-                    "$setOnInsert": {"created_at": at},
-                },
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
+                {"token": token}, update, upsert=True, return_document=ReturnDocument.AFTER
             )
-            assert document is not None  # an upsert returning the document after
+        except DuplicateKeyError:  # another upsert inserted it first: update that one
+            continue
+        if document is not None:
             return PushDevice.from_document(document)
-        except DuplicateKeyError:  # two upserts of one new token raced: the other inserted
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    document = await db[DEVICES].find_one_and_update(
+        {"token": token}, update, return_document=ReturnDocument.AFTER
+    )
+    if document is None:
+        raise RuntimeError("a push device could not be registered")
+    return PushDevice.from_document(document)
 
 
 async def unregister_device(db: Database, user_id: ObjectId, device_id: ObjectId) -> bool:
