@@ -117,9 +117,8 @@ async def test_quiet_hours_stop_pushes_but_the_feed_gets_everything(world: World
     await world.street.ok("accept", quiet_report, JINAN_WORKER)
     await service.notify(world.deps)
     (quiet,) = await world.written("report.accept", object_id(quiet_report))
-    assert (
-        await world.deps.db["push_outbox"].count_documents({"notification_id": quiet["_id"]}) == 0
-    )
+    outbox = world.deps.db["push_outbox"]
+    assert await outbox.count_documents({"notification_id": quiet["_id"]}) == 0
 
     await update(world, JINAN_RESIDENT, quietHoursStart="22:00", quietHoursEnd="07:00")
     loud_report = await world.street.submit(JINAN_RESIDENT)
