@@ -304,7 +304,11 @@ def _reopened(facts: Facts) -> bool:
 
 
 def _by_staff(facts: Facts) -> bool:
-    return facts.actor is not None and report_rules.is_staff(facts.actor, _report(facts))
+    """A comment by the report's staff or the worker it is assigned to (not a neighbour's)."""
+    report = _report(facts)
+    if facts.actor is None:
+        return False
+    return facts.actor.user_id == report.assignee_id or report_rules.is_staff(facts.actor, report)
 
 
 def _approved(facts: Facts) -> bool:
@@ -352,7 +356,7 @@ RULES: tuple[Rule, ...] = (
          "notification.report_status_changed.title", "notification.report_status_changed.body",
          _report_params, _moved),
     Rule(frozenset({E.REPORT_COMMENTED}), K.REPORT_COMMENTED,
-         "the reporter and followers, when staff comment", _reporter_and_followers,
+         "the reporter and followers, when staff or the assignee comment", _reporter_and_followers,
          "notification.report_commented.title", "notification.report_commented.body",
          _with(_comment), _by_staff),
     Rule(frozenset({E.REPORT_SUBMITTED}), K.REPORT_SUBMITTED,

@@ -229,6 +229,18 @@ async def test_staff_comments_are_told_to_reporter_and_followers_neighbours_not(
     }
 
 
+async def test_the_assignees_comment_is_told_too(world: World) -> None:
+    report_id = await world.street.reach("ASSIGNED")
+    await world.api.data(
+        "CommentOnReport", {"input": {"reportId": report_id, "body": "已到现场查看。"}},
+        token=await world.street.token(JINAN_GRID_WORKER),
+    )  # fmt: skip
+    written = await told(world, "report.commented", object_id(report_id))
+    assert set(written) == await users(world, JINAN_RESIDENT)
+    (notice,) = written.values()
+    assert notice["body"] == "陈志强回复「金安里 6 栋楼道灯不亮」：已到现场查看。"
+
+
 async def test_following_a_report_one_may_not_see_is_not_found(world: World) -> None:
     private = await world.street.submit(
         JINAN_RESIDENT, category="NEIGHBOR_DISPUTE", visibility="PRIVATE"
