@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     open311_jurisdiction_id: str = "xm.gov.cn"
     open311_requests_per_minute: int = 30
     open311_max_distance_meters: int = 1500
+    # Push notifications: with a URL, each outbox message is POSTed there as JSON (the vendor
+    # channels' adapter); without, they are logged (development). Each POST may take this
+    # long; a message failing this many times is dropped, retried after this many seconds,
+    # doubling each time.
+    push_webhook_url: str | None = None
+    push_webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    push_max_attempts: int = Field(default=5, ge=1)
+    push_retry_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from neighbor_api.reports.models import (
 )
 
 REPORTS = "reports"
+FOLLOWS = "report_follows"
 ENDORSEMENTS = "report_endorsements"
 COMMENTS = "report_comments"
 COUNTERS = "counters"
@@ -93,6 +94,8 @@ register_indexes(
             name="escalated_status_newest",
         ),
         IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
+        # The reminders' scan of work due soon or just overdue (`due_between`).
+        IndexModel([("due_key", ASCENDING)], name="due"),
         IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
         # Public reports over every community, newest first (Open311's GET requests).
         IndexModel(
@@ -113,6 +116,17 @@ register_indexes(
             [("report_id", ASCENDING), ("user_id", ASCENDING)], name="one_per_user", unique=True
         ),
         # Which of a page's reports the viewer endorsed (`endorsed`).
+        IndexModel([("user_id", ASCENDING), ("report_id", ASCENDING)], name="user_reports"),
+    ],
+)
+register_indexes(
+    FOLLOWS,
+    [
+        # One follow per (report, user): following twice changes nothing.
+        IndexModel(
+            [("report_id", ASCENDING), ("user_id", ASCENDING)], name="one_per_user", unique=True
+        ),
+        # Whether the viewer follows a page's reports (`following`).
         IndexModel([("user_id", ASCENDING), ("report_id", ASCENDING)], name="user_reports"),
     ],
 )
@@ -383,6 +397,61 @@ async def endorsed(
     return {d["report_id"] async for d in cursor}
 
 
+async def follow(
+    db: Database, report_id: ObjectId, user_id: ObjectId, at: datetime,
+    *, counted: bool = False, session: Session | None = None,
+) -> bool:  # fmt: skip
+    """Make the user follow the report and count it (once: an upsert on the unique pair;
+    `counted`: the report's `follower_count` already includes them); whether they did not
+    follow it before."""
+    result = await db[FOLLOWS].update_one(
+        {"report_id": report_id, "user_id": user_id},
+        {"$setOnInsert": {"created_at": at}},
+        upsert=True,
+        session=session,
+    )
+    if result.upserted_id is None:
+        return False
+    if not counted:
+        await db[REPORTS].update_one(
+            {"_id": report_id}, {"$inc": {"follower_count": 1}}, session=session
+        )
+    return True
+
+
+async def unfollow(
+    db: Database, report_id: ObjectId, user_id: ObjectId, *, session: Session | None = None
+) -> bool:
+    """Stop following (and uncount it, only if a follow was removed)."""
+    result = await db[FOLLOWS].delete_one(
+        {"report_id": report_id, "user_id": user_id}, session=session
+    )
+    if not result.deleted_count:
+        return False
+    await db[REPORTS].update_one(
+        {"_id": report_id}, {"$inc": {"follower_count": -1}}, session=session
+    )
+    return True
+
+
+async def following(
+    db: Database, user_id: ObjectId, report_ids: Sequence[ObjectId]
+) -> set[ObjectId]:
+    """Which of these reports the user follows."""
+    cursor = db[FOLLOWS].find(
+        {"user_id": user_id, "report_id": {"$in": list(report_ids)}}, projection={"report_id": 1}
+    )
+    return {d["report_id"] async for d in cursor}
+
+
+async def followers(db: Database, report_id: ObjectId) -> list[ObjectId]:
+    """Everyone following the report, in the order they began."""
+    cursor = db[FOLLOWS].find(
+        {"report_id": report_id}, projection={"user_id": 1}, sort=[("_id", ASCENDING)]
+    )
+    return [d["user_id"] async for d in cursor]
+
+
 async def insert_comment(db: Database, comment: Comment, *, session: Session | None = None) -> None:
     await db[COMMENTS].insert_one(comment.to_document(), session=session)
     await db[REPORTS].update_one(
@@ -401,3 +470,17 @@ async def comments_page(
         after=after,
     )
     return result.map(Comment.from_document)
+
+
+async def due_between(db: Database, start: datetime, end: datetime, *, limit: int) -> list[Report]:
+    """Reports whose work is due in (start, end]: only open work has a real `due_key` (resolved,
+    closed, rejected and unaccepted reports sort at NO_DUE_DATE), on the `due` index."""
+    cursor = db[REPORTS].find(
+        {"due_key": {"$gt": start, "$lte": end}}, sort=[("due_key", ASCENDING)], limit=limit
+    )
+    return [Report.from_document(d) async for d in cursor]
+
+
+async def comment_by_id(db: Database, comment_id: ObjectId) -> Comment | None:
+    document = await db[COMMENTS].find_one({"_id": comment_id})
+    return Comment.from_document(document) if document else None

@@ -56,6 +56,10 @@ BUDGETS: dict[str, int] = {
     "CommunityStats": 7,
     "Notifications": 3,
     "MarkNotificationsRead": 3,
+    "NotificationPreferences": 2,
+    "UpdateNotificationPreferences": 3,
+    "RegisterPushDevice": 2,
+    "UnregisterPushDevice": 1,
     # councils
     "Councils": 3,
     "Proposals": 8,
@@ -72,13 +76,15 @@ BUDGETS: dict[str, int] = {
     "NodeById": 2,
     # reports
     "UploadAttachment": 4,
-    "SubmitReport": 5,
+    "SubmitReport": 6,  # the reporter follows their report (one insert)
     "Reports": 5,
     "EscalationQueue": 3,
     "ReportsNearby": 2,
     "ReportDetail": 7,
-    "EndorseReport": 6,
+    "EndorseReport": 8,  # endorsing follows (an upsert and its count)
     "CommentOnReport": 5,
+    "FollowReport": 4,
+    "UnfollowReport": 4,
     "AcceptReport": 5,
     "AssignReport": 6,
     "StartReport": 4,
@@ -302,6 +308,16 @@ async def _endorse(c: Contract) -> Case:
     return await c.mutation(JINAN_NEIGHBOUR, reportId=report_id)
 
 
+async def _unregister(c: Contract) -> Case:
+    token = await c.token(JINAN_RESIDENT)
+    data = await c.api.data(
+        "RegisterPushDevice",
+        {"input": {"token": f"budget-{next(_phones)}", "platform": "ANDROID"}},
+        token=token,
+    )
+    return Case({"input": {"deviceId": data["registerPushDevice"]["device"]["id"]}}, token)
+
+
 SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "Register": _register,
     "Login": _login,
@@ -314,6 +330,17 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommunityStats": lambda c: c.case(JINAN_WORKER, placeId=c.community),
     "Notifications": lambda c: c.case(JINAN_RESIDENT, first=20),
     "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
+    "NotificationPreferences": lambda c: c.case(JINAN_RESIDENT),
+    "UpdateNotificationPreferences": lambda c: c.mutation(
+        JINAN_RESIDENT,
+        mutedKinds=["TASK_CLAIMED"],
+        quietHoursStart="22:00",
+        quietHoursEnd="07:00",
+    ),
+    "RegisterPushDevice": lambda c: c.mutation(
+        JINAN_RESIDENT, token=f"budget-{next(_phones)}", platform="HARMONY"
+    ),
+    "UnregisterPushDevice": _unregister,
     "Councils": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
     "Proposals": lambda c: _with(c, JINAN_CHAIR, councilId=c.council(), first=20),
     "CreateProposal": lambda c: _input(c, JINAN_CHAIR, councilId=c.council(), **PROPOSAL),
@@ -340,6 +367,8 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommentOnReport": lambda c: _input(
         c, JINAN_RESIDENT, reportId=c.street.submit(JINAN_RESIDENT), body="补充：4 楼也不亮。"
     ),
+    "FollowReport": lambda c: _input(c, JINAN_NEIGHBOUR, reportId=_demo_report(c)),
+    "UnfollowReport": lambda c: _input(c, JINAN_RESIDENT, reportId=c.street.submit()),
     "AcceptReport": lambda c: c.report_move("accept", "SUBMITTED", JINAN_WORKER),
     "AssignReport": lambda c: c.report_move("assign", "ACCEPTED", JINAN_WORKER),
     "StartReport": lambda c: c.report_move("start", "ASSIGNED", JINAN_GRID_WORKER),
