@@ -18,6 +18,8 @@ from neighbor_api.settings import Settings
 
 SCHEMA_PATH = Path("schema/schema.graphql")
 OPERATIONS_DIR = Path("schema/operations")
+# uvicorn's handling of proxy headers off: the app decides whom to believe.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 
 
 def export_schema(settings: Settings) -> str:
@@ -199,7 +201,9 @@ def main(argv: list[str] | None = None) -> None:
             app,
             host=args.host,
             port=args.port,
-            proxy_headers=True,
+            # Never trust X-Forwarded-For in uvicorn (its default believes 127.0.0.1): the app
+            # reads it from NEIGHBOR_TRUSTED_PROXIES only (core/client_address.py).
+            **UVICORN_OPTIONS,
             log_config=None,
             access_log=False,
             ws_per_message_deflate=settings.ws_compression,

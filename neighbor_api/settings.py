@@ -16,6 +16,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from neighbor_api.core.client_address import IPNetwork, parse_networks
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -48,10 +50,18 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
-    # Failed logins allowed per window, per phone number and per client address.
-    login_failures_per_phone: int = 5
-    login_failures_per_address: int = 30
+    # Login attempts (right or wrong) allowed per client address per window; the window is
+    # also how long a phone's failed logins are remembered after its last wait ended.
+    login_attempts_per_address: int = Field(default=30, ge=1)
     login_window: timedelta = timedelta(minutes=15)
+    # Progressive delays per phone number: the first `free` failures cost nothing, then each
+    # one doubles the wait before the next attempt is evaluated (base, 2 base, ..., max).
+    login_free_failures: int = Field(default=3, ge=0)
+    login_delay_base: timedelta = timedelta(seconds=1)
+    login_delay_max: timedelta = timedelta(minutes=15)
+    # Accounts registered per client address per window.
+    registrations_per_address: int = Field(default=10, ge=1)
+    registration_window: timedelta = timedelta(hours=1)
     # Authentication cache (accounts/sessions.py): how long a session's viewer (user,
     # memberships, session live) is reused without asking the database, and how many sessions
     # each instance keeps (least recently used out). Writes and the change stream invalidate
@@ -85,6 +95,10 @@ class Settings(BaseSettings):
     apq_max_document_bytes: int = Field(default=32_768, ge=0)
     # Run only the operations of schema/operations/ (by hash or by their exact text).
     trusted_documents: bool = False
+    # Reverse proxies / load balancers (CIDRs or addresses, comma-separated or a JSON list)
+    # whose X-Forwarded-For is believed: the client is the rightmost hop that is not one of
+    # them. None by default: the TCP peer is the client.
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = []
     # Browser origins (e.g. https://console.example.cn) allowed to call the API (CORS);
     # a JSON list or comma-separated. None by default.
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -103,6 +117,17 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            items = json.loads(text) if text.startswith("[") else text.split(",")
+            return parse_networks([item for item in items if str(item).strip()])
+        if isinstance(value, list):
+            return parse_networks([str(item) for item in value])
         return value
 
     @model_validator(mode="after")

@@ -63,8 +63,12 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Unsupported file type",
     },
     "RATE_LIMITED": {
-        Locale.ZH_CN: "登录失败次数过多，请 {minutes} 分钟后再试",
-        Locale.EN: "Too many failed logins; try again in {minutes} minutes",
+        Locale.ZH_CN: "尝试过于频繁，请 {seconds} 秒后再试",
+        Locale.EN: "Too many attempts; try again in {seconds} seconds",
+    },
+    "register.rate_limited": {
+        Locale.ZH_CN: "此网络注册的账号过多，请 {seconds} 秒后再试",
+        Locale.EN: "Too many accounts registered from this network; try again in {seconds} seconds",
     },
     # ... and the specific messages.
     "phone.invalid": {

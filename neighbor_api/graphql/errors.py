@@ -14,7 +14,7 @@ Messages are translated into the request's language here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,6 +48,10 @@ class UserError:
     field: list[str] | None = strawberry.field(
         default=None, description='The path into the arguments, e.g. ["input", "title"].'
     )
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="With RATE_LIMITED: the seconds to wait before trying again; else null.",
+    )
 
 
 @strawberry.interface(description="What every mutation answers: its result, or why it failed.")
@@ -61,12 +65,18 @@ P = TypeVar("P", bound=Payload)
 R = TypeVar("R")
 
 
+def _retry_after(params: Mapping[str, object]) -> int | None:
+    value = params.get("retry_after")
+    return value if isinstance(value, int) else None
+
+
 def user_errors(error: DomainError, locale: Locale) -> list[UserError]:
     return [
         UserError(
             code=problem.code,
             message=translate(problem.message, locale, problem.params),
             field=list(problem.field) if problem.field else None,
+            retry_after=_retry_after(problem.params),
         )
         for problem in error.problems
     ]
@@ -177,6 +187,11 @@ def as_graphql_error(
         problem = error.problems[0]
         message = translate(problem.message, locale, problem.params)
         code = problem.code.value
+        retry_after = _retry_after(problem.params)
+        if retry_after is not None:
+            return GraphQLError(
+                message, nodes, path=path, extensions={"code": code, "retryAfter": retry_after}
+            )
     return GraphQLError(message, nodes, path=path, extensions={"code": code})
 
 

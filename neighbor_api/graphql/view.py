@@ -36,6 +36,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from neighbor_api import graphiql
 from neighbor_api.context import Context, bearer_token
+from neighbor_api.core.client_address import client_address
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
@@ -322,11 +323,16 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        deps = self._deps()
         return Context(
-            deps=self._deps(),
+            deps=deps,
             locale=negotiate(request.headers.get("accept-language")),
             request_id=request_id_of(request.scope),
             token=bearer_token(request.headers.get("authorization")),
-            client_address=request.client.host if request.client else None,
+            client_address=client_address(
+                request.client.host if request.client else None,
+                request.headers.getlist("x-forwarded-for"),
+                deps.settings.trusted_proxies,
+            ),
             request=request,
         )
