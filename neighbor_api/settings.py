@@ -30,6 +30,25 @@ class LogFormat(StrEnum):
     TEXT = "text"
 
 
+MIN_SECRET_KEY_BYTES = 32
+# Placeholders people paste: a key containing one of these is refused in production.
+_PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "example", "xxxx")
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why `key` is unfit to sign tokens in production (None if it looks random enough): fewer
+    than 32 bytes, too few distinct characters (a repeated pattern), or a placeholder."""
+    if not key:
+        return "is not set"
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"is {len(key.encode())} bytes long"
+    if len(set(key)) < 12:
+        return f"has only {len(set(key))} distinct characters"
+    if any(word in key.lower() for word in _PLACEHOLDERS):
+        return "looks like a placeholder"
+    return None
+
+
 class Settings(BaseSettings):
     """Every setting is documented in `.env.example`."""
 
@@ -85,6 +104,11 @@ class Settings(BaseSettings):
     # Live updates: events a subscriber may fall behind before it is disconnected (4008).
     live_queue_size: int = 100
 
+    # GraphiQL at GET /graphql and introspection (`__schema`, `__type`): unset, on except in
+    # production. Field suggestions ("Did you mean ...") are shown in development only.
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
     # Logs: JSON lines or plain text (unset: JSON in production, text elsewhere).
     log_format: LogFormat | None = None
     # Set: GET /metrics answers only `Authorization: Bearer <token>`.
@@ -132,12 +156,31 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_key_required_in_production(self) -> Settings:
-        if not self.secret_key.get_secret_value():
-            if self.environment is Environment.PRODUCTION:
-                raise ValueError("NEIGHBOR_SECRET_KEY must be set in production")
+        key = self.secret_key.get_secret_value()
+        if self.environment is Environment.PRODUCTION:
+            problem = weak_secret_key(key)
+            if problem:
+                raise ValueError(
+                    f"NEIGHBOR_SECRET_KEY {problem}. In production it must be at least "
+                    f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. the output of "
+                    '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
+                )
+        elif not key:
             # Development and tests: a random key per process (tokens die with a restart).
             object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(48)))
         return self
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is None:
+            return self.environment is not Environment.PRODUCTION
+        return self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is None:
+            return self.environment is not Environment.PRODUCTION
+        return self.introspection
 
     @property
     def json_logs(self) -> bool:

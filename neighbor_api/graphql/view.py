@@ -159,7 +159,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> None:
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
             keep_alive=True,
             keep_alive_interval=settings.ws_ping_seconds,
