@@ -153,7 +153,10 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
+            Route(
+                "/attachments/{attachment_id}",
+                download_endpoint(lambda: runtime.deps, sessions.session_actor),
+            ),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
             *graphiql_assets,
             open311.mount(lambda: runtime.deps),

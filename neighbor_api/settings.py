@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     auth_cache_size: int = Field(default=10_000, ge=0)
 
+    # Uploads (uploadAttachment) per user per day (UTC): files and bytes; over either one,
+    # RATE_LIMITED until the day ends.
+    uploads_per_day: int = Field(default=100, ge=1)
+    upload_bytes_per_day: int = Field(default=200 * 1_048_576, ge=1)
+    # Photo download links: valid this long (rounded up to the minute), for the viewer they
+    # were made for, while that viewer's session lives and they may still see the file.
+    attachment_link_ttl: timedelta = timedelta(minutes=5)
+
     # Query limits, answered with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12
     max_aliases: int = 30

@@ -70,13 +70,26 @@ async def authenticate(deps: Deps, access_token: str) -> Authenticated:
     claims = security.read_access_token(deps.settings, access_token, now=deps.clock.now())
     if claims is None:
         raise Unauthenticated("token.invalid")
+    return await _viewer(deps, session_id=claims.session_id, user_id=claims.user_id)
+
+
+async def session_actor(deps: Deps, session_id: ObjectId, user_id: ObjectId) -> Actor | None:
+    """What a session's user may do now (through the cache), or None once it ended: how a
+    photo link made for that session is checked when served (attachments/download.py)."""
+    try:
+        return (await _viewer(deps, session_id=session_id, user_id=user_id)).actor
+    except Unauthenticated:
+        return None
+
+
+async def _viewer(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authenticated:
     cache = _cache(deps)
     max_age = deps.settings.auth_cache_seconds
-    viewer = cache.get(claims.session_id, max_age=max_age) if max_age > 0 else None
-    if viewer is not None and viewer.user.id == claims.user_id:
+    viewer = cache.get(session_id, max_age=max_age) if max_age > 0 else None
+    if viewer is not None and viewer.user.id == user_id:
         return viewer
     epoch = cache.epoch
-    viewer = await _load(deps, session_id=claims.session_id, user_id=claims.user_id)
+    viewer = await _load(deps, session_id=session_id, user_id=user_id)
     cache.put(
         viewer.session_id,
         viewer.user.id,

@@ -157,6 +157,16 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "只能为本社区邻居的诉求点“我也遇到”",
         Locale.EN: "You can only endorse a neighbour's report in your community",
     },
+    "upload.quota_files": {
+        Locale.ZH_CN: "今天上传的文件已达上限（{max} 个），请 {seconds} 秒后再试",
+        Locale.EN: "You have uploaded {max} files today, the most allowed; "
+        "try again in {seconds} seconds",
+    },
+    "upload.quota_bytes": {
+        Locale.ZH_CN: "今天上传的文件总大小将超过上限（{max_mb} MB），请 {seconds} 秒后再试",
+        Locale.EN: "This upload would take today's uploads over {max_mb} MB; "
+        "try again in {seconds} seconds",
+    },
     "attachment.not_found": {Locale.ZH_CN: "找不到该附件", Locale.EN: "Attachment not found"},
     "attachment.already_attached": {
         Locale.ZH_CN: "该附件已被使用",

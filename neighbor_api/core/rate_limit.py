@@ -68,9 +68,9 @@ class Limiter:
         self._collection = db[collection]
         self._clock = clock
 
-    async def hit(self, key: str, limit: int, length: timedelta) -> Decision:
-        """Count one attempt against `key` in the current window of `length`, then decide:
-        allowed while the count is at most `limit`.
+    async def hit(self, key: str, limit: int, length: timedelta, *, cost: int = 1) -> Decision:
+        """Count one attempt (or `cost` units: bytes, say) against `key` in the current window
+        of `length`, then decide: allowed while the count is at most `limit`.
 
         One upserting `find_one_and_update` with `$inc`. Under concurrent upserts of a new
         window's document SecantusDB applies every increment but may answer some of them with
@@ -81,7 +81,7 @@ class Limiter:
         counter = f"{key}:{int(start.timestamp())}"
         document = await self._collection.find_one_and_update(
             {"_id": counter},
-            {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": end}},
+            {"$inc": {"count": cost}, "$setOnInsert": {"expires_at": end}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
@@ -91,6 +91,14 @@ class Limiter:
         if count <= limit:
             return Decision(True, count=count)
         return Decision(False, retry_after=end - now, count=count)
+
+    async def refund(self, key: str, length: timedelta, *, cost: int = 1) -> None:
+        """Take back what a `hit` in the current window counted (work refused for another
+        reason after it was counted)."""
+        start, _ = window(self._clock.now(), length)
+        await self._collection.update_one(
+            {"_id": f"{key}:{int(start.timestamp())}"}, {"$inc": {"count": -cost}}
+        )
 
 
 @dataclass(frozen=True)
