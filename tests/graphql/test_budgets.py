@@ -74,7 +74,8 @@ BUDGETS: dict[str, int] = {
     "Place": 2,
     "NodeById": 2,
     # reports
-    "UploadAttachment": 4,
+    # + the day's upload counters (files, before reading; bytes, once the size is known).
+    "UploadAttachment": 6,
     "SubmitReport": 5,
     "Reports": 5,
     "EscalationQueue": 3,
