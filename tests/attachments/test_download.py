@@ -13,6 +13,8 @@ from pydantic import SecretStr
 from neighbor_api.attachments import service
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
+from neighbor_api.graphql.relay import from_global_id, to_global_id
+from neighbor_api.reports.models import Report, ReportVisibility
 from neighbor_api.settings import Settings
 from tests.attachments.support import heic, jpeg, link_viewer, png, stored, uploaded
 from tests.conftest import Api, make_settings
@@ -230,3 +232,68 @@ class TestSignedUrl:
         assert timedelta(0) < left <= settings.attachment_link_ttl + timedelta(minutes=1)
         assert settings.attachment_link_ttl == timedelta(minutes=5)
         assert first.startswith(f"/attachments/{attachment_id}?viewer={me}&expires={expires}&")
+
+
+class TestVisibilityWhenServed:
+    """A link handed to a neighbour stops working once they may no longer see the report."""
+
+    async def _neighbours_link(self, api: Api, deps: Deps) -> tuple[str, str]:
+        reporter = await api.login("13800000004")
+        photo = await uploaded_by_service(deps, api, reporter)
+        viewer = await api.data("Viewer", token=reporter)
+        submitted = await api.data(
+            "SubmitReport",
+            {
+                "input": {
+                    "communityId": viewer["viewer"]["memberships"][0]["community"]["id"],
+                    "category": "REPAIR",
+                    "title": "金安里 6 栋雨棚破损",
+                    "description": "雨棚玻璃裂开，有掉落风险。",
+                    "location": {"lat": 24.5084, "lng": 118.1847},
+                    "photoIds": [photo],
+                }
+            },
+            token=reporter,
+        )
+        report_id = submitted["submitReport"]["report"]["id"]
+        neighbour = await api.login("13800000006")
+        detail = await api.data("ReportDetail", {"id": report_id}, token=neighbour)
+        (seen,) = detail["report"]["photos"]
+        return report_id, seen["url"]
+
+    async def test_a_report_turned_private(
+        self, api: Api, demo: Deps, http: httpx.AsyncClient
+    ) -> None:
+        report_id, url = await self._neighbours_link(api, demo)
+        assert (await http.get(url)).status_code == 200
+
+        # No mutation changes a report's visibility: as an operator would, in the database.
+        object_id = from_global_id(report_id, "Report")
+        document = await demo.db["reports"].find_one({"_id": object_id})
+        assert document is not None
+        private = Report.from_document(document).model_copy(
+            update={"visibility": ReportVisibility.PRIVATE}
+        )
+        await demo.db["reports"].update_one(
+            {"_id": object_id},
+            {"$set": {"visibility": "PRIVATE", "audience": private.audience}},
+        )
+
+        response = await http.get(url)
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    async def test_a_report_deleted(self, api: Api, demo: Deps, http: httpx.AsyncClient) -> None:
+        report_id, url = await self._neighbours_link(api, demo)
+
+        await demo.db["reports"].delete_one({"_id": from_global_id(report_id, "Report")})
+
+        assert (await http.get(url)).status_code == 404
+
+
+async def uploaded_by_service(deps: Deps, api: Api, token: str) -> str:
+    viewer = await api.data("Viewer", token=token)
+    user_id = from_global_id(viewer["viewer"]["id"], "User")
+    assert user_id is not None
+    photo = await stored(deps, user_id)
+    return to_global_id("Attachment", photo.id)
