@@ -150,15 +150,22 @@ def create_app(
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
     if not metrics_token and settings.environment is Environment.PRODUCTION:
         log.warning("GET /metrics is open: set NEIGHBOR_METRICS_TOKEN or block it at the proxy")
+    # GraphiQL's page and assets: off in production unless NEIGHBOR_GRAPHIQL.
+    graphiql_assets = [Mount(graphiql.STATIC_PATH, graphiql.static_app())]
+    if not settings.graphiql_enabled:
+        graphiql_assets = []
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
+            Route(
+                "/attachments/{attachment_id}",
+                download_endpoint(lambda: runtime.deps, sessions.session_actor),
+            ),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
-            Mount(graphiql.STATIC_PATH, graphiql.static_app()),
+            *graphiql_assets,
             open311.mount(lambda: runtime.deps),
         ],
         middleware=[

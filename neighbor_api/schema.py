@@ -11,7 +11,12 @@ from typing import Any
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry import relay
-from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
@@ -169,13 +174,15 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         # First: it sees the errors after the others coded and masked them.
         partial(ObserveOperations, metrics),
         MaskInternalErrors,
-        ErrorCodes,
+        partial(ErrorCodes, suggestions=settings.show_field_suggestions),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CachedParser, maxsize=512),
         partial(CachedValidation, lru_cache(maxsize=512)(_validate)),
         Authenticate,
         partial(QueryLimits, limits),
     ]
+    if not settings.introspection_enabled:  # production, unless NEIGHBOR_INTROSPECTION
+        extensions.append(DisableIntrospection)
     return NeighborSchema(
         query=Query,
         mutation=Mutation,

@@ -58,12 +58,14 @@ class AccountMutation:
                 info.context.deps, phone=input.phone, password=input.password,
                 display_name=input.display_name,
                 locale=input.locale or info.context.locale.value,
+                client_address=info.context.client_address,
             ),
             lambda signed_in: _signed_in(info, RegisterPayload, signed_in),
         )  # fmt: skip
 
     @strawberry.mutation(
-        description="Sign in. Failed attempts are limited per phone number and per address."
+        description="Sign in. Attempts are limited per address, and a phone number's failed "
+        "attempts make the next one wait longer and longer (RATE_LIMITED, with retryAfter)."
     )
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         return await run_public_mutation(

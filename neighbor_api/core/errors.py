@@ -57,7 +57,8 @@ ERROR_CODE_DESCRIPTIONS: Mapping[ErrorCode, str] = {
     ErrorCode.WIP_LIMIT_REACHED: "The target column holds its work-in-progress limit.",
     ErrorCode.FILE_TOO_LARGE: "The upload is over the size limit.",
     ErrorCode.UNSUPPORTED_FILE_TYPE: "The upload's content is not an accepted image type.",
-    ErrorCode.RATE_LIMITED: "Too many failed logins for this phone or address; wait and retry.",
+    ErrorCode.RATE_LIMITED: "Too many attempts (failed logins for this phone, requests from "
+    "this address, uploads today, ...); `retryAfter` says how many seconds to wait.",
 }
 
 

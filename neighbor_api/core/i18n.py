@@ -63,8 +63,12 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Unsupported file type",
     },
     "RATE_LIMITED": {
-        Locale.ZH_CN: "登录失败次数过多，请 {minutes} 分钟后再试",
-        Locale.EN: "Too many failed logins; try again in {minutes} minutes",
+        Locale.ZH_CN: "尝试过于频繁，请 {seconds} 秒后再试",
+        Locale.EN: "Too many attempts; try again in {seconds} seconds",
+    },
+    "register.rate_limited": {
+        Locale.ZH_CN: "此网络注册的账号过多，请 {seconds} 秒后再试",
+        Locale.EN: "Too many accounts registered from this network; try again in {seconds} seconds",
     },
     # ... and the specific messages.
     "phone.invalid": {
@@ -152,6 +156,16 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "report.endorse_forbidden": {
         Locale.ZH_CN: "只能为本社区邻居的诉求点“我也遇到”",
         Locale.EN: "You can only endorse a neighbour's report in your community",
+    },
+    "upload.quota_files": {
+        Locale.ZH_CN: "今天上传的文件已达上限（{max} 个），请 {seconds} 秒后再试",
+        Locale.EN: "You have uploaded {max} files today, the most allowed; "
+        "try again in {seconds} seconds",
+    },
+    "upload.quota_bytes": {
+        Locale.ZH_CN: "今天上传的文件总大小将超过上限（{max_mb} MB），请 {seconds} 秒后再试",
+        Locale.EN: "This upload would take today's uploads over {max_mb} MB; "
+        "try again in {seconds} seconds",
     },
     "attachment.not_found": {Locale.ZH_CN: "找不到该附件", Locale.EN: "Attachment not found"},
     "attachment.already_attached": {

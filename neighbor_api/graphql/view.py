@@ -37,6 +37,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from neighbor_api import graphiql
 from neighbor_api.context import Context, bearer_token
+from neighbor_api.core.client_address import client_address
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
@@ -166,7 +167,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> None:
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
             keep_alive=True,
             keep_alive_interval=settings.ws_ping_seconds,
@@ -333,11 +334,16 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        deps = self._deps()
         return Context(
-            deps=self._deps(),
+            deps=deps,
             locale=negotiate(request.headers.get("accept-language")),
             request_id=request_id_of(request.scope),
             token=bearer_token(request.headers.get("authorization")),
-            client_address=request.client.host if request.client else None,
+            client_address=client_address(
+                request.client.host if request.client else None,
+                request.headers.getlist("x-forwarded-for"),
+                deps.settings.trusted_proxies,
+            ),
             request=request,
         )

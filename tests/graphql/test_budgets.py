@@ -44,8 +44,11 @@ from tests.reports.support import (
 # Operation -> the most database commands one request of it may send.
 BUDGETS: dict[str, int] = {
     # accounts and memberships
-    "Register": 7,
-    "Login": 4,
+    # Register: + the registrations-per-address counter. Login: the address counter and the
+    # phone's turn (core/rate_limit.py, taken before the password is checked), the user, the
+    # turn's release, the session and its refresh token.
+    "Register": 8,
+    "Login": 6,
     "RefreshSession": 4,
     "Logout": 2,
     "Viewer": 2,
@@ -75,7 +78,8 @@ BUDGETS: dict[str, int] = {
     "Place": 2,
     "NodeById": 2,
     # reports
-    "UploadAttachment": 4,
+    # + the day's upload counters (files, before reading; bytes, once the size is known).
+    "UploadAttachment": 6,
     "SubmitReport": 6,  # the reporter follows their report (one insert)
     "Reports": 5,
     "EscalationQueue": 3,
