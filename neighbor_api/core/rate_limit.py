@@ -17,8 +17,10 @@ Both answer a `Decision` whose `retry_after` says how long to wait.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -72,25 +74,34 @@ class Limiter:
         """Count one attempt (or `cost` units: bytes, say) against `key` in the current window
         of `length`, then decide: allowed while the count is at most `limit`.
 
-        One upserting `find_one_and_update` with `$inc`. Under concurrent upserts of a new
-        window's document SecantusDB applies every increment but may answer some of them with
-        no document; such an answer is NOT retried (that would count twice): the counter is
-        read instead, and its count (at least ours) decides, which can only refuse more."""
+        One `find_one_and_update` with `$inc` on the window's counter; the first hit of a
+        window inserts it (a concurrent first hit that loses the insert increments instead).
+        Not an upsert: under concurrent upserts of one new document SecantusDB applies every
+        increment but answers some of them with no document, and a count read afterwards
+        would refuse more than the limit.
+        """
         now = self._clock.now()
         start, end = window(now, length)
         counter = f"{key}:{int(start.timestamp())}"
-        document = await self._collection.find_one_and_update(
-            {"_id": counter},
-            {"$inc": {"count": cost}, "$setOnInsert": {"expires_at": end}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        document = await self._increment(counter, cost)
         if document is None:
-            document = await self._collection.find_one({"_id": counter})
+            try:
+                await self._collection.insert_one(
+                    {"_id": counter, "count": cost, "expires_at": end}
+                )
+                document = {"count": cost}
+            except DuplicateKeyError:
+                document = await self._increment(counter, cost)
         count = int(document["count"]) if document else limit + 1
         if count <= limit:
             return Decision(True, count=count)
         return Decision(False, retry_after=end - now, count=count)
+
+    async def _increment(self, counter: str, cost: int) -> Mapping[str, Any] | None:
+        document: Mapping[str, Any] | None = await self._collection.find_one_and_update(
+            {"_id": counter}, {"$inc": {"count": cost}}, return_document=ReturnDocument.AFTER
+        )
+        return document
 
     async def refund(self, key: str, length: timedelta, *, cost: int = 1) -> None:
         """Take back what a `hit` in the current window counted (work refused for another
