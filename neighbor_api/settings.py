@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 3000
     max_query_cost: int = 20000
+    # The document's shape, checked in one pass before validation: fields and fragment spreads
+    # in one selection set, repeats of one field (response key) there, fields in the document.
+    max_selections: int = Field(default=100, ge=1)
+    max_field_repeats: int = Field(default=5, ge=1)
+    max_fields: int = Field(default=1000, ge=1)
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 11 * 1_048_576
     max_subscriptions_per_connection: int = 20
