@@ -71,7 +71,13 @@ class Settings(BaseSettings):
     max_fields: int = Field(default=1000, ge=1)
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 11 * 1_048_576
-    max_subscriptions_per_connection: int = 20
+    # WebSocket caps, per instance (graphql/sockets.py): operations in flight per connection
+    # and per user (TOO_MANY_SUBSCRIPTIONS), connections per user and anonymous connections
+    # per client address (closed with 1013).
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    max_subscriptions_per_user: int = Field(default=50, ge=1)
+    max_connections_per_user: int = Field(default=10, ge=1)
+    max_anonymous_connections_per_address: int = Field(default=20, ge=1)
     # The server pings WebSocket clients this often (graphql-transport-ws Ping).
     ws_ping_seconds: float = 15.0
     # permessage-deflate on WebSockets: off, since its zlib state costs ~50 KB per socket for

@@ -38,6 +38,7 @@ def _plain(value: Any) -> bool:
         return value in _INT64
     return isinstance(value, _SCALARS)
 
+
 Sort = Sequence[tuple[str, int]]
 
 

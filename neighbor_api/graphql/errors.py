@@ -14,7 +14,7 @@ Messages are translated into the request's language here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -110,6 +110,8 @@ PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
 PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED"
+# A WebSocket `subscribe` over the connection's or the user's cap (graphql/sockets.py).
+TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
 # Errors meaning the request was refused before execution started (a GraphQL "request error"):
 # answered 400 without `data` to clients accepting application/graphql-response+json.
 REQUEST_ERROR_CODES = frozenset(
@@ -138,9 +140,14 @@ class RequestRefused(Exception):
         self.legacy_status = legacy_status
         self.headers = headers or {}
 
-    def formatted(self, locale: Locale) -> GraphQLFormattedError:
+    def formatted(
+        self, locale: Locale, params: Mapping[str, object] | None = None
+    ) -> GraphQLFormattedError:
         """The error as it appears in `errors` (an HTTP body or a WebSocket `error`)."""
-        return {"message": translate(self.message, locale), "extensions": {"code": self.code}}
+        return {
+            "message": translate(self.message, locale, params),
+            "extensions": {"code": self.code},
+        }
 
 
 def _context_value(execution_context: ExecutionContext, name: str, default: Any) -> Any:
