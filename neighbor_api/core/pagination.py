@@ -28,14 +28,15 @@ MAX_PAGE_SIZE = 100
 
 _SCALARS = (ObjectId, datetime, str, int, float, bool, type(None))
 # BSON's integers are signed 64-bit; a larger one fails to encode in the query.
-_INT64 = range(-(2**63), 2**63)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # A distance cursor's position: far past any list a client can page through.
 MAX_OFFSET = 10**9
 
 
 def _plain(value: Any) -> bool:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value in _INT64
+        # Compared, not `in range(...)`: that walks the range for an int subclass (bson's Int64).
+        return _INT64_MIN <= value <= _INT64_MAX
     return isinstance(value, _SCALARS)
 
 
