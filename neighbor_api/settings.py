@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     max_fields: int = Field(default=1000, ge=1)
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 11 * 1_048_576
+    # GraphQL requests over HTTP without a token, per client address per minute (RATE_LIMITED,
+    # 429), counted in the database across instances. 0: no limit.
+    anonymous_requests_per_minute: int = Field(default=600, ge=0)
     # WebSocket caps, per instance (graphql/sockets.py): operations in flight per connection
     # and per user (TOO_MANY_SUBSCRIPTIONS), connections per user and anonymous connections
     # per client address (closed with 1013).

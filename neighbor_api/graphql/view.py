@@ -40,10 +40,12 @@ from neighbor_api.context import Context, bearer_token
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
+from neighbor_api.core.throttle import anonymous_wait
 from neighbor_api.graphql.auth import viewer_now
 from neighbor_api.graphql.errors import (
     BAD_USER_INPUT,
     OPERATION_NOT_SUPPORTED,
+    RATE_LIMITED,
     TOO_MANY_SUBSCRIPTIONS,
     RequestRefused,
 )
@@ -300,8 +302,20 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """strawberry's, running the persisted document the request names, and refusing a
+        """strawberry's, running the persisted document the request names, and refusing an
+        anonymous request over its address's rate limit (core/throttle.py, 429), a
         subscription (HTTP has no transport for one here) and a mutation over GET (405)."""
+        if context.token is None:
+            wait = await anonymous_wait(context.deps, context.client_address)
+            if wait is not None:
+                raise RequestRefused(
+                    RATE_LIMITED,
+                    "http.rate_limited",
+                    status=429,
+                    legacy_status=429,
+                    headers={"Retry-After": str(wait)},
+                    params={"seconds": wait},
+                )
         document = self.persisted.resolve(request_data.query, request_data.extensions)
         allowed = {OperationType.QUERY}
         if request_adapter.method == "POST":

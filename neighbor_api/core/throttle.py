@@ -1,0 +1,38 @@
+"""Per-address rate limit of anonymous GraphQL requests over HTTP (no `Authorization`).
+
+Each anonymous request counts one against its client address in a fixed window of a minute,
+in the database (`core/rate_limit.py`: one atomic `find_one_and_update` with `$inc`), so the
+limit holds across instances and under concurrency: of N requests at once exactly the limit
+pass. Past it the request is refused before anything runs: RATE_LIMITED, HTTP 429 with
+`Retry-After`. Signed-in requests are not counted here (the WebSocket has its own caps,
+graphql/sockets.py). The address is the request context's (`Context.client_address`, set in
+one place by the endpoint), never read from headers here.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from neighbor_api.core import rate_limit
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.mongo import register_indexes
+
+ANONYMOUS_REQUESTS = "anonymous_requests"
+WINDOW = timedelta(minutes=1)
+
+register_indexes(ANONYMOUS_REQUESTS, [rate_limit.ttl_index()])
+
+
+async def anonymous_wait(deps: Deps, address: str | None) -> int | None:
+    """Count an anonymous request from `address`: None if it may run, else the seconds until
+    the window ends (it is over the limit). A limit of 0 turns the limit off."""
+    limit = deps.settings.anonymous_requests_per_minute
+    if limit <= 0:
+        return None
+    now = deps.clock.now()
+    start, end = rate_limit.window(now, WINDOW)
+    counter = rate_limit.key("address", address or "-", start)
+    if await rate_limit.hit(deps.db, ANONYMOUS_REQUESTS, counter, expires_at=end) <= limit:
+        return None
+    return max(1, math.ceil((end - now).total_seconds()))
