@@ -60,6 +60,14 @@ FIRSTS: dict[str, Any] = {
     "fraction": 1.5,
     "text": "10",
 }
+RADII: dict[str, Any] = {"zero": 0, "negative": -1, "largest Int": 2**31 - 1, "past Int": 2**31}
+POINTS: dict[str, Any] = {
+    "latitude past 90": {"lat": 1000, "lng": 118.1},
+    "longitude past 180": {"lat": 24.5, "lng": -720},
+    "huge": {"lat": 1e308, "lng": 1e308},
+    "text": {"lat": "north", "lng": 118.1},
+    "missing": {"lat": 24.5},
+}
 IDS: dict[str, Any] = {
     "not an id": "not-an-id",
     "empty": "",
@@ -210,6 +218,15 @@ async def test_bad_cursors_numbers_and_ids_are_client_errors(
         cases += [(f"{name}, first {f}", query, {**base, "first": v}) for f, v in FIRSTS.items()]
         if "id" in extra:
             cases += [(f"{name}, id {i}", query, {**base, "id": v}) for i, v in IDS.items()]
+    nearby = (
+        "query($near: GeoPointInput!, $radius: Int!) "
+        "{ reportsNearby(near: $near, radiusMeters: $radius) { totalCount edges { cursor } } "
+        "communities(near: $near, first: 1) { edges { cursor } } }"
+    )
+    cases += [
+        (f"nearby, radius {r}", nearby, {"near": NEAR, "radius": v}) for r, v in RADII.items()
+    ]
+    cases += [(f"nearby, at {p}", nearby, {"near": v, "radius": 500}) for p, v in POINTS.items()]
     by_id = "query($id: ID!) { node(id: $id) { id } report(id: $id) { id } board(id: $id) { id } }"
     cases += [(f"node, id {i}", by_id, {"id": v}) for i, v in IDS.items()]
     caplog.clear()
