@@ -11,6 +11,7 @@ one place by the endpoint), never read from headers here.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import timedelta
 
@@ -23,16 +24,25 @@ WINDOW = timedelta(minutes=1)
 
 register_indexes(ANONYMOUS_REQUESTS, [rate_limit.ttl_index()])
 
+log = logging.getLogger("neighbor_api.throttle")
+
 
 async def anonymous_wait(deps: Deps, address: str | None) -> int | None:
     """Count an anonymous request from `address`: None if it may run, else the seconds until
-    the window ends (it is over the limit). A limit of 0 turns the limit off."""
+    the window ends (it is over the limit). A limit of 0 turns the limit off. It fails open:
+    when the counter cannot be written, the request runs (and fails itself if it needs the
+    database) rather than every anonymous request becoming an internal error."""
     limit = deps.settings.anonymous_requests_per_minute
     if limit <= 0:
         return None
     now = deps.clock.now()
     start, end = rate_limit.window(now, WINDOW)
     counter = rate_limit.key("address", address or "-", start)
-    if await rate_limit.hit(deps.db, ANONYMOUS_REQUESTS, counter, expires_at=end) <= limit:
+    try:
+        count = await rate_limit.hit(deps.db, ANONYMOUS_REQUESTS, counter, expires_at=end)
+    except Exception as error:  # the database unreachable: the request says what it needs
+        log.warning("anonymous request not counted: %s", type(error).__name__)
+        return None
+    if count <= limit:
         return None
     return max(1, math.ceil((end - now).total_seconds()))
