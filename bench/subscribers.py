@@ -80,6 +80,10 @@ async def _server(data_dir: Path) -> AsyncIterator[tuple[str, int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEIGHBOR_")}
     env.pop("MONGODB_URI", None)
     env.update(NEIGHBOR_DATA_DIR=str(data_dir), NEIGHBOR_ENVIRONMENT="development")
+    # A few residents hold every socket: far past one person's caps (graphql/sockets.py).
+    env.update(
+        NEIGHBOR_MAX_CONNECTIONS_PER_USER="100000", NEIGHBOR_MAX_SUBSCRIPTIONS_PER_USER="100000"
+    )
     log = (data_dir / "serve.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable,

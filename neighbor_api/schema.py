@@ -144,7 +144,11 @@ class CachedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None and context.query is not None:
+        if (
+            context.graphql_document is not None
+            and context.query is not None
+            and context.pre_execution_errors is None  # not refused by QueryLimits
+        ):
             context.pre_execution_errors = self.validated(
                 Validation(
                     context.schema._schema,
@@ -169,6 +173,9 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         max_aliases=settings.max_aliases,
         max_cost=settings.max_query_cost,
         list_bounds=LIST_BOUNDS,
+        max_selections=settings.max_selections,
+        max_repeats=settings.max_field_repeats,
+        max_fields=settings.max_fields,
     )
     extensions: list[Any] = [
         # First: it sees the errors after the others coded and masked them.
@@ -177,9 +184,10 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         partial(ErrorCodes, suggestions=settings.show_field_suggestions),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CachedParser, maxsize=512),
+        # Before the validation: refuses a document over a limit without validating it.
+        partial(QueryLimits, limits),
         partial(CachedValidation, lru_cache(maxsize=512)(_validate)),
         Authenticate,
-        partial(QueryLimits, limits),
     ]
     if not settings.introspection_enabled:  # production, unless NEIGHBOR_INTROSPECTION
         extensions.append(DisableIntrospection)

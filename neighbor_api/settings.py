@@ -101,9 +101,23 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 3000
     max_query_cost: int = 20000
+    # The document's shape, checked in one pass before validation: fields and fragment spreads
+    # in one selection set, repeats of one field (response key) there, fields in the document.
+    max_selections: int = Field(default=100, ge=1)
+    max_field_repeats: int = Field(default=5, ge=1)
+    max_fields: int = Field(default=1000, ge=1)
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 11 * 1_048_576
-    max_subscriptions_per_connection: int = 20
+    # GraphQL requests over HTTP without a token, per client address per minute (RATE_LIMITED,
+    # 429), counted in the database across instances. 0: no limit.
+    anonymous_requests_per_minute: int = Field(default=600, ge=0)
+    # WebSocket caps, per instance (graphql/sockets.py): operations in flight per connection
+    # and per user (TOO_MANY_SUBSCRIPTIONS), connections per user and anonymous connections
+    # per client address (closed with 1013).
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    max_subscriptions_per_user: int = Field(default=50, ge=1)
+    max_connections_per_user: int = Field(default=10, ge=1)
+    max_anonymous_connections_per_address: int = Field(default=20, ge=1)
     # The server pings WebSocket clients this often (graphql-transport-ws Ping).
     ws_ping_seconds: float = 15.0
     # permessage-deflate on WebSockets: off, since its zlib state costs ~50 KB per socket for

@@ -879,6 +879,18 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Subscriptions cannot be sent over HTTP; use the WebSocket at /graphql "
         "(graphql-transport-ws protocol)",
     },
+    "http.rate_limited": {
+        Locale.ZH_CN: "未登录的请求过于频繁，请 {seconds} 秒后再试，或先登录",
+        Locale.EN: "Too many requests without signing in; retry in {seconds} s, or sign in",
+    },
+    "live.too_many_on_connection": {
+        Locale.ZH_CN: "此连接上进行中的订阅已达上限（{limit} 个），请先取消一些",
+        Locale.EN: "This connection already has {limit} subscriptions running; complete some first",
+    },
+    "live.too_many_for_user": {
+        Locale.ZH_CN: "你进行中的订阅已达上限（{limit} 个），请先取消一些",
+        Locale.EN: "You already have {limit} subscriptions running; complete some first",
+    },
     "http.mutation_over_get": {
         Locale.ZH_CN: "变更操作只能用 POST 发送",
         Locale.EN: "Mutations can only be sent with POST",

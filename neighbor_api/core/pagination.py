@@ -2,15 +2,15 @@
 
 A cursor is the sort key of the last item seen, as canonical extended JSON in url-safe base64.
 Cursors come back from clients, so a decoded cursor is checked to hold only plain values of the
-expected count before it goes into a filter: a forged cursor can never smuggle in an operator.
+expected count before it goes into a filter: a forged cursor can never smuggle in an operator,
+nor a value the database cannot take (an integer past 64 bits, a date past year 9999): anything
+that does not decode to such values is INVALID_INPUT on `after`, never an internal error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +27,18 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 _SCALARS = (ObjectId, datetime, str, int, float, bool, type(None))
+# BSON's integers are signed 64-bit; a larger one fails to encode in the query.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# A distance cursor's position: far past any list a client can page through.
+MAX_OFFSET = 10**9
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Compared, not `in range(...)`: that walks the range for an int subclass (bson's Int64).
+        return _INT64_MIN <= value <= _INT64_MAX
+    return isinstance(value, _SCALARS)
+
 
 Sort = Sequence[tuple[str, int]]
 
@@ -49,13 +61,10 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json_util.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+    except Exception:  # whatever the decoders refuse: base64, UTF-8, JSON, a bad `$date`,
+        # `$numberLong` or `$oid` (ValueError, OverflowError, bson's InvalidId, ...)
         values = None
-    if (
-        not isinstance(values, list)
-        or len(values) != length
-        or not all(isinstance(v, _SCALARS) for v in values)
-    ):
+    if not isinstance(values, list) or len(values) != length or not all(map(_plain, values)):
         raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
     return values
 
@@ -149,7 +158,7 @@ def offset_of(after: str | None) -> int:
     if not after:
         return 0
     (offset,) = decode_cursor(after, 1)
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < MAX_OFFSET:
         raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
     return offset + 1
 

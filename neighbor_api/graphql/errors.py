@@ -121,6 +121,10 @@ PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
 PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED"
+# A WebSocket `subscribe` over the connection's or the user's cap (graphql/sockets.py).
+TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+# An anonymous HTTP request over its address's rate limit (core/throttle.py).
+RATE_LIMITED = "RATE_LIMITED"
 # Errors meaning the request was refused before execution started (a GraphQL "request error"):
 # answered 400 without `data` to clients accepting application/graphql-response+json.
 REQUEST_ERROR_CODES = frozenset(
@@ -141,17 +145,24 @@ class RequestRefused(Exception):
         status: int = 400,
         legacy_status: int = 200,
         headers: dict[str, str] | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(code)
+        self.params = params
         self.code = code
         self.message = message
         self.status = status
         self.legacy_status = legacy_status
         self.headers = headers or {}
 
-    def formatted(self, locale: Locale) -> GraphQLFormattedError:
+    def formatted(
+        self, locale: Locale, params: Mapping[str, object] | None = None
+    ) -> GraphQLFormattedError:
         """The error as it appears in `errors` (an HTTP body or a WebSocket `error`)."""
-        return {"message": translate(self.message, locale), "extensions": {"code": self.code}}
+        return {
+            "message": translate(self.message, locale, params or self.params),
+            "extensions": {"code": self.code},
+        }
 
 
 def _context_value(execution_context: ExecutionContext, name: str, default: Any) -> Any:

@@ -11,6 +11,18 @@ nor cost (validation's MaxIntrospectionDepthRule bounds their nesting, the token
 size), but the aliases inside them count, as each repeats a whole answer. Named fragments are
 measured once each (per page size), so a fragment spread many times cannot make the measuring
 itself expensive. Tokens are limited at parse time by strawberry's MaxTokensLimiter.
+
+The shape (`shape_refusal`) is checked first, in one linear pass over the parsed document and
+before validation (whose overlapping-fields rule compares the fields of a selection pairwise):
+the fields and fragment spreads of one selection set (inline fragments merged into it, as
+validation merges them), the repeats of one response key there, and the fields of the whole
+document. A hostile document (740 copies of `memberships { id }` with a random trailing comment
+to miss the validation cache) is refused in a fraction of a millisecond instead of seconds.
+
+Everything is checked in the validation step (`QueryLimits.on_validate`), which strawberry runs
+for queries, mutations and subscriptions alike before anything executes: an over-limit
+subscription is refused like a query (a result set in `on_execute` is ignored on strawberry's
+subscription path).
 """
 
 from __future__ import annotations
@@ -39,7 +51,6 @@ from graphql import (
     is_list_type,
     value_from_ast_untyped,
 )
-from graphql.execution import ExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from neighbor_api.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -62,6 +73,48 @@ class Limits:
     max_cost: int
     # "Type.field" -> the most items that list can hold (see `schema.LIST_BOUNDS`).
     list_bounds: Mapping[str, int] = field(default_factory=dict)
+    # The document's shape (`shape_refusal`): fields and spreads in one selection set, repeats
+    # of one response key in it, fields in the whole document.
+    max_selections: int = 100
+    max_repeats: int = 5
+    max_fields: int = 1000
+
+
+def shape_refusal(document: DocumentNode, limits: Limits) -> str | None:
+    """Why the document's shape is over a limit (None if it is not), in one pass over its nodes
+    that stops at the first excess. A selection set counts its fields and fragment spreads with
+    those of its inline fragments (validation merges them into one set); named fragments are
+    counted where they are defined."""
+    total = 0
+    stack: list[SelectionSetNode] = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while stack:
+        entries = 0
+        repeats: dict[str, int] = {}
+        merged = [stack.pop()]
+        while merged:
+            for selection in merged.pop().selections:
+                if isinstance(selection, InlineFragmentNode):
+                    merged.append(selection.selection_set)
+                    continue
+                entries += 1
+                if entries > limits.max_selections:
+                    return f"selections {entries} > {limits.max_selections}"
+                if not isinstance(selection, FieldNode):
+                    continue
+                total += 1
+                if total > limits.max_fields:
+                    return f"fields {total} > {limits.max_fields}"
+                key = (selection.alias or selection.name).value
+                count = repeats[key] = repeats.get(key, 0) + 1
+                if count > limits.max_repeats:
+                    return f"repeats of {key} {count} > {limits.max_repeats}"
+                if selection.selection_set is not None:
+                    stack.append(selection.selection_set)
+    return None
 
 
 class _Measurer:
@@ -200,25 +253,28 @@ def measure(
 
 
 class QueryLimits(SchemaExtension):
-    """Refuse (QUERY_TOO_COMPLEX) an operation over the depth, alias or cost limit."""
+    """Refuse (QUERY_TOO_COMPLEX) an operation whose document's shape, depth, aliases or cost is
+    over a limit: in the validation step, before the (cached) validation itself, for every kind
+    of operation. Comes before CachedValidation among the extensions."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
 
-    def on_execute(self) -> Iterator[None]:
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.result is None:
-            found = measure(
-                context.schema._schema,
-                document,
-                context.operation_name,
-                context.variables,
-                self.limits.list_bounds,
+        if document is not None and context.pre_execution_errors is None:
+            detail = shape_refusal(document, self.limits) or self._exceeded(
+                measure(
+                    context.schema._schema,
+                    document,
+                    context.operation_name,
+                    context.variables,
+                    self.limits.list_bounds,
+                )
             )
-            detail = self._exceeded(found)
             if detail:
-                context.result = ExecutionResult(data=None, errors=[limit_error(detail)])
+                context.pre_execution_errors = [limit_error(detail)]
         yield
 
     def _exceeded(self, found: Measure) -> str | None:

@@ -28,6 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
     ErrorMessage,
     SubscribeMessage,
 )
@@ -41,8 +42,15 @@ from neighbor_api.core.client_address import client_address
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
+from neighbor_api.core.throttle import anonymous_wait
 from neighbor_api.graphql.auth import viewer_now
-from neighbor_api.graphql.errors import BAD_USER_INPUT, OPERATION_NOT_SUPPORTED, RequestRefused
+from neighbor_api.graphql.errors import (
+    BAD_USER_INPUT,
+    OPERATION_NOT_SUPPORTED,
+    RATE_LIMITED,
+    TOO_MANY_SUBSCRIPTIONS,
+    RequestRefused,
+)
 from neighbor_api.graphql.media import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
@@ -50,6 +58,11 @@ from neighbor_api.graphql.media import (
     prefers_graphql_response,
 )
 from neighbor_api.graphql.persisted import PersistedDocuments, packaged_manifest
+from neighbor_api.graphql.sockets import (
+    TOO_MANY_CONNECTIONS_CLOSE_CODE,
+    TOO_MANY_CONNECTIONS_REASON,
+    SocketCaps,
+)
 from neighbor_api.middleware import request_id_of
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
@@ -105,6 +118,10 @@ def encode_json(data: object) -> str:
 DEFAULT_PING_SECONDS = 15.0
 
 
+class TooManyConnections(Exception):
+    """connection_init of a user who has all the connections they may (SocketCaps)."""
+
+
 class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's graphql-transport-ws handler, plus the protocol's server Ping every
     `keep_alive_interval` seconds once the connection is acknowledged (clients answer Pong):
@@ -114,6 +131,7 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     (strawberry's own keep-alive only serves the legacy graphql-ws protocol.)"""
 
     async def handle(self) -> None:
+        caps = self._caps()
         pinger = asyncio.create_task(self._ping())
         try:
             await super().handle()
@@ -121,10 +139,62 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             pinger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pinger
+            if caps is not None:
+                caps.close(id(self.context))
+
+    def _caps(self) -> SocketCaps | None:
+        view = self.view
+        return view.caps if isinstance(view, GraphQLView) else None
+
+    async def _refuse_connection(self) -> None:
+        await self.websocket.close(
+            code=TOO_MANY_CONNECTIONS_CLOSE_CODE, reason=TOO_MANY_CONNECTIONS_REASON
+        )
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """strawberry's; a user over their connection cap (GraphQLView.on_ws_connect) is
+        closed with 1013 instead of acknowledged."""
+        try:
+            await super().handle_connection_init(message)
+        except TooManyConnections:
+            await self._refuse_connection()
+
+    async def _refuse_operation(self, operation_id: str, message: str, limit: int) -> None:
+        error = RequestRefused(TOO_MANY_SUBSCRIPTIONS, message).formatted(
+            self.context.locale, {"limit": limit}
+        )
+        await self.send_message(ErrorMessage(id=operation_id, type="error", payload=[error]))
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """strawberry's, with the payload's persisted query (APQ, trusted documents) resolved
-        first; a refusal is this operation's `error` message."""
+        first; a refusal is this operation's `error` message. The caps (graphql/sockets.py)
+        come first: an operation past the connection's or its owner's is refused with
+        TOO_MANY_SUBSCRIPTIONS, and its slot is given back when it ends."""
+        caps = self._caps()
+        new = message["id"] not in self.operations  # a reused id: strawberry closes 4409
+        if self.connection_acknowledged and caps is not None and new:
+            if len(self.operations) >= caps.per_connection:
+                await self._refuse_operation(
+                    message["id"], "live.too_many_on_connection", caps.per_connection
+                )
+                return
+            slot = caps.start(id(self.context))
+            if slot is None:
+                await self._refuse_operation(message["id"], "live.too_many_for_user", caps.per_user)
+                return
+            try:
+                await self._subscribe(message)
+            finally:
+                operation = self.operations.get(message["id"])
+                if operation is not None and operation.task is not None:
+                    operation.task.add_done_callback(lambda _: caps.finish(slot))
+                else:  # refused, or already over
+                    caps.finish(slot)
+            return
+        await self._subscribe(message)
+
+    async def _subscribe(self, message: SubscribeMessage) -> None:
+        """strawberry's subscribe, with the payload's persisted query resolved first."""
         view = self.view
         if self.connection_acknowledged and isinstance(view, GraphQLView):
             payload = message["payload"]
@@ -174,8 +244,10 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
             multipart_uploads_enabled=True,
-            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            # Counted by SocketCaps instead (graphql/sockets.py), refused with a code.
+            max_subscriptions_per_connection=None,
         )
+        self.caps = SocketCaps.of(settings)
         self._deps = deps
         self.persisted = PersistedDocuments(
             cache_size=settings.apq_cache_size,
@@ -239,8 +311,20 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """strawberry's, running the persisted document the request names, and refusing a
+        """strawberry's, running the persisted document the request names, and refusing an
+        anonymous request over its address's rate limit (core/throttle.py, 429), a
         subscription (HTTP has no transport for one here) and a mutation over GET (405)."""
+        if context.token is None:
+            wait = await anonymous_wait(context.deps, context.client_address)
+            if wait is not None:
+                raise RequestRefused(
+                    RATE_LIMITED,
+                    "http.rate_limited",
+                    status=429,
+                    legacy_status=429,
+                    headers={"Retry-After": str(wait)},
+                    params={"seconds": wait},
+                )
         document = self.persisted.resolve(request_data.query, request_data.extensions)
         allowed = {OperationType.QUERY}
         if request_adapter.method == "POST":
@@ -325,9 +409,17 @@ class GraphQLView(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a WebSocket by its connection_init payload; refuse a bad token."""
         try:
-            await context.viewer()
+            viewer = await context.viewer()
         except Unauthenticated:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        # The connection counts as its user's, or (anonymous) as its address's: closed with
+        # 1013 over the cap (before connection_init, strawberry's 10 s timeout bounds it).
+        if viewer is None:
+            allowed = self.caps.open(id(context), context.client_address)
+        else:
+            allowed = self.caps.sign_in(id(context), viewer.user.id)
+        if not allowed:
+            raise TooManyConnections
         no_payload: UnsetType = UNSET
         return no_payload
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
+from graphql import DocumentNode, GraphQLError
 from pymongo import monitoring
 
+import neighbor_api.schema as schema_module
 from neighbor_api.accounts import service as accounts
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import SYSTEM, Role
@@ -53,6 +55,20 @@ def sent_commands(
 
     monkeypatch.setattr(command_counter, "started", started)
     return sent
+
+
+@pytest.fixture
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[DocumentNode]:
+    """The documents validated from now on (the validation itself still runs)."""
+    validated: list[DocumentNode] = []
+    validate = schema_module.validate_document
+
+    def counting(schema: Any, document: DocumentNode, rules: Any) -> list[GraphQLError]:
+        validated.append(document)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(schema_module, "validate_document", counting)
+    return validated
 
 
 def cursor_of(value: Any) -> str:

@@ -3,30 +3,13 @@ document (graphql-core's nodes hash their whole tree on every call)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode
 
-import neighbor_api.schema as schema_module
 from neighbor_api.core.deps import Deps
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Settings
 from tests.conftest import Api
-
-
-@pytest.fixture
-def validations(monkeypatch: pytest.MonkeyPatch) -> list[DocumentNode]:
-    """The documents validated from now on (the validation itself still runs)."""
-    validated: list[DocumentNode] = []
-    validate = schema_module.validate_document
-
-    def counting(schema: Any, document: DocumentNode, rules: Any) -> list[GraphQLError]:
-        validated.append(document)
-        return validate(schema, document, rules)
-
-    monkeypatch.setattr(schema_module, "validate_document", counting)
-    return validated
 
 
 @pytest.fixture

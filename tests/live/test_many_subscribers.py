@@ -10,10 +10,12 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
+from neighbor_api.app import create_app
 from neighbor_api.core.deps import Deps
-from tests.conftest import OPERATIONS, CommandCounter
+from tests.conftest import OPERATIONS, CommandCounter, make_settings
 from tests.live.conftest import hub_of
 from tests.live.support import BOARD_EVENTS, PROPOSAL_EVENTS, Client, People, client
 from tests.platform.conftest import LiveServer
@@ -28,6 +30,16 @@ HOLDERS = (JINAN_WORKER, "13800000003", "13800000004", "13800000006")
 # The move or vote (its own commands) and its fan-out: per session the re-read viewer and the
 # event's loaders, the task or proposal once, the hub's getMores. Per socket: hundreds.
 MOVE_AND_FAN_OUT_COMMANDS = 50
+
+
+@pytest.fixture
+def app(demo: Deps) -> Starlette:
+    """The app with the WebSocket caps (graphql/sockets.py) raised: a few people hold all
+    the sockets here, far more than one person may (tests/live/test_caps.py)."""
+    settings = make_settings(
+        max_connections_per_user=SUBSCRIBERS, max_subscriptions_per_user=SUBSCRIBERS
+    )
+    return create_app(settings, deps=demo)
 
 
 async def _until_in_hub(app: Starlette, count: int) -> None:
