@@ -166,6 +166,20 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "下载链接无效或已过期",
         Locale.EN: "The download link is invalid or has expired",
     },
+    "attachment.unreadable": {
+        Locale.ZH_CN: "无法读取该图片（文件已损坏或与其格式不符）",
+        Locale.EN: "The image could not be read (damaged, or not the format it claims)",
+    },
+    "attachment.heic_unsupported": {
+        Locale.ZH_CN: "暂不支持 HEIC 格式的照片，请以 JPEG 格式上传"
+        "（iPhone：设置 > 相机 > 格式 > 兼容性最佳）",
+        Locale.EN: "HEIC photos are not supported yet; upload a JPEG (iPhone: Settings > "
+        "Camera > Formats > Most Compatible)",
+    },
+    "attachment.too_many_pixels": {
+        Locale.ZH_CN: "图片像素过多（最多 {max_megapixels} 百万像素）",
+        Locale.EN: "The image has too many pixels (at most {max_megapixels} megapixels)",
+    },
     "council.not_found": {Locale.ZH_CN: "找不到该议事组织", Locale.EN: "Council not found"},
     "council.not_a_resident": {
         Locale.ZH_CN: "只能添加本社区的在册居民",
