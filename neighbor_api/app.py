@@ -31,6 +31,8 @@ from neighbor_api.jobs import JOBS
 from neighbor_api.middleware import RequestObserver, metrics_endpoint
 from neighbor_api.migrations import STEPS
 from neighbor_api.open311 import routes as open311
+from neighbor_api.privacy import service as privacy_export
+from neighbor_api.privacy.download import export_endpoint
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Environment, Settings
 
@@ -150,6 +152,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/attachments/{attachment_id}", download_endpoint(lambda: runtime.deps)),
+            Route(privacy_export.EXPORT_PATH, export_endpoint(lambda: runtime.deps)),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
             Mount(graphiql.STATIC_PATH, graphiql.static_app()),
             open311.mount(lambda: runtime.deps),

@@ -28,6 +28,8 @@ from neighbor_api.memberships import loaders as membership_loaders
 from neighbor_api.memberships.models import Membership
 from neighbor_api.places import loaders as place_loaders
 from neighbor_api.places.models import Place
+from neighbor_api.privacy import loaders as privacy_loaders
+from neighbor_api.privacy.loaders import PhoneRevealKey
 from neighbor_api.reports import loaders as report_loaders
 
 
@@ -127,6 +129,10 @@ class Loaders:
     @cached_property
     def column_task_counts(self) -> DataLoader[ObjectId, int]:
         return board_loaders.column_task_counts_loader(self._deps)
+
+    @cached_property
+    def phone_reveals(self) -> DataLoader[PhoneRevealKey, None]:
+        return privacy_loaders.phone_reveals_loader(self._deps)
 
     @cached_property
     def councils(self) -> CouncilLoaders:

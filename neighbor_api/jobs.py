@@ -9,6 +9,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.jobs import Job
 from neighbor_api.councils import service as councils
 from neighbor_api.notifications import service as notifications
+from neighbor_api.privacy import service as privacy
 from neighbor_api.reports import service as reports
 
 UNREFERENCED_ATTACHMENTS_KEPT = timedelta(days=1)
@@ -24,4 +25,6 @@ JOBS = (
     # Every few seconds: notifications follow their events closely (notifications/service.py).
     Job("notify", timedelta(seconds=3), notifications.notify),
     Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
+    # Deleted accounts' personal data is erased within a minute or two (privacy/service.py).
+    Job("erase-deleted-accounts", timedelta(minutes=1), privacy.erase_deleted_accounts),
 )

@@ -16,6 +16,14 @@ class User(StoredModel):
     display_name: str
     locale: Locale
     created_at: datetime
+    # Account deletion (注销): asked for at `deletion_requested_at` (every session ended at
+    # once); the erasure job then erases the personal data and sets `erased_at`.
+    deletion_requested_at: datetime | None = None
+    erased_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deletion_requested_at is not None
 
 
 class Session(StoredModel):

@@ -141,3 +141,75 @@ def failure_keys(
 
 async def any_user(db: Database) -> bool:
     return await db[USERS].find_one({}, projection={"_id": 1}) is not None
+
+
+# --- Account deletion (注销) and erasure ----------------------------------------------------
+
+register_indexes(
+    USERS,
+    [IndexModel([("deletion_requested_at", ASCENDING)], name="deletion_requested")],
+)
+# An erased account's phone becomes this handle (the unique index needs a value, and no phone
+# number normalises to it), so the number can register again.
+ERASED_PHONE_PREFIX = "deleted:"
+
+
+async def request_deletion(db: Database, user_id: ObjectId, *, now: datetime) -> bool:
+    """Mark the account deleted, once: False if it already was (a second deleteAccount)."""
+    result = await db[USERS].update_one(
+        {"_id": user_id, "deletion_requested_at": None},
+        {"$set": {"deletion_requested_at": now, "erasure_lease_until": now}},
+    )
+    return result.modified_count == 1
+
+
+async def revoke_user_sessions(db: Database, user_id: ObjectId, *, now: datetime) -> None:
+    await db[SESSIONS].update_many(
+        {"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": now}}
+    )
+
+
+async def due_for_erasure(db: Database, *, before: datetime, limit: int) -> list[ObjectId]:
+    """Accounts whose deletion was asked for at or before `before` and not yet erased."""
+    cursor = db[USERS].find(
+        {"deletion_requested_at": {"$lte": before}, "erased_at": None},
+        projection={"_id": 1},
+        sort=[("deletion_requested_at", ASCENDING)],
+        limit=limit,
+    )
+    return [d["_id"] async for d in cursor]
+
+
+async def claim_erasure(db: Database, user_id: ObjectId, *, now: datetime, until: datetime) -> bool:
+    """Take the erasure of one account for a while (one instance at a time; a holder that
+    died lets the lease expire and another takes over)."""
+    result = await db[USERS].update_one(
+        {"_id": user_id, "erased_at": None, "erasure_lease_until": {"$lte": now}},
+        {"$set": {"erasure_lease_until": until}},
+    )
+    return result.modified_count == 1
+
+
+async def erase_user(db: Database, user_id: ObjectId, *, now: datetime) -> None:
+    """What stays of an account: its id (reports, votes and points name it), its language,
+    when it was created and deleted. Name, phone and password hash are gone, with its
+    sessions and refresh tokens."""
+    await db[REFRESH_TOKENS].delete_many({"user_id": user_id})
+    await db[SESSIONS].delete_many({"user_id": user_id})
+    await db[USERS].update_one(
+        {"_id": user_id, "erased_at": None},
+        {
+            "$set": {
+                "phone": f"{ERASED_PHONE_PREFIX}{user_id}",
+                "display_name": "",
+                "password_hash": "",
+                "erased_at": now,
+            },
+            "$unset": {"erasure_lease_until": ""},
+        },
+    )
+
+
+async def sessions_of_user(db: Database, user_id: ObjectId) -> list[Session]:
+    cursor = db[SESSIONS].find({"user_id": user_id}, sort=[("created_at", ASCENDING)])
+    return [Session.from_document(d) async for d in cursor]

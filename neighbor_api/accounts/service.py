@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 import phonenumbers
 from bson import ObjectId
@@ -133,6 +134,8 @@ async def login(deps: Deps, *, phone: str, password: str, client_address: str | 
         minutes = max(1, math.ceil((window_end - now).total_seconds() / 60))
         raise DomainError.of(ErrorCode.RATE_LIMITED, minutes=minutes)
     user = await repository.user_by_phone(deps.db, normalized)
+    if user is not None and user.deleted:  # deleted, not erased yet: as if unknown
+        user = None
     password_hash = user.password_hash if user else _dummy_hash(deps)
     ok = await asyncio.to_thread(security.verify_password, deps.settings, password_hash, password)
     if user is None or not ok:
@@ -223,3 +226,49 @@ async def create_system_account(deps: Deps, *, display_name: str) -> User:
     )
     await repository.insert_user(deps.db, user)
     return user
+
+
+# --- Account deletion (注销) -----------------------------------------------------------------
+
+
+async def request_deletion(deps: Deps, *, user_id: ObjectId) -> None:
+    """Delete the account: every session ends at once (sockets included, through the session
+    cache and its watcher); the erasure job erases the personal data within minutes.
+    INVALID_TRANSITION when it was already deleted (a second, racing deleteAccount)."""
+    now = deps.clock.now()
+
+    async def apply(session: DbSession) -> None:
+        if not await repository.request_deletion(deps.db, user_id, now=now):
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "account.already_deleted")
+        await events.record(
+            deps,
+            kind=EventKind.USER_DELETION_REQUESTED,
+            subject_id=user_id,
+            actor_id=user_id,
+            session=session,
+        )
+
+    await in_transaction(deps.client, apply)
+    await repository.revoke_user_sessions(deps.db, user_id, now=now)
+    deps.sessions.forget_user(user_id)
+
+
+async def due_for_erasure(deps: Deps, *, limit: int) -> list[ObjectId]:
+    return await repository.due_for_erasure(deps.db, before=deps.clock.now(), limit=limit)
+
+
+async def claim_erasure(deps: Deps, user_id: ObjectId, *, lease: timedelta) -> bool:
+    now = deps.clock.now()
+    return await repository.claim_erasure(deps.db, user_id, now=now, until=now + lease)
+
+
+async def erase_account(deps: Deps, user_id: ObjectId) -> None:
+    """The account's own part of the erasure (name, phone, password hash, sessions); the
+    last step, so that an interrupted erasure is taken up again."""
+    await repository.erase_user(deps.db, user_id, now=deps.clock.now())
+    await events.record(deps, kind=EventKind.USER_ERASED, subject_id=user_id, actor_id=None)
+    deps.sessions.forget_user(user_id)
+
+
+async def sessions_of(deps: Deps, user_id: ObjectId) -> list[Session]:
+    return await repository.sessions_of_user(deps.db, user_id)

@@ -8,11 +8,21 @@ from strawberry import relay
 
 from neighbor_api.accounts.models import User
 from neighbor_api.context import Info
-from neighbor_api.core.policy import can_see_membership, can_see_user, can_see_user_details
+from neighbor_api.core.i18n import translate
+from neighbor_api.core.policy import (
+    Disclosure,
+    Need,
+    can_see_membership,
+    can_see_user,
+    can_see_user_details,
+    mask_phone,
+    phone_disclosure,
+)
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
 from neighbor_api.memberships.models import OPEN_STATUSES, Membership, MembershipStatus
 from neighbor_api.memberships.types import MembershipType
+from neighbor_api.privacy.loaders import PhoneRevealKey
 
 
 async def _active_paths(info: Info, user_id: ObjectId) -> list[list[ObjectId]]:
@@ -31,12 +41,14 @@ async def _open_paths(info: Info, user_id: ObjectId) -> list[list[ObjectId]]:
 @strawberry.type(name="User", description="A person with an account.")
 class UserType(relay.Node):
     id: relay.NodeID[str]
-    display_name: str = strawberry.field(description="The name shown to others.")
     model: strawberry.Private[User]
+    # Why the viewer is looking at this person (a report they filed, a membership they hold):
+    # what may justify showing their phone number in full (core/policy.phone_disclosure).
+    need: strawberry.Private[Need | None] = None
 
     @classmethod
-    def from_model(cls, user: User) -> UserType:
-        return cls(id=str(user.id), display_name=user.display_name, model=user)
+    def from_model(cls, user: User, need: Need | None = None) -> UserType:
+        return cls(id=str(user.id), model=user, need=need)
 
     @classmethod
     async def load(cls, info: Info, object_id: ObjectId) -> UserType | None:
@@ -54,12 +66,35 @@ class UserType(relay.Node):
         return actor is not None and actor.user_id == self.model.id
 
     @strawberry.field(
-        description="The mobile number (E.164): for the user and the staff of their community."
+        description='The name shown to others; 已注销用户 / "Deleted user" once the account '
+        "was deleted."
+    )
+    def display_name(self, info: Info) -> str:
+        if self.model.deleted:
+            return translate("user.deleted_name", info.context.locale)
+        return self.model.display_name
+
+    @strawberry.field(
+        description="The mobile number: in full (E.164) for the user, for the assignee and the "
+        "community's own staff on the reporter of a report being handled, and for the "
+        "community's own staff on a pending or active member (each such reveal is logged); "
+        "masked (138****0001) for other staff of the user's places; else null."
     )
     async def phone(self, info: Info) -> str | None:
+        if self.model.deleted:
+            return None
+        actor = await info.context.actor()
         paths = await _open_paths(info, self.model.id)
-        visible = can_see_user_details(await info.context.actor(), self.model.id, paths)
-        return self.model.phone if visible else None
+        disclosure = phone_disclosure(actor, self.model.id, paths, self.need)
+        if disclosure is Disclosure.NONE:
+            return None
+        if disclosure is Disclosure.MASKED:
+            return mask_phone(self.model.phone)
+        if actor is not None and self.need is not None and actor.user_id != self.model.id:
+            await info.context.loaders.phone_reveals.load(
+                PhoneRevealKey(actor.user_id, self.model.id, self.need)
+            )
+        return self.model.phone
 
     @strawberry.field(description="The user's language (zh-CN or en): for the user only.")
     async def locale(self, info: Info) -> str | None:

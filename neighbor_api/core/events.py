@@ -25,6 +25,10 @@ class EventKind(StrEnum):
     back from events written by earlier versions): add kinds, never change a value."""
 
     USER_REGISTERED = "user.registered"
+    USER_DELETION_REQUESTED = "user.deletion_requested"
+    USER_ERASED = "user.erased"
+    MEMBERSHIP_LEFT = "membership.left"
+    MEMBERSHIP_UPDATED = "membership.updated"
     SESSION_REUSE_DETECTED = "session.reuse_detected"
     MEMBERSHIP_REQUESTED = "membership.requested"
     MEMBERSHIP_DECIDED = "membership.decided"

@@ -180,6 +180,28 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "图片像素过多（最多 {max_megapixels} 百万像素）",
         Locale.EN: "The image has too many pixels (at most {max_megapixels} megapixels)",
     },
+    "user.deleted_name": {Locale.ZH_CN: "已注销用户", Locale.EN: "Deleted user"},
+    "account.already_deleted": {
+        Locale.ZH_CN: "该账号已注销",
+        Locale.EN: "This account has already been deleted",
+    },
+    "export.link_malformed": {
+        Locale.ZH_CN: "导出链接不完整，请在应用中重新导出",
+        Locale.EN: "The export link is incomplete; export again from the app",
+    },
+    "export.link_invalid": {
+        Locale.ZH_CN: "导出链接无效（已被修改），请在应用中重新导出",
+        Locale.EN: "The export link is not valid (it was altered); export again from the app",
+    },
+    "export.link_expired": {
+        Locale.ZH_CN: "导出链接已过期（有效期几分钟），请在应用中重新导出",
+        Locale.EN: "The export link has expired (it lasts a few minutes); export again "
+        "from the app",
+    },
+    "export.account_gone": {
+        Locale.ZH_CN: "该账号已注销，没有可导出的数据",
+        Locale.EN: "This account has been deleted; there is nothing to export",
+    },
     "council.not_found": {Locale.ZH_CN: "找不到该议事组织", Locale.EN: "Council not found"},
     "council.not_a_resident": {
         Locale.ZH_CN: "只能添加本社区的在册居民",

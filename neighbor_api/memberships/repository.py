@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -109,3 +110,25 @@ async def active_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
         sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
     )
     return [Membership.from_document(d) async for d in cursor]
+
+
+async def erase_user(db: Database, user_id: ObjectId, *, now: datetime) -> int:
+    """An erased account's memberships: open ones end (LEFT), and none keeps the address,
+    household code or floor area. What remains says only that someone held roles there."""
+    result = await db[COLLECTION].update_many(
+        {"user_id": user_id},
+        {
+            "$set": {
+                "address": None,
+                "household_code": None,
+                "household_confirmed": False,
+                "owned_floor_area": None,
+                "reason": None,
+            }
+        },
+    )
+    await db[COLLECTION].update_many(
+        {"user_id": user_id, "open": True},
+        {"$set": {"status": MembershipStatus.LEFT.value, "open": None, "left_at": now}},
+    )
+    return result.modified_count

@@ -16,6 +16,8 @@ from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import (
     COMMUNITY_GRANTABLE_ROLES,
     Actor,
+    Need,
+    PhoneNeed,
     Role,
     can_manage_members,
     can_see_membership,
@@ -24,7 +26,7 @@ from neighbor_api.core.policy import (
 )
 from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import repository
-from neighbor_api.memberships.models import Membership, MembershipStatus
+from neighbor_api.memberships.models import OPEN_STATUSES, Membership, MembershipStatus
 from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 
@@ -228,4 +230,22 @@ async def active_membership(deps: Deps, user_id: ObjectId, place_id: ObjectId) -
     found = await repository.of_users(deps.db, [user_id])
     return next(
         (m for m in found if m.place_id == place_id and m.status is MembershipStatus.ACTIVE), None
+    )
+
+
+async def erase_member_data(deps: Deps, user_id: ObjectId) -> None:
+    """The erasure of a deleted account's memberships (see repository.erase_user)."""
+    await repository.erase_user(deps.db, user_id, now=deps.clock.now())
+    deps.sessions.forget_user(user_id)
+
+
+def member_need(membership: Membership) -> Need:
+    """Why the community's staff may call a member: the membership, while it is pending or
+    active. Who may is `core/policy.phone_disclosure`'s rule."""
+    return Need(
+        why=PhoneNeed.MEMBERSHIP,
+        object_id=membership.id,
+        community_id=membership.community_id,
+        place_path=tuple(membership.place_path),
+        current=membership.status in OPEN_STATUSES,
     )

@@ -14,6 +14,7 @@ from neighbor_api.core.policy import Role, can_see_membership
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
+from neighbor_api.memberships import service
 from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.places.types import PlaceType
 
@@ -99,7 +100,8 @@ class MembershipType(relay.Node):
         from neighbor_api.accounts.types import UserType
 
         user = await info.context.loaders.user.load(self.model.user_id)
-        return UserType.from_model(user) if user else None
+        # Seen as this membership's holder: the community's staff may need to call them.
+        return UserType.from_model(user, service.member_need(self.model)) if user else None
 
     @strawberry.field(description="The place the roles are held on.")
     async def place(self, info: Info) -> PlaceType | None:

@@ -178,3 +178,9 @@ async def mark_read(
         query["_id"] = {"$in": list(ids)}
     result = await db[NOTIFICATIONS].update_many(query, {"$set": {"read": True, "read_at": at}})
     return result.modified_count
+
+
+async def delete_of_user(db: Database, user_id: ObjectId) -> int:
+    """A deleted account's feed (its titles and bodies were written for that person)."""
+    result = await db[NOTIFICATIONS].delete_many({"user_id": user_id})
+    return result.deleted_count

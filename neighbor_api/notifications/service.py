@@ -176,6 +176,7 @@ async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
             created_at=event["at"],
         )
         for user in users
+        if not user.deleted  # a deleted account is told nothing more
     ]
 
 
@@ -255,3 +256,8 @@ def received(document: Mapping[str, Any], actor: Actor) -> Notification | None:
     """A notification the live hub saw inserted, if it is the actor's."""
     notification = Notification.from_document(dict(document))
     return notification if notification.user_id == actor.user_id else None
+
+
+async def erase_feed(deps: Deps, user_id: ObjectId) -> None:
+    """The erasure of a deleted account's notifications."""
+    await repository.delete_of_user(deps.db, user_id)
