@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from neighbor_api import graphiql, live
 from neighbor_api.accounts import sessions
 from neighbor_api.attachments.download import download_endpoint
-from neighbor_api.core import jobs
+from neighbor_api.core import jobs, sms
 from neighbor_api.core.clock import Clock, SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import database_uri
@@ -92,6 +92,7 @@ def create_app(
     deps: Deps | None = None,
 ) -> Starlette:
     """The app. With `deps` given (tests), it uses that database and opens nothing itself."""
+    sms.check_can_start(settings)  # production refuses the development SMS sender
     runtime = Runtime()
     if deps is not None:
         runtime.deps = deps

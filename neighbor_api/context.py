@@ -192,6 +192,12 @@ class Context:
         """One context serves every operation of a WebSocket connection."""
         return isinstance(self.request, WebSocket)
 
+    async def must_accept_policy(self) -> bool:
+        """True when the signed-in viewer has not accepted the current privacy policy."""
+        viewer = await self.viewer()
+        version = self.deps.settings.privacy_policy_version
+        return viewer is not None and not viewer.user.accepted(version)
+
     async def actor(self) -> Actor | None:
         viewer = await self.viewer()
         return viewer.actor if viewer else None

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-import phonenumbers
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.accounts import repository, security
-from neighbor_api.accounts.models import RefreshToken, Session, User
+from neighbor_api.accounts.models import Consent, RefreshToken, Session, User, VerificationPurpose
+from neighbor_api.accounts.phones import normalize_phone as normalize_phone
 
 # Request authentication lives in sessions.py (the cached viewer); its names stay here too.
 from neighbor_api.accounts.sessions import Authenticated as Authenticated
 from neighbor_api.accounts.sessions import authenticate as authenticate
+
+# Verification codes live in verification.py; other features call them through this module.
+from neighbor_api.accounts.verification import CodeSent as CodeSent
+from neighbor_api.accounts.verification import request_code as request_code
+from neighbor_api.accounts.verification import verify_code as verify_code
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
@@ -38,39 +46,27 @@ class SignedIn:
     user: User
     access_token: str
     refresh_token: str
+    session_id: ObjectId | None = None
 
 
-def normalize_phone(raw: str | None) -> str | None:
-    """A mainland China mobile number in E.164 (+8613800000001), or None if it is not one."""
-    try:
-        number = phonenumbers.parse((raw or "").strip(), "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    if (
-        number.country_code != 86
-        or not phonenumbers.is_valid_number(number)
-        or phonenumbers.number_type(number) is not phonenumbers.PhoneNumberType.MOBILE
-    ):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _check_password(checks: Checks, password: str) -> None:
+def _check_password(checks: Checks, password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        checks.fail("password", "password.too_short", min=MIN_PASSWORD_LENGTH)
+        checks.fail(field, "password.too_short", min=MIN_PASSWORD_LENGTH)
     elif len(password) > MAX_PASSWORD_LENGTH:
-        checks.fail("password", "password.too_long", max=MAX_PASSWORD_LENGTH)
+        checks.fail(field, "password.too_long", max=MAX_PASSWORD_LENGTH)
 
 
-async def register(
-    deps: Deps,
-    *,
-    phone: str,
-    password: str,
-    display_name: str,
-    locale: str | None = None,
-) -> SignedIn:
-    checks = Checks()
+@dataclass(frozen=True)
+class _NewAccount:
+    phone: str
+    password: str
+    display_name: str
+    locale: Locale
+
+
+def _check_new_account(
+    checks: Checks, *, phone: str, password: str, display_name: str, locale: str | None
+) -> _NewAccount:
     normalized = normalize_phone(phone)
     if normalized is None:
         checks.fail("phone", "phone.invalid")
@@ -82,14 +78,20 @@ async def register(
             chosen_locale = Locale(locale)
         except ValueError:
             checks.fail("locale", "INVALID_INPUT")
-    checks.done()
-    assert normalized is not None
+    return _NewAccount(normalized or "", password, name, chosen_locale)
+
+
+async def _create_account(deps: Deps, account: _NewAccount, *, policy_version: str) -> SignedIn:
+    now = deps.clock.now()
     user = User(
-        phone=normalized,
-        password_hash=await asyncio.to_thread(security.hash_password, deps.settings, password),
-        display_name=name,
-        locale=chosen_locale,
-        created_at=deps.clock.now(),
+        phone=account.phone,
+        password_hash=await asyncio.to_thread(
+            security.hash_password, deps.settings, account.password
+        ),
+        display_name=account.display_name,
+        locale=account.locale,
+        created_at=now,
+        consents=[Consent(policy_version=policy_version, accepted_at=now)],
     )
 
     async def insert(session: DbSession) -> None:
@@ -107,6 +109,56 @@ async def register(
     except DuplicateKeyError:
         raise DomainError.of(ErrorCode.PHONE_TAKEN, field=("input", "phone")) from None
     return await _sign_in(deps, user)
+
+
+async def register(
+    deps: Deps,
+    *,
+    phone: str,
+    password: str,
+    display_name: str,
+    locale: str | None = None,
+) -> SignedIn:
+    """Create an account without a verification code, as having accepted the current privacy
+    policy: the demo street, the CLI and tests. Clients register with `register_with_code`."""
+    checks = Checks()
+    account = _check_new_account(
+        checks, phone=phone, password=password, display_name=display_name, locale=locale
+    )
+    checks.done()
+    return await _create_account(deps, account, policy_version=deps.settings.privacy_policy_version)
+
+
+async def register_with_code(
+    deps: Deps,
+    *,
+    phone: str,
+    password: str,
+    display_name: str,
+    locale: str | None,
+    verification_code: str | None,
+    accepted_policy_version: str | None,
+) -> SignedIn:
+    """The `register` mutation: a REGISTER code sent to the phone and the current privacy
+    policy's version are required. The input is checked whole before the code is used."""
+    checks = Checks()
+    account = _check_new_account(
+        checks, phone=phone, password=password, display_name=display_name, locale=locale
+    )
+    current = deps.settings.privacy_policy_version
+    if not (verification_code or "").strip():
+        checks.fail("verificationCode", "text.required")
+    if (accepted_policy_version or "").strip() != current:
+        checks.fail("acceptedPolicyVersion", "policy.version_mismatch", version=current)
+    checks.done()
+    await verify_code(
+        deps,
+        account.phone,
+        VerificationPurpose.REGISTER,
+        verification_code or "",
+        field=("input", "verificationCode"),
+    )
+    return await _create_account(deps, account, policy_version=current)
 
 
 # Verified against when the phone is unknown, so a wrong phone costs as long as a wrong password.
@@ -150,9 +202,16 @@ async def _sign_in(deps: Deps, user: User) -> SignedIn:
     return await _issue(deps, user, session.id)
 
 
-async def _issue(deps: Deps, user: User, session_id: ObjectId) -> SignedIn:
-    now = deps.clock.now()
-    refresh_token = security.new_refresh_token()
+async def _issue(
+    deps: Deps,
+    user: User,
+    session_id: ObjectId,
+    *,
+    refresh_token: str | None = None,
+    issued_at: datetime | None = None,
+) -> SignedIn:
+    now = issued_at or deps.clock.now()
+    refresh_token = refresh_token or security.new_refresh_token()
     await repository.insert_refresh_token(
         deps.db,
         RefreshToken(
@@ -165,7 +224,9 @@ async def _issue(deps: Deps, user: User, session_id: ObjectId) -> SignedIn:
     access_token = security.issue_access_token(
         deps.settings, user_id=user.id, session_id=session_id, now=now
     )
-    return SignedIn(user=user, access_token=access_token, refresh_token=refresh_token)
+    return SignedIn(
+        user=user, access_token=access_token, refresh_token=refresh_token, session_id=session_id
+    )
 
 
 def _session_ended() -> DomainError:
@@ -174,14 +235,37 @@ def _session_ended() -> DomainError:
     )
 
 
-async def refresh_session(deps: Deps, *, refresh_token: str) -> SignedIn:
-    """Trade a refresh token for a new pair. A token used twice ends its whole session."""
+def _successor(deps: Deps, refresh_token: str) -> str:
+    """The refresh token that rotation gives for `refresh_token`: derived from it with the
+    secret key, so a retry within the grace period gets the same one without it being stored."""
+    key = deps.settings.secret_key.get_secret_value().encode()
+    digest = hmac.new(key, f"refresh-successor|{refresh_token}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def _client(client_address: str | None) -> str | None:
+    """Who used a refresh token, as stored: a hash of the client address."""
+    if not client_address:
+        return None
+    return hashlib.sha256(f"refresh-client|{client_address}".encode()).hexdigest()[:32]
+
+
+async def refresh_session(
+    deps: Deps, *, refresh_token: str, client_address: str | None = None
+) -> SignedIn:
+    """Trade a refresh token for a new pair. A token used twice ends its whole session, except
+    a retry by the same client within `NEIGHBOR_REFRESH_REUSE_GRACE` (30 s) while the pair it
+    was given is still unused: that answers the same pair again (a response lost in transit)."""
     now = deps.clock.now()
     token_hash = security.refresh_token_hash(refresh_token)
-    used = await repository.use_refresh_token(deps.db, token_hash, now=now)
+    client = _client(client_address)
+    used = await repository.use_refresh_token(deps.db, token_hash, now=now, used_by=client)
     if used is None:
         known = await repository.refresh_token_by_hash(deps.db, token_hash)
         if known is not None and known.used_at is not None:
+            again = await _same_pair_again(deps, known, refresh_token, client=client, now=now)
+            if again is not None:
+                return again
             # Reuse of a rotated token: someone holds a stolen copy. End the family.
             await repository.revoke_session(deps.db, known.session_id, now=now)
             deps.sessions.forget_session(known.session_id)
@@ -196,7 +280,40 @@ async def refresh_session(deps: Deps, *, refresh_token: str) -> SignedIn:
     users = await repository.users_by_ids(deps.db, [used.user_id])
     if session is None or not users:
         raise _session_ended()
-    return await _issue(deps, users[0], session.id)
+    return await _issue(
+        deps, users[0], session.id, refresh_token=_successor(deps, refresh_token), issued_at=now
+    )
+
+
+async def _same_pair_again(
+    deps: Deps, known: RefreshToken, refresh_token: str, *, client: str | None, now: datetime
+) -> SignedIn | None:
+    """The pair a used token was traded for, if this is its user's retry within the grace."""
+    assert known.used_at is not None
+    if (
+        client is None
+        or known.used_by != client
+        or now - known.used_at > deps.settings.refresh_reuse_grace
+    ):
+        return None
+    successor = _successor(deps, refresh_token)
+    # (Not yet stored when the retry races the first use: it is about to be.)
+    given = await repository.refresh_token_by_hash(deps.db, security.refresh_token_hash(successor))
+    if given is not None and given.used_at is not None:
+        return None
+    session = await repository.live_session(deps.db, known.session_id)
+    users = await repository.users_by_ids(deps.db, [known.user_id])
+    if session is None or not users:
+        return None
+    access_token = security.issue_access_token(
+        deps.settings, user_id=known.user_id, session_id=known.session_id, now=known.used_at
+    )
+    return SignedIn(
+        user=users[0],
+        access_token=access_token,
+        refresh_token=successor,
+        session_id=known.session_id,
+    )
 
 
 async def logout(deps: Deps, *, session_id: ObjectId) -> None:
@@ -231,10 +348,15 @@ async def create_system_account(deps: Deps, *, display_name: str) -> User:
 # --- Account deletion (注销) -----------------------------------------------------------------
 
 
-async def request_deletion(deps: Deps, *, user_id: ObjectId) -> None:
-    """Delete the account: every session ends at once (sockets included, through the session
-    cache and its watcher); the erasure job erases the personal data within minutes.
-    INVALID_TRANSITION when it was already deleted (a second, racing deleteAccount)."""
+async def request_deletion(deps: Deps, *, user_id: ObjectId, code: str) -> None:
+    """Delete the account, proved by a DELETE_ACCOUNT code sent to its phone: every session
+    ends at once (sockets included, through the session cache and its watcher); the erasure
+    job erases the personal data within minutes. INVALID_TRANSITION when it was already
+    deleted (a second, racing deleteAccount)."""
+    users = await repository.users_by_ids(deps.db, [user_id])
+    if not users or users[0].deleted:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "account.already_deleted")
+    await verify_code(deps, users[0].phone, VerificationPurpose.DELETE_ACCOUNT, code)
     now = deps.clock.now()
 
     async def apply(session: DbSession) -> None:
@@ -249,8 +371,7 @@ async def request_deletion(deps: Deps, *, user_id: ObjectId) -> None:
         )
 
     await in_transaction(deps.client, apply)
-    await repository.revoke_user_sessions(deps.db, user_id, now=now)
-    deps.sessions.forget_user(user_id)
+    await _end_sessions(deps, user_id)
 
 
 async def due_for_erasure(deps: Deps, *, limit: int) -> list[ObjectId]:
@@ -272,3 +393,150 @@ async def erase_account(deps: Deps, user_id: ObjectId) -> None:
 
 async def sessions_of(deps: Deps, user_id: ObjectId) -> list[Session]:
     return await repository.sessions_of_user(deps.db, user_id)
+
+
+# --- Codes, recovery, profile, consent ------------------------------------------------------
+
+
+async def login_with_code(deps: Deps, *, phone: str, code: str) -> SignedIn:
+    """验证码登录: a LOGIN code sent to the phone signs its account in."""
+    normalized = await verify_code(deps, phone, VerificationPurpose.LOGIN, code)
+    user = await repository.user_by_phone(deps.db, normalized)
+    if user is None or user.deleted:  # only the phone's owner, who holds the code, learns this
+        raise DomainError.of(ErrorCode.INVALID_CREDENTIALS, "account.not_found")
+    return await _sign_in(deps, user)
+
+
+async def _end_sessions(deps: Deps, user_id: ObjectId, *, keep: ObjectId | None = None) -> None:
+    """End the user's sessions (but `keep`): their tokens stop working at once here, on other
+    instances through the change stream, and their WebSockets are closed (4403)."""
+    await repository.revoke_sessions_of_user(deps.db, user_id, now=deps.clock.now(), keep=keep)
+    deps.sessions.forget_user(user_id)
+
+
+async def reset_password(deps: Deps, *, phone: str, code: str, new_password: str) -> User:
+    """A forgotten password: a RESET_PASSWORD code, a new password; every session ends."""
+    checks = Checks()
+    _check_password(checks, new_password, field="newPassword")
+    if normalize_phone(phone) is None:
+        checks.fail("phone", "phone.invalid")
+    checks.done()
+    normalized = await verify_code(deps, phone, VerificationPurpose.RESET_PASSWORD, code)
+    password_hash = await asyncio.to_thread(security.hash_password, deps.settings, new_password)
+    user = await repository.user_by_phone(deps.db, normalized)
+    if user is None or user.deleted:
+        raise DomainError.of(ErrorCode.INVALID_CREDENTIALS, "account.not_found")
+    updated = await repository.update_user(deps.db, user.id, {"password_hash": password_hash})
+    await _end_sessions(deps, user.id)
+    return updated or user
+
+
+async def change_password(
+    deps: Deps,
+    *,
+    user_id: ObjectId,
+    current_password: str,
+    new_password: str,
+) -> SignedIn:
+    """Change the password knowing the current one; every session ends, this one included,
+    and the caller gets a new pair (a new session) to go on with."""
+    checks = Checks()
+    _check_password(checks, new_password, field="newPassword")
+    checks.done()
+    users = await repository.users_by_ids(deps.db, [user_id])
+    if not users:
+        raise DomainError.of(ErrorCode.NOT_FOUND)
+    user = users[0]
+    ok = await asyncio.to_thread(
+        security.verify_password, deps.settings, user.password_hash, current_password
+    )
+    if not ok:
+        raise DomainError.of(
+            ErrorCode.INVALID_CREDENTIALS, "password.wrong", field=("input", "currentPassword")
+        )
+    password_hash = await asyncio.to_thread(security.hash_password, deps.settings, new_password)
+    user = await repository.update_user(deps.db, user.id, {"password_hash": password_hash}) or user
+    signed_in = await _sign_in(deps, user)
+    await _end_sessions(deps, user.id, keep=signed_in.session_id)
+    return signed_in
+
+
+async def change_phone(deps: Deps, *, user_id: ObjectId, new_phone: str, code: str) -> User:
+    """Move the account to a new number, proved by a CHANGE_PHONE code sent to it; the old
+    number is free to register again."""
+    normalized = normalize_phone(new_phone)
+    users = await repository.users_by_ids(deps.db, [user_id])
+    if not users:
+        raise DomainError.of(ErrorCode.NOT_FOUND)
+    if normalized is not None and normalized == users[0].phone:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "phone.same", field=("input", "newPhone"))
+    normalized = await verify_code(
+        deps, new_phone, VerificationPurpose.CHANGE_PHONE, code, phone_field=("input", "newPhone")
+    )
+    try:
+        user = await repository.update_user(deps.db, user_id, {"phone": normalized})
+    except DuplicateKeyError:
+        raise DomainError.of(ErrorCode.PHONE_TAKEN, field=("input", "newPhone")) from None
+    deps.sessions.forget_user(user_id)
+    if user is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND)
+    return user
+
+
+async def update_profile(
+    deps: Deps,
+    *,
+    user_id: ObjectId,
+    display_name: str | None = None,
+    locale: str | None = None,
+    show_on_leaderboard: bool | None = None,
+) -> User:
+    """Change the name shown to others, the language, or leaderboard visibility (absent:
+    unchanged)."""
+    checks = Checks()
+    fields: dict[str, object] = {}
+    if display_name is not None:
+        fields["display_name"] = checks.text(
+            display_name, "displayName", max_length=MAX_DISPLAY_NAME_LENGTH
+        )
+    if locale is not None:
+        try:
+            fields["locale"] = Locale(locale).value
+        except ValueError:
+            checks.fail("locale", "INVALID_INPUT")
+    if show_on_leaderboard is not None:
+        fields["show_on_leaderboard"] = show_on_leaderboard
+    checks.done()
+    if fields:
+        user = await repository.update_user(deps.db, user_id, fields)
+        deps.sessions.forget_user(user_id)
+    else:
+        found = await repository.users_by_ids(deps.db, [user_id])
+        user = found[0] if found else None
+    if user is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND)
+    return user
+
+
+async def accept_policy(deps: Deps, *, user_id: ObjectId, version: str) -> User:
+    """Record that the user accepted the current privacy policy (its version and the time)."""
+    current = deps.settings.privacy_policy_version
+    if (version or "").strip() != current:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT,
+            "policy.version_mismatch",
+            field=("input", "version"),
+            version=current,
+        )
+    user = await repository.add_consent(
+        deps.db, user_id, Consent(policy_version=current, accepted_at=deps.clock.now())
+    )
+    deps.sessions.forget_user(user_id)
+    if user is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND)
+    return user
+
+
+def must_accept_policy(deps: Deps, user: User) -> bool:
+    """True while the user has not accepted the current privacy policy."""
+    return not user.accepted(deps.settings.privacy_policy_version)

@@ -66,7 +66,51 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "登录失败次数过多，请 {minutes} 分钟后再试",
         Locale.EN: "Too many failed logins; try again in {minutes} minutes",
     },
+    "INVALID_CODE": {
+        Locale.ZH_CN: "验证码错误或已失效，请重新获取",
+        Locale.EN: "Wrong or expired verification code; request a new one",
+    },
+    "CODE_NOT_SENT": {
+        Locale.ZH_CN: "短信发送失败，请稍后重试",
+        Locale.EN: "The text message could not be sent; try again later",
+    },
+    "POLICY_NOT_ACCEPTED": {
+        Locale.ZH_CN: "隐私政策已更新，请先阅读并同意新版本",
+        Locale.EN: "The privacy policy has changed; accept the new version first",
+    },
     # ... and the specific messages.
+    "code.rate_limited": {
+        Locale.ZH_CN: "获取验证码过于频繁，请 {seconds} 秒后再试",
+        Locale.EN: "Too many verification codes requested; try again in {seconds} seconds",
+    },
+    "code.format": {
+        Locale.ZH_CN: "验证码为 6 位数字",
+        Locale.EN: "The verification code has 6 digits",
+    },
+    "code.too_many_attempts": {
+        Locale.ZH_CN: "验证码错误次数过多，请重新获取",
+        Locale.EN: "Too many wrong tries; request a new verification code",
+    },
+    "policy.version_mismatch": {
+        Locale.ZH_CN: "请同意当前版本（{version}）的隐私政策",
+        Locale.EN: "Accept the current privacy policy (version {version})",
+    },
+    "password.wrong": {
+        Locale.ZH_CN: "当前密码不正确",
+        Locale.EN: "The current password is wrong",
+    },
+    "phone.same": {
+        Locale.ZH_CN: "新手机号与当前手机号相同",
+        Locale.EN: "The new number is your current number",
+    },
+    "account.not_found": {
+        Locale.ZH_CN: "该手机号未注册",
+        Locale.EN: "No account has this phone number",
+    },
+    "profile.nothing": {
+        Locale.ZH_CN: "请至少修改一项",
+        Locale.EN: "Change at least one thing",
+    },
     "phone.invalid": {
         Locale.ZH_CN: "请输入有效的中国大陆手机号",
         Locale.EN: "Enter a valid mainland China mobile number",

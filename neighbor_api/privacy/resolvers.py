@@ -9,6 +9,8 @@ from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import Connection, from_global_id
 from neighbor_api.privacy import service
 from neighbor_api.privacy.types import (
+    DeleteAccountInput,
+    DeleteAccountPayload,
     ExportMyDataPayload,
     PhoneRevealType,
 )
@@ -39,6 +41,18 @@ class PrivacyQuery:
 
 @strawberry.type
 class PrivacyMutation:
+    @strawberry.mutation(
+        description="Delete the viewer's account (注销) with a DELETE_ACCOUNT code: every session "
+        "ends at once; name, phone, password, memberships' addresses and household codes are "
+        "erased within minutes. Reports stay, shown as by 已注销用户; cast votes keep counting."
+    )
+    async def delete_account(self, info: Info, input: DeleteAccountInput) -> DeleteAccountPayload:
+        return await run_mutation(
+            info, DeleteAccountPayload,
+            lambda actor: service.delete_account(info.context.deps, actor, code=input.code),
+            lambda _: DeleteAccountPayload(),
+        )  # fmt: skip
+
     @strawberry.mutation(
         description="A signed link, valid a few minutes, to one JSON document of everything "
         "stored about the viewer (PIPL art. 45)."

@@ -76,10 +76,10 @@ ERASURE_LEASE = timedelta(minutes=5)
 ERASURE_BATCH = 50
 
 
-async def delete_account(deps: Deps, actor: Actor) -> None:
-    """End every session of the viewer at once and queue the erasure (the erasure job runs
-    every minute). The caller has checked the DELETE_ACCOUNT code."""
-    await accounts.request_deletion(deps, user_id=actor.user_id)
+async def delete_account(deps: Deps, actor: Actor, *, code: str) -> None:
+    """With a DELETE_ACCOUNT code: end every session of the viewer at once and queue the
+    erasure (the erasure job runs every minute)."""
+    await accounts.request_deletion(deps, user_id=actor.user_id, code=code)
 
 
 async def erase_deleted_accounts(deps: Deps) -> int:

@@ -26,7 +26,7 @@ from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 from tests.attachments.support import jpeg, upload_file
 from tests.boards.support import Boards
-from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter
+from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter, request_code
 from tests.councils.support import CLOSES, COUNCIL, DEMO_PROPOSAL, PROPOSAL, iso
 from tests.reports.support import (
     HULI_ADMIN,
@@ -44,7 +44,14 @@ from tests.reports.support import (
 # Operation -> the most database commands one request of it may send.
 BUDGETS: dict[str, int] = {
     # accounts and memberships
-    "Register": 7,
+    "Register": 8,
+    "RequestVerificationCode": 6,
+    "LoginWithCode": 5,
+    "ResetPassword": 5,
+    "ChangePassword": 6,
+    "UpdateProfile": 2,
+    "ChangePhone": 5,
+    "AcceptPolicy": 3,
     "Login": 4,
     "RefreshSession": 4,
     "Logout": 2,
@@ -227,10 +234,48 @@ class Contract:
 
 
 async def _register(c: Contract) -> Case:
+    phone = str(next(_phones))
+    code = await request_code(c.api.send(), phone, "REGISTER")
     return await c.case(
         None,
-        input={"phone": str(next(_phones)), "password": "budget-2026", "displayName": "新用户"},
+        input={
+            "phone": phone,
+            "password": "budget-2026",
+            "displayName": "新用户",
+            "verificationCode": code,
+            "acceptedPolicyVersion": c.api.deps.settings.privacy_policy_version,
+        },
     )
+
+
+async def _login_with_code(c: Contract) -> Case:
+    phone, _ = await c.newcomer()
+    code = await request_code(c.api.send(), phone, "LOGIN")
+    return await c.case(None, input={"phone": phone, "code": code})
+
+
+async def _reset_password(c: Contract) -> Case:
+    phone, _ = await c.newcomer()
+    code = await request_code(c.api.send(), phone, "RESET_PASSWORD")
+    return await c.case(None, input={"phone": phone, "code": code, "newPassword": "reset-2026"})
+
+
+async def _change_password(c: Contract) -> Case:
+    _, token = await c.newcomer()
+    values = {"currentPassword": "newcomer-2026", "newPassword": "changed-2026"}
+    return Case({"input": values}, token)
+
+
+async def _change_phone(c: Contract) -> Case:
+    _, token = await c.newcomer()
+    new_phone = str(next(_phones))
+    code = await request_code(c.api.send(), new_phone, "CHANGE_PHONE")
+    return Case({"input": {"newPhone": new_phone, "code": code}}, token)
+
+
+async def _newcomer_with(c: Contract, **values: Any) -> Case:
+    _, token = await c.newcomer()
+    return Case({"input": values}, token)
 
 
 async def _login(c: Contract) -> Case:
@@ -304,6 +349,17 @@ async def _endorse(c: Contract) -> Case:
 
 SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "Register": _register,
+    "RequestVerificationCode": lambda c: c.case(
+        None, input={"phone": str(next(_phones)), "purpose": "REGISTER"}
+    ),
+    "LoginWithCode": _login_with_code,
+    "ResetPassword": _reset_password,
+    "ChangePassword": _change_password,
+    "UpdateProfile": lambda c: _newcomer_with(
+        c, displayName="新名字", locale="en", showOnLeaderboard=False
+    ),
+    "ChangePhone": _change_phone,
+    "AcceptPolicy": lambda c: _newcomer_with(c, version=c.api.deps.settings.privacy_policy_version),
     "Login": _login,
     "RefreshSession": _refresh,
     "Logout": _logout,
