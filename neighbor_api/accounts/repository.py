@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -196,10 +197,18 @@ async def claim_erasure(db: Database, user_id: ObjectId, *, now: datetime, until
 
 async def erase_user(db: Database, user_id: ObjectId, *, now: datetime) -> None:
     """What stays of an account: its id (reports, votes and points name it), its language,
-    when it was created and deleted. Name, phone and password hash are gone, with its
-    sessions and refresh tokens."""
+    when it was created and deleted. Name, phone, password hash and consents are gone, with
+    its sessions, refresh tokens and whatever was keyed by its phone number."""
     await db[REFRESH_TOKENS].delete_many({"user_id": user_id})
     await db[SESSIONS].delete_many({"user_id": user_id})
+    user = await db[USERS].find_one({"_id": user_id}, projection={"phone": 1})
+    phone = str(user["phone"]) if user else ""
+    if phone.startswith("+"):
+        # Keyed by the number: its codes, resend gate, daily and login-failure counters
+        # (short-lived anyway: each expires within a day).
+        keyed = {"_id": {"$regex": f"(^|:){re.escape(phone)}(:|$)"}}
+        for collection in (VERIFICATION_CODES, CODE_LIMITS, LOGIN_FAILURES):
+            await db[collection].delete_many(keyed)
     await db[USERS].update_one(
         {"_id": user_id, "erased_at": None},
         {

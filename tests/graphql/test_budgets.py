@@ -52,6 +52,8 @@ BUDGETS: dict[str, int] = {
     "UpdateProfile": 2,
     "ChangePhone": 5,
     "AcceptPolicy": 3,
+    "ExportMyData": 1,
+    "DeleteAccount": 6,
     "Login": 4,
     "RefreshSession": 4,
     "Logout": 2,
@@ -278,6 +280,12 @@ async def _newcomer_with(c: Contract, **values: Any) -> Case:
     return Case({"input": values}, token)
 
 
+async def _delete_account(c: Contract) -> Case:
+    phone, token = await c.newcomer()
+    code = await request_code(c.api.send(token=token), phone, "DELETE_ACCOUNT")
+    return Case({"input": {"code": code}}, token)
+
+
 async def _login(c: Contract) -> Case:
     return await c.case(None, input={"phone": JINAN_RESIDENT, "password": DEMO_PASSWORD})
 
@@ -360,6 +368,8 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     ),
     "ChangePhone": _change_phone,
     "AcceptPolicy": lambda c: _newcomer_with(c, version=c.api.deps.settings.privacy_policy_version),
+    "ExportMyData": lambda c: c.case(JINAN_RESIDENT),
+    "DeleteAccount": _delete_account,
     "Login": _login,
     "RefreshSession": _refresh,
     "Logout": _logout,
@@ -482,7 +492,7 @@ async def test_within_budget(
     payload = next(iter(data.values()))
     assert payload is not None, data
     assert not isinstance(payload, dict) or payload.get("errors", []) == [], payload
-    assert sent <= BUDGETS[name]
+    assert sent <= BUDGETS[name], sent
 
 
 class TestPageSize:
