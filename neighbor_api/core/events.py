@@ -115,3 +115,19 @@ async def record(
         session=session,
     )
     return event_id
+
+
+async def redact(
+    deps: Deps,
+    *,
+    kind: EventKind,
+    subject_ids: Sequence[ObjectId],
+    paths: Sequence[str],
+) -> None:
+    """Remove values from the events of `kind` about `subject_ids` (an erased person's data
+    in an audit entry: e.g. `data.changes.address`); the events themselves stay."""
+    if subject_ids and paths:
+        await deps.db[COLLECTION].update_many(
+            {"kind": kind.value, "subject_id": {"$in": list(subject_ids)}},
+            {"$unset": {path: "" for path in paths}},
+        )

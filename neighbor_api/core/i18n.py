@@ -246,6 +246,38 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "该账号已注销，没有可导出的数据",
         Locale.EN: "This account has been deleted; there is nothing to export",
     },
+    "membership.leave_forbidden": {
+        Locale.ZH_CN: "只有成员本人可以退出社区",
+        Locale.EN: "Only the member themself can leave the community",
+    },
+    "membership.not_open": {
+        Locale.ZH_CN: "该成员身份已结束",
+        Locale.EN: "This membership has already ended",
+    },
+    "membership.not_active": {
+        Locale.ZH_CN: "只能修改有效的成员身份",
+        Locale.EN: "Only an active membership can be changed",
+    },
+    "membership.update_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以修改成员信息",
+        Locale.EN: "Only the community's staff can change a membership",
+    },
+    "membership.floor_area_range": {
+        Locale.ZH_CN: "面积须在 0 到 {max} 平方米之间",
+        Locale.EN: "The floor area must be between 0 and {max} m²",
+    },
+    "membership.building_not_in_community": {
+        Locale.ZH_CN: "该楼栋不在本社区",
+        Locale.EN: "This building is not in the community",
+    },
+    "membership.grid_not_in_community": {
+        Locale.ZH_CN: "该网格不在本社区",
+        Locale.EN: "This grid is not in the community",
+    },
+    "membership.building_not_in_grid": {
+        Locale.ZH_CN: "该楼栋不在所选网格内",
+        Locale.EN: "This building is not in the chosen grid",
+    },
     "council.not_found": {Locale.ZH_CN: "找不到该议事组织", Locale.EN: "Council not found"},
     "council.not_a_resident": {
         Locale.ZH_CN: "只能添加本社区的在册居民",

@@ -6,7 +6,7 @@ import strawberry
 
 from neighbor_api.context import Info
 from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id, optional_input_id
 from neighbor_api.memberships import service
 from neighbor_api.memberships.models import MembershipStatus
 from neighbor_api.memberships.types import (
@@ -14,7 +14,11 @@ from neighbor_api.memberships.types import (
     DecideMembershipPayload,
     JoinCommunityInput,
     JoinCommunityPayload,
+    LeaveCommunityInput,
+    LeaveCommunityPayload,
     MembershipType,
+    UpdateMembershipInput,
+    UpdateMembershipPayload,
 )
 
 
@@ -69,8 +73,48 @@ class MembershipMutation:
                 membership_id=input_id(input.membership_id, "Membership", "membershipId"),
                 approve=input.approve, roles=input.roles, reason=input.reason,
                 owned_floor_area=input.owned_floor_area,
+                household_confirmed=input.household_confirmed,
             ),
             lambda membership: DecideMembershipPayload(
+                membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Leave a community (a resident moves away) or withdraw a request to join."
+    )
+    async def leave_community(
+        self, info: Info, input: LeaveCommunityInput
+    ) -> LeaveCommunityPayload:
+        return await run_mutation(
+            info, LeaveCommunityPayload,
+            lambda actor: service.leave_community(
+                info.context.deps, actor,
+                membership_id=input_id(input.membership_id, "Membership", "membershipId"),
+            ),
+            lambda membership: LeaveCommunityPayload(
+                membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Correct an active membership (community staff): roles, address, household "
+        "code (confirmed by setting it), owned floor area, building, grid; each change audited."
+    )
+    async def update_membership(
+        self, info: Info, input: UpdateMembershipInput
+    ) -> UpdateMembershipPayload:
+        return await run_mutation(
+            info, UpdateMembershipPayload,
+            lambda actor: service.update_membership(
+                info.context.deps, actor,
+                membership_id=input_id(input.membership_id, "Membership", "membershipId"),
+                roles=input.roles, address=input.address, household_code=input.household_code,
+                owned_floor_area=input.owned_floor_area,
+                building_id=optional_input_id(input.building_id, "Place", "buildingId"),
+                grid_id=optional_input_id(input.grid_id, "Place", "gridId"),
+            ),
+            lambda membership: UpdateMembershipPayload(
                 membership=MembershipType.from_model(membership)
             ),
         )  # fmt: skip

@@ -61,6 +61,10 @@ class MembershipType(relay.Node):
     roles: list[Role] = strawberry.field(description="The roles held on the place.")
     address: str | None = strawberry.field(description="The member's address in the community.")
     household_code: str | None = strawberry.field(description="The household (户) code.")
+    household_confirmed: bool = strawberry.field(
+        description="Whether the community's staff confirmed the household code: only a "
+        "confirmed code counts for household votes."
+    )
     owned_floor_area: float | None = strawberry.field(
         description="Floor area owned, in m², from the owners' register (null: not an owner)."
     )
@@ -77,6 +81,7 @@ class MembershipType(relay.Node):
             roles=list(membership.roles),
             address=membership.address,
             household_code=membership.household_code,
+            household_confirmed=membership.household_confirmed,
             owned_floor_area=membership.owned_floor_area,
             reason=membership.reason,
             created_at=membership.created_at,
@@ -112,10 +117,15 @@ class MembershipType(relay.Node):
         community_id = self.model.community_id
         return await PlaceType.load(info, community_id) if community_id else None
 
-    @strawberry.field(description="The grid a grid worker looks after.")
+    @strawberry.field(description="The grid a grid worker looks after, or the member's grid.")
     async def grid(self, info: Info) -> PlaceType | None:
         grid_id = self.model.grid_id
         return await PlaceType.load(info, grid_id) if grid_id else None
+
+    @strawberry.field(description="The building the member lives in.")
+    async def building(self, info: Info) -> PlaceType | None:
+        building_id = self.model.building_id
+        return await PlaceType.load(info, building_id) if building_id else None
 
 
 @strawberry.input(description="Ask to join a community.")
@@ -137,6 +147,53 @@ class DecideMembershipInput:
     reason: str | None = strawberry.field(default=None, description="Why, shown to the user.")
     owned_floor_area: float | None = strawberry.field(
         default=None, description="m² owned, from the owners' register; above 0 makes an owner."
+    )
+    household_confirmed: bool = strawberry.field(
+        default=False,
+        description="Staff checked the household code the applicant gave: it then counts for "
+        "household votes (else it does not until confirmed with updateMembership).",
+    )
+
+
+@strawberry.input(description="Leave a community (a resident moves away), or withdraw a request.")
+class LeaveCommunityInput:
+    membership_id: strawberry.ID = strawberry.field(
+        description="Your pending or active membership."
+    )
+
+
+@strawberry.input(
+    description="Community staff correct an active membership; a field left out is unchanged. "
+    "Every change is audited with its old and new value."
+)
+class UpdateMembershipInput:
+    membership_id: strawberry.ID = strawberry.field(description="The active membership.")
+    roles: list[Role] | None = strawberry.field(default=None, description="The roles held.")
+    address: str | None = strawberry.field(default=None, description="The member's address.")
+    household_code: str | None = strawberry.field(
+        default=None,
+        description="The household (户) code, confirmed by setting it (empty: no household).",
+    )
+    owned_floor_area: float | None = strawberry.field(
+        default=None, description="m² owned, from the owners' register (0: not an owner)."
+    )
+    building_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The building (sets its grid too)."
+    )
+    grid_id: strawberry.ID | None = strawberry.field(default=None, description="The grid.")
+
+
+@strawberry.type(description="The result of leaveCommunity.")
+class LeaveCommunityPayload(Payload):
+    membership: MembershipType | None = strawberry.field(
+        default=None, description="The membership, now LEFT."
+    )
+
+
+@strawberry.type(description="The result of updateMembership.")
+class UpdateMembershipPayload(Payload):
+    membership: MembershipType | None = strawberry.field(
+        default=None, description="The membership as changed."
     )
 
 
