@@ -53,6 +53,8 @@ BUDGETS: dict[str, int] = {
     "ChangePhone": 5,
     "AcceptPolicy": 3,
     "ExportMyData": 1,
+    "LeaveCommunity": 4,
+    "UpdateMembership": 3,
     "DeleteAccount": 6,
     "Login": 4,
     "RefreshSession": 4,
@@ -280,6 +282,35 @@ async def _newcomer_with(c: Contract, **values: Any) -> Case:
     return Case({"input": values}, token)
 
 
+async def _pending(c: Contract) -> tuple[str, str]:
+    """A newcomer's pending membership of 金安社区: its id, and the newcomer's token."""
+    _, token = await c.newcomer()
+    joined = await c.api.data(
+        "JoinCommunity",
+        {"input": {"communityId": c.community, "address": "金山路 3 号"}},
+        token=token,
+    )
+    return joined["joinCommunity"]["membership"]["id"], token
+
+
+async def _leave(c: Contract) -> Case:
+    membership_id, token = await _pending(c)
+    return Case({"input": {"membershipId": membership_id}}, token)
+
+
+async def _update_membership(c: Contract) -> Case:
+    membership_id, _ = await _pending(c)
+    decided = await c.api.data(
+        "DecideMembership",
+        {"input": {"membershipId": membership_id, "approve": True}},
+        token=await c.token(JINAN_WORKER),
+    )
+    assert decided["decideMembership"]["errors"] == []
+    return await c.mutation(
+        JINAN_WORKER, membershipId=membership_id, address="金山路 5 号", householdCode="JA-1-101"
+    )
+
+
 async def _delete_account(c: Contract) -> Case:
     phone, token = await c.newcomer()
     code = await request_code(c.api.send(token=token), phone, "DELETE_ACCOUNT")
@@ -369,6 +400,8 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "ChangePhone": _change_phone,
     "AcceptPolicy": lambda c: _newcomer_with(c, version=c.api.deps.settings.privacy_policy_version),
     "ExportMyData": lambda c: c.case(JINAN_RESIDENT),
+    "LeaveCommunity": _leave,
+    "UpdateMembership": _update_membership,
     "DeleteAccount": _delete_account,
     "Login": _login,
     "RefreshSession": _refresh,
