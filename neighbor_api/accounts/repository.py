@@ -365,3 +365,10 @@ async def count_request(db: Database, counter: str, *, expires_at: datetime) -> 
             continue
         return 1
     raise RuntimeError("verification code counter could not be updated")
+
+
+async def users_by_phones(db: Database, phones: Sequence[str]) -> list[User]:
+    if not phones:
+        return []
+    cursor = db[USERS].find({"phone": {"$in": list(phones)}})
+    return [User.from_document(d) async for d in cursor]

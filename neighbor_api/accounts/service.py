@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
 import hashlib
 import hmac
+import io
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -27,12 +30,14 @@ from neighbor_api.accounts.verification import request_code as request_code
 from neighbor_api.accounts.verification import verify_code as verify_code
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
-from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.errors import DomainError, ErrorCode, Problem
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.i18n import DEFAULT_LOCALE, Locale
 from neighbor_api.core.mongo import Session as DbSession
 from neighbor_api.core.mongo import in_transaction
+from neighbor_api.core.policy import Actor
 from neighbor_api.core.validation import Checks
+from neighbor_api.memberships import service as memberships
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -540,3 +545,149 @@ async def accept_policy(deps: Deps, *, user_id: ObjectId, version: str) -> User:
 def must_accept_policy(deps: Deps, user: User) -> bool:
     """True while the user has not accepted the current privacy policy."""
     return not user.accepted(deps.settings.privacy_policy_version)
+
+
+# --- The owners' register (业主名册), read from a CSV upload -------------------------------
+
+REGISTER_MAX_BYTES = 1024 * 1024
+REGISTER_MAX_ROWS = 5000
+REGISTER_MAX_AREA = 100_000.0
+# Column names, in English or Chinese.
+REGISTER_COLUMNS = {
+    "household_code": "household_code",
+    "户号": "household_code",
+    "phone": "phone",
+    "手机号": "phone",
+    "floor_area": "floor_area",
+    "面积": "floor_area",
+}
+
+
+@dataclass(frozen=True)
+class RegisterImport:
+    rows: int
+    imported: int
+    dry_run: bool
+
+
+class _Readable(Protocol):
+    async def read(self, size: int = -1, /) -> bytes: ...
+
+
+async def _read_register(data: _Readable | bytes) -> str:
+    if isinstance(data, bytes):
+        raw = data
+    else:
+        raw = await data.read(REGISTER_MAX_BYTES + 1)
+    if len(raw) > REGISTER_MAX_BYTES:
+        raise DomainError.of(
+            ErrorCode.FILE_TOO_LARGE, field=("input", "file"), max_mb=REGISTER_MAX_BYTES // 2**20
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "register.not_utf8", field=("input", "file")
+        ) from None
+
+
+async def import_owners_register(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    data: _Readable | bytes,
+    dry_run: bool,
+) -> RegisterImport:
+    """Read an owners' register (CSV, UTF-8, a header row naming household_code, phone and
+    floor_area — or 户号, 手机号, 面积 —, at most 1 MB and 5,000 rows) and apply it to the
+    community's members (`memberships.apply_owners_register`): all or nothing, every bad row
+    reported (INVALID_INPUT at ["input", "file", <line>, <column>]): a malformed phone or one
+    no member of the community has, an empty or over-long household code, an area that is not
+    a positive number, a household or phone listed twice."""
+    text = await _read_register(data)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, None)
+        columns = [REGISTER_COLUMNS.get((c or "").strip().lower()) for c in header or []]
+        if not header or {"household_code", "phone", "floor_area"} - set(filter(None, columns)):
+            raise DomainError.of(
+                ErrorCode.INVALID_INPUT, "register.header", field=("input", "file")
+            )
+        parsed: list[tuple[int, dict[str, str]]] = []
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(parsed) >= REGISTER_MAX_ROWS:
+                raise DomainError.of(
+                    ErrorCode.INVALID_INPUT,
+                    "register.too_many_rows",
+                    field=("input", "file"),
+                    max=REGISTER_MAX_ROWS,
+                )
+            values = {
+                name: cell.strip() for name, cell in zip(columns, cells, strict=False) if name
+            }
+            parsed.append((reader.line_num, values))
+    except csv.Error:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "register.not_csv", field=("input", "file")
+        ) from None
+    if not parsed:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "register.empty", field=("input", "file"))
+    problems: list[Problem] = []
+    rows: list[tuple[int, str, str, float]] = []
+    households: dict[str, int] = {}
+    phones: dict[str, int] = {}
+    for line, values in parsed:
+        bad = len(problems)
+        code = values.get("household_code", "")
+        if not code or len(code) > 40:
+            problems.append(memberships.row_problem(line, "household_code", "register.household"))
+        elif code in households:
+            problems.append(
+                memberships.row_problem(
+                    line, "household_code", "register.duplicate_household", first=households[code]
+                )
+            )
+        else:
+            households[code] = line
+        phone = normalize_phone(values.get("phone"))
+        if phone is None:
+            problems.append(memberships.row_problem(line, "phone", "phone.invalid"))
+        elif phone in phones:
+            problems.append(
+                memberships.row_problem(
+                    line, "phone", "register.duplicate_phone", first=phones[phone]
+                )
+            )
+        else:
+            phones[phone] = line
+        try:
+            area = float(values.get("floor_area", ""))
+        except ValueError:
+            area = math.nan
+        if not math.isfinite(area) or area <= 0 or area > REGISTER_MAX_AREA:
+            problems.append(
+                memberships.row_problem(
+                    line, "floor_area", "register.floor_area", max=REGISTER_MAX_AREA
+                )
+            )
+        if len(problems) == bad and phone is not None:
+            rows.append((line, code, phone, round(area, 2)))
+    users = await repository.users_by_phones(deps.db, [phone for _, _, phone, _ in rows])
+    by_phone = {u.phone: u.id for u in users if not u.deleted}
+    imported = await memberships.apply_owners_register(
+        deps,
+        actor,
+        community_id=community_id,
+        rows=[
+            memberships.OwnerRow(
+                line=line, household_code=code, user_id=by_phone.get(phone), floor_area=area
+            )
+            for line, code, phone, area in rows
+        ],
+        problems=problems,
+        dry_run=dry_run,
+    )
+    return RegisterImport(rows=len(parsed), imported=imported, dry_run=dry_run)

@@ -278,6 +278,51 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "该楼栋不在所选网格内",
         Locale.EN: "This building is not in the chosen grid",
     },
+    "membership.register_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以导入业主名册",
+        Locale.EN: "Only the community's staff can import the owners' register",
+    },
+    "register.not_a_member": {
+        Locale.ZH_CN: "该手机号不是本社区的在册成员",
+        Locale.EN: "No active member of the community has this phone number",
+    },
+    "register.household": {
+        Locale.ZH_CN: "户号不能为空，且不超过 40 个字符",
+        Locale.EN: "The household code must be present and at most 40 characters",
+    },
+    "register.duplicate_household": {
+        Locale.ZH_CN: "户号与第 {first} 行重复",
+        Locale.EN: "The same household as line {first}",
+    },
+    "register.duplicate_phone": {
+        Locale.ZH_CN: "手机号与第 {first} 行重复",
+        Locale.EN: "The same phone number as line {first}",
+    },
+    "register.floor_area": {
+        Locale.ZH_CN: "面积须为大于 0、不超过 {max} 的数字（平方米）",
+        Locale.EN: "The floor area must be a number above 0 and at most {max} (m²)",
+    },
+    "register.header": {
+        Locale.ZH_CN: "第一行须为表头：household_code,phone,floor_area（或 户号,手机号,面积）",
+        Locale.EN: "The first row must be the header: household_code,phone,floor_area "
+        "(or 户号,手机号,面积)",
+    },
+    "register.not_utf8": {
+        Locale.ZH_CN: "文件须为 UTF-8 编码的 CSV",
+        Locale.EN: "The file must be a UTF-8 CSV",
+    },
+    "register.not_csv": {
+        Locale.ZH_CN: "无法按 CSV 读取该文件",
+        Locale.EN: "The file cannot be read as CSV",
+    },
+    "register.empty": {
+        Locale.ZH_CN: "名册中没有数据行",
+        Locale.EN: "The register has no rows",
+    },
+    "register.too_many_rows": {
+        Locale.ZH_CN: "名册最多 {max} 行",
+        Locale.EN: "A register has at most {max} rows",
+    },
     "council.not_found": {Locale.ZH_CN: "找不到该议事组织", Locale.EN: "Council not found"},
     "council.not_a_resident": {
         Locale.ZH_CN: "只能添加本社区的在册居民",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from neighbor_api.accounts import service as accounts
 from neighbor_api.context import Info
 from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import Connection, from_global_id, input_id, optional_input_id
@@ -12,6 +13,8 @@ from neighbor_api.memberships.models import MembershipStatus
 from neighbor_api.memberships.types import (
     DecideMembershipInput,
     DecideMembershipPayload,
+    ImportOwnersRegisterInput,
+    ImportOwnersRegisterPayload,
     JoinCommunityInput,
     JoinCommunityPayload,
     LeaveCommunityInput,
@@ -116,5 +119,27 @@ class MembershipMutation:
             ),
             lambda membership: UpdateMembershipPayload(
                 membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Import the owners' register of a community from a CSV upload (community "
+        "staff): each row's member gets its household code (confirmed) and owned floor area. "
+        "All or nothing; `dryRun` only reports."
+    )
+    async def import_owners_register(
+        self, info: Info, input: ImportOwnersRegisterInput
+    ) -> ImportOwnersRegisterPayload:
+        # A multipart file arrives as Starlette's UploadFile (strawberry types it as bytes).
+        upload = input.file
+        return await run_mutation(
+            info, ImportOwnersRegisterPayload,
+            lambda actor: accounts.import_owners_register(
+                info.context.deps, actor,
+                community_id=input_id(input.community_id, "Place", "communityId"),
+                data=upload, dry_run=input.dry_run,
+            ),
+            lambda result: ImportOwnersRegisterPayload(
+                rows=result.rows, imported=result.imported, dry_run=result.dry_run
             ),
         )  # fmt: skip

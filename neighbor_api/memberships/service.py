@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
@@ -10,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
-from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.errors import DomainError, ErrorCode, Problem
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Session, in_transaction
 from neighbor_api.core.pagination import Page
@@ -431,3 +432,107 @@ async def _places_under(
         else:
             fields["grid_id"] = grid.id
     return fields
+
+
+# --- The owners' register (业主名册) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerRow:
+    """One row of an owners' register, its phone already resolved to an account."""
+
+    line: int
+    household_code: str
+    user_id: ObjectId | None  # None: no account has this phone
+    floor_area: float
+
+
+REGISTER_FIELD = ("input", "file")
+
+
+def row_problem(line: int, column: str, message: str, **params: object) -> Problem:
+    """A bad row of an uploaded register: INVALID_INPUT at ["input", "file", line, column]."""
+    return Problem(ErrorCode.INVALID_INPUT, message, (*REGISTER_FIELD, str(line), column), params)
+
+
+async def apply_owners_register(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    rows: Sequence[OwnerRow],
+    problems: Sequence[Problem],
+    dry_run: bool,
+) -> int:
+    """Apply a community's owners' register, all or nothing: each row's account must hold an
+    active membership of the community, which gets the row's household code (confirmed) and
+    owned floor area, audited as updateMembership's changes are. Every bad row (those found
+    while reading, `problems`, and these) is reported and nothing is written; a dry run writes
+    nothing either. How many memberships it changed (0 for a dry run)."""
+    community = await places.get_place(deps, community_id)
+    if community is None or community.level is not PlaceLevel.COMMUNITY:
+        raise DomainError.of(
+            ErrorCode.NOT_FOUND, "community.not_found", field=("input", "communityId")
+        )
+    ensure(can_manage_members(actor, community.path), "membership.register_forbidden")
+    members = {m.user_id: m for m in await repository.active_of_place(deps.db, community.id)}
+    found = list(problems)
+    planned: list[tuple[Membership, dict[str, Any]]] = []
+    for row in rows:
+        membership = members.get(row.user_id) if row.user_id else None
+        if membership is None:
+            found.append(row_problem(row.line, "phone", "register.not_a_member"))
+            continue
+        planned.append(
+            (
+                membership,
+                {
+                    "household_code": row.household_code,
+                    "household_confirmed": True,
+                    "owned_floor_area": row.floor_area,
+                },
+            )
+        )
+    if found:
+        raise DomainError(sorted(found, key=_line_of))
+    if dry_run:
+        return 0
+
+    async def apply(session: Session) -> int:
+        changed = 0
+        for membership, new in planned:
+            current = membership.to_document()
+            changes = {k: v for k, v in new.items() if current.get(k) != v}
+            if not changes:
+                continue
+            expected = {k: current.get(k) for k in changes}
+            updated = await repository.update_if_unchanged(
+                deps.db, membership.id, expected=expected, changes=changes, session=session
+            )
+            if updated is None:
+                raise DomainError.of(ErrorCode.VERSION_CONFLICT)
+            await events.record(
+                deps,
+                kind=EventKind.MEMBERSHIP_UPDATED,
+                subject_id=updated.id,
+                actor_id=None if is_system(actor) else actor.user_id,
+                place_path=updated.place_path,
+                data={
+                    "user_id": updated.user_id,
+                    "source": "owners_register",
+                    "changes": {k: {"old": expected[k], "new": changes[k]} for k in changes},
+                },
+                session=session,
+            )
+            changed += 1
+        return changed
+
+    changed = await in_transaction(deps.client, apply)
+    for membership, _ in planned:
+        deps.sessions.forget_user(membership.user_id)
+    return changed
+
+
+def _line_of(problem: Problem) -> int:
+    field = problem.field or ()
+    return int(field[2]) if len(field) > 2 and field[2].isdigit() else 0

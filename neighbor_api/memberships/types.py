@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from bson import ObjectId
 from strawberry import relay
+from strawberry.file_uploads import Upload
 
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Role, can_see_membership
@@ -181,6 +182,28 @@ class UpdateMembershipInput:
         default=None, description="The building (sets its grid too)."
     )
     grid_id: strawberry.ID | None = strawberry.field(default=None, description="The grid.")
+
+
+@strawberry.input(
+    description="Import a community's owners' register (业主名册) from a CSV upload: a header "
+    "row household_code,phone,floor_area (or 户号,手机号,面积), then a row per household. All or "
+    "nothing: every bad row is reported and nothing is imported."
+)
+class ImportOwnersRegisterInput:
+    community_id: strawberry.ID = strawberry.field(description="The community.")
+    file: Upload = strawberry.field(description="The CSV file (UTF-8, at most 1 MB).")
+    dry_run: bool = strawberry.field(
+        default=False, description="Check every row and report, without importing anything."
+    )
+
+
+@strawberry.type(description="The result of importOwnersRegister.")
+class ImportOwnersRegisterPayload(Payload):
+    rows: int | None = strawberry.field(default=None, description="Rows read.")
+    imported: int | None = strawberry.field(
+        default=None, description="Memberships changed (0 on a dry run)."
+    )
+    dry_run: bool | None = strawberry.field(default=None, description="Whether it was a dry run.")
 
 
 @strawberry.type(description="The result of leaveCommunity.")
