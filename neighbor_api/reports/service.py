@@ -26,7 +26,14 @@ from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page, Sort, offset_edges, offset_of, page_size
-from neighbor_api.core.policy import STAFF_ROLES, Actor, Need, PhoneNeed, Role
+from neighbor_api.core.policy import (
+    STAFF_ROLES,
+    Actor,
+    Need,
+    PhoneNeed,
+    Role,
+    is_community_staff,
+)
 from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
@@ -119,7 +126,7 @@ def can_see_reporter(actor: Actor | None, report: Report) -> bool:
         return False
     if actor.user_id == report.reporter_id:
         return True
-    return any(g.place_id == report.community_id and g.roles & STAFF_ROLES for g in actor.grants)
+    return is_community_staff(actor, report.community_id)
 
 
 def reporter_need(report: Report) -> Need:
