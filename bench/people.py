@@ -14,6 +14,10 @@ from bson import ObjectId
 from bench.sink import Sink
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Role
+from neighbor_api.settings import Settings
+
+# Every generated person accepted the current privacy policy when they joined.
+POLICY_VERSION = Settings.model_fields["privacy_policy_version"].default
 
 # Real districts and streets (街道, 镇) of Xiamen, with each district's centre (lat, lng).
 DISTRICTS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
@@ -154,6 +158,8 @@ async def people(
             await sink.add("users", {
                 "_id": user_id, "phone": f"+86{phone}", "password_hash": password_hash,
                 "display_name": _name(rng), "locale": "zh-CN", "created_at": joined,
+                "deletion_requested_at": None, "erased_at": None, "show_on_leaderboard": True,
+                "consents": [{"policy_version": POLICY_VERSION, "accepted_at": joined}],
             })  # fmt: skip
             await sink.add("memberships", _membership(rng, community, position, user_id, joined))
 
@@ -181,7 +187,9 @@ def _membership(
         "_id": ObjectId(), "user_id": user_id, "place_id": community.id,
         "place_path": community.path, "community_id": community.id, "grid_id": grid_id,
         "status": "ACTIVE", "roles": [r.value for r in roles], "address": address,
-        "household_code": household, "owned_floor_area": area, "open": True, "reason": None,
+        "household_code": household, "household_confirmed": household is not None,
+        "building_id": None, "left_at": None,
+        "owned_floor_area": area, "open": True, "reason": None,
         "created_at": joined, "decided_at": joined + timedelta(hours=rng.uniform(1, 48)),
         "decided_by": None if position == WORKER else community.users[WORKER],
     }  # fmt: skip

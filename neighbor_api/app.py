@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from neighbor_api import graphiql, live
 from neighbor_api.accounts import sessions
 from neighbor_api.attachments.download import download_endpoint
-from neighbor_api.core import jobs
+from neighbor_api.core import jobs, sms
 from neighbor_api.core.clock import Clock, SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import database_uri
@@ -31,6 +31,8 @@ from neighbor_api.jobs import JOBS
 from neighbor_api.middleware import RequestObserver, metrics_endpoint
 from neighbor_api.migrations import STEPS
 from neighbor_api.open311 import routes as open311
+from neighbor_api.privacy import service as privacy_export
+from neighbor_api.privacy.download import export_endpoint
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Environment, Settings
 
@@ -96,6 +98,7 @@ def create_app(
     deps: Deps | None = None,
 ) -> Starlette:
     """The app. With `deps` given (tests), it uses that database and opens nothing itself."""
+    sms.check_can_start(settings)  # production refuses the development SMS sender
     runtime = Runtime()
     if deps is not None:
         runtime.deps = deps
@@ -164,6 +167,7 @@ def create_app(
                 "/attachments/{attachment_id}",
                 download_endpoint(lambda: runtime.deps, sessions.session_actor),
             ),
+            Route(privacy_export.EXPORT_PATH, export_endpoint(lambda: runtime.deps)),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
             *graphiql_assets,
             open311.mount(lambda: runtime.deps),

@@ -28,6 +28,8 @@ from neighbor_api.memberships import loaders as membership_loaders
 from neighbor_api.memberships.models import Membership
 from neighbor_api.places import loaders as place_loaders
 from neighbor_api.places.models import Place
+from neighbor_api.privacy import loaders as privacy_loaders
+from neighbor_api.privacy.loaders import PhoneRevealKey
 from neighbor_api.reports import loaders as report_loaders
 
 
@@ -133,6 +135,10 @@ class Loaders:
         return board_loaders.column_task_counts_loader(self._deps)
 
     @cached_property
+    def phone_reveals(self) -> DataLoader[PhoneRevealKey, None]:
+        return privacy_loaders.phone_reveals_loader(self._deps)
+
+    @cached_property
     def councils(self) -> CouncilLoaders:
         return CouncilLoaders(self._deps, self._actor)
 
@@ -189,6 +195,12 @@ class Context:
     def over_websocket(self) -> bool:
         """One context serves every operation of a WebSocket connection."""
         return isinstance(self.request, WebSocket)
+
+    async def must_accept_policy(self) -> bool:
+        """True when the signed-in viewer has not accepted the current privacy policy."""
+        viewer = await self.viewer()
+        version = self.deps.settings.privacy_policy_version
+        return viewer is not None and not viewer.user.accepted(version)
 
     async def actor(self) -> Actor | None:
         viewer = await self.viewer()

@@ -92,7 +92,13 @@ async def load_demo(deps: Deps) -> None:
                 approve=True,
                 roles=[Role(r) for r in join["roles"]],
                 owned_floor_area=join.get("ownedFloorArea"),
+                # The community worker checked the household codes of the demo's residents.
+                household_confirmed=bool(join.get("household")),
             )
+            if building := join.get("building"):
+                await memberships.update_membership(
+                    deps, worker, membership_id=request.id, building_id=by_name[building].id
+                )
     report_ids: dict[str, ObjectId] = {}
     for sample in data.get("reports", []):
         report_ids[sample["title"]] = await _sample_report(

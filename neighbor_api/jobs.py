@@ -9,6 +9,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.jobs import Job
 from neighbor_api.councils import service as councils
 from neighbor_api.notifications import service as notifications
+from neighbor_api.privacy import service as privacy
 from neighbor_api.reports import service as reports
 
 UNREFERENCED_ATTACHMENTS_KEPT = timedelta(days=1)
@@ -28,4 +29,6 @@ JOBS = (
     # The push outbox: in the background, so a slow or failing webhook never slows requests.
     Job("deliver-push", timedelta(seconds=5), notifications.deliver_push),
     Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
+    # Deleted accounts' personal data is erased within a minute or two (privacy/service.py).
+    Job("erase-deleted-accounts", timedelta(minutes=1), privacy.erase_deleted_accounts),
 )

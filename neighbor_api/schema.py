@@ -46,6 +46,7 @@ from neighbor_api.notifications.resolvers import (
     NotificationSubscription,
 )
 from neighbor_api.places.resolvers import PlaceQuery
+from neighbor_api.privacy.resolvers import PrivacyMutation, PrivacyQuery
 from neighbor_api.reports.models import ReportCategory, ReportStatus
 from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
 from neighbor_api.reports.service import MAX_DUPLICATES
@@ -72,6 +73,7 @@ Query = merge_types(
         BoardQuery,
         StatsQuery,
         NotificationQuery,
+        PrivacyQuery,
     ),
 )
 Mutation = merge_types(
@@ -84,6 +86,7 @@ Mutation = merge_types(
         CouncilMutation,
         BoardMutation,
         NotificationMutation,
+        PrivacyMutation,
     ),
 )
 Subscription = merge_types("Subscription", (LiveSubscription, NotificationSubscription))

@@ -25,6 +25,13 @@ class Environment(StrEnum):
     TEST = "test"
 
 
+class SmsSenderKind(StrEnum):
+    """Who delivers verification codes (core/sms.py)."""
+
+    DEVELOPMENT = "development"  # writes the code to the server log; refused in production
+    WEBHOOK = "webhook"  # POSTs JSON to NEIGHBOR_SMS_WEBHOOK_URL
+
+
 class LogFormat(StrEnum):
     JSON = "json"
     TEXT = "text"
@@ -81,6 +88,28 @@ class Settings(BaseSettings):
     # Accounts registered per client address per window.
     registrations_per_address: int = Field(default=10, ge=1)
     registration_window: timedelta = timedelta(hours=1)
+    # A rotated refresh token presented again by the same client address within this grace
+    # answers the same successor pair (a response lost on a flaky network); after it, or from
+    # another address, reuse still ends the whole session.
+    refresh_reuse_grace: timedelta = timedelta(seconds=30)
+
+    # Verification codes (accounts/verification.py): SMS codes for sign-up, code login,
+    # password reset, phone change and account deletion.
+    code_ttl: timedelta = timedelta(minutes=5)
+    code_max_attempts: int = Field(default=5, ge=1)
+    code_resend_seconds: int = Field(default=60, ge=0)
+    code_limit_per_phone_per_day: int = Field(default=10, ge=1)
+    code_limit_per_address: int = Field(default=30, ge=1)  # per client address per hour
+    # Unset: webhook when NEIGHBOR_SMS_WEBHOOK_URL is set, else development.
+    sms_sender: SmsSenderKind | None = None
+    sms_webhook_url: str | None = None
+    sms_webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    # The privacy policy users accept (consent, PIPL art. 13-17): a new version makes every
+    # user accept it again before their next mutation.
+    privacy_policy_version: str = "2026-12-01"
+    privacy_policy_url: str = "https://neighbor.example.cn/privacy/2026-12-01"
+
     # Authentication cache (accounts/sessions.py): how long a session's viewer (user,
     # memberships, session live) is reused without asking the database, and how many sessions
     # each instance keeps (least recently used out). Writes and the change stream invalidate
@@ -211,6 +240,12 @@ class Settings(BaseSettings):
         if self.introspection is None:
             return self.environment is not Environment.PRODUCTION
         return self.introspection
+
+    @property
+    def sms_sender_kind(self) -> SmsSenderKind:
+        if self.sms_sender is not None:
+            return self.sms_sender
+        return SmsSenderKind.WEBHOOK if self.sms_webhook_url else SmsSenderKind.DEVELOPMENT
 
     @property
     def json_logs(self) -> bool:

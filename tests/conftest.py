@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from neighbor_api.core.mongo import Client, connect, ensure_indexes
 from neighbor_api.demo import load_demo
 from neighbor_api.schema import NeighborSchema, build_schema
 from neighbor_api.settings import Environment, Settings
+from tests import sms
 
 OPERATIONS_DIR = Path(__file__).resolve().parent.parent / "schema" / "operations"
 DEMO_PASSWORD = "neighbor-demo"
@@ -53,6 +54,11 @@ def make_settings(**overrides: Any) -> Settings:
         # Cheap hashing keeps the suite fast; production uses argon2-cffi's defaults.
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
+        # Verification codes go to the test session's small SMS gateway (tests/sms.py), where
+        # tests read them; the suite signs up many people from one address (127.0.0.1), so the
+        # per-address limit is raised here (tests of that limit set their own).
+        "sms_webhook_url": sms.shared().url,
+        "code_limit_per_address": 10_000,
     }
     values.update(overrides)
     return Settings(**values)
@@ -125,6 +131,81 @@ def _operations() -> dict[str, str]:
 OPERATIONS = _operations()
 
 
+# Runs a contract operation as a client does: (name, variables) -> the response's `data`
+# (the operation itself must not error).
+Send = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+async def request_code(
+    send: Send,
+    phone: str,
+    purpose: str,
+    *,
+    clock: object = None,
+    capture: sms.SmsCapture | None = None,
+) -> str:
+    """Ask for a verification code through RequestVerificationCode and read it at the SMS
+    gateway. A phone asked for again within the resend interval waits it out on a ManualClock."""
+    capture = capture or sms.shared()
+    variables = {"input": {"phone": phone, "purpose": purpose}}
+    for _ in range(2):
+        before = len(capture.sent_to(phone, purpose))
+        payload = (await send("RequestVerificationCode", variables))["requestVerificationCode"]
+        codes = [e["code"] for e in payload["errors"]]
+        if codes == ["RATE_LIMITED"] and isinstance(clock, ManualClock):
+            clock.advance(timedelta(seconds=61))
+            continue
+        assert payload["errors"] == [], payload
+        assert len(capture.sent_to(phone, purpose)) == before + 1
+        return capture.code(phone, purpose)
+    raise AssertionError("no code could be requested")
+
+
+async def register_with_code(
+    send: Send,
+    *,
+    phone: str,
+    password: str,
+    display_name: str,
+    policy_version: str,
+    locale: str | None = None,
+    clock: object = None,
+) -> dict[str, Any]:
+    """THE way tests sign up through the contract: RequestVerificationCode (REGISTER), the code
+    read at the test SMS gateway, then Register with it and the current policy version. The
+    `register` payload (check its `errors`)."""
+    code = await request_code(send, phone, "REGISTER", clock=clock)
+    variables: dict[str, Any] = {
+        "input": {
+            "phone": phone,
+            "password": password,
+            "displayName": display_name,
+            "verificationCode": code,
+            "acceptedPolicyVersion": policy_version,
+        }
+    }
+    if locale is not None:
+        variables["input"]["locale"] = locale
+    payload: dict[str, Any] = (await send("Register", variables))["register"]
+    return payload
+
+
+def http_send(http: Any, **headers: str) -> Send:
+    """`Send` over real HTTP with an httpx client (base URL: the live server)."""
+
+    async def send(name: str, variables: dict[str, Any]) -> Any:
+        response = await http.post(
+            "/graphql",
+            json={"query": OPERATIONS[name], "operationName": name, "variables": variables},
+            headers=headers,
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    return send
+
+
 class Api:
     """Runs GraphQL in-process against the real database, as a client would send it."""
 
@@ -167,6 +248,32 @@ class Api:
         result = await self.op(name, variables, **kwargs)
         assert result.errors is None, result.errors
         return result.data
+
+    def send(self, **kwargs: Any) -> Send:
+        async def send(name: str, variables: dict[str, Any]) -> Any:
+            return await self.data(name, variables, **kwargs)
+
+        return send
+
+    async def register(
+        self,
+        phone: str,
+        password: str,
+        display_name: str,
+        account_locale: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Sign up through the contract with a captured code (`register_with_code`);
+        `kwargs` go to each request (`locale`: the request's language)."""
+        return await register_with_code(
+            self.send(**kwargs),
+            phone=phone,
+            password=password,
+            display_name=display_name,
+            locale=account_locale,
+            policy_version=self.deps.settings.privacy_policy_version,
+            clock=self.deps.clock,
+        )
 
     async def login(self, phone: str, password: str = DEMO_PASSWORD) -> str:
         data = await self.data("Login", {"input": {"phone": phone, "password": password}})

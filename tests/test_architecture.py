@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "neighbor_api"
 FEATURES = frozenset(
     {
         "accounts", "attachments", "boards", "councils", "live", "memberships",
-        "notifications", "open311", "places", "points", "reports", "stats",
+        "notifications", "open311", "places", "points", "privacy", "reports", "stats",
     }
 )  # fmt: skip
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
@@ -43,7 +43,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "points":        ("",                                              ""),
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
-    "accounts":      ("memberships",                                   "points notifications"),
+    "accounts":      ("memberships",                      "points notifications privacy"),
     "reports":       ("places memberships attachments",                "accounts boards"),
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
@@ -51,6 +51,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
+    "privacy":       ("accounts places memberships notifications points", ""),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
 GRAPHQL_USES = {
@@ -99,6 +100,21 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         for feature in ("boards", "councils", "reports")
     },
     ("demo", "accounts.repository"): "is the database empty (no account yet)?",
+    **{
+        ("privacy.repository", f"{feature}.repository"): (
+            "the personal-data export reads, read-only, every owner's collection that names "
+            "the person, by constant"
+        )
+        for feature in (
+            "accounts",
+            "attachments",
+            "boards",
+            "councils",
+            "memberships",
+            "notifications",
+            "reports",
+        )
+    },
 }
 
 # Where MongoDB is talked to: the repositories and these.

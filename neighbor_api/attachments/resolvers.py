@@ -14,7 +14,7 @@ from neighbor_api.graphql.errors import run_mutation
 @strawberry.type
 class AttachmentMutation:
     @strawberry.mutation(
-        description="Upload a photo (JPEG, PNG, WebP or HEIC, at most 10 MB; the type is read "
+        description="Upload a photo (JPEG, PNG or WebP, at most 10 MB; the type is read "
         "from the content) as a GraphQL multipart request, then name its id where it belongs "
         "(a report's `photoIds`). Uploads never used are deleted after a day."
     )

@@ -9,6 +9,7 @@ gets its id, then names the ids in what it creates (a report's `photoIds`), whos
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import math
@@ -20,7 +21,7 @@ from typing import Protocol
 
 from bson import ObjectId
 
-from neighbor_api.attachments import repository
+from neighbor_api.attachments import images, repository
 from neighbor_api.attachments.models import Attachment, ContentType
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
@@ -182,12 +183,15 @@ async def _count_bytes(deps: Deps, actor: Actor, size: int) -> None:
 async def upload(
     deps: Deps, actor: Actor, *, filename: str | None, data: AsyncReadable | bytes
 ) -> Attachment:
-    """Store a file of at most MAX_BYTES as the actor's, not attached to anything yet.
+    """Store an image of at most MAX_BYTES as the actor's, not attached to anything yet,
+    without its metadata.
 
-    The stream is read piece by piece and written as it comes (never held whole); at most
-    MAX_BYTES + 1 bytes are read, enough to know it is too long. The type comes from the
-    content's first bytes (UNSUPPORTED_FILE_TYPE for anything but a JPEG, PNG, WebP or HEIC
-    image), so a page named photo.jpg or declared image/png is refused.
+    The stream is read piece by piece; at most MAX_BYTES + 1 bytes are read, enough to know it
+    is too long. The type comes from the content's first bytes (UNSUPPORTED_FILE_TYPE for
+    anything but a JPEG, PNG, WebP or HEIC image), so a page named photo.jpg or declared
+    image/png is refused. The image is then decoded and encoded again without EXIF, XMP, ICC
+    or comments, upright (`images.strip_metadata`, in a thread; HEIC is refused there): what
+    is stored, and served, is that copy.
     """
     reader: AsyncReadable = _Bytes(data) if isinstance(data, bytes) else data
     if not is_system(actor):
@@ -196,13 +200,18 @@ async def upload(
     content_type = sniff(piece)
     if content_type is None:
         raise DomainError.of(ErrorCode.UNSUPPORTED_FILE_TYPE, field=UPLOAD_FIELD)
+    received = bytearray()
+    while piece:
+        if len(received) + len(piece) > MAX_BYTES:
+            raise _too_large()
+        received += piece
+        piece = await reader.read(min(READ_SIZE, MAX_BYTES + 1 - len(received)))
+    clean = await asyncio.to_thread(images.strip_metadata, content_type, bytes(received))
+    del received
     writer = repository.FileWriter(deps.db, ObjectId())
     try:
-        while piece:
-            if writer.length + len(piece) > MAX_BYTES:
-                raise _too_large()
-            await writer.write(piece)
-            piece = await reader.read(min(READ_SIZE, MAX_BYTES + 1 - writer.length))
+        for start in range(0, len(clean), READ_SIZE):
+            await writer.write(clean[start : start + READ_SIZE])
         if not is_system(actor):
             await _count_bytes(deps, actor, writer.length)
         attachment = Attachment(

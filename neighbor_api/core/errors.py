@@ -32,6 +32,9 @@ class ErrorCode(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
     RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CODE = "INVALID_CODE"
+    CODE_NOT_SENT = "CODE_NOT_SENT"
+    POLICY_NOT_ACCEPTED = "POLICY_NOT_ACCEPTED"
 
 
 # What each code means, for client developers (the SDL's descriptions of `ErrorCode`).
@@ -58,7 +61,13 @@ ERROR_CODE_DESCRIPTIONS: Mapping[ErrorCode, str] = {
     ErrorCode.FILE_TOO_LARGE: "The upload is over the size limit.",
     ErrorCode.UNSUPPORTED_FILE_TYPE: "The upload's content is not an accepted image type.",
     ErrorCode.RATE_LIMITED: "Too many attempts (failed logins for this phone, requests from "
-    "this address, uploads today, ...); `retryAfter` says how many seconds to wait.",
+    "this address, verification codes, uploads today, ...); `retryAfter` says how many seconds "
+    "to wait.",
+    ErrorCode.INVALID_CODE: "The verification code is wrong, expired, used, for another "
+    "purpose or phone, or was tried too often; request a new one.",
+    ErrorCode.CODE_NOT_SENT: "The SMS could not be sent; no code was issued, try again later.",
+    ErrorCode.POLICY_NOT_ACCEPTED: "The privacy policy changed: accept the current version "
+    "(`acceptPolicy`, see `privacyPolicy`) before anything else.",
 }
 
 

@@ -25,6 +25,10 @@ class EventKind(StrEnum):
     back from events written by earlier versions): add kinds, never change a value."""
 
     USER_REGISTERED = "user.registered"
+    USER_DELETION_REQUESTED = "user.deletion_requested"
+    USER_ERASED = "user.erased"
+    MEMBERSHIP_LEFT = "membership.left"
+    MEMBERSHIP_UPDATED = "membership.updated"
     SESSION_REUSE_DETECTED = "session.reuse_detected"
     MEMBERSHIP_REQUESTED = "membership.requested"
     MEMBERSHIP_DECIDED = "membership.decided"
@@ -115,3 +119,19 @@ async def record(
         session=session,
     )
     return event_id
+
+
+async def redact(
+    deps: Deps,
+    *,
+    kind: EventKind,
+    subject_ids: Sequence[ObjectId],
+    paths: Sequence[str],
+) -> None:
+    """Remove values from the events of `kind` about `subject_ids` (an erased person's data
+    in an audit entry: e.g. `data.changes.address`); the events themselves stay."""
+    if subject_ids and paths:
+        await deps.db[COLLECTION].update_many(
+            {"kind": kind.value, "subject_id": {"$in": list(subject_ids)}},
+            {"$unset": {path: "" for path in paths}},
+        )

@@ -70,7 +70,51 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "此网络注册的账号过多，请 {seconds} 秒后再试",
         Locale.EN: "Too many accounts registered from this network; try again in {seconds} seconds",
     },
+    "INVALID_CODE": {
+        Locale.ZH_CN: "验证码错误或已失效，请重新获取",
+        Locale.EN: "Wrong or expired verification code; request a new one",
+    },
+    "CODE_NOT_SENT": {
+        Locale.ZH_CN: "短信发送失败，请稍后重试",
+        Locale.EN: "The text message could not be sent; try again later",
+    },
+    "POLICY_NOT_ACCEPTED": {
+        Locale.ZH_CN: "隐私政策已更新，请先阅读并同意新版本",
+        Locale.EN: "The privacy policy has changed; accept the new version first",
+    },
     # ... and the specific messages.
+    "code.rate_limited": {
+        Locale.ZH_CN: "获取验证码过于频繁，请 {seconds} 秒后再试",
+        Locale.EN: "Too many verification codes requested; try again in {seconds} seconds",
+    },
+    "code.format": {
+        Locale.ZH_CN: "验证码为 6 位数字",
+        Locale.EN: "The verification code has 6 digits",
+    },
+    "code.too_many_attempts": {
+        Locale.ZH_CN: "验证码错误次数过多，请重新获取",
+        Locale.EN: "Too many wrong tries; request a new verification code",
+    },
+    "policy.version_mismatch": {
+        Locale.ZH_CN: "请同意当前版本（{version}）的隐私政策",
+        Locale.EN: "Accept the current privacy policy (version {version})",
+    },
+    "password.wrong": {
+        Locale.ZH_CN: "当前密码不正确",
+        Locale.EN: "The current password is wrong",
+    },
+    "phone.same": {
+        Locale.ZH_CN: "新手机号与当前手机号相同",
+        Locale.EN: "The new number is your current number",
+    },
+    "account.not_found": {
+        Locale.ZH_CN: "该手机号未注册",
+        Locale.EN: "No account has this phone number",
+    },
+    "profile.nothing": {
+        Locale.ZH_CN: "请至少修改一项",
+        Locale.EN: "Change at least one thing",
+    },
     "phone.invalid": {
         Locale.ZH_CN: "请输入有效的中国大陆手机号",
         Locale.EN: "Enter a valid mainland China mobile number",
@@ -179,6 +223,119 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "attachment.link_invalid": {
         Locale.ZH_CN: "下载链接无效或已过期",
         Locale.EN: "The download link is invalid or has expired",
+    },
+    "attachment.unreadable": {
+        Locale.ZH_CN: "无法读取该图片（文件已损坏或与其格式不符）",
+        Locale.EN: "The image could not be read (damaged, or not the format it claims)",
+    },
+    "attachment.heic_unsupported": {
+        Locale.ZH_CN: "暂不支持 HEIC 格式的照片，请以 JPEG 格式上传"
+        "（iPhone：设置 > 相机 > 格式 > 兼容性最佳）",
+        Locale.EN: "HEIC photos are not supported yet; upload a JPEG (iPhone: Settings > "
+        "Camera > Formats > Most Compatible)",
+    },
+    "attachment.too_many_pixels": {
+        Locale.ZH_CN: "图片像素过多（最多 {max_megapixels} 百万像素）",
+        Locale.EN: "The image has too many pixels (at most {max_megapixels} megapixels)",
+    },
+    "user.deleted_name": {Locale.ZH_CN: "已注销用户", Locale.EN: "Deleted user"},
+    "account.already_deleted": {
+        Locale.ZH_CN: "该账号已注销",
+        Locale.EN: "This account has already been deleted",
+    },
+    "export.link_malformed": {
+        Locale.ZH_CN: "导出链接不完整，请在应用中重新导出",
+        Locale.EN: "The export link is incomplete; export again from the app",
+    },
+    "export.link_invalid": {
+        Locale.ZH_CN: "导出链接无效（已被修改），请在应用中重新导出",
+        Locale.EN: "The export link is not valid (it was altered); export again from the app",
+    },
+    "export.link_expired": {
+        Locale.ZH_CN: "导出链接已过期（有效期几分钟），请在应用中重新导出",
+        Locale.EN: "The export link has expired (it lasts a few minutes); export again "
+        "from the app",
+    },
+    "export.account_gone": {
+        Locale.ZH_CN: "该账号已注销，没有可导出的数据",
+        Locale.EN: "This account has been deleted; there is nothing to export",
+    },
+    "membership.leave_forbidden": {
+        Locale.ZH_CN: "只有成员本人可以退出社区",
+        Locale.EN: "Only the member themself can leave the community",
+    },
+    "membership.not_open": {
+        Locale.ZH_CN: "该成员身份已结束",
+        Locale.EN: "This membership has already ended",
+    },
+    "membership.not_active": {
+        Locale.ZH_CN: "只能修改有效的成员身份",
+        Locale.EN: "Only an active membership can be changed",
+    },
+    "membership.update_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以修改成员信息",
+        Locale.EN: "Only the community's staff can change a membership",
+    },
+    "membership.floor_area_range": {
+        Locale.ZH_CN: "面积须在 0 到 {max} 平方米之间",
+        Locale.EN: "The floor area must be between 0 and {max} m²",
+    },
+    "membership.building_not_in_community": {
+        Locale.ZH_CN: "该楼栋不在本社区",
+        Locale.EN: "This building is not in the community",
+    },
+    "membership.grid_not_in_community": {
+        Locale.ZH_CN: "该网格不在本社区",
+        Locale.EN: "This grid is not in the community",
+    },
+    "membership.building_not_in_grid": {
+        Locale.ZH_CN: "该楼栋不在所选网格内",
+        Locale.EN: "This building is not in the chosen grid",
+    },
+    "membership.register_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以导入业主名册",
+        Locale.EN: "Only the community's staff can import the owners' register",
+    },
+    "register.not_a_member": {
+        Locale.ZH_CN: "该手机号不是本社区的在册成员",
+        Locale.EN: "No active member of the community has this phone number",
+    },
+    "register.household": {
+        Locale.ZH_CN: "户号不能为空，且不超过 40 个字符",
+        Locale.EN: "The household code must be present and at most 40 characters",
+    },
+    "register.duplicate_household": {
+        Locale.ZH_CN: "户号与第 {first} 行重复",
+        Locale.EN: "The same household as line {first}",
+    },
+    "register.duplicate_phone": {
+        Locale.ZH_CN: "手机号与第 {first} 行重复",
+        Locale.EN: "The same phone number as line {first}",
+    },
+    "register.floor_area": {
+        Locale.ZH_CN: "面积须为大于 0、不超过 {max} 的数字（平方米）",
+        Locale.EN: "The floor area must be a number above 0 and at most {max} (m²)",
+    },
+    "register.header": {
+        Locale.ZH_CN: "第一行须为表头：household_code,phone,floor_area（或 户号,手机号,面积）",
+        Locale.EN: "The first row must be the header: household_code,phone,floor_area "
+        "(or 户号,手机号,面积)",
+    },
+    "register.not_utf8": {
+        Locale.ZH_CN: "文件须为 UTF-8 编码的 CSV",
+        Locale.EN: "The file must be a UTF-8 CSV",
+    },
+    "register.not_csv": {
+        Locale.ZH_CN: "无法按 CSV 读取该文件",
+        Locale.EN: "The file cannot be read as CSV",
+    },
+    "register.empty": {
+        Locale.ZH_CN: "名册中没有数据行",
+        Locale.EN: "The register has no rows",
+    },
+    "register.too_many_rows": {
+        Locale.ZH_CN: "名册最多 {max} 行",
+        Locale.EN: "A register has at most {max} rows",
     },
     "council.not_found": {Locale.ZH_CN: "找不到该议事组织", Locale.EN: "Council not found"},
     "council.not_a_resident": {

@@ -116,3 +116,85 @@ def can_see_user(
     if can_see_user_details(actor, user_id, user_place_paths):
         return True
     return any(actor.is_member(path) for path in user_place_paths)
+
+
+# --- Contact by need: who sees a phone number in full --------------------------------------
+
+
+class PhoneNeed(StrEnum):
+    """Why someone may need a person's full phone number (the access log's `reason`)."""
+
+    # Handling a report: the assignee and the community's staff call its reporter.
+    REPORT_REPORTER = "REPORT_REPORTER"
+    # Serving a member: the community's staff call an applicant or a member.
+    MEMBERSHIP = "MEMBERSHIP"
+
+
+class Disclosure(StrEnum):
+    FULL = "FULL"
+    MASKED = "MASKED"  # 138****0001
+    NONE = "NONE"
+
+
+@dataclass(frozen=True)
+class Need:
+    """The object through which a person's phone is asked for: a report they filed, a
+    membership they hold. `current`: the report is still being handled (not closed or
+    rejected), the membership is pending or active."""
+
+    why: PhoneNeed
+    object_id: ObjectId
+    community_id: ObjectId | None
+    place_path: tuple[ObjectId, ...]
+    current: bool
+    assignee_id: ObjectId | None = None
+
+
+def is_community_staff(actor: Actor, community_id: ObjectId | None) -> bool:
+    """Staff of the community itself: a grant on that very community, not on a street,
+    district or city above it (whose lists are not where residents are called from)."""
+    return community_id is not None and any(
+        g.place_id == community_id and g.roles & STAFF_ROLES for g in actor.grants
+    )
+
+
+def phone_disclosure(
+    actor: Actor | None,
+    user_id: ObjectId,
+    user_place_paths: Iterable[Sequence[ObjectId]],
+    need: Need | None,
+) -> Disclosure:
+    """THE rule for phone numbers. In full: to the person themself; to the assignee and the
+    community's own staff for the reporter of a report being handled; to the community's own
+    staff for a pending or active member. Masked (138****0001): to whoever else could see the
+    person's details (staff of a place they belong to, admins above included). Else nothing.
+    Every FULL given for a `need` is written to the access log by the caller."""
+    if actor is None:
+        return Disclosure.NONE
+    if actor.user_id == user_id or is_system(actor):
+        return Disclosure.FULL
+    if need is not None and need.current:
+        if is_community_staff(actor, need.community_id):
+            return Disclosure.FULL
+        if need.why is PhoneNeed.REPORT_REPORTER and actor.user_id == need.assignee_id:
+            return Disclosure.FULL
+    paths = [*user_place_paths]
+    if need is not None:
+        paths.append(need.place_path)
+    if can_see_user_details(actor, user_id, paths):
+        return Disclosure.MASKED
+    return Disclosure.NONE
+
+
+def can_read_access_log(actor: Actor, place_path: Sequence[ObjectId]) -> bool:
+    """The personal-data access log of a place: its ADMINs and those above (not the
+    community workers whose reveals it records)."""
+    return is_system(actor) or Role.ADMIN in actor.roles_at(place_path)
+
+
+def mask_phone(phone: str) -> str:
+    """+8613800000001 -> 138****0001 (the national number's first three and last four)."""
+    national = phone.removeprefix("+86")
+    if len(national) < 8:
+        return "*" * len(national)
+    return f"{national[:3]}****{national[-4:]}"

@@ -342,8 +342,8 @@ async def _electorate(deps: Deps, proposal: Proposal, council: Council) -> list[
             if (m.owned_floor_area or 0) > 0
         ]
     households: dict[str, list[ObjectId]] = {}
-    for m in residents:
-        key = f"household:{m.household_code}" if m.household_code else f"user:{m.user_id}"
+    for m in residents:  # a household's electors are its confirmed members
+        key = f"household:{m.household}" if m.household else f"user:{m.user_id}"
         households.setdefault(key, []).append(m.user_id)
     return [elector(key, users) for key, users in households.items()]
 

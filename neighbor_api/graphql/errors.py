@@ -91,11 +91,22 @@ async def run_mutation(
 ) -> P:
     """The one way a mutation runs: require the signed-in actor (else UNAUTHENTICATED), run
     `action` (parse ids with `input_id` and call the service), `shape` what it returns into the
-    payload. A DomainError (ids included) becomes `payload(errors=...)`; nothing else is caught."""
+    payload. Until the viewer accepted the current privacy policy, only `POLICY_EXEMPT` runs.
+    A DomainError (ids included) becomes `payload(errors=...)`; nothing else is caught."""
     try:
-        return shape(await action(await info.context.require_actor()))
+        actor = await info.context.require_actor()
+        if info.field_name not in POLICY_EXEMPT and await info.context.must_accept_policy():
+            raise DomainError.of(ErrorCode.POLICY_NOT_ACCEPTED)
+        return shape(await action(actor))
     except DomainError as error:
         return payload(errors=user_errors(error, info.context.locale))
+
+
+# The mutations a signed-in user may run before accepting a changed privacy policy: those
+# needed to accept it or to leave (every other one answers POLICY_NOT_ACCEPTED).
+POLICY_EXEMPT = frozenset(
+    {"acceptPolicy", "logout", "deleteAccount", "exportMyData", "requestVerificationCode"}
+)
 
 
 async def run_public_mutation(

@@ -31,12 +31,17 @@ class Membership(StoredModel):
     place_path: list[ObjectId]
     # The community this membership is in (None for admins above community level).
     community_id: ObjectId | None = None
-    # The grid a GRID_WORKER looks after.
+    # The grid a GRID_WORKER looks after, or the grid of a resident's building.
     grid_id: ObjectId | None = None
+    # The building (PlaceLevel.BUILDING, under a grid) the member lives in.
+    building_id: ObjectId | None = None
     status: MembershipStatus
     roles: list[Role] = Field(default_factory=list)
     address: str | None = None
     household_code: str | None = None
+    # Whether the community's staff confirmed the household code (at approval or with
+    # updateMembership): only a confirmed code makes its holder one of a household's electors.
+    household_confirmed: bool = False
     # Floor area in m² from the owners' register; above 0 makes the member a property owner.
     owned_floor_area: float | None = None
     # Present (True) while the membership is open: a unique partial index on
@@ -46,6 +51,12 @@ class Membership(StoredModel):
     created_at: datetime
     decided_at: datetime | None = None
     decided_by: ObjectId | None = None
+    left_at: datetime | None = None
+
+    @property
+    def household(self) -> str | None:
+        """The household code that counts (confirmed by staff), if any."""
+        return self.household_code if self.household_confirmed else None
 
     def grant(self) -> Grant | None:
         if self.status is not MembershipStatus.ACTIVE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -122,3 +123,62 @@ async def staff_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
         sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
     )
     return [Membership.from_document(d) async for d in cursor]
+
+
+async def erase_user(db: Database, user_id: ObjectId, *, now: datetime) -> int:
+    """An erased account's memberships: open ones end (LEFT), and none keeps the address,
+    household code or floor area. What remains says only that someone held roles there."""
+    result = await db[COLLECTION].update_many(
+        {"user_id": user_id},
+        {
+            "$set": {
+                "address": None,
+                "household_code": None,
+                "household_confirmed": False,
+                "owned_floor_area": None,
+                "reason": None,
+            }
+        },
+    )
+    await db[COLLECTION].update_many(
+        {"user_id": user_id, "open": True},
+        {"$set": {"status": MembershipStatus.LEFT.value, "open": None, "left_at": now}},
+    )
+    return result.modified_count
+
+
+async def leave(
+    db: Database, membership_id: ObjectId, *, now: datetime, session: Session | None = None
+) -> Membership | None:
+    """End a pending or active membership (None if it no longer is open)."""
+    document = await db[COLLECTION].find_one_and_update(
+        {"_id": membership_id, "open": True},
+        {"$set": {"status": MembershipStatus.LEFT.value, "open": None, "left_at": now}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Membership.from_document(document) if document else None
+
+
+async def update_if_unchanged(
+    db: Database,
+    membership_id: ObjectId,
+    *,
+    expected: dict[str, Any],
+    changes: dict[str, Any],
+    session: Session | None = None,
+) -> Membership | None:
+    """Apply `changes` to an active membership whose fields still hold `expected` (what the
+    audit entry says they were); None if it changed meanwhile or is no longer active."""
+    document = await db[COLLECTION].find_one_and_update(
+        {"_id": membership_id, "status": MembershipStatus.ACTIVE.value, **expected},
+        {"$set": changes},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Membership.from_document(document) if document else None
+
+
+async def ids_of_user(db: Database, user_id: ObjectId) -> list[ObjectId]:
+    cursor = db[COLLECTION].find({"user_id": user_id}, projection={"_id": 1})
+    return [d["_id"] async for d in cursor]

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import strawberry
 
+from neighbor_api.accounts import service as accounts
 from neighbor_api.context import Info
 from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id, optional_input_id
 from neighbor_api.memberships import service
 from neighbor_api.memberships.models import MembershipStatus
 from neighbor_api.memberships.types import (
     DecideMembershipInput,
     DecideMembershipPayload,
+    ImportOwnersRegisterInput,
+    ImportOwnersRegisterPayload,
     JoinCommunityInput,
     JoinCommunityPayload,
+    LeaveCommunityInput,
+    LeaveCommunityPayload,
     MembershipType,
+    UpdateMembershipInput,
+    UpdateMembershipPayload,
 )
 
 
@@ -69,8 +76,70 @@ class MembershipMutation:
                 membership_id=input_id(input.membership_id, "Membership", "membershipId"),
                 approve=input.approve, roles=input.roles, reason=input.reason,
                 owned_floor_area=input.owned_floor_area,
+                household_confirmed=input.household_confirmed,
             ),
             lambda membership: DecideMembershipPayload(
                 membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Leave a community (a resident moves away) or withdraw a request to join."
+    )
+    async def leave_community(
+        self, info: Info, input: LeaveCommunityInput
+    ) -> LeaveCommunityPayload:
+        return await run_mutation(
+            info, LeaveCommunityPayload,
+            lambda actor: service.leave_community(
+                info.context.deps, actor,
+                membership_id=input_id(input.membership_id, "Membership", "membershipId"),
+            ),
+            lambda membership: LeaveCommunityPayload(
+                membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Correct an active membership (community staff): roles, address, household "
+        "code (confirmed by setting it), owned floor area, building, grid; each change audited."
+    )
+    async def update_membership(
+        self, info: Info, input: UpdateMembershipInput
+    ) -> UpdateMembershipPayload:
+        return await run_mutation(
+            info, UpdateMembershipPayload,
+            lambda actor: service.update_membership(
+                info.context.deps, actor,
+                membership_id=input_id(input.membership_id, "Membership", "membershipId"),
+                roles=input.roles, address=input.address, household_code=input.household_code,
+                owned_floor_area=input.owned_floor_area,
+                building_id=optional_input_id(input.building_id, "Place", "buildingId"),
+                grid_id=optional_input_id(input.grid_id, "Place", "gridId"),
+            ),
+            lambda membership: UpdateMembershipPayload(
+                membership=MembershipType.from_model(membership)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Import the owners' register of a community from a CSV upload (community "
+        "staff): each row's member gets its household code (confirmed) and owned floor area. "
+        "All or nothing; `dryRun` only reports."
+    )
+    async def import_owners_register(
+        self, info: Info, input: ImportOwnersRegisterInput
+    ) -> ImportOwnersRegisterPayload:
+        # A multipart file arrives as Starlette's UploadFile (strawberry types it as bytes).
+        upload = input.file
+        return await run_mutation(
+            info, ImportOwnersRegisterPayload,
+            lambda actor: accounts.import_owners_register(
+                info.context.deps, actor,
+                community_id=input_id(input.community_id, "Place", "communityId"),
+                data=upload, dry_run=input.dry_run,
+            ),
+            lambda result: ImportOwnersRegisterPayload(
+                rows=result.rows, imported=result.imported, dry_run=result.dry_run
             ),
         )  # fmt: skip

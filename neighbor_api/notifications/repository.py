@@ -346,3 +346,13 @@ async def claim_push(db: Database, now: datetime, lease: timedelta) -> PushMessa
 
 async def finish_push(db: Database, message_id: ObjectId, changes: Document) -> None:
     await db[OUTBOX].update_one({"_id": message_id}, {"$set": changes})
+
+
+async def delete_of_user(db: Database, user_id: ObjectId) -> int:
+    """A deleted account's feed (its titles and bodies were written for that person), its
+    push devices and their messages, its preferences."""
+    result = await db[NOTIFICATIONS].delete_many({"user_id": user_id})
+    await db[OUTBOX].delete_many({"user_id": user_id})
+    await db[DEVICES].delete_many({"user_id": user_id})
+    await db[PREFERENCES].delete_one({"_id": user_id})
+    return result.deleted_count

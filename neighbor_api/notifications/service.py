@@ -78,7 +78,7 @@ async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
     written = []
     for one in told:
         user = users.get(one.user_id)
-        if user is None:
+        if user is None or user.deleted:  # a deleted account is told nothing more
             continue
         if one.rule.kind in muted.get(user.id, ()) and rules.mutable(one.rule.kind):
             continue
@@ -415,3 +415,8 @@ def received(document: Mapping[str, Any], actor: Actor) -> Notification | None:
     """A notification the live hub saw inserted, if it is the actor's."""
     notification = Notification.from_document(dict(document))
     return notification if notification.user_id == actor.user_id else None
+
+
+async def erase_feed(deps: Deps, user_id: ObjectId) -> None:
+    """The erasure of a deleted account's notifications."""
+    await repository.delete_of_user(deps.db, user_id)

@@ -17,6 +17,8 @@ class PlaceLevel(StrEnum):
     STREET = "STREET"
     COMMUNITY = "COMMUNITY"
     GRID = "GRID"
+    # A residential building under a grid (一标三实's standard address): where households live.
+    BUILDING = "BUILDING"
 
 
 # Which level may sit directly under which.
@@ -26,6 +28,7 @@ CHILD_LEVEL: dict[PlaceLevel | None, PlaceLevel] = {
     PlaceLevel.DISTRICT: PlaceLevel.STREET,
     PlaceLevel.STREET: PlaceLevel.COMMUNITY,
     PlaceLevel.COMMUNITY: PlaceLevel.GRID,
+    PlaceLevel.GRID: PlaceLevel.BUILDING,
 }
 
 

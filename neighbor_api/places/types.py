@@ -27,6 +27,8 @@ graphql_enum(
         PlaceLevel.STREET: "A street or sub-district (街道) of a district.",
         PlaceLevel.COMMUNITY: "A community (社区): where residents, councils and boards belong.",
         PlaceLevel.GRID: "A grid (网格) of a community, served by its grid worker.",
+        PlaceLevel.BUILDING: "A residential building (楼栋) of a grid: the standard address "
+        "(一标三实) where households live.",
     },
 )
 

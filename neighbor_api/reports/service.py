@@ -26,7 +26,14 @@ from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page, Sort, offset_edges, offset_of, page_size
-from neighbor_api.core.policy import STAFF_ROLES, Actor, Role
+from neighbor_api.core.policy import (
+    STAFF_ROLES,
+    Actor,
+    Need,
+    PhoneNeed,
+    Role,
+    is_community_staff,
+)
 from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
@@ -119,7 +126,21 @@ def can_see_reporter(actor: Actor | None, report: Report) -> bool:
         return False
     if actor.user_id == report.reporter_id:
         return True
-    return any(g.place_id == report.community_id and g.roles & STAFF_ROLES for g in actor.grants)
+    return is_community_staff(actor, report.community_id)
+
+
+def reporter_need(report: Report) -> Need:
+    """Why a handler may call the reporter: the report, while it is being handled (not yet
+    closed or rejected; a resolved one may still need a call). Who may is
+    `core/policy.phone_disclosure`'s rule."""
+    return Need(
+        why=PhoneNeed.REPORT_REPORTER,
+        object_id=report.id,
+        community_id=report.community_id,
+        place_path=tuple(report.place_path),
+        current=report.status not in (ReportStatus.CLOSED, ReportStatus.REJECTED),
+        assignee_id=report.assignee_id,
+    )
 
 
 async def _sees_report(deps: Deps, actor: Actor, report_id: ObjectId) -> bool:

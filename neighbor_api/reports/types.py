@@ -294,7 +294,9 @@ class ReportType(relay.Node):
     async def reporter(self, info: Info) -> UserType | None:
         if not service.can_see_reporter(await info.context.actor(), self.model):
             return None
-        return await _user(info, self.model.reporter_id)
+        user = await info.context.loaders.user.load(self.model.reporter_id)
+        # Seen as the reporter of this report: its handlers may need to call them.
+        return UserType.from_model(user, service.reporter_need(self.model)) if user else None
 
     @strawberry.field(description="The worker filing it for a resident without a smartphone.")
     async def entered_by(self, info: Info) -> UserType | None:

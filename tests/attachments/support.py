@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import struct
 import zlib
 from typing import Any
@@ -12,10 +13,11 @@ from typing import Any
 import httpx
 from bson import ObjectId
 from graphql import OperationDefinitionNode, parse, print_ast
+from PIL import Image
 from starlette.datastructures import UploadFile
 
 from neighbor_api.accounts import security
-from neighbor_api.attachments import service
+from neighbor_api.attachments import images, service
 from neighbor_api.attachments.models import Attachment
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import Actor
@@ -50,10 +52,28 @@ def _pad(head: bytes, size: int, tail: bytes = b"") -> bytes:
     return head + b"\x00" * (size - len(head) - len(tail)) + tail
 
 
-def jpeg(size: int = 300) -> bytes:
-    """SOI, a JFIF APP0 segment, filler, EOI."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return _pad(b"\xff\xd8" + app0, size, b"\xff\xd9")
+def _encoded(fmt: str, **params: Any) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 120, 40)).save(out, fmt, **params)
+    return out.getvalue()
+
+
+_JPEG = _encoded("JPEG", quality=90)
+
+
+def jpeg(size: int | None = None) -> bytes:
+    """A real 8x6 JPEG; with `size`, padded to that many bytes by data after its end (EOI),
+    which decoders ignore and the upload drops."""
+    return _JPEG if size is None else _pad(_JPEG, size)
+
+
+def noisy_jpeg(width: int = 600, height: int = 600) -> bytes:
+    """A JPEG of random pixels, which compresses badly: ~1 byte per pixel at quality 90, so
+    still several GridFS chunks once the upload has encoded it again."""
+    image = Image.frombytes("RGB", (width, height), random.randbytes(width * height * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95)
+    return out.getvalue()
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -71,10 +91,9 @@ def png() -> bytes:
     )
 
 
-def webp(size: int = 200) -> bytes:
-    """A RIFF/WEBP container with a lossless (VP8L) image chunk."""
-    body = b"WEBP" + b"VP8L" + struct.pack("<I", size - 20) + b"\x2f"
-    return _pad(b"RIFF" + struct.pack("<I", size - 8) + body, size)
+def webp() -> bytes:
+    """A real 8x6 lossless WebP."""
+    return _encoded("WEBP", lossless=True)
 
 
 def ftyp(major: bytes, *compatible: bytes) -> bytes:
@@ -88,6 +107,13 @@ def heic(size: int = 400) -> bytes:
     head = ftyp(b"heic", b"mif1", b"heic")
     meta = struct.pack(">I", size - len(head)) + b"meta"
     return _pad(head + meta, size)
+
+
+def cleaned(content: bytes) -> bytes:
+    """What the upload stores of `content`: the image encoded again without metadata."""
+    content_type = service.sniff(content)
+    assert content_type is not None
+    return images.strip_metadata(content_type, content)
 
 
 def upload_file(content: bytes, filename: str = "photo.jpg") -> UploadFile:

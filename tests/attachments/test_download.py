@@ -16,7 +16,15 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.graphql.relay import from_global_id, to_global_id
 from neighbor_api.reports.models import Report, ReportVisibility
 from neighbor_api.settings import Settings
-from tests.attachments.support import heic, jpeg, link_viewer, png, stored, uploaded
+from tests.attachments.support import (
+    cleaned,
+    jpeg,
+    link_viewer,
+    noisy_jpeg,
+    png,
+    stored,
+    uploaded,
+)
 from tests.conftest import Api, make_settings
 from tests.places.support import Person
 
@@ -39,7 +47,7 @@ class TestDownload:
         ("content", "content_type"),
         [
             pytest.param(png(), "image/png", id="png"),
-            pytest.param(heic(600_000), "image/heic", id="heic-several-chunks"),
+            pytest.param(noisy_jpeg(), "image/jpeg", id="jpeg-several-chunks"),
         ],
     )
     async def test_returns_the_same_bytes_and_type(
@@ -52,9 +60,9 @@ class TestDownload:
         response = await http.get(attachment["url"])
 
         assert response.status_code == 200
-        assert response.content == content
+        assert response.content == cleaned(content)
         assert response.headers["content-type"] == content_type
-        assert response.headers["content-length"] == str(len(content))
+        assert response.headers["content-length"] == str(len(cleaned(content)))
         assert response.headers["cache-control"] == "private, max-age=300"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-disposition"] == "inline"
@@ -69,7 +77,7 @@ class TestDownload:
         response = await http.get(url)
 
         assert response.status_code == 200
-        assert response.content == jpeg()
+        assert response.content == cleaned(jpeg())
 
     async def test_head_answers_the_headers(
         self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
@@ -81,7 +89,7 @@ class TestDownload:
 
         assert response.status_code == 200
         assert response.headers["content-type"] == "image/png"
-        assert response.headers["content-length"] == str(len(png()))
+        assert response.headers["content-length"] == str(len(cleaned(png())))
         assert response.content == b""
 
     async def test_a_tampered_signature_is_403(

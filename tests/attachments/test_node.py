@@ -13,7 +13,7 @@ from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.relay import from_global_id, to_global_id
-from tests.attachments.support import NODE, UPLOAD_DOCUMENT, jpeg, upload_file
+from tests.attachments.support import NODE, UPLOAD_DOCUMENT, cleaned, jpeg, upload_file
 from tests.conftest import Api
 from tests.places.support import Person, error_codes
 
@@ -49,7 +49,7 @@ class TestAttachmentNode:
             "id": attachment["id"],
             "url": attachment["url"],
             "contentType": "image/jpeg",
-            "byteSize": len(jpeg()),
+            "byteSize": len(cleaned(jpeg())),
             "createdAt": clock.now().isoformat(),
         }
 

@@ -11,7 +11,7 @@ from neighbor_api.attachments import service
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import Actor
-from tests.attachments.support import file_counts, heic, stored
+from tests.attachments.support import file_counts, noisy_jpeg, stored
 
 DAY = timedelta(days=1)
 
@@ -32,7 +32,7 @@ class TestRemoveUnreferenced:
         self, deps: Deps, clock: ManualClock
     ) -> None:
         owner = ObjectId()
-        old_unused = await stored(deps, owner, heic(600_000))  # three chunks
+        old_unused = await stored(deps, owner, noisy_jpeg(900, 900))  # three chunks
         old_used = await stored(deps, owner)
         await attach(deps, owner, old_used.id)
         clock.advance(DAY + timedelta(minutes=1))

@@ -148,7 +148,13 @@ class TestFieldSuggestions:
 
 class TestPayloadErrorLanguage:
     INPUT: ClassVar = {
-        "input": {"phone": "12345", "password": "long-enough-pass", "displayName": "王"}
+        "input": {
+            "phone": "12345",
+            "password": "long-enough-pass",
+            "displayName": "王",
+            "verificationCode": "123456",
+            "acceptedPolicyVersion": make_settings().privacy_policy_version,
+        }
     }
 
     async def test_chinese_by_default(self, api: Api) -> None:

@@ -9,6 +9,7 @@ introspection, so a new mutation or query is covered the day it is added):
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from graphql import (
     get_named_type,
     is_non_null_type,
 )
+from starlette.datastructures import UploadFile
 
 from neighbor_api.accounts import service as accounts
 from neighbor_api.core.deps import Deps
@@ -48,6 +50,8 @@ ID_TYPES = {
     "onBehalfOfId": "User",
     "userId": "User",
     "membershipId": "Membership",
+    "buildingId": "Place",
+    "gridId": "Place",
     "councilId": "Council",
     "proposalId": "Proposal",
     "sourceProposalId": "Proposal",
@@ -122,6 +126,7 @@ def _sample(type_: GraphQLInputType, path: tuple[str, ...], target: IdField, bad
         "Float": 1.0,
         "Boolean": True,
         "DateTime": "2030-01-01T09:00:00+08:00",
+        "Upload": UploadFile(io.BytesIO(b"household_code,phone,floor_area\n"), filename="a.csv"),
     }
     assert isinstance(type_, GraphQLScalarType)
     if type_.name == "ID":

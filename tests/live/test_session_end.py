@@ -12,10 +12,10 @@ from websockets.exceptions import ConnectionClosed
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.graphql.auth import SESSION_ENDED_CLOSE_CODE
-from tests.conftest import Api
+from tests.conftest import Api, request_code
 from tests.live.support import BOARD_EVENTS, TIMEOUT_SECONDS, Client, People, client
 from tests.platform.conftest import LiveServer
-from tests.reports.support import JINAN_WORKER
+from tests.reports.support import JINAN_RESIDENT, JINAN_WORKER
 
 LOGOUT = "mutation { logout { ok errors { code } } }"
 
@@ -60,5 +60,27 @@ async def test_an_expired_token_closes_the_subscriber_at_its_next_event(
         assert isinstance(demo.clock, ManualClock)
         demo.clock.advance(demo.settings.access_token_ttl + timedelta(minutes=1))
         await people.boards.task(board)  # signed in again, with a token of the new time
+
+        assert await closed_with(subscriber) == SESSION_ENDED_CLOSE_CODE
+
+
+async def test_deleting_the_account_closes_its_subscribers(
+    server: LiveServer, people: People, api: Api, demo: Deps
+) -> None:
+    """deleteAccount ends every session at once: the deleted person's open sockets close
+    (4403) at their next event."""
+    board = await people.boards.board()
+    token = await api.login(JINAN_RESIDENT)
+    async with client(server, token) as subscriber:
+        await subscriber.subscribe(BOARD_EVENTS, {"boardId": board.id})
+        await people.boards.task(board)
+        assert (await subscriber.next())["boardEvents"]["kind"] == "CREATED"
+
+        code = await request_code(
+            api.send(token=token), JINAN_RESIDENT, "DELETE_ACCOUNT", clock=demo.clock
+        )
+        deleted = await api.data("DeleteAccount", {"input": {"code": code}}, token=token)
+        assert deleted == {"deleteAccount": {"errors": []}}
+        await people.boards.task(board)
 
         assert await closed_with(subscriber) == SESSION_ENDED_CLOSE_CODE

@@ -2,8 +2,9 @@
 
 The core rule: staff of one community see nothing private of another. 金山社区's worker
 (13800000010) sees no user or membership of 金安社区's residents; 金安社区's worker and the
-admin of 湖里区 (ADMIN covers everything under it) see residents' phone numbers; a fellow
-resident sees a neighbour's name only.
+admin of 湖里区 (ADMIN covers everything under it) see residents' phone numbers masked
+(138****0004) on a user; 金安社区's worker sees them in full through a membership (contact by
+need: tests/privacy/test_contact_by_need.py); a fellow resident sees a neighbour's name only.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class TestUserNode:
         seen = await node(api, resident.id, await api.login(JINAN_WORKER))
         assert seen is not None
         assert seen["displayName"] == "王丽娟"
-        assert seen["phone"] == "+8613800000004"
+        assert seen["phone"] == "138****0004"
         assert [m["id"] for m in seen["memberships"]] == [resident.membership_id]
 
     async def test_district_admin_sees_phone(self, api: Api, places: DemoPlaces) -> None:
@@ -67,7 +68,7 @@ class TestUserNode:
         seen = await node(api, resident.id, await api.login(HULI_ADMIN))
         assert seen is not None
         assert seen["displayName"] == "李秀英"
-        assert seen["phone"] == "+8613800000006"
+        assert seen["phone"] == "138****0006"
         assert [m["status"] for m in seen["memberships"]] == ["ACTIVE"]
 
     async def test_district_admin_sees_both_communities(self, api: Api, places: DemoPlaces) -> None:
@@ -76,7 +77,7 @@ class TestUserNode:
             person = await sign_in(api, phone)
             seen = await node(api, person.id, admin)
             assert seen is not None
-            assert seen["phone"] == f"+86{phone}"
+            assert seen["phone"] == f"{phone[:3]}****{phone[-4:]}"
 
     async def test_fellow_resident_sees_name_only(self, api: Api, places: DemoPlaces) -> None:
         resident = await sign_in(api, JINAN_RESIDENT)
@@ -112,7 +113,7 @@ class TestApplicantNode:
     ) -> None:
         seen = await node(api, applicant.id, await api.login(JINAN_WORKER))
         assert seen is not None
-        assert (seen["displayName"], seen["phone"]) == ("许雅婷", "+8613959201001")
+        assert (seen["displayName"], seen["phone"]) == ("许雅婷", "139****1001")
         assert [m["status"] for m in seen["memberships"]] == ["PENDING"]
 
     async def test_district_admin_sees_the_applicants_phone(
@@ -120,7 +121,7 @@ class TestApplicantNode:
     ) -> None:
         seen = await node(api, applicant.id, await api.login(HULI_ADMIN))
         assert seen is not None
-        assert seen["phone"] == "+8613959201001"
+        assert seen["phone"] == "139****1001"
 
     async def test_residents_and_other_staff_see_nothing(
         self, api: Api, places: DemoPlaces, applicant: Person

@@ -90,11 +90,9 @@ async def sign_in(api: Api, phone: str) -> Person:
 
 
 async def register(api: Api, phone: str, name: str) -> Person:
-    data = await api.data(
-        "Register", {"input": {"phone": phone, "password": PASSWORD, "displayName": name}}
-    )
-    assert data["register"]["errors"] == [], data
-    return await viewer(api, data["register"]["accessToken"])
+    payload = await api.register(phone, PASSWORD, name)
+    assert payload["errors"] == [], payload
+    return await viewer(api, payload["accessToken"])
 
 
 async def join(

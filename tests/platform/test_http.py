@@ -17,7 +17,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.embedded import free_port
 from neighbor_api.core.mongo import connect
 from neighbor_api.settings import Settings
-from tests.conftest import DEMO_PASSWORD, OPERATIONS
+from tests.conftest import DEMO_PASSWORD, OPERATIONS, http_send, register_with_code
 from tests.platform.conftest import LiveServer, serve
 
 RESIDENT = "13800000004"  # 王丽娟, resident of 金安社区
@@ -101,17 +101,16 @@ class TestPost:
         assert response.json() == {"data": {"viewer": {"displayName": "王丽娟"}}}
 
     async def test_a_mutation(self, http: httpx.AsyncClient, deps: Deps) -> None:
-        response = await http.post(
-            "/graphql",
-            json={
-                "query": OPERATIONS["Register"],
-                "operationName": "Register",
-                "variables": NEW_ACCOUNT,
-            },
+        payload = await register_with_code(
+            http_send(http),
+            phone=NEW_ACCOUNT["input"]["phone"],
+            password=NEW_ACCOUNT["input"]["password"],
+            display_name=NEW_ACCOUNT["input"]["displayName"],
+            locale="en",
+            policy_version=deps.settings.privacy_policy_version,
         )
 
-        assert response.status_code == 200
-        assert response.json()["data"]["register"]["errors"] == []
+        assert payload["errors"] == []
         assert await deps.db["users"].count_documents({}) == 1
 
     async def test_graphql_response_json_accept(self, http: httpx.AsyncClient) -> None:

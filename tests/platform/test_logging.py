@@ -24,7 +24,7 @@ from neighbor_api.core.logging import (
 )
 from neighbor_api.settings import Environment, LogFormat
 from tests.attachments.support import link_viewer, stored
-from tests.conftest import OPERATIONS, make_settings
+from tests.conftest import OPERATIONS, http_send, make_settings, register_with_code
 from tests.platform.conftest import LiveServer
 
 PHONE = "13900000456"
@@ -50,12 +50,14 @@ def json_lines() -> Iterator[Lines]:
 
 
 async def register(http: httpx.AsyncClient) -> str:
-    variables = {"input": {"phone": PHONE, "password": PASSWORD, "displayName": "日志测试"}}
-    response = await http.post(
-        "/graphql",
-        json={"query": OPERATIONS["Register"], "operationName": "Register", "variables": variables},
+    payload = await register_with_code(
+        http_send(http),
+        phone=PHONE,
+        password=PASSWORD,
+        display_name="日志测试",
+        policy_version=make_settings().privacy_policy_version,
     )
-    token: str = response.json()["data"]["register"]["accessToken"]
+    token: str = payload["accessToken"]
     return token
 
 

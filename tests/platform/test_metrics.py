@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from neighbor_api.core.embedded import EmbeddedMongo
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.metrics import ANONYMOUS, OTHER, BoundedNames, Metrics
 from neighbor_api.core.mongo import Client
-from tests.conftest import OPERATIONS, make_settings
+from tests.conftest import OPERATIONS, http_send, make_settings, register_with_code
 from tests.platform.conftest import LiveServer, serve
 
 TIMEOUT_SECONDS = 10.0
@@ -95,6 +96,20 @@ async def running(mongo_server: EmbeddedMongo, mongo_client: Client) -> AsyncIte
         await mongo_client.drop_database(name)
 
 
+async def register_new_account(running: Running) -> dict[str, Any]:
+    account = NEW_ACCOUNT["input"]
+    payload = await register_with_code(
+        http_send(running.http),
+        phone=account["phone"],
+        password=account["password"],
+        display_name=account["displayName"],
+        locale=account["locale"],
+        policy_version=running.deps.settings.privacy_policy_version,
+    )
+    assert payload["errors"] == [], payload
+    return payload
+
+
 class TestGraphQLOperations:
     async def test_operations_by_name_and_outcome(self, running: Running) -> None:
         await running.graphql("query Hello { __typename }")
@@ -133,9 +148,7 @@ class TestGraphQLOperations:
     async def test_database_round_trips_by_command(self, running: Running) -> None:
         before = sample(await running.metrics(), "neighbor_db_commands_total", command="insert")
 
-        await running.graphql(
-            OPERATIONS["Register"], operationName="Register", variables=NEW_ACCOUNT
-        )
+        await register_new_account(running)
 
         text = await running.metrics()
         assert sample(text, "neighbor_db_commands_total", command="insert") > before
@@ -170,10 +183,7 @@ class TestHttp:
 
 class TestLive:
     async def test_websocket_subscription_and_hub_lag(self, running: Running) -> None:
-        body = await running.graphql(
-            OPERATIONS["Register"], operationName="Register", variables=NEW_ACCOUNT
-        )
-        token = body["data"]["register"]["accessToken"]  # type: ignore[index]
+        token = (await register_new_account(running))["accessToken"]
         field = 'field="notificationReceived"'
         async with connect(
             running.server.ws_url,

@@ -20,11 +20,13 @@ back to their ids), are JA-2026-000001 to 000012:
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from neighbor_api.attachments import service as attachments
 from neighbor_api.core.deps import Deps
@@ -507,6 +509,7 @@ class TestReportsRoundTrips:
 
 
 def _jpeg(index: int) -> bytes:
-    """A small, well-formed JPEG (SOI, JFIF APP0, filler, EOI), different for each index."""
-    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return b"\xff\xd8" + app0 + bytes([index % 256]) * 200 + b"\xff\xd9"
+    """A small real JPEG, of a different colour for each index."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (index % 256, 0, 0)).save(out, "JPEG")
+    return out.getvalue()
