@@ -20,7 +20,13 @@ from neighbor_api.core.clock import ManualClock, SystemClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.rate_limit import Limiter
 from neighbor_api.settings import Settings
-from tests.conftest import DEMO_PASSWORD, OPERATIONS, make_settings
+from tests.conftest import (
+    DEMO_PASSWORD,
+    http_send,
+    make_settings,
+    register_with_code,
+    request_code,
+)
 from tests.platform.conftest import serve
 
 RESIDENT = "13800000004"  # 王丽娟, 金安社区
@@ -290,25 +296,41 @@ class TestRegistrationLimit:
         self, client_for: Callable[..., Any], deps: Deps
     ) -> None:
         async for client in client_for(registrations_per_address=2):
-            answers = []
-            for n in range(3):
-                response = await client.http.post(
-                    "/graphql",
-                    json={
-                        "query": OPERATIONS["Register"],
-                        "operationName": "Register",
-                        "variables": {
-                            "input": {
-                                "phone": f"139000004{n:02d}",
-                                "password": "a-long-password",
-                                "displayName": f"邻居{n}",
-                            }
-                        },
-                    },
+            send = http_send(client.http)
+            answers = [
+                await register_with_code(
+                    send,
+                    phone=f"139000004{n:02d}",
+                    password="a-long-password",
+                    display_name=f"邻居{n}",
+                    policy_version=deps.settings.privacy_policy_version,
+                    clock=deps.clock,
                 )
-                answers.append(response.json()["data"]["register"])
+                for n in range(3)
+            ]
 
         assert [a["errors"] for a in answers[:2]] == [[], []]
         assert [e["code"] for e in answers[2]["errors"]] == ["RATE_LIMITED"]
         assert answers[2]["accessToken"] is None
         assert await deps.db["users"].count_documents({}) == 2
+
+
+class TestTheOwnerGetsIn:
+    async def test_during_a_password_wait_the_owner_signs_in_with_a_code(
+        self, client_for: Callable[..., Any], demo: Deps
+    ) -> None:
+        """Anyone may make a phone's password logins wait (a stranger guessing); the owner
+        still signs in by the code sent to the phone, which no password failure blocks."""
+        async for client in client_for(login_free_failures=1):
+            for _ in range(3):
+                await client.login(RESIDENT, "wrong-password")
+            assert code(await client.login(RESIDENT, DEMO_PASSWORD)) == "RATE_LIMITED"
+
+            send = http_send(client.http)
+            sms_code = await request_code(send, RESIDENT, "LOGIN", clock=demo.clock)
+            signed_in = (
+                await send("LoginWithCode", {"input": {"phone": RESIDENT, "code": sms_code}})
+            )["loginWithCode"]
+
+        assert signed_in["errors"] == [], signed_in
+        assert signed_in["accessToken"]
