@@ -59,6 +59,10 @@ def make_settings(**overrides: Any) -> Settings:
         # per-address limit is raised here (tests of that limit set their own).
         "sms_webhook_url": sms.shared().url,
         "code_limit_per_address": 10_000,
+        # Likewise logins and sign-ups from that one address, on clocks that stand still
+        # (tests/accounts/test_login.py and tests/platform/test_rate_limits.py set their own).
+        "login_attempts_per_address": 10_000,
+        "registrations_per_address": 10_000,
     }
     values.update(overrides)
     return Settings(**values)

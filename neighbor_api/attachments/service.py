@@ -206,6 +206,7 @@ async def upload(
             raise _too_large()
         received += piece
         piece = await reader.read(min(READ_SIZE, MAX_BYTES + 1 - len(received)))
+    sent = len(received)  # what counts against the day's bytes: what the client sent
     clean = await asyncio.to_thread(images.strip_metadata, content_type, bytes(received))
     del received
     writer = repository.FileWriter(deps.db, ObjectId())
@@ -213,7 +214,7 @@ async def upload(
         for start in range(0, len(clean), READ_SIZE):
             await writer.write(clean[start : start + READ_SIZE])
         if not is_system(actor):
-            await _count_bytes(deps, actor, writer.length)
+            await _count_bytes(deps, actor, sent)
         attachment = Attachment(
             id=writer.file_id,
             owner_id=actor.user_id,

@@ -2,16 +2,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.i18n import Locale
 from neighbor_api.settings import Settings
 from tests.accounts.conftest import NAME, PASSWORD, PHONE, PHONE_E164, Login, codes
-from tests.conftest import DEMO_PASSWORD, Api
+from tests.conftest import DEMO_PASSWORD, Api, make_settings
 
 # Two neighbours on the same Wi-Fi of 金安里 5 栋 (one client address), and one elsewhere.
 HOME = "192.0.2.15"
 ELSEWHERE = "198.51.100.7"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The limits as deployed (the suite's own settings raise the per-address one)."""
+    return make_settings(login_attempts_per_address=30)
 
 
 async def fail(login: Login, phone: str, times: int, address: str = HOME) -> None:

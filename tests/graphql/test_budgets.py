@@ -47,7 +47,7 @@ BUDGETS: dict[str, int] = {
     # Register: the code (its try and its use), the registrations-per-address counter. Login:
     # the address counter and the phone's turn (core/rate_limit.py, taken before the password
     # is checked), the user, the turn's release, the session and its refresh token.
-    "Register": 8,
+    "Register": 9,
     "Login": 6,
     "RequestVerificationCode": 6,
     "LoginWithCode": 5,

@@ -116,7 +116,6 @@ class TestDepthLimit:
         self, api: Api, demo: Deps, settings: Settings, commands: Commands
     ) -> None:
         grid = await place_named(demo, PlaceLevel.GRID, "金安社区第一网格")
-        before = commands.count
 
         result = await api.execute(
             parent_chain(settings.max_query_depth - 2), {"id": to_global_id("Place", grid.id)}
@@ -127,7 +126,6 @@ class TestDepthLimit:
         while node is not None:
             levels, node = levels + 1, node.get("parent")
         assert levels == 5  # the grid, its community, street, district and city
-        assert commands.count > before
 
 
 class TestAliasLimit:
