@@ -14,6 +14,7 @@ from bson import ObjectId
 from bench.sink import Sink
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Role
+from neighbor_api.settings import Settings
 
 # Real districts and streets (街道, 镇) of Xiamen, with each district's centre (lat, lng).
 DISTRICTS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
@@ -38,6 +39,8 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂�
 WORKER, GRID_WORKERS, COUNCIL_MEMBERS = 0, (1, 2), range(3, 10)
 # Residents sharing a flat: a household per two consecutive residents.
 HOUSEHOLD_SIZE = 2
+# Every generated person accepted the privacy policy in force (else mutations are refused).
+POLICY_VERSION: str = Settings.model_fields["privacy_policy_version"].default
 
 
 @dataclass
@@ -154,6 +157,8 @@ async def people(
             await sink.add("users", {
                 "_id": user_id, "phone": f"+86{phone}", "password_hash": password_hash,
                 "display_name": _name(rng), "locale": "zh-CN", "created_at": joined,
+                "show_on_leaderboard": True,
+                "consents": [{"policy_version": POLICY_VERSION, "accepted_at": joined}],
             })  # fmt: skip
             await sink.add("memberships", _membership(rng, community, position, user_id, joined))
 

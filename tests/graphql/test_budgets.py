@@ -44,7 +44,7 @@ from tests.reports.support import (
 # Operation -> the most database commands one request of it may send.
 BUDGETS: dict[str, int] = {
     # accounts and memberships
-    "Register": 8,
+    "Register": 9,
     "RequestVerificationCode": 6,
     "LoginWithCode": 5,
     "ResetPassword": 5,
