@@ -24,7 +24,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from neighbor_api.app import create_app  # noqa: E402
+from bench.peer import app as peer_app  # noqa: E402
+from neighbor_api.app import GC_THRESHOLDS, create_app  # noqa: E402
 from neighbor_api.core.clock import SystemClock  # noqa: E402
 from neighbor_api.core.deps import Deps  # noqa: E402
 from neighbor_api.core.embedded import EmbeddedMongo  # noqa: E402
@@ -89,7 +90,17 @@ async def main(requests: int, profile: str | None) -> None:
                 ),
             }
             gc.freeze()  # as the app's start-up does (app.py)
-            print(f"{'operation':<22}{'CPU ms/request':>16}")  # noqa: T201
+            gc.set_threshold(*GC_THRESHOLDS)
+            client_ms = await _cpu_ms(requests, _poster(_null_app, {}), NULL_CASE)
+            peer = {
+                label: await _cpu_ms(requests, _poster(peer_app, {}), case) - client_ms
+                for label, case in PEER_CASES.items()
+            }
+            hello, listed = peer[PEER_HELLO], peer[PEER_LIST]
+            print(  # noqa: T201
+                f"{'operation':<28}{'API CPU ms/request':>20}{'× peer hello':>14}"
+                f"{'× peer list':>13}\n(httpx's own {client_ms:.2f} ms per request subtracted)"
+            )
             for label, (document, name, variables) in cases.items():
                 if profile is not None and profile != name and profile != label:
                     continue
@@ -106,11 +117,59 @@ async def main(requests: int, profile: str | None) -> None:
                     rounds.append((time.process_time() - started) / requests * 1000)
                     if profiler:
                         profiler.disable()
-                print(f"{label:<22}{min(rounds):>16.2f}")  # noqa: T201
+                ms = min(rounds) - client_ms
+                print(f"{label:<28}{ms:>20.2f}{ms / hello:>14.1f}{ms / listed:>13.1f}")  # noqa: T201
                 if profiler:
                     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
                     print(f"(median of rounds {statistics.median(rounds):.2f})")  # noqa: T201
+            for label, ms in peer.items():
+                print(f"{label:<28}{ms:>20.2f}{ms / hello:>14.1f}{ms / listed:>13.1f}")  # noqa: T201
         await client.close()
+
+
+Case = tuple[str, str | None, dict[str, Any]]
+PEER_HELLO = "peer { hello }"
+PEER_LIST = "peer 20 objects × 5 fields"
+PEER_CASES: dict[str, Case] = {
+    PEER_HELLO: ("{ hello }", None, {}),
+    PEER_LIST: ("{ items(n: 20) { id title status votes createdAt } }", None, {}),
+}
+NULL_CASE: Case = ("{ hello }", None, {})
+NULL_BODY = b'{"data":{"hello":"world"}}'
+
+
+async def _null_app(scope: Any, receive: Any, send: Any) -> None:
+    """What httpx and the ASGI transport cost by themselves: an app that answers at once."""
+    if scope["type"] != "http":
+        return
+    await receive()
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": NULL_BODY})
+
+
+def _poster(app: Any, headers: dict[str, str]) -> Any:
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+
+    async def post(document: str, name: str | None, variables: dict[str, Any]) -> Any:
+        body = {"query": document, "operationName": name, "variables": variables}
+        response = await http.post("/graphql/", json=body, headers=headers)
+        return response.json()
+
+    return post
+
+
+async def _cpu_ms(requests: int, post: Any, case: Case) -> float:
+    """The best of ROUNDS rounds of `requests` requests, in ms of this process's CPU each."""
+    for _ in range(min(requests, 50)):
+        await post(*case)
+    rounds = []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for _ in range(requests):
+            await post(*case)
+        rounds.append((time.process_time() - started) / requests * 1000)
+    return min(rounds)
 
 
 if __name__ == "__main__":

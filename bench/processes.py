@@ -20,10 +20,11 @@ BENCH = Path(__file__).resolve().parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children still running (from /proc)."""
+def cpu_seconds(pid: int, *, children: bool = True) -> float:
+    """User + system CPU time of a process and (unless `children` is false) its children still
+    running (from /proc)."""
     pids = [pid]
-    for entry in Path("/proc").iterdir():
+    for entry in Path("/proc").iterdir() if children else ():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()

@@ -8,7 +8,10 @@ move, the delay from the mutation's HTTP response to each subscriber's event (p5
 and the API process's memory per idle subscribed socket (VmRSS from /proc before and after the
 sockets opened, divided by N).
 
-Run: `.venv/bin/python bench/subscribers.py [--subscribers 1000] [--moves 3]`.
+and the API process's CPU per move and socket (utime + stime from /proc, which a busy
+machine inflates far less than the delays).
+
+Run: `.venv/bin/python -m bench.subscribers [--subscribers 1000] [--moves 3]`.
 Figures are for reading and comparing, never asserted in tests (tests/live/
 test_many_subscribers.py checks the correctness at 200).
 """
@@ -35,6 +38,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
+
+from bench.processes import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each contract operation with the document it lives in (sent whole, with operationName).
@@ -257,6 +262,7 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
         delays: list[float] = []
         answered: list[float] = []  # how long each moveTask took to answer, ms
         version = task["version"]
+        cpu_before = cpu_seconds(pid, children=False)
         for move in range(moves):  # one at a time: each delivered to all before the next
             sent = time.perf_counter()
             data = await api.op(
@@ -274,6 +280,8 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
                     await arrivals.complete[move].wait()
             delays += [(arrived - responded) * 1000 for arrived in arrivals.times[move]]
             await asyncio.sleep(0.5)
+        # The moves' own work and their fan-out (the idle hub's getMores are in the noise).
+        cpu_per_socket = (cpu_seconds(pid, children=False) - cpu_before) / moves / subscribers * 1e6
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
@@ -293,6 +301,7 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
             f"mean {statistics.fmean(delays):.0f} ({early} before the response)"
         )
     _say(f"moveTask answered in (ms): {', '.join(f'{a:.0f}' for a in answered)}")
+    _say(f"API CPU per move and socket: {cpu_per_socket:.0f} µs (the move itself included)")
     _say(
         f"API memory: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB with the sockets: "
         f"{(after - before) / subscribers:.1f} KiB per idle subscribed socket"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.logging import configure_logging
@@ -18,6 +19,8 @@ from neighbor_api.settings import Settings
 
 SCHEMA_PATH = Path("schema/schema.graphql")
 OPERATIONS_DIR = Path("schema/operations")
+# uvicorn's handling of proxy headers off: the app decides whom to believe.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 
 
 def export_schema(settings: Settings) -> str:
@@ -155,6 +158,22 @@ async def _open311(settings: Settings, action: str, name: str | None) -> int:
     return 0
 
 
+def load_settings() -> Settings:
+    """The settings, or exit with status 1 and what is wrong with them (a weak secret key in
+    production, an unparsable value), never a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            print(  # noqa: T201
+                f"neighbor-api: refusing to start: {where + ': ' if where else ''}{message}",
+                file=sys.stderr,
+            )
+        raise SystemExit(1) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="neighbor-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--output", type=Path, default=SCHEMA_PATH)
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings)
     if args.command == "serve":
         from neighbor_api.app import create_app
@@ -199,7 +218,9 @@ def main(argv: list[str] | None = None) -> None:
             app,
             host=args.host,
             port=args.port,
-            proxy_headers=True,
+            # Never trust X-Forwarded-For in uvicorn (its default believes 127.0.0.1): the app
+            # reads it from NEIGHBOR_TRUSTED_PROXIES only (core/client_address.py).
+            **UVICORN_OPTIONS,
             log_config=None,
             access_log=False,
             ws_per_message_deflate=settings.ws_compression,

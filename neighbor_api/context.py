@@ -113,6 +113,10 @@ class Loaders:
         return report_loaders.endorsed_loader(self._deps, self._actor)
 
     @cached_property
+    def following(self) -> DataLoader[ObjectId, bool]:
+        return report_loaders.following_loader(self._deps, self._actor)
+
+    @cached_property
     def tasks_from_report(self) -> DataLoader[ObjectId, list[Task]]:
         return board_loaders.tasks_from_report_loader(self._deps)
 

@@ -23,5 +23,9 @@ JOBS = (
     Job("close-due-votes", timedelta(seconds=30), councils.close_due),
     # Every few seconds: notifications follow their events closely (notifications/service.py).
     Job("notify", timedelta(seconds=3), notifications.notify),
+    # Due soon, overdue, closing soon: recorded once each, then told by the notifier.
+    Job("remind", timedelta(minutes=1), notifications.remind),
+    # The push outbox: in the background, so a slow or failing webhook never slows requests.
+    Job("deliver-push", timedelta(seconds=5), notifications.deliver_push),
     Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
 )

@@ -11,7 +11,12 @@ from typing import Any
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry import relay
-from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
@@ -28,6 +33,7 @@ from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.councils.service import MAX_OPTIONS
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
+from neighbor_api.graphql.execution import SharedEventExecution
 from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.observe import ObserveOperations
 from neighbor_api.graphql.relay import resolve_node
@@ -168,19 +174,22 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         # First: it sees the errors after the others coded and masked them.
         partial(ObserveOperations, metrics),
         MaskInternalErrors,
-        ErrorCodes,
+        partial(ErrorCodes, suggestions=settings.show_field_suggestions),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CachedParser, maxsize=512),
         partial(CachedValidation, lru_cache(maxsize=512)(_validate)),
         Authenticate,
         partial(QueryLimits, limits),
     ]
+    if not settings.introspection_enabled:  # production, unless NEIGHBOR_INTROSPECTION
+        extensions.append(DisableIntrospection)
     return NeighborSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=SharedEventExecution,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.show_field_suggestions,
         ),

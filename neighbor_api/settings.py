@@ -16,6 +16,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from neighbor_api.core.client_address import IPNetwork, parse_networks
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -33,6 +35,25 @@ class SmsSenderKind(StrEnum):
 class LogFormat(StrEnum):
     JSON = "json"
     TEXT = "text"
+
+
+MIN_SECRET_KEY_BYTES = 32
+# Placeholders people paste: a key containing one of these is refused in production.
+_PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "example", "xxxx")
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why `key` is unfit to sign tokens in production (None if it looks random enough): fewer
+    than 32 bytes, too few distinct characters (a repeated pattern), or a placeholder."""
+    if not key:
+        return "is not set"
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"is {len(key.encode())} bytes long"
+    if len(set(key)) < 12:
+        return f"has only {len(set(key))} distinct characters"
+    if any(word in key.lower() for word in _PLACEHOLDERS):
+        return "looks like a placeholder"
+    return None
 
 
 class Settings(BaseSettings):
@@ -55,9 +76,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
-    # Failed logins allowed per window, per phone number and per client address.
-    login_failures_per_phone: int = 5
-    login_failures_per_address: int = 30
+    # Login attempts (right or wrong) allowed per client address per window; the window is
+    # also how long a phone's failed logins are remembered after its last wait ended.
+    login_attempts_per_address: int = Field(default=30, ge=1)
     login_window: timedelta = timedelta(minutes=15)
     # A rotated refresh token presented again by the same client address within this grace
     # answers the same successor pair (a response lost on a flaky network); after it, or from
@@ -81,12 +102,28 @@ class Settings(BaseSettings):
     privacy_policy_version: str = "2026-12-01"
     privacy_policy_url: str = "https://neighbor.example.cn/privacy/2026-12-01"
 
+    # Progressive delays per phone number: the first `free` failures cost nothing, then each
+    # one doubles the wait before the next attempt is evaluated (base, 2 base, ..., max).
+    login_free_failures: int = Field(default=3, ge=0)
+    login_delay_base: timedelta = timedelta(seconds=1)
+    login_delay_max: timedelta = timedelta(minutes=15)
+    # Accounts registered per client address per window.
+    registrations_per_address: int = Field(default=10, ge=1)
+    registration_window: timedelta = timedelta(hours=1)
     # Authentication cache (accounts/sessions.py): how long a session's viewer (user,
     # memberships, session live) is reused without asking the database, and how many sessions
     # each instance keeps (least recently used out). Writes and the change stream invalidate
     # it sooner; this is the bound when the change stream is down. 0 turns it off.
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     auth_cache_size: int = Field(default=10_000, ge=0)
+
+    # Uploads (uploadAttachment) per user per day (UTC): files and bytes; over either one,
+    # RATE_LIMITED until the day ends.
+    uploads_per_day: int = Field(default=100, ge=1)
+    upload_bytes_per_day: int = Field(default=200 * 1_048_576, ge=1)
+    # Photo download links: valid this long (rounded up to the minute), for the viewer they
+    # were made for, while that viewer's session lives and they may still see the file.
+    attachment_link_ttl: timedelta = timedelta(minutes=5)
 
     # Query limits, answered with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12
@@ -104,6 +141,11 @@ class Settings(BaseSettings):
     # Live updates: events a subscriber may fall behind before it is disconnected (4008).
     live_queue_size: int = 100
 
+    # GraphiQL at GET /graphql and introspection (`__schema`, `__type`): unset, on except in
+    # production. Field suggestions ("Did you mean ...") are shown in development only.
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
     # Logs: JSON lines or plain text (unset: JSON in production, text elsewhere).
     log_format: LogFormat | None = None
     # Set: GET /metrics answers only `Authorization: Bearer <token>`.
@@ -114,6 +156,10 @@ class Settings(BaseSettings):
     apq_max_document_bytes: int = Field(default=32_768, ge=0)
     # Run only the operations of schema/operations/ (by hash or by their exact text).
     trusted_documents: bool = False
+    # Reverse proxies / load balancers (CIDRs or addresses, comma-separated or a JSON list)
+    # whose X-Forwarded-For is believed: the client is the rightmost hop that is not one of
+    # them. None by default: the TCP peer is the client.
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = []
     # Browser origins (e.g. https://console.example.cn) allowed to call the API (CORS);
     # a JSON list or comma-separated. None by default.
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -123,6 +169,14 @@ class Settings(BaseSettings):
     open311_jurisdiction_id: str = "xm.gov.cn"
     open311_requests_per_minute: int = 30
     open311_max_distance_meters: int = 1500
+    # Push notifications: with a URL, each outbox message is POSTed there as JSON (the vendor
+    # channels' adapter); without, they are logged (development). Each POST may take this
+    # long; a message failing this many times is dropped, retried after this many seconds,
+    # doubling each time.
+    push_webhook_url: str | None = None
+    push_webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    push_max_attempts: int = Field(default=5, ge=1)
+    push_retry_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -134,11 +188,29 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in text.split(",") if origin.strip()]
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            items = json.loads(text) if text.startswith("[") else text.split(",")
+            return parse_networks([item for item in items if str(item).strip()])
+        if isinstance(value, list):
+            return parse_networks([str(item) for item in value])
+        return value
+
     @model_validator(mode="after")
     def _secret_key_required_in_production(self) -> Settings:
-        if not self.secret_key.get_secret_value():
-            if self.environment is Environment.PRODUCTION:
-                raise ValueError("NEIGHBOR_SECRET_KEY must be set in production")
+        key = self.secret_key.get_secret_value()
+        if self.environment is Environment.PRODUCTION:
+            problem = weak_secret_key(key)
+            if problem:
+                raise ValueError(
+                    f"NEIGHBOR_SECRET_KEY {problem}. In production it must be at least "
+                    f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. the output of "
+                    '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
+                )
+        elif not key:
             # Development and tests: a random key per process (tokens die with a restart).
             object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(48)))
         return self
@@ -148,6 +220,18 @@ class Settings(BaseSettings):
         if self.sms_sender is not None:
             return self.sms_sender
         return SmsSenderKind.WEBHOOK if self.sms_webhook_url else SmsSenderKind.DEVELOPMENT
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is None:
+            return self.environment is not Environment.PRODUCTION
+        return self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is None:
+            return self.environment is not Environment.PRODUCTION
+        return self.introspection
 
     @property
     def json_logs(self) -> bool:

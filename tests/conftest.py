@@ -49,7 +49,8 @@ class CommandCounter(monitoring.CommandListener):
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": Environment.TEST,
-        "secret_key": SecretStr("test-secret-key-that-is-long-enough-for-hs256"),
+        # 32+ bytes that pass the production check (settings.weak_secret_key).
+        "secret_key": SecretStr("tests-only-Kq3x9Vt7pLm2Zr8Nw4Yb6Hc1Jd5Fg0"),
         # Cheap hashing keeps the suite fast; production uses argon2-cffi's defaults.
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,

@@ -43,7 +43,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "points":        ("",                                              ""),
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
-    "accounts":      ("memberships",                                   "points"),
+    "accounts":      ("memberships",                                   "points notifications"),
     "reports":       ("places memberships attachments",                "accounts boards"),
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
@@ -79,11 +79,15 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "the resulting-tasks loader batches boards' read by proposal ids"
     ),
     **{
-        ("notifications.service", f"{feature}.repository"): (
+        (f"notifications.{module}", f"{feature}.repository"): (
             "the notifier reads each event's subject and recipients by id as the system: "
             "no viewer, so none of the services' permission checks"
         )
-        for feature in ("accounts", "boards", "councils", "memberships", "places", "reports")
+        for module, features in (
+            ("service", ("accounts", "councils", "reports")),
+            ("rules", ("accounts", "boards", "councils", "memberships", "places", "reports")),
+        )
+        for feature in features
     },
     ("notifications.repository", "councils.repository"): (
         "a proposal's electors are read by collection name"

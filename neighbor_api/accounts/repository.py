@@ -1,9 +1,10 @@
-"""Every MongoDB query about users, sessions, refresh tokens and login attempts."""
+"""Every MongoDB query about users, sessions and refresh tokens (login attempts are counted by
+`core/rate_limit.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
@@ -18,7 +19,6 @@ from neighbor_api.core.mongo import Session as DbSession
 USERS = "users"
 SESSIONS = "sessions"
 REFRESH_TOKENS = "refresh_tokens"
-LOGIN_FAILURES = "login_failures"
 VERIFICATION_CODES = "verification_codes"
 CODE_LIMITS = "verification_code_limits"
 
@@ -33,7 +33,6 @@ register_indexes(
         IndexModel([("expires_at", ASCENDING)], name="expires_ttl", expireAfterSeconds=0),
     ],
 )
-register_indexes(LOGIN_FAILURES, [rate_limit.ttl_index()])
 # One code per (purpose, phone), `_id` naming both; removed by the server once expired.
 register_indexes(VERIFICATION_CODES, [rate_limit.ttl_index()])
 # The code requests' counters (per phone per day, per address per hour) and resend gates.
@@ -127,26 +126,6 @@ async def watch_changes(db: Database, collections: Sequence[str]) -> AsyncChange
     return await db.watch(
         pipeline, full_document="updateLookup", max_await_time_ms=WATCH_MAX_AWAIT_MS
     )
-
-
-async def failure_counts(db: Database, keys: Sequence[str]) -> dict[str, int]:
-    return await rate_limit.counts(db, LOGIN_FAILURES, keys)
-
-
-async def add_failures(db: Database, keys: Sequence[str], *, expires_at: datetime) -> None:
-    """Count one failed login against each key (one round trip)."""
-    await rate_limit.add(db, LOGIN_FAILURES, keys, expires_at=expires_at)
-
-
-def failure_keys(
-    *, phone: str, address: str | None, now: datetime, window: timedelta
-) -> tuple[list[str], datetime]:
-    """The fixed-window counter keys for this phone and client address, and the window end."""
-    start, end = rate_limit.window(now, window)
-    keys = [rate_limit.key("phone", phone, start)]
-    if address:
-        keys.append(rate_limit.key("address", address, start))
-    return keys, end
 
 
 async def any_user(db: Database) -> bool:

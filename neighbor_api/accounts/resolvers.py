@@ -86,12 +86,14 @@ class AccountMutation:
                 locale=input.locale or info.context.locale.value,
                 verification_code=input.verification_code,
                 accepted_policy_version=input.accepted_policy_version,
+                client_address=info.context.client_address,
             ),
             lambda signed_in: _signed_in(info, RegisterPayload, signed_in),
         )  # fmt: skip
 
     @strawberry.mutation(
-        description="Sign in. Failed attempts are limited per phone number and per address."
+        description="Sign in. Attempts are limited per address, and a phone number's failed "
+        "attempts make the next one wait longer and longer (RATE_LIMITED, with retryAfter)."
     )
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         return await run_public_mutation(

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +24,7 @@ from neighbor_api.accounts.sessions import authenticate as authenticate
 from neighbor_api.accounts.verification import CodeSent as CodeSent
 from neighbor_api.accounts.verification import request_code as request_code
 from neighbor_api.accounts.verification import verify_code as verify_code
-from neighbor_api.core import events
+from neighbor_api.core import events, rate_limit
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
@@ -81,6 +80,18 @@ def _check_new_account(
     return _NewAccount(normalized or "", password, name, chosen_locale)
 
 
+async def _limit_registrations(deps: Deps, client_address: str | None) -> None:
+    """Accounts created per client address are limited."""
+    if client_address:
+        by_address = await deps.limiter.hit(
+            f"register:address:{client_address}",
+            deps.settings.registrations_per_address,
+            deps.settings.registration_window,
+        )
+        if not by_address.allowed:
+            raise rate_limited(by_address, "register.rate_limited")
+
+
 async def _create_account(deps: Deps, account: _NewAccount, *, policy_version: str) -> SignedIn:
     now = deps.clock.now()
     user = User(
@@ -118,6 +129,7 @@ async def register(
     password: str,
     display_name: str,
     locale: str | None = None,
+    client_address: str | None = None,
 ) -> SignedIn:
     """Create an account without a verification code, as having accepted the current privacy
     policy: the demo street, the CLI and tests. Clients register with `register_with_code`."""
@@ -126,6 +138,7 @@ async def register(
         checks, phone=phone, password=password, display_name=display_name, locale=locale
     )
     checks.done()
+    await _limit_registrations(deps, client_address)
     return await _create_account(deps, account, policy_version=deps.settings.privacy_policy_version)
 
 
@@ -138,6 +151,7 @@ async def register_with_code(
     locale: str | None,
     verification_code: str | None,
     accepted_policy_version: str | None,
+    client_address: str | None = None,
 ) -> SignedIn:
     """The `register` mutation: a REGISTER code sent to the phone and the current privacy
     policy's version are required. The input is checked whole before the code is used."""
@@ -151,6 +165,7 @@ async def register_with_code(
     if (accepted_policy_version or "").strip() != current:
         checks.fail("acceptedPolicyVersion", "policy.version_mismatch", version=current)
     checks.done()
+    await _limit_registrations(deps, client_address)
     await verify_code(
         deps,
         account.phone,
@@ -172,25 +187,57 @@ def _dummy_hash(deps: Deps) -> str:
     return _DUMMY_HASHES[key]
 
 
-async def login(deps: Deps, *, phone: str, password: str, client_address: str | None) -> SignedIn:
-    """Sign in; failed attempts are limited per phone number and per client address."""
-    normalized = normalize_phone(phone) or (phone or "").strip()[:32]
-    now = deps.clock.now()
-    window = deps.settings.login_window
-    keys, window_end = repository.failure_keys(
-        phone=normalized, address=client_address, now=now, window=window
+def login_backoff(deps: Deps) -> rate_limit.Backoff:
+    """The progressive delays on a phone number's failed logins (settings `login_*`)."""
+    settings = deps.settings
+    return rate_limit.Backoff(
+        deps.db,
+        deps.clock,
+        free=settings.login_free_failures,
+        base=settings.login_delay_base,
+        cap=settings.login_delay_max,
+        memory=settings.login_window,
     )
-    counts = await repository.failure_counts(deps.db, keys)
-    limits = [deps.settings.login_failures_per_phone, deps.settings.login_failures_per_address]
-    if any(counts.get(key, 0) >= limit for key, limit in zip(keys, limits, strict=False)):
-        minutes = max(1, math.ceil((window_end - now).total_seconds() / 60))
-        raise DomainError.of(ErrorCode.RATE_LIMITED, minutes=minutes)
-    user = await repository.user_by_phone(deps.db, normalized)
-    password_hash = user.password_hash if user else _dummy_hash(deps)
-    ok = await asyncio.to_thread(security.verify_password, deps.settings, password_hash, password)
+
+
+def rate_limited(decision: rate_limit.Decision, message: str = "RATE_LIMITED") -> DomainError:
+    """RATE_LIMITED with the wait, in the message and as `retryAfter` (seconds)."""
+    seconds = decision.retry_after_seconds
+    return DomainError.of(ErrorCode.RATE_LIMITED, message, seconds=seconds, retry_after=seconds)
+
+
+async def login(deps: Deps, *, phone: str, password: str, client_address: str | None) -> SignedIn:
+    """Sign in. Every attempt first counts against the client address (a fixed window), then
+    takes the phone number's turn (one attempt at a time, after the wait its failures earned:
+    progressive delays, never a lockout); only then is the password verified. Both counters
+    are taken atomically before the check, so concurrent attempts cannot slip past them."""
+    normalized = normalize_phone(phone) or (phone or "").strip()[:32]
+    settings = deps.settings
+    if client_address:
+        by_address = await deps.limiter.hit(
+            f"login:address:{client_address}",
+            settings.login_attempts_per_address,
+            settings.login_window,
+        )
+        if not by_address.allowed:
+            raise rate_limited(by_address)
+    backoff = login_backoff(deps)
+    turn = await backoff.begin(f"login:phone:{normalized}")
+    if not turn.allowed:
+        raise rate_limited(turn.decision)
+    try:
+        user = await repository.user_by_phone(deps.db, normalized)
+        password_hash = user.password_hash if user else _dummy_hash(deps)
+        ok = await asyncio.to_thread(
+            security.verify_password, deps.settings, password_hash, password
+        )
+    except BaseException:
+        await backoff.abandon(turn)
+        raise
     if user is None or not ok:
-        await repository.add_failures(deps.db, keys, expires_at=window_end)
+        await backoff.failed(turn)
         raise DomainError.of(ErrorCode.INVALID_CREDENTIALS)
+    await backoff.succeeded(turn)
     return await _sign_in(deps, user)
 
 

@@ -27,6 +27,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bson import ObjectId
@@ -54,7 +55,7 @@ class Authenticated:
     session_id: ObjectId
     memberships: tuple[Membership, ...]
 
-    @property
+    @cached_property
     def actor(self) -> Actor:
         grants = tuple(g for m in self.memberships if (g := m.grant()) is not None)
         return Actor(user_id=self.user.id, grants=grants)
@@ -70,21 +71,39 @@ async def authenticate(deps: Deps, access_token: str) -> Authenticated:
     claims = security.read_access_token(deps.settings, access_token, now=deps.clock.now())
     if claims is None:
         raise Unauthenticated("token.invalid")
+    return await _viewer(deps, session_id=claims.session_id, user_id=claims.user_id)
+
+
+async def session_actor(deps: Deps, session_id: ObjectId, user_id: ObjectId) -> Actor | None:
+    """What a session's user may do now (through the cache), or None once it ended: how a
+    photo link made for that session is checked when served (attachments/download.py)."""
+    try:
+        return (await _viewer(deps, session_id=session_id, user_id=user_id)).actor
+    except Unauthenticated:
+        return None
+
+
+async def _viewer(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authenticated:
     cache = _cache(deps)
     max_age = deps.settings.auth_cache_seconds
-    viewer = cache.get(claims.session_id, max_age=max_age) if max_age > 0 else None
-    if viewer is not None and viewer.user.id == claims.user_id:
+    viewer = cache.get(session_id, max_age=max_age) if max_age > 0 else None
+    if viewer is not None and viewer.user.id == user_id:
         return viewer
-    epoch = cache.epoch
-    viewer = await _load(deps, session_id=claims.session_id, user_id=claims.user_id)
-    cache.put(
-        viewer.session_id,
-        viewer.user.id,
-        viewer,
-        epoch=epoch,
-        max_size=deps.settings.auth_cache_size if max_age > 0 else 0,
-    )
-    return viewer
+
+    async def load_and_keep() -> Authenticated:
+        epoch = cache.epoch
+        viewer = await _load(deps, session_id=session_id, user_id=user_id)
+        cache.put(
+            viewer.session_id,
+            viewer.user.id,
+            viewer,
+            epoch=epoch,
+            max_size=deps.settings.auth_cache_size if max_age > 0 else 0,
+        )
+        return viewer
+
+    # Callers after an invalidation (a higher epoch) do not join a load begun before it.
+    return await cache.load_once((session_id, user_id, cache.epoch), load_and_keep)
 
 
 async def _load(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authenticated:

@@ -16,6 +16,8 @@ from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
 from neighbor_api.memberships.models import OPEN_STATUSES, Membership, MembershipStatus
 from neighbor_api.memberships.types import MembershipType
+from neighbor_api.notifications import service as notifications
+from neighbor_api.notifications.types import NotificationPreferencesType, PushDeviceType
 
 graphql_enum(
     VerificationPurpose,
@@ -129,6 +131,24 @@ class UserType(relay.Node):
         if not await self._is_self(info):
             return None
         return await info.context.loaders.points.load(self.model.id)
+
+    @strawberry.field(description="What the user hears, and when: for the user only.")
+    async def notification_preferences(self, info: Info) -> NotificationPreferencesType | None:
+        actor = await info.context.actor()
+        if actor is None or actor.user_id != self.model.id:
+            return None
+        found = await notifications.preferences(info.context.deps, actor)
+        return NotificationPreferencesType.from_model(found)
+
+    @strawberry.field(description="The phones registered for pushes: for the user only.")
+    async def devices(self, info: Info) -> list[PushDeviceType]:
+        actor = await info.context.actor()
+        if actor is None or actor.user_id != self.model.id:
+            return []
+        return [
+            PushDeviceType.from_model(d)
+            for d in await notifications.devices(info.context.deps, actor)
+        ]
 
     @strawberry.field(
         description="The user's memberships: all of them for the user, those in their places "

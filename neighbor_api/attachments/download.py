@@ -1,5 +1,6 @@
-"""GET /attachments/{id}: a file, for whoever holds a valid signed link (`service.signed_url`,
-handed out only by GraphQL fields that checked the viewer may see the file)."""
+"""GET /attachments/{id}: a file, for the viewer a signed link was made for (`service.signed_url`,
+handed out only by GraphQL fields that checked the viewer may see the file), checked again as
+of now: the link unexpired, the viewer's session live, the file still visible to them."""
 
 from __future__ import annotations
 
@@ -24,29 +25,39 @@ def _error(request: Request, status: int, code: ErrorCode, message: str) -> JSON
     )
 
 
-def download_endpoint(deps: Callable[[], Deps]) -> Callable[[Request], Awaitable[Response]]:
-    """The endpoint: 404 for an id that is not a file, 403 for a link tampered with or
-    expired, else the file streamed from GridFS with its type."""
+def download_endpoint(
+    deps: Callable[[], Deps], actor_of: service.ViewerActor
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint: 404 for an id that is not a file or a file the link's viewer may no longer
+    see (a report turned PRIVATE, deleted, the viewer's membership ended), 403 for a link
+    tampered with or expired or whose session ended, else the file streamed from GridFS."""
 
     async def download(request: Request) -> Response:
         current = deps()
         attachment_id = parse_object_id(request.path_params["attachment_id"])
         if attachment_id is None:
             return _error(request, 404, ErrorCode.NOT_FOUND, "attachment.not_found")
-        if not service.link_is_valid(
+        viewer = service.link_viewer(
             current.settings,
             attachment_id,
+            viewer=request.query_params.get("viewer"),
             expires=request.query_params.get("expires"),
             signature=request.query_params.get("signature"),
             now=current.clock.now(),
-        ):
+        )
+        actor = await actor_of(current, viewer.session_id, viewer.user_id) if viewer else None
+        if actor is None:
             return _error(request, 403, ErrorCode.FORBIDDEN, "attachment.link_invalid")
         opened = await service.open_download(current, attachment_id)
         if opened is None:
             return _error(request, 404, ErrorCode.NOT_FOUND, "attachment.not_found")
+        if not await service.can_see(current, actor, opened.attachment):
+            await opened.chunks.aclose()
+            return _error(request, 404, ErrorCode.NOT_FOUND, "attachment.not_found")
+        max_age = int(current.settings.attachment_link_ttl.total_seconds())
         headers = {
             "Content-Length": str(opened.attachment.byte_size),
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": f"private, max-age={max_age}",
             "X-Content-Type-Options": "nosniff",
             "Content-Disposition": "inline",
             # Never a document: nothing in it may run, even if a browser opened it as one.

@@ -26,6 +26,7 @@ from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, Problem
 from neighbor_api.core.events import EventKind
+from neighbor_api.core.ids import parse_object_id
 from neighbor_api.core.mongo import Session, in_transaction
 from neighbor_api.core.policy import Actor, is_system
 from neighbor_api.settings import Settings
@@ -38,10 +39,10 @@ MAX_FILENAME_LENGTH = 255
 READ_SIZE = 256 * 1024
 # Enough of the start of a file to recognise its type (an ISO-BMFF `ftyp` box lists its brands).
 SNIFF_BYTES = 64
-# Download links live at least URL_TTL. Their expiry is rounded up to URL_GRANULARITY, so a
-# file keeps the same URL for a few minutes and clients' image caches (keyed by URL) work.
-URL_TTL = timedelta(hours=1)
-URL_GRANULARITY = timedelta(minutes=5)
+# Download links live NEIGHBOR_ATTACHMENT_LINK_TTL. Their expiry is rounded up to
+# URL_GRANULARITY, so a file keeps the same URL for a minute and image caches (keyed by URL)
+# work.
+URL_GRANULARITY = timedelta(minutes=1)
 # How many unattached files the clean-up deletes per round trip.
 CLEANUP_BATCH = 100
 
@@ -138,6 +139,46 @@ def _too_large() -> DomainError:
     return DomainError.of(ErrorCode.FILE_TOO_LARGE, field=UPLOAD_FIELD, max_mb=MAX_BYTES // 2**20)
 
 
+QUOTA_WINDOW = timedelta(days=1)
+
+
+async def _count_upload(deps: Deps, actor: Actor) -> None:
+    """One more upload today for the actor, counted before anything is read; RATE_LIMITED
+    past `uploads_per_day`."""
+    limit = deps.settings.uploads_per_day
+    decision = await deps.limiter.hit(f"upload:count:{actor.user_id}", limit, QUOTA_WINDOW)
+    if not decision.allowed:
+        seconds = decision.retry_after_seconds
+        raise DomainError.of(
+            ErrorCode.RATE_LIMITED,
+            "upload.quota_files",
+            field=UPLOAD_FIELD,
+            max=limit,
+            seconds=seconds,
+            retry_after=seconds,
+        )
+
+
+async def _count_bytes(deps: Deps, actor: Actor, size: int) -> None:
+    """The file's bytes added to the actor's today (atomically, so concurrent uploads cannot
+    both slip under the quota); past `upload_bytes_per_day` they are taken back and the
+    upload refused."""
+    limit = deps.settings.upload_bytes_per_day
+    key = f"upload:bytes:{actor.user_id}"
+    decision = await deps.limiter.hit(key, limit, QUOTA_WINDOW, cost=size)
+    if not decision.allowed:
+        await deps.limiter.refund(key, QUOTA_WINDOW, cost=size)
+        seconds = decision.retry_after_seconds
+        raise DomainError.of(
+            ErrorCode.RATE_LIMITED,
+            "upload.quota_bytes",
+            field=UPLOAD_FIELD,
+            max_mb=limit // 1_048_576,
+            seconds=seconds,
+            retry_after=seconds,
+        )
+
+
 async def upload(
     deps: Deps, actor: Actor, *, filename: str | None, data: AsyncReadable | bytes
 ) -> Attachment:
@@ -149,6 +190,8 @@ async def upload(
     image), so a page named photo.jpg or declared image/png is refused.
     """
     reader: AsyncReadable = _Bytes(data) if isinstance(data, bytes) else data
+    if not is_system(actor):
+        await _count_upload(deps, actor)
     piece = await _read_head(reader)
     content_type = sniff(piece)
     if content_type is None:
@@ -160,6 +203,8 @@ async def upload(
                 raise _too_large()
             await writer.write(piece)
             piece = await reader.read(min(READ_SIZE, MAX_BYTES + 1 - writer.length))
+        if not is_system(actor):
+            await _count_bytes(deps, actor, writer.length)
         attachment = Attachment(
             id=writer.file_id,
             owner_id=actor.user_id,
@@ -284,40 +329,70 @@ async def can_see(deps: Deps, actor: Actor | None, attachment: Attachment) -> bo
 # --- Download links -----------------------------------------------------------------------
 
 
-def _signature(settings: Settings, attachment_id: ObjectId, expires: int) -> str:
+@dataclass(frozen=True)
+class LinkViewer:
+    """Whom a download link was made for: their session and user."""
+
+    session_id: ObjectId
+    user_id: ObjectId
+
+    def __str__(self) -> str:
+        return f"{self.session_id}.{self.user_id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> LinkViewer | None:
+        session, _, user = (text or "").partition(".")
+        session_id, user_id = parse_object_id(session), parse_object_id(user)
+        return cls(session_id, user_id) if session_id and user_id else None
+
+
+# How the download endpoint learns what a link's viewer may do now (accounts' session cache,
+# wired by app.py): their actor, or None once the session ended.
+ViewerActor = Callable[[Deps, ObjectId, ObjectId], Awaitable[Actor | None]]
+
+
+def _signature(settings: Settings, attachment_id: ObjectId, viewer: str, expires: int) -> str:
     key = settings.secret_key.get_secret_value().encode()
     # The prefix keeps these signatures apart from anything else signed with the same key.
-    message = f"attachment-download:{attachment_id}:{expires}".encode()
+    message = f"attachment-download:{attachment_id}:{viewer}:{expires}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def signed_url(settings: Settings, attachment_id: ObjectId, *, now: datetime) -> str:
-    """The file's download path, `/attachments/<id>?expires=<unix>&signature=<hex>`.
+def signed_url(
+    settings: Settings, attachment_id: ObjectId, *, viewer: LinkViewer, now: datetime
+) -> str:
+    """The file's download path for `viewer`,
+    `/attachments/<id>?viewer=<session>.<user>&expires=<unix>&signature=<hex>`.
 
-    Valid for at least an hour (URL_TTL, the expiry rounded up to 5 minutes). Only hand it to a
-    viewer who `can_see` the file: a valid signature is the permission to download.
+    Valid for `NEIGHBOR_ATTACHMENT_LINK_TTL` (5 minutes; the expiry rounded up to the minute,
+    so a file keeps its URL for a minute and image caches work), and only while the viewer's
+    session lives and they may still see the file (checked when it is served).
     """
     step = URL_GRANULARITY.total_seconds()
-    expires = int(math.ceil((now + URL_TTL).timestamp() / step) * step)
-    signature = _signature(settings, attachment_id, expires)
-    return f"/attachments/{attachment_id}?expires={expires}&signature={signature}"
+    expires = int(math.ceil((now + settings.attachment_link_ttl).timestamp() / step) * step)
+    signature = _signature(settings, attachment_id, str(viewer), expires)
+    return f"/attachments/{attachment_id}?viewer={viewer}&expires={expires}&signature={signature}"
 
 
-def link_is_valid(
+def link_viewer(
     settings: Settings,
     attachment_id: ObjectId,
     *,
+    viewer: str | None,
     expires: str | None,
     signature: str | None,
     now: datetime,
-) -> bool:
-    """Whether `expires` and `signature` (from a download URL) are ours and not expired."""
-    if not expires or not signature or not expires.isdigit() or len(expires) > 12:
-        return False
-    expected = _signature(settings, attachment_id, int(expires))
+) -> LinkViewer | None:
+    """Whom a download link was made for, if its signature is ours and it has not expired."""
+    parsed = LinkViewer.parse(viewer)
+    if parsed is None or not expires or not signature:
+        return None
+    if not expires.isdigit() or len(expires) > 12:
+        return None
+    expected = _signature(settings, attachment_id, str(parsed), int(expires))
     if not hmac.compare_digest(expected.encode(), signature.encode()):
-        return False
-    return now.timestamp() < int(expires)
+        return None
+    return parsed if now.timestamp() < int(expires) else None
 
 
 @dataclass(frozen=True)
@@ -328,7 +403,7 @@ class Download:
 
 async def open_download(deps: Deps, attachment_id: ObjectId) -> Download | None:
     """A file's metadata and its content as a stream of chunks (None if it does not exist).
-    No permission check: the caller has checked the link's signature."""
+    No permission check: the caller checks the link and `can_see`."""
     opened = await repository.open_download(deps.db, attachment_id)
     if opened is None:
         return None

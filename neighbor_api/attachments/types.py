@@ -11,6 +11,7 @@ from strawberry import relay
 from neighbor_api.attachments import service
 from neighbor_api.attachments.models import Attachment
 from neighbor_api.context import Info
+from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
 
@@ -49,12 +50,19 @@ class AttachmentType(relay.Node):
         return cls.from_model(attachment)
 
     @strawberry.field(
-        description="Where to download it (a path on this server): a signed link, valid for at "
-        "least an hour; ask again for a fresh one."
+        description="Where to download it (a path on this server): a signed link for the "
+        "viewer, valid for a few minutes and only while they may see the file; ask again for "
+        "a fresh one."
     )
-    def url(self, info: Info) -> str:
+    async def url(self, info: Info) -> str:
         deps = info.context.deps
-        return service.signed_url(deps.settings, self.model.id, now=deps.clock.now())
+        viewer = await info.context.viewer()
+        if viewer is None:  # never: only a signed-in viewer sees an attachment
+            raise Unauthenticated()
+        link_viewer = service.LinkViewer(viewer.session_id, viewer.user.id)
+        return service.signed_url(
+            deps.settings, self.model.id, viewer=link_viewer, now=deps.clock.now()
+        )
 
 
 @strawberry.type(description="The result of uploadAttachment.")

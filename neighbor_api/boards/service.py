@@ -781,7 +781,10 @@ async def _flow(
             raise _Stale()
         if also is not None:
             await also(session, updated)
-        await _record(deps, actor, _EVENT[verb], updated, session, from_column_id=task.column_id)
+        await _record(
+            deps, actor, _EVENT[verb], updated, session, from_column_id=task.column_id,
+            note=note,
+        )  # fmt: skip
         return updated
 
     updated = await in_transaction(deps.client, write)

@@ -8,6 +8,7 @@ from typing import Any
 
 from neighbor_api.core.clock import Clock
 from neighbor_api.core.mongo import Client, Database
+from neighbor_api.core.rate_limit import Limiter
 from neighbor_api.core.session_cache import SessionCache
 from neighbor_api.settings import Settings
 
@@ -20,3 +21,8 @@ class Deps:
     clock: Clock
     # session id -> the viewer (accounts/sessions.py); one per instance, never shared.
     sessions: SessionCache[Any] = field(default_factory=SessionCache, compare=False)
+
+    @property
+    def limiter(self) -> Limiter:
+        """The rate limiter (core/rate_limit.py): `await deps.limiter.hit(key, limit, window)`."""
+        return Limiter(self.db, self.clock)

@@ -60,8 +60,8 @@ ERROR_CODE_DESCRIPTIONS: Mapping[ErrorCode, str] = {
     ErrorCode.WIP_LIMIT_REACHED: "The target column holds its work-in-progress limit.",
     ErrorCode.FILE_TOO_LARGE: "The upload is over the size limit.",
     ErrorCode.UNSUPPORTED_FILE_TYPE: "The upload's content is not an accepted image type.",
-    ErrorCode.RATE_LIMITED: "Too many attempts (failed logins, verification codes) for this "
-    "phone or address; the message says how long to wait.",
+    ErrorCode.RATE_LIMITED: "Too many attempts (failed logins for this phone, requests from "
+    "this address, uploads today, ...); `retryAfter` says how many seconds to wait.",
     ErrorCode.INVALID_CODE: "The verification code is wrong, expired, used, for another "
     "purpose or phone, or was tried too often; request a new one.",
     ErrorCode.CODE_NOT_SENT: "The SMS could not be sent; no code was issued, try again later.",

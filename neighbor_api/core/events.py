@@ -42,6 +42,9 @@ class EventKind(StrEnum):
     REPORT_ESCALATE = "report.escalate"
     REPORT_RATE = "report.rate"
     REPORT_CLOSE = "report.close"
+    # Reminders, recorded once each by the notifications' reminder job.
+    REPORT_DUE_SOON = "report.due_soon"
+    REPORT_OVERDUE = "report.overdue"
     COUNCIL_CREATED = "council.created"
     COUNCIL_MEMBER_SET = "council.member_set"
     PROPOSAL_CREATED = "proposal.created"
@@ -50,6 +53,7 @@ class EventKind(StrEnum):
     PROPOSAL_CLOSED = "proposal.closed"
     PROPOSAL_WITHDRAWN = "proposal.withdrawn"
     PROPOSAL_COMMENTED = "proposal.commented"
+    PROPOSAL_CLOSING_SOON = "proposal.closing_soon"
     BOARD_CREATED = "board.created"
     TASK_CREATED = "task.created"
     TASK_MOVED = "task.moved"

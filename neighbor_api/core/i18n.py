@@ -63,8 +63,12 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Unsupported file type",
     },
     "RATE_LIMITED": {
-        Locale.ZH_CN: "登录失败次数过多，请 {minutes} 分钟后再试",
-        Locale.EN: "Too many failed logins; try again in {minutes} minutes",
+        Locale.ZH_CN: "尝试过于频繁，请 {seconds} 秒后再试",
+        Locale.EN: "Too many attempts; try again in {seconds} seconds",
+    },
+    "register.rate_limited": {
+        Locale.ZH_CN: "此网络注册的账号过多，请 {seconds} 秒后再试",
+        Locale.EN: "Too many accounts registered from this network; try again in {seconds} seconds",
     },
     "INVALID_CODE": {
         Locale.ZH_CN: "验证码错误或已失效，请重新获取",
@@ -196,6 +200,16 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "report.endorse_forbidden": {
         Locale.ZH_CN: "只能为本社区邻居的诉求点“我也遇到”",
         Locale.EN: "You can only endorse a neighbour's report in your community",
+    },
+    "upload.quota_files": {
+        Locale.ZH_CN: "今天上传的文件已达上限（{max} 个），请 {seconds} 秒后再试",
+        Locale.EN: "You have uploaded {max} files today, the most allowed; "
+        "try again in {seconds} seconds",
+    },
+    "upload.quota_bytes": {
+        Locale.ZH_CN: "今天上传的文件总大小将超过上限（{max_mb} MB），请 {seconds} 秒后再试",
+        Locale.EN: "This upload would take today's uploads over {max_mb} MB; "
+        "try again in {seconds} seconds",
     },
     "attachment.not_found": {Locale.ZH_CN: "找不到该附件", Locale.EN: "Attachment not found"},
     "attachment.already_attached": {
@@ -476,6 +490,179 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.membership_rejected.body": {
         Locale.ZH_CN: "{place}未通过您的申请。{reason}",
         Locale.EN: "{place} declined your request. {reason}",
+    },
+    "notification.no_time": {
+        Locale.ZH_CN: "未定",
+        Locale.EN: "not set",
+    },
+    "notification.report_assigned.title": {
+        Locale.ZH_CN: "新的诉求派给您",
+        Locale.EN: "A report was assigned to you",
+    },
+    "notification.report_assigned.body": {
+        Locale.ZH_CN: "{who}将「{title}」（{number}）派给您，请于 {due} 前处理",
+        Locale.EN: "{who} assigned “{title}” ({number}) to you: due {due}",
+    },
+    "notification.report_reopened.title": {
+        Locale.ZH_CN: "诉求被退回重办",
+        Locale.EN: "A report was reopened",
+    },
+    "notification.report_reopened.body": {
+        Locale.ZH_CN: "居民评价 {rating} 星，「{title}」（{number}）已重新打开，请于 {due} 前处理",
+        Locale.EN: "Rated {rating} stars, “{title}” ({number}) was reopened: due {due}",
+    },
+    "notification.report_escalated.title": {
+        Locale.ZH_CN: "有诉求上报至{place}",
+        Locale.EN: "A report was escalated to {place}",
+    },
+    "notification.report_escalated.body": {
+        Locale.ZH_CN: "{who}将「{title}」（{number}）上报至{place}：{reason}",
+        Locale.EN: "{who} escalated “{title}” ({number}) to {place}: {reason}",
+    },
+    "notification.report_rejected.title": {
+        Locale.ZH_CN: "诉求未被受理",
+        Locale.EN: "A report was rejected",
+    },
+    "notification.report_rejected.body": {
+        Locale.ZH_CN: "「{title}」未被受理：{reason}",
+        Locale.EN: "“{title}” was rejected: {reason}",
+    },
+    "notification.report_commented.title": {
+        Locale.ZH_CN: "工作人员回复了诉求",
+        Locale.EN: "Staff commented on a report",
+    },
+    "notification.report_commented.body": {
+        Locale.ZH_CN: "{who}回复「{title}」：{comment}",
+        Locale.EN: "{who} on “{title}”: {comment}",
+    },
+    "notification.report_submitted.title": {
+        Locale.ZH_CN: "社区有新的诉求",
+        Locale.EN: "A new report in your community",
+    },
+    "notification.report_submitted.body": {
+        Locale.ZH_CN: "「{title}」（{number}）待受理",
+        Locale.EN: "“{title}” ({number}) awaits acceptance",
+    },
+    "notification.report_due_soon.title": {
+        Locale.ZH_CN: "诉求即将到期",
+        Locale.EN: "A report is due soon",
+    },
+    "notification.report_due_soon.body": {
+        Locale.ZH_CN: "「{title}」（{number}）将于 {due} 到期",
+        Locale.EN: "“{title}” ({number}) is due at {due}",
+    },
+    "notification.report_overdue.title": {
+        Locale.ZH_CN: "诉求已超期",
+        Locale.EN: "A report is overdue",
+    },
+    "notification.report_overdue.body": {
+        Locale.ZH_CN: "「{title}」（{number}）应于 {due} 前办结，已超期",
+        Locale.EN: "“{title}” ({number}) was due at {due} and is overdue",
+    },
+    "notification.membership_requested.title": {
+        Locale.ZH_CN: "有居民申请入驻",
+        Locale.EN: "Someone asks to join",
+    },
+    "notification.membership_requested.body": {
+        Locale.ZH_CN: "{who}申请加入{place}（{address}），请审核",
+        Locale.EN: "{who} asks to join {place} ({address}): please decide",
+    },
+    "notification.task_submitted.title": {
+        Locale.ZH_CN: "任务待验收",
+        Locale.EN: "A task awaits review",
+    },
+    "notification.task_submitted.body": {
+        Locale.ZH_CN: "{who}提交了「{title}」，请验收",
+        Locale.EN: "{who} submitted “{title}” for review",
+    },
+    "notification.task_returned.title": {
+        Locale.ZH_CN: "任务被退回",
+        Locale.EN: "A task was sent back",
+    },
+    "notification.task_returned.body": {
+        Locale.ZH_CN: "「{title}」被{who}退回：{reason}",
+        Locale.EN: "{who} sent “{title}” back: {reason}",
+    },
+    "notification.task_claimed.title": {
+        Locale.ZH_CN: "您发布的任务有人认领",
+        Locale.EN: "Your task was claimed",
+    },
+    "notification.task_claimed.body": {
+        Locale.ZH_CN: "{who}认领了「{title}」",
+        Locale.EN: "{who} claimed “{title}”",
+    },
+    "notification.voting_closing_soon.title": {
+        Locale.ZH_CN: "表决即将截止",
+        Locale.EN: "Voting closes soon",
+    },
+    "notification.voting_closing_soon.body": {
+        Locale.ZH_CN: "「{title}」将于 {closes} 截止，您尚未投票",
+        Locale.EN: "Voting on “{title}” closes at {closes}; you have not voted",
+    },
+    "notification.voting_result.title": {
+        Locale.ZH_CN: "{council}表决结果",
+        Locale.EN: "Result of a vote in {council}",
+    },
+    "notification.voting_result.body": {
+        Locale.ZH_CN: (
+            "「{title}」：{outcome}。投票 {voted}/{eligible}，"
+            "法定参与比例 {quorum}%{quorum_reached}"
+        ),
+        Locale.EN: (
+            "“{title}”: {outcome}. {voted} of {eligible} voted; quorum {quorum}% {quorum_reached}"
+        ),
+    },
+    "notification.outcome.PASSED": {
+        Locale.ZH_CN: "通过",
+        Locale.EN: "passed",
+    },
+    "notification.outcome.REJECTED": {
+        Locale.ZH_CN: "未通过",
+        Locale.EN: "rejected",
+    },
+    "notification.outcome.NO_QUORUM": {
+        Locale.ZH_CN: "参与人数不足，未形成决议",
+        Locale.EN: "no quorum, so no decision",
+    },
+    "notification.outcome.None": {
+        Locale.ZH_CN: "已结束",
+        Locale.EN: "closed",
+    },
+    "notification.quorum.True": {
+        Locale.ZH_CN: "，已达到",
+        Locale.EN: "reached",
+    },
+    "notification.quorum.False": {
+        Locale.ZH_CN: "，未达到",
+        Locale.EN: "not reached",
+    },
+    "push.token_required": {
+        Locale.ZH_CN: "请提供推送令牌",
+        Locale.EN: "Give the device's push token",
+    },
+    "push.token_invalid": {
+        Locale.ZH_CN: "推送令牌无效（最多 {max} 个字符，不含空白）",
+        Locale.EN: "Not a push token (at most {max} characters, no spaces)",
+    },
+    "push.too_many_devices": {
+        Locale.ZH_CN: "最多可登记 {max} 台设备，请先移除不用的设备",
+        Locale.EN: "At most {max} devices: remove one you no longer use",
+    },
+    "push.device_not_found": {
+        Locale.ZH_CN: "找不到该设备",
+        Locale.EN: "No such device",
+    },
+    "notification.kind_not_mutable": {
+        Locale.ZH_CN: "需要您处理的通知（{kind}）不能屏蔽",
+        Locale.EN: "Notifications asking you to act ({kind}) cannot be muted",
+    },
+    "notification.quiet_hours_time": {
+        Locale.ZH_CN: "时间格式应为 00:00–23:59，例如 22:00（收到：{value}）",
+        Locale.EN: "A time is 00:00–23:59, e.g. 22:00 (got {value})",
+    },
+    "notification.quiet_hours_both": {
+        Locale.ZH_CN: "免打扰时段需同时填写开始和结束时间",
+        Locale.EN: "Quiet hours need both a start and an end",
     },
     # GraphiQL at GET /graphql (neighbor_api/graphiql/): the page's title, and the comment that
     # opens its editor.

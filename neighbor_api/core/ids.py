@@ -3,6 +3,7 @@ works with MongoDB ObjectIds and never trusts a client string to be one."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 from bson import ObjectId
@@ -19,3 +20,9 @@ def parse_object_id(value: str) -> ObjectId | None:
 def new_request_id() -> str:
     """The id of one request: in its response's X-Request-Id and in the log of its failures."""
     return uuid.uuid4().hex[:16]
+
+
+def global_id(type_name: str, object_id: ObjectId) -> str:
+    """The Relay global id clients know an object by (`graphql/relay.py`'s, strawberry's:
+    base64 of "Type:id"), for messages sent outside GraphQL (push payloads)."""
+    return base64.b64encode(f"{type_name}:{object_id}".encode()).decode()

@@ -8,13 +8,17 @@ stream does so on the other instances.
 A load that raced an invalidation must not store what it read before it: `epoch` counts
 invalidations, a reader takes it before reading the database and `put` ignores the value when
 it changed meanwhile.
+
+Concurrent misses of one key share one load (`load_once`): when a session's entry ages out
+under 1,000 sockets of a heated vote, they make one database read, not 1,000.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -37,6 +41,7 @@ class SessionCache(Generic[V]):
         self._timer = timer
         self._entries: OrderedDict[ObjectId, _Entry[V]] = OrderedDict()
         self._by_user: dict[ObjectId, set[ObjectId]] = {}
+        self._loading: dict[Hashable, asyncio.Future[V]] = {}
         self.epoch = 0
         # Counters, for tests and metrics: lookups answered, lookups missed.
         self.hits = 0
@@ -67,6 +72,21 @@ class SessionCache(Generic[V]):
         self._by_user.setdefault(user_id, set()).add(session_id)
         while len(self._entries) > max_size:
             self._drop(next(iter(self._entries)))
+
+    async def load_once(self, key: Hashable, load: Callable[[], Awaitable[V]]) -> V:
+        """`load()`, shared by every caller asking for `key` while it runs (its value or its
+        error); a caller that goes away does not cancel the others' load."""
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(load())
+            self._loading[key] = pending
+            pending.add_done_callback(lambda done: self._loaded(key, done))
+        return await asyncio.shield(pending)
+
+    def _loaded(self, key: Hashable, done: asyncio.Future[V]) -> None:
+        del self._loading[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: raised to the callers still waiting, if any
 
     def forget_session(self, session_id: ObjectId) -> None:
         self.epoch += 1

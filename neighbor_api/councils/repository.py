@@ -154,6 +154,18 @@ async def due_to_close(db: Database, now: object, *, limit: int) -> list[ObjectI
     return [d["_id"] async for d in cursor]
 
 
+async def closing_between(
+    db: Database, start: object, end: object, *, limit: int
+) -> list[Proposal]:
+    """Proposals in VOTING whose vote closes in (start, end] (the `closing` index)."""
+    cursor = db[PROPOSALS].find(
+        {"status": ProposalStatus.VOTING.value, "voting_closes_at": {"$gt": start, "$lte": end}},
+        sort=[("voting_closes_at", ASCENDING)],
+        limit=limit,
+    )
+    return [Proposal.from_document(d) async for d in cursor]
+
+
 async def open_ballot_box(
     db: Database, proposal_id: ObjectId, electors: Sequence[Elector], *, session: Session
 ) -> None:

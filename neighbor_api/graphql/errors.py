@@ -14,7 +14,8 @@ Messages are translated into the request's language here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,6 +49,10 @@ class UserError:
     field: list[str] | None = strawberry.field(
         default=None, description='The path into the arguments, e.g. ["input", "title"].'
     )
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="With RATE_LIMITED: the seconds to wait before trying again; else null.",
+    )
 
 
 @strawberry.interface(description="What every mutation answers: its result, or why it failed.")
@@ -61,12 +66,18 @@ P = TypeVar("P", bound=Payload)
 R = TypeVar("R")
 
 
+def _retry_after(params: Mapping[str, object]) -> int | None:
+    value = params.get("retry_after")
+    return value if isinstance(value, int) else None
+
+
 def user_errors(error: DomainError, locale: Locale) -> list[UserError]:
     return [
         UserError(
             code=problem.code,
             message=translate(problem.message, locale, problem.params),
             field=list(problem.field) if problem.field else None,
+            retry_after=_retry_after(problem.params),
         )
         for problem in error.problems
     ]
@@ -188,11 +199,61 @@ def as_graphql_error(
         problem = error.problems[0]
         message = translate(problem.message, locale, problem.params)
         code = problem.code.value
+        retry_after = _retry_after(problem.params)
+        if retry_after is not None:
+            return GraphQLError(
+                message, nodes, path=path, extensions={"code": code, "retryAfter": retry_after}
+            )
     return GraphQLError(message, nodes, path=path, extensions={"code": code})
 
 
+# graphql-core's suggestions: " Did you mean 'a', 'b' or 'c'?" (names hold no "?").
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# Where graphql-core's input-coercion messages start quoting the submitted value.
+_VALUE_QUOTES = (", but encountered", ", found", ". Found", "; found", ": ")
+
+
+def without_suggestions(message: str) -> str:
+    """A message with every "Did you mean ...?" removed: fields, arguments, types, enum values,
+    input fields (validation and variable coercion alike)."""
+    return _SUGGESTION.sub("", message)
+
+
+def _without_value(reason: str) -> str:
+    """A coercion reason cut where it would quote the submitted value (a password, say):
+    "Int cannot represent non-integer value: 'abc'" -> "Int cannot represent non-integer
+    value."."""
+    cut = min((i for i in (reason.find(q) for q in _VALUE_QUOTES) if i > 0), default=-1)
+    if cut > 0:
+        reason = reason[:cut].rstrip(".") + "."
+    return reason
+
+
+def _variable_error(error: GraphQLError, locale: Locale, suggestions: bool) -> GraphQLError | None:
+    """A variable that does not fit its type, said without ever echoing its value (in every
+    environment): "Variable '$input' has invalid value at .password: <reason>" keeps the
+    variable, the path and the reason up to where graphql-core would quote the value."""
+    inner = error.original_error
+    if not isinstance(inner, GraphQLError) or not error.message.startswith("Variable '$"):
+        return None
+    head = error.message.removesuffix(f": {inner.message}")
+    if head == error.message:  # not the shape graphql-core writes: say nothing of the value
+        head = error.message.split(" has invalid value")[0] + " has invalid value"
+    reason = inner.message if suggestions else without_suggestions(inner.message)
+    return GraphQLError(
+        f"{head}: {_without_value(reason)}",
+        error.nodes,
+        extensions={**(error.extensions or {}), "code": BAD_USER_INPUT},
+    )
+
+
 class ErrorCodes(SchemaExtension):
-    """Give every error a code and a message in the request's language."""
+    """Give every error a code and a message in the request's language; variable errors never
+    echo the submitted values, and without `suggestions` (production, test) no message
+    carries a "Did you mean ...?"."""
+
+    def __init__(self, suggestions: bool = True) -> None:
+        self.suggestions = suggestions
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -206,14 +267,28 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
-        result.errors = [self._coded(error, locale) for error in result.errors]
+        result.errors = [self._shown(error, locale) for error in result.errors]
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Each result of a subscription, coded the same way."""
         if getattr(result, "errors", None):
             locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
-            result.errors = [self._coded(error, locale) for error in result.errors]
+            result.errors = [self._shown(error, locale) for error in result.errors]
         yield
+
+    def _shown(self, error: GraphQLError, locale: Locale) -> GraphQLError:
+        variable = _variable_error(error, locale, self.suggestions)
+        if variable is not None:
+            return variable
+        error = self._coded(error, locale)
+        if not self.suggestions and "Did you mean" in error.message:
+            return GraphQLError(
+                without_suggestions(error.message),
+                error.nodes,
+                path=error.path,
+                extensions=error.extensions,
+            )
+        return error
 
     @staticmethod
     def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:

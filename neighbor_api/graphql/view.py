@@ -8,6 +8,7 @@ import contextlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -36,6 +37,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from neighbor_api import graphiql
 from neighbor_api.context import Context, bearer_token
+from neighbor_api.core.client_address import client_address
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import negotiate
@@ -51,6 +53,13 @@ from neighbor_api.graphql.persisted import PersistedDocuments, packaged_manifest
 from neighbor_api.middleware import request_id_of
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
+
+
+@lru_cache(maxsize=256)
+def _one_copy(document: str) -> str:
+    """The documents subscribed to, one copy each (the first seen of the most recent): 1,000
+    sockets subscribed with the app's document hold one string, not 1,000 (~2 KB each)."""
+    return document
 
 
 def _well_formed(message: object) -> bool:
@@ -158,7 +167,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> None:
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
             keep_alive=True,
             keep_alive_interval=settings.ws_ping_seconds,
@@ -297,6 +306,9 @@ class GraphQLView(GraphQL[Context, None]):
             raise json.JSONDecodeError("nested too deep", str(data)[:20], 0) from None
         if not _well_formed(message):
             raise json.JSONDecodeError("not a graphql-transport-ws message", str(data)[:20], 0)
+        payload = message.get("payload")
+        if message["type"] == "subscribe" and isinstance(payload.get("query"), str):
+            payload["query"] = _one_copy(payload["query"])
         return message
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
@@ -322,11 +334,16 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        deps = self._deps()
         return Context(
-            deps=self._deps(),
+            deps=deps,
             locale=negotiate(request.headers.get("accept-language")),
             request_id=request_id_of(request.scope),
             token=bearer_token(request.headers.get("authorization")),
-            client_address=request.client.host if request.client else None,
+            client_address=client_address(
+                request.client.host if request.client else None,
+                request.headers.getlist("x-forwarded-for"),
+                deps.settings.trusted_proxies,
+            ),
             request=request,
         )

@@ -99,6 +99,8 @@ class Shared:
         future = self._values.get(key)
         if future is None:
             future = self._values[key] = asyncio.ensure_future(read())
+        elif future.done():
+            return cast(R, future.result())  # most of 1,000 sockets come after the read
         # Shielded: a subscriber that goes away does not cancel the others' read.
         return cast(R, await asyncio.shield(future))
 
@@ -158,7 +160,7 @@ class SubscriberTooSlow(Exception):
     """The subscriber fell more than its queue size behind; it gets nothing more."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscriber(Generic[T]):
     """One subscriber's view of the hub: iterate it for events (or notifications). Its queue
     is a plain deque and a future made only while it waits (an asyncio.Queue and Event cost

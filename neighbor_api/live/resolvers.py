@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from bson import ObjectId
@@ -36,6 +36,7 @@ from neighbor_api.councils import service as councils
 from neighbor_api.councils.types import ProposalType
 from neighbor_api.graphql.auth import close_socket, viewer_now
 from neighbor_api.graphql.enums import graphql_enum
+from neighbor_api.graphql.execution import EventShare
 from neighbor_api.graphql.relay import from_global_id
 from neighbor_api.live.hub import (
     Hub,
@@ -58,6 +59,16 @@ SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
 
 T = TypeVar("T")
 E = TypeVar("E", LiveEvent, LiveNotification)
+
+
+class Shareable(Protocol):
+    """A subscription payload whose execution its event's sockets may share
+    (graphql/execution.py)."""
+
+    live_share: EventShare | None
+
+
+S = TypeVar("S", bound=Shareable)
 
 
 class TaskEventKind(Enum):
@@ -118,6 +129,7 @@ class BoardEvent:
     kind: TaskEventKind = strawberry.field(description="What happened.")
     at: datetime = strawberry.field(description="When.")
     task: TaskType | None = strawberry.field(description="The task as it is now (null: deleted).")
+    live_share: strawberry.Private[EventShare | None] = None
 
 
 @strawberry.type(description="A change to one of a community's reports.")
@@ -125,6 +137,7 @@ class ReportEvent:
     kind: ReportEventKind = strawberry.field(description="What happened.")
     at: datetime = strawberry.field(description="When.")
     report: ReportType = strawberry.field(description="The report as it is now.")
+    live_share: strawberry.Private[EventShare | None] = None
 
 
 @strawberry.type(description="A change to a proposal.")
@@ -132,6 +145,7 @@ class ProposalEvent:
     kind: ProposalEventKind = strawberry.field(description="What happened.")
     at: datetime = strawberry.field(description="When.")
     proposal: ProposalType = strawberry.field(description="The proposal as it is now.")
+    live_share: strawberry.Private[EventShare | None] = None
 
 
 # --- Domain event kinds -> contract kinds ---------------------------------------------------
@@ -225,12 +239,20 @@ async def _stream(
     viewer: _Viewer,
     topic: tuple[str, Any],
     accept: Callable[[LiveEvent], bool],
-    shape: Callable[[LiveEvent, Actor], Awaitable[T | None]],
-) -> AsyncGenerator[T, None]:
-    """The events of `topic` that `accept` keeps, shaped for the viewer (None: skipped)."""
+    shape: Callable[[LiveEvent, Actor], Awaitable[S | None]],
+) -> AsyncGenerator[S, None]:
+    """The events of `topic` that `accept` keeps, shaped for the viewer (None: skipped); the
+    sockets of one event with the same actor and language share its execution."""
+
+    async def shared(event: LiveEvent, actor: Actor) -> S | None:
+        shaped = await shape(event, actor)
+        if shaped is not None:
+            shaped.live_share = EventShare(event.shared, (actor, context.locale))
+        return shaped
+
     with hub_of(context).subscribe({topic}, accept=accept) as subscription:
-        async for shaped in _deliver(context, viewer, subscription, shape):
-            yield shaped
+        async for item in _deliver(context, viewer, subscription, shared):
+            yield item
 
 
 async def _deliver(
@@ -304,10 +326,13 @@ class LiveSubscription:
             board = await boards.get_board(context.deps, await viewer.actor(), object_id)
             if board is None:
                 raise _not_found("board.not_found")
+            # What the subscription keeps of the board for its life (not the whole model: ~4 KB
+            # per socket at 1,000 sockets).
+            watched_id, board_path = board.id, board.place_path
 
             async def shape(event: LiveEvent, actor: Actor) -> BoardEvent | None:
                 kind = task_kind(event)
-                if kind is None or not boards.can_see(actor, board.place_path):
+                if kind is None or not boards.can_see(actor, board_path):
                     return None
                 # Read once for every subscriber of the event, checked for each.
                 task = await event.shared.once(
@@ -319,7 +344,7 @@ class LiveSubscription:
                 return BoardEvent(kind=kind, at=event.at, task=TaskType.from_model(task))
 
             return _stream(
-                context, viewer, board_topic(board.id), lambda e: task_kind(e) is not None, shape
+                context, viewer, board_topic(watched_id), lambda e: task_kind(e) is not None, shape
             )
 
         return await check()  # type: ignore[return-value]

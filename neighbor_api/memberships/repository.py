@@ -10,7 +10,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 
 from neighbor_api.core.mongo import Database, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
-from neighbor_api.core.policy import Role
+from neighbor_api.core.policy import STAFF_ROLES, Role
 from neighbor_api.memberships.models import Membership, MembershipStatus
 
 COLLECTION = "memberships"
@@ -106,6 +106,19 @@ async def active_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
     """Every active membership held on a place (e.g. a community's members)."""
     cursor = db[COLLECTION].find(
         {"place_id": place_id, "status": MembershipStatus.ACTIVE.value},
+        sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+    )
+    return [Membership.from_document(d) async for d in cursor]
+
+
+async def staff_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
+    """The active staff memberships (community workers, admins) held on exactly this place."""
+    cursor = db[COLLECTION].find(
+        {
+            "place_id": place_id,
+            "status": MembershipStatus.ACTIVE.value,
+            "roles": {"$in": sorted(r.value for r in STAFF_ROLES)},
+        },
         sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
     )
     return [Membership.from_document(d) async for d in cursor]

@@ -13,6 +13,7 @@ from neighbor_api.migrations import (
     m0002_user_locale,
     m0003_report_audience,
     m0004_report_rollups,
+    m0005_report_follows,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -20,4 +21,5 @@ STEPS: tuple[Step, ...] = (
     m0002_user_locale.STEP,
     m0003_report_audience.STEP,
     m0004_report_rollups.STEP,
+    m0005_report_follows.STEP,
 )

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from neighbor_api.core import events
-from neighbor_api.core.mongo import Database, Document, register_indexes
+from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
-from neighbor_api.councils.repository import ELECTORS
-from neighbor_api.notifications.models import Notification
+from neighbor_api.councils.repository import ELECTORS, PARTICIPATIONS
+from neighbor_api.notifications.models import (
+    Notification,
+    Preferences,
+    PushDevice,
+    PushMessage,
+    PushStatus,
+)
 
 NOTIFICATIONS = "notifications"
 # The notifier's watermark (one document) and the events it has finished (ids, kept a day).
@@ -110,12 +116,22 @@ async def mark_notified(db: Database, event_id: ObjectId, at: datetime) -> None:
         await db[NOTIFIED_EVENTS].insert_one({"_id": event_id, "at": at})
 
 
-async def electors_user_ids(db: Database, proposal_id: ObjectId) -> list[ObjectId]:
-    """Everyone in the electorate fixed when voting opened (each member of a household)."""
-    cursor = db[ELECTORS].find({"proposal_id": proposal_id}, projection={"user_ids": 1})
+async def electors_user_ids(
+    db: Database, proposal_id: ObjectId, *, not_voted: bool = False
+) -> list[ObjectId]:
+    """Everyone in the electorate fixed when voting opened (each member of a household);
+    `not_voted`: only the electors whose vote has not been cast (by anyone of the household)."""
+    voted: set[str] = set()
+    if not_voted:
+        cast = db[PARTICIPATIONS].find({"proposal_id": proposal_id}, projection={"voter_key": 1})
+        voted = {d["voter_key"] async for d in cast}
+    cursor = db[ELECTORS].find(
+        {"proposal_id": proposal_id}, projection={"user_ids": 1, "voter_key": 1}
+    )
     found: list[ObjectId] = []
     async for document in cursor:
-        found.extend(document.get("user_ids", []))
+        if document.get("voter_key") not in voted:
+            found.extend(document.get("user_ids", []))
     return list(dict.fromkeys(found))
 
 
@@ -178,3 +194,155 @@ async def mark_read(
         query["_id"] = {"$in": list(ids)}
     result = await db[NOTIFICATIONS].update_many(query, {"$set": {"read": True, "read_at": at}})
     return result.modified_count
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+PREFERENCES = "notification_preferences"
+
+
+async def preferences_of(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, Preferences]:
+    cursor = db[PREFERENCES].find({"_id": {"$in": list(user_ids)}})
+    return {d["_id"]: Preferences.from_document(d) async for d in cursor}
+
+
+async def save_preferences(db: Database, preferences: Preferences) -> None:
+    document = preferences.to_document()
+    await db[PREFERENCES].replace_one({"_id": document["_id"]}, document, upsert=True)
+
+
+async def muted_kinds(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, set[str]]:
+    """Each user's muted kinds (users without preferences are absent)."""
+    cursor = db[PREFERENCES].find({"_id": {"$in": list(user_ids)}}, projection={"muted_kinds": 1})
+    return {d["_id"]: set(d.get("muted_kinds") or []) async for d in cursor}
+
+
+# --- Reminders (time-based notices): one document per reminder ever recorded ----------------
+
+REMINDERS = "reminders"
+
+
+async def reminded(db: Database, keys: Sequence[str]) -> set[str]:
+    cursor = db[REMINDERS].find({"_id": {"$in": list(keys)}}, projection={"_id": 1})
+    return {d["_id"] async for d in cursor}
+
+
+async def insert_reminder(db: Database, key: str, at: datetime, *, session: Session) -> None:
+    """Raises DuplicateKeyError if this reminder was recorded already (by any instance)."""
+    await db[REMINDERS].insert_one({"_id": key, "at": at}, session=session)
+
+
+# --- Push devices -------------------------------------------------------------------------------
+
+DEVICES = "push_devices"
+register_indexes(
+    DEVICES,
+    [
+        # One token belongs to one user: registering it again moves it (an upsert on it).
+        IndexModel([("token", ASCENDING)], name="one_per_token", unique=True),
+        IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)], name="user"),
+    ],
+)
+
+
+async def register_device(
+    db: Database, user_id: ObjectId, token: str, platform: str, at: datetime
+) -> PushDevice:
+    """The device of `token`, now the user's (created, or moved from whoever had it). Racing
+    upserts of one new token: the unique index lets one insert; the others update it."""
+    update = {
+        "$set": {"user_id": user_id, "platform": platform, "updated_at": at},
+        "$setOnInsert": {"created_at": at},
+    }
+    for _ in range(3):
+        try:
+            document = await db[DEVICES].find_one_and_update(
+                {"token": token}, update, upsert=True, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:  # another upsert inserted it first: update that one
+            continue
+        if document is not None:
+            return PushDevice.from_document(document)
+    document = await db[DEVICES].find_one_and_update(
+        {"token": token}, update, return_document=ReturnDocument.AFTER
+    )
+    if document is None:
+        raise RuntimeError("a push device could not be registered")
+    return PushDevice.from_document(document)
+
+
+async def unregister_device(db: Database, user_id: ObjectId, device_id: ObjectId) -> bool:
+    result = await db[DEVICES].delete_one({"_id": device_id, "user_id": user_id})
+    return bool(result.deleted_count)
+
+
+async def remove_device(db: Database, device_id: ObjectId) -> None:
+    await db[DEVICES].delete_one({"_id": device_id})
+
+
+async def devices_of(db: Database, user_ids: Sequence[ObjectId]) -> list[PushDevice]:
+    cursor = db[DEVICES].find(
+        {"user_id": {"$in": list(user_ids)}}, sort=[("created_at", ASCENDING), ("_id", ASCENDING)]
+    )
+    return [PushDevice.from_document(d) async for d in cursor]
+
+
+async def devices_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[PushDevice]:
+    cursor = db[DEVICES].find({"_id": {"$in": list(ids)}})
+    return [PushDevice.from_document(d) async for d in cursor]
+
+
+# --- The push outbox ----------------------------------------------------------------------------
+
+OUTBOX = "push_outbox"
+register_indexes(
+    OUTBOX,
+    [
+        # Never twice to one device: one message per (notification, device).
+        IndexModel(
+            [("notification_id", ASCENDING), ("device_id", ASCENDING)],
+            name="one_per_device",
+            unique=True,
+        ),
+        # The worker's claim: the pending messages due now, earliest first.
+        IndexModel([("status", ASCENDING), ("next_at", ASCENDING)], name="due"),
+    ],
+)
+
+
+async def existing_recipients(
+    db: Database, event_id: ObjectId, *, session: Session
+) -> set[ObjectId]:
+    cursor = db[NOTIFICATIONS].find(
+        {"event_id": event_id}, projection={"user_id": 1}, session=session
+    )
+    return {d["user_id"] async for d in cursor}
+
+
+async def insert_written(
+    db: Database, notifications: Sequence[Notification], messages: Sequence[PushMessage],
+    *, session: Session,
+) -> None:  # fmt: skip
+    """The notifications and their push messages, in the caller's transaction."""
+    if notifications:
+        await db[NOTIFICATIONS].insert_many(
+            [n.to_document() for n in notifications], session=session
+        )
+    if messages:
+        await db[OUTBOX].insert_many([m.to_document() for m in messages], session=session)
+
+
+async def claim_push(db: Database, now: datetime, lease: timedelta) -> PushMessage | None:
+    """Take the earliest pending message due now, for `lease` (its `next_at` moves past the
+    lease, so no other worker takes it meanwhile; a worker that dies leaves it to be retried)."""
+    document = await db[OUTBOX].find_one_and_update(
+        {"status": PushStatus.PENDING.value, "next_at": {"$lte": now}},
+        {"$set": {"next_at": now + lease}, "$inc": {"attempts": 1}},
+        sort=[("next_at", ASCENDING)],
+        return_document=ReturnDocument.AFTER,
+    )
+    return PushMessage.from_document(document) if document else None
+
+
+async def finish_push(db: Database, message_id: ObjectId, changes: Document) -> None:
+    await db[OUTBOX].update_one({"_id": message_id}, {"$set": changes})

@@ -22,161 +22,114 @@ consumer with a stored resume token:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.accounts import repository as accounts
-from neighbor_api.boards import repository as boards
+from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
-from neighbor_api.core.errors import DomainError, ErrorCode
-from neighbor_api.core.events import REPORT_MOVES, EventKind
-from neighbor_api.core.i18n import Locale, translate
-from neighbor_api.core.mongo import Document
+from neighbor_api.core.errors import DomainError, ErrorCode, invalid
+from neighbor_api.core.events import EventKind
+from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor
+from neighbor_api.core.validation import Checks
 from neighbor_api.councils import repository as councils
-from neighbor_api.memberships import repository as memberships
-from neighbor_api.memberships.models import MembershipStatus
-from neighbor_api.notifications import repository
-from neighbor_api.notifications.models import Notification, NotificationKind
-from neighbor_api.places import repository as places
+from neighbor_api.notifications import push, repository, rules
+from neighbor_api.notifications.models import (
+    UNMUTABLE,
+    Notification,
+    NotificationKind,
+    Preferences,
+    PushDevice,
+    PushMessage,
+    PushPlatform,
+    PushStatus,
+)
+from neighbor_api.notifications.push import PushSender
 from neighbor_api.reports import repository as reports
+from neighbor_api.reports.models import DUE_STATUSES
+
+log = logging.getLogger(__name__)
 
 # Longer than a transaction may stay open, plus clock skew between instances.
 SETTLE = timedelta(minutes=2)
 BATCH = 200
 
 
-@dataclass(frozen=True)
-class Draft:
-    """What one event tells its recipients: the text (a message key and its parameters, built
-    per recipient's language) and what it is about."""
-
-    kind: NotificationKind
-    recipients: list[ObjectId]
-    title: tuple[str, Mapping[str, object]]
-    body: tuple[str, Mapping[str, object]]
-    subject_type: str
-    subject_id: ObjectId
-
-
-Handler = Callable[[Deps, Document], Awaitable[Draft | None]]
-
-
-def _status(status: object) -> Callable[[Locale], str]:
-    return lambda locale: translate(f"report.status.{status}", locale)
-
-
-async def _report_changed(deps: Deps, event: Document) -> Draft | None:
-    data = event.get("data") or {}
-    if data.get("from") == data.get("to"):
-        return None  # escalated without a change of status, ...
-    found = await reports.by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    report = found[0]
-    # An anonymous report is anonymous to others: its reporter is still told.
-    return Draft(
-        NotificationKind.REPORT_STATUS_CHANGED, [report.reporter_id],
-        ("notification.report_status_changed.title", {}),
-        ("notification.report_status_changed.body",
-         {"title": report.title, "from": _status(data.get("from")), "to": _status(data.get("to"))}),
-        "Report", report.id,
-    )  # fmt: skip
-
-
-async def _task_approved(deps: Deps, event: Document) -> Draft | None:
-    found = await boards.tasks_by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    task = found[0]
-    body = "notification.task_approved.body_points" if task.point_reward else (
-        "notification.task_approved.body"
-    )  # fmt: skip
-    return Draft(
-        NotificationKind.TASK_APPROVED, list(task.assignees),
-        ("notification.task_approved.title", {}),
-        (body, {"title": task.title, "points": task.point_reward}),
-        "Task", task.id,
-    )  # fmt: skip
-
-
-async def _voting_opened(deps: Deps, event: Document) -> Draft | None:
-    found = await councils.proposals_by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    proposal = found[0]
-    council = await councils.councils_by_ids(deps.db, [proposal.council_id])
-    # The electorate fixed at opening (stored electors), not the council's members: those
-    # who may vote are those who should hear that voting opened.
-    electors = await repository.electors_user_ids(deps.db, proposal.id)
-    return Draft(
-        NotificationKind.VOTING_OPENED, electors,
-        ("notification.voting_opened.title", {"council": council[0].name if council else ""}),
-        ("notification.voting_opened.body", {"title": proposal.title}),
-        "Proposal", proposal.id,
-    )  # fmt: skip
-
-
-async def _membership_decided(deps: Deps, event: Document) -> Draft | None:
-    found = await memberships.by_ids(deps.db, [event["subject_id"]])
-    if not found:
-        return None
-    membership = found[0]
-    place = await places.by_ids(deps.db, [membership.place_id])
-    approved = membership.status is MembershipStatus.ACTIVE
-    key = "membership_approved" if approved else "membership_rejected"
-    return Draft(
-        NotificationKind.MEMBERSHIP_DECIDED, [membership.user_id],
-        (f"notification.{key}.title", {}),
-        (f"notification.{key}.body",
-         {"place": place[0].name if place else "", "reason": membership.reason or ""}),
-        "Membership", membership.id,
-    )  # fmt: skip
-
-
-HANDLERS: dict[EventKind, Handler] = {
-    **dict.fromkeys(REPORT_MOVES, _report_changed),
-    EventKind.TASK_APPROVED: _task_approved,
-    EventKind.PROPOSAL_VOTING_OPENED: _voting_opened,
-    EventKind.MEMBERSHIP_DECIDED: _membership_decided,
-}
-
-
-def _render(text: tuple[str, Mapping[str, object]], locale: Locale) -> str:
-    key, params = text
-    values = {k: v(locale) if callable(v) else v for k, v in params.items()}
-    return translate(key, locale, values).strip()
-
-
 async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
-    """The notifications one event means: one per recipient, never to the actor themself."""
-    handler = HANDLERS.get(event["kind"])
-    draft = await handler(deps, event) if handler else None
-    if draft is None:
+    """The notifications one event means (the rule table, `rules.py`): one per recipient,
+    never to the actor themself, each in the recipient's language, none of a kind they
+    muted (unless it cannot be muted)."""
+    answer = await rules.evaluate(deps, event)
+    if answer is None:
         return []
-    recipients = [u for u in dict.fromkeys(draft.recipients) if u != event.get("actor_id")]
-    if not recipients:
+    facts, told = answer
+    subject = facts.subject
+    if subject is None or not told:
         return []
-    users = await accounts.users_by_ids(deps.db, recipients)
-    return [
-        Notification(
-            user_id=user.id,
-            event_id=event["_id"],
-            kind=draft.kind,
-            title=_render(draft.title, user.locale),
-            body=_render(draft.body, user.locale),
-            subject_type=draft.subject_type,
-            subject_id=draft.subject_id,
-            place_path=list(event.get("place_path") or []),
-            created_at=event["at"],
+    users = {u.id: u for u in await accounts.users_by_ids(deps.db, [t.user_id for t in told])}
+    muted = await repository.muted_kinds(deps.db, list(users))
+    written = []
+    for one in told:
+        user = users.get(one.user_id)
+        if user is None:
+            continue
+        if one.rule.kind in muted.get(user.id, ()) and rules.mutable(one.rule.kind):
+            continue
+        written.append(
+            Notification(
+                user_id=user.id,
+                event_id=event["_id"],
+                kind=one.rule.kind,
+                title=rules.render(one.rule.title, one.params, user.locale),
+                body=rules.render(one.rule.body, one.params, user.locale),
+                subject_type=subject[0],
+                subject_id=subject[1],
+                place_path=list(event.get("place_path") or []),
+                created_at=event["at"],
+            )
         )
-        for user in users
-    ]
+    return written
+
+
+async def _write(deps: Deps, event: Document, notifications: Sequence[Notification]) -> int:
+    """Write one event's notifications and their push messages (one per device of each
+    recipient outside their quiet hours) in one transaction: a notification never exists
+    without its push, nor the reverse. Recipients already told of this event (a notifier that
+    ran before, or races now) are skipped; how many were new."""
+    if not notifications:
+        return 0
+    recipients = [n.user_id for n in notifications]
+    devices = await repository.devices_of(deps.db, recipients)
+    preferences = await repository.preferences_of(deps.db, recipients)
+    now = deps.clock.now()
+    quiet = {u for u, p in preferences.items() if p.is_quiet(now)}
+
+    async def write(session: Session) -> int:
+        told = await repository.existing_recipients(deps.db, event["_id"], session=session)
+        new = [n for n in notifications if n.user_id not in told]
+        messages = [
+            PushMessage(
+                notification_id=n.id, device_id=d.id, user_id=n.user_id, title=n.title,
+                body=n.body, kind=n.kind, subject_type=n.subject_type, subject_id=n.subject_id,
+                next_at=now, created_at=now,
+            )
+            for n in new if n.user_id not in quiet
+            for d in devices if d.user_id == n.user_id
+        ]  # fmt: skip
+        await repository.insert_written(deps.db, new, messages, session=session)
+        return len(new)
+
+    try:
+        return await in_transaction(deps.client, write)
+    except DuplicateKeyError:  # another notifier wrote this event's at the same moment
+        return 0
 
 
 async def notify(deps: Deps) -> int:
@@ -188,7 +141,7 @@ async def notify(deps: Deps) -> int:
     after: tuple[Any, ObjectId] | None = None
     while True:
         batch = await repository.events_since(
-            deps.db, since, list(HANDLERS), after=after, limit=BATCH
+            deps.db, since, sorted(rules.EVENT_KINDS), after=after, limit=BATCH
         )
         if not batch:
             break
@@ -196,13 +149,220 @@ async def notify(deps: Deps) -> int:
         for event in batch:
             if event["_id"] in finished:
                 continue
-            written += await repository.insert_many(deps.db, await notifications_of(deps, event))
+            written += await _write(deps, event, await notifications_of(deps, event))
             await repository.mark_notified(deps.db, event["_id"], now)
         after = (batch[-1]["at"], batch[-1]["_id"])
         if len(batch) < BATCH:
             break
     await repository.raise_watermark(deps.db, now - SETTLE)
     return written
+
+
+# --- Reminders: the time-based notices -------------------------------------------------------
+
+# Work due within this is "due soon"; voting closing within this is "closing soon".
+DUE_SOON = timedelta(hours=4)
+CLOSING_SOON = timedelta(hours=24)
+# Overdue work is noticed if it fell due within this (a notifier down for longer skips older).
+OVERDUE_LOOKBACK = timedelta(days=2)
+REMINDER_BATCH = 500
+
+
+async def _remind(
+    deps: Deps, key: str, kind: EventKind, subject_id: ObjectId, place_path: Sequence[ObjectId],
+    data: Document,
+) -> bool:  # fmt: skip
+    """Record one reminder's event, once ever: the reminder's key (unique `_id`) and its event
+    in one transaction, so two instances racing record it once, and a failure records neither."""
+
+    async def write(session: Session) -> None:
+        await repository.insert_reminder(deps.db, key, deps.clock.now(), session=session)
+        await events.record(
+            deps, kind=kind, subject_id=subject_id, actor_id=None, place_path=place_path,
+            data=data, session=session,
+        )  # fmt: skip
+
+    try:
+        await in_transaction(deps.client, write)
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def remind(deps: Deps) -> int:
+    """The job: record the events of the time-based notices due now (REPORT_DUE_SOON within
+    4 h of `dueAt`, REPORT_OVERDUE once past it, VOTING_CLOSING_SOON 24 h before the close);
+    the notifier then tells whom the rule table says. Each once per report and `dueAt` (a new
+    `dueAt`, e.g. after a reopening, is reminded again) and once per proposal: safe on several
+    instances. How many it recorded."""
+    now = deps.clock.now()
+    candidates: list[tuple[str, EventKind, ObjectId, list[ObjectId], Document]] = []
+    for report in await reports.due_between(deps.db, now - OVERDUE_LOOKBACK, now + DUE_SOON,
+                                            limit=REMINDER_BATCH):  # fmt: skip
+        if report.due_at is None or report.status not in DUE_STATUSES:
+            continue
+        kind = EventKind.REPORT_OVERDUE if report.due_at <= now else EventKind.REPORT_DUE_SOON
+        key = f"{kind.value}:{report.id}:{report.due_at.isoformat()}"
+        candidates.append((key, kind, report.id, report.place_path, {"due_at": report.due_at}))
+    for proposal in await councils.closing_between(deps.db, now, now + CLOSING_SOON,
+                                                   limit=REMINDER_BATCH):  # fmt: skip
+        kind = EventKind.PROPOSAL_CLOSING_SOON
+        key = f"{kind.value}:{proposal.id}"
+        data = {"closes_at": proposal.voting_closes_at}
+        candidates.append((key, kind, proposal.id, proposal.place_path, data))
+    if not candidates:
+        return 0
+    done = await repository.reminded(deps.db, [c[0] for c in candidates])
+    recorded = 0
+    for key, kind, subject_id, place_path, data in candidates:
+        if key not in done and await _remind(deps, key, kind, subject_id, place_path, data):
+            recorded += 1
+    return recorded
+
+
+# --- Push: devices and the outbox's worker ----------------------------------------------------
+
+MAX_TOKEN_LENGTH = 1024
+MAX_DEVICES = 20
+# A claimed message is the worker's for this long (longer than a webhook may take).
+PUSH_LEASE = timedelta(minutes=2)
+PUSH_BATCH = 100
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+async def register_device(
+    deps: Deps, actor: Actor, *, token: str, platform: PushPlatform
+) -> PushDevice:
+    """The viewer's phone receives their pushes from now on. A token registered by someone
+    else (a phone that changed hands) moves to the viewer."""
+    checks = Checks()
+    token = token.strip()
+    if not token:
+        checks.fail("token", "push.token_required")
+    elif len(token) > MAX_TOKEN_LENGTH or any(c.isspace() for c in token):
+        checks.fail("token", "push.token_invalid", max=MAX_TOKEN_LENGTH)
+    checks.done()
+    known = await repository.devices_of(deps.db, [actor.user_id])
+    if len(known) >= MAX_DEVICES and all(d.token != token for d in known):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "push.too_many_devices", field=("input", "token"),
+            max=MAX_DEVICES,
+        )  # fmt: skip
+    return await repository.register_device(
+        deps.db, actor.user_id, token, platform.value, deps.clock.now()
+    )
+
+
+async def unregister_device(deps: Deps, actor: Actor, *, device_id: ObjectId) -> None:
+    """The viewer's device stops receiving pushes; anyone else's (or unknown): NOT_FOUND."""
+    if not await repository.unregister_device(deps.db, actor.user_id, device_id):
+        raise DomainError.of(
+            ErrorCode.NOT_FOUND, "push.device_not_found", field=("input", "deviceId")
+        )
+
+
+async def devices(deps: Deps, actor: Actor) -> list[PushDevice]:
+    return await repository.devices_of(deps.db, [actor.user_id])
+
+
+def _backoff(attempts: int, base_seconds: float) -> timedelta:
+    return min(timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+async def deliver_push(deps: Deps, sender: PushSender | None = None) -> int:
+    """The job: deliver the outbox's due messages through the sender the settings choose. A
+    failure is retried with backoff (doubling from NEIGHBOR_PUSH_RETRY_SECONDS), dropped and
+    logged after NEIGHBOR_PUSH_MAX_ATTEMPTS tries; a device the sender reports invalid is
+    removed. Safe on several instances: each message is claimed by one atomic update. How many
+    were delivered."""
+    sender = sender or push.sender_for(deps.settings)
+    settings = deps.settings
+    delivered = 0
+    for _ in range(PUSH_BATCH):
+        now = deps.clock.now()
+        message = await repository.claim_push(deps.db, now, PUSH_LEASE)
+        if message is None:
+            break
+        found = await repository.devices_by_ids(deps.db, [message.device_id])
+        if not found or found[0].user_id != message.user_id:  # unregistered, or moved
+            await repository.finish_push(
+                deps.db, message.id,
+                {"status": PushStatus.DROPPED.value, "last_error": "device gone"},
+            )  # fmt: skip
+            continue
+        outcome, reason = await sender.send(message, found[0])
+        done = deps.clock.now()
+        if outcome is push.Delivery.SENT:
+            delivered += 1
+            await repository.finish_push(
+                deps.db, message.id, {"status": PushStatus.SENT.value, "sent_at": done}
+            )
+        elif outcome is push.Delivery.INVALID_DEVICE:
+            await repository.remove_device(deps.db, found[0].id)
+            await repository.finish_push(
+                deps.db, message.id,
+                {"status": PushStatus.DROPPED.value, "last_error": f"invalid device: {reason}"},
+            )  # fmt: skip
+            log.info("push device %s removed: the sender reports it invalid", found[0].id)
+        elif message.attempts >= settings.push_max_attempts:
+            await repository.finish_push(
+                deps.db, message.id, {"status": PushStatus.DROPPED.value, "last_error": reason}
+            )
+            log.warning(
+                "push message %s dropped after %d attempts: %s", message.id, message.attempts,
+                reason,
+            )  # fmt: skip
+        else:
+            retry_at = done + _backoff(message.attempts, settings.push_retry_seconds)
+            await repository.finish_push(
+                deps.db, message.id, {"next_at": retry_at, "last_error": reason}
+            )
+    return delivered
+
+
+# --- Preferences ---------------------------------------------------------------------------------
+
+
+async def preferences(deps: Deps, actor: Actor) -> Preferences:
+    found = await repository.preferences_of(deps.db, [actor.user_id])
+    return found.get(actor.user_id) or Preferences(id=actor.user_id)
+
+
+async def update_preferences(
+    deps: Deps,
+    actor: Actor,
+    *,
+    muted_kinds: Sequence[NotificationKind] | None,
+    quiet_hours: tuple[str | None, str | None] | None,
+) -> Preferences:
+    """Change what the viewer hears: `muted_kinds` (None: unchanged) are no longer written to
+    their feed (the kinds that ask them to act on an assignment cannot be muted);
+    `quiet_hours` ("22:00", "07:00"; both None: none; None: unchanged) has no push inside
+    (the feed still gets everything)."""
+    current = await preferences(deps, actor)
+    checks = Checks()
+    changes: dict[str, object] = {}
+    if muted_kinds is not None:
+        for index, kind in enumerate(muted_kinds):
+            if kind in UNMUTABLE:
+                checks.problems.append(
+                    invalid(("input", "mutedKinds", str(index)), "notification.kind_not_mutable",
+                            kind=kind.value)
+                )  # fmt: skip
+        changes["muted_kinds"] = list(dict.fromkeys(muted_kinds))
+    if quiet_hours is not None:
+        start, end = quiet_hours
+        for field, value in (("quietHoursStart", start), ("quietHoursEnd", end)):
+            if value is not None and not Preferences.valid_time(value):
+                checks.fail(field, "notification.quiet_hours_time", value=value)
+        if (start is None) != (end is None):
+            checks.fail("quietHoursEnd" if end is None else "quietHoursStart",
+                        "notification.quiet_hours_both")  # fmt: skip
+        changes |= {"quiet_hours_start": start, "quiet_hours_end": end}
+    checks.done()
+    updated = current.model_copy(update=changes)
+    await repository.save_preferences(deps.db, updated)
+    return updated
 
 
 # --- The feed -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
@@ -15,7 +16,16 @@ from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import NODE_TYPES, Edge, node_type
 from neighbor_api.notifications import service
-from neighbor_api.notifications.models import Notification, NotificationKind
+from neighbor_api.notifications.models import (
+    Notification,
+    NotificationKind,
+    Preferences,
+    PushDevice,
+    PushPlatform,
+)
+
+if TYPE_CHECKING:
+    from neighbor_api.accounts.types import UserType
 
 graphql_enum(
     NotificationKind,
@@ -29,6 +39,36 @@ graphql_enum(
         NotificationKind.MEMBERSHIP_DECIDED: (
             "The recipient's request to join was approved or declined."
         ),
+        NotificationKind.MEMBERSHIP_REQUESTED: "Someone asks to join a community the recipient "
+        "runs.",
+        NotificationKind.REPORT_SUBMITTED: "A new report in a community (or grid) the recipient "
+        "looks after.",
+        NotificationKind.REPORT_ASSIGNED: "A report was assigned (or reassigned, or reopened by "
+        "a low rating) to the recipient: act on it. Cannot be muted.",
+        NotificationKind.REPORT_ESCALATED: "A report was escalated to the level the recipient "
+        "runs.",
+        NotificationKind.REPORT_DISPATCHED: "A report was dispatched to the recipient's unit "
+        "(written once field-work units exist). Cannot be muted.",
+        NotificationKind.REPORT_COMMENTED: "Staff commented on a report the recipient reported "
+        "or follows.",
+        NotificationKind.REPORT_REJECTED: "A report the recipient reported or follows was "
+        "rejected; the body gives the reason.",
+        NotificationKind.REPORT_DUE_SOON: "A report the recipient handles is due within 4 hours. "
+        "Cannot be muted.",
+        NotificationKind.REPORT_OVERDUE: "A report the recipient handles is overdue. Cannot be "
+        "muted.",
+        NotificationKind.TASK_CLAIMED: "Someone claimed a task the recipient created.",
+        NotificationKind.TASK_RETURNED: "A task the recipient worked on was sent back, with the "
+        "reason. Cannot be muted.",
+        NotificationKind.TASK_SUBMITTED: "A task awaits the recipient's review.",
+        NotificationKind.VOTING_CLOSING_SOON: "Voting the recipient has not taken part in closes "
+        "within 24 hours.",
+        NotificationKind.VOTING_RESULT: "A vote the recipient could vote in (or whose council "
+        "they sit on) closed: the outcome and the quorum.",
+        NotificationKind.PROPOSAL_SUGGESTED: "A proposal was suggested to a council (written "
+        "once suggestions exist).",
+        NotificationKind.REDEMPTION_READY: "A reward the recipient redeemed is ready (written "
+        "once rewards exist).",
     },
 )
 
@@ -122,4 +162,104 @@ class MarkNotificationsReadInput:
 class MarkNotificationsReadPayload(Payload):
     unread_count: int | None = strawberry.field(
         default=None, description="How many of the viewer's notifications are unread now."
+    )
+
+
+graphql_enum(
+    PushPlatform,
+    "The push channel of a phone.",
+    {
+        PushPlatform.ANDROID: "Android (vendor channels: Xiaomi, OPPO, vivo, or an aggregator).",
+        PushPlatform.IOS: "iOS (APNs).",
+        PushPlatform.HARMONY: "HarmonyOS (Huawei Push Kit).",
+    },
+)
+
+
+@node_type
+@strawberry.type(name="PushDevice", description="A phone that receives the viewer's pushes.")
+class PushDeviceType(relay.Node):
+    id: relay.NodeID[str]
+    platform: PushPlatform = strawberry.field(description="Its push channel.")
+    created_at: datetime = strawberry.field(description="When it was first registered.")
+
+    @classmethod
+    def from_model(cls, device: PushDevice) -> PushDeviceType:
+        return cls(id=str(device.id), platform=device.platform, created_at=device.created_at)
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> PushDeviceType | None:
+        actor = await info.context.actor()
+        if actor is None:
+            return None
+        found = [d for d in await service.devices(info.context.deps, actor) if d.id == object_id]
+        return cls.from_model(found[0]) if found else None
+
+
+@strawberry.type(name="NotificationPreferences", description="What the viewer hears, and when.")
+class NotificationPreferencesType:
+    muted_kinds: list[NotificationKind] = strawberry.field(
+        description="Kinds no longer written to the viewer's feed (nor pushed)."
+    )
+    quiet_hours_start: str | None = strawberry.field(
+        description='Start of the quiet hours ("22:00", Asia/Shanghai): no push inside them; '
+        "the feed still gets everything."
+    )
+    quiet_hours_end: str | None = strawberry.field(
+        description='End of the quiet hours ("07:00"; may be the next day).'
+    )
+
+    @classmethod
+    def from_model(cls, preferences: Preferences) -> NotificationPreferencesType:
+        return cls(
+            muted_kinds=list(preferences.muted_kinds),
+            quiet_hours_start=preferences.quiet_hours_start,
+            quiet_hours_end=preferences.quiet_hours_end,
+        )
+
+
+@strawberry.input(description="Register the viewer's phone for push notifications.")
+class RegisterPushDeviceInput:
+    token: str = strawberry.field(description="The push channel's token for this phone.")
+    platform: PushPlatform
+
+
+@strawberry.input(description="Stop pushes to one of the viewer's devices.")
+class UnregisterPushDeviceInput:
+    device_id: strawberry.ID
+
+
+@strawberry.input(description="Change what the viewer hears; fields left out are unchanged.")
+class UpdateNotificationPreferencesInput:
+    muted_kinds: list[NotificationKind] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The kinds to mute (replaces the list; those asking to act on an "
+        "assignment cannot be muted).",
+    )
+    quiet_hours_start: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description='"22:00"-style local time (Asia/Shanghai). Set with quietHoursEnd (both '
+        "null: no quiet hours).",
+    )
+    quiet_hours_end: str | None = strawberry.field(
+        default=strawberry.UNSET, description='"07:00"-style local time; may be the next day.'
+    )
+
+
+@strawberry.type(description="The result of registerPushDevice.")
+class RegisterPushDevicePayload(Payload):
+    device: PushDeviceType | None = strawberry.field(
+        default=None, description="The device, now the viewer's."
+    )
+
+
+@strawberry.type(description="The result of unregisterPushDevice.")
+class UnregisterPushDevicePayload(Payload):
+    pass
+
+
+@strawberry.type(description="The result of updateNotificationPreferences.")
+class UpdateNotificationPreferencesPayload(Payload):
+    viewer: Annotated[UserType, strawberry.lazy("neighbor_api.accounts.types")] | None = (
+        strawberry.field(default=None, description="The viewer, with their preferences.")
     )

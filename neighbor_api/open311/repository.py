@@ -1,4 +1,4 @@
-"""Every MongoDB query about Open311 API keys and their request counters."""
+"""Every MongoDB query about Open311 API keys (their request counters: core/rate_limit.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from datetime import datetime
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 
-from neighbor_api.core import rate_limit
 from neighbor_api.core.mongo import Database, register_indexes
 from neighbor_api.open311.models import ApiKey
 
 KEYS = "open311_keys"
-REQUEST_COUNTS = "open311_request_counts"
 
 register_indexes(
     KEYS,
@@ -26,7 +24,6 @@ register_indexes(
         ),
     ],
 )
-register_indexes(REQUEST_COUNTS, [rate_limit.ttl_index()])
 
 
 async def insert(db: Database, key: ApiKey) -> None:
@@ -56,7 +53,3 @@ async def revoke(db: Database, name: str, *, now: datetime) -> ApiKey | None:
 async def all_keys(db: Database) -> list[ApiKey]:
     cursor = db[KEYS].find({}, sort=[("name", ASCENDING), ("created_at", ASCENDING)])
     return [ApiKey.from_document(d) async for d in cursor]
-
-
-async def count_request(db: Database, counter: str, *, expires_at: datetime) -> int:
-    return await rate_limit.hit(db, REQUEST_COUNTS, counter, expires_at=expires_at)

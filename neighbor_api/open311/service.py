@@ -18,7 +18,6 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.accounts import service as accounts
-from neighbor_api.core import rate_limit
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.ids import parse_object_id
@@ -105,12 +104,10 @@ async def partner(deps: Deps, api_key: str | None) -> ApiKey:
     key = await repository.live_by_hash(deps.db, key_hash(api_key))
     if key is None:
         raise DomainError.of(ErrorCode.FORBIDDEN, "open311.api_key_invalid")
-    now = deps.clock.now()
-    start, end = rate_limit.window(now, RATE_WINDOW)
-    counter = rate_limit.key("key", str(key.id), start)
     limit = deps.settings.open311_requests_per_minute
-    if await repository.count_request(deps.db, counter, expires_at=end) > limit:
-        seconds = max(1, math.ceil((end - now).total_seconds()))
+    decision = await deps.limiter.hit(f"open311:key:{key.id}", limit, RATE_WINDOW)
+    if not decision.allowed:
+        seconds = decision.retry_after_seconds
         raise DomainError.of(
             ErrorCode.RATE_LIMITED, "open311.rate_limited", limit=limit, seconds=seconds
         )

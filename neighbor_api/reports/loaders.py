@@ -25,3 +25,18 @@ def endorsed_loader(
         return [i in endorsed for i in ids]
 
     return DataLoader(load_fn=load)
+
+
+def following_loader(
+    deps: Deps, actor: Callable[[], Awaitable[Actor | None]]
+) -> DataLoader[ObjectId, bool]:
+    """Whether the viewer follows each report (one query for a whole list)."""
+
+    async def load(ids: Sequence[ObjectId]) -> list[bool]:
+        viewer = await actor()
+        if viewer is None:
+            return [False for _ in ids]
+        followed = await repository.following(deps.db, viewer.user_id, ids)
+        return [i in followed for i in ids]
+
+    return DataLoader(load_fn=load)

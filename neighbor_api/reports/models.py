@@ -175,6 +175,8 @@ class Report(StoredModel):
     rated_resolution: bool = False
     endorsement_count: int = 0
     comment_count: int = 0
+    # How many people follow it (`report_follows`; the reporter and endorsers automatically).
+    follower_count: int = 0
     timeline: list[TimelineEntry] = Field(default_factory=list)
     idempotency: Idempotency | None = None
     created_at: datetime

@@ -29,6 +29,7 @@ from neighbor_api.reports.types import (
     CommentOnReportPayload,
     EndorseReportInput,
     EscalateReportInput,
+    FollowReportInput,
     RateReportInput,
     RejectReportInput,
     ReportCommentType,
@@ -61,6 +62,12 @@ def _submitted(submitted: service.Submitted) -> SubmitReportPayload:
 def _endorsed(info: Info, report: Report) -> ReportPayload:
     # The viewer has endorsed it now (or had already): viewerHasEndorsed reads nothing.
     info.context.loaders.endorsed.prime(report.id, True)
+    info.context.loaders.following.prime(report.id, True)  # endorsing follows
+    return _report(report)
+
+
+def _followed(info: Info, report: Report, following: bool) -> ReportPayload:
+    info.context.loaders.following.prime(report.id, following)
     return _report(report)
 
 
@@ -255,6 +262,29 @@ class ReportMutation:
                 info.context.deps, actor, report_id=_report_id(input.report_id)
             ),
             lambda report: _endorsed(info, report),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Follow a report the viewer may see (else NOT_FOUND): be told of its status "
+        "changes, staff comments and rejection. A repeat changes nothing."
+    )
+    async def follow_report(self, info: Info, input: FollowReportInput) -> ReportPayload:
+        return await run_mutation(
+            info, ReportPayload,
+            lambda actor: service.follow_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id)
+            ),
+            lambda report: _followed(info, report, True),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Stop following a report (not following: no change).")
+    async def unfollow_report(self, info: Info, input: FollowReportInput) -> ReportPayload:
+        return await run_mutation(
+            info, ReportPayload,
+            lambda actor: service.unfollow_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id)
+            ),
+            lambda report: _followed(info, report, False),
         )  # fmt: skip
 
     @strawberry.mutation(description="Comment on a report.")

@@ -567,6 +567,7 @@ async def submit_report(
             )
         ],
         idempotency=idempotency,
+        follower_count=1,  # the reporter
         created_at=now,
         updated_at=now,
     )
@@ -578,6 +579,10 @@ async def submit_report(
                 place_path=report.place_path, field=("input", "photoIds"), session=session,
             )  # fmt: skip
         await repository.insert(deps.db, report, session=session)
+        # The reporter follows their report (and is counted).
+        await repository.follow(
+            deps.db, report.id, report.reporter_id, now, counted=True, session=session
+        )
         await events.record(
             deps,
             kind=EventKind.REPORT_SUBMITTED,
@@ -651,7 +656,10 @@ async def assign_report(
     }
     if due_at is not None:
         changes |= {"due_at": due_at, "due_key": due_at}
-    return await _apply(deps, actor, report, verb=Verb.ASSIGN, changes=changes)
+    return await _apply(
+        deps, actor, report, verb=Verb.ASSIGN, changes=changes,
+        event_data={"assignee_id": assignee_id},
+    )  # fmt: skip
 
 
 async def start_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
@@ -733,7 +741,7 @@ async def escalate_report(
     return await _apply(
         deps, actor, report, verb=Verb.ESCALATE, changes=changes, note=reason,
         extra_condition={"escalation_level": report.escalation_level.value},
-        event_data={"level": level.value, "place_id": target},
+        event_data={"level": level.value, "place_id": target, "reason": reason},
     )  # fmt: skip
 
 
@@ -821,6 +829,10 @@ async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Re
 
     async def write(session: Session) -> None:
         await repository.add_endorsement(deps.db, endorsement, session=session)
+        # "Me too" means hearing what becomes of it.
+        await repository.follow(
+            deps.db, report.id, actor.user_id, endorsement.created_at, session=session
+        )
         await events.record(
             deps, kind=EventKind.REPORT_ENDORSED, subject_id=report.id, actor_id=actor.user_id,
             place_path=report.place_path, session=session,
@@ -828,6 +840,24 @@ async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Re
 
     with contextlib.suppress(DuplicateKeyError):  # endorsed before: nothing more to count
         await in_transaction(deps.client, write)
+    found = await repository.by_ids(deps.db, [report.id])
+    return found[0]
+
+
+async def follow_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
+    """Follow a report the viewer may see (else NOT_FOUND, like the report itself); a repeat
+    changes nothing. The report as it is after."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    await repository.follow(deps.db, report.id, actor.user_id, deps.clock.now())
+    found = await repository.by_ids(deps.db, [report.id])
+    return found[0]
+
+
+async def unfollow_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
+    """Stop following (the reporter too: they are still told of their own report's moves).
+    Not following: nothing changes."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    await repository.unfollow(deps.db, report.id, actor.user_id)
     found = await repository.by_ids(deps.db, [report.id])
     return found[0]
 

@@ -235,6 +235,9 @@ class ReportType(relay.Node):
     escalation_level: EscalationLevel = strawberry.field(description="Who is handling it.")
     endorsement_count: int = strawberry.field(description='How many neighbours said "me too".')
     comment_count: int = strawberry.field(description="How many comments it has.")
+    follower_count: int = strawberry.field(
+        description="How many people follow it (the reporter and endorsers do automatically)."
+    )
     distance_meters: float | None = strawberry.field(
         default=None, description="Distance from the point asked about (nearby lists)."
     )
@@ -261,6 +264,7 @@ class ReportType(relay.Node):
             escalation_level=report.escalation_level,
             endorsement_count=report.endorsement_count,
             comment_count=report.comment_count,
+            follower_count=report.follower_count,
             distance_meters=round(distance_meters, 1) if distance_meters is not None else None,
             model=report,
         )
@@ -314,6 +318,16 @@ class ReportType(relay.Node):
         if actor is None:
             return False
         return await info.context.loaders.endorsed.load(self.model.id)
+
+    @strawberry.field(
+        description="Whether the viewer follows it (is told of its status changes, staff "
+        "comments and rejection)."
+    )
+    async def viewer_is_following(self, info: Info) -> bool:
+        actor = await info.context.actor()
+        if actor is None:
+            return False
+        return await info.context.loaders.following.load(self.model.id)
 
     @strawberry.field(description="What the viewer may do with it now.")
     async def viewer_can(self, info: Info) -> ReportViewerCan:
@@ -478,6 +492,11 @@ class CloseReportInput:
 
 @strawberry.input(description='Say "me too" to a neighbour\'s report (once).')
 class EndorseReportInput:
+    report_id: strawberry.ID
+
+
+@strawberry.input(description="Follow or unfollow a report the viewer may see.")
+class FollowReportInput:
     report_id: strawberry.ID
 
 

@@ -17,11 +17,13 @@ import pytest
 from bson import ObjectId
 from websockets.exceptions import ConnectionClosed
 
+from neighbor_api.accounts import security
 from neighbor_api.accounts import service as accounts
 from neighbor_api.accounts.sessions import SessionWatcher, forget
 from neighbor_api.app import create_app
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.policy import SYSTEM, Actor
 from neighbor_api.core.session_cache import SessionCache
 from neighbor_api.graphql.auth import SESSION_ENDED_CLOSE_CODE
@@ -89,6 +91,37 @@ class TestWarmCache:
 
         assert result.errors is None, result.errors
         assert commands.count - before == 1
+
+    async def test_concurrent_misses_of_one_session_share_one_round_trip(
+        self, api: Api, deps: Deps, commands: Commands
+    ) -> None:
+        """The entry aged out under the many sockets of one phone: one read, not one each."""
+        token = (await sign_up(deps)).access_token
+        await api.execute(VIEWER_ID, token=token)
+        deps.sessions.clear()
+
+        before = commands.count
+        results = await asyncio.gather(*(api.execute(VIEWER_ID, token=token) for _ in range(20)))
+
+        assert [r.errors for r in results] == [None] * 20
+        assert commands.count - before == 1
+
+    async def test_a_miss_after_an_invalidation_does_not_join_an_earlier_load(
+        self, deps: Deps
+    ) -> None:
+        signed_in = await sign_up(deps)
+        deps.sessions.clear()
+        earlier = asyncio.ensure_future(accounts.authenticate(deps, signed_in.access_token))
+        await asyncio.sleep(0)  # the earlier load has begun
+        claims = security.read_access_token(
+            deps.settings, signed_in.access_token, now=deps.clock.now()
+        )
+        assert claims is not None
+        await accounts.logout(deps, session_id=claims.session_id)
+
+        with pytest.raises(Unauthenticated):
+            await accounts.authenticate(deps, signed_in.access_token)
+        await asyncio.gather(earlier, return_exceptions=True)
 
     async def test_an_expired_token_is_refused_though_its_session_is_cached(
         self, api: Api, deps: Deps, clock: ManualClock

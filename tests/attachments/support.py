@@ -14,6 +14,7 @@ from bson import ObjectId
 from graphql import OperationDefinitionNode, parse, print_ast
 from starlette.datastructures import UploadFile
 
+from neighbor_api.accounts import security
 from neighbor_api.attachments import service
 from neighbor_api.attachments.models import Attachment
 from neighbor_api.core.deps import Deps
@@ -134,6 +135,13 @@ async def stored(
     """An upload made through the service (by `owner`, a new user id if None)."""
     actor = Actor(user_id=owner or ObjectId())
     return await service.upload(deps, actor, filename="photo.jpg", data=content or jpeg())
+
+
+def link_viewer(deps: Deps, token: str) -> service.LinkViewer:
+    """Whom a download link made for the holder of `token` names (their session and user)."""
+    claims = security.read_access_token(deps.settings, token, now=deps.clock.now())
+    assert claims is not None
+    return service.LinkViewer(claims.session_id, claims.user_id)
 
 
 async def file_counts(deps: Deps) -> tuple[int, int]:

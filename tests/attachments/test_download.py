@@ -13,9 +13,11 @@ from pydantic import SecretStr
 from neighbor_api.attachments import service
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
+from neighbor_api.graphql.relay import from_global_id, to_global_id
+from neighbor_api.reports.models import Report, ReportVisibility
 from neighbor_api.settings import Settings
-from tests.attachments.support import heic, jpeg, png, stored, uploaded
-from tests.conftest import make_settings
+from tests.attachments.support import heic, jpeg, link_viewer, png, stored, uploaded
+from tests.conftest import Api, make_settings
 from tests.places.support import Person
 
 
@@ -24,6 +26,12 @@ def with_params(url: str, **params: str) -> str:
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()} | params
     return f"{parts.path}?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+@pytest.fixture
+def me(deps: Deps, owner: Person) -> service.LinkViewer:
+    """The owner's session and user, as a link made for them names them."""
+    return link_viewer(deps, owner.token)
 
 
 class TestDownload:
@@ -47,23 +55,27 @@ class TestDownload:
         assert response.content == content
         assert response.headers["content-type"] == content_type
         assert response.headers["content-length"] == str(len(content))
-        assert response.headers["cache-control"] == "private, max-age=3600"
+        assert response.headers["cache-control"] == "private, max-age=300"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-disposition"] == "inline"
 
-    async def test_needs_no_token(self, http: httpx.AsyncClient, deps: Deps) -> None:
+    async def test_needs_no_token(
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
         """The signature is the permission (an <img src> sends no Authorization header)."""
-        attachment = await stored(deps, content=jpeg())
-        url = service.signed_url(deps.settings, attachment.id, now=deps.clock.now())
+        attachment = await stored(deps, me.user_id, content=jpeg())
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
 
         response = await http.get(url)
 
         assert response.status_code == 200
         assert response.content == jpeg()
 
-    async def test_head_answers_the_headers(self, http: httpx.AsyncClient, deps: Deps) -> None:
-        attachment = await stored(deps, content=png())
-        url = service.signed_url(deps.settings, attachment.id, now=deps.clock.now())
+    async def test_head_answers_the_headers(
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
+        attachment = await stored(deps, me.user_id, content=png())
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
 
         response = await http.head(url)
 
@@ -72,9 +84,11 @@ class TestDownload:
         assert response.headers["content-length"] == str(len(png()))
         assert response.content == b""
 
-    async def test_a_tampered_signature_is_403(self, http: httpx.AsyncClient, deps: Deps) -> None:
-        attachment = await stored(deps)
-        url = service.signed_url(deps.settings, attachment.id, now=deps.clock.now())
+    async def test_a_tampered_signature_is_403(
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
+        attachment = await stored(deps, me.user_id)
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
         signature = parse_qs(urlsplit(url).query)["signature"][0]
         flipped = ("0" if signature[0] != "0" else "1") + signature[1:]
 
@@ -85,10 +99,10 @@ class TestDownload:
         assert response.headers["content-type"].startswith("application/json")
 
     async def test_a_later_expiry_with_the_old_signature_is_403(
-        self, http: httpx.AsyncClient, deps: Deps
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
     ) -> None:
-        attachment = await stored(deps)
-        url = service.signed_url(deps.settings, attachment.id, now=deps.clock.now())
+        attachment = await stored(deps, me.user_id)
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
         expires = int(parse_qs(urlsplit(url).query)["expires"][0])
 
         response = await http.get(with_params(url, expires=str(expires + 86400)))
@@ -96,10 +110,10 @@ class TestDownload:
         assert response.status_code == 403
 
     async def test_the_signature_of_another_file_is_403(
-        self, http: httpx.AsyncClient, deps: Deps
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
     ) -> None:
-        mine, other = await stored(deps), await stored(deps)
-        url = service.signed_url(deps.settings, mine.id, now=deps.clock.now())
+        mine, other = await stored(deps, me.user_id), await stored(deps, me.user_id)
+        url = service.signed_url(deps.settings, mine.id, viewer=me, now=deps.clock.now())
 
         response = await http.get(url.replace(str(mine.id), str(other.id)))
 
@@ -115,23 +129,23 @@ class TestDownload:
         ],
     )
     async def test_a_link_without_a_valid_signature_is_403(
-        self, http: httpx.AsyncClient, deps: Deps, query: str
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps, query: str
     ) -> None:
-        attachment = await stored(deps)
+        attachment = await stored(deps, me.user_id)
 
         response = await http.get(f"/attachments/{attachment.id}{query}")
 
         assert response.status_code == 403
 
     async def test_an_expired_link_is_403(
-        self, http: httpx.AsyncClient, deps: Deps, clock: ManualClock
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps, clock: ManualClock
     ) -> None:
-        attachment = await stored(deps)
-        url = service.signed_url(deps.settings, attachment.id, now=clock.now())
+        attachment = await stored(deps, me.user_id)
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=clock.now())
 
-        clock.advance(timedelta(minutes=59))
+        clock.advance(deps.settings.attachment_link_ttl - timedelta(seconds=1))
         assert (await http.get(url)).status_code == 200
-        clock.advance(timedelta(minutes=6))
+        clock.advance(timedelta(minutes=1, seconds=1))
         response = await http.get(url, headers={"Accept-Language": "en"})
 
         assert response.status_code == 403
@@ -139,18 +153,56 @@ class TestDownload:
             "The download link is invalid or has expired"
         )
 
-    async def test_a_link_signed_with_another_key_is_403(
-        self, http: httpx.AsyncClient, deps: Deps
+    async def test_a_link_of_a_session_that_ended_is_403(
+        self, me: service.LinkViewer, owner: Person, api: Api, http: httpx.AsyncClient, deps: Deps
     ) -> None:
-        attachment = await stored(deps)
-        other = make_settings(secret_key=SecretStr("another-secret-key-that-is-long-enough"))
+        attachment = await stored(deps, me.user_id)
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
+        assert (await http.get(url)).status_code == 200
 
-        response = await http.get(service.signed_url(other, attachment.id, now=deps.clock.now()))
+        assert (await api.data("Logout", token=owner.token))["logout"]["errors"] == []
+
+        assert (await http.get(url)).status_code == 403
+
+    async def test_a_link_for_someone_who_may_not_see_the_file_is_404(
+        self, me: service.LinkViewer, stranger: Person, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
+        """Visibility is checked when the file is served, not only when the link is made."""
+        attachment = await stored(deps, me.user_id)
+        theirs = link_viewer(deps, stranger.token)
+        url = service.signed_url(deps.settings, attachment.id, viewer=theirs, now=deps.clock.now())
+
+        response = await http.get(url)
+
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    async def test_the_viewer_in_a_link_cannot_be_swapped(
+        self, me: service.LinkViewer, stranger: Person, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
+        attachment = await stored(deps, me.user_id)
+        url = service.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
+
+        response = await http.get(with_params(url, viewer=str(link_viewer(deps, stranger.token))))
 
         assert response.status_code == 403
 
-    async def test_an_unknown_file_is_404(self, http: httpx.AsyncClient, deps: Deps) -> None:
-        url = service.signed_url(deps.settings, ObjectId(), now=deps.clock.now())
+    async def test_a_link_signed_with_another_key_is_403(
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
+        attachment = await stored(deps, me.user_id)
+        other = make_settings(secret_key=SecretStr("another-secret-key-that-is-long-enough"))
+
+        response = await http.get(
+            service.signed_url(other, attachment.id, viewer=me, now=deps.clock.now())
+        )
+
+        assert response.status_code == 403
+
+    async def test_an_unknown_file_is_404(
+        self, me: service.LinkViewer, http: httpx.AsyncClient, deps: Deps
+    ) -> None:
+        url = service.signed_url(deps.settings, ObjectId(), viewer=me, now=deps.clock.now())
 
         response = await http.get(url)
 
@@ -164,17 +216,84 @@ class TestDownload:
 
 
 class TestSignedUrl:
-    def test_lives_at_least_an_hour_and_is_stable_for_minutes(
+    def test_lives_minutes_and_is_stable_for_a_minute(
         self, settings: Settings, clock: ManualClock
     ) -> None:
         attachment_id = ObjectId()
-        clock.advance(timedelta(seconds=1))
-        first = service.signed_url(settings, attachment_id, now=clock.now())
-        clock.advance(timedelta(seconds=59))
-        second = service.signed_url(settings, attachment_id, now=clock.now())
+        me = service.LinkViewer(ObjectId(), ObjectId())
+        clock.advance(timedelta(seconds=60 - clock.now().second + 1))
+        first = service.signed_url(settings, attachment_id, viewer=me, now=clock.now())
+        clock.advance(timedelta(seconds=58))
+        second = service.signed_url(settings, attachment_id, viewer=me, now=clock.now())
 
         expires = int(parse_qs(urlsplit(first).query)["expires"][0])
+        left = timedelta(seconds=expires - clock.now().timestamp())
         assert first == second
-        assert timedelta(hours=1) <= timedelta(seconds=expires - clock.now().timestamp())
-        assert timedelta(seconds=expires - clock.now().timestamp()) <= timedelta(minutes=65)
-        assert first.startswith(f"/attachments/{attachment_id}?expires={expires}&signature=")
+        assert timedelta(0) < left <= settings.attachment_link_ttl + timedelta(minutes=1)
+        assert settings.attachment_link_ttl == timedelta(minutes=5)
+        assert first.startswith(f"/attachments/{attachment_id}?viewer={me}&expires={expires}&")
+
+
+class TestVisibilityWhenServed:
+    """A link handed to a neighbour stops working once they may no longer see the report."""
+
+    async def _neighbours_link(self, api: Api, deps: Deps) -> tuple[str, str]:
+        reporter = await api.login("13800000004")
+        photo = await uploaded_by_service(deps, api, reporter)
+        viewer = await api.data("Viewer", token=reporter)
+        submitted = await api.data(
+            "SubmitReport",
+            {
+                "input": {
+                    "communityId": viewer["viewer"]["memberships"][0]["community"]["id"],
+                    "category": "REPAIR",
+                    "title": "金安里 6 栋雨棚破损",
+                    "description": "雨棚玻璃裂开，有掉落风险。",
+                    "location": {"lat": 24.5084, "lng": 118.1847},
+                    "photoIds": [photo],
+                }
+            },
+            token=reporter,
+        )
+        report_id = submitted["submitReport"]["report"]["id"]
+        neighbour = await api.login("13800000006")
+        detail = await api.data("ReportDetail", {"id": report_id}, token=neighbour)
+        (seen,) = detail["report"]["photos"]
+        return report_id, seen["url"]
+
+    async def test_a_report_turned_private(
+        self, api: Api, demo: Deps, http: httpx.AsyncClient
+    ) -> None:
+        report_id, url = await self._neighbours_link(api, demo)
+        assert (await http.get(url)).status_code == 200
+
+        # No mutation changes a report's visibility: as an operator would, in the database.
+        object_id = from_global_id(report_id, "Report")
+        document = await demo.db["reports"].find_one({"_id": object_id})
+        assert document is not None
+        private = Report.from_document(document).model_copy(
+            update={"visibility": ReportVisibility.PRIVATE}
+        )
+        await demo.db["reports"].update_one(
+            {"_id": object_id},
+            {"$set": {"visibility": "PRIVATE", "audience": private.audience}},
+        )
+
+        response = await http.get(url)
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    async def test_a_report_deleted(self, api: Api, demo: Deps, http: httpx.AsyncClient) -> None:
+        report_id, url = await self._neighbours_link(api, demo)
+
+        await demo.db["reports"].delete_one({"_id": from_global_id(report_id, "Report")})
+
+        assert (await http.get(url)).status_code == 404
+
+
+async def uploaded_by_service(deps: Deps, api: Api, token: str) -> str:
+    viewer = await api.data("Viewer", token=token)
+    user_id = from_global_id(viewer["viewer"]["id"], "User")
+    assert user_id is not None
+    photo = await stored(deps, user_id)
+    return to_global_id("Attachment", photo.id)

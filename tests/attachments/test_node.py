@@ -92,7 +92,10 @@ class TestAttachmentNode:
 
         expires = int(parse_qs(urlsplit(url).query)["expires"][0])
         assert url != attachment["url"]
-        assert expires >= clock.now().timestamp() + 3600
+        assert (
+            expires
+            >= clock.now().timestamp() + api.deps.settings.attachment_link_ttl.total_seconds()
+        )
 
     async def test_an_unknown_id_is_null(self, api: Api, owner: Person) -> None:
         result = await api.execute(

@@ -44,7 +44,10 @@ from tests.reports.support import (
 # Operation -> the most database commands one request of it may send.
 BUDGETS: dict[str, int] = {
     # accounts and memberships
-    "Register": 9,
+    # Register: + the registrations-per-address counter and the code's try and use. Login: the
+    # address counter and the phone's turn (core/rate_limit.py, taken before the password is
+    # checked), the user, the turn's release, the session and its refresh token.
+    "Register": 11,
     "RequestVerificationCode": 6,
     "LoginWithCode": 5,
     "ResetPassword": 5,
@@ -52,7 +55,7 @@ BUDGETS: dict[str, int] = {
     "UpdateProfile": 2,
     "ChangePhone": 5,
     "AcceptPolicy": 3,
-    "Login": 4,
+    "Login": 6,
     "RefreshSession": 4,
     "Logout": 2,
     "Viewer": 2,
@@ -63,6 +66,10 @@ BUDGETS: dict[str, int] = {
     "CommunityStats": 7,
     "Notifications": 3,
     "MarkNotificationsRead": 3,
+    "NotificationPreferences": 2,
+    "UpdateNotificationPreferences": 3,
+    "RegisterPushDevice": 2,
+    "UnregisterPushDevice": 1,
     # councils
     "Councils": 3,
     "Proposals": 8,
@@ -78,14 +85,17 @@ BUDGETS: dict[str, int] = {
     "Place": 2,
     "NodeById": 2,
     # reports
-    "UploadAttachment": 4,
-    "SubmitReport": 5,
+    # + the day's upload counters (files, before reading; bytes, once the size is known).
+    "UploadAttachment": 6,
+    "SubmitReport": 6,  # the reporter follows their report (one insert)
     "Reports": 5,
     "EscalationQueue": 3,
     "ReportsNearby": 2,
     "ReportDetail": 7,
-    "EndorseReport": 6,
+    "EndorseReport": 8,  # endorsing follows (an upsert and its count)
     "CommentOnReport": 5,
+    "FollowReport": 4,
+    "UnfollowReport": 4,
     "AcceptReport": 5,
     "AssignReport": 6,
     "StartReport": 4,
@@ -347,6 +357,16 @@ async def _endorse(c: Contract) -> Case:
     return await c.mutation(JINAN_NEIGHBOUR, reportId=report_id)
 
 
+async def _unregister(c: Contract) -> Case:
+    token = await c.token(JINAN_RESIDENT)
+    data = await c.api.data(
+        "RegisterPushDevice",
+        {"input": {"token": f"budget-{next(_phones)}", "platform": "ANDROID"}},
+        token=token,
+    )
+    return Case({"input": {"deviceId": data["registerPushDevice"]["device"]["id"]}}, token)
+
+
 SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "Register": _register,
     "RequestVerificationCode": lambda c: c.case(
@@ -370,6 +390,17 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommunityStats": lambda c: c.case(JINAN_WORKER, placeId=c.community),
     "Notifications": lambda c: c.case(JINAN_RESIDENT, first=20),
     "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
+    "NotificationPreferences": lambda c: c.case(JINAN_RESIDENT),
+    "UpdateNotificationPreferences": lambda c: c.mutation(
+        JINAN_RESIDENT,
+        mutedKinds=["TASK_CLAIMED"],
+        quietHoursStart="22:00",
+        quietHoursEnd="07:00",
+    ),
+    "RegisterPushDevice": lambda c: c.mutation(
+        JINAN_RESIDENT, token=f"budget-{next(_phones)}", platform="HARMONY"
+    ),
+    "UnregisterPushDevice": _unregister,
     "Councils": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
     "Proposals": lambda c: _with(c, JINAN_CHAIR, councilId=c.council(), first=20),
     "CreateProposal": lambda c: _input(c, JINAN_CHAIR, councilId=c.council(), **PROPOSAL),
@@ -396,6 +427,8 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommentOnReport": lambda c: _input(
         c, JINAN_RESIDENT, reportId=c.street.submit(JINAN_RESIDENT), body="补充：4 楼也不亮。"
     ),
+    "FollowReport": lambda c: _input(c, JINAN_NEIGHBOUR, reportId=_demo_report(c)),
+    "UnfollowReport": lambda c: _input(c, JINAN_RESIDENT, reportId=c.street.submit()),
     "AcceptReport": lambda c: c.report_move("accept", "SUBMITTED", JINAN_WORKER),
     "AssignReport": lambda c: c.report_move("assign", "ACCEPTED", JINAN_WORKER),
     "StartReport": lambda c: c.report_move("start", "ASSIGNED", JINAN_GRID_WORKER),

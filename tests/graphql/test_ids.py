@@ -42,6 +42,7 @@ ID_TYPES = {
     "parentId": "Place",
     "id": "Node",
     "reportId": "Report",
+    "deviceId": "PushDevice",
     "sourceReportId": "Report",
     "assigneeId": "User",
     "onBehalfOfId": "User",

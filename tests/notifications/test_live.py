@@ -14,7 +14,13 @@ from neighbor_api.notifications.models import Notification, NotificationKind
 from tests.notifications.support import NOTIFICATION_RECEIVED, World
 from tests.platform.conftest import LiveServer
 from tests.platform.test_websocket import send, transport_ws
-from tests.reports.support import JINAN_RESIDENT, JINAN_WORKER, JINSHAN_RESIDENT, object_id
+from tests.reports.support import (
+    JINAN_GRID_WORKER,
+    JINAN_RESIDENT,
+    JINAN_WORKER,
+    JINSHAN_RESIDENT,
+    object_id,
+)
 
 QUIET_SECONDS = 0.5
 
@@ -99,3 +105,41 @@ async def test_signed_out_connections_cannot_subscribe(
         (error,) = message["payload"]
         assert error["extensions"]["code"] == "UNAUTHENTICATED"
         assert error["message"] == "请先登录"
+
+
+async def test_an_assignment_reaches_the_assignee_live(
+    world: World, live_server: LiveServer
+) -> None:
+    """The second edition's kinds ride the same stream (written in the notifier's transaction)."""
+    grid_worker = await world.user(JINAN_GRID_WORKER)
+    await service.notify(world.deps)
+    token = await world.street.token(JINAN_GRID_WORKER)
+    async with transport_ws(live_server, {"authorization": f"Bearer {token}"}) as ws:
+        await send(ws, {"id": "n", "type": "subscribe", "payload": NOTIFICATION_RECEIVED})
+        for _ in range(20):
+            await _probe(world, grid_worker)
+            if await _next(ws, QUIET_SECONDS) is not None:
+                break
+        else:
+            raise AssertionError("the subscription never delivered")
+        while await _next(ws, 0.2):
+            pass  # late probes
+
+        report_id = await world.street.reach("ASSIGNED")
+        await service.notify(world.deps)
+
+        kinds: dict[str, dict[str, Any]] = {}
+        while "REPORT_ASSIGNED" not in kinds and (message := await _next(ws, 5)) is not None:
+            assert message["type"] == "next", message
+            received = message["payload"]["data"]["notificationReceived"]
+            kinds[received["kind"]] = received
+        # It is in their grid by the time the notifier reads it: the new report too.
+        assert set(kinds) <= {"REPORT_SUBMITTED", "REPORT_ASSIGNED"}
+        received = kinds["REPORT_ASSIGNED"]
+        assert received["title"] == "新的诉求派给您"
+        (written,) = [
+            n
+            for n in await world.written("report.assign", object_id(report_id))
+            if n["user_id"] == grid_worker
+        ]
+        assert received["body"] == written["body"]

@@ -28,7 +28,10 @@ async def test_a_report_status_change_is_told_to_its_reporter_only(world: World)
     await service.notify(world.deps)
 
     subject = object_id(report_id)
-    assert await world.written("report.submitted", subject) == []  # not a change of status
+    # A new report is the community's staff's to hear of, not a change of status.
+    assert [w["user_id"] for w in await world.written("report.submitted", subject)] == [
+        await world.user(JINAN_WORKER)
+    ]
     (written,) = await world.written("report.accept", subject)
     assert written["user_id"] == await world.user(JINAN_RESIDENT)  # anonymous to others only
     assert written["kind"] == "REPORT_STATUS_CHANGED"

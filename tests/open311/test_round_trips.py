@@ -27,10 +27,11 @@ class TestRoundTrips:
             key = await service.partner(demo, api_key)
             await service.create_request(demo, key, new)
 
-        # key, rate counter, nearest community; then submit_report's own: the number, the
-        # transaction (insert, its dashboard rollup, event, commit) and the nearby duplicates.
+        # key, rate counter (one upsert), nearest community; then submit_report's own: the
+        # number, the transaction (insert, its dashboard rollup, event, commit) and the nearby
+        # duplicates.
         # (The community is this process's already: places never change, places/service.py.)
-        assert await trips(command_counter, demo, post()) == 9
+        assert await trips(command_counter, demo, post()) == 8
 
     async def test_listing_requests(self, demo: Deps, command_counter: CommandCounter) -> None:
         # The reports; their communities are this process's already (places/service.py).

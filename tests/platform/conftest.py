@@ -13,6 +13,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from neighbor_api.app import create_app
+from neighbor_api.cli import UVICORN_OPTIONS
 from neighbor_api.core.deps import Deps
 from neighbor_api.settings import Settings
 
@@ -55,6 +56,7 @@ async def serve(app: ASGIApp) -> AsyncIterator[LiveServer]:
         lifespan="on",
         log_level="warning",
         timeout_graceful_shutdown=2,
+        **UVICORN_OPTIONS,  # as `neighbor-api serve` runs it: proxy headers not believed
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve())

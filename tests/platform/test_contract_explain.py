@@ -46,9 +46,8 @@ KNOWN_SCANS: dict[tuple[str, frozenset[str]], str] = {
     "(community_id); MongoDB uses community_audience_newest.",
     ("reports", frozenset({"community_id", "audience", "created_at", "_id"})): "the rest of "
     "a member's cursor tie (audience $in and _id range): as above.",
-    ("reports", frozenset()): "ReportsNearby's `$geoNear` pipeline: SecantusDB's explain "
-    "lifts only a leading `$match`; the stage itself reads the 2dsphere index on both servers.",
-    ("places", frozenset()): "NearbyCommunities' `$geoNear` pipeline: as above.",
+    ("places", frozenset()): "NearbyCommunities' `$geoNear` pipeline: SecantusDB's explain "
+    "lifts only a leading `$match` (500 communities; reports no longer use `$geoNear`).",
 }
 
 

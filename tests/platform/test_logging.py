@@ -23,7 +23,7 @@ from neighbor_api.core.logging import (
     redact,
 )
 from neighbor_api.settings import Environment, LogFormat
-from tests.attachments.support import stored
+from tests.attachments.support import link_viewer, stored
 from tests.conftest import OPERATIONS, http_send, make_settings, register_with_code
 from tests.platform.conftest import LiveServer
 
@@ -122,8 +122,9 @@ class TestRequestLines:
             params={"query": "query Q($p: String) { __typename }", "variables": json.dumps(login)},
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
-        attachment = await stored(deps)
-        url = attachments.signed_url(deps.settings, attachment.id, now=deps.clock.now())
+        me = link_viewer(deps, token)
+        attachment = await stored(deps, me.user_id)
+        url = attachments.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
         await http.get(url)
         await http.get(f"/no/such/{PHONE}", headers={"Authorization": f"Bearer {token}"})
         logging.getLogger("neighbor_api.test").warning("sms to %s failed: %s", PHONE, token)

@@ -13,10 +13,11 @@ from bson import ObjectId
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from neighbor_api.accounts import service as accounts
 from neighbor_api.attachments import service as attachments
 from neighbor_api.core.deps import Deps
 from neighbor_api.places import service as places_service
-from tests.attachments.support import stored
+from tests.attachments.support import link_viewer, stored
 from tests.conftest import OPERATIONS
 from tests.platform.conftest import LiveServer
 
@@ -33,6 +34,14 @@ def request_id(response: httpx.Response) -> str:
     assert len(values) == 1, (response.status_code, values)
     assert ID.fullmatch(values[0]), values
     return values[0]
+
+
+async def someone(deps: Deps) -> attachments.LinkViewer:
+    """A new account, signed in: whom a download link is made for."""
+    signed_in = await accounts.register(
+        deps, phone="13959203001", password="a-long-password", display_name="邻居"
+    )
+    return link_viewer(deps, signed_in.access_token)
 
 
 class TestEveryResponse:
@@ -59,10 +68,11 @@ class TestEveryResponse:
         request_id(response)
 
     async def test_an_attachment_download(self, http: httpx.AsyncClient, deps: Deps) -> None:
-        attachment = await stored(deps)
+        me = await someone(deps)
+        attachment = await stored(deps, me.user_id)
 
         response = await http.get(
-            attachments.signed_url(deps.settings, attachment.id, now=deps.clock.now())
+            attachments.signed_url(deps.settings, attachment.id, viewer=me, now=deps.clock.now())
         )
 
         assert response.status_code == 200
@@ -143,9 +153,10 @@ class TestInternalErrors:
 
         monkeypatch.setattr(attachments, "open_download", open_download)
         attachment_id = ObjectId()
+        me = await someone(deps)
 
         response = await http.get(
-            attachments.signed_url(deps.settings, attachment_id, now=deps.clock.now())
+            attachments.signed_url(deps.settings, attachment_id, viewer=me, now=deps.clock.now())
         )
 
         assert response.status_code == 500

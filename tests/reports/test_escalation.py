@@ -91,6 +91,7 @@ class TestEscalateReport:
             "to": "ACCEPTED",
             "level": "STREET",
             "place_id": stored["place_path"][2],
+            "reason": reason,  # the receiving level's staff are told it
         }
         assert report_id in await queued(shared, "金山街道", STREET_ADMIN)
         # 湖里区's admin covers the street, so sees its queue; the district's own queue waits

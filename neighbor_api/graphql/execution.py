@@ -1,0 +1,67 @@
+"""One execution of a subscription event for all the sockets that would compute the same result.
+
+At the size of a heated vote, 1,000 sockets subscribe to one board with the same document
+(the app's), and a card move is one event for all of them. graphql-core executes the
+subscription's selection once per socket per event (~0.5 ms each: 0.5 s of one core for one
+move). Sockets whose result cannot differ — the same event, the same operation with the same
+variables, seen by the same actor (user and grants, as of now) in the same language — share
+one execution: the first to ask executes it, the others await the same `ExecutionResult`.
+
+A payload opts in by carrying `live_share` (an `EventShare`): the subscription's delivery loop
+(live/resolvers.py) sets it with the event's `Shared` and the socket's viewer key. Payloads
+without it (notifications: one user each) execute as graphql-core always does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from graphql import ExecutionResult, ExperimentalIncrementalExecutionResults
+from graphql.pyutils import AwaitableOrValue
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+Outcome = ExecutionResult | ExperimentalIncrementalExecutionResults
+
+
+class Once(Protocol):
+    def once(self, key: Hashable, read: Callable[[], Awaitable[Any]]) -> Awaitable[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventShare:
+    """What a subscription payload shares: the event's once-per-key store and who sees it."""
+
+    shared: Once
+    viewer: Hashable
+
+
+def _variables_key(values: dict[str, Any]) -> Hashable:
+    return tuple(sorted((name, repr(value)) for name, value in values.items()))
+
+
+class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's executor, except that a subscription event whose payload carries an
+    `EventShare` is executed once per (operation, variables, viewer) for all its sockets."""
+
+    def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Outcome]:
+        share = getattr(self.root_value, "live_share", None)
+        if not isinstance(share, EventShare):
+            return super().execute_operation(serially)
+        # The operation node is alive while any executor of it is (the parse cache gives one
+        # text one node), so its id names it for the event's short life.
+        key = (
+            "execution",
+            id(self.operation),
+            _variables_key(self.variable_values.coerced),
+            share.viewer,
+        )
+
+        async def execute() -> Outcome:
+            result = super(SharedEventExecution, self).execute_operation(serially)
+            if self.is_awaitable(result):
+                return await cast(Awaitable[Outcome], result)
+            return cast(Outcome, result)
+
+        return share.shared.once(key, execute)

@@ -1,0 +1,543 @@
+"""Who is told what: the ONE rule table of notifications, evaluated from domain events.
+
+Each `Rule` says, for the events it answers: which notification kind, who is told (`who`, as
+the README lists it, and `recipients`, how they are found), and the message (a catalogue key
+for the title and one for the body, with the facts the person needs: who, what, until when,
+why). The notifier (`service.notifications_of`) reads what an event is about once (`Facts`),
+evaluates the rules of its kind in table order and writes one notification per person: a
+person named by two rules for one event gets the first (the unique index on
+`notifications(event_id, user_id)` would refuse a second anyway). Never the actor, never anyone
+who may not see the subject (`may_see`: a PRIVATE report's followers only if they may see it),
+never a kind the person muted (unless it asks them to act on an assignment: `UNMUTABLE`).
+
+The notifier reads subjects and recipients by id as the system, through the owners'
+repositories (there is no viewer, so none of the services' permission checks; `may_see` is
+each recipient's check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from neighbor_api.accounts import repository as accounts
+from neighbor_api.boards import repository as boards
+from neighbor_api.boards.models import Task
+from neighbor_api.core.deps import Deps
+from neighbor_api.core.events import REPORT_MOVES, EventKind
+from neighbor_api.core.i18n import Locale, translate
+from neighbor_api.core.mongo import Document
+from neighbor_api.core.policy import Actor
+from neighbor_api.councils import repository as councils
+from neighbor_api.councils.models import Proposal
+from neighbor_api.memberships import repository as memberships
+from neighbor_api.memberships.models import Membership, MembershipStatus
+from neighbor_api.notifications import repository
+from neighbor_api.notifications.models import LOCAL_ZONE, UNMUTABLE, NotificationKind
+from neighbor_api.places import repository as places
+from neighbor_api.reports import repository as reports
+from neighbor_api.reports import service as report_rules
+from neighbor_api.reports.models import Report, ReportStatus
+
+# A comment quoted in a notification is cut to this many characters.
+QUOTE_LENGTH = 80
+
+# A message parameter: a value, or a function of the recipient's language.
+Param = object | Callable[[Locale], str]
+
+
+@dataclass
+class Facts:
+    """What one event is about, read once for all its rules."""
+
+    event: Document
+    kind: EventKind
+    data: Mapping[str, Any]
+    actor_id: ObjectId | None
+    actor_name: str
+    actor: Actor | None
+    report: Report | None = None
+    task: Task | None = None
+    proposal: Proposal | None = None
+    membership: Membership | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> tuple[str, ObjectId] | None:
+        if self.report is not None:
+            return "Report", self.report.id
+        if self.task is not None:
+            return "Task", self.task.id
+        if self.proposal is not None:
+            return "Proposal", self.proposal.id
+        if self.membership is not None:
+            return "Membership", self.membership.id
+        return None
+
+
+Recipients = Callable[[Deps, "Facts"], Awaitable[list[ObjectId]]]
+Params = Callable[["Facts"], Awaitable[Mapping[str, Param]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    events: frozenset[EventKind]
+    kind: NotificationKind
+    who: str  # as the README's table says it
+    recipients: Recipients
+    title: str  # catalogue keys
+    body: str
+    params: Params
+    applies: Callable[[Facts], bool] = lambda facts: True
+
+
+# --- Helpers: times, people, places ---------------------------------------------------------
+
+
+def local_time(at: datetime | None) -> Callable[[Locale], str]:
+    def render(locale: Locale) -> str:
+        if at is None:
+            return translate("notification.no_time", locale)
+        return at.astimezone(LOCAL_ZONE).strftime("%m-%d %H:%M")
+
+    return render
+
+
+def _status(status: object) -> Callable[[Locale], str]:
+    return lambda locale: translate(f"report.status.{status}", locale)
+
+
+def _quote(text: str | None) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1] + "…"
+
+
+async def _place_name(deps: Deps, place_id: ObjectId | None) -> str:
+    found = await places.by_ids(deps.db, [place_id]) if place_id else []
+    return found[0].name if found else ""
+
+
+async def _staff_of(deps: Deps, place_id: ObjectId | None) -> list[ObjectId]:
+    if place_id is None:
+        return []
+    return [m.user_id for m in await memberships.staff_of_place(deps.db, place_id)]
+
+
+def _report(facts: Facts) -> Report:
+    assert facts.report is not None
+    return facts.report
+
+
+def _task(facts: Facts) -> Task:
+    assert facts.task is not None
+    return facts.task
+
+
+def _proposal(facts: Facts) -> Proposal:
+    assert facts.proposal is not None
+    return facts.proposal
+
+
+def _membership(facts: Facts) -> Membership:
+    assert facts.membership is not None
+    return facts.membership
+
+
+# --- Recipients -------------------------------------------------------------------------------
+
+
+async def _assignee(deps: Deps, facts: Facts) -> list[ObjectId]:
+    assignee = facts.data.get("assignee_id") or _report(facts).assignee_id
+    return [assignee] if isinstance(assignee, ObjectId) else []
+
+
+async def _reporter_and_followers(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The reporter (always: it is their report, anonymous or not) and whoever follows it."""
+    report = _report(facts)
+    return [report.reporter_id, *await reports.followers(deps.db, report.id)]
+
+
+async def _receiving_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The staff of the level a report was escalated to (the street's, the district's)."""
+    target = facts.data.get("place_id")
+    return await _staff_of(deps, target if isinstance(target, ObjectId) else None)
+
+
+async def _community_staff_and_grid(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The community's staff and, when the report lies in a grid, that grid's workers."""
+    report = _report(facts)
+    found = await _staff_of(deps, report.community_id)
+    if report.grid_id is not None:
+        found += [m.user_id for m in await memberships.grid_workers(deps.db, [report.grid_id])]
+    return found
+
+
+async def _assignee_and_community_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    report = _report(facts)
+    found = [report.assignee_id] if report.assignee_id else []
+    return found + await _staff_of(deps, report.community_id)
+
+
+async def _place_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return await _staff_of(deps, _membership(facts).place_id)
+
+
+async def _applicant(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return [_membership(facts).user_id]
+
+
+async def _board_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return await _staff_of(deps, _task(facts).community_id)
+
+
+async def _assignees(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return list(_task(facts).assignees)
+
+
+async def _creator(deps: Deps, facts: Facts) -> list[ObjectId]:
+    creator = _task(facts).creator_id
+    return [creator] if creator else []
+
+
+async def _electors(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return await repository.electors_user_ids(deps.db, _proposal(facts).id)
+
+
+async def _electors_not_voted(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return await repository.electors_user_ids(deps.db, _proposal(facts).id, not_voted=True)
+
+
+async def _electors_and_council(deps: Deps, facts: Facts) -> list[ObjectId]:
+    proposal = _proposal(facts)
+    found = await councils.councils_by_ids(deps.db, [proposal.council_id])
+    members = [m.user_id for m in found[0].members] if found else []
+    return [*await _electors(deps, facts), *members]
+
+
+# --- Message parameters ------------------------------------------------------------------------
+
+
+async def _report_params(facts: Facts) -> Mapping[str, Param]:
+    report = _report(facts)
+    return {
+        "who": facts.actor_name,
+        "title": report.title,
+        "number": report.number,
+        "due": local_time(report.due_at),
+        "from": _status(facts.data.get("from")),
+        "to": _status(facts.data.get("to")),
+        "rating": facts.data.get("rating", ""),
+        "reason": _quote(report.rejection_reason),
+    }
+
+
+def _with(extra: Callable[[Facts], Awaitable[Mapping[str, Param]]]) -> Params:
+    async def params(facts: Facts) -> Mapping[str, Param]:
+        return {**await _report_params(facts), **await extra(facts)}
+
+    return params
+
+
+async def _escalation(facts: Facts) -> Mapping[str, Param]:
+    return {
+        "place": facts.cache.get("place", ""),
+        "reason": _quote(str(facts.data.get("reason") or "")),
+    }
+
+
+async def _comment(facts: Facts) -> Mapping[str, Param]:
+    return {"comment": _quote(facts.cache.get("comment", ""))}
+
+
+async def _reminder(facts: Facts) -> Mapping[str, Param]:
+    due = facts.data.get("due_at")
+    return {"due": local_time(due if isinstance(due, datetime) else _report(facts).due_at)}
+
+
+async def _membership_params(facts: Facts) -> Mapping[str, Param]:
+    membership = _membership(facts)
+    return {
+        "who": facts.actor_name,
+        "place": facts.cache.get("place", ""),
+        "address": membership.address or "",
+        "reason": membership.reason or "",
+    }
+
+
+async def _task_params(facts: Facts) -> Mapping[str, Param]:
+    task = _task(facts)
+    return {
+        "who": facts.actor_name,
+        "title": task.title,
+        "points": task.point_reward,
+        "reason": _quote(str(facts.data.get("note") or "")),
+    }
+
+
+async def _proposal_params(facts: Facts) -> Mapping[str, Param]:
+    proposal = _proposal(facts)
+    outcome = proposal.outcome.value if proposal.outcome else facts.data.get("outcome")
+    return {
+        "title": proposal.title,
+        "council": facts.cache.get("council", ""),
+        "closes": local_time(proposal.voting_closes_at),
+        "outcome": lambda locale: translate(f"notification.outcome.{outcome}", locale),
+        "voted": proposal.voted_count or 0,
+        "eligible": proposal.eligible_count or 0,
+        "quorum": proposal.quorum_percent,
+        "quorum_reached": lambda locale: translate(
+            f"notification.quorum.{bool(proposal.quorum_reached)}", locale
+        ),
+    }
+
+
+def _moved(facts: Facts) -> bool:
+    return facts.data.get("from") != facts.data.get("to")
+
+
+def _reopened(facts: Facts) -> bool:
+    return facts.data.get("to") == ReportStatus.ASSIGNED.value
+
+
+def _by_staff(facts: Facts) -> bool:
+    """A comment by the report's staff or the worker it is assigned to (not a neighbour's)."""
+    report = _report(facts)
+    if facts.actor is None:
+        return False
+    return facts.actor.user_id == report.assignee_id or report_rules.is_staff(facts.actor, report)
+
+
+def _approved(facts: Facts) -> bool:
+    return _membership(facts).status is MembershipStatus.ACTIVE
+
+
+def _declined(facts: Facts) -> bool:
+    return not _approved(facts)
+
+
+def _points(facts: Facts) -> bool:
+    return _task(facts).point_reward > 0
+
+
+def _no_points(facts: Facts) -> bool:
+    return not _points(facts)
+
+
+# --- The table ----------------------------------------------------------------------------------
+
+K = NotificationKind
+E = EventKind
+_STATUS_MOVES = frozenset(REPORT_MOVES - {E.REPORT_REJECT})
+
+RULES: tuple[Rule, ...] = (
+    # Reports
+    Rule(frozenset({E.REPORT_ASSIGN}), K.REPORT_ASSIGNED,
+         "the assignee (assignment, reassignment)", _assignee,
+         "notification.report_assigned.title", "notification.report_assigned.body",
+         _report_params),
+    Rule(frozenset({E.REPORT_RATE}), K.REPORT_ASSIGNED,
+         "the assignee, when a 1–2 rating reopens it", _assignee,
+         "notification.report_reopened.title", "notification.report_reopened.body",
+         _report_params, _reopened),
+    Rule(frozenset({E.REPORT_ESCALATE}), K.REPORT_ESCALATED,
+         "the staff of the level it is escalated to", _receiving_staff,
+         "notification.report_escalated.title", "notification.report_escalated.body",
+         _with(_escalation)),
+    Rule(frozenset({E.REPORT_REJECT}), K.REPORT_REJECTED,
+         "the reporter and followers, with the reason", _reporter_and_followers,
+         "notification.report_rejected.title", "notification.report_rejected.body",
+         _report_params),
+    Rule(_STATUS_MOVES, K.REPORT_STATUS_CHANGED,
+         "the reporter and followers, on every change of status", _reporter_and_followers,
+         "notification.report_status_changed.title", "notification.report_status_changed.body",
+         _report_params, _moved),
+    Rule(frozenset({E.REPORT_COMMENTED}), K.REPORT_COMMENTED,
+         "the reporter and followers, when staff or the assignee comment", _reporter_and_followers,
+         "notification.report_commented.title", "notification.report_commented.body",
+         _with(_comment), _by_staff),
+    Rule(frozenset({E.REPORT_SUBMITTED}), K.REPORT_SUBMITTED,
+         "the community's staff (and the grid's workers when it has a grid)",
+         _community_staff_and_grid,
+         "notification.report_submitted.title", "notification.report_submitted.body",
+         _report_params),
+    Rule(frozenset({E.REPORT_DUE_SOON}), K.REPORT_DUE_SOON,
+         "the assignee and the community's staff, within 4 h of `dueAt`, once",
+         _assignee_and_community_staff,
+         "notification.report_due_soon.title", "notification.report_due_soon.body",
+         _with(_reminder)),
+    Rule(frozenset({E.REPORT_OVERDUE}), K.REPORT_OVERDUE,
+         "the assignee and the community's staff, once past `dueAt`",
+         _assignee_and_community_staff,
+         "notification.report_overdue.title", "notification.report_overdue.body",
+         _with(_reminder)),
+    # Memberships
+    Rule(frozenset({E.MEMBERSHIP_REQUESTED}), K.MEMBERSHIP_REQUESTED,
+         "the staff of the community asked to join", _place_staff,
+         "notification.membership_requested.title", "notification.membership_requested.body",
+         _membership_params),
+    Rule(frozenset({E.MEMBERSHIP_DECIDED}), K.MEMBERSHIP_DECIDED,
+         "the applicant (approved)", _applicant,
+         "notification.membership_approved.title", "notification.membership_approved.body",
+         _membership_params, _approved),
+    Rule(frozenset({E.MEMBERSHIP_DECIDED}), K.MEMBERSHIP_DECIDED,
+         "the applicant (declined, with the reason)", _applicant,
+         "notification.membership_rejected.title", "notification.membership_rejected.body",
+         _membership_params, _declined),
+    # Tasks
+    Rule(frozenset({E.TASK_SUBMITTED}), K.TASK_SUBMITTED,
+         "the board's staff (the community's)", _board_staff,
+         "notification.task_submitted.title", "notification.task_submitted.body",
+         _task_params),
+    Rule(frozenset({E.TASK_RETURNED}), K.TASK_RETURNED,
+         "every assignee, with the reason", _assignees,
+         "notification.task_returned.title", "notification.task_returned.body", _task_params),
+    Rule(frozenset({E.TASK_APPROVED}), K.TASK_APPROVED,
+         "every assignee (with the points)", _assignees,
+         "notification.task_approved.title", "notification.task_approved.body_points",
+         _task_params, _points),
+    Rule(frozenset({E.TASK_APPROVED}), K.TASK_APPROVED,
+         "every assignee (no points)", _assignees,
+         "notification.task_approved.title", "notification.task_approved.body",
+         _task_params, _no_points),
+    Rule(frozenset({E.TASK_CLAIMED}), K.TASK_CLAIMED,
+         "the task's creator", _creator,
+         "notification.task_claimed.title", "notification.task_claimed.body", _task_params),
+    # Votes
+    Rule(frozenset({E.PROPOSAL_VOTING_OPENED}), K.VOTING_OPENED,
+         "the electorate fixed at opening", _electors,
+         "notification.voting_opened.title", "notification.voting_opened.body",
+         _proposal_params),
+    Rule(frozenset({E.PROPOSAL_CLOSING_SOON}), K.VOTING_CLOSING_SOON,
+         "electors who have not voted, 24 h before the close, once", _electors_not_voted,
+         "notification.voting_closing_soon.title", "notification.voting_closing_soon.body",
+         _proposal_params),
+    Rule(frozenset({E.PROPOSAL_CLOSED}), K.VOTING_RESULT,
+         "all electors and the council's members, with the outcome and the quorum",
+         _electors_and_council,
+         "notification.voting_result.title", "notification.voting_result.body",
+         _proposal_params),
+)  # fmt: skip
+
+# The event kinds the notifier reads.
+EVENT_KINDS = frozenset(kind for rule in RULES for kind in rule.events)
+
+
+# --- Reading the facts and who may see them --------------------------------------------------
+
+
+async def _actors(deps: Deps, user_ids: Sequence[ObjectId]) -> dict[ObjectId, Actor]:
+    """Each user as an actor (their active memberships' grants): one query for all."""
+    grants: dict[ObjectId, list[Any]] = {u: [] for u in user_ids}
+    for membership in await memberships.of_users(deps.db, list(user_ids)):
+        grant = membership.grant()
+        if grant is not None:
+            grants[membership.user_id].append(grant)
+    return {u: Actor(user_id=u, grants=tuple(g)) for u, g in grants.items()}
+
+
+def may_see(actor: Actor, facts: Facts) -> bool:
+    """Whether a recipient may see what the notification is about (the owners' rules)."""
+    if facts.report is not None:
+        return report_rules.can_see(actor, facts.report)
+    if facts.task is not None:
+        return actor.is_member(facts.task.place_path)
+    if facts.proposal is not None:
+        return actor.is_member(facts.proposal.place_path)
+    if facts.membership is not None:
+        return actor.user_id == facts.membership.user_id or actor.is_staff(
+            facts.membership.place_path
+        )
+    return False
+
+
+async def read_facts(deps: Deps, event: Document) -> Facts | None:
+    """What the event is about (None if it is gone)."""
+    kind = EventKind(event["kind"])
+    subject_id = event["subject_id"]
+    actor_id = event.get("actor_id")
+    names = await accounts.users_by_ids(deps.db, [actor_id]) if actor_id else []
+    actor = (await _actors(deps, [actor_id]))[actor_id] if actor_id else None
+    facts = Facts(
+        event=event, kind=kind, data=event.get("data") or {}, actor_id=actor_id,
+        actor_name=names[0].display_name if names else "", actor=actor,
+    )  # fmt: skip
+    subject = kind.value.split(".", 1)[0]
+    if subject == "report":
+        found_reports = await reports.by_ids(deps.db, [subject_id])
+        if not found_reports:
+            return None
+        facts.report = found_reports[0]
+        if kind is E.REPORT_ESCALATE:
+            place = facts.data.get("place_id")
+            facts.cache["place"] = await _place_name(
+                deps, place if isinstance(place, ObjectId) else None
+            )
+        if kind is E.REPORT_COMMENTED and isinstance(facts.data.get("comment_id"), ObjectId):
+            comment = await reports.comment_by_id(deps.db, facts.data["comment_id"])
+            facts.cache["comment"] = comment.body if comment else ""
+    elif subject == "task":
+        found_tasks = await boards.tasks_by_ids(deps.db, [subject_id])
+        if not found_tasks:
+            return None
+        facts.task = found_tasks[0]
+    elif subject == "proposal":
+        found_proposals = await councils.proposals_by_ids(deps.db, [subject_id])
+        if not found_proposals:
+            return None
+        facts.proposal = found_proposals[0]
+        council = await councils.councils_by_ids(deps.db, [facts.proposal.council_id])
+        facts.cache["council"] = council[0].name if council else ""
+    elif subject == "membership":
+        found_memberships = await memberships.by_ids(deps.db, [subject_id])
+        if not found_memberships:
+            return None
+        facts.membership = found_memberships[0]
+        facts.cache["place"] = await _place_name(deps, facts.membership.place_id)
+    else:
+        return None
+    return facts
+
+
+@dataclass(frozen=True)
+class Told:
+    """One person told by one rule: the kind and the rendered text's parts."""
+
+    user_id: ObjectId
+    rule: Rule
+    params: Mapping[str, Param]
+
+
+async def evaluate(deps: Deps, event: Document) -> tuple[Facts, list[Told]] | None:
+    """The table's answer for one event: each person once (the first rule naming them),
+    never the actor, only those who may see the subject."""
+    if event.get("kind") not in EVENT_KINDS:
+        return None
+    facts = await read_facts(deps, event)
+    if facts is None or facts.subject is None:
+        return None
+    chosen: dict[ObjectId, Told] = {}
+    for rule in RULES:
+        if facts.kind not in rule.events or not rule.applies(facts):
+            continue
+        params = await rule.params(facts)
+        for user_id in await rule.recipients(deps, facts):
+            if user_id != facts.actor_id and user_id not in chosen:
+                chosen[user_id] = Told(user_id, rule, params)
+    if not chosen:
+        return None
+    actors = await _actors(deps, list(chosen))
+    told = [t for t in chosen.values() if may_see(actors[t.user_id], facts)]
+    return facts, told
+
+
+def render(key: str, params: Mapping[str, Param], locale: Locale) -> str:
+    values = {k: v(locale) if callable(v) else v for k, v in params.items()}
+    return translate(key, locale, values).strip()
+
+
+def mutable(kind: NotificationKind) -> bool:
+    return kind not in UNMUTABLE

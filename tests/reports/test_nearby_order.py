@@ -1,0 +1,56 @@
+"""ReportsNearby ranks nearest first by the indexed `$geoWithin` read (reports/repository.py
+`near`), exactly, across pages, also when a circle holds more candidates than it reads at once
+and is narrowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from neighbor_api.core.deps import Deps
+from neighbor_api.reports import repository
+from tests.conftest import Api
+
+NEAR = {"lat": 24.5083, "lng": 118.1846}
+PAGE = """query($near: GeoPointInput!, $first: Int, $after: String) {
+  reportsNearby(near: $near, radiusMeters: 2000, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id distanceMeters } }
+  }
+}"""
+
+
+async def _pages(api: Api, token: str, first: int) -> list[tuple[str, float]]:
+    seen: list[tuple[str, float]] = []
+    after: str | None = None
+    while True:
+        result = await api.execute(
+            PAGE, {"near": NEAR, "first": first, "after": after}, token=token
+        )
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        page: dict[str, Any] = result.data["reportsNearby"]
+        seen += [(e["node"]["id"], e["node"]["distanceMeters"]) for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return seen
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_nearest_first_across_pages_and_narrowed_circles(
+    api: Api, demo: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await api.login("13800000001")
+    whole = await _pages(api, token, first=50)
+    assert len(whole) == 12
+    distances = [d for _, d in whole]
+    assert distances == sorted(distances)
+    assert 0 < distances[-1] <= 2000
+
+    # Three candidates at a time: every page narrows the circle and bisects back out.
+    monkeypatch.setattr(repository, "NEAR_CANDIDATES", 3)
+    paged = await _pages(api, token, first=2)
+
+    assert [i for i, _ in paged] == [i for i, _ in whole]
+    assert [d for _, d in paged] == pytest.approx(distances)
