@@ -16,9 +16,6 @@ from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Role
 from neighbor_api.settings import Settings
 
-# Every generated person accepted the current privacy policy when they joined.
-POLICY_VERSION = Settings.model_fields["privacy_policy_version"].default
-
 # Real districts and streets (街道, 镇) of Xiamen, with each district's centre (lat, lng).
 DISTRICTS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
     ("思明区", "SM", 24.4453, 118.0823,
@@ -42,6 +39,8 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂�
 WORKER, GRID_WORKERS, COUNCIL_MEMBERS = 0, (1, 2), range(3, 10)
 # Residents sharing a flat: a household per two consecutive residents.
 HOUSEHOLD_SIZE = 2
+# Every generated person accepted the privacy policy in force (else mutations are refused).
+POLICY_VERSION: str = Settings.model_fields["privacy_policy_version"].default
 
 
 @dataclass

@@ -86,6 +86,18 @@ def _check_new_account(
     return _NewAccount(normalized or "", password, name, chosen_locale)
 
 
+async def _limit_registrations(deps: Deps, client_address: str | None) -> None:
+    """Accounts created per client address are limited."""
+    if client_address:
+        by_address = await deps.limiter.hit(
+            f"register:address:{client_address}",
+            deps.settings.registrations_per_address,
+            deps.settings.registration_window,
+        )
+        if not by_address.allowed:
+            raise rate_limited(by_address, "register.rate_limited")
+
+
 async def _create_account(deps: Deps, account: _NewAccount, *, policy_version: str) -> SignedIn:
     now = deps.clock.now()
     user = User(
@@ -123,6 +135,7 @@ async def register(
     password: str,
     display_name: str,
     locale: str | None = None,
+    client_address: str | None = None,
 ) -> SignedIn:
     """Create an account without a verification code, as having accepted the current privacy
     policy: the demo street, the CLI and tests. Clients register with `register_with_code`."""
@@ -131,6 +144,7 @@ async def register(
         checks, phone=phone, password=password, display_name=display_name, locale=locale
     )
     checks.done()
+    await _limit_registrations(deps, client_address)
     return await _create_account(deps, account, policy_version=deps.settings.privacy_policy_version)
 
 
@@ -158,14 +172,7 @@ async def register_with_code(
     if (accepted_policy_version or "").strip() != current:
         checks.fail("acceptedPolicyVersion", "policy.version_mismatch", version=current)
     checks.done()
-    if client_address:
-        by_address = await deps.limiter.hit(
-            f"register:address:{client_address}",
-            deps.settings.registrations_per_address,
-            deps.settings.registration_window,
-        )
-        if not by_address.allowed:
-            raise rate_limited(by_address, "register.rate_limited")
+    await _limit_registrations(deps, client_address)
     await verify_code(
         deps,
         account.phone,

@@ -62,7 +62,9 @@ def code_hash(deps: Deps, *, phone: str, purpose: VerificationPurpose, code: str
 
 def _rate_limited(now: datetime, until: datetime) -> DomainError:
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    return DomainError.of(ErrorCode.RATE_LIMITED, "code.rate_limited", seconds=seconds)
+    return DomainError.of(
+        ErrorCode.RATE_LIMITED, "code.rate_limited", seconds=seconds, retry_after=seconds
+    )
 
 
 def _day_window(now: datetime) -> tuple[str, datetime]:

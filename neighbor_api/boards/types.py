@@ -309,9 +309,30 @@ class LeaderboardEntryType:
     points: int = strawberry.field(description="Points earned in the community.")
     user_id: strawberry.Private[ObjectId]
 
-    @strawberry.field(description="Who.")
+    @strawberry.field(
+        description="Who; null for an anonymous entry (a user who chose not to appear on "
+        "leaderboards, `updateProfile(showOnLeaderboard: false)`), except to that user."
+    )
     async def user(self, info: Info) -> UserType | None:
+        if await self._anonymous(info):
+            return None
         return await _user(info, self.user_id)
+
+    @strawberry.field(
+        description="True when the user chose not to appear by name (`user` is then null to "
+        "everyone else)."
+    )
+    async def anonymous(self, info: Info) -> bool:
+        return await self._opted_out(info)
+
+    async def _opted_out(self, info: Info) -> bool:
+        user = await info.context.loaders.user.load(self.user_id)
+        return user is not None and not user.show_on_leaderboard
+
+    async def _anonymous(self, info: Info) -> bool:
+        actor = await info.context.actor()
+        is_self = actor is not None and actor.user_id == self.user_id
+        return not is_self and await self._opted_out(info)
 
 
 @strawberry.type(name="TaskAward", description="Points one assignee earned by an approval.")

@@ -17,10 +17,10 @@ Phones are never logged (the development sender shows the last four digits only)
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -71,19 +71,28 @@ class WebhookSender:
         self.timeout_seconds = timeout_seconds
 
     def _post(self, body: bytes) -> None:
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "neighbor-api"},
+        url = urllib.parse.urlsplit(self.url)
+        connection_type = (
+            http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
         )
+        connection = connection_type(url.netloc, timeout=self.timeout_seconds)
+        path = url.path or "/"
+        if url.query:
+            path = f"{path}?{url.query}"
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            raise SmsNotSent(f"webhook answered {error.code}") from None
-        except (urllib.error.URLError, OSError, TimeoutError) as error:
+            connection.request(
+                "POST",
+                path,
+                body=body,
+                headers={"Content-Type": "application/json", "User-Agent": "neighbor-api"},
+            )
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
             raise SmsNotSent(f"webhook unreachable: {type(error).__name__}") from None
+        finally:
+            connection.close()
         if not 200 <= status < 300:
             raise SmsNotSent(f"webhook answered {status}")
 
