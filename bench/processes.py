@@ -102,6 +102,11 @@ def api_server(
         "NEIGHBOR_METRICS_TOKEN": metrics_token,
         # Long enough for any run: the benchmark signs in once, before measuring.
         "NEIGHBOR_ACCESS_TOKEN_TTL": "PT4H",
+        # It signs in a few hundred people from one address (the load generator's).
+        "NEIGHBOR_LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
+        # Production refuses to start without a real SMS sender; the benchmark requests no
+        # code, so a webhook nothing listens on will do.
+        "NEIGHBOR_SMS_WEBHOOK_URL": "http://127.0.0.1:9/sms",
     }
     child = Child("the API", [str(BIN / "neighbor-api"), "serve", "--port", "{port}"], env,
                   work / "api.log")  # fmt: skip
