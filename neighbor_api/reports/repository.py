@@ -274,14 +274,16 @@ async def near(
         if outer - inner < 1.0:  # a cluster on one spot: take the nearest the cap holds
             candidates = candidates[:cap]
             break
-    ranked = sorted(
-        (_distance_meters(point, candidate["location"]["coordinates"]), candidate["_id"])
-        for candidate in candidates
-    )[skip:wanted]
+    ranked = _ranked(point, candidates)[skip:wanted]
     if not ranked:
         return []
-    found = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": [i for _, i in ranked]}})}
-    return [(Report.from_document(found[i]), distance) for distance, i in ranked if i in found]
+    ids = [candidate["_id"] for _, candidate in ranked]
+    found = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": ids}})}
+    return [
+        (Report.from_document(found[i]), distance)
+        for (distance, _), i in zip(ranked, ids, strict=True)
+        if i in found
+    ]
 
 
 async def _points_within(
@@ -300,6 +302,15 @@ def _within(point: GeoPoint, radius_meters: float) -> Document:
             }
         }
     }
+
+
+def _ranked(point: GeoPoint, documents: Sequence[Document]) -> list[tuple[float, Document]]:
+    """Documents holding a `location`, with their distance from `point`, nearest first (ties
+    by id, so pages of a ranking never overlap)."""
+    return sorted(
+        ((_distance_meters(point, d["location"]["coordinates"]), d) for d in documents),
+        key=lambda ranked: (ranked[0], ranked[1]["_id"]),
+    )
 
 
 def _distance_meters(point: GeoPoint, coordinates: Sequence[float]) -> float:
@@ -335,11 +346,8 @@ async def possible_duplicates(
         **_within(report.location, radius_meters),
     }
     documents = await db[REPORTS].find(query).limit(NEAR_CANDIDATES).to_list()
-    ranked = sorted(
-        (_distance_meters(report.location, d["location"]["coordinates"]), d["_id"], d)
-        for d in documents
-    )[:limit]
-    return [(Report.from_document(d), distance) for distance, _, d in ranked]
+    ranked = _ranked(report.location, documents)[:limit]
+    return [(Report.from_document(d), distance) for distance, d in ranked]
 
 
 async def transition(
