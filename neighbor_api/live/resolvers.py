@@ -10,8 +10,8 @@ its reads (`LiveEvent.shared`): a task or proposal is read once for all of them 
 applies its own permission check (a report is still read per socket: its service has no read
 without a check); sockets of one session share the session re-read and the
 event's DataLoaders. `deliver_notifications` serves `notificationReceived` the same way.
-Per-connection and per-user subscription caps (issue #11) belong in `_deliver`'s callers,
-before `hub.subscribe`.
+The subscription caps (per connection, per user) are counted before any of this runs, by the
+WebSocket endpoint (graphql/sockets.py).
 """
 
 from __future__ import annotations
