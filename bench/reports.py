@@ -163,8 +163,10 @@ async def reports(
                         "created_at": created + timedelta(hours=rng.uniform(0.1, 72)),
                         "idempotency": None,
                     })  # fmt: skip
-            # Who may see it: the model's own rule (stored and indexed, like the app's writes).
-            doc["audience"] = Report.model_validate(doc).audience
+            # Who may see it and its map cell: the model's own rules (stored and indexed, like
+            # the app's writes).
+            model = Report.model_validate(doc)
+            doc["audience"], doc["cell"] = model.audience, model.cell
             await sink.add("reports", doc)
         for year, value in sequences.items():
             await sink.add("counters", {"_id": f"report:{community.id}:{year}", "value": value})

@@ -8,6 +8,7 @@ from enum import StrEnum
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from neighbor_api.core.geo import cell_of
 from neighbor_api.core.idempotency import Idempotency
 from neighbor_api.core.models import StoredModel
 from neighbor_api.places.models import GeoPoint
@@ -193,6 +194,12 @@ class Report(StoredModel):
         people = (self.reporter_id, self.assignee_id, self.entered_by_id)
         keys += [user_key(person) for person in dict.fromkeys(people) if person is not None]
         return keys
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cell(self) -> int:
+        """The map cell of its point (stored, indexed: circles are read by cell, see core/geo)."""
+        return cell_of(*self.location.coordinates)
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status in DUE_STATUSES and self.due_at is not None and self.due_at < now

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from neighbor_api.core import idempotency
+from neighbor_api.core.geo import cells_covering, distance_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
 from neighbor_api.places.models import GeoPoint
@@ -96,7 +96,8 @@ register_indexes(
         IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
         # The reminders' scan of work due soon or just overdue (`due_between`).
         IndexModel([("due_key", ASCENDING)], name="due"),
-        IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
+        # Circles on the map (`near`): the map cell of the report's point (see core/geo).
+        IndexModel([("cell", ASCENDING)], name="cell"),
         # Public reports over every community, newest first (Open311's GET requests).
         IndexModel(
             [("visibility", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
@@ -232,11 +233,12 @@ async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
     return [Report.from_document(d) async for d in cursor.limit(limit)]
 
 
-# How many candidates' points `near` reads at most in one go (when a circle holds more, it
-# narrows the circle: the nearest reports lie in the smallest circle holding enough of them).
-NEAR_CANDIDATES = 2000
-# The sphere of `$geoNear` and `$centerSphere` on GeoJSON points.
-EARTH_RADIUS_METERS = 6378100.0
+# The circle `near` reads first (the app's usual radius); when it does not hold the page, the
+# rest of the radius is read at once (at most three round trips in all).
+NEAR_FIRST_RADIUS_METERS = 500.0
+# The points read from the cells in one reply (a few hundred kilobytes; the server's default
+# first batch of 101 would cost a round trip more for a busy neighbourhood).
+CELL_BATCH = 5000
 
 
 async def near(
@@ -244,110 +246,105 @@ async def near(
     point: GeoPoint,
     *,
     radius_meters: float,
-    query: Document,
+    audience: Collection[str],
     skip: int,
     limit: int,
 ) -> list[tuple[Report, float]]:
-    """Reports matching `query` within `radius_meters` of `point`, nearest first (ties by id).
+    """Reports one of whose `audience` keys is given, within `radius_meters` of `point`,
+    nearest first (ties by id).
 
-    Not `$geoNear`: SecantusDB runs it as a collection scan (10,034 reports examined for a
-    500 m page at 10k reports). `$geoWithin` is planned on the 2dsphere index by both servers,
-    so the candidates' ids and points are read through it (a projection), ranked here by the
-    same spherical distance `$geoNear` gives, and the page's reports read by id: two round
-    trips. A circle holding more than NEAR_CANDIDATES (or the page's end) is narrowed (halved,
-    or bisected back out when too few remain) until its candidates are at most that many and
-    cover the page: every report nearer than the narrowed circle's edge is in it, so the
-    ranking is exact."""
+    The candidates' points are read by the cells covering a small circle first, then by the
+    cells the whole radius adds if the small one does not hold the page: every report within a
+    circle whose cells were all read is known, so the ranking (by exact distance, here) is
+    exact. Then the page's reports are read by id."""
     wanted = skip + limit
-    cap = max(NEAR_CANDIDATES, wanted)
-    inner, outer = 0.0, radius_meters
-    radius = radius_meters
+    radius = min(NEAR_FIRST_RADIUS_METERS, radius_meters)
+    read: set[int] = set()
+    candidates: list[Document] = []
     while True:
-        candidates = await _points_within(db, point, radius, query, cap + 1)
-        if len(candidates) > cap:
-            outer = radius
-        elif len(candidates) < wanted and radius < radius_meters:
-            inner = radius
-        else:
+        cells = [c for c in cells_covering(*point.coordinates, radius) if c not in read]
+        read.update(cells)
+        candidates += await _in_cells(db, cells)
+        ranked = _within(point, candidates, radius, audience)
+        if len(ranked) >= wanted or radius >= radius_meters:
             break
-        radius = (inner + outer) / 2 if inner else radius / 2
-        if outer - inner < 1.0:  # a cluster on one spot: take the nearest the cap holds
-            candidates = candidates[:cap]
-            break
-    ranked = _ranked(point, candidates)[skip:wanted]
-    if not ranked:
+        radius = radius_meters
+    page = ranked[skip:wanted]
+    if not page:
         return []
-    ids = [candidate["_id"] for _, candidate in ranked]
+    ids = [candidate["_id"] for _, candidate in page]
     found = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": ids}})}
     return [
         (Report.from_document(found[i]), distance)
-        for (distance, _), i in zip(ranked, ids, strict=True)
+        for (distance, _), i in zip(page, ids, strict=True)
         if i in found
     ]
 
 
-async def _points_within(
-    db: Database, point: GeoPoint, radius_meters: float, query: Document, limit: int
-) -> list[Document]:
-    within = {**query, **_within(point, radius_meters)}  # flat: indexed on both servers
-    cursor = db[REPORTS].find(within, projection={"location": 1}).limit(limit)
-    return await cursor.to_list()
+async def count_near(
+    db: Database, point: GeoPoint, *, radius_meters: float, audience: Collection[str]
+) -> int:
+    """How many reports one of whose `audience` keys is given lie within `radius_meters`."""
+    candidates = await _in_cells(db, cells_covering(*point.coordinates, radius_meters))
+    return len(_within(point, candidates, radius_meters, audience))
 
 
-def _within(point: GeoPoint, radius_meters: float) -> Document:
-    return {
-        "location": {
-            "$geoWithin": {
-                "$centerSphere": [list(point.coordinates), radius_meters / EARTH_RADIUS_METERS]
-            }
-        }
-    }
+async def _in_cells(db: Database, cells: Sequence[int], *fields: str) -> list[Document]:
+    """The point, audience and `fields` of every report in the map cells: one flat `$in` on
+    the indexed `cell` (planned alike by both servers; a second condition would make
+    SecantusDB scan), every other condition being checked here on what is projected."""
+    if not cells:
+        return []
+    projection = dict.fromkeys(("location", "audience", *fields), 1)
+    cursor = db[REPORTS].find({"cell": {"$in": list(cells)}}, projection=projection)
+    return await cursor.batch_size(CELL_BATCH).to_list()
+
+
+def _within(
+    point: GeoPoint,
+    documents: Sequence[Document],
+    radius_meters: float,
+    audience: Collection[str] | None = None,
+) -> list[tuple[float, Document]]:
+    """The documents within the circle (holding one of the `audience` keys, if given), with
+    their distance, nearest first."""
+    keys = None if audience is None else set(audience)
+    return [
+        (distance, d)
+        for distance, d in _ranked(point, documents)
+        if distance <= radius_meters and (keys is None or not keys.isdisjoint(d["audience"]))
+    ]
 
 
 def _ranked(point: GeoPoint, documents: Sequence[Document]) -> list[tuple[float, Document]]:
     """Documents holding a `location`, with their distance from `point`, nearest first (ties
     by id, so pages of a ranking never overlap)."""
     return sorted(
-        ((_distance_meters(point, d["location"]["coordinates"]), d) for d in documents),
+        ((distance_meters(point.coordinates, d["location"]["coordinates"]), d) for d in documents),
         key=lambda ranked: (ranked[0], ranked[1]["_id"]),
     )
-
-
-def _distance_meters(point: GeoPoint, coordinates: Sequence[float]) -> float:
-    """The great-circle distance (haversine, on the sphere `$geoNear` and `$centerSphere` use)."""
-    lng1, lat1 = map(math.radians, point.coordinates)
-    lng2, lat2 = math.radians(coordinates[0]), math.radians(coordinates[1])
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(h)))
-
-
-async def count_near(
-    db: Database, point: GeoPoint, *, radius_meters: float, query: Document
-) -> int:
-    """How many reports matching `query` lie within `radius_meters` of `point`."""
-    # One flat filter (no top-level $and), so that SecantusDB too plans it on the 2dsphere index.
-    total: int = await db[REPORTS].count_documents({**query, **_within(point, radius_meters)})
-    return total
 
 
 async def possible_duplicates(
     db: Database, report: Report, *, radius_meters: float, limit: int
 ) -> list[tuple[Report, float]]:
     """Open reports of the same category in the same community near a new one, nearest first:
-    few by nature, so read whole in one round trip (at most NEAR_CANDIDATES, then ranked)."""
-    query = {
-        "_id": {"$ne": report.id},
-        "community_id": report.community_id,
-        "category": report.category.value,
-        "status": {"$in": [s.value for s in OPEN_STATUSES]},
-        **_within(report.location, radius_meters),
-    }
-    documents = await db[REPORTS].find(query).limit(NEAR_CANDIDATES).to_list()
-    ranked = _ranked(report.location, documents)[:limit]
-    return [(Report.from_document(d), distance) for distance, d in ranked]
+    the points of the few reports in the circle's cells, then the nearest matching ones by id."""
+    open_statuses = {s.value for s in OPEN_STATUSES}
+    cells = cells_covering(*report.location.coordinates, radius_meters)
+    candidates = await _in_cells(db, cells, "community_id", "category", "status")
+    chosen = [
+        (distance, d["_id"])
+        for distance, d in _within(report.location, candidates, radius_meters)
+        if d["_id"] != report.id
+        and d["community_id"] == report.community_id
+        and d["category"] == report.category.value
+        and d["status"] in open_statuses
+    ][:limit]
+    if not chosen:
+        return []
+    found = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": [i for _, i in chosen]}})}
+    return [(Report.from_document(found[i]), distance) for distance, i in chosen if i in found]
 
 
 async def transition(

@@ -464,14 +464,14 @@ async def reports_nearby(
         deps.db,
         near,
         radius_meters=radius_meters,
-        query=visible_filter(actor),
+        audience=viewer_keys(actor),
         skip=start,
         limit=limit + 1,
     )
 
     async def count() -> int:
         return await repository.count_near(
-            deps.db, near, radius_meters=radius_meters, query=visible_filter(actor)
+            deps.db, near, radius_meters=radius_meters, audience=viewer_keys(actor)
         )
 
     return Page(offset_edges(found[:limit], start), len(found) > limit, count)

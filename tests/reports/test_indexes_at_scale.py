@@ -422,7 +422,7 @@ class TestReportListsAtScale:
 
         assert_indexed(first, {"escalated_status_newest"})
 
-    async def test_nearby_counts_on_the_map_index(self, city: City, sent: list[Document]) -> None:
+    async def test_nearby_reads_by_map_cell(self, city: City, sent: list[Document]) -> None:
         community = city.communities[11]
         actor = city.resident(community)
         location = community.location
@@ -432,18 +432,14 @@ class TestReportListsAtScale:
             page = await service.reports_nearby(
                 city.deps, actor, near=location, radius_meters=500, first=PAGE, after=None
             )
+            assert page.edges
             await page.count()
 
-        sent.clear()
-        await read()
-        (count,) = [
-            c for c in sent
-            if c.get("aggregate") == REPORTS and "$geoNear" not in c["pipeline"][0]
-        ]  # fmt: skip
-        plan = await explain(city.deps, count)
+        plans = await plans_of(city, sent, read)
 
-        assert not plan.collection_scan, plan
-        assert plan.index == "location_2dsphere", plan
+        assert len(plans) == 3, plans  # the page's cells, its reports by id, the count's cells
+        assert_indexed(plans, {"cell", "_id_"})
+        assert [p.index for p in plans].count("cell") == 2, plans
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
-"""ReportsNearby ranks nearest first by the indexed `$geoWithin` read (reports/repository.py
-`near`), exactly, across pages, also when a circle holds more candidates than it reads at once
-and is narrowed."""
+"""ReportsNearby ranks nearest first by the map cells' read (reports/repository.py `near`),
+exactly, across pages, also when the circle it reads first does not hold the page."""
 
 from __future__ import annotations
 
@@ -38,7 +37,7 @@ async def _pages(api: Api, token: str, first: int) -> list[tuple[str, float]]:
         after = page["pageInfo"]["endCursor"]
 
 
-async def test_nearest_first_across_pages_and_narrowed_circles(
+async def test_nearest_first_across_pages_and_growing_circles(
     api: Api, demo: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = await api.login("13800000001")
@@ -48,8 +47,8 @@ async def test_nearest_first_across_pages_and_narrowed_circles(
     assert distances == sorted(distances)
     assert 0 < distances[-1] <= 2000
 
-    # Three candidates at a time: every page narrows the circle and bisects back out.
-    monkeypatch.setattr(repository, "NEAR_CANDIDATES", 3)
+    # A 10 m first circle: every page reads it, then the rest of the radius.
+    monkeypatch.setattr(repository, "NEAR_FIRST_RADIUS_METERS", 10.0)
     paged = await _pages(api, token, first=2)
 
     assert [i for i, _ in paged] == [i for i, _ in whole]
