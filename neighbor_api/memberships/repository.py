@@ -112,6 +112,20 @@ async def active_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
     return [Membership.from_document(d) async for d in cursor]
 
 
+async def resident_ids(db: Database, place_ids: Sequence[ObjectId]) -> list[ObjectId]:
+    """The users with an active RESIDENT membership of these places (communities): ids only,
+    one indexed query however many (a district's survey tells every resident)."""
+    cursor = db[COLLECTION].find(
+        {
+            "place_id": {"$in": list(place_ids)},
+            "status": MembershipStatus.ACTIVE.value,
+            "roles": Role.RESIDENT.value,
+        },
+        projection={"user_id": 1},
+    )
+    return list(dict.fromkeys([d["user_id"] async for d in cursor]))
+
+
 async def staff_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
     """The active staff memberships (community workers, admins) held on exactly this place."""
     cursor = db[COLLECTION].find(
