@@ -346,7 +346,9 @@ def roll_up(
     favourable percent, overall and for each place under the survey's (a district's streets
     and communities), ordered along the hierarchy by name."""
     by_community = {t.community_id: t for t in tallies}
-    below = [known[i] for i in survey.covered_ids if i != survey.place_id and i in known]
+    below = [
+        known[i] for i in dict.fromkeys(survey.covered_ids) if i != survey.place_id and i in known
+    ]
     depth = len(survey.place_path)
 
     def order(place: Place) -> tuple[str, ...]:
