@@ -118,6 +118,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "memberships",
             "notifications",
             "reports",
+            "surveys",
         )
     },
 }

@@ -28,7 +28,9 @@ register_indexes(
     ],
 )
 # The roll's `_id` is "<survey>:<user>": one answer per person, decided by the database, and
-# no ObjectId (whose first bytes are a time) to line up with anything.
+# no ObjectId (whose first bytes are a time) to line up with anything. `person`: the
+# personal-data export (which surveys someone answered, never how).
+register_indexes(RESPONDENTS, [IndexModel([("user_id", ASCENDING)], name="person")])
 register_indexes(TALLIES, [IndexModel([("survey_id", ASCENDING)], name="survey")])
 
 
