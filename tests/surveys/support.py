@@ -8,6 +8,8 @@ Global ids come from results; `object_id` parses one only to look at stored docu
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,6 +93,26 @@ def object_id(global_id: str) -> ObjectId:
     return found
 
 
+@contextmanager
+def commands_sent(deps: Deps, counter: CommandCounter) -> Iterator[list[str]]:
+    """The commands sent to the test's database while the block runs. The live server's
+    change streams (the session watcher, the hub) poll with getMore in the background: not
+    counted. Not for concurrent blocks (each wraps the listener)."""
+    sent: list[str] = []
+    counting = counter.started
+
+    def started(event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == deps.db.name and event.command_name != "getMore":
+            sent.append(event.command_name)
+        counting(event)
+
+    counter.started = started  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        counter.started = counting  # type: ignore[method-assign]
+
+
 def codes(payload: dict[str, Any]) -> list[str]:
     return [e["code"] for e in payload["errors"]]
 
@@ -168,24 +190,10 @@ class Town:
             return await self.post(
                 SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
             )
-        database = self.deps.db.name
-        sent: list[str] = []
-        counting = self.counter.started
-
-        def started(event: monitoring.CommandStartedEvent) -> None:
-            # The live server's change streams (the session watcher, the hub) poll with
-            # getMore in the background: not this request's.
-            if event.database_name == database and event.command_name != "getMore":
-                sent.append(event.command_name)
-            counting(event)
-
-        self.counter.started = started  # type: ignore[method-assign]
-        try:
+        with commands_sent(self.deps, self.counter) as sent:
             data = await self.post(
                 SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
             )
-        finally:
-            self.counter.started = counting  # type: ignore[method-assign]
         self.round_trips[name] = len(sent)
         return data
 

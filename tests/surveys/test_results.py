@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
-
-from pymongo import monitoring
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.notifications import service as notifications
 from neighbor_api.surveys import service as surveys
 from tests.conftest import CommandCounter
-from tests.surveys.support import HULI_ADMIN, JINAN_RESIDENTS, JINSHAN_RESIDENT, Town, object_id
+from tests.surveys.support import (
+    HULI_ADMIN,
+    JINAN_RESIDENTS,
+    JINSHAN_RESIDENT,
+    Town,
+    commands_sent,
+    object_id,
+)
 
 FAVOURABLE = {"RATING": {"4", "5"}, "YES_NO": {"YES"}}
 
@@ -106,36 +110,20 @@ class TestToldWhenItOpens:
         )
 
 
-async def _commands(deps: Deps, counter: CommandCounter, run: Callable[[], Awaitable[int]]) -> int:
-    """How many commands `run` sends to the test's database (not the server's getMores)."""
-    sent: list[str] = []
-    counting = counter.started
-
-    def started(event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == deps.db.name and event.command_name != "getMore":
-            sent.append(event.command_name)
-        counting(event)
-
-    counter.started = started  # type: ignore[method-assign]
-    try:
-        await run()
-    finally:
-        counter.started = counting  # type: ignore[method-assign]
-    return len(sent)
-
-
 class TestFanOut:
     async def test_telling_a_district_costs_the_same_for_more_residents(
         self, town: Town, deps: Deps, command_counter: CommandCounter
     ) -> None:
         await notifications.notify(deps)  # the demo street's own events
         await town.create(HULI_ADMIN, "湖里区")
-        few = await _commands(deps, command_counter, lambda: notifications.notify(deps))
+        with commands_sent(deps, command_counter) as few:
+            await notifications.notify(deps)
         told_few = await deps.db["notifications"].count_documents({"kind": "SURVEY_OPENED"})
         await town.residents(30, "金安社区")
         await notifications.notify(deps)  # their memberships' events
         await town.create(HULI_ADMIN, "湖里区")
-        many = await _commands(deps, command_counter, lambda: notifications.notify(deps))
+        with commands_sent(deps, command_counter) as many:
+            await notifications.notify(deps)
         told = await deps.db["notifications"].count_documents({"kind": "SURVEY_OPENED"})
         assert (told_few, told - told_few) == (5, 35)
-        assert many == few
+        assert len(many) == len(few)
