@@ -31,6 +31,7 @@ from neighbor_api.places.models import Place
 from neighbor_api.privacy import loaders as privacy_loaders
 from neighbor_api.privacy.loaders import PhoneRevealKey
 from neighbor_api.reports import loaders as report_loaders
+from neighbor_api.surveys.loaders import SurveyLoaders
 
 
 def bearer_token(authorization: object) -> str | None:
@@ -141,6 +142,10 @@ class Loaders:
     @cached_property
     def councils(self) -> CouncilLoaders:
         return CouncilLoaders(self._deps, self._actor)
+
+    @cached_property
+    def surveys(self) -> SurveyLoaders:
+        return SurveyLoaders(self._deps, self._actor)
 
 
 @dataclass

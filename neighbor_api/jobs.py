@@ -11,6 +11,7 @@ from neighbor_api.councils import service as councils
 from neighbor_api.notifications import service as notifications
 from neighbor_api.privacy import service as privacy
 from neighbor_api.reports import service as reports
+from neighbor_api.surveys import service as surveys
 
 UNREFERENCED_ATTACHMENTS_KEPT = timedelta(days=1)
 
@@ -31,4 +32,6 @@ JOBS = (
     Job("remove-unreferenced-attachments", timedelta(hours=1), _remove_unreferenced_attachments),
     # Deleted accounts' personal data is erased within a minute or two (privacy/service.py).
     Job("erase-deleted-accounts", timedelta(minutes=1), privacy.erase_deleted_accounts),
+    # Surveys scheduled to open later: their opening is recorded once, then told (notify).
+    Job("announce-surveys", timedelta(seconds=30), surveys.announce_due),
 )

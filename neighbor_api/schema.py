@@ -52,6 +52,7 @@ from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
 from neighbor_api.reports.service import MAX_DUPLICATES
 from neighbor_api.settings import Settings
 from neighbor_api.stats.resolvers import StatsQuery
+from neighbor_api.surveys.resolvers import SurveyMutation, SurveyQuery
 
 
 @strawberry.type
@@ -74,6 +75,7 @@ Query = merge_types(
         StatsQuery,
         NotificationQuery,
         PrivacyQuery,
+        SurveyQuery,
     ),
 )
 Mutation = merge_types(
@@ -87,6 +89,7 @@ Mutation = merge_types(
         BoardMutation,
         NotificationMutation,
         PrivacyMutation,
+        SurveyMutation,
     ),
 )
 Subscription = merge_types("Subscription", (LiveSubscription, NotificationSubscription))

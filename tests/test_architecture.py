@@ -18,6 +18,7 @@ FEATURES = frozenset(
     {
         "accounts", "attachments", "boards", "councils", "live", "memberships",
         "notifications", "open311", "places", "points", "privacy", "reports", "stats",
+        "surveys",
     }
 )  # fmt: skip
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
@@ -43,15 +44,16 @@ TABLE: dict[str, tuple[str, str]] = {
     "points":        ("",                                              ""),
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
-    "accounts":      ("memberships",                      "points notifications privacy"),
+    "accounts":      ("memberships",              "points notifications privacy surveys"),
     "reports":       ("places memberships attachments",                "accounts boards"),
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
-    "notifications": ("accounts places memberships reports councils boards", ""),
+    "notifications": ("accounts places memberships reports councils boards surveys", ""),
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
     "privacy":       ("accounts places memberships notifications points", ""),
+    "surveys":       ("places memberships",                            ""),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
 GRAPHQL_USES = {
@@ -86,7 +88,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         )
         for module, features in (
             ("service", ("accounts", "councils", "reports")),
-            ("rules", ("accounts", "boards", "councils", "memberships", "places", "reports")),
+            (
+                "rules",
+                ("accounts", "boards", "councils", "memberships", "places", "reports", "surveys"),
+            ),
         )
         for feature in features
     },
@@ -113,6 +118,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "memberships",
             "notifications",
             "reports",
+            "surveys",
         )
     },
 }

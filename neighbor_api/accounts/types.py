@@ -28,6 +28,8 @@ from neighbor_api.memberships.types import MembershipType
 from neighbor_api.notifications import service as notifications
 from neighbor_api.notifications.types import NotificationPreferencesType, PushDeviceType
 from neighbor_api.privacy.loaders import PhoneRevealKey
+from neighbor_api.surveys import service as surveys
+from neighbor_api.surveys.types import SurveyType
 
 graphql_enum(
     VerificationPurpose,
@@ -184,6 +186,20 @@ class UserType(relay.Node):
             PushDeviceType.from_model(d)
             for d in await notifications.devices(info.context.deps, actor)
         ]
+
+    @strawberry.field(
+        description="The surveys open now that the user may answer, closing soonest first "
+        "(answered ones too: see `viewerHasAnswered`): for the user only."
+    )
+    async def open_surveys(self, info: Info) -> list[SurveyType]:
+        actor = await info.context.actor()
+        if actor is None or actor.user_id != self.model.id:
+            return []
+        found = await surveys.open_surveys(info.context.deps, actor)
+        loader = info.context.loaders.surveys.survey
+        for survey in found:
+            loader.prime(survey.id, survey)
+        return [SurveyType.from_model(s) for s in found]
 
     @strawberry.field(
         description="The user's memberships: all of them for the user, those in their places "

@@ -66,6 +66,9 @@ class EventKind(StrEnum):
     TASK_SUBMITTED = "task.submitted"
     TASK_APPROVED = "task.approved"
     TASK_RETURNED = "task.returned"
+    SURVEY_CREATED = "survey.created"
+    # A survey opened (recorded once, at creation or by the announcing job when it opens).
+    SURVEY_OPENED = "survey.opened"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.

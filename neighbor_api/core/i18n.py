@@ -1076,6 +1076,72 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "服务器内部错误（请求编号 {request_id}）",
         Locale.EN: "Internal server error (request {request_id})",
     },
+    # Surveys (surveys/).
+    "survey.not_found": {Locale.ZH_CN: "找不到该问卷", Locale.EN: "Survey not found"},
+    "survey.create_forbidden": {
+        Locale.ZH_CN: "只有该地区（社区、街道、区）的工作人员可以发起问卷",
+        Locale.EN: "Only staff of this place (community, street, district) can start a survey",
+    },
+    "survey.place_level": {
+        Locale.ZH_CN: "问卷只能面向社区、街道、区或市发起",
+        Locale.EN: "A survey is asked of a community, a street, a district or the city",
+    },
+    "survey.questions": {
+        Locale.ZH_CN: "请设置 1 到 {max} 个问题",
+        Locale.EN: "Ask 1 to {max} questions",
+    },
+    "survey.options": {
+        Locale.ZH_CN: "单选题需要 2 到 {max} 个互不相同的选项",
+        Locale.EN: "A single-choice question needs 2 to {max} different options",
+    },
+    "survey.options_not_allowed": {
+        Locale.ZH_CN: "评分题（1–5）和是非题的选项由系统给出，请勿填写",
+        Locale.EN: "Rating (1–5) and yes/no questions take no options of yours",
+    },
+    "survey.naive_time": {
+        Locale.ZH_CN: "请给出带时区的时间",
+        Locale.EN: "Give the time with its UTC offset",
+    },
+    "survey.closes_in_past": {
+        Locale.ZH_CN: "请设置一个将来的截止时间",
+        Locale.EN: "Give a closing time in the future",
+    },
+    "survey.closes_before_opens": {
+        Locale.ZH_CN: "截止时间必须晚于开始时间",
+        Locale.EN: "The survey must close after it opens",
+    },
+    "survey.unknown_question": {
+        Locale.ZH_CN: "不是本问卷的问题，或重复回答了同一问题",
+        Locale.EN: "Not a question of this survey, or one answered twice",
+    },
+    "survey.value": {
+        Locale.ZH_CN: "请从以下选项中选择：{options}",
+        Locale.EN: "Choose one of: {options}",
+    },
+    "survey.answer_every_question": {
+        Locale.ZH_CN: "请回答全部 {count} 个问题",
+        Locale.EN: "Answer all {count} questions",
+    },
+    "survey.not_open": {
+        Locale.ZH_CN: "该问卷尚未开始或已经结束",
+        Locale.EN: "This survey has not opened yet or has closed",
+    },
+    "survey.not_eligible": {
+        Locale.ZH_CN: "只有本地区的居民可以填写该问卷",
+        Locale.EN: "Only residents of this place can answer this survey",
+    },
+    "survey.already_answered": {
+        Locale.ZH_CN: "您已填写过该问卷，每人只能填写一次",
+        Locale.EN: "You have answered this survey; each person answers once",
+    },
+    "notification.survey_opened.title": {
+        Locale.ZH_CN: "{place}邀请您填写问卷",
+        Locale.EN: "{place} asks for your views",
+    },
+    "notification.survey_opened.body": {
+        Locale.ZH_CN: "「{title}」已开始，匿名填写，{closes} 截止",
+        Locale.EN: "“{title}” is open: anonymous, until {closes}",
+    },
     "metrics.unauthorized": {
         Locale.ZH_CN: "访问指标需要有效的令牌",
         Locale.EN: "The metrics need a valid token",

@@ -112,6 +112,27 @@ async def active_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
     return [Membership.from_document(d) async for d in cursor]
 
 
+async def resident_ids(db: Database, place_ids: Sequence[ObjectId]) -> list[ObjectId]:
+    """The users with an active RESIDENT membership of these places (communities): ids only,
+    one indexed query however many (a district's survey tells every resident). Filtered
+    here: the embedded server scans the whole collection for a `$in` followed by more
+    conditions, and uses `place_status_created` for the `$in` alone."""
+    cursor = db[COLLECTION].find(
+        {"place_id": {"$in": list(place_ids)}},
+        projection={"user_id": 1, "status": 1, "roles": 1},
+    )
+    return list(
+        dict.fromkeys(
+            [
+                d["user_id"]
+                async for d in cursor
+                if d.get("status") == MembershipStatus.ACTIVE.value
+                and Role.RESIDENT.value in (d.get("roles") or [])
+            ]
+        )
+    )
+
+
 async def staff_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
     """The active staff memberships (community workers, admins) held on exactly this place."""
     cursor = db[COLLECTION].find(

@@ -231,6 +231,11 @@ async def active_of_place(deps: Deps, place_id: ObjectId) -> list[Membership]:
     return await repository.active_of_place(deps.db, place_id)
 
 
+async def resident_count(deps: Deps, place_ids: Sequence[ObjectId]) -> int:
+    """How many people are active residents of these places (communities)."""
+    return len(await repository.resident_ids(deps.db, place_ids))
+
+
 async def active_membership(deps: Deps, user_id: ObjectId, place_id: ObjectId) -> Membership | None:
     """The user's active membership held on this place, if any."""
     found = await repository.of_users(deps.db, [user_id])

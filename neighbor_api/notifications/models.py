@@ -38,6 +38,7 @@ class NotificationKind(StrEnum):
     VOTING_RESULT = "VOTING_RESULT"
     PROPOSAL_SUGGESTED = "PROPOSAL_SUGGESTED"
     REDEMPTION_READY = "REDEMPTION_READY"
+    SURVEY_OPENED = "SURVEY_OPENED"
 
 
 # The kinds that ask the person to act on an assignment: they cannot be muted.

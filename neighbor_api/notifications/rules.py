@@ -42,6 +42,8 @@ from neighbor_api.places import repository as places
 from neighbor_api.reports import repository as reports
 from neighbor_api.reports import service as report_rules
 from neighbor_api.reports.models import Report, ReportStatus
+from neighbor_api.surveys import repository as surveys
+from neighbor_api.surveys.models import Survey
 
 # A comment quoted in a notification is cut to this many characters.
 QUOTE_LENGTH = 80
@@ -64,6 +66,7 @@ class Facts:
     task: Task | None = None
     proposal: Proposal | None = None
     membership: Membership | None = None
+    survey: Survey | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -76,6 +79,8 @@ class Facts:
             return "Proposal", self.proposal.id
         if self.membership is not None:
             return "Membership", self.membership.id
+        if self.survey is not None:
+            return "Survey", self.survey.id
         return None
 
 
@@ -147,6 +152,11 @@ def _membership(facts: Facts) -> Membership:
     return facts.membership
 
 
+def _survey(facts: Facts) -> Survey:
+    assert facts.survey is not None
+    return facts.survey
+
+
 # --- Recipients -------------------------------------------------------------------------------
 
 
@@ -216,6 +226,12 @@ async def _electors_and_council(deps: Deps, facts: Facts) -> list[ObjectId]:
     found = await councils.councils_by_ids(deps.db, [proposal.council_id])
     members = [m.user_id for m in found[0].members] if found else []
     return [*await _electors(deps, facts), *members]
+
+
+async def _survey_residents(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The active residents of every community the survey covers: one indexed query of ids,
+    whatever the place (a district's tens of thousands included)."""
+    return await memberships.resident_ids(deps.db, _survey(facts).community_ids)
 
 
 # --- Message parameters ------------------------------------------------------------------------
@@ -292,6 +308,15 @@ async def _proposal_params(facts: Facts) -> Mapping[str, Param]:
         "quorum_reached": lambda locale: translate(
             f"notification.quorum.{bool(proposal.quorum_reached)}", locale
         ),
+    }
+
+
+async def _survey_params(facts: Facts) -> Mapping[str, Param]:
+    survey = _survey(facts)
+    return {
+        "title": survey.title,
+        "place": facts.cache.get("place", ""),
+        "closes": local_time(survey.closes_at),
     }
 
 
@@ -420,6 +445,12 @@ RULES: tuple[Rule, ...] = (
          _electors_and_council,
          "notification.voting_result.title", "notification.voting_result.body",
          _proposal_params),
+    # Surveys
+    Rule(frozenset({E.SURVEY_OPENED}), K.SURVEY_OPENED,
+         "the residents of every community under the survey's place, when it opens, once",
+         _survey_residents,
+         "notification.survey_opened.title", "notification.survey_opened.body",
+         _survey_params),
 )  # fmt: skip
 
 # The event kinds the notifier reads.
@@ -451,6 +482,9 @@ def may_see(actor: Actor, facts: Facts) -> bool:
         return actor.user_id == facts.membership.user_id or actor.is_staff(
             facts.membership.place_path
         )
+    if facts.survey is not None:
+        covered = set(facts.survey.community_ids)
+        return any(g.place_id in covered for g in actor.grants)
     return False
 
 
@@ -497,6 +531,12 @@ async def read_facts(deps: Deps, event: Document) -> Facts | None:
             return None
         facts.membership = found_memberships[0]
         facts.cache["place"] = await _place_name(deps, facts.membership.place_id)
+    elif subject == "survey":
+        found_surveys = await surveys.surveys_by_ids(deps.db, [subject_id])
+        if not found_surveys:
+            return None
+        facts.survey = found_surveys[0]
+        facts.cache["place"] = await _place_name(deps, facts.survey.place_id)
     else:
         return None
     return facts

@@ -69,6 +69,8 @@ graphql_enum(
         "once suggestions exist).",
         NotificationKind.REDEMPTION_READY: "A reward the recipient redeemed is ready (written "
         "once rewards exist).",
+        NotificationKind.SURVEY_OPENED: "A survey of the recipient's community, street or "
+        "district opened: answer it (anonymously) before it closes.",
     },
 )
 

@@ -107,6 +107,22 @@ async def places_by_ids(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, P
     return found
 
 
+async def under(deps: Deps, place: Place, level: PlaceLevel) -> list[Place]:
+    """The places at `level` under `place` (itself if it is at that level; none if it is
+    below), with every place between: one query per level between (a district's
+    communities: two). Kept like every place read."""
+    found = [place]
+    between: list[Place] = []
+    levels = list(PlaceLevel)
+    while found and levels.index(found[0].level) < levels.index(level):
+        between += found
+        found = await repository.children_of(deps.db, [p.id for p in found])
+        for child in found:
+            _KNOWN[(deps.db.name, child.id)] = child
+    at_level = [p for p in found if p.level is level]
+    return [*between, *at_level]
+
+
 async def nearest_community(deps: Deps, near: GeoPoint) -> tuple[Place, float] | None:
     """The community whose centre is nearest `near`, and its distance in metres (places have
     centres, not boundaries)."""

@@ -20,6 +20,7 @@ from neighbor_api.notifications import repository as notifications
 from neighbor_api.points import repository as points
 from neighbor_api.privacy.models import PhoneReveal
 from neighbor_api.reports import repository as reports
+from neighbor_api.surveys import repository as surveys
 
 REVEALS = "phone_reveals"
 
@@ -72,6 +73,7 @@ EXPORT_SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("proposalComments", councils.COMMENTS, "author_id", ()),
     ("electorates", councils.ELECTORS, "user_ids", ()),
     ("votesCast", councils.PARTICIPATIONS, "user_id", ()),
+    ("surveysAnswered", surveys.RESPONDENTS, "user_id", ()),
     ("tasks", boards.TASKS, "assignees", ()),
     ("points", points.COLLECTION, "user_id", ()),
     ("notifications", notifications.NOTIFICATIONS, "user_id", ()),

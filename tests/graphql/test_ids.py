@@ -63,6 +63,8 @@ ID_TYPES = {
     "afterTaskId": "Task",
     "photoIds": "Attachment",
     "ids": "Notification",
+    "surveyId": "Survey",
+    "questionId": "SurveyQuestion",
 }
 MALFORMED = "not-an-id"
 
