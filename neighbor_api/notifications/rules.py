@@ -32,8 +32,9 @@ from neighbor_api.core.events import REPORT_MOVES, EventKind
 from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Actor
+from neighbor_api.councils import decision as decisions
 from neighbor_api.councils import repository as councils
-from neighbor_api.councils.models import Proposal
+from neighbor_api.councils.models import Proposal, ProposalOutcome
 from neighbor_api.memberships import repository as memberships
 from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.notifications import repository
@@ -292,7 +293,26 @@ async def _proposal_params(facts: Facts) -> Mapping[str, Param]:
         "quorum_reached": lambda locale: translate(
             f"notification.quorum.{bool(proposal.quorum_reached)}", locale
         ),
+        "decision": lambda locale: _decision(proposal, locale),
+        "early": lambda locale: (
+            translate(
+                "notification.close_reason", locale, {"reason": _quote(proposal.close_reason)}
+            )
+            if proposal.close_reason
+            else ""
+        ),
+        "reason": _quote(proposal.close_reason),
     }
+
+
+def _decision(proposal: Proposal, locale: Locale) -> str:
+    """The decision's one sentence (the rule that decided), as the proposal shows it."""
+    if proposal.outcome is None or proposal.outcome is ProposalOutcome.CANCELLED:
+        return ""
+    labels = {
+        o.id: o.label or translate(f"vote.{o.key}", locale) for o in proposal.options
+    }  # fmt: skip
+    return decisions.reason_text(proposal.outcome, decisions.record_of(proposal), locale, labels)
 
 
 def _moved(facts: Facts) -> bool:
@@ -416,9 +436,14 @@ RULES: tuple[Rule, ...] = (
          "notification.voting_closing_soon.title", "notification.voting_closing_soon.body",
          _proposal_params),
     Rule(frozenset({E.PROPOSAL_CLOSED}), K.VOTING_RESULT,
-         "all electors and the council's members, with the outcome and the quorum",
+         "all electors and the council's members, with the outcome, the rule that decided "
+         "and an early close's reason",
          _electors_and_council,
          "notification.voting_result.title", "notification.voting_result.body",
+         _proposal_params),
+    Rule(frozenset({E.PROPOSAL_VOTING_CANCELLED}), K.VOTING_RESULT,
+         "all electors and the council's members, with the reason", _electors_and_council,
+         "notification.voting_cancelled.title", "notification.voting_cancelled.body",
          _proposal_params),
 )  # fmt: skip
 
