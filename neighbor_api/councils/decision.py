@@ -191,7 +191,8 @@ def _percent_text(part: int, whole: int) -> str:
     """Rounded to one decimal for reading; the exact figures follow in brackets."""
     if whole == 0:
         return "—"
-    return f"{Fraction(100 * part, whole).__round__(1):.1f}%"
+    tenths = (2000 * part + whole) // (2 * whole)  # 1000 × part / whole, half up
+    return f"{tenths // 10}.{tenths % 10}%"
 
 
 def _amount(value: int, unit: Unit, locale: Locale) -> str:

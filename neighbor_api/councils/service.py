@@ -21,12 +21,13 @@ from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
+from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor, Role, ensure, is_system
 from neighbor_api.core.validation import Checks
 from neighbor_api.councils import repository
-from neighbor_api.councils.decision import decide
+from neighbor_api.councils.decision import decide, reason_text, record_of
 from neighbor_api.councils.models import (
     Ballot,
     Council,
@@ -728,6 +729,13 @@ async def roll(
     return await repository.roll_page(
         deps.db, proposal.id, first=first, after=after, by_key=proposal.ballot is Ballot.SECRET
     )
+
+
+def decision_reason(proposal: Proposal, locale: Locale) -> str:
+    """A closed vote's decision in one sentence, in `locale` (as `Proposal.decision` says)."""
+    assert proposal.outcome is not None
+    labels = {o.id: o.label or translate(f"vote.{o.key}", locale) for o in proposal.options}
+    return reason_text(proposal.outcome, record_of(proposal), locale, labels)
 
 
 def may_see_figures(actor: Actor | None, proposal: Proposal) -> bool:

@@ -32,8 +32,8 @@ from neighbor_api.core.events import REPORT_MOVES, EventKind
 from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Actor
-from neighbor_api.councils import decision as decisions
 from neighbor_api.councils import repository as councils
+from neighbor_api.councils import service as votes
 from neighbor_api.councils.models import Proposal, ProposalOutcome
 from neighbor_api.memberships import repository as memberships
 from neighbor_api.memberships.models import Membership, MembershipStatus
@@ -309,10 +309,7 @@ def _decision(proposal: Proposal, locale: Locale) -> str:
     """The decision's one sentence (the rule that decided), as the proposal shows it."""
     if proposal.outcome is None or proposal.outcome is ProposalOutcome.CANCELLED:
         return ""
-    labels = {
-        o.id: o.label or translate(f"vote.{o.key}", locale) for o in proposal.options
-    }  # fmt: skip
-    return decisions.reason_text(proposal.outcome, decisions.record_of(proposal), locale, labels)
+    return votes.decision_reason(proposal, locale)
 
 
 def _moved(facts: Facts) -> bool:
