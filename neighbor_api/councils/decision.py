@@ -3,7 +3,7 @@
 One function, `decide`, both decides and explains: every rule it checks becomes a `Check`
 (what was required, what was achieved as an exact fraction, whether it was met), and the
 outcome is a function of those checks only. The text a person reads is rendered from the
-checks (`rules_text`, `reason_text`) in their language; nothing is recomputed for display.
+checks (`rule_text`, `reason_text`) in their language; nothing is recomputed for display.
 
 All comparisons are in integers (counts, floor areas in hundredths of m², and percentages set
 by a council turned into exact fractions): nothing is rounded at an edge.

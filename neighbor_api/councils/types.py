@@ -448,10 +448,9 @@ class ProposalType(relay.Node):
         record = decisions.record_of(proposal)
         secret = proposal.ballot is Ballot.SECRET
         rules = [decisions.rule_text(c, locale, figures=not secret) for c in record.checks]
-        labels = {o.id: _label(o, info) for o in proposal.options}
         return ProposalDecisionType(
             outcome=proposal.outcome,
-            reason=decisions.reason_text(proposal.outcome, record, locale, labels),
+            reason=service.decision_reason(proposal, locale),
             rules=[DecisionRuleType(name=r.name, required=r.required, achieved=r.achieved,
                                     met=r.met) for r in rules],
             close_reason=proposal.close_reason,
