@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # were made for, while that viewer's session lives and they may still see the file.
     attachment_link_ttl: timedelta = timedelta(minutes=5)
 
+    # Votes (councils/): the shortest voting period openVoting accepts, in hours.
+    min_voting_hours: float = Field(default=24.0, ge=0)
+
     # Query limits, answered with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12
     max_aliases: int = 30

@@ -63,6 +63,8 @@ def make_settings(**overrides: Any) -> Settings:
         # (tests/accounts/test_login.py and tests/platform/test_rate_limits.py set their own).
         "login_attempts_per_address": 10_000,
         "registrations_per_address": 10_000,
+        # Votes may close any time after opening (tests/councils/test_closing.py sets its own).
+        "min_voting_hours": 0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     PROPOSAL_VOTING_OPENED = "proposal.voting_opened"
     PROPOSAL_VOTE_CAST = "proposal.vote_cast"
     PROPOSAL_CLOSED = "proposal.closed"
+    PROPOSAL_VOTING_CANCELLED = "proposal.voting_cancelled"
     PROPOSAL_WITHDRAWN = "proposal.withdrawn"
     PROPOSAL_COMMENTED = "proposal.commented"
     PROPOSAL_CLOSING_SOON = "proposal.closing_soon"

@@ -383,9 +383,169 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "请设置一个将来的截止时间（含时区）",
         Locale.EN: "Give a closing time in the future, with its UTC offset",
     },
-    "vote.choices": {
-        Locale.ZH_CN: "请选择 1 到 {max} 个本议题的选项",
-        Locale.EN: "Choose 1 to {max} of this proposal's options",
+    "vote.choices.YES_NO_ABSTAIN": {
+        Locale.ZH_CN: "请在赞成、反对、弃权中选择一项",
+        Locale.EN: "Choose one of yes, no or abstain",
+    },
+    "vote.choices.SINGLE_CHOICE": {
+        Locale.ZH_CN: "请选择本议题的一个选项",
+        Locale.EN: "Choose one of this proposal's options",
+    },
+    "vote.choices.MULTIPLE_CHOICE": {
+        Locale.ZH_CN: "请选择本议题的 1 到 {max} 个不同选项",
+        Locale.EN: "Choose 1 to {max} different options of this proposal",
+    },
+    "proposal.owners_council": {
+        Locale.ZH_CN: "业主共同决定须由业主委员会发起；未成立业主委员会的，由社区工作人员组织",
+        Locale.EN: (
+            "Owners' votes are run by the owners' committee, or by community staff where "
+            "there is none"
+        ),
+    },
+    "proposal.scope_electorate": {
+        Locale.ZH_CN: "只有业主表决或按户表决可以限定楼栋",
+        Locale.EN: "Only owners' or households' votes can be limited to buildings",
+    },
+    "proposal.scope_too_many": {
+        Locale.ZH_CN: "最多限定 {max} 栋楼",
+        Locale.EN: "At most {max} buildings",
+    },
+    "proposal.scope_building": {
+        Locale.ZH_CN: "请选择本社区的楼栋",
+        Locale.EN: "Choose a building of this community",
+    },
+    "proposal.min_voting_period": {
+        Locale.ZH_CN: "投票期至少 {hours} 小时，请设置更晚的截止时间",
+        Locale.EN: "Voting must stay open at least {hours} hours; choose a later closing time",
+    },
+    "proposal.close_early": {
+        Locale.ZH_CN: "尚有选民未投票，提前结束投票须说明理由",
+        Locale.EN: "Some electors have not voted: give a reason to close voting early",
+    },
+    # Decisions (councils/decision.py): the rules that decided a vote, in words.
+    "decision.rule.owners_area": {
+        Locale.ZH_CN: "参与表决的专有部分面积（占全体业主专有部分面积）",
+        Locale.EN: "Floor area taking part (of all owners' floor area)",
+    },
+    "decision.rule.owners_count": {
+        Locale.ZH_CN: "参与表决的业主人数（占全体业主人数）",
+        Locale.EN: "Owners taking part (of all owners)",
+    },
+    "decision.rule.approving_area": {
+        Locale.ZH_CN: "同意的专有部分面积（占参与表决的专有部分面积）",
+        Locale.EN: "Floor area approving (of the floor area taking part)",
+    },
+    "decision.rule.approving_owners": {
+        Locale.ZH_CN: "同意的业主人数（占参与表决的业主人数）",
+        Locale.EN: "Owners approving (of the owners taking part)",
+    },
+    "decision.rule.quorum": {
+        Locale.ZH_CN: "参与投票人数（占选民）",
+        Locale.EN: "Turnout (of the electorate)",
+    },
+    "decision.rule.approval": {
+        Locale.ZH_CN: "赞成票（占赞成与反对票之和）",
+        Locale.EN: "Yes votes (of yes and no votes)",
+    },
+    "decision.rule.yes_no_tie": {
+        Locale.ZH_CN: "赞成票与反对票不相等",
+        Locale.EN: "Yes and no votes differ",
+    },
+    "decision.rule.clear_winner": {
+        Locale.ZH_CN: "胜出选项无并列",
+        Locale.EN: "No tie for the winning places",
+    },
+    "decision.required.owners_area": {
+        Locale.ZH_CN: "{operator} {fraction}",
+        Locale.EN: "{operator} {fraction}",
+    },
+    "decision.required.owners_count": {
+        Locale.ZH_CN: "{operator} {fraction}",
+        Locale.EN: "{operator} {fraction}",
+    },
+    "decision.required.approving_area": {
+        Locale.ZH_CN: "{operator} 参与表决的 {fraction}",
+        Locale.EN: "{operator} {fraction} of those taking part",
+    },
+    "decision.required.approving_owners": {
+        Locale.ZH_CN: "{operator} 参与表决的 {fraction}",
+        Locale.EN: "{operator} {fraction} of those taking part",
+    },
+    "decision.required.quorum": {
+        Locale.ZH_CN: "{operator} {fraction}",
+        Locale.EN: "{operator} {fraction}",
+    },
+    "decision.required.approval": {
+        Locale.ZH_CN: "{operator} {fraction}",
+        Locale.EN: "{operator} {fraction}",
+    },
+    "decision.required.yes_no_tie": {
+        Locale.ZH_CN: "赞成 ≠ 反对",
+        Locale.EN: "yes ≠ no",
+    },
+    "decision.required.clear_winner": {
+        Locale.ZH_CN: "前 {seats} 名无并列",
+        Locale.EN: "No tie for the top {seats}",
+    },
+    "decision.achieved.figures": {
+        Locale.ZH_CN: "{percent}（{part} / {whole}）",
+        Locale.EN: "{percent} ({part} of {whole})",
+    },
+    "decision.achieved.yes_no": {
+        Locale.ZH_CN: "赞成 {yes}，反对 {no}",
+        Locale.EN: "yes {yes}, no {no}",
+    },
+    "decision.achieved.clear": {Locale.ZH_CN: "无并列", Locale.EN: "no tie"},
+    "decision.achieved.tied": {
+        Locale.ZH_CN: "{tied} 个选项票数并列",
+        Locale.EN: "{tied} options tied",
+    },
+    "decision.unit.people": {Locale.ZH_CN: "{value} 人", Locale.EN: "{value}"},
+    "decision.unit.votes": {Locale.ZH_CN: "{value} 票", Locale.EN: "{value} votes"},
+    "decision.unit.area": {Locale.ZH_CN: "{value} 平方米", Locale.EN: "{value} m²"},
+    "decision.reason.passed": {
+        Locale.ZH_CN: "各项规则均已满足，议题通过。",
+        Locale.EN: "Every rule was met, so the proposal passed.",
+    },
+    "decision.reason.winners": {
+        Locale.ZH_CN: "各项规则均已满足，{options}得票最多，胜出。",
+        Locale.EN: "Every rule was met; {options} won with the most votes.",
+    },
+    "decision.reason.tied": {
+        Locale.ZH_CN: "{options}票数并列，无法确定胜出选项。",
+        Locale.EN: "{options} tied, so no winner can be named for their place.",
+    },
+    "decision.reason.yes_no_tie": {
+        Locale.ZH_CN: "赞成票与反对票相同（各 {votes} 票），议题未通过。",
+        Locale.EN: "Yes and no votes were equal ({votes} each), so the proposal was rejected.",
+    },
+    "decision.reason.no_votes": {
+        Locale.ZH_CN: "没有选项获得选票，议题未通过。",
+        Locale.EN: "No option received a vote, so the proposal was rejected.",
+    },
+    "decision.reason.NO_QUORUM": {
+        Locale.ZH_CN: "{rule}为 {achieved}，未达到 {required}，未形成决议。",
+        Locale.EN: "{rule} was {achieved}, short of {required}, so there is no decision.",
+    },
+    "decision.reason.REJECTED": {
+        Locale.ZH_CN: "{rule}为 {achieved}，未达到 {required}，议题未通过。",
+        Locale.EN: "{rule} was {achieved}, short of {required}, so the proposal was rejected.",
+    },
+    "decision.reason.CANCELLED": {
+        Locale.ZH_CN: "投票已取消，不形成决议：{reason}",
+        Locale.EN: "Voting was cancelled without a decision: {reason}",
+    },
+    "decision.disclosure.small": {
+        Locale.ZH_CN: (
+            "本次仅 {voted} 人参与投票（不超过 {small} 人），公布的合计可能推算出个人的选择。"
+        ),
+        Locale.EN: (
+            "Only {voted} voted (at most {small}): the published totals may tell who chose what."
+        ),
+    },
+    "decision.disclosure.unanimous": {
+        Locale.ZH_CN: "全体参与者选择了同一选项，合计即每个人的选择。",
+        Locale.EN: "Everyone who voted chose the same option: the totals are each person's choice.",
     },
     "vote.yes": {Locale.ZH_CN: "赞成", Locale.EN: "Yes"},
     "vote.no": {Locale.ZH_CN: "反对", Locale.EN: "No"},
@@ -513,6 +673,10 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "proposal.open_forbidden": {
         Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以开始表决",
         Locale.EN: "Only the chair or community staff can open voting",
+    },
+    "proposal.cancel_forbidden": {
+        Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以取消表决",
+        Locale.EN: "Only the chair or community staff can cancel voting",
     },
     "proposal.close_forbidden": {
         Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以结束表决",
@@ -717,13 +881,28 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Result of a vote in {council}",
     },
     "notification.voting_result.body": {
-        Locale.ZH_CN: (
-            "「{title}」：{outcome}。投票 {voted}/{eligible}，"
-            "法定参与比例 {quorum}%{quorum_reached}"
-        ),
-        Locale.EN: (
-            "“{title}”: {outcome}. {voted} of {eligible} voted; quorum {quorum}% {quorum_reached}"
-        ),
+        Locale.ZH_CN: "「{title}」：{outcome}。投票 {voted}/{eligible}。{decision}{early}",
+        Locale.EN: "“{title}”: {outcome}. {voted} of {eligible} voted. {decision}{early}",
+    },
+    "notification.close_reason": {
+        Locale.ZH_CN: "提前结束的理由：{reason}",
+        Locale.EN: " Closed early because: {reason}",
+    },
+    "notification.voting_cancelled.title": {
+        Locale.ZH_CN: "{council}取消表决",
+        Locale.EN: "Voting cancelled in {council}",
+    },
+    "notification.voting_cancelled.body": {
+        Locale.ZH_CN: "「{title}」的表决已取消，不形成决议。理由：{reason}",
+        Locale.EN: "Voting on “{title}” was cancelled without a decision. Reason: {reason}",
+    },
+    "notification.outcome.TIED": {
+        Locale.ZH_CN: "票数并列，未产生胜出选项",
+        Locale.EN: "tied, no winner",
+    },
+    "notification.outcome.CANCELLED": {
+        Locale.ZH_CN: "已取消",
+        Locale.EN: "cancelled",
     },
     "notification.outcome.PASSED": {
         Locale.ZH_CN: "通过",

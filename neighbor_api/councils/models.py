@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from fractions import Fraction
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,6 +44,8 @@ class ProposalOutcome(StrEnum):
     PASSED = "PASSED"
     REJECTED = "REJECTED"
     NO_QUORUM = "NO_QUORUM"
+    TIED = "TIED"
+    CANCELLED = "CANCELLED"
 
 
 class Ballot(StrEnum):
@@ -112,6 +115,55 @@ class OptionResult(BaseModel):
     area_centi: int = 0  # m² × 100, exact
 
 
+class RuleName(StrEnum):
+    """The rules a decision checks (catalogue keys `decision.rule.<name>`)."""
+
+    OWNERS_AREA = "owners_area"  # participating area of the total (art. 278)
+    OWNERS_COUNT = "owners_count"  # participating owners of all owners (art. 278)
+    APPROVING_AREA = "approving_area"  # approving area of the participating area
+    APPROVING_OWNERS = "approving_owners"  # approving owners of the participating owners
+    QUORUM = "quorum"  # voters of the electorate
+    APPROVAL = "approval"  # yes of yes + no
+    YES_NO_TIE = "yes_no_tie"  # yes and no must differ
+    CLEAR_WINNER = "clear_winner"  # no tie at the last winning place
+
+
+class Unit(StrEnum):
+    PEOPLE = "people"
+    AREA = "area"  # hundredths of m²
+    VOTES = "votes"
+
+
+class Check(BaseModel):
+    """One rule as checked when the vote was decided: `part / whole` against the threshold
+    `num / den` (≥, or > when `strict`), and whether it was met."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: RuleName
+    part: int
+    whole: int
+    num: int
+    den: int
+    strict: bool
+    met: bool
+    unit: Unit = Unit.PEOPLE
+
+    @property
+    def threshold(self) -> Fraction:
+        return Fraction(self.num, self.den)
+
+
+class DecisionRecord(BaseModel):
+    """What decided a closed vote, kept as it was checked (see councils/decision.py)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    checks: list[Check]
+    winners: list[ObjectId] = Field(default_factory=list)
+    tied: list[ObjectId] = Field(default_factory=list)
+
+
 class Proposal(StoredModel):
     council_id: ObjectId
     community_id: ObjectId
@@ -128,6 +180,8 @@ class Proposal(StoredModel):
     max_choices: int
     quorum_percent: float
     pass_threshold_percent: float
+    # OWNERS or HOUSEHOLDS votes of some buildings only (BUILDING places); empty: everyone.
+    scope_building_ids: list[ObjectId] = Field(default_factory=list)
     voting_opens_at: datetime | None = None
     voting_closes_at: datetime | None = None
     # Fixed when voting opens.
@@ -140,6 +194,9 @@ class Proposal(StoredModel):
     voted_count: int | None = None
     voted_area_centi: int | None = None
     results: list[OptionResult] | None = None
+    decision: DecisionRecord | None = None
+    # Why voting was closed before its time, or cancelled (CANCELLED), as the closer said.
+    close_reason: str | None = None
     comment_count: int = 0
     idempotency: Idempotency | None = None
     created_at: datetime

@@ -249,12 +249,19 @@ async def participations_of(
 
 
 async def roll_page(
-    db: Database, proposal_id: ObjectId, *, first: int | None, after: str | None
+    db: Database,
+    proposal_id: ObjectId,
+    *,
+    first: int | None,
+    after: str | None,
+    by_key: bool = False,
 ) -> Page[Participation]:
+    """The roll in voting order, or (`by_key`, secret ballots) in the electors' key order,
+    which says nothing of when anyone voted (index `one_vote`)."""
     page = await keyset_page(
         db[PARTICIPATIONS],
         {"proposal_id": proposal_id},
-        sort=[("_id", ASCENDING)],
+        sort=[("voter_key" if by_key else "_id", ASCENDING)],
         first=first,
         after=after,
     )

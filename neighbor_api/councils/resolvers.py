@@ -8,6 +8,7 @@ from neighbor_api.context import Info
 from neighbor_api.councils import service
 from neighbor_api.councils.models import Council, Proposal, ProposalStatus
 from neighbor_api.councils.types import (
+    CancelVotingInput,
     CastVoteInput,
     CastVotePayload,
     CloseVotingInput,
@@ -122,7 +123,11 @@ class CouncilMutation:
                 options=input.options, max_choices=input.max_choices,
                 quorum_percent=input.quorum_percent,
                 pass_threshold_percent=input.pass_threshold_percent,
-                voting_closes_at=input.voting_closes_at, idempotency_key=input.idempotency_key,
+                voting_closes_at=input.voting_closes_at,
+                scope_building_ids=input_ids(
+                    input.scope_building_ids, "Place", "scopeBuildingIds"
+                ),
+                idempotency_key=input.idempotency_key,
             ),
             _proposal,
         )  # fmt: skip
@@ -139,13 +144,31 @@ class CouncilMutation:
             _proposal,
         )  # fmt: skip
 
-    @strawberry.mutation(description="The chair or staff: close voting now and decide.")
+    @strawberry.mutation(
+        description="The chair or staff: close voting now and decide. Before votingClosesAt "
+        "only when every elector has voted, or with a reason."
+    )
     async def close_voting(self, info: Info, input: CloseVotingInput) -> ProposalPayload:
         return await run_mutation(
             info, ProposalPayload,
             lambda actor: service.close_voting(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                reason=input.reason,
+            ),
+            _proposal,
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="The chair or staff: abandon a vote without an outcome (CANCELLED)."
+    )
+    async def cancel_voting(self, info: Info, input: CancelVotingInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: service.cancel_voting(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                reason=input.reason,
             ),
             _proposal,
         )  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -21,11 +21,13 @@ from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
+from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Document, Session, in_transaction
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor, Role, ensure, is_system
 from neighbor_api.core.validation import Checks
 from neighbor_api.councils import repository
+from neighbor_api.councils.decision import decide, reason_text, record_of
 from neighbor_api.councils.models import (
     Ballot,
     Council,
@@ -55,6 +57,8 @@ MAX_BODY = 5000
 MAX_OPTION = 100
 MAX_OPTIONS = 20
 MAX_COMMENT = 1000
+MAX_SCOPE = 50
+MAX_REASON = 500
 CLOSE_BATCH = 100
 DEFAULT_QUORUM_PERCENT = 50.0
 DEFAULT_THRESHOLD_PERCENT = 50.0
@@ -234,6 +238,7 @@ async def create_proposal(
     quorum_percent: float | None = None,
     pass_threshold_percent: float | None = None,
     voting_closes_at: datetime | None = None,
+    scope_building_ids: Sequence[ObjectId] | None = None,
     idempotency_key: str | None = None,
 ) -> Proposal:
     """Draft a proposal, which is then open for deliberation (comments) until voting opens."""
@@ -263,12 +268,20 @@ async def create_proposal(
     now = deps.clock.now()
     if voting_closes_at is not None and _naive_or_past(voting_closes_at, now):
         checks.fail("votingClosesAt", "proposal.closes_in_past")
+    scope = list(dict.fromkeys(scope_building_ids or []))
+    if scope and electorate not in (Electorate.OWNERS, Electorate.HOUSEHOLDS):
+        checks.fail("scopeBuildingIds", "proposal.scope_electorate")
+    if len(scope) > MAX_SCOPE:
+        checks.fail("scopeBuildingIds", "proposal.scope_too_many", max=MAX_SCOPE)
     idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
     checks.done()
     if earlier := await idempotent.earlier(deps, repository.PROPOSALS, idempotency):
         return Proposal.from_document(earlier)
     council = await _council_or_raise(deps, actor, council_id)
     ensure(may_propose(actor, council), "proposal.create_forbidden")
+    if electorate is Electorate.OWNERS:
+        await _ensure_owners_vote(deps, actor, council, "proposal.owners_council")
+    await _check_scope(deps, council, scope)
     proposal = Proposal(
         council_id=council.id,
         community_id=council.community_id,
@@ -286,6 +299,7 @@ async def create_proposal(
         quorum_percent=quorum,
         pass_threshold_percent=threshold,
         voting_closes_at=voting_closes_at,
+        scope_building_ids=scope,
         idempotency=idempotency,
         created_at=now,
         updated_at=now,
@@ -300,6 +314,37 @@ async def create_proposal(
 
     raced = await idempotent.create_once(deps, repository.PROPOSALS, idempotency, write)
     return Proposal.from_document(raced) if raced is not None else proposal
+
+
+async def _ensure_owners_vote(deps: Deps, actor: Actor, council: Council, message: str) -> None:
+    """Owners decide (业主共同决定) through their owners' committee (业主委员会); where the
+    community has none, its staff organise the owners' meeting (业主大会) in any council."""
+    if council.kind is CouncilKind.OWNERS_COMMITTEE:
+        return
+    if _staff(actor, council) and not any(
+        c.kind is CouncilKind.OWNERS_COMMITTEE
+        for c in await repository.councils_of(deps.db, [council.community_id])
+    ):
+        return
+    raise DomainError.of(ErrorCode.FORBIDDEN, message, field=("input", "electorate"))
+
+
+async def _check_scope(deps: Deps, council: Council, scope: Sequence[ObjectId]) -> None:
+    """Every building of a scope is a BUILDING of the council's community."""
+    if not scope:
+        return
+    found = await places.places_by_ids(deps, scope)
+    for index, building_id in enumerate(scope):
+        building = found.get(building_id)
+        if (
+            building is None
+            or building.level is not PlaceLevel.BUILDING
+            or council.community_id not in building.path
+        ):
+            raise DomainError.of(
+                ErrorCode.INVALID_INPUT, "proposal.scope_building",
+                field=("input", "scopeBuildingIds", str(index)),
+            )  # fmt: skip
 
 
 def _naive_or_past(value: datetime, now: datetime) -> bool:
@@ -326,6 +371,12 @@ async def proposals(
 async def _electorate(deps: Deps, proposal: Proposal, council: Council) -> list[Elector]:
     """Who may vote, decided now and stored: it does not change while voting runs."""
     members = await memberships.active_of_place(deps, council.community_id)
+    if proposal.scope_building_ids and proposal.electorate in (
+        Electorate.OWNERS,
+        Electorate.HOUSEHOLDS,
+    ):  # a vote of some buildings: only their owners or households
+        scope = set(proposal.scope_building_ids)
+        members = [m for m in members if m.building_id in scope]
     residents = [m for m in members if Role.RESIDENT in m.roles]
 
     def elector(key: str, user_ids: list[ObjectId], area: int = 0) -> Elector:
@@ -355,12 +406,20 @@ async def open_voting(
     ensure(may_run_vote(actor, council), "proposal.open_forbidden")
     if proposal.status is not ProposalStatus.DELIBERATION:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+    if proposal.electorate is Electorate.OWNERS:
+        await _ensure_owners_vote(deps, actor, council, "proposal.owners_council")
     now = deps.clock.now()
     closes = voting_closes_at or proposal.voting_closes_at
     if closes is None or _naive_or_past(closes, now):
         raise DomainError.of(
             ErrorCode.INVALID_INPUT, "proposal.closes_in_past", field=("input", "votingClosesAt")
         )
+    minimum = deps.settings.min_voting_hours
+    if closes - now < timedelta(hours=minimum):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "proposal.min_voting_period",
+            field=("input", "votingClosesAt"), hours=minimum,
+        )  # fmt: skip
     electors = await _electorate(deps, proposal, council)
 
     async def write(session: Session) -> Proposal:
@@ -396,8 +455,8 @@ def _check_choices(proposal: Proposal, option_ids: Sequence[ObjectId]) -> list[O
         or any(o not in known for o in chosen)
     ):
         raise DomainError.of(
-            ErrorCode.INVALID_INPUT, "vote.choices", field=("input", "optionIds"),
-            max=proposal.max_choices,
+            ErrorCode.INVALID_INPUT, f"vote.choices.{proposal.method.value}",
+            field=("input", "optionIds"), max=proposal.max_choices,
         )  # fmt: skip
     return chosen
 
@@ -482,52 +541,6 @@ async def cast_vote(
     return Vote(receipt, proposal, council, elector)
 
 
-@dataclass(frozen=True)
-class Decision:
-    outcome: ProposalOutcome
-    quorum_reached: bool
-
-
-def decide(
-    proposal: Proposal, results: Sequence[OptionResult], *, voted: int, voted_area: int
-) -> Decision:
-    """The outcome of a closed vote.
-
-    OWNERS (PRC Civil Code art. 278): owners holding at least 2/3 of the floor area and at
-    least 2/3 of the owners take part; an ORDINARY matter passes with more than half of the
-    participating area and of the participating owners, a MAJOR one with at least 3/4 of each.
-    Others: quorum when voted / eligible >= quorumPercent; YES_NO_ABSTAIN passes when
-    yes / (yes + no) > passThresholdPercent (abstentions count for the quorum only); choice
-    methods pass when the quorum is reached. All compared in integers: no rounding at the edge.
-    """
-    eligible = proposal.eligible_count or 0
-    by_key = {o.key: o.id for o in proposal.options if o.key}
-    counts = {r.option_id: r for r in results}
-
-    def of(key: OptionKey) -> OptionResult:
-        return counts.get(by_key[key], OptionResult(option_id=by_key[key], count=0))
-
-    if proposal.electorate is Electorate.OWNERS:
-        eligible_area = proposal.eligible_area_centi or 0
-        quorum = eligible > 0 and 3 * voted >= 2 * eligible and 3 * voted_area >= 2 * eligible_area
-        if not quorum:
-            return Decision(ProposalOutcome.NO_QUORUM, False)
-        yes = of(OptionKey.YES)
-        if proposal.matter is ProposalMatter.MAJOR:
-            passed = 4 * yes.count >= 3 * voted and 4 * yes.area_centi >= 3 * voted_area
-        else:
-            passed = 2 * yes.count > voted and 2 * yes.area_centi > voted_area
-        return Decision(ProposalOutcome.PASSED if passed else ProposalOutcome.REJECTED, True)
-    quorum = eligible > 0 and 100 * voted >= proposal.quorum_percent * eligible
-    if not quorum:
-        return Decision(ProposalOutcome.NO_QUORUM, False)
-    if proposal.method is VotingMethod.YES_NO_ABSTAIN:
-        ayes, noes = of(OptionKey.YES).count, of(OptionKey.NO).count
-        passed = ayes + noes > 0 and 100 * ayes > proposal.pass_threshold_percent * (ayes + noes)
-        return Decision(ProposalOutcome.PASSED if passed else ProposalOutcome.REJECTED, True)
-    return Decision(ProposalOutcome.PASSED, True)
-
-
 def results_of(proposal: Proposal, totals: Document) -> list[OptionResult]:
     return [
         OptionResult(
@@ -539,8 +552,16 @@ def results_of(proposal: Proposal, totals: Document) -> list[OptionResult]:
     ]
 
 
-async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId) -> Proposal:
-    """Close a vote and decide it (the chair or staff; `None` is the automatic close)."""
+async def close_voting(
+    deps: Deps, actor: Actor | None, *, proposal_id: ObjectId, reason: str | None = None
+) -> Proposal:
+    """Close a vote and decide it (the chair or staff; `None` is the automatic close).
+
+    Before `votingClosesAt` only when every elector has voted, or with a `reason`, which is
+    kept on the proposal, shown with the decision and told to the electors."""
+    checks = Checks()
+    why = checks.text(reason, "reason", max_length=MAX_REASON, required=False) or None
+    checks.done()
     if actor is None:
         found = await repository.proposals_by_ids(deps.db, [proposal_id])
         if not found:
@@ -552,6 +573,7 @@ async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId
     if proposal.status is not ProposalStatus.VOTING:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
     now = deps.clock.now()
+    early = proposal.voting_closes_at is not None and now < proposal.voting_closes_at
 
     async def write(session: Session) -> Proposal:
         await repository.close_ballot_box(deps.db, proposal.id, session=session)
@@ -561,6 +583,10 @@ async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId
         voted, voted_area = (await repository.turnout(deps.db, [proposal.id], session=session))[
             proposal.id
         ]
+        if early and why is None and voted < (proposal.eligible_count or 0):
+            raise DomainError.of(
+                ErrorCode.INVALID_INPUT, "proposal.close_early", field=("input", "reason")
+            )
         results = results_of(proposal, totals)
         decision = decide(proposal, results, voted=voted, voted_area=voted_area)
         closed = await repository.update_proposal(
@@ -569,7 +595,9 @@ async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId
                 "status": ProposalStatus.CLOSED.value, "closed_at": now,
                 "outcome": decision.outcome.value, "quorum_reached": decision.quorum_reached,
                 "voted_count": voted, "voted_area_centi": voted_area,
-                "results": [r.model_dump() for r in results], "updated_at": now,
+                "results": [r.model_dump() for r in results],
+                "decision": decision.record().model_dump(),
+                "close_reason": why if early else None, "updated_at": now,
             },
             session=session,
         )  # fmt: skip
@@ -581,6 +609,45 @@ async def close_voting(deps: Deps, actor: Actor | None, *, proposal_id: ObjectId
             data={"outcome": decision.outcome.value}, session=session,
         )  # fmt: skip
         return closed
+
+    return await in_transaction(deps.client, write)
+
+
+async def cancel_voting(
+    deps: Deps, actor: Actor, *, proposal_id: ObjectId, reason: str
+) -> Proposal:
+    """Abandon a vote without an outcome (CANCELLED): the chair or staff, with a reason told
+    to the electors. No totals are published: a cancelled secret ballot reveals nothing."""
+    checks = Checks()
+    why = checks.text(reason, "reason", max_length=MAX_REASON)
+    checks.done()
+    proposal, council = await _proposal_or_raise(deps, actor, proposal_id)
+    ensure(may_run_vote(actor, council), "proposal.cancel_forbidden")
+    if proposal.status is not ProposalStatus.VOTING:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Proposal:
+        await repository.close_ballot_box(deps.db, proposal.id, session=session)
+        voted, voted_area = (await repository.turnout(deps.db, [proposal.id], session=session))[
+            proposal.id
+        ]
+        cancelled = await repository.update_proposal(
+            deps.db, proposal.id, from_statuses=[ProposalStatus.VOTING],
+            changes={
+                "status": ProposalStatus.CLOSED.value, "closed_at": now,
+                "outcome": ProposalOutcome.CANCELLED.value, "voted_count": voted,
+                "voted_area_centi": voted_area, "close_reason": why, "updated_at": now,
+            },
+            session=session,
+        )  # fmt: skip
+        if cancelled is None:
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.invalid_transition")
+        await events.record(
+            deps, kind=EventKind.PROPOSAL_VOTING_CANCELLED, subject_id=proposal.id,
+            actor_id=actor.user_id, place_path=proposal.place_path, session=session,
+        )  # fmt: skip
+        return cancelled
 
     return await in_transaction(deps.client, write)
 
@@ -657,8 +724,27 @@ async def comment_on_proposal(
 async def roll(
     deps: Deps, proposal: Proposal, *, first: int | None, after: str | None
 ) -> Page[Participation]:
-    """Who voted, in the order they voted (the choices stay with open ballots only)."""
-    return await repository.roll_page(deps.db, proposal.id, first=first, after=after)
+    """Who voted: in the order they voted on open ballots (with their choices); in no order
+    related to time on secret ones (see the README's secrecy rules)."""
+    return await repository.roll_page(
+        deps.db, proposal.id, first=first, after=after, by_key=proposal.ballot is Ballot.SECRET
+    )
+
+
+def decision_reason(proposal: Proposal, locale: Locale) -> str:
+    """A closed vote's decision in one sentence, in `locale` (as `Proposal.decision` says)."""
+    assert proposal.outcome is not None
+    labels = {o.id: o.label or translate(f"vote.{o.key}", locale) for o in proposal.options}
+    return reason_text(proposal.outcome, record_of(proposal), locale, labels)
+
+
+def may_see_figures(actor: Actor | None, proposal: Proposal) -> bool:
+    """Whether the viewer sees floor-area figures of a vote. On a secret ballot, only staff
+    of the community while voting runs and after (an area that moves with each vote would
+    tell who voted with how much, and the sums by option who chose what)."""
+    if proposal.ballot is Ballot.OPEN:
+        return True
+    return actor is not None and (is_system(actor) or actor.is_staff(proposal.place_path))
 
 
 async def comments(

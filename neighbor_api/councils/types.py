@@ -12,6 +12,7 @@ from neighbor_api.accounts.types import UserType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.core.i18n import translate
+from neighbor_api.councils import decision as decisions
 from neighbor_api.councils import service
 from neighbor_api.councils.models import (
     Ballot,
@@ -31,7 +32,7 @@ from neighbor_api.councils.models import (
 )
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
-from neighbor_api.graphql.relay import Connection, node_type, to_global_id
+from neighbor_api.graphql.relay import Connection, from_global_id, node_type, to_global_id
 from neighbor_api.places.types import PlaceType
 
 graphql_enum(
@@ -74,6 +75,11 @@ graphql_enum(
         ProposalOutcome.PASSED: "Enough took part and enough approved.",
         ProposalOutcome.REJECTED: "Enough took part, but too few approved.",
         ProposalOutcome.NO_QUORUM: "Too few of the electorate took part.",
+        ProposalOutcome.TIED: (
+            "Choice methods: options with equal votes share the last winning place, so the "
+            "vote names no (or not every) winner."
+        ),
+        ProposalOutcome.CANCELLED: "Voting was abandoned (cancelVoting) without an outcome.",
     },
 )
 graphql_enum(
@@ -197,7 +203,10 @@ class Turnout:
     name="Voter", description="An entry of the roll: who voted (and, on open ballots, how)."
 )
 class VoterType:
-    cast_at: datetime = strawberry.field(description="When.")
+    cast_at: datetime | None = strawberry.field(
+        description="When: open ballots only (null on secret ones, whose roll is in no "
+        "order related to time)."
+    )
     choice_ids: list[strawberry.ID] | None = strawberry.field(
         description="The options chosen: open ballots only (always null on secret ones)."
     )
@@ -250,6 +259,44 @@ def option_global_id(option: Option) -> strawberry.ID:
     return strawberry.ID(to_global_id("ProposalOption", option.id))
 
 
+def _option_id(option: ProposalOptionType) -> ObjectId | None:
+    return from_global_id(option.id, "ProposalOption")
+
+
+def _label(option: Option, info: Info) -> str:
+    return option.label or translate(f"vote.{option.key}", info.context.locale)
+
+
+@strawberry.type(name="DecisionRule", description="One rule that decided a vote.")
+class DecisionRuleType:
+    name: str = strawberry.field(description="The rule, e.g. 参与表决的专有部分面积.")
+    required: str = strawberry.field(description="What it requires, e.g. ≥ 2/3.")
+    achieved: str = strawberry.field(
+        description="What the vote achieved: a percentage (one decimal), with the exact "
+        "figures in brackets on open ballots."
+    )
+    met: bool = strawberry.field(description="Whether the rule was met (decided exactly).")
+
+
+@strawberry.type(
+    name="ProposalDecision",
+    description="Why a closed vote ended as it did, from the same arithmetic that decided it.",
+)
+class ProposalDecisionType:
+    outcome: ProposalOutcome = strawberry.field(description="The outcome.")
+    reason: str = strawberry.field(description="One sentence saying why.")
+    rules: list[DecisionRuleType] = strawberry.field(
+        description="Every rule checked (all four of art. 278 for OWNERS votes), in order."
+    )
+    close_reason: str | None = strawberry.field(
+        description="Why voting was closed before its time, or cancelled."
+    )
+    disclosure: str | None = strawberry.field(
+        description="Secret ballots: said when the electorate is so small (or the vote so "
+        "one-sided) that the published totals tell who chose what."
+    )
+
+
 @node_type
 @strawberry.type(name="Proposal", description="A proposal put to a council or community.")
 class ProposalType(relay.Node):
@@ -263,18 +310,29 @@ class ProposalType(relay.Node):
     method: VotingMethod = strawberry.field(description="How choices are made.")
     matter: ProposalMatter = strawberry.field(description="ORDINARY or MAJOR (OWNERS votes).")
     max_choices: int = strawberry.field(description="How many options one vote may choose.")
-    quorum_percent: float = strawberry.field(description="Turnout needed, % of the electorate.")
-    pass_threshold_percent: float = strawberry.field(
-        description="YES_NO_ABSTAIN: yes / (yes + no) must exceed this, in percent."
+    quorum_percent: float | None = strawberry.field(
+        description="Turnout needed, % of the electorate. Null for OWNERS votes (art. 278 "
+        "fixes the rules: see `decision`)."
+    )
+    pass_threshold_percent: float | None = strawberry.field(
+        description="YES_NO_ABSTAIN: yes / (yes + no) must exceed this, in percent. Null for "
+        "OWNERS votes (art. 278)."
+    )
+    close_reason: str | None = strawberry.field(
+        description="Why voting was closed before its time, or cancelled."
     )
     voting_opens_at: datetime | None = strawberry.field(description="When voting opened.")
     voting_closes_at: datetime | None = strawberry.field(description="When voting closes.")
     quorum_reached: bool | None = strawberry.field(description="Null until closed.")
     model: strawberry.Private[Proposal]
+    # A secret ballot's vote-cast event: the turnout is not shown (it would move with the vote).
+    quiet: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, proposal: Proposal) -> ProposalType:
+    def from_model(cls, proposal: Proposal, *, quiet: bool = False) -> ProposalType:
+        owners = proposal.electorate is Electorate.OWNERS
         return cls(
+            quiet=quiet,
             id=str(proposal.id),
             title=proposal.title,
             body=proposal.body,
@@ -285,8 +343,9 @@ class ProposalType(relay.Node):
             method=proposal.method,
             matter=proposal.matter,
             max_choices=proposal.max_choices,
-            quorum_percent=proposal.quorum_percent,
-            pass_threshold_percent=proposal.pass_threshold_percent,
+            quorum_percent=None if owners else proposal.quorum_percent,
+            pass_threshold_percent=None if owners else proposal.pass_threshold_percent,
+            close_reason=proposal.close_reason,
             voting_opens_at=proposal.voting_opens_at,
             voting_closes_at=proposal.voting_closes_at,
             quorum_reached=proposal.quorum_reached,
@@ -313,15 +372,22 @@ class ProposalType(relay.Node):
 
     def _counts_visible(self) -> bool:
         proposal = self.model
-        if proposal.status is ProposalStatus.CLOSED:
-            return True
+        if proposal.status is ProposalStatus.CLOSED:  # a cancelled secret ballot tells nothing
+            return proposal.outcome is not ProposalOutcome.CANCELLED or (
+                proposal.ballot is Ballot.OPEN
+            )
         return proposal.ballot is Ballot.OPEN and proposal.status is ProposalStatus.VOTING
 
     @strawberry.field(description="The options, in order (yes, no, abstain for yes/no votes).")
     async def options(self, info: Info) -> list[ProposalOptionType]:
+        return await self._options(info)
+
+    async def _options(self, info: Info) -> list[ProposalOptionType]:
         proposal = self.model
         visible = self._counts_visible()
-        owners = proposal.electorate is Electorate.OWNERS
+        owners = proposal.electorate is Electorate.OWNERS and service.may_see_figures(
+            await info.context.actor(), proposal
+        )
         if proposal.results is not None:
             counts = {str(r.option_id): r.count for r in proposal.results}
             areas = {str(r.option_id): r.area_centi for r in proposal.results}
@@ -333,7 +399,7 @@ class ProposalType(relay.Node):
         return [
             ProposalOptionType(
                 id=option_global_id(o),
-                label=o.label or translate(f"vote.{o.key}", info.context.locale),
+                label=_label(o, info),
                 vote_count=int(counts.get(str(o.id), 0)) if visible else None,
                 vote_area=_square_meters(int(areas.get(str(o.id), 0)))
                 if visible and owners
@@ -345,22 +411,73 @@ class ProposalType(relay.Node):
     @strawberry.field(description="Turnout (null before voting opens).")
     async def turnout(self, info: Info) -> Turnout | None:
         proposal = self.model
-        if proposal.eligible_count is None:
+        if proposal.eligible_count is None or self.quiet:
             return None
         if proposal.voted_count is not None:
             voted, area = proposal.voted_count, proposal.voted_area_centi or 0
         else:
             voted, area = await info.context.loaders.councils.turnout.load(proposal.id)
         owners = proposal.electorate is Electorate.OWNERS
+        figures = owners and service.may_see_figures(await info.context.actor(), proposal)
+        # A secret ballot's area percentage is published once voting has closed (art. 278's
+        # participation rule needs it); while voting it would move with each owner's area.
+        percent = figures or (owners and proposal.status is ProposalStatus.CLOSED)
         eligible_area = proposal.eligible_area_centi or 0
         return Turnout(
             eligible=proposal.eligible_count,
             voted=voted,
             percent=_percent(voted, proposal.eligible_count),
-            eligible_area=_square_meters(eligible_area) if owners else None,
-            voted_area=_square_meters(area) if owners else None,
-            area_percent=_percent(area, eligible_area) if owners else None,
+            eligible_area=_square_meters(eligible_area) if figures else None,
+            voted_area=_square_meters(area) if figures else None,
+            area_percent=_percent(area, eligible_area) if percent else None,
         )
+
+    @strawberry.field(description="Why the vote ended as it did, rule by rule (null until closed).")
+    async def decision(self, info: Info) -> ProposalDecisionType | None:
+        proposal = self.model
+        if proposal.status is not ProposalStatus.CLOSED or proposal.outcome is None:
+            return None
+        locale = info.context.locale
+        if proposal.outcome is ProposalOutcome.CANCELLED:
+            return ProposalDecisionType(
+                outcome=proposal.outcome, reason=translate(
+                    "decision.reason.CANCELLED", locale, {"reason": proposal.close_reason or ""}
+                ),
+                rules=[], close_reason=proposal.close_reason, disclosure=None,
+            )  # fmt: skip
+        record = decisions.record_of(proposal)
+        secret = proposal.ballot is Ballot.SECRET
+        rules = [decisions.rule_text(c, locale, figures=not secret) for c in record.checks]
+        return ProposalDecisionType(
+            outcome=proposal.outcome,
+            reason=service.decision_reason(proposal, locale),
+            rules=[DecisionRuleType(name=r.name, required=r.required, achieved=r.achieved,
+                                    met=r.met) for r in rules],
+            close_reason=proposal.close_reason,
+            disclosure=decisions.disclosure_text(proposal, locale),
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="Choice methods, once closed: the options that won (the most votes; up "
+        "to maxChoices for MULTIPLE_CHOICE). When TIED, only the options above the tie."
+    )
+    async def winners(self, info: Info) -> list[ProposalOptionType] | None:
+        proposal = self.model
+        if (
+            proposal.method is VotingMethod.YES_NO_ABSTAIN
+            or proposal.status is not ProposalStatus.CLOSED
+            or proposal.outcome is ProposalOutcome.CANCELLED
+        ):
+            return None
+        won = set(decisions.record_of(proposal).winners)
+        return [o for o in await self._options(info) if _option_id(o) in won]
+
+    @strawberry.field(
+        description="The buildings an OWNERS or HOUSEHOLDS vote is limited to (empty: all)."
+    )
+    async def scope(self, info: Info) -> list[PlaceType]:
+        found = [await PlaceType.load(info, b) for b in self.model.scope_building_ids]
+        return [p for p in found if p is not None]
 
     @strawberry.field(description="Whether the viewer may vote now.")
     async def viewer_can_vote(self, info: Info) -> bool:
@@ -395,7 +512,9 @@ class ProposalType(relay.Node):
         return Connection.of(
             page.map(
                 lambda p: VoterType(
-                    cast_at=p.cast_at, choice_ids=_choice_ids(self.model, p), model=p
+                    cast_at=p.cast_at if self.model.ballot is Ballot.OPEN else None,
+                    choice_ids=_choice_ids(self.model, p),
+                    model=p,
                 )
             )
         )
@@ -437,6 +556,11 @@ class CreateProposalInput:
     quorum_percent: float | None = strawberry.field(default=None, description="Default 50.")
     pass_threshold_percent: float | None = strawberry.field(default=None, description="Default 50.")
     voting_closes_at: datetime | None = None
+    scope_building_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="OWNERS or HOUSEHOLDS votes: only the owners or households of these "
+        "buildings (BUILDING places of the community) vote; fixed when voting opens.",
+    )
     idempotency_key: str | None = None
 
 
@@ -458,6 +582,17 @@ class CastVoteInput:
 @strawberry.input(description="Close voting now (the chair or staff).")
 class CloseVotingInput:
     proposal_id: strawberry.ID
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Required to close before votingClosesAt while some electors have not "
+        "voted; kept, shown with the decision and told to the electors.",
+    )
+
+
+@strawberry.input(description="Abandon a vote without an outcome (the chair or staff).")
+class CancelVotingInput:
+    proposal_id: strawberry.ID
+    reason: str = strawberry.field(description="Why; told to the electors.")
 
 
 @strawberry.input(description="Withdraw a proposal before voting opens.")

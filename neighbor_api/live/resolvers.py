@@ -33,6 +33,7 @@ from neighbor_api.core.events import REPORT_MOVES, TASK_EVENTS, EventKind
 from neighbor_api.core.i18n import translate
 from neighbor_api.core.policy import SYSTEM, Actor
 from neighbor_api.councils import service as councils
+from neighbor_api.councils.models import Ballot
 from neighbor_api.councils.types import ProposalType
 from neighbor_api.graphql.auth import close_socket, viewer_now
 from neighbor_api.graphql.enums import graphql_enum
@@ -179,6 +180,7 @@ PROPOSAL_KINDS = {
     EventKind.PROPOSAL_VOTING_OPENED: ProposalEventKind.OPENED,
     EventKind.PROPOSAL_VOTE_CAST: ProposalEventKind.VOTE_CAST,
     EventKind.PROPOSAL_CLOSED: ProposalEventKind.CLOSED,
+    EventKind.PROPOSAL_VOTING_CANCELLED: ProposalEventKind.CLOSED,
     # Withdrawn ends the proposal too (its status says WITHDRAWN).
     EventKind.PROPOSAL_WITHDRAWN: ProposalEventKind.CLOSED,
 }
@@ -404,8 +406,11 @@ class LiveSubscription:
                 )
                 if found is None or not councils.can_see(actor, found[1]):
                     return None
+                proposal = found[0]
+                # A secret ballot's vote says that someone voted, not the turnout it moved to.
+                quiet = kind is ProposalEventKind.VOTE_CAST and proposal.ballot is Ballot.SECRET
                 return ProposalEvent(
-                    kind=kind, at=event.at, proposal=ProposalType.from_model(found[0])
+                    kind=kind, at=event.at, proposal=ProposalType.from_model(proposal, quiet=quiet)
                 )
 
             return _stream(

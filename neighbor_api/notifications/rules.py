@@ -33,7 +33,8 @@ from neighbor_api.core.i18n import Locale, translate
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import repository as councils
-from neighbor_api.councils.models import Proposal
+from neighbor_api.councils import service as votes
+from neighbor_api.councils.models import Proposal, ProposalOutcome
 from neighbor_api.memberships import repository as memberships
 from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.notifications import repository
@@ -308,6 +309,15 @@ async def _proposal_params(facts: Facts) -> Mapping[str, Param]:
         "quorum_reached": lambda locale: translate(
             f"notification.quorum.{bool(proposal.quorum_reached)}", locale
         ),
+        "decision": lambda locale: _decision(proposal, locale),
+        "early": lambda locale: (
+            translate(
+                "notification.close_reason", locale, {"reason": _quote(proposal.close_reason)}
+            )
+            if proposal.close_reason
+            else ""
+        ),
+        "reason": _quote(proposal.close_reason),
     }
 
 
@@ -318,6 +328,13 @@ async def _survey_params(facts: Facts) -> Mapping[str, Param]:
         "place": facts.cache.get("place", ""),
         "closes": local_time(survey.closes_at),
     }
+
+
+def _decision(proposal: Proposal, locale: Locale) -> str:
+    """The decision's one sentence (the rule that decided), as the proposal shows it."""
+    if proposal.outcome is None or proposal.outcome is ProposalOutcome.CANCELLED:
+        return ""
+    return votes.decision_reason(proposal, locale)
 
 
 def _moved(facts: Facts) -> bool:
@@ -441,9 +458,14 @@ RULES: tuple[Rule, ...] = (
          "notification.voting_closing_soon.title", "notification.voting_closing_soon.body",
          _proposal_params),
     Rule(frozenset({E.PROPOSAL_CLOSED}), K.VOTING_RESULT,
-         "all electors and the council's members, with the outcome and the quorum",
+         "all electors and the council's members, with the outcome, the rule that decided "
+         "and an early close's reason",
          _electors_and_council,
          "notification.voting_result.title", "notification.voting_result.body",
+         _proposal_params),
+    Rule(frozenset({E.PROPOSAL_VOTING_CANCELLED}), K.VOTING_RESULT,
+         "all electors and the council's members, with the reason", _electors_and_council,
+         "notification.voting_cancelled.title", "notification.voting_cancelled.body",
          _proposal_params),
     # Surveys
     Rule(frozenset({E.SURVEY_OPENED}), K.SURVEY_OPENED,

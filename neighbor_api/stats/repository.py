@@ -248,7 +248,13 @@ async def _proposals(db: Database, place_id: ObjectId, period: Period) -> Docume
     pipeline: list[Document] = [
         # Led by the indexed (place_path, closed_at) alone, then the status.
         {"$match": {"place_path": place_id, "closed_at": period.within()}},
-        {"$match": {"status": ProposalStatus.CLOSED.value}},
+        # A cancelled vote (cancelVoting) decided nothing: left out.
+        {
+            "$match": {
+                "status": ProposalStatus.CLOSED.value,
+                "outcome": {"$ne": ProposalOutcome.CANCELLED.value},
+            }
+        },
         {
             "$group": {
                 "_id": None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bson import ObjectId
 
 from neighbor_api.core.deps import Deps
+from neighbor_api.councils.decision import decide
 from neighbor_api.councils.models import (
     Ballot,
     Electorate,
@@ -18,7 +19,6 @@ from neighbor_api.councils.models import (
     ProposalStatus,
     VotingMethod,
 )
-from neighbor_api.councils.service import Decision, decide
 from tests.conftest import Api
 from tests.councils.support import (
     CHAIR,
@@ -82,69 +82,70 @@ def outcome(
     yes_area: int = 0,
     no_area: int = 0,
     abstain_area: int = 0,
-) -> Decision:
+) -> tuple[ProposalOutcome, bool]:
     ids = [o.id for o in p.options]
     results = [
         OptionResult(option_id=ids[0], count=yes, area_centi=yes_area),
         OptionResult(option_id=ids[1], count=no, area_centi=no_area),
         OptionResult(option_id=ids[2], count=abstain, area_centi=abstain_area),
     ]
-    return decide(
+    decision = decide(
         p,
         results,
         voted=yes + no + abstain,
         voted_area=yes_area + no_area + abstain_area,
     )
+    return decision.outcome, decision.quorum_reached
 
 
 class TestDecide:
     def test_quorum_exactly_at_the_percent_is_reached(self) -> None:
         p = proposal(quorum=40, eligible=10)
-        assert outcome(p, yes=4) == Decision(PASSED, True)
-        assert outcome(p, yes=3) == Decision(NO_QUORUM, False)
+        assert outcome(p, yes=4) == (PASSED, True)
+        assert outcome(p, yes=3) == (NO_QUORUM, False)
 
     def test_threshold_must_be_exceeded(self) -> None:
         p = proposal(quorum=0, threshold=60, eligible=10)
-        assert outcome(p, yes=3, no=2) == Decision(REJECTED, True)  # exactly 60 %
-        assert outcome(p, yes=4, no=2) == Decision(PASSED, True)
+        assert outcome(p, yes=3, no=2) == (REJECTED, True)  # exactly 60 %
+        assert outcome(p, yes=4, no=2) == (PASSED, True)
         half = proposal(quorum=0, threshold=50)
-        assert outcome(half, yes=2, no=2) == Decision(REJECTED, True)
-        assert outcome(half, yes=3, no=2) == Decision(PASSED, True)
+        assert outcome(half, yes=2, no=2) == (REJECTED, True)
+        assert outcome(half, yes=3, no=2) == (PASSED, True)
 
     def test_abstentions_count_for_quorum_only(self) -> None:
         p = proposal(quorum=50, eligible=10)
-        assert outcome(p, yes=1, abstain=4) == Decision(PASSED, True)
-        assert outcome(p, yes=1, no=1, abstain=3) == Decision(REJECTED, True)
-        assert outcome(p, abstain=5) == Decision(REJECTED, True)  # yes + no = 0
+        assert outcome(p, yes=1, abstain=4) == (PASSED, True)
+        assert outcome(p, yes=1, no=1, abstain=3) == (REJECTED, True)
+        assert outcome(p, abstain=5) == (REJECTED, True)  # yes + no = 0
 
     def test_choice_methods_pass_with_quorum(self) -> None:
         p = proposal(method=VotingMethod.SINGLE_CHOICE, quorum=50, eligible=4)
         a, b = (o.id for o in p.options)
         results = [OptionResult(option_id=a, count=0), OptionResult(option_id=b, count=2)]
-        assert decide(p, results, voted=2, voted_area=0) == Decision(PASSED, True)
-        assert decide(p, results[:1], voted=1, voted_area=0) == Decision(NO_QUORUM, False)
+        assert decide(p, results, voted=2, voted_area=0).outcome is PASSED
+        assert decide(p, results[:1], voted=1, voted_area=0).outcome is NO_QUORUM
 
     def test_nobody_eligible_is_no_quorum(self) -> None:
-        assert outcome(proposal(quorum=0, eligible=0)) == Decision(NO_QUORUM, False)
+        assert outcome(proposal(quorum=0, eligible=0)) == (NO_QUORUM, False)
 
     def test_art_278_participation_two_thirds_of_both(self) -> None:
         p = proposal(electorate=Electorate.OWNERS, eligible=6, eligible_area=30000)
         # Exactly 2/3 of the owners and exactly 2/3 of the area take part.
-        assert outcome(p, yes=4, yes_area=20000) == Decision(PASSED, True)
+        assert outcome(p, yes=4, yes_area=20000) == (PASSED, True)
         # 2/3 of the owners, one hundredth of a m² short of 2/3 of the area.
-        assert outcome(p, yes=4, yes_area=19999) == Decision(NO_QUORUM, False)
+        assert outcome(p, yes=4, yes_area=19999) == (NO_QUORUM, False)
         # All the area but 3 of 6 owners.
-        assert outcome(p, yes=3, yes_area=30000) == Decision(NO_QUORUM, False)
+        assert outcome(p, yes=3, yes_area=30000) == (NO_QUORUM, False)
 
     def test_art_278_ordinary_needs_more_than_half_of_each(self) -> None:
         p = proposal(electorate=Electorate.OWNERS, eligible=4, eligible_area=40000)
         # Passes by area (300 of 400 m²), fails by headcount (2 of 4).
-        assert outcome(p, yes=2, no=2, yes_area=30000, no_area=10000) == Decision(REJECTED, True)
+        assert outcome(p, yes=2, no=2, yes_area=30000, no_area=10000) == (REJECTED, True)
         # Passes by headcount (3 of 4), fails by area (150 of 400 m²).
-        assert outcome(p, yes=3, no=1, yes_area=15000, no_area=25000) == Decision(REJECTED, True)
+        assert outcome(p, yes=3, no=1, yes_area=15000, no_area=25000) == (REJECTED, True)
         # Exactly half of the area is not more than half.
-        assert outcome(p, yes=3, no=1, yes_area=20000, no_area=20000) == Decision(REJECTED, True)
-        assert outcome(p, yes=3, no=1, yes_area=20001, no_area=19999) == Decision(PASSED, True)
+        assert outcome(p, yes=3, no=1, yes_area=20000, no_area=20000) == (REJECTED, True)
+        assert outcome(p, yes=3, no=1, yes_area=20001, no_area=19999) == (PASSED, True)
 
     def test_art_278_major_needs_three_quarters_of_each(self) -> None:
         p = proposal(
@@ -153,16 +154,12 @@ class TestDecide:
             eligible=4,
             eligible_area=40000,
         )
-        assert outcome(p, yes=3, no=1, yes_area=30000, no_area=10000) == Decision(PASSED, True)
-        assert outcome(p, yes=3, no=1, yes_area=29999, no_area=10001) == Decision(REJECTED, True)
-        assert outcome(p, yes=2, no=2, yes_area=39000, no_area=1000) == Decision(REJECTED, True)
+        assert outcome(p, yes=3, no=1, yes_area=30000, no_area=10000) == (PASSED, True)
+        assert outcome(p, yes=3, no=1, yes_area=29999, no_area=10001) == (REJECTED, True)
+        assert outcome(p, yes=2, no=2, yes_area=39000, no_area=1000) == (REJECTED, True)
         # Abstaining owners take part: they count in the participating area and headcount.
-        assert outcome(p, yes=3, abstain=1, yes_area=30000, abstain_area=10000) == Decision(
-            PASSED, True
-        )
-        assert outcome(p, yes=2, abstain=1, yes_area=25000, abstain_area=5000) == Decision(
-            REJECTED, True
-        )
+        assert outcome(p, yes=3, abstain=1, yes_area=30000, abstain_area=10000) == (PASSED, True)
+        assert outcome(p, yes=2, abstain=1, yes_area=25000, abstain_area=5000) == (REJECTED, True)
 
 
 class TestOutcomesThroughTheApi:

@@ -96,7 +96,7 @@ class TestSecretBallot:
             assert detail["viewerChoiceIds"] is None
             roll = [e["node"] for e in detail["voters"]["edges"]]
             assert sorted(n["user"]["displayName"] for n in roll) == ["王丽娟", "黄国栋"]
-            assert all(n["choiceIds"] is None and n["castAt"] for n in roll)
+            assert all(n["choiceIds"] is None and n["castAt"] is None for n in roll)
             assert detail["turnout"]["voted"] == 2
         assert (await hall.detail(proposal_id, SECRETARY))["viewerHasVoted"] is True
         await hall.close(proposal_id)

@@ -457,7 +457,9 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
         c, JINAN_CHAIR, proposalId=c.proposal(), votingClosesAt=iso(CLOSES)
     ),
     "CastVote": _cast_vote,
-    "CloseVoting": lambda c: _input(c, JINAN_CHAIR, proposalId=c.proposal(voting=True)),
+    "CloseVoting": lambda c: _input(
+        c, JINAN_CHAIR, proposalId=c.proposal(voting=True), reason="议事会现场表决已完成"
+    ),
     "ProposalDetail": lambda c: _with(c, JINAN_RESIDENT, id=c.demo_proposal()),
     "CommentOnProposal": lambda c: _input(
         c, JINAN_RESIDENT, proposalId=c.demo_proposal(), body="支持，建议多种些树。"

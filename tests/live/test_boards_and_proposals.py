@@ -70,14 +70,17 @@ async def test_proposal_events_hide_a_secret_ballots_counts(
         await hall.vote(CHAIR, proposal_id, "赞成")
         await hall.close(proposal_id, CHAIR)
 
-        kinds = []
+        kinds, turnouts = [], []
         for _ in range(3):
             event = (await worker.next())["proposalEvents"]
             kinds.append(event["kind"])
+            turnouts.append(event["proposal"]["turnout"])
             assert event["proposal"]["id"] == proposal_id
         counts = [(await member.next())["proposalEvents"] for _ in range(3)]
 
     assert kinds == ["OPENED", "VOTE_CAST", "CLOSED"]
+    # A secret ballot's vote says that someone voted, not the turnout it moved to.
+    assert turnouts[1] is None
     assert event["proposal"]["turnout"]["voted"] == 1
     assert [c["proposal"]["status"] for c in counts] == ["VOTING", "VOTING", "CLOSED"]
     assert all(o["voteCount"] is None for c in counts[:2] for o in c["proposal"]["options"])

@@ -351,4 +351,4 @@ async def test_a_closed_vote_tells_electors_and_council_the_outcome(world: World
     body = written[await world.user(JINAN_RESIDENT)]["body"]
     assert body.startswith("「")
     assert "投票 1/" in body
-    assert "法定参与比例" in body
+    assert "参与投票人数（占选民）" in body or "各项规则均已满足" in body

@@ -293,7 +293,9 @@ async def expected(
     proposals = [
         p
         for p in await _documents(deps, PROPOSALS, place)
-        if p["status"] == "CLOSED" and _in(p.get("closed_at"), start, end)
+        if p["status"] == "CLOSED"
+        and p["outcome"] != "CANCELLED"  # a cancelled vote decided nothing
+        and _in(p.get("closed_at"), start, end)
     ]
     turnouts = [p["voted_count"] / p["eligible_count"] for p in proposals if p["eligible_count"]]
     tasks = await _documents(deps, boards_repository.TASKS, place)
