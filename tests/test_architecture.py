@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "neighbor_api"
 FEATURES = frozenset(
     {
         "accounts", "attachments", "boards", "councils", "live", "memberships",
-        "notifications", "open311", "places", "points", "privacy", "reports", "stats",
+        "notifications", "open311", "patrols", "places", "points", "privacy", "reports", "stats",
     }
 )  # fmt: skip
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
@@ -48,6 +48,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
     "notifications": ("accounts places memberships reports councils boards", ""),
+    "patrols":       ("places memberships reports attachments",        "accounts"),
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),

@@ -66,6 +66,7 @@ class EventKind(StrEnum):
     TASK_SUBMITTED = "task.submitted"
     TASK_APPROVED = "task.approved"
     TASK_RETURNED = "task.returned"
+    PATROL_LOGGED = "patrol.logged"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
 
 from neighbor_api.core import idempotency
+from neighbor_api.core.geo import EARTH_RADIUS_METERS, haversine_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
 from neighbor_api.places.models import GeoPoint
@@ -235,8 +235,6 @@ async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
 # How many candidates' points `near` reads at most in one go (when a circle holds more, it
 # narrows the circle: the nearest reports lie in the smallest circle holding enough of them).
 NEAR_CANDIDATES = 2000
-# The sphere of `$geoNear` and `$centerSphere` on GeoJSON points.
-EARTH_RADIUS_METERS = 6378100.0
 
 
 async def near(
@@ -315,13 +313,7 @@ def _ranked(point: GeoPoint, documents: Sequence[Document]) -> list[tuple[float,
 
 def _distance_meters(point: GeoPoint, coordinates: Sequence[float]) -> float:
     """The great-circle distance (haversine, on the sphere `$geoNear` and `$centerSphere` use)."""
-    lng1, lat1 = map(math.radians, point.coordinates)
-    lng2, lat2 = math.radians(coordinates[0]), math.radians(coordinates[1])
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_meters((point.lat, point.lng), (coordinates[1], coordinates[0]))
 
 
 async def count_near(

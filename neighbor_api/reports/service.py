@@ -372,6 +372,12 @@ async def get_report(deps: Deps, actor: Actor | None, report_id: ObjectId) -> Re
     return found[0] if found and can_see(actor, found[0]) else None
 
 
+async def reports_by_ids(deps: Deps, report_ids: Sequence[ObjectId]) -> list[Report]:
+    """The reports of these ids as stored, whoever may see them (one read): for a caller that
+    checks its own rule (a patrol's findings: filed by its worker) or `can_see`."""
+    return await repository.by_ids(deps.db, report_ids) if report_ids else []
+
+
 async def _visible_or_raise(deps: Deps, actor: Actor, report_id: ObjectId) -> Report:
     report = await get_report(deps, actor, report_id)
     if report is None:
