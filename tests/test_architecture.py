@@ -49,7 +49,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "boards":        ("places councils reports attachments points",    "accounts"),
     "notifications": ("accounts places memberships reports councils boards", ""),
     "patrols":       ("places memberships reports attachments",        "accounts"),
-    "stats":         ("places reports councils boards points",         ""),
+    "stats":         ("places reports councils boards points patrols", "accounts"),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
     "privacy":       ("accounts places memberships notifications points", ""),
@@ -98,7 +98,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         ("stats.repository", f"{feature}.repository"): (
             "statistics aggregate read-only over the owners' collections, named by constant"
         )
-        for feature in ("boards", "councils", "reports")
+        for feature in ("boards", "councils", "patrols", "reports")
     },
     ("demo", "accounts.repository"): "is the database empty (no account yet)?",
     **{

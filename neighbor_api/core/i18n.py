@@ -238,6 +238,10 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "统计时间须带时区偏移，例如 2026-11-01T00:00:00+08:00",
         Locale.EN: "The period's times need a UTC offset, e.g. 2026-11-01T00:00:00+08:00",
     },
+    "stats.series_too_long": {
+        Locale.ZH_CN: "统计序列最多 {max} 个时间段，请缩短统计时间",
+        Locale.EN: "A series has at most {max} intervals; shorten the period",
+    },
     "stats.period_reversed": {
         Locale.ZH_CN: "统计截止时间须晚于开始时间",
         Locale.EN: "The end of the period must be after its start",

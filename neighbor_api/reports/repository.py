@@ -19,6 +19,7 @@ from neighbor_api.reports.models import (
     Comment,
     Endorsement,
     Report,
+    ReportAction,
     ReportStatus,
 )
 
@@ -27,7 +28,8 @@ FOLLOWS = "report_follows"
 ENDORSEMENTS = "report_endorsements"
 COMMENTS = "report_comments"
 COUNTERS = "counters"
-# Reports counted per community and day created, by status now and by category (dashboards).
+# Reports counted per community and day created, by status now and by category, and how many
+# of them were escalated beyond the community; and the resolutions made that day (dashboards).
 ROLLUPS = "report_rollups"
 # The days of rollups are local days.
 ROLLUP_ZONE = ZoneInfo("Asia/Shanghai")
@@ -156,9 +158,42 @@ async def next_number(db: Database, *, scope: str) -> int:
 
 
 async def insert(db: Database, report: Report, *, session: Session | None = None) -> None:
-    """Store a new report and count it in its rollup (pass the session of the transaction)."""
+    """Store a new report and count it in its rollup (pass the session of the transaction).
+    A report stored already escalated or resolved (imported, generated) counts those too."""
     await db[REPORTS].insert_one(report.to_document(), session=session)
     await count_in_rollup(db, report, report.status, 1, session=session)
+    if report.escalated_to:
+        await _rollup_update(
+            db, report, rollup_day(report.created_at), {"escalated": 1}, session=session
+        )
+    for day in resolution_days(report):
+        await _rollup_update(db, report, day, {"resolved": 1}, session=session)
+
+
+def resolution_days(report: Report) -> list[datetime]:
+    """The local days of each of the report's resolutions (its timeline's RESOLVED entries;
+    its `resolved_at` when its timeline records none)."""
+    times = [e.at for e in report.timeline if e.action is ReportAction.RESOLVED]
+    if not times and report.resolved_at is not None:
+        times = [report.resolved_at]
+    return [rollup_day(at) for at in times]
+
+
+async def count_milestones(
+    db: Database, before: Report, after: Report, *, session: Session | None = None
+) -> None:
+    """A move that escalated a report beyond its community for the first time counts in its
+    creation day's rollup (`escalated`); a move to RESOLVED counts in the rollup of the day
+    it was resolved (`resolved`: resolutions per day, for the dashboards' series)."""
+    if after.escalated_to and not before.escalated_to:
+        await _rollup_update(
+            db, before, rollup_day(before.created_at), {"escalated": 1}, session=session
+        )
+    resolved = after.status is ReportStatus.RESOLVED and before.status is not ReportStatus.RESOLVED
+    if resolved and after.resolved_at is not None:
+        await _rollup_update(
+            db, before, rollup_day(after.resolved_at), {"resolved": 1}, session=session
+        )
 
 
 def rollup_day(at: datetime) -> datetime:
