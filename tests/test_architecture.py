@@ -52,7 +52,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "stats":         ("places reports councils boards points patrols", "accounts"),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
-    "privacy":       ("accounts places memberships notifications points", ""),
+    "privacy":       ("accounts places memberships notifications points patrols", ""),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
 GRAPHQL_USES = {
@@ -113,6 +113,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "councils",
             "memberships",
             "notifications",
+            "patrols",
             "reports",
         )
     },

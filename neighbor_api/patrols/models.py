@@ -37,4 +37,6 @@ class PatrolTrack(StoredModel):
     """A patrol's track, `_id` the patrol's id: [lng, lat] pairs in order (GeoJSON's order)."""
 
     grid_id: ObjectId
+    # Whose movements it records (the personal-data export finds it by this).
+    worker_id: ObjectId
     points: list[tuple[float, float]]

@@ -217,7 +217,10 @@ async def log_patrol(
         created_at=now,
     )
     stored_track = PatrolTrack(
-        _id=patrol.id, grid_id=grid.id, points=[(lng, lat) for lat, lng in track]
+        _id=patrol.id,
+        grid_id=grid.id,
+        worker_id=actor.user_id,
+        points=[(lng, lat) for lat, lng in track],
     )
 
     async def write(session: Session) -> None:

@@ -6,6 +6,7 @@ are refused clearly and store nothing."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from neighbor_api.core.deps import Deps
 from neighbor_api.patrols import repository
 from neighbor_api.places.models import PlaceLevel
+from neighbor_api.privacy import service as privacy
 from tests.conftest import CommandCounter
 from tests.patrols.support import (
     GRID_WORKER,
@@ -227,3 +229,20 @@ async def test_a_track_of_100000_points_is_refused_before_it_is_read(
     )
     assert response.status_code == 413
     assert await _stored(demo) == 0
+
+
+async def test_the_workers_patrols_and_tracks_are_in_their_data_export(
+    demo: Deps, http: httpx.AsyncClient
+) -> None:
+    client = Client(http)
+    logged = await _log(client, await _input(demo, track=walk(3)))
+    assert logged["errors"] == []
+    patrol = await demo.db[repository.PATROLS].find_one({})
+    assert patrol is not None
+    exported = await privacy.export_document(demo, patrol["worker_id"])
+    assert exported is not None
+    data = json.loads(exported)
+    assert [p["_id"] for p in data["patrols"]] == [str(patrol["_id"])]
+    assert data["patrols"][0]["note"] == "金安里 5 栋北侧路灯不亮，已随手拍上报"
+    (track,) = data["patrolTracks"]
+    assert track["points"] == [[p["lng"], p["lat"]] for p in walk(3)]

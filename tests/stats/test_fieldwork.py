@@ -139,7 +139,12 @@ def _patrol(rng: random.Random, grid: Place) -> tuple[Patrol, PatrolTrack]:
         distance_meters=10.0,
         created_at=started,
     )
-    track = PatrolTrack(_id=patrol.id, grid_id=grid.id, points=[(118.18, 24.5), (118.1801, 24.5)])
+    track = PatrolTrack(
+        _id=patrol.id,
+        grid_id=grid.id,
+        worker_id=patrol.worker_id,
+        points=[(118.18, 24.5), (118.1801, 24.5)],
+    )
     return patrol, track
 
 
