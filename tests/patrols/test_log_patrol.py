@@ -5,6 +5,7 @@ are refused clearly and store nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
@@ -246,3 +247,16 @@ async def test_the_workers_patrols_and_tracks_are_in_their_data_export(
     assert data["patrols"][0]["note"] == "金安里 5 栋北侧路灯不亮，已随手拍上报"
     (track,) = data["patrolTracks"]
     assert track["points"] == [[p["lng"], p["lat"]] for p in walk(3)]
+
+
+async def test_two_sends_at_once_under_one_key_log_one_patrol(
+    demo: Deps, http: httpx.AsyncClient
+) -> None:
+    client = Client(http)
+    await client.token(GRID_WORKER)
+    input = await _input(demo, idempotencyKey="round-2026-11-27-am")
+    first, second = await asyncio.gather(_log(client, input), _log(client, input))
+    assert first["errors"] == second["errors"] == []
+    assert first["patrol"]["id"] == second["patrol"]["id"]
+    assert await _stored(demo) == 1
+    assert await demo.db[repository.TRACKS].count_documents({}) == 1
