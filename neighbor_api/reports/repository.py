@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument, UpdateOne
 
 from neighbor_api.core import idempotency
 from neighbor_api.core.geo import EARTH_RADIUS_METERS, haversine_meters
@@ -179,21 +179,17 @@ def resolution_days(report: Report) -> list[datetime]:
     return [rollup_day(at) for at in times]
 
 
-async def count_milestones(
-    db: Database, before: Report, after: Report, *, session: Session | None = None
-) -> None:
-    """A move that escalated a report beyond its community for the first time counts in its
-    creation day's rollup (`escalated`); a move to RESOLVED counts in the rollup of the day
-    it was resolved (`resolved`: resolutions per day, for the dashboards' series)."""
+def _milestones(before: Report, after: Report) -> list[tuple[datetime, Document]]:
+    """What a move adds to the rollups besides the status counts: a first escalation beyond the
+    community (`escalated`, on the creation day's rollup) and a resolution (`resolved`, on the
+    rollup of the day it was resolved: resolutions per day, for the dashboards' series)."""
+    found: list[tuple[datetime, Document]] = []
     if after.escalated_to and not before.escalated_to:
-        await _rollup_update(
-            db, before, rollup_day(before.created_at), {"escalated": 1}, session=session
-        )
+        found.append((rollup_day(before.created_at), {"escalated": 1}))
     resolved = after.status is ReportStatus.RESOLVED and before.status is not ReportStatus.RESOLVED
     if resolved and after.resolved_at is not None:
-        await _rollup_update(
-            db, before, rollup_day(after.resolved_at), {"resolved": 1}, session=session
-        )
+        found.append((rollup_day(after.resolved_at), {"resolved": 1}))
+    return found
 
 
 def rollup_day(at: datetime) -> datetime:
@@ -224,19 +220,33 @@ async def count_in_rollup(
 
 
 async def move_in_rollups(
-    db: Database, report: Report, to_status: ReportStatus, *, session: Session | None = None
+    db: Database, report: Report, moved: Report, *, session: Session | None = None
 ) -> None:
-    """A report moved from its status to `to_status`: from one count of its rollup to the
-    other, in one update."""
-    if to_status is not report.status:
-        inc = {f"by_status.{report.status.value}": -1, f"by_status.{to_status.value}": 1}
-        await _rollup_update(db, report, rollup_day(report.created_at), inc, session=session)
+    """A report moved (`report` before, `moved` after): from one status count of its rollup to
+    the other, and its milestones (`_milestones`), in one command at most."""
+    day = rollup_day(report.created_at)
+    updates: list[tuple[datetime, Document]] = []
+    if moved.status is not report.status:
+        inc = {f"by_status.{report.status.value}": -1, f"by_status.{moved.status.value}": 1}
+        updates.append((day, inc))
+    for at, inc in _milestones(report, moved):
+        if updates and at == updates[0][0]:
+            updates[0] = (at, {**updates[0][1], **inc})
+        else:
+            updates.append((at, inc))
+    if len(updates) == 1:
+        await _rollup_update(db, report, *updates[0], session=session)
+    elif updates:
+        await db[ROLLUPS].bulk_write(
+            [UpdateOne(*_rollup_change(report, at, inc), upsert=True) for at, inc in updates],
+            ordered=False,
+            session=session,
+        )
 
 
-async def _rollup_update(
-    db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
-) -> None:
-    await db[ROLLUPS].update_one(
+def _rollup_change(report: Report, day: datetime, inc: Document) -> tuple[Document, Document]:
+    """The filter and update adding `inc` to the rollup of the report's community and `day`."""
+    return (
         {"_id": f"{report.community_id}:{day.date().isoformat()}"},
         {
             "$inc": inc,
@@ -246,9 +256,13 @@ async def _rollup_update(
                 "day": day,
             },
         },
-        upsert=True,
-        session=session,
     )
+
+
+async def _rollup_update(
+    db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
+) -> None:
+    await db[ROLLUPS].update_one(*_rollup_change(report, day, inc), upsert=True, session=session)
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:

@@ -349,8 +349,7 @@ async def _apply(
         )
         if moved is None:  # someone else moved it first
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
-        await repository.move_in_rollups(deps.db, report, moved.status, session=session)
-        await repository.count_milestones(deps.db, report, moved, session=session)
+        await repository.move_in_rollups(deps.db, report, moved, session=session)
         await events.record(
             deps,
             kind=EVENT_OF_MOVE[verb],

@@ -105,7 +105,6 @@ class Figures:
     by_category: Mapping[ReportCategory, int] = field(default_factory=dict)
     overdue: int = 0
     escalated: int = 0
-    patrols: int = 0
     resolved: int = 0
     median_resolution_ms: float | None = None
     resolved_with_due: int = 0
@@ -339,7 +338,7 @@ async def _points(db: Database, place_id: ObjectId, period: Period) -> Document:
     return await _one(db, POINTS_LEDGER, pipeline)
 
 
-async def _patrols(db: Database, place_id: ObjectId, period: Period) -> int:
+async def patrols(db: Database, place_id: ObjectId, period: Period) -> int:
     """Patrols started in the period in the place (a grid's path ends at the grid)."""
     count: int = await db[PATROLS].count_documents(
         {"place_path": place_id, "started_at": period.within()}
@@ -356,7 +355,7 @@ async def figures(db: Database, place: Place, period: Period, *, now: datetime) 
     and patrols only: no proposals, tasks or points are kept per grid)."""
     match = scope(place)
     grid = place.level is PlaceLevel.GRID
-    (created, resolved, ratings), (proposals, tasks, points, patrols) = await asyncio.gather(
+    (created, resolved, ratings), (proposals, tasks, points) = await asyncio.gather(
         asyncio.gather(
             _created(db, place, period, now),
             _resolved(db, match, period),
@@ -366,7 +365,6 @@ async def figures(db: Database, place: Place, period: Period, *, now: datetime) 
             _nothing() if grid else _proposals(db, place.id, period),
             _nothing() if grid else _tasks(db, place.id, period),
             _nothing() if grid else _points(db, place.id, period),
-            _patrols(db, place.id, period),
         ),
     )
     median = resolved.get("median_ms")
@@ -375,7 +373,6 @@ async def figures(db: Database, place: Place, period: Period, *, now: datetime) 
         by_category={ReportCategory(c): n for c, n in created["by_category"].items()},
         overdue=int(created["overdue"]),
         escalated=int(created["escalated"]),
-        patrols=patrols,
         resolved=int(resolved.get("resolved", 0)),
         median_resolution_ms=float(median) if median is not None else None,
         resolved_with_due=int(resolved.get("with_due", 0)),

@@ -60,7 +60,6 @@ class PlaceStats:
     reports_open: int
     reports_overdue: int
     reports_escalated: int
-    patrols: int
     reports_by_status: dict[ReportStatus, int]
     reports_by_category: dict[ReportCategory, int]
     median_resolution_hours: float | None
@@ -116,7 +115,6 @@ async def place_stats(
         reports_open=sum(count for status, count in by_status.items() if status in OPEN_STATUSES),
         reports_overdue=figures.overdue,
         reports_escalated=figures.escalated,
-        patrols=figures.patrols,
         reports_by_status=by_status,
         reports_by_category={c: figures.by_category.get(c, 0) for c in ReportCategory},
         median_resolution_hours=round(median_ms / MS_PER_HOUR, 2)
@@ -134,6 +132,11 @@ async def place_stats(
 
 # --- The parts read only when asked for (each given the dashboard it belongs to: its place
 # and period were checked when it was built) ------------------------------------------------
+
+
+async def patrols(deps: Deps, stats: PlaceStats) -> int:
+    """Patrols started in the period in the place's grids (one count, read when asked for)."""
+    return await repository.patrols(deps.db, stats.place.id, stats.period)
 
 
 @dataclass(frozen=True)

@@ -114,9 +114,6 @@ class PlaceStatsType:
         description="Of those, the ones escalated beyond their community (to the street or "
         "the district) at least once."
     )
-    patrols: int = strawberry.field(
-        description="Patrols (巡查) started in the period in the place's grids."
-    )
     reports_by_status: list[StatusCount] = strawberry.field(
         description="Reports created in the period by their status now: every status, in "
         "workflow order, zeros included."
@@ -151,6 +148,10 @@ class PlaceStatsType:
     )
     points_awarded: int = strawberry.field(description="Points awarded in the period, in total.")
     stats: strawberry.Private[PlaceStats]
+
+    @strawberry.field(description="Patrols (巡查) started in the period in the place's grids.")
+    async def patrols(self, info: Info) -> int:
+        return await service.patrols(info.context.deps, self.stats)
 
     @strawberry.field(
         description="Reports created and resolutions made per local day or week of the period "
@@ -212,7 +213,6 @@ class PlaceStatsType:
             reports_open=stats.reports_open,
             reports_overdue=stats.reports_overdue,
             reports_escalated=stats.reports_escalated,
-            patrols=stats.patrols,
             reports_by_status=[
                 StatusCount(status=s, count=n) for s, n in stats.reports_by_status.items()
             ],

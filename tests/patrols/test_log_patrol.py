@@ -35,8 +35,11 @@ from tests.patrols.support import (
     place_id,
     walk,
 )
+from tests.reports.support import object_id
 
 GRID = "金安社区第一网格"
+# The demo's rounds of 陈志强 in that grid (neighbor_api/fixtures/demo.json).
+DEMO_PATROLS = 2
 
 
 def haversine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -77,7 +80,8 @@ def _report_input(community: str) -> dict[str, Any]:
 
 
 async def _stored(demo: Deps) -> int:
-    return await demo.db[repository.PATROLS].count_documents({})
+    """The patrols logged besides the demo's."""
+    return await demo.db[repository.PATROLS].count_documents({}) - DEMO_PATROLS
 
 
 async def test_a_grid_worker_logs_a_round_with_findings_once(
@@ -111,7 +115,7 @@ async def test_a_grid_worker_logs_a_round_with_findings_once(
     assert again["patrol"]["id"] == patrol["id"]
     assert again["patrol"]["findings"] == patrol["findings"]
     assert await _stored(demo) == 1
-    stored = await demo.db[repository.TRACKS].find_one({})
+    stored = await demo.db[repository.TRACKS].find_one({"_id": object_id(patrol["id"], "Patrol")})
     assert stored is not None
     assert len(stored["points"]) == 50
     assert stored["points"][0] == [JINAN[1], JINAN[0]]  # GeoJSON order, lng first
@@ -136,9 +140,10 @@ async def test_who_sees_a_grids_patrols(
         # The page, its count, the workers (one batch); a grid worker's membership too.
         assert sent <= 4
         patrols = data["patrols"]
-        assert patrols["totalCount"] == 2
+        assert patrols["totalCount"] == 2 + DEMO_PATROLS
         nodes = [e["node"] for e in patrols["edges"]]
-        assert [n["id"] for n in nodes] == [second["patrol"]["id"], first["patrol"]["id"]]
+        # The latest round first: these two were walked after the demo's.
+        assert [n["id"] for n in nodes[:2]] == [second["patrol"]["id"], first["patrol"]["id"]]
         assert nodes[0]["worker"]["displayName"] == "陈志强"
         assert nodes[0]["note"] is None
         assert nodes[1]["note"] == "金安里 5 栋北侧路灯不亮，已随手拍上报"
@@ -238,15 +243,28 @@ async def test_the_workers_patrols_and_tracks_are_in_their_data_export(
     client = Client(http)
     logged = await _log(client, await _input(demo, track=walk(3)))
     assert logged["errors"] == []
-    patrol = await demo.db[repository.PATROLS].find_one({})
+    patrol = await demo.db[repository.PATROLS].find_one(
+        {"_id": object_id(logged["patrol"]["id"], "Patrol")}
+    )
     assert patrol is not None
     exported = await privacy.export_document(demo, patrol["worker_id"])
     assert exported is not None
     data = json.loads(exported)
-    assert [p["_id"] for p in data["patrols"]] == [str(patrol["_id"])]
-    assert data["patrols"][0]["note"] == "金安里 5 栋北侧路灯不亮，已随手拍上报"
-    (track,) = data["patrolTracks"]
+    assert len(data["patrols"]) == len(data["patrolTracks"]) == 1 + DEMO_PATROLS
+    (mine,) = [p for p in data["patrols"] if p["_id"] == str(patrol["_id"])]
+    assert mine["note"] == "金安里 5 栋北侧路灯不亮，已随手拍上报"
+    (track,) = [t for t in data["patrolTracks"] if t["_id"] == str(patrol["_id"])]
     assert track["points"] == [[p["lng"], p["lat"]] for p in walk(3)]
+
+
+async def test_the_demo_rounds(demo: Deps, http: httpx.AsyncClient) -> None:
+    client = Client(http)
+    grid = await place_id(demo, PlaceLevel.GRID, GRID)
+    data = await client.run(PATROLS, {"gridId": grid}, phone=JINAN_WORKER)
+    nodes = [e["node"] for e in data["patrols"]["edges"]]
+    assert [n["worker"]["displayName"] for n in nodes] == ["陈志强"] * DEMO_PATROLS
+    assert nodes[0]["note"].startswith("早间巡查")
+    assert all(n["distanceMeters"] > 100 for n in nodes)
 
 
 async def test_two_sends_at_once_under_one_key_log_one_patrol(
@@ -259,4 +277,4 @@ async def test_two_sends_at_once_under_one_key_log_one_patrol(
     assert first["errors"] == second["errors"] == []
     assert first["patrol"]["id"] == second["patrol"]["id"]
     assert await _stored(demo) == 1
-    assert await demo.db[repository.TRACKS].count_documents({}) == 1
+    assert await demo.db[repository.TRACKS].count_documents({}) == 1 + DEMO_PATROLS
