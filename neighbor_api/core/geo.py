@@ -1,16 +1,18 @@
-"""Distances on the sphere MongoDB's `$centerSphere` and `$geoNear` use for GeoJSON points."""
+"""Distances on the sphere (the same function and sphere as main's `core/geo.py`, which adds
+the map cells: on merging, keep that file)."""
 
 from __future__ import annotations
 
 import math
 
+# The sphere of MongoDB's `$geoNear` and `$centerSphere` on GeoJSON points.
 EARTH_RADIUS_METERS = 6378100.0
 
 
-def haversine_meters(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """The great-circle distance between two (lat, lng) points in degrees, in metres."""
-    lat1, lng1 = map(math.radians, a)
-    lat2, lng2 = map(math.radians, b)
+def distance_meters(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance (haversine) between two (longitude, latitude) points."""
+    lng1, lat1 = map(math.radians, a)
+    lng2, lat2 = map(math.radians, b)
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
         + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2

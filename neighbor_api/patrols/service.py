@@ -28,7 +28,7 @@ from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, invalid
 from neighbor_api.core.events import EventKind
-from neighbor_api.core.geo import haversine_meters
+from neighbor_api.core.geo import distance_meters
 from neighbor_api.core.mongo import Session
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor, Role, is_system
@@ -63,6 +63,11 @@ class Logged:
     patrol: Patrol
     grid: Place
     findings: list[Report] = field(default_factory=list)
+
+
+def haversine_meters(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance between two (lat, lng) points (the track's order), in metres."""
+    return distance_meters((a[1], a[0]), (b[1], b[0]))
 
 
 def track_length_meters(track: Sequence[tuple[float, float]]) -> float:

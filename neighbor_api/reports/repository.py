@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,6 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument, UpdateOne
 
 from neighbor_api.core import idempotency
-from neighbor_api.core.geo import EARTH_RADIUS_METERS, haversine_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
 from neighbor_api.places.models import GeoPoint
@@ -286,6 +286,10 @@ async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
 NEAR_CANDIDATES = 2000
 
 
+# The sphere of `$geoNear` and `$centerSphere` on GeoJSON points.
+EARTH_RADIUS_METERS = 6378100.0
+
+
 async def near(
     db: Database,
     point: GeoPoint,
@@ -362,7 +366,13 @@ def _ranked(point: GeoPoint, documents: Sequence[Document]) -> list[tuple[float,
 
 def _distance_meters(point: GeoPoint, coordinates: Sequence[float]) -> float:
     """The great-circle distance (haversine, on the sphere `$geoNear` and `$centerSphere` use)."""
-    return haversine_meters((point.lat, point.lng), (coordinates[1], coordinates[0]))
+    lng1, lat1 = map(math.radians, point.coordinates)
+    lng2, lat2 = math.radians(coordinates[0]), math.radians(coordinates[1])
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(h)))
 
 
 async def count_near(
