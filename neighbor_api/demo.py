@@ -19,6 +19,7 @@ from neighbor_api.core.policy import SYSTEM, Role
 from neighbor_api.councils import service as councils
 from neighbor_api.councils.models import Ballot, CouncilKind, CouncilRole, Electorate, VotingMethod
 from neighbor_api.memberships import service as memberships
+from neighbor_api.patrols import service as patrols
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
 from neighbor_api.reports import service as reports
@@ -104,6 +105,7 @@ async def load_demo(deps: Deps) -> None:
         report_ids[sample["title"]] = await _sample_report(
             deps, sample, community=by_name["金安社区"].id, users=users
         )
+    await _patrols(deps, data, by_name=by_name, users=users, report_ids=report_ids)
     await _boards(deps, data, by_name=by_name, users=users, report_ids=report_ids)
     await _councils(deps, data, by_name=by_name, users=users)
     log.info("demo data loaded: %d places, %d accounts", len(by_name), len(users))
@@ -156,6 +158,30 @@ async def _sample_report(
                 deps, owner, report_id=report_id, rating=int(rating), comment=comment or None
             )
     return report_id
+
+
+async def _patrols(
+    deps: Deps,
+    data: dict[str, Any],
+    *,
+    by_name: dict[str, Place],
+    users: dict[str, ObjectId],
+    report_ids: dict[str, ObjectId],
+) -> None:
+    """The grid workers' sample rounds (巡查), logged as the app logs them after each round."""
+    for sample in data.get("patrols", []):
+        worker = await memberships.actor_for(deps, users[sample["by"]])
+        started = deps.clock.now() - timedelta(hours=sample["startedHoursAgo"])
+        await patrols.log_patrol(
+            deps,
+            worker,
+            grid_id=by_name[sample["grid"]].id,
+            started_at=started,
+            ended_at=started + timedelta(minutes=sample["minutes"]),
+            track=[(lat, lng) for lat, lng in sample["track"]],
+            note=sample.get("note"),
+            finding_ids=[report_ids[title] for title in sample.get("findings", [])],
+        )
 
 
 async def _boards(

@@ -45,6 +45,7 @@ from neighbor_api.notifications.resolvers import (
     NotificationQuery,
     NotificationSubscription,
 )
+from neighbor_api.patrols.resolvers import PatrolMutation, PatrolQuery
 from neighbor_api.places.resolvers import PlaceQuery
 from neighbor_api.privacy.resolvers import PrivacyMutation, PrivacyQuery
 from neighbor_api.reports.models import ReportCategory, ReportStatus
@@ -73,6 +74,7 @@ Query = merge_types(
         CouncilQuery,
         BoardQuery,
         StatsQuery,
+        PatrolQuery,
         NotificationQuery,
         PrivacyQuery,
         SurveyQuery,
@@ -87,6 +89,7 @@ Mutation = merge_types(
         AttachmentMutation,
         CouncilMutation,
         BoardMutation,
+        PatrolMutation,
         NotificationMutation,
         PrivacyMutation,
         SurveyMutation,

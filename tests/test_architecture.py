@@ -17,8 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "neighbor_api"
 FEATURES = frozenset(
     {
         "accounts", "attachments", "boards", "councils", "live", "memberships",
-        "notifications", "open311", "places", "points", "privacy", "reports", "stats",
-        "surveys",
+        "notifications", "open311", "patrols", "places", "points", "privacy", "reports",
+        "stats", "surveys",
     }
 )  # fmt: skip
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
@@ -49,10 +49,11 @@ TABLE: dict[str, tuple[str, str]] = {
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
     "notifications": ("accounts places memberships reports councils boards surveys", ""),
-    "stats":         ("places reports councils boards points",         ""),
+    "patrols":       ("places memberships reports attachments",        "accounts"),
+    "stats":         ("places reports councils boards points patrols", "accounts"),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
-    "privacy":       ("accounts places memberships notifications points", ""),
+    "privacy":       ("accounts places memberships notifications points patrols", ""),
     "surveys":       ("places memberships",                            ""),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
@@ -102,7 +103,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         ("stats.repository", f"{feature}.repository"): (
             "statistics aggregate read-only over the owners' collections, named by constant"
         )
-        for feature in ("boards", "councils", "reports")
+        for feature in ("boards", "councils", "patrols", "reports")
     },
     ("demo", "accounts.repository"): "is the database empty (no account yet)?",
     **{
@@ -117,6 +118,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "councils",
             "memberships",
             "notifications",
+            "patrols",
             "reports",
             "surveys",
         )

@@ -70,6 +70,7 @@ class EventKind(StrEnum):
     SURVEY_CREATED = "survey.created"
     # A survey opened (recorded once, at creation or by the announcing job when it opens).
     SURVEY_OPENED = "survey.opened"
+    PATROL_LOGGED = "patrol.logged"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.

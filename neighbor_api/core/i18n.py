@@ -184,9 +184,63 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "截止时间须带时区偏移，例如 2026-12-01T18:00:00+08:00",
         Locale.EN: "The due time needs a UTC offset, e.g. 2026-12-01T18:00:00+08:00",
     },
+    "patrol.log_forbidden": {
+        Locale.ZH_CN: "只有该网格的网格员可以登记巡查",
+        Locale.EN: "Only a grid worker of this grid may log a patrol",
+    },
+    "patrol.time_without_offset": {
+        Locale.ZH_CN: "巡查时间须带时区偏移，例如 2026-12-01T09:00:00+08:00",
+        Locale.EN: "The patrol's times need a UTC offset, e.g. 2026-12-01T09:00:00+08:00",
+    },
+    "patrol.ended_before_started": {
+        Locale.ZH_CN: "巡查结束时间须晚于开始时间",
+        Locale.EN: "The patrol must end after it started",
+    },
+    "patrol.too_long": {
+        Locale.ZH_CN: "一次巡查不能超过 {hours} 小时",
+        Locale.EN: "A patrol cannot last more than {hours} hours",
+    },
+    "patrol.in_future": {
+        Locale.ZH_CN: "巡查结束时间不能晚于现在",
+        Locale.EN: "The patrol cannot end in the future",
+    },
+    "patrol.too_old": {
+        Locale.ZH_CN: "只能登记 {days} 天内的巡查",
+        Locale.EN: "Only patrols of the last {days} days can be logged",
+    },
+    "patrol.track_too_short": {
+        Locale.ZH_CN: "巡查轨迹至少需要 2 个点",
+        Locale.EN: "A patrol track needs at least 2 points",
+    },
+    "patrol.track_too_long": {
+        Locale.ZH_CN: "巡查轨迹最多 {max} 个点（收到 {count} 个），请在设备上抽稀后再提交",
+        Locale.EN: "A patrol track has at most {max} points ({count} sent); thin it on the "
+        "device and send it again",
+    },
+    "patrol.point_off_globe": {
+        Locale.ZH_CN: "巡查轨迹第 {index} 个点的坐标无效",
+        Locale.EN: "Point {index} of the track is not a valid coordinate",
+    },
+    "patrol.point_too_far": {
+        Locale.ZH_CN: "巡查轨迹第 {index} 个点距离{community}超过 {km} 公里，请检查定位或网格",
+        Locale.EN: "Point {index} of the track is more than {km} km from {community}; check "
+        "the location or the grid",
+    },
+    "patrol.too_many_findings": {
+        Locale.ZH_CN: "一次巡查最多关联 {max} 条诉求",
+        Locale.EN: "A patrol names at most {max} reports",
+    },
+    "patrol.finding_not_yours": {
+        Locale.ZH_CN: "只能关联您在本社区提交的诉求",
+        Locale.EN: "Only reports you filed in this community can be named",
+    },
     "stats.period_without_offset": {
         Locale.ZH_CN: "统计时间须带时区偏移，例如 2026-11-01T00:00:00+08:00",
         Locale.EN: "The period's times need a UTC offset, e.g. 2026-11-01T00:00:00+08:00",
+    },
+    "stats.series_too_long": {
+        Locale.ZH_CN: "统计序列最多 {max} 个时间段，请缩短统计时间",
+        Locale.EN: "A series has at most {max} intervals; shorten the period",
     },
     "stats.period_reversed": {
         Locale.ZH_CN: "统计截止时间须晚于开始时间",

@@ -15,6 +15,7 @@ from neighbor_api.migrations import (
     m0004_report_rollups,
     m0005_report_follows,
     m0006_report_cells,
+    m0007_rollup_milestones,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -24,4 +25,5 @@ STEPS: tuple[Step, ...] = (
     m0004_report_rollups.STEP,
     m0005_report_follows.STEP,
     m0006_report_cells.STEP,
+    m0007_rollup_milestones.STEP,
 )

@@ -128,3 +128,11 @@ async def nearest_community(deps: Deps, near: GeoPoint) -> tuple[Place, float] |
     centres, not boundaries)."""
     found = await repository.nearest_communities(deps.db, near, skip=0, limit=1)
     return found[0] if found else None
+
+
+async def children(deps: Deps, parent_id: ObjectId) -> list[Place]:
+    """The places directly under a place (by name), kept by this process like every place."""
+    found = sorted(await repository.children_of(deps.db, [parent_id]), key=lambda p: p.name)
+    for place in found:
+        _KNOWN[(deps.db.name, place.id)] = place
+    return found

@@ -17,6 +17,7 @@ from neighbor_api.core.pagination import Page, keyset_page
 from neighbor_api.councils import repository as councils
 from neighbor_api.memberships import repository as memberships
 from neighbor_api.notifications import repository as notifications
+from neighbor_api.patrols import repository as patrols
 from neighbor_api.points import repository as points
 from neighbor_api.privacy.models import PhoneReveal
 from neighbor_api.reports import repository as reports
@@ -82,6 +83,8 @@ EXPORT_SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("reportsFollowed", reports.FOLLOWS, "user_id", ()),
     ("photos", attachments.FILES, "metadata.owner_id", ()),
     ("phoneRevealedTo", REVEALS, "subject_id", ()),
+    ("patrols", patrols.PATROLS, "worker_id", ()),
+    ("patrolTracks", patrols.TRACKS, "worker_id", ()),
 )
 USER_LEFT_OUT = ("password_hash", "erasure_lease_until")
 

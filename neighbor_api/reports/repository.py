@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 
 from neighbor_api.core import idempotency
 from neighbor_api.core.geo import cells_covering, distance_meters
@@ -19,6 +19,7 @@ from neighbor_api.reports.models import (
     Comment,
     Endorsement,
     Report,
+    ReportAction,
     ReportStatus,
 )
 
@@ -27,7 +28,8 @@ FOLLOWS = "report_follows"
 ENDORSEMENTS = "report_endorsements"
 COMMENTS = "report_comments"
 COUNTERS = "counters"
-# Reports counted per community and day created, by status now and by category (dashboards).
+# Reports counted per community and day created, by status now and by category, and how many
+# of them were escalated beyond the community; and the resolutions made that day (dashboards).
 ROLLUPS = "report_rollups"
 # The days of rollups are local days.
 ROLLUP_ZONE = ZoneInfo("Asia/Shanghai")
@@ -157,9 +159,38 @@ async def next_number(db: Database, *, scope: str) -> int:
 
 
 async def insert(db: Database, report: Report, *, session: Session | None = None) -> None:
-    """Store a new report and count it in its rollup (pass the session of the transaction)."""
+    """Store a new report and count it in its rollup (pass the session of the transaction).
+    A report stored already escalated or resolved (imported, generated) counts those too."""
     await db[REPORTS].insert_one(report.to_document(), session=session)
     await count_in_rollup(db, report, report.status, 1, session=session)
+    if report.escalated_to:
+        await _rollup_update(
+            db, report, rollup_day(report.created_at), {"escalated": 1}, session=session
+        )
+    for day in resolution_days(report):
+        await _rollup_update(db, report, day, {"resolved": 1}, session=session)
+
+
+def resolution_days(report: Report) -> list[datetime]:
+    """The local days of each of the report's resolutions (its timeline's RESOLVED entries;
+    its `resolved_at` when its timeline records none)."""
+    times = [e.at for e in report.timeline if e.action is ReportAction.RESOLVED]
+    if not times and report.resolved_at is not None:
+        times = [report.resolved_at]
+    return [rollup_day(at) for at in times]
+
+
+def _milestones(before: Report, after: Report) -> list[tuple[datetime, Document]]:
+    """What a move adds to the rollups besides the status counts: a first escalation beyond the
+    community (`escalated`, on the creation day's rollup) and a resolution (`resolved`, on the
+    rollup of the day it was resolved: resolutions per day, for the dashboards' series)."""
+    found: list[tuple[datetime, Document]] = []
+    if after.escalated_to and not before.escalated_to:
+        found.append((rollup_day(before.created_at), {"escalated": 1}))
+    resolved = after.status is ReportStatus.RESOLVED and before.status is not ReportStatus.RESOLVED
+    if resolved and after.resolved_at is not None:
+        found.append((rollup_day(after.resolved_at), {"resolved": 1}))
+    return found
 
 
 def rollup_day(at: datetime) -> datetime:
@@ -190,19 +221,33 @@ async def count_in_rollup(
 
 
 async def move_in_rollups(
-    db: Database, report: Report, to_status: ReportStatus, *, session: Session | None = None
+    db: Database, report: Report, moved: Report, *, session: Session | None = None
 ) -> None:
-    """A report moved from its status to `to_status`: from one count of its rollup to the
-    other, in one update."""
-    if to_status is not report.status:
-        inc = {f"by_status.{report.status.value}": -1, f"by_status.{to_status.value}": 1}
-        await _rollup_update(db, report, rollup_day(report.created_at), inc, session=session)
+    """A report moved (`report` before, `moved` after): from one status count of its rollup to
+    the other, and its milestones (`_milestones`), in one command at most."""
+    day = rollup_day(report.created_at)
+    updates: list[tuple[datetime, Document]] = []
+    if moved.status is not report.status:
+        inc = {f"by_status.{report.status.value}": -1, f"by_status.{moved.status.value}": 1}
+        updates.append((day, inc))
+    for at, inc in _milestones(report, moved):
+        if updates and at == updates[0][0]:
+            updates[0] = (at, {**updates[0][1], **inc})
+        else:
+            updates.append((at, inc))
+    if len(updates) == 1:
+        await _rollup_update(db, report, *updates[0], session=session)
+    elif updates:
+        await db[ROLLUPS].bulk_write(
+            [UpdateOne(*_rollup_change(report, at, inc), upsert=True) for at, inc in updates],
+            ordered=False,
+            session=session,
+        )
 
 
-async def _rollup_update(
-    db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
-) -> None:
-    await db[ROLLUPS].update_one(
+def _rollup_change(report: Report, day: datetime, inc: Document) -> tuple[Document, Document]:
+    """The filter and update adding `inc` to the rollup of the report's community and `day`."""
+    return (
         {"_id": f"{report.community_id}:{day.date().isoformat()}"},
         {
             "$inc": inc,
@@ -212,9 +257,13 @@ async def _rollup_update(
                 "day": day,
             },
         },
-        upsert=True,
-        session=session,
     )
+
+
+async def _rollup_update(
+    db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
+) -> None:
+    await db[ROLLUPS].update_one(*_rollup_change(report, day, inc), upsert=True, session=session)
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:

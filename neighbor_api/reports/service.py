@@ -349,7 +349,7 @@ async def _apply(
         )
         if moved is None:  # someone else moved it first
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "report.invalid_transition")
-        await repository.move_in_rollups(deps.db, report, moved.status, session=session)
+        await repository.move_in_rollups(deps.db, report, moved, session=session)
         await events.record(
             deps,
             kind=EVENT_OF_MOVE[verb],
@@ -370,6 +370,12 @@ async def _apply(
 async def get_report(deps: Deps, actor: Actor | None, report_id: ObjectId) -> Report | None:
     found = await repository.by_ids(deps.db, [report_id])
     return found[0] if found and can_see(actor, found[0]) else None
+
+
+async def reports_by_ids(deps: Deps, report_ids: Sequence[ObjectId]) -> list[Report]:
+    """The reports of these ids as stored, whoever may see them (one read): for a caller that
+    checks its own rule (a patrol's findings: filed by its worker) or `can_see`."""
+    return await repository.by_ids(deps.db, report_ids) if report_ids else []
 
 
 async def _visible_or_raise(deps: Deps, actor: Actor, report_id: ObjectId) -> Report:

@@ -12,13 +12,21 @@ The figures (see README "Dashboards" and the field descriptions of `PlaceStats`)
 - proposals passed / turnout: votes closed in the period (turnout: the mean of voted / eligible
   over those with an electorate);
 - tasks done: approved in the period; volunteers and points: the points ledger's entries
-  written in the period.
+  written in the period;
+- escalated: of the reports created in the period, those ever escalated beyond their
+  community; patrols: patrols started in the period in the place;
+- children: each child place's reports (total, open, overdue, escalated), satisfaction and
+  patrols (a community's children are its grids); byWorker: the reports resolved in the
+  period by assignee; series: reports created and resolutions made per local day or week.
+A grid's dashboard counts the reports placed in it and its patrols (proposals, tasks and points
+are not kept per grid: 0).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bson import ObjectId
 
@@ -29,12 +37,19 @@ from neighbor_api.places import service as places
 from neighbor_api.places.models import Place, PlaceLevel
 from neighbor_api.reports.models import OPEN_STATUSES, ReportCategory, ReportStatus
 from neighbor_api.stats import repository
-from neighbor_api.stats.repository import MS_PER_HOUR, Period
+from neighbor_api.stats.repository import MS_PER_HOUR, Period, rollup_day
 
-# Places a dashboard exists for (grids are counted within their community).
+# Places a dashboard exists for.
 DASHBOARD_LEVELS = frozenset(
-    {PlaceLevel.COMMUNITY, PlaceLevel.STREET, PlaceLevel.DISTRICT, PlaceLevel.CITY}
+    {PlaceLevel.GRID, PlaceLevel.COMMUNITY, PlaceLevel.STREET, PlaceLevel.DISTRICT, PlaceLevel.CITY}
 )
+# The longest series answered (an open `from` starts at most this many buckets before its end).
+MAX_SERIES_BUCKETS = 400
+
+
+class StatsInterval(StrEnum):
+    DAY = "DAY"
+    WEEK = "WEEK"  # Monday to Sunday, local time
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class PlaceStats:
     reports_total: int
     reports_open: int
     reports_overdue: int
+    reports_escalated: int
     reports_by_status: dict[ReportStatus, int]
     reports_by_category: dict[ReportCategory, int]
     median_resolution_hours: float | None
@@ -89,7 +105,7 @@ async def place_stats(
     if not (is_system(actor) or actor.is_staff(place.path)):
         return None
     period = check_period(start, end)
-    figures = await repository.figures(deps.db, place.id, period, now=deps.clock.now())
+    figures = await repository.figures(deps.db, place, period, now=deps.clock.now())
     by_status = {status: figures.by_status.get(status, 0) for status in ReportStatus}
     median_ms = figures.median_resolution_ms
     return PlaceStats(
@@ -98,6 +114,7 @@ async def place_stats(
         reports_total=sum(by_status.values()),
         reports_open=sum(count for status, count in by_status.items() if status in OPEN_STATUSES),
         reports_overdue=figures.overdue,
+        reports_escalated=figures.escalated,
         reports_by_status=by_status,
         reports_by_category={c: figures.by_category.get(c, 0) for c in ReportCategory},
         median_resolution_hours=round(median_ms / MS_PER_HOUR, 2)
@@ -111,3 +128,119 @@ async def place_stats(
         active_volunteers=figures.volunteers,
         points_awarded=figures.points,
     )
+
+
+# --- The parts read only when asked for (each given the dashboard it belongs to: its place
+# and period were checked when it was built) ------------------------------------------------
+
+
+async def patrols(deps: Deps, stats: PlaceStats) -> int:
+    """Patrols started in the period in the place's grids (one count, read when asked for)."""
+    return await repository.patrols(deps.db, stats.place.id, stats.period)
+
+
+@dataclass(frozen=True)
+class ChildStats:
+    place: Place
+    reports_total: int
+    reports_open: int
+    reports_overdue: int
+    reports_escalated: int
+    satisfaction_percent: float | None
+    patrols: int
+
+
+async def children(deps: Deps, stats: PlaceStats) -> list[ChildStats]:
+    """Each place directly under the dashboard's (a community's grids), by name, zeros
+    included: the district's ranking of its streets or a street's of its communities."""
+    places_under = await places.children(deps, stats.place.id)
+    if not places_under or stats.place.level is PlaceLevel.GRID:
+        return []
+    figures = await repository.children_figures(
+        deps.db, stats.place, stats.period, now=deps.clock.now()
+    )
+    empty = repository.ChildFigures()
+    return [
+        ChildStats(
+            place=child,
+            reports_total=(f := figures.get(child.id, empty)).total,
+            reports_open=f.open,
+            reports_overdue=f.overdue,
+            reports_escalated=f.escalated,
+            satisfaction_percent=percent(f.satisfied_ratings, f.ratings),
+            patrols=f.patrols,
+        )
+        for child in places_under
+    ]
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    user_id: ObjectId
+    resolved: int
+    median_resolution_hours: float | None
+
+
+async def by_worker(deps: Deps, stats: PlaceStats) -> list[WorkerStats]:
+    """The reports resolved in the period by assignee, the most first (at most 100)."""
+    rows = await repository.by_worker(deps.db, stats.place, stats.period)
+    return [
+        WorkerStats(
+            user_id=row.user_id,
+            resolved=row.resolved,
+            median_resolution_hours=round(row.median_resolution_ms / MS_PER_HOUR, 2)
+            if row.median_resolution_ms is not None
+            else None,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    start: datetime
+    reports_created: int
+    reports_resolved: int
+
+
+def _bucket_start(day: datetime, interval: StatsInterval) -> datetime:
+    if interval is StatsInterval.WEEK:
+        return rollup_day(day - timedelta(days=day.weekday()))
+    return day
+
+
+def _next_bucket(start: datetime, interval: StatsInterval) -> datetime:
+    step = timedelta(days=7 if interval is StatsInterval.WEEK else 1)
+    return rollup_day(start + step + timedelta(hours=12))  # DST-proof: the next local midnight
+
+
+async def series(deps: Deps, stats: PlaceStats, interval: StatsInterval) -> list[SeriesPoint]:
+    """Reports created and resolutions made in each local day (or Monday-to-Sunday week) of
+    the period, zeros included; an open `from` starts at the place's first report (at most
+    MAX_SERIES_BUCKETS before the end), an open `to` ends now. A bucket cut by the period
+    counts its part in the period. A period of more buckets is INVALID_INPUT on `from`."""
+    period = stats.period
+    end = period.end or deps.clock.now()
+    start = period.start or await repository.first_day(deps.db, stats.place)
+    if start is None or start >= end:
+        return []
+    first = _bucket_start(rollup_day(start), interval)
+    starts = [first]
+    while (following := _next_bucket(starts[-1], interval)) < end:
+        starts.append(following)
+        if len(starts) > MAX_SERIES_BUCKETS:
+            if period.start is not None:
+                raise_if([invalid(("from",), "stats.series_too_long", max=MAX_SERIES_BUCKETS)])
+            starts = starts[1:]
+    start = max(start, starts[0])
+    counts = await repository.daily(deps.db, stats.place, Period(start, end))
+    totals = {s: [0, 0] for s in starts}
+    for day, (created, resolved) in counts.items():
+        bucket = totals.get(_bucket_start(day, interval))
+        if bucket is not None:
+            bucket[0] += created
+            bucket[1] += resolved
+    return [
+        SeriesPoint(start=max(s, start), reports_created=c, reports_resolved=r)
+        for s, (c, r) in totals.items()
+    ]

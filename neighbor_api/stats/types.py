@@ -2,14 +2,78 @@
 
 from __future__ import annotations
 
-import strawberry
+from datetime import datetime
 
+import strawberry
+from bson import ObjectId
+
+from neighbor_api.accounts.types import UserType
+from neighbor_api.context import Info
+from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.places.types import PlaceType
 from neighbor_api.reports.models import ReportCategory, ReportStatus
 
 # The enums' GraphQL definitions live with the reports.
 from neighbor_api.reports.types import ReportType as _ReportType  # noqa: F401
-from neighbor_api.stats.service import PlaceStats
+from neighbor_api.stats import service
+from neighbor_api.stats.service import PlaceStats, StatsInterval
+
+graphql_enum(
+    StatsInterval,
+    "The buckets of a dashboard's series (local time, Asia/Shanghai).",
+    {
+        StatsInterval.DAY: "One bucket per local day.",
+        StatsInterval.WEEK: "One bucket per week, Monday to Sunday.",
+    },
+)
+
+
+@strawberry.type(name="PlaceStatsPoint", description="One bucket of a dashboard's series.")
+class SeriesPointType:
+    start: datetime = strawberry.field(
+        description="Where the bucket starts (local midnight; the period's start if later)."
+    )
+    reports_created: int = strawberry.field(description="Reports created in the bucket.")
+    reports_resolved: int = strawberry.field(
+        description="Resolutions made in the bucket (a report resolved again after reopening "
+        "counts again)."
+    )
+
+
+@strawberry.type(
+    name="ChildPlaceStats",
+    description="A child place's figures in its parent's dashboard (same period).",
+)
+class ChildStatsType:
+    place: PlaceType = strawberry.field(description="The child place.")
+    reports_total: int = strawberry.field(description="Reports created in the period.")
+    reports_open: int = strawberry.field(description="Of those, the ones still open now.")
+    reports_overdue: int = strawberry.field(description="Of those, the ones overdue now.")
+    reports_escalated: int = strawberry.field(
+        description="Of those, the ones escalated beyond their community."
+    )
+    satisfaction_percent: float | None = strawberry.field(
+        description="Of the ratings given in the period, the percentage of 4 or 5 stars."
+    )
+    patrols: int = strawberry.field(description="Patrols started in the period.")
+
+
+@strawberry.type(
+    name="WorkerStats", description="One worker's resolutions in a dashboard's period."
+)
+class WorkerStatsType:
+    resolved: int = strawberry.field(
+        description="Reports assigned to them whose latest resolution falls in the period."
+    )
+    median_resolution_hours: float | None = strawberry.field(
+        description="Median hours from submission to resolution of those (2 decimals)."
+    )
+    user_id: strawberry.Private[ObjectId]
+
+    @strawberry.field(description="The worker.")
+    async def user(self, info: Info) -> UserType | None:
+        user = await info.context.loaders.user.load(self.user_id)
+        return UserType.from_model(user) if user else None
 
 
 @strawberry.type(
@@ -46,6 +110,10 @@ class PlaceStatsType:
         description="Of those, the ones overdue now: ACCEPTED, ASSIGNED or IN_PROGRESS past "
         "their due time."
     )
+    reports_escalated: int = strawberry.field(
+        description="Of those, the ones escalated beyond their community (to the street or "
+        "the district) at least once."
+    )
     reports_by_status: list[StatusCount] = strawberry.field(
         description="Reports created in the period by their status now: every status, in "
         "workflow order, zeros included."
@@ -79,6 +147,63 @@ class PlaceStatsType:
         description="Distinct people awarded points in the period."
     )
     points_awarded: int = strawberry.field(description="Points awarded in the period, in total.")
+    stats: strawberry.Private[PlaceStats]
+
+    @strawberry.field(description="Patrols (巡查) started in the period in the place's grids.")
+    async def patrols(self, info: Info) -> int:
+        return await service.patrols(info.context.deps, self.stats)
+
+    @strawberry.field(
+        description="Reports created and resolutions made per local day or week of the period "
+        "(an open `from`: since the place's first report; at most 400 buckets)."
+    )
+    async def series(
+        self, info: Info, interval: StatsInterval = StatsInterval.DAY
+    ) -> list[SeriesPointType]:
+        points = await service.series(info.context.deps, self.stats, interval)
+        return [
+            SeriesPointType(
+                start=p.start,
+                reports_created=p.reports_created,
+                reports_resolved=p.reports_resolved,
+            )
+            for p in points
+        ]
+
+    @strawberry.field(
+        description="Each place directly under this one (a community's grids), by name, with "
+        "its figures for the same period: one call for the ranking of a district's streets or "
+        "a street's communities."
+    )
+    async def children(self, info: Info) -> list[ChildStatsType]:
+        found = await service.children(info.context.deps, self.stats)
+        return [
+            ChildStatsType(
+                place=PlaceType.from_model(c.place),
+                reports_total=c.reports_total,
+                reports_open=c.reports_open,
+                reports_overdue=c.reports_overdue,
+                reports_escalated=c.reports_escalated,
+                satisfaction_percent=c.satisfaction_percent,
+                patrols=c.patrols,
+            )
+            for c in found
+        ]
+
+    @strawberry.field(
+        description="The reports resolved in the period by their assignee, the most first (at "
+        "most 100 workers)."
+    )
+    async def by_worker(self, info: Info) -> list[WorkerStatsType]:
+        found = await service.by_worker(info.context.deps, self.stats)
+        return [
+            WorkerStatsType(
+                user_id=w.user_id,
+                resolved=w.resolved,
+                median_resolution_hours=w.median_resolution_hours,
+            )
+            for w in found
+        ]
 
     @classmethod
     def from_model(cls, stats: PlaceStats) -> PlaceStatsType:
@@ -87,6 +212,7 @@ class PlaceStatsType:
             reports_total=stats.reports_total,
             reports_open=stats.reports_open,
             reports_overdue=stats.reports_overdue,
+            reports_escalated=stats.reports_escalated,
             reports_by_status=[
                 StatusCount(status=s, count=n) for s, n in stats.reports_by_status.items()
             ],
@@ -101,4 +227,5 @@ class PlaceStatsType:
             tasks_done=stats.tasks_done,
             active_volunteers=stats.active_volunteers,
             points_awarded=stats.points_awarded,
+            stats=stats,
         )

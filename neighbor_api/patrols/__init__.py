@@ -1,0 +1,1 @@
+"""Grid workers' patrols (巡查): the rounds they walk, logged after each round."""

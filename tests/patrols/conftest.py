@@ -1,0 +1,25 @@
+"""Fixtures of the patrol tests: the demo street served by the real app over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from neighbor_api.app import create_app
+from neighbor_api.core.deps import Deps
+from neighbor_api.settings import Settings
+from tests.platform.conftest import LiveServer, serve
+
+
+@pytest.fixture
+async def live_server(settings: Settings, demo: Deps) -> AsyncIterator[LiveServer]:
+    async with serve(create_app(settings, deps=demo)) as server:
+        yield server
+
+
+@pytest.fixture
+async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as client:
+        yield client
