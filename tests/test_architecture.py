@@ -45,7 +45,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "memberships":   ("places",                                        "accounts"),
     "accounts":      ("memberships",                      "points notifications privacy"),
     "reports":       ("places memberships attachments",                "accounts boards"),
-    "councils":      ("places memberships",                            "accounts boards"),
+    "councils":      ("places memberships attachments",                "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
     "notifications": ("accounts places memberships reports councils boards", ""),
     "stats":         ("places reports councils boards points",         ""),

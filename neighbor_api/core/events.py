@@ -58,6 +58,8 @@ class EventKind(StrEnum):
     PROPOSAL_WITHDRAWN = "proposal.withdrawn"
     PROPOSAL_COMMENTED = "proposal.commented"
     PROPOSAL_CLOSING_SOON = "proposal.closing_soon"
+    PROPOSAL_PROXY_AUTHORIZED = "proposal.proxy_authorized"
+    PROPOSAL_PROXY_REVOKED = "proposal.proxy_revoked"
     BOARD_CREATED = "board.created"
     TASK_CREATED = "task.created"
     TASK_MOVED = "task.moved"

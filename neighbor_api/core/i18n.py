@@ -390,6 +390,52 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "vote.yes": {Locale.ZH_CN: "赞成", Locale.EN: "Yes"},
     "vote.no": {Locale.ZH_CN: "反对", Locale.EN: "No"},
     "vote.abstain": {Locale.ZH_CN: "弃权", Locale.EN: "Abstain"},
+    # Proxies, paper ballots and residents' suggestions (councils/ballots.py, suggestions.py).
+    "proxy.self": {
+        Locale.ZH_CN: "不能委托自己或与您共用一票的同户成员",
+        Locale.EN: "You cannot authorise yourself or a housemate who shares your vote",
+    },
+    "proxy.not_a_member": {
+        Locale.ZH_CN: "受托人须为本社区的在册成员",
+        Locale.EN: "The proxy must be an active member of the community",
+    },
+    "proxy.chain": {
+        Locale.ZH_CN: "受托人已将自己的投票委托他人，不能再受托（不允许转委托）",
+        Locale.EN: "This person has given their own vote to a proxy and cannot act as one",
+    },
+    "proxy.holds_proxies": {
+        Locale.ZH_CN: "您已受他人委托，不能再将投票委托他人（不允许转委托）",
+        Locale.EN: "You hold others' proxies and cannot give your vote to a proxy",
+    },
+    "proxy.already_authorized": {
+        Locale.ZH_CN: "您已为本议题委托了受托人，如需更换请先撤销",
+        Locale.EN: "You have a proxy for this proposal; revoke it first to choose another",
+    },
+    "proxy.too_many": {
+        Locale.ZH_CN: "每人在一个议题上最多接受 {max} 份委托",
+        Locale.EN: "One person can hold at most {max} proxies on a proposal",
+    },
+    "proxy.not_found": {Locale.ZH_CN: "找不到该委托", Locale.EN: "Proxy not found"},
+    "proxy.used": {
+        Locale.ZH_CN: "受托人已代为投票，委托不能再撤销",
+        Locale.EN: "The proxy has voted; the authorisation can no longer be revoked",
+    },
+    "proxy.not_authorized": {
+        Locale.ZH_CN: "该选民未委托您代为投票",
+        Locale.EN: "This elector has not authorised you to vote for them",
+    },
+    "vote.paper_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以录入纸质选票",
+        Locale.EN: "Only community staff can record a paper ballot",
+    },
+    "vote.paper_not_eligible": {
+        Locale.ZH_CN: "该居民不在本次表决的投票范围内",
+        Locale.EN: "This person may not vote on this proposal",
+    },
+    "vote.paper_already_voted": {
+        Locale.ZH_CN: "该选民已投过票（在应用中、委托或纸质）",
+        Locale.EN: "This elector has already voted (in the app, by proxy or on paper)",
+    },
     # Task boards (boards/).
     "board.not_found": {Locale.ZH_CN: "找不到该任务看板", Locale.EN: "Board not found"},
     "board.wip_limit": {

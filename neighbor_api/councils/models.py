@@ -32,6 +32,7 @@ class CouncilRole(StrEnum):
 
 
 class ProposalStatus(StrEnum):
+    SUGGESTED = "SUGGESTED"
     DRAFT = "DRAFT"
     DELIBERATION = "DELIBERATION"
     VOTING = "VOTING"
@@ -66,6 +67,14 @@ class VotingMethod(StrEnum):
     YES_NO_ABSTAIN = "YES_NO_ABSTAIN"
     SINGLE_CHOICE = "SINGLE_CHOICE"
     MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
+
+
+class VoteChannel(StrEnum):
+    """How a participation was cast: in the app by the elector, by their proxy, on paper."""
+
+    APP = "APP"
+    PROXY = "PROXY"
+    PAPER = "PAPER"
 
 
 class OptionKey(StrEnum):
@@ -141,6 +150,11 @@ class Proposal(StoredModel):
     voted_area_centi: int | None = None
     results: list[OptionResult] | None = None
     comment_count: int = 0
+    # 议题征集: a resident's suggestion gathers co-signatures while SUGGESTED; the number
+    # needed is fixed when it is suggested. A declined suggestion keeps its reason.
+    co_signature_count: int = 0
+    co_signatures_needed: int | None = None
+    decline_reason: str | None = None
     idempotency: Idempotency | None = None
     created_at: datetime
     updated_at: datetime
@@ -167,6 +181,13 @@ class Participation(StoredModel):
     cast_at: datetime
     choice_ids: list[ObjectId] | None = None
     idempotency: Idempotency | None = None
+    # APP: `user_id` cast it. PROXY and PAPER: `user_id` is the elector whose vote it is,
+    # `cast_by` the proxy who cast it or the staff member who recorded the paper ballot.
+    channel: VoteChannel = VoteChannel.APP
+    cast_by: ObjectId | None = None
+    # PAPER on an OPEN ballot: the ballot's photo. A SECRET ballot's photo is kept with the
+    # proposal's paper ballots, never with the roll entry.
+    ballot_photo_id: ObjectId | None = None
 
 
 class ProposalComment(StoredModel):
@@ -175,3 +196,28 @@ class ProposalComment(StoredModel):
     body: str
     created_at: datetime
     idempotency: Idempotency | None = None
+
+
+class ProxyAuthorization(StoredModel):
+    """An elector's 委托: `proxy_id` may cast the vote of `voter_key` on one proposal.
+
+    One per elector and proposal (a unique index); a proxy holds at most the configured number
+    per proposal (`slot` under a unique index: the database enforces the cap). Revoking
+    deletes it, which only an unused authorisation allows (`used`, set in the transaction of
+    the proxy's vote)."""
+
+    proposal_id: ObjectId
+    voter_key: str
+    elector_id: ObjectId
+    proxy_id: ObjectId
+    slot: int
+    used: bool = False
+    created_at: datetime
+
+
+class CoSignature(StoredModel):
+    """A resident's co-signature of a suggested proposal (议题征集): one per person."""
+
+    proposal_id: ObjectId
+    user_id: ObjectId
+    created_at: datetime

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import idempotency
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
@@ -17,6 +18,7 @@ from neighbor_api.councils.models import (
     Proposal,
     ProposalComment,
     ProposalStatus,
+    ProxyAuthorization,
 )
 
 COUNCILS = "councils"
@@ -25,6 +27,8 @@ ELECTORS = "electors"
 PARTICIPATIONS = "participations"
 TALLIES = "tallies"
 COMMENTS = "proposal_comments"
+PROXIES = "proxy_authorizations"
+CO_SIGNATURES = "co_signatures"
 
 # Votes add to one of this many tally documents, picked at random, so concurrent votes
 # rarely touch the same document (and so rarely conflict).
@@ -329,3 +333,84 @@ async def comments_page(
         after=after,
     )
     return page.map(ProposalComment.from_document)
+
+
+# --- Proxies (委托投票) ------------------------------------------------------------------------
+
+register_indexes(
+    PROXIES,
+    [
+        # One proxy per elector and proposal.
+        IndexModel(
+            [("proposal_id", ASCENDING), ("voter_key", ASCENDING)],
+            name="one_per_elector",
+            unique=True,
+        ),
+        # A proxy's authorisations on one proposal take numbered slots: the cap is the
+        # number of slots, and the database refuses a second holder of one slot.
+        IndexModel(
+            [("proposal_id", ASCENDING), ("proxy_id", ASCENDING), ("slot", ASCENDING)],
+            name="proxy_slots",
+            unique=True,
+        ),
+        IndexModel([("proposal_id", ASCENDING), ("elector_id", ASCENDING)], name="elector"),
+    ],
+)
+
+
+async def insert_proxy(db: Database, proxy: ProxyAuthorization) -> bool:
+    """False when the elector has a proxy or the slot is taken (a unique index refused it)."""
+    try:
+        await db[PROXIES].insert_one(proxy.to_document())
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def proxies_held(
+    db: Database, proposal_id: ObjectId, proxy_id: ObjectId
+) -> list[ProxyAuthorization]:
+    cursor = db[PROXIES].find({"proposal_id": proposal_id, "proxy_id": proxy_id})
+    return [ProxyAuthorization.from_document(d) async for d in cursor]
+
+
+async def proxies_given(
+    db: Database, proposal_id: ObjectId, elector_id: ObjectId
+) -> list[ProxyAuthorization]:
+    cursor = db[PROXIES].find({"proposal_id": proposal_id, "elector_id": elector_id})
+    return [ProxyAuthorization.from_document(d) async for d in cursor]
+
+
+async def proxy_of_elector(
+    db: Database, proposal_id: ObjectId, voter_key: str
+) -> ProxyAuthorization | None:
+    document = await db[PROXIES].find_one({"proposal_id": proposal_id, "voter_key": voter_key})
+    return ProxyAuthorization.from_document(document) if document else None
+
+
+async def proxies_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[ProxyAuthorization]:
+    cursor = db[PROXIES].find({"_id": {"$in": list(ids)}})
+    return [ProxyAuthorization.from_document(d) async for d in cursor]
+
+
+async def delete_unused_proxy(
+    db: Database, proxy_id: ObjectId, *, session: Session | None = None
+) -> ProxyAuthorization | None:
+    """Revoke: only an authorisation not used yet (None once the proxy has voted)."""
+    document = await db[PROXIES].find_one_and_delete(
+        {"_id": proxy_id, "used": False}, session=session
+    )
+    return ProxyAuthorization.from_document(document) if document else None
+
+
+async def use_proxy(
+    db: Database, proposal_id: ObjectId, voter_key: str, proxy_id: ObjectId, *, session: Session
+) -> bool:
+    """Mark the authorisation used, in the transaction of the proxy's vote (False when it
+    was revoked meanwhile or is someone else's)."""
+    result = await db[PROXIES].update_one(
+        {"proposal_id": proposal_id, "voter_key": voter_key, "proxy_id": proxy_id, "used": False},
+        {"$set": {"used": True}},
+        session=session,
+    )
+    return result.modified_count == 1

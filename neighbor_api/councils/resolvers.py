@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.councils import service
-from neighbor_api.councils.models import Council, Proposal, ProposalStatus
+from neighbor_api.core.policy import Actor
+from neighbor_api.councils import ballots, service
+from neighbor_api.councils.models import Council, Proposal, ProposalStatus, ProxyAuthorization
 from neighbor_api.councils.types import (
+    AuthorizeProxyInput,
     CastVoteInput,
     CastVotePayload,
     CloseVotingInput,
@@ -21,6 +23,10 @@ from neighbor_api.councils.types import (
     ProposalCommentType,
     ProposalPayload,
     ProposalType,
+    ProxyAuthorizationType,
+    ProxyPayload,
+    RecordPaperBallotInput,
+    RevokeProxyInput,
     SetCouncilMemberInput,
     VoteReceiptType,
     WithdrawProposalInput,
@@ -48,6 +54,38 @@ def _vote(info: Info, vote: service.Vote) -> CastVotePayload:
         receipt=VoteReceiptType.from_model(vote.receipt),
         proposal=ProposalType.from_model(vote.proposal),
     )
+
+
+def _vote_for_another(info: Info, vote: service.Vote) -> CastVotePayload:
+    """A proxy's vote or a paper ballot: the vote is the elector's, not the viewer's, so only
+    the council is primed (the viewer's own elector and receipt are theirs to load)."""
+    info.context.loaders.councils.council.prime(vote.council.id, vote.council)
+    return CastVotePayload(
+        receipt=VoteReceiptType.from_model(vote.receipt),
+        proposal=ProposalType.from_model(vote.proposal),
+    )
+
+
+def _proxy(info: Info, found: tuple[ProxyAuthorization, Proposal, Council]) -> ProxyPayload:
+    proxy, _, council = found
+    info.context.loaders.councils.council.prime(council.id, council)
+    return ProxyPayload(proxy=ProxyAuthorizationType.from_model(proxy))
+
+
+async def _cast(info: Info, actor: Actor, input: CastVoteInput) -> service.Vote:
+    deps = info.context.deps
+    proposal_id = input_id(input.proposal_id, "Proposal", "proposalId")
+    option_ids = input_ids(input.option_ids, "ProposalOption", "optionIds")
+    if input.on_behalf_of_id is not None:
+        return await ballots.cast_proxy_vote(
+            deps, actor, proposal_id=proposal_id,
+            on_behalf_of_id=input_id(input.on_behalf_of_id, "User", "onBehalfOfId"),
+            option_ids=option_ids,
+        )  # fmt: skip
+    return await service.cast_vote(
+        deps, actor, proposal_id=proposal_id, option_ids=option_ids,
+        idempotency_key=input.idempotency_key,
+    )  # fmt: skip
 
 
 @strawberry.type
@@ -161,17 +199,64 @@ class CouncilMutation:
             _proposal,
         )  # fmt: skip
 
-    @strawberry.mutation(description="Vote. Final: one vote per voter (or household).")
+    @strawberry.mutation(
+        description="Vote. Final: one vote per voter (or household). With `onBehalfOfId`, a "
+        "proxy casts the vote of the elector who authorised them."
+    )
     async def cast_vote(self, info: Info, input: CastVoteInput) -> CastVotePayload:
         return await run_mutation(
             info, CastVotePayload,
-            lambda actor: service.cast_vote(
+            lambda actor: _cast(info, actor, input),
+            lambda vote: (
+                _vote(info, vote) if input.on_behalf_of_id is None
+                else _vote_for_another(info, vote)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="An elector of a proposal in voting lets a member of the community cast "
+        "their vote (委托投票); revocable until the proxy votes."
+    )
+    async def authorize_proxy(self, info: Info, input: AuthorizeProxyInput) -> ProxyPayload:
+        return await run_mutation(
+            info, ProxyPayload,
+            lambda actor: ballots.authorize_proxy(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
-                option_ids=input_ids(input.option_ids, "ProposalOption", "optionIds"),
-                idempotency_key=input.idempotency_key,
+                proxy_id=input_id(input.proxy_id, "User", "proxyId"),
             ),
-            lambda vote: _vote(info, vote),
+            lambda found: _proxy(info, found),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="The elector revokes their proxy, until the proxy votes.")
+    async def revoke_proxy(self, info: Info, input: RevokeProxyInput) -> ProxyPayload:
+        return await run_mutation(
+            info, ProxyPayload,
+            lambda actor: ballots.revoke_proxy(
+                info.context.deps, actor,
+                proxy_authorization_id=input_id(
+                    input.proxy_authorization_id, "ProxyAuthorization", "proxyAuthorizationId"
+                ),
+            ),
+            lambda found: _proxy(info, found),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Community staff: enter an elector's paper ballot with its photo (audited)."
+    )
+    async def record_paper_ballot(
+        self, info: Info, input: RecordPaperBallotInput
+    ) -> CastVotePayload:
+        return await run_mutation(
+            info, CastVotePayload,
+            lambda actor: ballots.record_paper_ballot(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                elector_id=input_id(input.elector_id, "User", "electorId"),
+                option_ids=input_ids(input.option_ids, "ProposalOption", "optionIds"),
+                ballot_photo_id=input_id(input.ballot_photo_id, "Attachment", "ballotPhotoId"),
+            ),
+            lambda vote: _vote_for_another(info, vote),
         )  # fmt: skip
 
     @strawberry.mutation(description="Comment while the proposal is in deliberation.")

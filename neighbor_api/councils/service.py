@@ -9,7 +9,7 @@ them, so a racing vote conflicts, is retried and refused).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -454,21 +454,11 @@ async def cast_vote(
         choice_ids=chosen if proposal.ballot is Ballot.OPEN else None,
         idempotency=idempotency,
     )
-    increments: Document = {f"counts.{o}": 1 for o in chosen}
-    if elector.area_centi:
-        increments |= {f"areas.{o}": elector.area_centi for o in chosen}
-    shard = secrets.randbelow(repository.TALLY_SHARDS)
 
     async def write(session: Session) -> None:
-        await repository.insert_participation(deps.db, participation, session=session)
-        if not await repository.add_to_tally(
-            deps.db, proposal.id, shard, increments, session=session
-        ):
-            raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
-        # The event says that someone voted, never what: not even for open ballots.
-        await events.record(
-            deps, kind=EventKind.PROPOSAL_VOTE_CAST, subject_id=proposal.id, actor_id=actor.user_id,
-            place_path=proposal.place_path, session=session,
+        await record_participation(
+            deps, proposal, elector, participation, chosen, actor_id=actor.user_id,
+            session=session,
         )  # fmt: skip
 
     try:
@@ -480,6 +470,47 @@ async def cast_vote(
         raise DomainError.of(ErrorCode.ALREADY_VOTED) from None
     receipt = Participation.from_document(raced) if raced is not None else participation
     return Vote(receipt, proposal, council, elector)
+
+
+async def record_participation(
+    deps: Deps,
+    proposal: Proposal,
+    elector: Elector,
+    participation: Participation,
+    chosen: Sequence[ObjectId],
+    *,
+    actor_id: ObjectId,
+    session: Session,
+    data: Document | None = None,
+) -> None:
+    """In the caller's transaction: the roll entry (DuplicateKeyError when the elector's vote
+    is in), the choices added to a random tally shard (refused once closed) and the event.
+    Every channel (app, proxy, paper) goes through here, so a secret ballot's choices are kept
+    the same way whoever cast it: as sums only."""
+    increments: Document = {f"counts.{o}": 1 for o in chosen}
+    if elector.area_centi:
+        increments |= {f"areas.{o}": elector.area_centi for o in chosen}
+    shard = secrets.randbelow(repository.TALLY_SHARDS)
+    await repository.insert_participation(deps.db, participation, session=session)
+    if not await repository.add_to_tally(deps.db, proposal.id, shard, increments, session=session):
+        raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
+    # The event says that someone voted (and, for a proxy or a paper ballot, for whom and by
+    # whom: the audit trail), never what: not even for open ballots.
+    await events.record(
+        deps, kind=EventKind.PROPOSAL_VOTE_CAST, subject_id=proposal.id, actor_id=actor_id,
+        place_path=proposal.place_path, data=data, session=session,
+    )  # fmt: skip
+
+
+async def commit_vote(
+    deps: Deps, write: Callable[[Session], Awaitable[None]], *, message: str | None = None
+) -> None:
+    """Run a vote's transaction (`write` calls `record_participation`); the elector's vote
+    being in already (the roll's unique index) is ALREADY_VOTED."""
+    try:
+        await in_transaction(deps.client, write)
+    except DuplicateKeyError:
+        raise DomainError.of(ErrorCode.ALREADY_VOTED, message) from None
 
 
 @dataclass(frozen=True)

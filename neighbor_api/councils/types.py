@@ -27,6 +27,8 @@ from neighbor_api.councils.models import (
     ProposalMatter,
     ProposalOutcome,
     ProposalStatus,
+    ProxyAuthorization,
+    VoteChannel,
     VotingMethod,
 )
 from neighbor_api.graphql.enums import graphql_enum
@@ -60,6 +62,10 @@ graphql_enum(
     ProposalStatus,
     "Where a proposal is: deliberation, voting, ...",
     {
+        ProposalStatus.SUGGESTED: (
+            "Raised by a resident (议题征集), gathering co-signatures until the chair or staff "
+            "accept it (→ DELIBERATION) or decline it."
+        ),
         ProposalStatus.DRAFT: "Written, not yet open for deliberation.",
         ProposalStatus.DELIBERATION: "Open for comments (协商); voting not open yet.",
         ProposalStatus.VOTING: "Votes are being cast until voting closes.",
@@ -104,6 +110,15 @@ graphql_enum(
         ProposalMatter.MAJOR: (
             "Passes with at least 3/4 of the participating area and owners (art. 278)."
         ),
+    },
+)
+graphql_enum(
+    VoteChannel,
+    "How a participation was cast.",
+    {
+        VoteChannel.APP: "In the app, by the elector.",
+        VoteChannel.PROXY: "By the proxy the elector authorised (委托投票).",
+        VoteChannel.PAPER: "On paper, recorded by community staff with the ballot's photo.",
     },
 )
 graphql_enum(
@@ -203,9 +218,19 @@ class VoterType:
     )
     model: strawberry.Private[Participation]
 
-    @strawberry.field(description="Who voted.")
+    @strawberry.field(description="Who voted: the elector whose vote it is.")
     async def user(self, info: Info) -> UserType | None:
         return await _user(info, self.model.user_id)
+
+    @strawberry.field(description="APP, PROXY or PAPER.")
+    def channel(self) -> VoteChannel:
+        return self.model.channel
+
+    @strawberry.field(
+        description="PROXY: the proxy who cast it; PAPER: the staff member who recorded it."
+    )
+    async def cast_by(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.cast_by) if self.model.cast_by else None
 
 
 @strawberry.type(name="VoteReceipt", description="Proof that the viewer's vote was recorded.")
@@ -453,6 +478,11 @@ class CastVoteInput:
     proposal_id: strawberry.ID
     option_ids: list[strawberry.ID]
     idempotency_key: str | None = None
+    on_behalf_of_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A proxy votes for the elector (a User) who authorised them: the "
+        "elector's one vote, with the elector's weight.",
+    )
 
 
 @strawberry.input(description="Close voting now (the chair or staff).")
@@ -507,3 +537,63 @@ class CommentOnProposalPayload(Payload):
 @strawberry.type(description="The result of a change to a council.")
 class CouncilPayload(Payload):
     council: CouncilType | None = strawberry.field(default=None, description="The council now.")
+
+
+@strawberry.type(
+    name="ProxyAuthorization",
+    description="An elector's authorisation (委托) of a proxy to cast their vote on a proposal.",
+)
+class ProxyAuthorizationType:
+    id: strawberry.ID = strawberry.field(description="Send in revokeProxy.")
+    created_at: datetime = strawberry.field(description="When it was given.")
+    used: bool = strawberry.field(description="Whether the proxy has voted (then final).")
+    model: strawberry.Private[ProxyAuthorization]
+
+    @classmethod
+    def from_model(cls, proxy: ProxyAuthorization) -> ProxyAuthorizationType:
+        return cls(
+            id=strawberry.ID(to_global_id("ProxyAuthorization", proxy.id)),
+            created_at=proxy.created_at,
+            used=proxy.used,
+            model=proxy,
+        )
+
+    @strawberry.field(description="Who gave their vote.")
+    async def elector(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.elector_id)
+
+    @strawberry.field(description="Who may cast it.")
+    async def proxy(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.proxy_id)
+
+    @strawberry.field(description="The proposal.")
+    async def proposal(self, info: Info) -> ProposalType | None:
+        return await ProposalType.load(info, self.model.proposal_id)
+
+
+@strawberry.input(description="An elector lets a member of the community cast their vote.")
+class AuthorizeProxyInput:
+    proposal_id: strawberry.ID
+    proxy_id: strawberry.ID = strawberry.field(description="A User of the community.")
+
+
+@strawberry.input(description="The elector takes their authorisation back (until it is used).")
+class RevokeProxyInput:
+    proxy_authorization_id: strawberry.ID
+
+
+@strawberry.input(description="Community staff: enter an elector's paper ballot.")
+class RecordPaperBallotInput:
+    proposal_id: strawberry.ID
+    elector_id: strawberry.ID = strawberry.field(description="The User whose ballot it is.")
+    option_ids: list[strawberry.ID]
+    ballot_photo_id: strawberry.ID = strawberry.field(
+        description="The staff member's upload (uploadAttachment) of the ballot."
+    )
+
+
+@strawberry.type(description="The result of authorizeProxy or revokeProxy.")
+class ProxyPayload(Payload):
+    proxy: ProxyAuthorizationType | None = strawberry.field(
+        default=None, description="The authorisation (as it was, once revoked)."
+    )
