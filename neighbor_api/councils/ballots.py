@@ -83,11 +83,11 @@ async def authorize_proxy(
     # No chains: the proxy has not given their own vote away, the elector holds no proxies.
     if await repository.proxies_given(deps.db, proposal.id, proxy_id):
         raise DomainError.of(ErrorCode.INVALID_INPUT, "proxy.chain", field=PROXY_FIELD)
-    if await repository.proxies_held(deps.db, proposal.id, actor.user_id):
+    held = await repository.proxies_held(deps.db, proposal.id, [actor.user_id, proxy_id])
+    if any(p.proxy_id == actor.user_id for p in held):
         raise DomainError.of(ErrorCode.INVALID_INPUT, "proxy.holds_proxies", field=PROXY_FIELD)
     cap = deps.settings.max_proxies_per_person
-    held = await repository.proxies_held(deps.db, proposal.id, proxy_id)
-    taken = {p.slot for p in held}
+    taken = {p.slot for p in held if p.proxy_id == proxy_id}
     for slot in (s for s in range(cap) if s not in taken):
         proxy = ProxyAuthorization(
             proposal_id=proposal.id, voter_key=elector.voter_key, elector_id=actor.user_id,

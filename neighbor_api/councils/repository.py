@@ -368,9 +368,10 @@ async def insert_proxy(db: Database, proxy: ProxyAuthorization) -> bool:
 
 
 async def proxies_held(
-    db: Database, proposal_id: ObjectId, proxy_id: ObjectId
+    db: Database, proposal_id: ObjectId, proxy_ids: Sequence[ObjectId]
 ) -> list[ProxyAuthorization]:
-    cursor = db[PROXIES].find({"proposal_id": proposal_id, "proxy_id": proxy_id})
+    """The authorisations these people hold on the proposal (`proxy_slots`' prefix)."""
+    cursor = db[PROXIES].find({"proposal_id": proposal_id, "proxy_id": {"$in": list(proxy_ids)}})
     return [ProxyAuthorization.from_document(d) async for d in cursor]
 
 
