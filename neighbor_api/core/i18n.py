@@ -348,8 +348,8 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "The proposal's current status does not allow this",
     },
     "proposal.comments_closed": {
-        Locale.ZH_CN: "只能在协商讨论阶段发表意见",
-        Locale.EN: "Comments are only open during deliberation",
+        Locale.ZH_CN: "只能在议题征集、协商讨论和表决期间发表意见",
+        Locale.EN: "Comments are open while a proposal is suggested, deliberated or voted on",
     },
     "proposal.options": {
         Locale.ZH_CN: "请提供 2 到 {max} 个互不相同的选项",
@@ -423,6 +423,30 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "proxy.not_authorized": {
         Locale.ZH_CN: "该选民未委托您代为投票",
         Locale.EN: "This elector has not authorised you to vote for them",
+    },
+    "suggestion.forbidden": {
+        Locale.ZH_CN: "只有本社区的在册居民可以提出议题建议",
+        Locale.EN: "Only active residents of the community can suggest a matter",
+    },
+    "suggestion.co_sign_forbidden": {
+        Locale.ZH_CN: "只有本社区的在册居民可以联署议题建议",
+        Locale.EN: "Only active residents of the community can co-sign a suggestion",
+    },
+    "suggestion.already_co_signed": {
+        Locale.ZH_CN: "您已联署过该议题建议",
+        Locale.EN: "You have already co-signed this suggestion",
+    },
+    "suggestion.not_suggested": {
+        Locale.ZH_CN: "该议题已不在征集联署阶段",
+        Locale.EN: "This proposal is no longer gathering co-signatures",
+    },
+    "suggestion.not_enough": {
+        Locale.ZH_CN: "联署人数不足（{count}/{needed}），暂不能采纳",
+        Locale.EN: "Not enough co-signatures yet ({count} of {needed}) to accept it",
+    },
+    "suggestion.decide_forbidden": {
+        Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以采纳或不采纳议题建议",
+        Locale.EN: "Only the chair or community staff can accept or decline a suggestion",
     },
     "vote.paper_forbidden": {
         Locale.ZH_CN: "只有社区工作人员可以录入纸质选票",
@@ -725,6 +749,33 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.membership_requested.body": {
         Locale.ZH_CN: "{who}申请加入{place}（{address}），请审核",
         Locale.EN: "{who} asks to join {place} ({address}): please decide",
+    },
+    "notification.suggestion_ready.title": {
+        Locale.ZH_CN: "议题建议联署已达标",
+        Locale.EN: "A suggestion has its co-signatures",
+    },
+    "notification.suggestion_ready.body": {
+        Locale.ZH_CN: (
+            "{council}收到的「{title}」已有 {count} 人联署（需 {needed} 人），请决定是否采纳"
+        ),
+        Locale.EN: "“{title}” to {council} has {count} co-signatures ({needed} needed): "
+        "please accept or decline it",
+    },
+    "notification.suggestion_accepted.title": {
+        Locale.ZH_CN: "议题建议已被采纳",
+        Locale.EN: "A suggestion was accepted",
+    },
+    "notification.suggestion_accepted.body": {
+        Locale.ZH_CN: "{council}采纳了「{title}」，进入协商讨论",
+        Locale.EN: "{council} accepted “{title}”; deliberation starts",
+    },
+    "notification.suggestion_declined.title": {
+        Locale.ZH_CN: "议题建议未被采纳",
+        Locale.EN: "A suggestion was declined",
+    },
+    "notification.suggestion_declined.body": {
+        Locale.ZH_CN: "{council}未采纳「{title}」，理由：{reason}",
+        Locale.EN: "{council} declined “{title}”: {reason}",
     },
     "notification.task_submitted.title": {
         Locale.ZH_CN: "任务待验收",

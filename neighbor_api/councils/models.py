@@ -99,6 +99,9 @@ class Council(StoredModel):
     name: str
     kind: CouncilKind
     members: list[CouncilMember] = Field(default_factory=list)
+    # 议题征集: a resident's suggestion needs co-signatures of this percent of the community's
+    # residents (at least MIN_CO_SIGNATURES) before the chair or staff may accept it.
+    co_signature_percent: int = 5
     created_at: datetime
 
     def role_of(self, user_id: ObjectId) -> CouncilRole | None:

@@ -12,6 +12,7 @@ from neighbor_api.core import idempotency
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
 from neighbor_api.councils.models import (
+    CoSignature,
     Council,
     Elector,
     Participation,
@@ -415,3 +416,45 @@ async def use_proxy(
         session=session,
     )
     return result.modified_count == 1
+
+
+# --- Residents' suggestions (议题征集) -------------------------------------------------------
+
+register_indexes(
+    CO_SIGNATURES,
+    [
+        # One co-signature per person and suggestion (the author's is the first).
+        IndexModel([("proposal_id", ASCENDING), ("user_id", ASCENDING)], name="once", unique=True),
+    ],
+)
+
+
+async def insert_co_signature(
+    db: Database, signature: CoSignature, *, session: Session
+) -> Proposal | None:
+    """Sign and count, in the caller's transaction: DuplicateKeyError when this person has
+    signed; None when the proposal is no longer SUGGESTED."""
+    await db[CO_SIGNATURES].insert_one(signature.to_document(), session=session)
+    document = await db[PROPOSALS].find_one_and_update(
+        {"_id": signature.proposal_id, "status": ProposalStatus.SUGGESTED.value},
+        {"$inc": {"co_signature_count": 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Proposal.from_document(document) if document else None
+
+
+async def co_signers(db: Database, proposal_id: ObjectId) -> list[ObjectId]:
+    cursor = db[CO_SIGNATURES].find({"proposal_id": proposal_id}, projection={"user_id": 1})
+    return [d["user_id"] async for d in cursor]
+
+
+async def co_signed_by(
+    db: Database, user_id: ObjectId, proposal_ids: Sequence[ObjectId]
+) -> set[ObjectId]:
+    """Which of these proposals `user_id` has co-signed (the `once` index per proposal)."""
+    ids = list(proposal_ids)
+    query: Document = {"user_id": user_id}
+    query["proposal_id"] = ids[0] if len(ids) == 1 else {"$in": ids}
+    cursor = db[CO_SIGNATURES].find(query, projection={"proposal_id": 1})
+    return {d["proposal_id"] async for d in cursor}

@@ -6,15 +6,17 @@ import strawberry
 
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Actor
-from neighbor_api.councils import ballots, service
+from neighbor_api.councils import ballots, service, suggestions
 from neighbor_api.councils.models import Council, Proposal, ProposalStatus, ProxyAuthorization
 from neighbor_api.councils.types import (
+    AcceptSuggestionInput,
     AuthorizeProxyInput,
     CastVoteInput,
     CastVotePayload,
     CloseVotingInput,
     CommentOnProposalInput,
     CommentOnProposalPayload,
+    CoSignProposalInput,
     CouncilPayload,
     CouncilType,
     CreateCouncilInput,
@@ -28,6 +30,7 @@ from neighbor_api.councils.types import (
     RecordPaperBallotInput,
     RevokeProxyInput,
     SetCouncilMemberInput,
+    SuggestProposalInput,
     VoteReceiptType,
     WithdrawProposalInput,
 )
@@ -86,6 +89,14 @@ async def _cast(info: Info, actor: Actor, input: CastVoteInput) -> service.Vote:
         deps, actor, proposal_id=proposal_id, option_ids=option_ids,
         idempotency_key=input.idempotency_key,
     )  # fmt: skip
+
+
+def _signed(info: Info, signed: suggestions.Signed) -> ProposalPayload:
+    """The viewer has just signed (or suggested) it: `viewerHasCoSigned` reads nothing."""
+    loaders = info.context.loaders.councils
+    loaders.council.prime(signed.council.id, signed.council)
+    loaders.viewer_co_signed.prime(signed.proposal.id, True)
+    return _proposal(signed.proposal)
 
 
 @strawberry.type
@@ -273,4 +284,45 @@ class CouncilMutation:
             lambda comment: CommentOnProposalPayload(
                 comment=ProposalCommentType.from_model(comment)
             ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Any active resident: raise a matter with a council (议题征集); it gathers "
+        "co-signatures (status SUGGESTED)."
+    )
+    async def suggest_proposal(self, info: Info, input: SuggestProposalInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: suggestions.suggest_proposal(
+                info.context.deps, actor,
+                council_id=input_id(input.council_id, "Council", "councilId"),
+                title=input.title, body=input.body, idempotency_key=input.idempotency_key,
+            ),
+            lambda signed: _signed(info, signed),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="An active resident co-signs a suggestion, once.")
+    async def co_sign_proposal(self, info: Info, input: CoSignProposalInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: suggestions.co_sign(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+            ),
+            lambda signed: _signed(info, signed),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="The chair or staff: accept a suggestion with enough co-signatures "
+        "(→ DELIBERATION), or decline it with a reason."
+    )
+    async def accept_suggestion(self, info: Info, input: AcceptSuggestionInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: suggestions.decide_suggestion(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                accept=input.accept, reason=input.reason,
+            ),
+            _proposal,
         )  # fmt: skip

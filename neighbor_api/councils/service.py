@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -58,6 +59,13 @@ MAX_COMMENT = 1000
 CLOSE_BATCH = 100
 DEFAULT_QUORUM_PERCENT = 50.0
 DEFAULT_THRESHOLD_PERCENT = 50.0
+
+T = TypeVar("T")
+
+# Deliberation goes on while a matter gathers co-signatures and while it is voted on.
+COMMENTABLE = frozenset(
+    {ProposalStatus.SUGGESTED, ProposalStatus.DELIBERATION, ProposalStatus.VOTING}
+)
 
 
 def area_centi(square_meters: float | None) -> int:
@@ -502,15 +510,23 @@ async def record_participation(
     )  # fmt: skip
 
 
+async def commit_once(
+    deps: Deps, write: Callable[[Session], Awaitable[T]], *, duplicate: DomainError
+) -> T:
+    """Run `write` in a transaction; a unique index refusing its insert (the elector's vote is
+    in, the person has co-signed) is `duplicate`."""
+    try:
+        return await in_transaction(deps.client, write)
+    except DuplicateKeyError:
+        raise duplicate from None
+
+
 async def commit_vote(
     deps: Deps, write: Callable[[Session], Awaitable[None]], *, message: str | None = None
 ) -> None:
     """Run a vote's transaction (`write` calls `record_participation`); the elector's vote
     being in already (the roll's unique index) is ALREADY_VOTED."""
-    try:
-        await in_transaction(deps.client, write)
-    except DuplicateKeyError:
-        raise DomainError.of(ErrorCode.ALREADY_VOTED, message) from None
+    await commit_once(deps, write, duplicate=DomainError.of(ErrorCode.ALREADY_VOTED, message))
 
 
 @dataclass(frozen=True)
@@ -659,7 +675,8 @@ async def withdraw_proposal(deps: Deps, actor: Actor, *, proposal_id: ObjectId) 
 async def comment_on_proposal(
     deps: Deps, actor: Actor, *, proposal_id: ObjectId, body: str, idempotency_key: str | None
 ) -> ProposalComment:
-    """Deliberation: members of the community comment while the proposal is discussed."""
+    """Deliberation: members of the community comment while the proposal is suggested,
+    discussed and voted on (COMMENTABLE)."""
     checks = Checks()
     body = checks.text(body, "body", max_length=MAX_COMMENT)
     idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
@@ -667,7 +684,7 @@ async def comment_on_proposal(
     if earlier := await idempotent.earlier(deps, repository.COMMENTS, idempotency):
         return ProposalComment.from_document(earlier)
     proposal, _ = await _proposal_or_raise(deps, actor, proposal_id)
-    if proposal.status is not ProposalStatus.DELIBERATION:
+    if proposal.status not in COMMENTABLE:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.comments_closed")
     comment = ProposalComment(
         proposal_id=proposal.id, author_id=actor.user_id, body=body,

@@ -295,6 +295,17 @@ class ProposalType(relay.Node):
     voting_opens_at: datetime | None = strawberry.field(description="When voting opened.")
     voting_closes_at: datetime | None = strawberry.field(description="When voting closes.")
     quorum_reached: bool | None = strawberry.field(description="Null until closed.")
+    co_signature_count: int = strawberry.field(
+        description="A resident's suggestion (议题征集): how many have signed it, the author "
+        "first (0 for proposals made by the council)."
+    )
+    co_signatures_needed: int | None = strawberry.field(
+        description="A suggestion: the signatures needed before it can be accepted (the "
+        "council's percent of the residents, at least 3), fixed when suggested."
+    )
+    decline_reason: str | None = strawberry.field(
+        description="A declined suggestion: why (told to the author and co-signers)."
+    )
     model: strawberry.Private[Proposal]
 
     @classmethod
@@ -315,6 +326,9 @@ class ProposalType(relay.Node):
             voting_opens_at=proposal.voting_opens_at,
             voting_closes_at=proposal.voting_closes_at,
             quorum_reached=proposal.quorum_reached,
+            co_signature_count=proposal.co_signature_count,
+            co_signatures_needed=proposal.co_signatures_needed,
+            decline_reason=proposal.decline_reason,
             model=proposal,
         )
 
@@ -403,6 +417,12 @@ class ProposalType(relay.Node):
     async def viewer_has_voted(self, info: Info) -> bool:
         cast = await info.context.loaders.councils.viewer_participation.load(self.model.id)
         return cast is not None
+
+    @strawberry.field(description="Whether the viewer has signed this suggestion.")
+    async def viewer_has_co_signed(self, info: Info) -> bool:
+        if self.model.co_signature_count == 0:
+            return False
+        return await info.context.loaders.councils.viewer_co_signed.load(self.model.id)
 
     @strawberry.field(description="The viewer's choices: open ballots only (null on secret).")
     async def viewer_choice_ids(self, info: Info) -> list[strawberry.ID] | None:
@@ -596,4 +616,29 @@ class RecordPaperBallotInput:
 class ProxyPayload(Payload):
     proxy: ProxyAuthorizationType | None = strawberry.field(
         default=None, description="The authorisation (as it was, once revoked)."
+    )
+
+
+@strawberry.input(description="A resident raises a matter with a council (议题征集).")
+class SuggestProposalInput:
+    council_id: strawberry.ID
+    title: str
+    body: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="A resident co-signs a suggestion (once).")
+class CoSignProposalInput:
+    proposal_id: strawberry.ID
+
+
+@strawberry.input(
+    description="The chair or staff accept a suggestion (→ DELIBERATION) or decline it with "
+    "a reason."
+)
+class AcceptSuggestionInput:
+    proposal_id: strawberry.ID
+    accept: bool
+    reason: str | None = strawberry.field(
+        default=None, description="Required when declining; told to the author and co-signers."
     )

@@ -218,6 +218,19 @@ async def _electors_and_council(deps: Deps, facts: Facts) -> list[ObjectId]:
     return [*await _electors(deps, facts), *members]
 
 
+async def _chair_and_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The council's chair and the community's staff: who accept or decline a suggestion."""
+    proposal = _proposal(facts)
+    found = await councils.councils_by_ids(deps.db, [proposal.council_id])
+    chairs = [m.user_id for m in found[0].members if m.role.value == "CHAIR"] if found else []
+    return [*chairs, *await _staff_of(deps, proposal.community_id)]
+
+
+async def _author_and_co_signers(deps: Deps, facts: Facts) -> list[ObjectId]:
+    proposal = _proposal(facts)
+    return [proposal.author_id, *await councils.co_signers(deps.db, proposal.id)]
+
+
 # --- Message parameters ------------------------------------------------------------------------
 
 
@@ -293,6 +306,21 @@ async def _proposal_params(facts: Facts) -> Mapping[str, Param]:
             f"notification.quorum.{bool(proposal.quorum_reached)}", locale
         ),
     }
+
+
+async def _suggestion_params(facts: Facts) -> Mapping[str, Param]:
+    proposal = _proposal(facts)
+    return {
+        "title": proposal.title,
+        "council": facts.cache.get("council", ""),
+        "count": proposal.co_signature_count,
+        "needed": proposal.co_signatures_needed or 0,
+        "reason": _quote(str(facts.data.get("reason") or "")),
+    }
+
+
+def _threshold_reached(facts: Facts) -> bool:
+    return facts.data.get("threshold_reached") is True
 
 
 def _moved(facts: Facts) -> bool:
@@ -415,6 +443,20 @@ RULES: tuple[Rule, ...] = (
          "electors who have not voted, 24 h before the close, once", _electors_not_voted,
          "notification.voting_closing_soon.title", "notification.voting_closing_soon.body",
          _proposal_params),
+    # Residents' suggestions (议题征集)
+    Rule(frozenset({E.PROPOSAL_CO_SIGNED}), K.PROPOSAL_SUGGESTED,
+         "the council's chair and the community's staff, once a suggestion has its "
+         "co-signatures", _chair_and_staff,
+         "notification.suggestion_ready.title", "notification.suggestion_ready.body",
+         _suggestion_params, _threshold_reached),
+    Rule(frozenset({E.PROPOSAL_SUGGESTION_ACCEPTED}), K.PROPOSAL_SUGGESTED,
+         "the author and every co-signer", _author_and_co_signers,
+         "notification.suggestion_accepted.title", "notification.suggestion_accepted.body",
+         _suggestion_params),
+    Rule(frozenset({E.PROPOSAL_SUGGESTION_DECLINED}), K.PROPOSAL_SUGGESTED,
+         "the author and every co-signer, with the reason", _author_and_co_signers,
+         "notification.suggestion_declined.title", "notification.suggestion_declined.body",
+         _suggestion_params),
     Rule(frozenset({E.PROPOSAL_CLOSED}), K.VOTING_RESULT,
          "all electors and the council's members, with the outcome and the quorum",
          _electors_and_council,

@@ -18,6 +18,7 @@ from tests.conftest import Api, CommandCounter
 from tests.councils.ballots_support import photo, user_gid
 from tests.councils.support import (
     CHAIR,
+    COUNCIL,
     HOUSEMATE,
     JINAN_WORKER,
     OWNERS_CHAIR,
@@ -39,6 +40,13 @@ BUDGETS: dict[str, int] = {
     # the proposal, its council, the elector; the transaction (roll entry, tally, event, the
     # photo read and attached, commit).
     "RecordPaperBallot": 9,
+    # the council, the residents (for the threshold); the transaction (proposal, the author's
+    # signature and the count, event, commit).
+    "SuggestProposal": 6,
+    # the proposal, its council; the transaction (signature, count, event, commit).
+    "CoSignProposal": 5,
+    # the proposal, its council; the transaction (status, event, commit).
+    "AcceptSuggestion": 4,
 }
 
 
@@ -120,6 +128,30 @@ async def proxy_and_paper(hall: Hall, client: Client) -> None:
     assert recorded["proposal"]["turnout"] == {"voted": 2, "eligible": 3}
 
 
+async def suggestion(hall: Hall, client: Client) -> None:
+    """张伟 suggests, 王丽娟 and 李秀英 co-sign, the chair accepts."""
+    tokens = {p: await hall.token(p) for p in (CHAIR, HOUSEMATE, SECRETARY, OWNERS_CHAIR)}
+    suggested = await client.send(
+        "SuggestProposal",
+        {
+            "councilId": hall.councils[COUNCIL],
+            "title": "金安里 3 栋屋顶防水维修",
+            "body": "3 栋顶楼每逢台风季漏水，建议动用维修资金统一做屋顶防水。",
+        },
+        tokens[HOUSEMATE],
+    )
+    proposal = suggested["proposal"]
+    assert (proposal["status"], proposal["coSignatureCount"]) == ("SUGGESTED", 1)
+    for phone in (SECRETARY, OWNERS_CHAIR):
+        signed = await client.send("CoSignProposal", {"proposalId": proposal["id"]}, tokens[phone])
+        assert signed["proposal"]["viewerHasCoSigned"] is True
+    assert signed["proposal"]["coSignatureCount"] == 3
+    accepted = await client.send(
+        "AcceptSuggestion", {"proposalId": proposal["id"], "accept": True}, tokens[CHAIR]
+    )
+    assert accepted["proposal"]["status"] == "DELIBERATION"
+
+
 async def test_proxy_and_paper_documents_over_http(
     api: Api, deps: Deps, settings: Settings, command_counter: CommandCounter
 ) -> None:
@@ -128,7 +160,9 @@ async def test_proxy_and_paper_documents_over_http(
         serve(create_app(settings, deps=deps)) as server,
         httpx.AsyncClient(base_url=server.url, timeout=30) as http,
     ):
-        await proxy_and_paper(hall, Client(api, http, deps, command_counter))
+        client = Client(api, http, deps, command_counter)
+        await proxy_and_paper(hall, client)
+        await suggestion(hall, client)
 
 
 async def test_proxy_and_paper_round_trips(
@@ -137,5 +171,6 @@ async def test_proxy_and_paper_round_trips(
     hall = await Hall.open(api, deps)
     client = Client(api, None, deps, command_counter)
     await proxy_and_paper(hall, client)
+    await suggestion(hall, client)
     for name, budget in BUDGETS.items():
         assert client.sent[name] <= budget, client.sent
