@@ -141,6 +141,7 @@ class CouncilMutation:
                 info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
                 name=input.name, kind=input.kind,
+                co_signature_percent=input.co_signature_percent,
             ),
             _council,
         )  # fmt: skip

@@ -131,10 +131,18 @@ async def _proposal_or_raise(
 
 
 async def create_council(
-    deps: Deps, actor: Actor, *, community_id: ObjectId, name: str, kind: CouncilKind
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    name: str,
+    kind: CouncilKind,
+    co_signature_percent: int | None = None,
 ) -> Council:
     checks = Checks()
     name = checks.text(name, "name", max_length=MAX_NAME)
+    if co_signature_percent is not None and not 0 <= co_signature_percent <= 100:
+        checks.fail("coSignaturePercent", "proposal.percent")
     checks.done()
     community = await places.get_place_or_raise(
         deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
@@ -147,6 +155,8 @@ async def create_council(
         kind=kind,
         created_at=deps.clock.now(),
     )
+    if co_signature_percent is not None:
+        council = council.model_copy(update={"co_signature_percent": co_signature_percent})
     await repository.insert_council(deps.db, council)
     await events.record(
         deps, kind=EventKind.COUNCIL_CREATED, subject_id=council.id,

@@ -527,6 +527,11 @@ class CreateCouncilInput:
     community_id: strawberry.ID
     name: str
     kind: CouncilKind
+    co_signature_percent: int | None = strawberry.field(
+        default=None,
+        description="Residents' suggestions need this percent of the community's residents "
+        "as co-signers (at least 3); default 5.",
+    )
 
 
 @strawberry.input(

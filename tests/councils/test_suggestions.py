@@ -176,3 +176,32 @@ class TestSuggestions:
             token=await hall.token(SECRETARY),
         )
         assert data["commentOnProposal"]["errors"] == []
+
+
+class TestThresholdPerCouncil:
+    async def test_a_council_sets_its_percent(self, api: Api, deps: Deps) -> None:
+        hall = await Hall.open(api, deps)
+        await hall.newcomers(6)  # 10 residents in 金安社区
+        made = await hall.custom(
+            "CreateCouncil",
+            {
+                "communityId": hall.jinan,
+                "name": "金安里 12 栋楼栋议事会",
+                "kind": "CAMPUS_COUNCIL",
+                "coSignaturePercent": 50,
+            },
+            JINAN_WORKER,
+        )
+        assert made["errors"] == []
+        hall.councils["金安里 12 栋楼栋议事会"] = made["council"]["id"]
+        values = {"councilId": made["council"]["id"], **SUGGESTION}
+        suggested = await contract(hall, "SuggestProposal", values, HOUSEMATE)
+        assert suggested["proposal"]["coSignaturesNeeded"] == 5  # ceil(50% of 10)
+        wrong = await hall.custom(
+            "CreateCouncil",
+            {"communityId": hall.jinan, "name": "某议事会", "kind": "CAMPUS_COUNCIL",
+             "coSignaturePercent": 101},
+            JINAN_WORKER,
+        )  # fmt: skip
+        assert codes(wrong) == ["INVALID_INPUT"]
+        assert wrong["errors"][0]["field"] == ["input", "coSignaturePercent"]
