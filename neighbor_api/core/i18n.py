@@ -216,6 +216,10 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "该附件已被使用",
         Locale.EN: "This attachment is already in use",
     },
+    "attachment.not_an_image": {
+        Locale.ZH_CN: "此处只能使用图片",
+        Locale.EN: "Only images can be used here",
+    },
     "attachment.too_many": {
         Locale.ZH_CN: "最多 {max} 个附件",
         Locale.EN: "At most {max} attachments",

@@ -44,14 +44,6 @@ from neighbor_api.memberships import service as memberships
 PROXY_FIELD = ("input", "proxyId")
 
 
-async def _may_see_proposal_files(deps: Deps, actor: Actor, subject_id: ObjectId) -> bool:
-    """Files attached to a proposal (paper ballots' photos) follow the proposal."""
-    return await service.get_proposal(deps, actor, subject_id) is not None
-
-
-attachments.register_subject_rule(_may_see_proposal_files)
-
-
 def _open_or_raise(deps: Deps, proposal: Proposal) -> None:
     if not service.voting_open(proposal, deps.clock.now()):
         raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)

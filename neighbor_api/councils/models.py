@@ -158,6 +158,8 @@ class Proposal(StoredModel):
     co_signature_count: int = 0
     co_signatures_needed: int | None = None
     decline_reason: str | None = None
+    # Photos and documents (a PDF quote) attached by the author (attachments/).
+    attachment_ids: list[ObjectId] = Field(default_factory=list)
     idempotency: Idempotency | None = None
     created_at: datetime
     updated_at: datetime

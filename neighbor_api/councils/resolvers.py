@@ -173,6 +173,7 @@ class CouncilMutation:
                 quorum_percent=input.quorum_percent,
                 pass_threshold_percent=input.pass_threshold_percent,
                 voting_closes_at=input.voting_closes_at, idempotency_key=input.idempotency_key,
+                attachment_ids=input_ids(input.attachment_ids, "Attachment", "attachmentIds"),
             ),
             _proposal,
         )  # fmt: skip
@@ -298,6 +299,7 @@ class CouncilMutation:
                 info.context.deps, actor,
                 council_id=input_id(input.council_id, "Council", "councilId"),
                 title=input.title, body=input.body, idempotency_key=input.idempotency_key,
+                attachment_ids=input_ids(input.attachment_ids, "Attachment", "attachmentIds"),
             ),
             lambda signed: _signed(info, signed),
         )  # fmt: skip

@@ -17,6 +17,7 @@ from typing import TypeVar
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from neighbor_api.attachments import service as attachments
 from neighbor_api.core import events
 from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
@@ -253,8 +254,10 @@ async def create_proposal(
     pass_threshold_percent: float | None = None,
     voting_closes_at: datetime | None = None,
     idempotency_key: str | None = None,
+    attachment_ids: Sequence[ObjectId] = (),
 ) -> Proposal:
-    """Draft a proposal, which is then open for deliberation (comments) until voting opens."""
+    """Draft a proposal, which is then open for deliberation (comments) until voting opens.
+    `attachment_ids`: the author's uploads (photos, a PDF quote), attached in its transaction."""
     checks = Checks()
     title = checks.text(title, "title", max_length=MAX_TITLE)
     body = checks.text(body, "body", max_length=MAX_BODY)
@@ -304,12 +307,14 @@ async def create_proposal(
         quorum_percent=quorum,
         pass_threshold_percent=threshold,
         voting_closes_at=voting_closes_at,
+        attachment_ids=list(dict.fromkeys(attachment_ids)),
         idempotency=idempotency,
         created_at=now,
         updated_at=now,
     )
 
     async def write(session: Session) -> None:
+        await attach_files(deps, actor, proposal, session=session)
         await repository.insert_proposal(deps.db, proposal, session=session)
         await events.record(
             deps, kind=EventKind.PROPOSAL_CREATED, subject_id=proposal.id, actor_id=actor.user_id,
@@ -318,6 +323,23 @@ async def create_proposal(
 
     raced = await idempotent.create_once(deps, repository.PROPOSALS, idempotency, write)
     return Proposal.from_document(raced) if raced is not None else proposal
+
+
+async def attach_files(deps: Deps, actor: Actor, proposal: Proposal, *, session: Session) -> None:
+    """The proposal's files (photos, PDF documents) become its own, in its transaction."""
+    await attachments.attach(
+        deps, actor, attachment_ids=proposal.attachment_ids, subject_id=proposal.id,
+        place_path=proposal.place_path, field=("input", "attachmentIds"), session=session,
+        documents=True,
+    )  # fmt: skip
+
+
+async def _may_see_proposal_files(deps: Deps, actor: Actor, subject_id: ObjectId) -> bool:
+    """Files attached to a proposal (its documents, paper ballots' photos) follow it."""
+    return await get_proposal(deps, actor, subject_id) is not None
+
+
+attachments.register_subject_rule(_may_see_proposal_files)
 
 
 def _naive_or_past(value: datetime, now: datetime) -> bool:

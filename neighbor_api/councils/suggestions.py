@@ -11,6 +11,7 @@ index; the count is incremented in the signature's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bson import ObjectId
@@ -66,6 +67,7 @@ async def suggest_proposal(
     title: str,
     body: str,
     idempotency_key: str | None = None,
+    attachment_ids: Sequence[ObjectId] = (),
 ) -> Signed:
     checks = Checks()
     title = checks.text(title, "title", max_length=service.MAX_TITLE)
@@ -90,11 +92,13 @@ async def suggest_proposal(
         max_choices=1, quorum_percent=service.DEFAULT_QUORUM_PERCENT,
         pass_threshold_percent=service.DEFAULT_THRESHOLD_PERCENT,
         co_signatures_needed=co_signatures_needed(council, len(residents)),
+        attachment_ids=list(dict.fromkeys(attachment_ids)),
         idempotency=idempotency, created_at=now, updated_at=now,
     )  # fmt: skip
     signed: list[Proposal] = []
 
     async def write(session: Session) -> None:
+        await service.attach_files(deps, actor, proposal, session=session)
         await repository.insert_proposal(deps.db, proposal, session=session)
         first = CoSignature(proposal_id=proposal.id, user_id=actor.user_id, created_at=now)
         counted = await repository.insert_co_signature(deps.db, first, session=session)

@@ -9,6 +9,7 @@ from bson import ObjectId
 from strawberry import relay
 
 from neighbor_api.accounts.types import UserType
+from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.core.i18n import translate
@@ -342,6 +343,13 @@ class ProposalType(relay.Node):
         info.context.loaders.councils.council.prime(council.id, council)
         return cls.from_model(proposal)
 
+    @strawberry.field(description="Its photos and documents (a PDF quote), as attached.")
+    async def attachments(self, info: Info) -> list[AttachmentType]:
+        if not self.model.attachment_ids:
+            return []
+        found = await info.context.loaders.attachment.load_many(self.model.attachment_ids)
+        return [AttachmentType.from_model(a) for a in found if a is not None]
+
     @strawberry.field(description="The council it belongs to.")
     async def council(self, info: Info) -> CouncilType | None:
         return await CouncilType.load(info, self.model.council_id)
@@ -483,6 +491,10 @@ class CreateProposalInput:
     pass_threshold_percent: float | None = strawberry.field(default=None, description="Default 50.")
     voting_closes_at: datetime | None = None
     idempotency_key: str | None = None
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The author's uploads: photos and documents (a PDF quote), up to 10.",
+    )
 
 
 @strawberry.input(description="Open voting: the electorate is fixed now.")
@@ -630,6 +642,9 @@ class SuggestProposalInput:
     title: str
     body: str
     idempotency_key: str | None = None
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The resident's uploads: photos and documents (PDF)."
+    )
 
 
 @strawberry.input(description="A resident co-signs a suggestion (once).")
