@@ -754,6 +754,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "{who}申请加入{place}（{address}），请审核",
         Locale.EN: "{who} asks to join {place} ({address}): please decide",
     },
+    "notification.proxy_authorized.title": {
+        Locale.ZH_CN: "您受托代为投票",
+        Locale.EN: "You were made a proxy",
+    },
+    "notification.proxy_authorized.body": {
+        Locale.ZH_CN: "{who}委托您在{council}的「{title}」表决中代为投票，截止 {closes}",
+        Locale.EN: "{who} asks you to cast their vote on “{title}” in {council}, by {closes}",
+    },
     "notification.suggestion_ready.title": {
         Locale.ZH_CN: "议题建议联署已达标",
         Locale.EN: "A suggestion has its co-signatures",

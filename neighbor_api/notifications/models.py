@@ -38,6 +38,8 @@ class NotificationKind(StrEnum):
     VOTING_RESULT = "VOTING_RESULT"
     PROPOSAL_SUGGESTED = "PROPOSAL_SUGGESTED"
     REDEMPTION_READY = "REDEMPTION_READY"
+    # Votes, part two: an elector made the recipient their proxy (委托投票).
+    PROXY_AUTHORIZED = "PROXY_AUTHORIZED"
 
 
 # The kinds that ask the person to act on an assignment: they cannot be muted.

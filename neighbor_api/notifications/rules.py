@@ -226,6 +226,11 @@ async def _chair_and_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
     return [*chairs, *await _staff_of(deps, proposal.community_id)]
 
 
+async def _proxy(deps: Deps, facts: Facts) -> list[ObjectId]:
+    proxy = facts.data.get("proxy_id")
+    return [proxy] if isinstance(proxy, ObjectId) else []
+
+
 async def _author_and_co_signers(deps: Deps, facts: Facts) -> list[ObjectId]:
     proposal = _proposal(facts)
     return [proposal.author_id, *await councils.co_signers(deps.db, proposal.id)]
@@ -306,6 +311,10 @@ async def _proposal_params(facts: Facts) -> Mapping[str, Param]:
             f"notification.quorum.{bool(proposal.quorum_reached)}", locale
         ),
     }
+
+
+async def _proxy_params(facts: Facts) -> Mapping[str, Param]:
+    return {"who": facts.actor_name, **await _proposal_params(facts)}
 
 
 async def _suggestion_params(facts: Facts) -> Mapping[str, Param]:
@@ -443,6 +452,10 @@ RULES: tuple[Rule, ...] = (
          "electors who have not voted, 24 h before the close, once", _electors_not_voted,
          "notification.voting_closing_soon.title", "notification.voting_closing_soon.body",
          _proposal_params),
+    Rule(frozenset({E.PROPOSAL_PROXY_AUTHORIZED}), K.PROXY_AUTHORIZED,
+         "the proxy, who may now cast the elector's vote", _proxy,
+         "notification.proxy_authorized.title", "notification.proxy_authorized.body",
+         _proxy_params),
     # Residents' suggestions (议题征集)
     Rule(frozenset({E.PROPOSAL_CO_SIGNED}), K.PROPOSAL_SUGGESTED,
          "the council's chair and the community's staff, once a suggestion has its "

@@ -6,6 +6,7 @@ import asyncio
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.i18n import Locale
+from neighbor_api.notifications import service as notifications
 from tests.conftest import Api
 from tests.councils.ballots_support import (
     authorize,
@@ -44,6 +45,12 @@ class TestProxyVote:
         assert given["proxy"]["proxy"]["displayName"] == "张伟"
         assert given["proxy"]["id"]
         assert given["proxy"]["createdAt"]
+
+        # The proxy must act: they are told (notifications/rules.py).
+        await notifications.notify(deps)
+        (told,) = await deps.db["notifications"].find({"kind": "PROXY_AUTHORIZED"}).to_list()
+        assert told["user_id"] == oid(await hall.user_id(HOUSEMATE))
+        assert told["body"].startswith("李秀英委托您在金安里业主委员会的「")
 
         cast = await proxy_vote(hall, proposal_id, HOUSEMATE, OWNERS_CHAIR, "赞成")
         assert cast["errors"] == []
