@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     auth_cache_size: int = Field(default=10_000, ge=0)
 
+    # Votes: how many electors one person may cast a proxy vote for on one proposal (委托投票).
+    max_proxies_per_person: int = Field(default=3, ge=0)
+
     # Uploads (uploadAttachment) per user per day (UTC): files and bytes; over either one,
     # RATE_LIMITED until the day ends.
     uploads_per_day: int = Field(default=100, ge=1)

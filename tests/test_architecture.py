@@ -46,7 +46,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "memberships":   ("places",                                        "accounts"),
     "accounts":      ("memberships",              "points notifications privacy surveys"),
     "reports":       ("places memberships attachments",                "accounts boards"),
-    "councils":      ("places memberships",                            "accounts boards"),
+    "councils":      ("places memberships attachments",                "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
     "notifications": ("accounts places memberships reports councils boards surveys", ""),
     "patrols":       ("places memberships reports attachments",        "accounts"),

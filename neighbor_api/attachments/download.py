@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from neighbor_api.attachments import service
+from neighbor_api.attachments.models import IMAGE_TYPES
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import ErrorCode
 from neighbor_api.core.i18n import negotiate, translate
@@ -59,7 +60,10 @@ def download_endpoint(
             "Content-Length": str(opened.attachment.byte_size),
             "Cache-Control": f"private, max-age={max_age}",
             "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline",
+            # A document (PDF) is saved, never opened in the page; images show inline.
+            "Content-Disposition": "inline"
+            if opened.attachment.content_type in IMAGE_TYPES
+            else "attachment",
             # Never a document: nothing in it may run, even if a browser opened it as one.
             "Content-Security-Policy": "default-src 'none'; sandbox",
         }

@@ -18,6 +18,13 @@ class ContentType(StrEnum):
     PNG = "image/png"
     WEBP = "image/webp"
     HEIC = "image/heic"
+    # A document (a contractor's quote on a proposal): accepted only where a feature asks for
+    # documents (`attach(documents=True)`), stored as sent (see the README), served as a
+    # download, never inline.
+    PDF = "application/pdf"
+
+
+IMAGE_TYPES = frozenset({ContentType.JPEG, ContentType.PNG, ContentType.WEBP, ContentType.HEIC})
 
 
 class Attachment(StoredModel):

@@ -22,7 +22,7 @@ from typing import Protocol
 from bson import ObjectId
 
 from neighbor_api.attachments import images, repository
-from neighbor_api.attachments.models import Attachment, ContentType
+from neighbor_api.attachments.models import IMAGE_TYPES, Attachment, ContentType
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, Problem
@@ -112,6 +112,13 @@ def sniff(head: bytes) -> ContentType | None:
     return None
 
 
+def sniff_upload(head: bytes) -> ContentType | None:
+    """What an upload may be: an image (`sniff`), or a PDF document (`%PDF-` first)."""
+    if head.startswith(b"%PDF-"):
+        return ContentType.PDF
+    return sniff(head)
+
+
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -188,7 +195,8 @@ async def upload(
 
     The stream is read piece by piece; at most MAX_BYTES + 1 bytes are read, enough to know it
     is too long. The type comes from the content's first bytes (UNSUPPORTED_FILE_TYPE for
-    anything but a JPEG, PNG, WebP or HEIC image), so a page named photo.jpg or declared
+    anything but a JPEG, PNG, WebP or HEIC image, or a PDF document, which only features asking
+    for documents accept: `attach(documents=True)`), so a page named photo.jpg or declared
     image/png is refused. The image is then decoded and encoded again without EXIF, XMP, ICC
     or comments, upright (`images.strip_metadata`, in a thread; HEIC is refused there): what
     is stored, and served, is that copy.
@@ -197,7 +205,7 @@ async def upload(
     if not is_system(actor):
         await _count_upload(deps, actor)
     piece = await _read_head(reader)
-    content_type = sniff(piece)
+    content_type = sniff_upload(piece)
     if content_type is None:
         raise DomainError.of(ErrorCode.UNSUPPORTED_FILE_TYPE, field=UPLOAD_FIELD)
     received = bytearray()
@@ -207,7 +215,10 @@ async def upload(
         received += piece
         piece = await reader.read(min(READ_SIZE, MAX_BYTES + 1 - len(received)))
     sent = len(received)  # what counts against the day's bytes: what the client sent
-    clean = await asyncio.to_thread(images.strip_metadata, content_type, bytes(received))
+    if content_type in IMAGE_TYPES:
+        clean = await asyncio.to_thread(images.strip_metadata, content_type, bytes(received))
+    else:  # a PDF is stored as sent (the README says what that keeps)
+        clean = bytes(received)
     del received
     writer = repository.FileWriter(deps.db, ObjectId())
     try:
@@ -249,13 +260,15 @@ async def attach(
     place_path: Sequence[ObjectId],
     field: tuple[str, ...],
     session: Session | None = None,
+    documents: bool = False,
 ) -> list[Attachment]:
     """Make the actor's own uploads, not attached yet, belong to `subject_id` (in its place).
 
     All or none: an id that does not exist or is someone else's is NOT_FOUND, one already
     attached INVALID_INPUT, more than MAX_ATTACHMENTS (repeats counted once) INVALID_INPUT, all
     on `field`. Runs in `session`'s transaction when given (the caller's write of the subject),
-    else in its own. The system actor may attach anyone's uploads.
+    else in its own. The system actor may attach anyone's uploads. A document (PDF) is
+    INVALID_INPUT unless `documents` (a proposal's files; a report's photos are photos).
     """
     ids = list(dict.fromkeys(attachment_ids))
     if len(ids) > MAX_ATTACHMENTS:
@@ -275,6 +288,8 @@ async def attach(
                 problem = Problem(ErrorCode.NOT_FOUND, "attachment.not_found", field)
             elif attachment.subject_id is not None:
                 problem = Problem(ErrorCode.INVALID_INPUT, "attachment.already_attached", field)
+            elif not documents and attachment.content_type not in IMAGE_TYPES:
+                problem = Problem(ErrorCode.INVALID_INPUT, "attachment.not_an_image", field)
             else:
                 continue
             problems.setdefault((problem.code, problem.message), problem)

@@ -24,7 +24,8 @@ from neighbor_api.graphql.relay import node_type
 class AttachmentType(relay.Node):
     id: relay.NodeID[str]
     content_type: str = strawberry.field(
-        description="image/jpeg, image/png, image/webp or image/heic, read from the content."
+        description="image/jpeg, image/png, image/webp, image/heic or application/pdf (a "
+        "proposal's documents only), read from the content."
     )
     byte_size: int = strawberry.field(description="The size in bytes.")
     created_at: datetime = strawberry.field(description="When it was uploaded.")

@@ -59,7 +59,8 @@ ERROR_CODE_DESCRIPTIONS: Mapping[ErrorCode, str] = {
     ErrorCode.TASK_FULL: "The task has as many assignees as its capacity.",
     ErrorCode.WIP_LIMIT_REACHED: "The target column holds its work-in-progress limit.",
     ErrorCode.FILE_TOO_LARGE: "The upload is over the size limit.",
-    ErrorCode.UNSUPPORTED_FILE_TYPE: "The upload's content is not an accepted image type.",
+    ErrorCode.UNSUPPORTED_FILE_TYPE: "The upload's content is not an accepted image type "
+    "(or a PDF document).",
     ErrorCode.RATE_LIMITED: "Too many attempts (failed logins for this phone, requests from "
     "this address, verification codes, uploads today, ...); `retryAfter` says how many seconds "
     "to wait.",

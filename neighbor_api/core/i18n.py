@@ -270,6 +270,10 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "该附件已被使用",
         Locale.EN: "This attachment is already in use",
     },
+    "attachment.not_an_image": {
+        Locale.ZH_CN: "此处只能使用图片",
+        Locale.EN: "Only images can be used here",
+    },
     "attachment.too_many": {
         Locale.ZH_CN: "最多 {max} 个附件",
         Locale.EN: "At most {max} attachments",
@@ -402,8 +406,8 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "The proposal's current status does not allow this",
     },
     "proposal.comments_closed": {
-        Locale.ZH_CN: "只能在协商讨论阶段发表意见",
-        Locale.EN: "Comments are only open during deliberation",
+        Locale.ZH_CN: "只能在议题征集、协商讨论和表决期间发表意见",
+        Locale.EN: "Comments are open while a proposal is suggested, deliberated or voted on",
     },
     "proposal.options": {
         Locale.ZH_CN: "请提供 2 到 {max} 个互不相同的选项",
@@ -604,6 +608,76 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "vote.yes": {Locale.ZH_CN: "赞成", Locale.EN: "Yes"},
     "vote.no": {Locale.ZH_CN: "反对", Locale.EN: "No"},
     "vote.abstain": {Locale.ZH_CN: "弃权", Locale.EN: "Abstain"},
+    # Proxies, paper ballots and residents' suggestions (councils/ballots.py, suggestions.py).
+    "proxy.self": {
+        Locale.ZH_CN: "不能委托自己或与您共用一票的同户成员",
+        Locale.EN: "You cannot authorise yourself or a housemate who shares your vote",
+    },
+    "proxy.not_a_member": {
+        Locale.ZH_CN: "受托人须为本社区的在册成员",
+        Locale.EN: "The proxy must be an active member of the community",
+    },
+    "proxy.chain": {
+        Locale.ZH_CN: "受托人已将自己的投票委托他人，不能再受托（不允许转委托）",
+        Locale.EN: "This person has given their own vote to a proxy and cannot act as one",
+    },
+    "proxy.holds_proxies": {
+        Locale.ZH_CN: "您已受他人委托，不能再将投票委托他人（不允许转委托）",
+        Locale.EN: "You hold others' proxies and cannot give your vote to a proxy",
+    },
+    "proxy.already_authorized": {
+        Locale.ZH_CN: "您已为本议题委托了受托人，如需更换请先撤销",
+        Locale.EN: "You have a proxy for this proposal; revoke it first to choose another",
+    },
+    "proxy.too_many": {
+        Locale.ZH_CN: "每人在一个议题上最多接受 {max} 份委托",
+        Locale.EN: "One person can hold at most {max} proxies on a proposal",
+    },
+    "proxy.not_found": {Locale.ZH_CN: "找不到该委托", Locale.EN: "Proxy not found"},
+    "proxy.used": {
+        Locale.ZH_CN: "受托人已代为投票，委托不能再撤销",
+        Locale.EN: "The proxy has voted; the authorisation can no longer be revoked",
+    },
+    "proxy.not_authorized": {
+        Locale.ZH_CN: "该选民未委托您代为投票",
+        Locale.EN: "This elector has not authorised you to vote for them",
+    },
+    "suggestion.forbidden": {
+        Locale.ZH_CN: "只有本社区的在册居民可以提出议题建议",
+        Locale.EN: "Only active residents of the community can suggest a matter",
+    },
+    "suggestion.co_sign_forbidden": {
+        Locale.ZH_CN: "只有本社区的在册居民可以联署议题建议",
+        Locale.EN: "Only active residents of the community can co-sign a suggestion",
+    },
+    "suggestion.already_co_signed": {
+        Locale.ZH_CN: "您已联署过该议题建议",
+        Locale.EN: "You have already co-signed this suggestion",
+    },
+    "suggestion.not_suggested": {
+        Locale.ZH_CN: "该议题已不在征集联署阶段",
+        Locale.EN: "This proposal is no longer gathering co-signatures",
+    },
+    "suggestion.not_enough": {
+        Locale.ZH_CN: "联署人数不足（{count}/{needed}），暂不能采纳",
+        Locale.EN: "Not enough co-signatures yet ({count} of {needed}) to accept it",
+    },
+    "suggestion.decide_forbidden": {
+        Locale.ZH_CN: "只有议事组织的主席或社区工作人员可以采纳或不采纳议题建议",
+        Locale.EN: "Only the chair or community staff can accept or decline a suggestion",
+    },
+    "vote.paper_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以录入纸质选票",
+        Locale.EN: "Only community staff can record a paper ballot",
+    },
+    "vote.paper_not_eligible": {
+        Locale.ZH_CN: "该居民不在本次表决的投票范围内",
+        Locale.EN: "This person may not vote on this proposal",
+    },
+    "vote.paper_already_voted": {
+        Locale.ZH_CN: "该选民已投过票（在应用中、委托或纸质）",
+        Locale.EN: "This elector has already voted (in the app, by proxy or on paper)",
+    },
     # Task boards (boards/).
     "board.not_found": {Locale.ZH_CN: "找不到该任务看板", Locale.EN: "Board not found"},
     "board.wip_limit": {
@@ -897,6 +971,41 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.membership_requested.body": {
         Locale.ZH_CN: "{who}申请加入{place}（{address}），请审核",
         Locale.EN: "{who} asks to join {place} ({address}): please decide",
+    },
+    "notification.proxy_authorized.title": {
+        Locale.ZH_CN: "您受托代为投票",
+        Locale.EN: "You were made a proxy",
+    },
+    "notification.proxy_authorized.body": {
+        Locale.ZH_CN: "{who}委托您在{council}的「{title}」表决中代为投票，截止 {closes}",
+        Locale.EN: "{who} asks you to cast their vote on “{title}” in {council}, by {closes}",
+    },
+    "notification.suggestion_ready.title": {
+        Locale.ZH_CN: "议题建议联署已达标",
+        Locale.EN: "A suggestion has its co-signatures",
+    },
+    "notification.suggestion_ready.body": {
+        Locale.ZH_CN: (
+            "{council}收到的「{title}」已有 {count} 人联署（需 {needed} 人），请决定是否采纳"
+        ),
+        Locale.EN: "“{title}” to {council} has {count} co-signatures ({needed} needed): "
+        "please accept or decline it",
+    },
+    "notification.suggestion_accepted.title": {
+        Locale.ZH_CN: "议题建议已被采纳",
+        Locale.EN: "A suggestion was accepted",
+    },
+    "notification.suggestion_accepted.body": {
+        Locale.ZH_CN: "{council}采纳了「{title}」，进入协商讨论",
+        Locale.EN: "{council} accepted “{title}”; deliberation starts",
+    },
+    "notification.suggestion_declined.title": {
+        Locale.ZH_CN: "议题建议未被采纳",
+        Locale.EN: "A suggestion was declined",
+    },
+    "notification.suggestion_declined.body": {
+        Locale.ZH_CN: "{council}未采纳「{title}」，理由：{reason}",
+        Locale.EN: "{council} declined “{title}”: {reason}",
     },
     "notification.task_submitted.title": {
         Locale.ZH_CN: "任务待验收",

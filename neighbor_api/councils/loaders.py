@@ -72,6 +72,17 @@ class CouncilLoaders:
         return DataLoader(participations)
 
     @cached_property
+    def viewer_co_signed(self) -> DataLoader[ObjectId, bool]:
+        async def co_signed(ids: Sequence[ObjectId]) -> list[bool]:
+            viewer = await self._actor()
+            if viewer is None:
+                return [False for _ in ids]
+            found = await repository.co_signed_by(self._db, viewer.user_id, ids)
+            return [i in found for i in ids]
+
+        return DataLoader(co_signed)
+
+    @cached_property
     def live_counts(self) -> DataLoader[ObjectId, Document]:
         async def counts(ids: Sequence[ObjectId]) -> list[Document]:
             totals = await repository.live_counts(self._db, ids)

@@ -33,6 +33,7 @@ class CouncilRole(StrEnum):
 
 
 class ProposalStatus(StrEnum):
+    SUGGESTED = "SUGGESTED"
     DRAFT = "DRAFT"
     DELIBERATION = "DELIBERATION"
     VOTING = "VOTING"
@@ -71,6 +72,14 @@ class VotingMethod(StrEnum):
     MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
 
 
+class VoteChannel(StrEnum):
+    """How a participation was cast: in the app by the elector, by their proxy, on paper."""
+
+    APP = "APP"
+    PROXY = "PROXY"
+    PAPER = "PAPER"
+
+
 class OptionKey(StrEnum):
     """The options the server creates for YES_NO_ABSTAIN (labelled in the reader's language)."""
 
@@ -93,6 +102,9 @@ class Council(StoredModel):
     name: str
     kind: CouncilKind
     members: list[CouncilMember] = Field(default_factory=list)
+    # 议题征集: a resident's suggestion needs co-signatures of this percent of the community's
+    # residents (at least MIN_CO_SIGNATURES) before the chair or staff may accept it.
+    co_signature_percent: int = 5
     created_at: datetime
 
     def role_of(self, user_id: ObjectId) -> CouncilRole | None:
@@ -198,6 +210,13 @@ class Proposal(StoredModel):
     # Why voting was closed before its time, or cancelled (CANCELLED), as the closer said.
     close_reason: str | None = None
     comment_count: int = 0
+    # 议题征集: a resident's suggestion gathers co-signatures while SUGGESTED; the number
+    # needed is fixed when it is suggested. A declined suggestion keeps its reason.
+    co_signature_count: int = 0
+    co_signatures_needed: int | None = None
+    decline_reason: str | None = None
+    # Photos and documents (a PDF quote) attached by the author (attachments/).
+    attachment_ids: list[ObjectId] = Field(default_factory=list)
     idempotency: Idempotency | None = None
     created_at: datetime
     updated_at: datetime
@@ -224,6 +243,13 @@ class Participation(StoredModel):
     cast_at: datetime
     choice_ids: list[ObjectId] | None = None
     idempotency: Idempotency | None = None
+    # APP: `user_id` cast it. PROXY and PAPER: `user_id` is the elector whose vote it is,
+    # `cast_by` the proxy who cast it or the staff member who recorded the paper ballot.
+    channel: VoteChannel = VoteChannel.APP
+    cast_by: ObjectId | None = None
+    # PAPER on an OPEN ballot: the ballot's photo. A SECRET ballot's photo is kept with the
+    # proposal's paper ballots, never with the roll entry.
+    ballot_photo_id: ObjectId | None = None
 
 
 class ProposalComment(StoredModel):
@@ -232,3 +258,28 @@ class ProposalComment(StoredModel):
     body: str
     created_at: datetime
     idempotency: Idempotency | None = None
+
+
+class ProxyAuthorization(StoredModel):
+    """An elector's 委托: `proxy_id` may cast the vote of `voter_key` on one proposal.
+
+    One per elector and proposal (a unique index); a proxy holds at most the configured number
+    per proposal (`slot` under a unique index: the database enforces the cap). Revoking
+    deletes it, which only an unused authorisation allows (`used`, set in the transaction of
+    the proxy's vote)."""
+
+    proposal_id: ObjectId
+    voter_key: str
+    elector_id: ObjectId
+    proxy_id: ObjectId
+    slot: int
+    used: bool = False
+    created_at: datetime
+
+
+class CoSignature(StoredModel):
+    """A resident's co-signature of a suggested proposal (议题征集): one per person."""
+
+    proposal_id: ObjectId
+    user_id: ObjectId
+    created_at: datetime

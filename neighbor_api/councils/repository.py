@@ -6,17 +6,20 @@ from collections.abc import Sequence
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import idempotency
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
 from neighbor_api.councils.models import (
+    CoSignature,
     Council,
     Elector,
     Participation,
     Proposal,
     ProposalComment,
     ProposalStatus,
+    ProxyAuthorization,
 )
 
 COUNCILS = "councils"
@@ -25,6 +28,8 @@ ELECTORS = "electors"
 PARTICIPATIONS = "participations"
 TALLIES = "tallies"
 COMMENTS = "proposal_comments"
+PROXIES = "proxy_authorizations"
+CO_SIGNATURES = "co_signatures"
 
 # Votes add to one of this many tally documents, picked at random, so concurrent votes
 # rarely touch the same document (and so rarely conflict).
@@ -336,3 +341,127 @@ async def comments_page(
         after=after,
     )
     return page.map(ProposalComment.from_document)
+
+
+# --- Proxies (委托投票) ------------------------------------------------------------------------
+
+register_indexes(
+    PROXIES,
+    [
+        # One proxy per elector and proposal.
+        IndexModel(
+            [("proposal_id", ASCENDING), ("voter_key", ASCENDING)],
+            name="one_per_elector",
+            unique=True,
+        ),
+        # A proxy's authorisations on one proposal take numbered slots: the cap is the
+        # number of slots, and the database refuses a second holder of one slot.
+        IndexModel(
+            [("proposal_id", ASCENDING), ("proxy_id", ASCENDING), ("slot", ASCENDING)],
+            name="proxy_slots",
+            unique=True,
+        ),
+        IndexModel([("proposal_id", ASCENDING), ("elector_id", ASCENDING)], name="elector"),
+    ],
+)
+
+
+async def insert_proxy(db: Database, proxy: ProxyAuthorization) -> bool:
+    """False when the elector has a proxy or the slot is taken (a unique index refused it)."""
+    try:
+        await db[PROXIES].insert_one(proxy.to_document())
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def proxies_held(
+    db: Database, proposal_id: ObjectId, proxy_ids: Sequence[ObjectId]
+) -> list[ProxyAuthorization]:
+    """The authorisations these people hold on the proposal (`proxy_slots`' prefix)."""
+    cursor = db[PROXIES].find({"proposal_id": proposal_id, "proxy_id": {"$in": list(proxy_ids)}})
+    return [ProxyAuthorization.from_document(d) async for d in cursor]
+
+
+async def proxies_given(
+    db: Database, proposal_id: ObjectId, elector_id: ObjectId
+) -> list[ProxyAuthorization]:
+    cursor = db[PROXIES].find({"proposal_id": proposal_id, "elector_id": elector_id})
+    return [ProxyAuthorization.from_document(d) async for d in cursor]
+
+
+async def proxy_of_elector(
+    db: Database, proposal_id: ObjectId, voter_key: str
+) -> ProxyAuthorization | None:
+    document = await db[PROXIES].find_one({"proposal_id": proposal_id, "voter_key": voter_key})
+    return ProxyAuthorization.from_document(document) if document else None
+
+
+async def proxies_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[ProxyAuthorization]:
+    cursor = db[PROXIES].find({"_id": {"$in": list(ids)}})
+    return [ProxyAuthorization.from_document(d) async for d in cursor]
+
+
+async def delete_unused_proxy(
+    db: Database, proxy_id: ObjectId, *, session: Session | None = None
+) -> ProxyAuthorization | None:
+    """Revoke: only an authorisation not used yet (None once the proxy has voted)."""
+    document = await db[PROXIES].find_one_and_delete(
+        {"_id": proxy_id, "used": False}, session=session
+    )
+    return ProxyAuthorization.from_document(document) if document else None
+
+
+async def use_proxy(
+    db: Database, proposal_id: ObjectId, voter_key: str, proxy_id: ObjectId, *, session: Session
+) -> bool:
+    """Mark the authorisation used, in the transaction of the proxy's vote (False when it
+    was revoked meanwhile or is someone else's)."""
+    result = await db[PROXIES].update_one(
+        {"proposal_id": proposal_id, "voter_key": voter_key, "proxy_id": proxy_id, "used": False},
+        {"$set": {"used": True}},
+        session=session,
+    )
+    return result.modified_count == 1
+
+
+# --- Residents' suggestions (议题征集) -------------------------------------------------------
+
+register_indexes(
+    CO_SIGNATURES,
+    [
+        # One co-signature per person and suggestion (the author's is the first).
+        IndexModel([("proposal_id", ASCENDING), ("user_id", ASCENDING)], name="once", unique=True),
+    ],
+)
+
+
+async def insert_co_signature(
+    db: Database, signature: CoSignature, *, session: Session
+) -> Proposal | None:
+    """Sign and count, in the caller's transaction: DuplicateKeyError when this person has
+    signed; None when the proposal is no longer SUGGESTED."""
+    await db[CO_SIGNATURES].insert_one(signature.to_document(), session=session)
+    document = await db[PROPOSALS].find_one_and_update(
+        {"_id": signature.proposal_id, "status": ProposalStatus.SUGGESTED.value},
+        {"$inc": {"co_signature_count": 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return Proposal.from_document(document) if document else None
+
+
+async def co_signers(db: Database, proposal_id: ObjectId) -> list[ObjectId]:
+    cursor = db[CO_SIGNATURES].find({"proposal_id": proposal_id}, projection={"user_id": 1})
+    return [d["user_id"] async for d in cursor]
+
+
+async def co_signed_by(
+    db: Database, user_id: ObjectId, proposal_ids: Sequence[ObjectId]
+) -> set[ObjectId]:
+    """Which of these proposals `user_id` has co-signed (the `once` index per proposal)."""
+    ids = list(proposal_ids)
+    query: Document = {"user_id": user_id}
+    query["proposal_id"] = ids[0] if len(ids) == 1 else {"$in": ids}
+    cursor = db[CO_SIGNATURES].find(query, projection={"proposal_id": 1})
+    return {d["proposal_id"] async for d in cursor}

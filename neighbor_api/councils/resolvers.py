@@ -5,15 +5,19 @@ from __future__ import annotations
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.councils import service
-from neighbor_api.councils.models import Council, Proposal, ProposalStatus
+from neighbor_api.core.policy import Actor
+from neighbor_api.councils import ballots, service, suggestions
+from neighbor_api.councils.models import Council, Proposal, ProposalStatus, ProxyAuthorization
 from neighbor_api.councils.types import (
+    AcceptSuggestionInput,
+    AuthorizeProxyInput,
     CancelVotingInput,
     CastVoteInput,
     CastVotePayload,
     CloseVotingInput,
     CommentOnProposalInput,
     CommentOnProposalPayload,
+    CoSignProposalInput,
     CouncilPayload,
     CouncilType,
     CreateCouncilInput,
@@ -22,7 +26,12 @@ from neighbor_api.councils.types import (
     ProposalCommentType,
     ProposalPayload,
     ProposalType,
+    ProxyAuthorizationType,
+    ProxyPayload,
+    RecordPaperBallotInput,
+    RevokeProxyInput,
     SetCouncilMemberInput,
+    SuggestProposalInput,
     VoteReceiptType,
     WithdrawProposalInput,
 )
@@ -49,6 +58,46 @@ def _vote(info: Info, vote: service.Vote) -> CastVotePayload:
         receipt=VoteReceiptType.from_model(vote.receipt),
         proposal=ProposalType.from_model(vote.proposal),
     )
+
+
+def _vote_for_another(info: Info, vote: service.Vote) -> CastVotePayload:
+    """A proxy's vote or a paper ballot: the vote is the elector's, not the viewer's, so only
+    the council is primed (the viewer's own elector and receipt are theirs to load)."""
+    info.context.loaders.councils.council.prime(vote.council.id, vote.council)
+    return CastVotePayload(
+        receipt=VoteReceiptType.from_model(vote.receipt),
+        proposal=ProposalType.from_model(vote.proposal),
+    )
+
+
+def _proxy(info: Info, found: tuple[ProxyAuthorization, Proposal, Council]) -> ProxyPayload:
+    proxy, _, council = found
+    info.context.loaders.councils.council.prime(council.id, council)
+    return ProxyPayload(proxy=ProxyAuthorizationType.from_model(proxy))
+
+
+async def _cast(info: Info, actor: Actor, input: CastVoteInput) -> service.Vote:
+    deps = info.context.deps
+    proposal_id = input_id(input.proposal_id, "Proposal", "proposalId")
+    option_ids = input_ids(input.option_ids, "ProposalOption", "optionIds")
+    if input.on_behalf_of_id is not None:
+        return await ballots.cast_proxy_vote(
+            deps, actor, proposal_id=proposal_id,
+            on_behalf_of_id=input_id(input.on_behalf_of_id, "User", "onBehalfOfId"),
+            option_ids=option_ids,
+        )  # fmt: skip
+    return await service.cast_vote(
+        deps, actor, proposal_id=proposal_id, option_ids=option_ids,
+        idempotency_key=input.idempotency_key,
+    )  # fmt: skip
+
+
+def _signed(info: Info, signed: suggestions.Signed) -> ProposalPayload:
+    """The viewer has just signed (or suggested) it: `viewerHasCoSigned` reads nothing."""
+    loaders = info.context.loaders.councils
+    loaders.council.prime(signed.council.id, signed.council)
+    loaders.viewer_co_signed.prime(signed.proposal.id, True)
+    return _proposal(signed.proposal)
 
 
 @strawberry.type
@@ -93,6 +142,7 @@ class CouncilMutation:
                 info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
                 name=input.name, kind=input.kind,
+                co_signature_percent=input.co_signature_percent,
             ),
             _council,
         )  # fmt: skip
@@ -128,6 +178,7 @@ class CouncilMutation:
                     input.scope_building_ids, "Place", "scopeBuildingIds"
                 ),
                 idempotency_key=input.idempotency_key,
+                attachment_ids=input_ids(input.attachment_ids, "Attachment", "attachmentIds"),
             ),
             _proposal,
         )  # fmt: skip
@@ -184,17 +235,64 @@ class CouncilMutation:
             _proposal,
         )  # fmt: skip
 
-    @strawberry.mutation(description="Vote. Final: one vote per voter (or household).")
+    @strawberry.mutation(
+        description="Vote. Final: one vote per voter (or household). With `onBehalfOfId`, a "
+        "proxy casts the vote of the elector who authorised them."
+    )
     async def cast_vote(self, info: Info, input: CastVoteInput) -> CastVotePayload:
         return await run_mutation(
             info, CastVotePayload,
-            lambda actor: service.cast_vote(
+            lambda actor: _cast(info, actor, input),
+            lambda vote: (
+                _vote(info, vote) if input.on_behalf_of_id is None
+                else _vote_for_another(info, vote)
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="An elector of a proposal in voting lets a member of the community cast "
+        "their vote (委托投票); revocable until the proxy votes."
+    )
+    async def authorize_proxy(self, info: Info, input: AuthorizeProxyInput) -> ProxyPayload:
+        return await run_mutation(
+            info, ProxyPayload,
+            lambda actor: ballots.authorize_proxy(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
-                option_ids=input_ids(input.option_ids, "ProposalOption", "optionIds"),
-                idempotency_key=input.idempotency_key,
+                proxy_id=input_id(input.proxy_id, "User", "proxyId"),
             ),
-            lambda vote: _vote(info, vote),
+            lambda found: _proxy(info, found),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="The elector revokes their proxy, until the proxy votes.")
+    async def revoke_proxy(self, info: Info, input: RevokeProxyInput) -> ProxyPayload:
+        return await run_mutation(
+            info, ProxyPayload,
+            lambda actor: ballots.revoke_proxy(
+                info.context.deps, actor,
+                proxy_authorization_id=input_id(
+                    input.proxy_authorization_id, "ProxyAuthorization", "proxyAuthorizationId"
+                ),
+            ),
+            lambda found: _proxy(info, found),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Community staff: enter an elector's paper ballot with its photo (audited)."
+    )
+    async def record_paper_ballot(
+        self, info: Info, input: RecordPaperBallotInput
+    ) -> CastVotePayload:
+        return await run_mutation(
+            info, CastVotePayload,
+            lambda actor: ballots.record_paper_ballot(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                elector_id=input_id(input.elector_id, "User", "electorId"),
+                option_ids=input_ids(input.option_ids, "ProposalOption", "optionIds"),
+                ballot_photo_id=input_id(input.ballot_photo_id, "Attachment", "ballotPhotoId"),
+            ),
+            lambda vote: _vote_for_another(info, vote),
         )  # fmt: skip
 
     @strawberry.mutation(description="Comment while the proposal is in deliberation.")
@@ -211,4 +309,46 @@ class CouncilMutation:
             lambda comment: CommentOnProposalPayload(
                 comment=ProposalCommentType.from_model(comment)
             ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Any active resident: raise a matter with a council (议题征集); it gathers "
+        "co-signatures (status SUGGESTED)."
+    )
+    async def suggest_proposal(self, info: Info, input: SuggestProposalInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: suggestions.suggest_proposal(
+                info.context.deps, actor,
+                council_id=input_id(input.council_id, "Council", "councilId"),
+                title=input.title, body=input.body, idempotency_key=input.idempotency_key,
+                attachment_ids=input_ids(input.attachment_ids, "Attachment", "attachmentIds"),
+            ),
+            lambda signed: _signed(info, signed),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="An active resident co-signs a suggestion, once.")
+    async def co_sign_proposal(self, info: Info, input: CoSignProposalInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: suggestions.co_sign(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+            ),
+            lambda signed: _signed(info, signed),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="The chair or staff: accept a suggestion with enough co-signatures "
+        "(→ DELIBERATION), or decline it with a reason."
+    )
+    async def accept_suggestion(self, info: Info, input: AcceptSuggestionInput) -> ProposalPayload:
+        return await run_mutation(
+            info, ProposalPayload,
+            lambda actor: suggestions.decide_suggestion(
+                info.context.deps, actor,
+                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                accept=input.accept, reason=input.reason,
+            ),
+            _proposal,
         )  # fmt: skip

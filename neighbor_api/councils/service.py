@@ -9,13 +9,15 @@ them, so a racing vote conflicts, is retried and refused).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from neighbor_api.attachments import service as attachments
 from neighbor_api.core import events
 from neighbor_api.core import idempotency as idempotent
 from neighbor_api.core.deps import Deps
@@ -62,6 +64,13 @@ MAX_REASON = 500
 CLOSE_BATCH = 100
 DEFAULT_QUORUM_PERCENT = 50.0
 DEFAULT_THRESHOLD_PERCENT = 50.0
+
+T = TypeVar("T")
+
+# Deliberation goes on while a matter gathers co-signatures and while it is voted on.
+COMMENTABLE = frozenset(
+    {ProposalStatus.SUGGESTED, ProposalStatus.DELIBERATION, ProposalStatus.VOTING}
+)
 
 
 def area_centi(square_meters: float | None) -> int:
@@ -127,10 +136,18 @@ async def _proposal_or_raise(
 
 
 async def create_council(
-    deps: Deps, actor: Actor, *, community_id: ObjectId, name: str, kind: CouncilKind
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    name: str,
+    kind: CouncilKind,
+    co_signature_percent: int | None = None,
 ) -> Council:
     checks = Checks()
     name = checks.text(name, "name", max_length=MAX_NAME)
+    if co_signature_percent is not None and not 0 <= co_signature_percent <= 100:
+        checks.fail("coSignaturePercent", "proposal.percent")
     checks.done()
     community = await places.get_place_or_raise(
         deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
@@ -143,6 +160,8 @@ async def create_council(
         kind=kind,
         created_at=deps.clock.now(),
     )
+    if co_signature_percent is not None:
+        council = council.model_copy(update={"co_signature_percent": co_signature_percent})
     await repository.insert_council(deps.db, council)
     await events.record(
         deps, kind=EventKind.COUNCIL_CREATED, subject_id=council.id,
@@ -240,8 +259,10 @@ async def create_proposal(
     voting_closes_at: datetime | None = None,
     scope_building_ids: Sequence[ObjectId] | None = None,
     idempotency_key: str | None = None,
+    attachment_ids: Sequence[ObjectId] = (),
 ) -> Proposal:
-    """Draft a proposal, which is then open for deliberation (comments) until voting opens."""
+    """Draft a proposal, which is then open for deliberation (comments) until voting opens.
+    `attachment_ids`: the author's uploads (photos, a PDF quote), attached in its transaction."""
     checks = Checks()
     title = checks.text(title, "title", max_length=MAX_TITLE)
     body = checks.text(body, "body", max_length=MAX_BODY)
@@ -300,12 +321,14 @@ async def create_proposal(
         pass_threshold_percent=threshold,
         voting_closes_at=voting_closes_at,
         scope_building_ids=scope,
+        attachment_ids=list(dict.fromkeys(attachment_ids)),
         idempotency=idempotency,
         created_at=now,
         updated_at=now,
     )
 
     async def write(session: Session) -> None:
+        await attach_files(deps, actor, proposal, session=session)
         await repository.insert_proposal(deps.db, proposal, session=session)
         await events.record(
             deps, kind=EventKind.PROPOSAL_CREATED, subject_id=proposal.id, actor_id=actor.user_id,
@@ -345,6 +368,23 @@ async def _check_scope(deps: Deps, council: Council, scope: Sequence[ObjectId]) 
                 ErrorCode.INVALID_INPUT, "proposal.scope_building",
                 field=("input", "scopeBuildingIds", str(index)),
             )  # fmt: skip
+
+
+async def attach_files(deps: Deps, actor: Actor, proposal: Proposal, *, session: Session) -> None:
+    """The proposal's files (photos, PDF documents) become its own, in its transaction."""
+    await attachments.attach(
+        deps, actor, attachment_ids=proposal.attachment_ids, subject_id=proposal.id,
+        place_path=proposal.place_path, field=("input", "attachmentIds"), session=session,
+        documents=True,
+    )  # fmt: skip
+
+
+async def _may_see_proposal_files(deps: Deps, actor: Actor, subject_id: ObjectId) -> bool:
+    """Files attached to a proposal (its documents, paper ballots' photos) follow it."""
+    return await get_proposal(deps, actor, subject_id) is not None
+
+
+attachments.register_subject_rule(_may_see_proposal_files)
 
 
 def _naive_or_past(value: datetime, now: datetime) -> bool:
@@ -513,21 +553,11 @@ async def cast_vote(
         choice_ids=chosen if proposal.ballot is Ballot.OPEN else None,
         idempotency=idempotency,
     )
-    increments: Document = {f"counts.{o}": 1 for o in chosen}
-    if elector.area_centi:
-        increments |= {f"areas.{o}": elector.area_centi for o in chosen}
-    shard = secrets.randbelow(repository.TALLY_SHARDS)
 
     async def write(session: Session) -> None:
-        await repository.insert_participation(deps.db, participation, session=session)
-        if not await repository.add_to_tally(
-            deps.db, proposal.id, shard, increments, session=session
-        ):
-            raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
-        # The event says that someone voted, never what: not even for open ballots.
-        await events.record(
-            deps, kind=EventKind.PROPOSAL_VOTE_CAST, subject_id=proposal.id, actor_id=actor.user_id,
-            place_path=proposal.place_path, session=session,
+        await record_participation(
+            deps, proposal, elector, participation, chosen, actor_id=actor.user_id,
+            session=session,
         )  # fmt: skip
 
     try:
@@ -539,6 +569,55 @@ async def cast_vote(
         raise DomainError.of(ErrorCode.ALREADY_VOTED) from None
     receipt = Participation.from_document(raced) if raced is not None else participation
     return Vote(receipt, proposal, council, elector)
+
+
+async def record_participation(
+    deps: Deps,
+    proposal: Proposal,
+    elector: Elector,
+    participation: Participation,
+    chosen: Sequence[ObjectId],
+    *,
+    actor_id: ObjectId,
+    session: Session,
+    data: Document | None = None,
+) -> None:
+    """In the caller's transaction: the roll entry (DuplicateKeyError when the elector's vote
+    is in), the choices added to a random tally shard (refused once closed) and the event.
+    Every channel (app, proxy, paper) goes through here, so a secret ballot's choices are kept
+    the same way whoever cast it: as sums only."""
+    increments: Document = {f"counts.{o}": 1 for o in chosen}
+    if elector.area_centi:
+        increments |= {f"areas.{o}": elector.area_centi for o in chosen}
+    shard = secrets.randbelow(repository.TALLY_SHARDS)
+    await repository.insert_participation(deps.db, participation, session=session)
+    if not await repository.add_to_tally(deps.db, proposal.id, shard, increments, session=session):
+        raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
+    # The event says that someone voted (and, for a proxy or a paper ballot, for whom and by
+    # whom: the audit trail), never what: not even for open ballots.
+    await events.record(
+        deps, kind=EventKind.PROPOSAL_VOTE_CAST, subject_id=proposal.id, actor_id=actor_id,
+        place_path=proposal.place_path, data=data, session=session,
+    )  # fmt: skip
+
+
+async def commit_once(
+    deps: Deps, write: Callable[[Session], Awaitable[T]], *, duplicate: DomainError
+) -> T:
+    """Run `write` in a transaction; a unique index refusing its insert (the elector's vote is
+    in, the person has co-signed) is `duplicate`."""
+    try:
+        return await in_transaction(deps.client, write)
+    except DuplicateKeyError:
+        raise duplicate from None
+
+
+async def commit_vote(
+    deps: Deps, write: Callable[[Session], Awaitable[None]], *, message: str | None = None
+) -> None:
+    """Run a vote's transaction (`write` calls `record_participation`); the elector's vote
+    being in already (the roll's unique index) is ALREADY_VOTED."""
+    await commit_once(deps, write, duplicate=DomainError.of(ErrorCode.ALREADY_VOTED, message))
 
 
 def results_of(proposal: Proposal, totals: Document) -> list[OptionResult]:
@@ -695,7 +774,8 @@ async def withdraw_proposal(deps: Deps, actor: Actor, *, proposal_id: ObjectId) 
 async def comment_on_proposal(
     deps: Deps, actor: Actor, *, proposal_id: ObjectId, body: str, idempotency_key: str | None
 ) -> ProposalComment:
-    """Deliberation: members of the community comment while the proposal is discussed."""
+    """Deliberation: members of the community comment while the proposal is suggested,
+    discussed and voted on (COMMENTABLE)."""
     checks = Checks()
     body = checks.text(body, "body", max_length=MAX_COMMENT)
     idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
@@ -703,7 +783,7 @@ async def comment_on_proposal(
     if earlier := await idempotent.earlier(deps, repository.COMMENTS, idempotency):
         return ProposalComment.from_document(earlier)
     proposal, _ = await _proposal_or_raise(deps, actor, proposal_id)
-    if proposal.status is not ProposalStatus.DELIBERATION:
+    if proposal.status not in COMMENTABLE:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "proposal.comments_closed")
     comment = ProposalComment(
         proposal_id=proposal.id, author_id=actor.user_id, body=body,

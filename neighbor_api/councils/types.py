@@ -9,6 +9,7 @@ from bson import ObjectId
 from strawberry import relay
 
 from neighbor_api.accounts.types import UserType
+from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.core.i18n import translate
@@ -28,6 +29,8 @@ from neighbor_api.councils.models import (
     ProposalMatter,
     ProposalOutcome,
     ProposalStatus,
+    ProxyAuthorization,
+    VoteChannel,
     VotingMethod,
 )
 from neighbor_api.graphql.enums import graphql_enum
@@ -61,6 +64,10 @@ graphql_enum(
     ProposalStatus,
     "Where a proposal is: deliberation, voting, ...",
     {
+        ProposalStatus.SUGGESTED: (
+            "Raised by a resident (议题征集), gathering co-signatures until the chair or staff "
+            "accept it (→ DELIBERATION) or decline it."
+        ),
         ProposalStatus.DRAFT: "Written, not yet open for deliberation.",
         ProposalStatus.DELIBERATION: "Open for comments (协商); voting not open yet.",
         ProposalStatus.VOTING: "Votes are being cast until voting closes.",
@@ -110,6 +117,15 @@ graphql_enum(
         ProposalMatter.MAJOR: (
             "Passes with at least 3/4 of the participating area and owners (art. 278)."
         ),
+    },
+)
+graphql_enum(
+    VoteChannel,
+    "How a participation was cast.",
+    {
+        VoteChannel.APP: "In the app, by the elector.",
+        VoteChannel.PROXY: "By the proxy the elector authorised (委托投票).",
+        VoteChannel.PAPER: "On paper, recorded by community staff with the ballot's photo.",
     },
 )
 graphql_enum(
@@ -212,9 +228,19 @@ class VoterType:
     )
     model: strawberry.Private[Participation]
 
-    @strawberry.field(description="Who voted.")
+    @strawberry.field(description="Who voted: the elector whose vote it is.")
     async def user(self, info: Info) -> UserType | None:
         return await _user(info, self.model.user_id)
+
+    @strawberry.field(description="APP, PROXY or PAPER.")
+    def channel(self) -> VoteChannel:
+        return self.model.channel
+
+    @strawberry.field(
+        description="PROXY: the proxy who cast it; PAPER: the staff member who recorded it."
+    )
+    async def cast_by(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.cast_by) if self.model.cast_by else None
 
 
 @strawberry.type(name="VoteReceipt", description="Proof that the viewer's vote was recorded.")
@@ -324,6 +350,17 @@ class ProposalType(relay.Node):
     voting_opens_at: datetime | None = strawberry.field(description="When voting opened.")
     voting_closes_at: datetime | None = strawberry.field(description="When voting closes.")
     quorum_reached: bool | None = strawberry.field(description="Null until closed.")
+    co_signature_count: int = strawberry.field(
+        description="A resident's suggestion (议题征集): how many have signed it, the author "
+        "first (0 for proposals made by the council)."
+    )
+    co_signatures_needed: int | None = strawberry.field(
+        description="A suggestion: the signatures needed before it can be accepted (the "
+        "council's percent of the residents, at least 3), fixed when suggested."
+    )
+    decline_reason: str | None = strawberry.field(
+        description="A declined suggestion: why (told to the author and co-signers)."
+    )
     model: strawberry.Private[Proposal]
     # A secret ballot's vote-cast event: the turnout is not shown (it would move with the vote).
     quiet: strawberry.Private[bool] = False
@@ -349,6 +386,9 @@ class ProposalType(relay.Node):
             voting_opens_at=proposal.voting_opens_at,
             voting_closes_at=proposal.voting_closes_at,
             quorum_reached=proposal.quorum_reached,
+            co_signature_count=proposal.co_signature_count,
+            co_signatures_needed=proposal.co_signatures_needed,
+            decline_reason=proposal.decline_reason,
             model=proposal,
         )
 
@@ -361,6 +401,13 @@ class ProposalType(relay.Node):
         # The service read the council to check the viewer may see it: `council` reuses it.
         info.context.loaders.councils.council.prime(council.id, council)
         return cls.from_model(proposal)
+
+    @strawberry.field(description="Its photos and documents (a PDF quote), as attached.")
+    async def attachments(self, info: Info) -> list[AttachmentType]:
+        if not self.model.attachment_ids:
+            return []
+        found = await info.context.loaders.attachment.load_many(self.model.attachment_ids)
+        return [AttachmentType.from_model(a) for a in found if a is not None]
 
     @strawberry.field(description="The council it belongs to.")
     async def council(self, info: Info) -> CouncilType | None:
@@ -496,6 +543,12 @@ class ProposalType(relay.Node):
         cast = await info.context.loaders.councils.viewer_participation.load(self.model.id)
         return cast is not None
 
+    @strawberry.field(description="Whether the viewer has signed this suggestion.")
+    async def viewer_has_co_signed(self, info: Info) -> bool:
+        if self.model.co_signature_count == 0:
+            return False
+        return await info.context.loaders.councils.viewer_co_signed.load(self.model.id)
+
     @strawberry.field(description="The viewer's choices: open ballots only (null on secret).")
     async def viewer_choice_ids(self, info: Info) -> list[strawberry.ID] | None:
         actor = await info.context.actor()
@@ -562,6 +615,10 @@ class CreateProposalInput:
         "buildings (BUILDING places of the community) vote; fixed when voting opens.",
     )
     idempotency_key: str | None = None
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The author's uploads: photos and documents (a PDF quote), up to 10.",
+    )
 
 
 @strawberry.input(description="Open voting: the electorate is fixed now.")
@@ -577,6 +634,11 @@ class CastVoteInput:
     proposal_id: strawberry.ID
     option_ids: list[strawberry.ID]
     idempotency_key: str | None = None
+    on_behalf_of_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A proxy votes for the elector (a User) who authorised them: the "
+        "elector's one vote, with the elector's weight.",
+    )
 
 
 @strawberry.input(description="Close voting now (the chair or staff).")
@@ -612,6 +674,11 @@ class CreateCouncilInput:
     community_id: strawberry.ID
     name: str
     kind: CouncilKind
+    co_signature_percent: int | None = strawberry.field(
+        default=None,
+        description="Residents' suggestions need this percent of the community's residents "
+        "as co-signers (at least 3); default 5.",
+    )
 
 
 @strawberry.input(
@@ -642,3 +709,91 @@ class CommentOnProposalPayload(Payload):
 @strawberry.type(description="The result of a change to a council.")
 class CouncilPayload(Payload):
     council: CouncilType | None = strawberry.field(default=None, description="The council now.")
+
+
+@strawberry.type(
+    name="ProxyAuthorization",
+    description="An elector's authorisation (委托) of a proxy to cast their vote on a proposal.",
+)
+class ProxyAuthorizationType:
+    id: strawberry.ID = strawberry.field(description="Send in revokeProxy.")
+    created_at: datetime = strawberry.field(description="When it was given.")
+    used: bool = strawberry.field(description="Whether the proxy has voted (then final).")
+    model: strawberry.Private[ProxyAuthorization]
+
+    @classmethod
+    def from_model(cls, proxy: ProxyAuthorization) -> ProxyAuthorizationType:
+        return cls(
+            id=strawberry.ID(to_global_id("ProxyAuthorization", proxy.id)),
+            created_at=proxy.created_at,
+            used=proxy.used,
+            model=proxy,
+        )
+
+    @strawberry.field(description="Who gave their vote.")
+    async def elector(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.elector_id)
+
+    @strawberry.field(description="Who may cast it.")
+    async def proxy(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.proxy_id)
+
+    @strawberry.field(description="The proposal.")
+    async def proposal(self, info: Info) -> ProposalType | None:
+        return await ProposalType.load(info, self.model.proposal_id)
+
+
+@strawberry.input(description="An elector lets a member of the community cast their vote.")
+class AuthorizeProxyInput:
+    proposal_id: strawberry.ID
+    proxy_id: strawberry.ID = strawberry.field(description="A User of the community.")
+
+
+@strawberry.input(description="The elector takes their authorisation back (until it is used).")
+class RevokeProxyInput:
+    proxy_authorization_id: strawberry.ID
+
+
+@strawberry.input(description="Community staff: enter an elector's paper ballot.")
+class RecordPaperBallotInput:
+    proposal_id: strawberry.ID
+    elector_id: strawberry.ID = strawberry.field(description="The User whose ballot it is.")
+    option_ids: list[strawberry.ID]
+    ballot_photo_id: strawberry.ID = strawberry.field(
+        description="The staff member's upload (uploadAttachment) of the ballot."
+    )
+
+
+@strawberry.type(description="The result of authorizeProxy or revokeProxy.")
+class ProxyPayload(Payload):
+    proxy: ProxyAuthorizationType | None = strawberry.field(
+        default=None, description="The authorisation (as it was, once revoked)."
+    )
+
+
+@strawberry.input(description="A resident raises a matter with a council (议题征集).")
+class SuggestProposalInput:
+    council_id: strawberry.ID
+    title: str
+    body: str
+    idempotency_key: str | None = None
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The resident's uploads: photos and documents (PDF)."
+    )
+
+
+@strawberry.input(description="A resident co-signs a suggestion (once).")
+class CoSignProposalInput:
+    proposal_id: strawberry.ID
+
+
+@strawberry.input(
+    description="The chair or staff accept a suggestion (→ DELIBERATION) or decline it with "
+    "a reason."
+)
+class AcceptSuggestionInput:
+    proposal_id: strawberry.ID
+    accept: bool
+    reason: str | None = strawberry.field(
+        default=None, description="Required when declining; told to the author and co-signers."
+    )

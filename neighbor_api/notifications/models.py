@@ -39,6 +39,8 @@ class NotificationKind(StrEnum):
     PROPOSAL_SUGGESTED = "PROPOSAL_SUGGESTED"
     REDEMPTION_READY = "REDEMPTION_READY"
     SURVEY_OPENED = "SURVEY_OPENED"
+    # Votes, part two: an elector made the recipient their proxy (委托投票).
+    PROXY_AUTHORIZED = "PROXY_AUTHORIZED"
 
 
 # The kinds that ask the person to act on an assignment: they cannot be muted.

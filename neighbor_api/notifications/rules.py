@@ -235,6 +235,24 @@ async def _survey_residents(deps: Deps, facts: Facts) -> list[ObjectId]:
     return await memberships.resident_ids(deps.db, _survey(facts).community_ids)
 
 
+async def _chair_and_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The council's chair and the community's staff: who accept or decline a suggestion."""
+    proposal = _proposal(facts)
+    found = await councils.councils_by_ids(deps.db, [proposal.council_id])
+    chairs = [m.user_id for m in found[0].members if m.role.value == "CHAIR"] if found else []
+    return [*chairs, *await _staff_of(deps, proposal.community_id)]
+
+
+async def _proxy(deps: Deps, facts: Facts) -> list[ObjectId]:
+    proxy = facts.data.get("proxy_id")
+    return [proxy] if isinstance(proxy, ObjectId) else []
+
+
+async def _author_and_co_signers(deps: Deps, facts: Facts) -> list[ObjectId]:
+    proposal = _proposal(facts)
+    return [proposal.author_id, *await councils.co_signers(deps.db, proposal.id)]
+
+
 # --- Message parameters ------------------------------------------------------------------------
 
 
@@ -335,6 +353,25 @@ def _decision(proposal: Proposal, locale: Locale) -> str:
     if proposal.outcome is None or proposal.outcome is ProposalOutcome.CANCELLED:
         return ""
     return votes.decision_reason(proposal, locale)
+
+
+async def _proxy_params(facts: Facts) -> Mapping[str, Param]:
+    return {"who": facts.actor_name, **await _proposal_params(facts)}
+
+
+async def _suggestion_params(facts: Facts) -> Mapping[str, Param]:
+    proposal = _proposal(facts)
+    return {
+        "title": proposal.title,
+        "council": facts.cache.get("council", ""),
+        "count": proposal.co_signature_count,
+        "needed": proposal.co_signatures_needed or 0,
+        "reason": _quote(str(facts.data.get("reason") or "")),
+    }
+
+
+def _threshold_reached(facts: Facts) -> bool:
+    return facts.data.get("threshold_reached") is True
 
 
 def _moved(facts: Facts) -> bool:
@@ -457,6 +494,24 @@ RULES: tuple[Rule, ...] = (
          "electors who have not voted, 24 h before the close, once", _electors_not_voted,
          "notification.voting_closing_soon.title", "notification.voting_closing_soon.body",
          _proposal_params),
+    Rule(frozenset({E.PROPOSAL_PROXY_AUTHORIZED}), K.PROXY_AUTHORIZED,
+         "the proxy, who may now cast the elector's vote", _proxy,
+         "notification.proxy_authorized.title", "notification.proxy_authorized.body",
+         _proxy_params),
+    # Residents' suggestions (议题征集)
+    Rule(frozenset({E.PROPOSAL_CO_SIGNED}), K.PROPOSAL_SUGGESTED,
+         "the council's chair and the community's staff, once a suggestion has its "
+         "co-signatures", _chair_and_staff,
+         "notification.suggestion_ready.title", "notification.suggestion_ready.body",
+         _suggestion_params, _threshold_reached),
+    Rule(frozenset({E.PROPOSAL_SUGGESTION_ACCEPTED}), K.PROPOSAL_SUGGESTED,
+         "the author and every co-signer", _author_and_co_signers,
+         "notification.suggestion_accepted.title", "notification.suggestion_accepted.body",
+         _suggestion_params),
+    Rule(frozenset({E.PROPOSAL_SUGGESTION_DECLINED}), K.PROPOSAL_SUGGESTED,
+         "the author and every co-signer, with the reason", _author_and_co_signers,
+         "notification.suggestion_declined.title", "notification.suggestion_declined.body",
+         _suggestion_params),
     Rule(frozenset({E.PROPOSAL_CLOSED}), K.VOTING_RESULT,
          "all electors and the council's members, with the outcome, the rule that decided "
          "and an early close's reason",

@@ -65,12 +65,15 @@ graphql_enum(
         "within 24 hours.",
         NotificationKind.VOTING_RESULT: "A vote the recipient could vote in (or whose council "
         "they sit on) closed: the outcome and the quorum.",
-        NotificationKind.PROPOSAL_SUGGESTED: "A proposal was suggested to a council (written "
-        "once suggestions exist).",
+        NotificationKind.PROPOSAL_SUGGESTED: "A resident's suggestion (议题征集): it has its "
+        "co-signatures (to the chair and staff), or it was accepted or declined (to its author "
+        "and co-signers, with the reason).",
         NotificationKind.REDEMPTION_READY: "A reward the recipient redeemed is ready (written "
         "once rewards exist).",
         NotificationKind.SURVEY_OPENED: "A survey of the recipient's community, street or "
         "district opened: answer it (anonymously) before it closes.",
+        NotificationKind.PROXY_AUTHORIZED: "An elector made the recipient their proxy on a "
+        "vote (委托投票): the recipient may cast that elector's vote.",
     },
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from neighbor_api.core.deps import Deps
 from tests.conftest import Api
@@ -392,15 +393,25 @@ class TestCommentOnProposal:
         ]
         assert len(await hall.events(proposal_id, "proposal.commented")) == 2
 
-    async def test_comments_close_with_deliberation(self, api: Api, deps: Deps) -> None:
+    async def test_comments_go_on_while_voting_and_close_with_it(
+        self, api: Api, deps: Deps
+    ) -> None:
         hall = await Hall.open(api, deps)
         proposal_id = await hall.voting()
-        data = await api.data(
-            "CommentOnProposal",
-            {"input": {"proposalId": proposal_id, "body": "我还有意见。"}},
-            token=await hall.token(HOUSEMATE),
-        )
-        assert codes(data["commentOnProposal"]) == ["INVALID_TRANSITION"]
+
+        async def comment(body: str) -> Any:
+            data = await api.data(
+                "CommentOnProposal",
+                {"input": {"proposalId": proposal_id, "body": body}},
+                token=await hall.token(HOUSEMATE),
+            )
+            return data["commentOnProposal"]
+
+        assert (await comment("我还有意见：电梯井道会不会影响一楼采光？"))["errors"] == []
+        assert (await hall.detail(proposal_id))["comments"]["totalCount"] == 1
+        await hall.close(proposal_id)
+        assert codes(await comment("表决结束后还能说吗？")) == ["INVALID_TRANSITION"]
+        assert (await hall.detail(proposal_id))["comments"]["totalCount"] == 1
 
     async def test_outsider_and_empty_body(self, api: Api, deps: Deps) -> None:
         hall = await Hall.open(api, deps)
