@@ -46,6 +46,9 @@ class EventKind(StrEnum):
     REPORT_ESCALATE = "report.escalate"
     REPORT_RATE = "report.rate"
     REPORT_CLOSE = "report.close"
+    REPORT_DISPATCH = "report.dispatch"
+    REPORT_TAKE = "report.take"
+    REPORT_RETURN = "report.return"
     # Reminders, recorded once each by the notifications' reminder job.
     REPORT_DUE_SOON = "report.due_soon"
     REPORT_OVERDUE = "report.overdue"
@@ -66,6 +69,9 @@ class EventKind(StrEnum):
     TASK_SUBMITTED = "task.submitted"
     TASK_APPROVED = "task.approved"
     TASK_RETURNED = "task.returned"
+    # Units (departments) of a street or district, which reports are dispatched to.
+    UNIT_CREATED = "unit.created"
+    UNIT_MEMBER_ADDED = "unit.member_added"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.
@@ -79,6 +85,9 @@ REPORT_MOVES = frozenset(
         EventKind.REPORT_ESCALATE,
         EventKind.REPORT_RATE,
         EventKind.REPORT_CLOSE,
+        EventKind.REPORT_DISPATCH,
+        EventKind.REPORT_TAKE,
+        EventKind.REPORT_RETURN,
     }
 )
 TASK_EVENTS = frozenset(k for k in EventKind if k.name.startswith("TASK_"))

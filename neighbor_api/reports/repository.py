@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import idempotency
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
@@ -20,6 +21,8 @@ from neighbor_api.reports.models import (
     Endorsement,
     Report,
     ReportStatus,
+    Unit,
+    user_key,
 )
 
 REPORTS = "reports"
@@ -27,6 +30,8 @@ FOLLOWS = "report_follows"
 ENDORSEMENTS = "report_endorsements"
 COMMENTS = "report_comments"
 COUNTERS = "counters"
+# The departments of streets and districts that reports are dispatched to (吹哨报到).
+UNITS = "units"
 # Reports counted per community and day created, by status now and by category (dashboards).
 ROLLUPS = "report_rollups"
 # The days of rollups are local days.
@@ -102,7 +107,43 @@ register_indexes(
             [("visibility", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
             name="visibility_newest",
         ),
+        # A unit's queue (dispatched, not yet resolved), newest first.
+        IndexModel(
+            [
+                ("handling_unit_id", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="unit_status_newest",
+        ),
+        # A street's, district's or city's reports (placeReports) in each order: `place_path`
+        # is multikey, one equality on it.
+        IndexModel(
+            [("place_path", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="place_newest",
+        ),
+        IndexModel(
+            [("place_path", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
+            name="place_status_newest",
+        ),
+        IndexModel(
+            [("place_path", ASCENDING), ("endorsement_count", DESCENDING), ("_id", DESCENDING)],
+            name="place_most_endorsed",
+        ),
+        IndexModel(
+            [("place_path", ASCENDING), ("due_key", ASCENDING), ("_id", ASCENDING)],
+            name="place_due",
+        ),
         idempotency.unique_index(),
+    ],
+)
+register_indexes(
+    UNITS,
+    [
+        # One unit of a name per place.
+        IndexModel([("place_id", ASCENDING), ("name", ASCENDING)], name="place_name", unique=True),
+        IndexModel([("member_ids", ASCENDING)], name="members"),
     ],
 )
 register_indexes(
@@ -492,3 +533,48 @@ async def due_between(db: Database, start: datetime, end: datetime, *, limit: in
 async def comment_by_id(db: Database, comment_id: ObjectId) -> Comment | None:
     document = await db[COMMENTS].find_one({"_id": comment_id})
     return Comment.from_document(document) if document else None
+
+
+# --- Units (departments of a street or district) ------------------------------------------
+
+
+class UnitNameTaken(Exception):
+    """The place already has a unit of that name (its unique index said so)."""
+
+
+async def insert_unit(db: Database, unit: Unit, *, session: Session | None = None) -> None:
+    """Store a new unit (UnitNameTaken: the place has a unit of that name)."""
+    try:
+        await db[UNITS].insert_one(unit.to_document(), session=session)
+    except DuplicateKeyError:
+        raise UnitNameTaken(unit.name) from None
+
+
+async def units_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Unit]:
+    return [Unit.from_document(d) async for d in db[UNITS].find({"_id": {"$in": list(ids)}})]
+
+
+async def units_of_place(db: Database, place_id: ObjectId) -> list[Unit]:
+    cursor = db[UNITS].find({"place_id": place_id}, sort=[("name", ASCENDING), ("_id", ASCENDING)])
+    return [Unit.from_document(d) async for d in cursor]
+
+
+async def add_unit_member(
+    db: Database, unit_id: ObjectId, user_id: ObjectId, *, session: Session | None = None
+) -> Unit | None:
+    """Add a member to a unit (a repeat changes nothing), and let them see and handle the open
+    reports dispatched to it: each such report's `unit_member_ids` and `audience` gain them."""
+    document = await db[UNITS].find_one_and_update(
+        {"_id": unit_id},
+        {"$addToSet": {"member_ids": user_id}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if document is None:
+        return None
+    await db[REPORTS].update_many(
+        {"handling_unit_id": unit_id},
+        {"$addToSet": {"unit_member_ids": user_id, "audience": user_key(user_id)}},
+        session=session,
+    )
+    return Unit.from_document(document)
