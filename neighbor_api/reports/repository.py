@@ -89,14 +89,19 @@ register_indexes(
         IndexModel([("reporter_id", ASCENDING), ("created_at", DESCENDING)], name="reporter"),
         IndexModel([("assignee_id", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
         IndexModel([("escalated_to", ASCENDING), ("created_at", DESCENDING)], name="escalated"),
+        # An escalation queue: what the street or district holds (at its level, dispatched to
+        # no unit), by status. (It replaced `escalated_status_newest`, which databases made
+        # before dispatch still have, unused.)
         IndexModel(
             [
                 ("escalated_to", ASCENDING),
+                ("escalation_level", ASCENDING),
+                ("handling_unit_id", ASCENDING),
                 ("status", ASCENDING),
                 ("created_at", DESCENDING),
                 ("_id", DESCENDING),
             ],
-            name="escalated_status_newest",
+            name="escalated_held",
         ),
         IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
         # The reminders' scan of work due soon or just overdue (`due_between`).
@@ -117,16 +122,9 @@ register_indexes(
             ],
             name="unit_status_newest",
         ),
-        # A street's, district's or city's reports (placeReports) in each order: `place_path`
-        # is multikey, one equality on it.
-        IndexModel(
-            [("place_path", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-            name="place_newest",
-        ),
-        IndexModel(
-            [("place_path", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
-            name="place_status_newest",
-        ),
+        # A street's, district's or city's reports (placeReports) in the orders the dashboards'
+        # indexes (stats/repository.py: place_path with created_at, with status) do not serve:
+        # `place_path` is multikey, one equality on it.
         IndexModel(
             [("place_path", ASCENDING), ("endorsement_count", DESCENDING), ("_id", DESCENDING)],
             name="place_most_endorsed",
