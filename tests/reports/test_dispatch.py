@@ -6,6 +6,7 @@ it. Every new row of the transition table, allowed and refused; units and their 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -418,3 +419,63 @@ class TestQueues:
             {"handling_unit_id": object_id(world.units["金山街道城管中队"], "Unit")}
         )
         assert len(found) == len(await stored.to_list())
+
+
+class TestRaces:
+    """One owner under concurrency: each move is conditional on the status and the holder the
+    report was read with, so of two racing moves exactly one applies."""
+
+    async def test_two_dispatches_at_once(self, world: Dispatching) -> None:
+        street = world.street
+        made = await world.run(
+            "CreateUnit", STREET_ADMIN,
+            input={"placeId": street.places["金山街道"], "name": "金山街道环卫所"},
+        )  # fmt: skip
+        unit = made["unit"]["id"]
+        await world.add_member(unit, STREET_ADMIN, await street.user_id(OUTSIDER))
+        world.units.ids["金山街道环卫所"] = unit
+        report_id = await world.escalated("金山路垃圾桶满溢")
+
+        results = await asyncio.gather(
+            world.dispatch(report_id, "金山街道城管中队"),
+            world.dispatch(report_id, "金山街道环卫所", HULI_ADMIN),
+        )
+
+        outcomes = sorted(codes(r) for r in results)
+        assert outcomes == [[], ["INVALID_TRANSITION"]], results
+        (won,) = [r for r in results if not r["errors"]]
+        state = await street.state(report_id, STREET_ADMIN)
+        assert [e["action"] for e in state["timeline"]].count("DISPATCHED") == 1
+        queue = await world.queued(won["report"]["handlingUnit"]["name"], STREET_ADMIN)
+        assert report_id in queue
+
+    async def test_two_members_take_at_once(self, world: Dispatching) -> None:
+        street = world.street
+        report_id = await world.escalated("金尚路违规张贴小广告")
+        await world.dispatch(report_id, "金山街道城管中队")
+
+        results = await asyncio.gather(
+            street.move("accept", report_id, CHENGGUAN),
+            street.move("accept", report_id, CHENGGUAN_2),
+        )
+
+        assert sorted(codes(r) for r in results) == [[], ["INVALID_TRANSITION"]]
+        state = await street.state(report_id, CHENGGUAN)
+        assert state["status"] == "ASSIGNED"
+        assert [e["action"] for e in state["timeline"]].count("ACCEPTED") == 2  # 社区, 城管
+
+    async def test_a_return_racing_a_resolve(self, world: Dispatching) -> None:
+        street = world.street
+        report_id = await world.escalated("金山路路牙石破损")
+        await world.dispatch(report_id, "金山街道城管中队")
+        await street.ok("accept", report_id, CHENGGUAN)
+        await street.ok("start", report_id, CHENGGUAN)
+
+        results = await asyncio.gather(
+            street.move("resolve", report_id, CHENGGUAN),
+            world.give_back(report_id, CHENGGUAN_2),
+        )
+
+        assert sorted(codes(r) for r in results) == [[], ["INVALID_TRANSITION"]]
+        state = await street.state(report_id, STREET_ADMIN)
+        assert state["status"] in ("RESOLVED", "ACCEPTED")
