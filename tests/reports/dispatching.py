@@ -14,15 +14,17 @@ from strawberry import relay
 from neighbor_api.core.policy import SYSTEM
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, PlaceLevel
+from tests.conftest import DEMO_PASSWORD
 from tests.places.support import PASSWORD, register
 from tests.reports.fieldwork import FIELDWORK
 from tests.reports.support import HULI_ADMIN, JINAN_WORKER, Street, object_id
 
-# New accounts, made in each database: 金山街道's admin and the units' people.
+# The demo's officers (neighbor_api/fixtures/demo.json: its units and their members).
+CHENGGUAN = "13800000020"  # 郭永福, 金山街道城管中队
+SHIZHENG = "13800000021"  # 何丽萍, 湖里区市政园林局
+# New accounts, made in each database: 金山街道's admin and more of the units' people.
 STREET_ADMIN = "13959208801"  # 许志明, ADMIN of 金山街道
-CHENGGUAN = "13959208811"  # 郭永福, 金山街道城管中队
 CHENGGUAN_2 = "13959208812"  # 叶晓东, 金山街道城管中队
-SHIZHENG = "13959208821"  # 何丽萍, 湖里区市政园林局
 OTHER_STREET_OFFICER = "13959208831"  # 庄志伟, 江头街道城管中队
 OUTSIDER = "13959208841"  # 洪雅琴: an account with no role anywhere
 
@@ -63,12 +65,16 @@ class Dispatching:
     @classmethod
     async def open(cls, street: Street) -> Dispatching:
         """Appoint 金山街道's admin, create a second street (江头街道) under 湖里区, and the
-        units: 金山街道城管中队 (two members), 金山街道市政所 (none yet), 湖里区市政园林局 (one),
-        江头街道城管中队 (one)."""
+        units besides the demo's 金山街道城管中队 (郭永福; 叶晓东 joins here) and 湖里区市政园林局
+        (何丽萍): 金山街道市政所 (no members yet) and 江头街道城管中队 (庄志伟)."""
         self = cls(street)
         await street.appoint(STREET_ADMIN, NAMES[STREET_ADMIN], "金山街道")
-        for phone in (CHENGGUAN, CHENGGUAN_2, SHIZHENG, OTHER_STREET_OFFICER, OUTSIDER):
+        for phone in (CHENGGUAN_2, OTHER_STREET_OFFICER, OUTSIDER):
             await self.register(phone)
+        street._names |= {CHENGGUAN: NAMES[CHENGGUAN], SHIZHENG: NAMES[SHIZHENG]}
+        for place in ("金山街道", "湖里区"):
+            found = await self.run("Units", HULI_ADMIN, placeId=street.places[place])
+            self.units.ids |= {unit["name"]: unit["id"] for unit in found}
         jiangtou = await places.create_place(
             street.deps, SYSTEM, name="江头街道", level=PlaceLevel.STREET,
             parent_id=object_id(street.places["湖里区"], "Place"),
@@ -76,23 +82,23 @@ class Dispatching:
         )  # fmt: skip
         street.places.ids["江头街道"] = await self.place_global_id(str(jiangtou.id))
         made = {
-            "金山街道城管中队": ("金山街道", STREET_ADMIN, [CHENGGUAN, CHENGGUAN_2]),
-            "金山街道市政所": ("金山街道", STREET_ADMIN, []),
-            "湖里区市政园林局": ("湖里区", HULI_ADMIN, [SHIZHENG]),
-            "江头街道城管中队": ("江头街道", HULI_ADMIN, [OTHER_STREET_OFFICER]),
+            "金山街道市政所": ("金山街道", STREET_ADMIN),
+            "江头街道城管中队": ("江头街道", HULI_ADMIN),
         }
-        for name, (place, phone, members) in made.items():
+        for name, (place, phone) in made.items():
             payload = await self.run(
                 "CreateUnit", phone, input={"placeId": street.places[place], "name": name}
             )
             assert payload["errors"] == [], payload
             self.units.ids[name] = payload["unit"]["id"]
+        added = {"金山街道城管中队": [CHENGGUAN_2], "江头街道城管中队": [OTHER_STREET_OFFICER]}
+        for name, members in added.items():
             for member in members:
-                added = await self.run(
-                    "AddUnitMember", phone,
-                    input={"unitId": self.units[name], "userId": await street.user_id(member)},
+                payload = await self.add_member(
+                    name, STREET_ADMIN if name.startswith("金山") else HULI_ADMIN,
+                    await street.user_id(member),
                 )  # fmt: skip
-                assert added["errors"] == [], added
+                assert payload["errors"] == [], payload
         return self
 
     async def register(self, phone: str, name: str | None = None) -> None:
@@ -161,3 +167,8 @@ class Dispatching:
         queue = await self.queue(unit, phone)
         assert queue is not None, (unit, phone)
         return [edge["node"]["id"] for edge in queue["edges"]]
+
+
+def password_of(phone: str) -> str:
+    """The demo's accounts share the demo password; the accounts made here have their own."""
+    return DEMO_PASSWORD if phone.startswith("138000000") else PASSWORD

@@ -16,7 +16,6 @@ import pytest
 from neighbor_api.core.deps import Deps
 from neighbor_api.notifications import service as notifier
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, Api
-from tests.places.support import PASSWORD
 from tests.platform.conftest import live_server
 from tests.reports.dispatching import (
     CHENGGUAN,
@@ -24,6 +23,7 @@ from tests.reports.dispatching import (
     SHIZHENG,
     STREET_ADMIN,
     Dispatching,
+    password_of,
 )
 from tests.reports.fieldwork import FIELDWORK
 from tests.reports.support import HULI_ADMIN, JINAN_RESIDENT, JINAN_WORKER, Street
@@ -84,9 +84,9 @@ class Client:
 async def test_dispatch_and_return_over_http(world: Dispatching, http: httpx.AsyncClient) -> None:
     street = world.street
     report_id = await world.escalated("金尚路人行道被占用堆放建材")
-    admin = await Client.sign_in(http, STREET_ADMIN, PASSWORD)
-    officer = await Client.sign_in(http, CHENGGUAN, PASSWORD)
-    colleague = await Client.sign_in(http, CHENGGUAN_2, PASSWORD)
+    admin = await Client.sign_in(http, STREET_ADMIN, password_of(STREET_ADMIN))
+    officer = await Client.sign_in(http, CHENGGUAN, password_of(CHENGGUAN))
+    colleague = await Client.sign_in(http, CHENGGUAN_2, password_of(CHENGGUAN_2))
     worker = await Client.sign_in(http, JINAN_WORKER, DEMO_PASSWORD)
     unit_id = world.units["金山街道城管中队"]
 
@@ -143,7 +143,7 @@ async def test_dispatch_and_return_over_http(world: Dispatching, http: httpx.Asy
 
 async def test_bad_input_over_http(world: Dispatching, http: httpx.AsyncClient) -> None:
     report_id = await world.escalated("金山路口红绿灯故障")
-    admin = await Client.sign_in(http, STREET_ADMIN, PASSWORD)
+    admin = await Client.sign_in(http, STREET_ADMIN, password_of(STREET_ADMIN))
     admin.language = "en"
     district_unit = world.units["湖里区市政园林局"]
 
@@ -167,7 +167,7 @@ async def test_bad_input_over_http(world: Dispatching, http: httpx.AsyncClient) 
     assert [(e["code"], e["message"]) for e in not_held["errors"]] == [
         ("FORBIDDEN", "Only members of the unit holding a report can return it")
     ]
-    stranger = await Client.sign_in(http, SHIZHENG, PASSWORD)
+    stranger = await Client.sign_in(http, SHIZHENG, password_of(SHIZHENG))
     hidden = await stranger.run("ReturnReport", input={"reportId": report_id, "reason": "退回"})
     assert [e["code"] for e in hidden["errors"]] == ["NOT_FOUND"]
     # Nothing changed: still the street's, dispatched to nobody.
