@@ -426,8 +426,14 @@ class UnitType(relay.Node):
     async def place(self, info: Info) -> PlaceType | None:
         return await PlaceType.load(info, self.model.place_id)
 
-    @strawberry.field(description="Its members: they see and handle what is dispatched to it.")
+    @strawberry.field(
+        description="Its members: they see and handle what is dispatched to it (listed to its "
+        "members and its place's staff; empty for others, e.g. a reporter seeing which unit "
+        "handles the report)."
+    )
     async def members(self, info: Info) -> list[UserType]:
+        if not units.can_see_unit(await info.context.actor(), self.model):
+            return []
         found = await info.context.loaders.user.load_many(self.model.member_ids)
         return [UserType.from_model(user) for user in found if user is not None]
 

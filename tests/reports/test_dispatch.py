@@ -479,3 +479,25 @@ class TestRaces:
         assert sorted(codes(r) for r in results) == [[], ["INVALID_TRANSITION"]]
         state = await street.state(report_id, STREET_ADMIN)
         assert state["status"] in ("RESOLVED", "ACCEPTED")
+
+
+async def test_the_reporter_sees_the_unit_not_its_members(world: Dispatching) -> None:
+    street = world.street
+    report_id = await world.escalated("金山路消防栓漏水")
+    await world.dispatch(report_id, "金山街道城管中队")
+    document = """query($id: ID!) {
+      report(id: $id) { handlingUnit { id name members { id displayName } } }
+    }"""
+    seen = {}
+    for phone in (JINAN_RESIDENT, CHENGGUAN, STREET_ADMIN):
+        result = await street.api.execute(
+            document, {"id": report_id}, token=await street.token(phone)
+        )
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        seen[phone] = result.data["report"]["handlingUnit"]
+    assert seen[JINAN_RESIDENT] == {
+        "id": world.units["金山街道城管中队"], "name": "金山街道城管中队", "members": [],
+    }  # fmt: skip
+    assert {m["displayName"] for m in seen[CHENGGUAN]["members"]} >= {"郭永福", "叶晓东"}
+    assert seen[STREET_ADMIN] == seen[CHENGGUAN]
