@@ -27,6 +27,7 @@ STREET_ADMIN = "13959208801"  # 许志明, ADMIN of 金山街道
 CHENGGUAN_2 = "13959208812"  # 叶晓东, 金山街道城管中队
 OTHER_STREET_OFFICER = "13959208831"  # 庄志伟, 江头街道城管中队
 OUTSIDER = "13959208841"  # 洪雅琴: an account with no role anywhere
+HUANWEI = "13959208871"  # 黄志鹏, 金山街道环卫所
 
 NAMES = {
     STREET_ADMIN: "许志明",
@@ -35,6 +36,7 @@ NAMES = {
     SHIZHENG: "何丽萍",
     OTHER_STREET_OFFICER: "庄志伟",
     OUTSIDER: "洪雅琴",
+    HUANWEI: "黄志鹏",
 }
 
 
@@ -66,10 +68,12 @@ class Dispatching:
     async def open(cls, street: Street) -> Dispatching:
         """Appoint 金山街道's admin, create a second street (江头街道) under 湖里区, and the
         units besides the demo's 金山街道城管中队 (郭永福; 叶晓东 joins here) and 湖里区市政园林局
-        (何丽萍): 金山街道市政所 (no members yet) and 江头街道城管中队 (庄志伟)."""
+        (何丽萍): 金山街道市政所 (no members, ever), 金山街道环卫所 (黄志鹏; tests add members to
+        this one only) and 江头街道城管中队 (庄志伟). The units of 金山街道 are these three in
+        every test, whatever the order the tests run in."""
         self = cls(street)
         await street.appoint(STREET_ADMIN, NAMES[STREET_ADMIN], "金山街道")
-        for phone in (CHENGGUAN_2, OTHER_STREET_OFFICER, OUTSIDER):
+        for phone in (CHENGGUAN_2, OTHER_STREET_OFFICER, OUTSIDER, HUANWEI):
             await self.register(phone)
         street._names |= {CHENGGUAN: NAMES[CHENGGUAN], SHIZHENG: NAMES[SHIZHENG]}
         for place in ("金山街道", "湖里区"):
@@ -83,6 +87,7 @@ class Dispatching:
         street.places.ids["江头街道"] = await self.place_global_id(str(jiangtou.id))
         made = {
             "金山街道市政所": ("金山街道", STREET_ADMIN),
+            "金山街道环卫所": ("金山街道", STREET_ADMIN),
             "江头街道城管中队": ("江头街道", HULI_ADMIN),
         }
         for name, (place, phone) in made.items():
@@ -91,7 +96,11 @@ class Dispatching:
             )
             assert payload["errors"] == [], payload
             self.units.ids[name] = payload["unit"]["id"]
-        added = {"金山街道城管中队": [CHENGGUAN_2], "江头街道城管中队": [OTHER_STREET_OFFICER]}
+        added = {
+            "金山街道城管中队": [CHENGGUAN_2],
+            "金山街道环卫所": [HUANWEI],
+            "江头街道城管中队": [OTHER_STREET_OFFICER],
+        }
         for name, members in added.items():
             for member in members:
                 payload = await self.add_member(

@@ -91,7 +91,8 @@ async def test_dispatch_and_return_over_http(world: Dispatching, http: httpx.Asy
     unit_id = world.units["金山街道城管中队"]
 
     units = await admin.run("Units", placeId=street.places["金山街道"])
-    assert [u["id"] for u in units] == [unit_id, world.units["金山街道市政所"]]
+    names = ["金山街道城管中队", "金山街道市政所", "金山街道环卫所"]
+    assert [u["id"] for u in units] == [world.units[name] for name in names]
     note = "请今天到现场核实，责令清理。"
     dispatched = await admin.run(
         "DispatchReport", input={"reportId": report_id, "unitId": unit_id, "note": note}
