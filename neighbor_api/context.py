@@ -31,6 +31,7 @@ from neighbor_api.places.models import Place
 from neighbor_api.privacy import loaders as privacy_loaders
 from neighbor_api.privacy.loaders import PhoneRevealKey
 from neighbor_api.reports import loaders as report_loaders
+from neighbor_api.reports.models import Unit
 from neighbor_api.surveys.loaders import SurveyLoaders
 
 
@@ -118,6 +119,10 @@ class Loaders:
     @cached_property
     def following(self) -> DataLoader[ObjectId, bool]:
         return report_loaders.following_loader(self._deps, self._actor)
+
+    @cached_property
+    def unit(self) -> DataLoader[ObjectId, Unit | None]:
+        return report_loaders.unit_loader(self._deps)
 
     @cached_property
     def tasks_from_report(self) -> DataLoader[ObjectId, list[Task]]:

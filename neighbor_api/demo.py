@@ -23,6 +23,7 @@ from neighbor_api.patrols import service as patrols
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
 from neighbor_api.reports import service as reports
+from neighbor_api.reports import units
 from neighbor_api.reports.models import ReportCategory, ReportPriority
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,13 @@ async def load_demo(deps: Deps) -> None:
     await _patrols(deps, data, by_name=by_name, users=users, report_ids=report_ids)
     await _boards(deps, data, by_name=by_name, users=users, report_ids=report_ids)
     await _councils(deps, data, by_name=by_name, users=users)
+    for spec in data.get("units", []):
+        # 吹哨报到's departments of the street and the district, with their officers.
+        unit = await units.create_unit(
+            deps, SYSTEM, place_id=by_name[spec["place"]].id, name=spec["name"]
+        )
+        for phone in spec["members"]:
+            await units.add_unit_member(deps, SYSTEM, unit_id=unit.id, user_id=users[phone])
     log.info("demo data loaded: %d places, %d accounts", len(by_name), len(users))
 
 

@@ -45,7 +45,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
     "accounts":      ("memberships",              "points notifications privacy surveys"),
-    "reports":       ("places memberships attachments",                "accounts boards"),
+    "reports":       ("places memberships attachments accounts",       "accounts boards"),
     "councils":      ("places memberships attachments",                "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
     "notifications": ("accounts places memberships reports councils boards surveys", ""),

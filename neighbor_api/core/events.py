@@ -46,6 +46,9 @@ class EventKind(StrEnum):
     REPORT_ESCALATE = "report.escalate"
     REPORT_RATE = "report.rate"
     REPORT_CLOSE = "report.close"
+    REPORT_DISPATCH = "report.dispatch"
+    REPORT_TAKE = "report.take"
+    REPORT_RETURN = "report.return"
     # Reminders, recorded once each by the notifications' reminder job.
     REPORT_DUE_SOON = "report.due_soon"
     REPORT_OVERDUE = "report.overdue"
@@ -77,6 +80,9 @@ class EventKind(StrEnum):
     # A survey opened (recorded once, at creation or by the announcing job when it opens).
     SURVEY_OPENED = "survey.opened"
     PATROL_LOGGED = "patrol.logged"
+    # Units (departments) of a street or district, which reports are dispatched to.
+    UNIT_CREATED = "unit.created"
+    UNIT_MEMBER_ADDED = "unit.member_added"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.
@@ -90,6 +96,9 @@ REPORT_MOVES = frozenset(
         EventKind.REPORT_ESCALATE,
         EventKind.REPORT_RATE,
         EventKind.REPORT_CLOSE,
+        EventKind.REPORT_DISPATCH,
+        EventKind.REPORT_TAKE,
+        EventKind.REPORT_RETURN,
     }
 )
 TASK_EVENTS = frozenset(k for k in EventKind if k.name.startswith("TASK_"))

@@ -774,6 +774,49 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "只有诉求当前所在层级（社区或街道）的工作人员可以上报",
         Locale.EN: "Only staff of the level a report is at (community, street) can escalate it",
     },
+    # Dispatch (吹哨报到), units and the wide views.
+    "report.dispatch_forbidden": {
+        Locale.ZH_CN: "只有诉求当前所在街道或区的工作人员可以派发诉求",
+        Locale.EN: "Only staff of the street or district a report is escalated to can dispatch it",
+    },
+    "report.take_forbidden": {
+        Locale.ZH_CN: "只有诉求派发到的部门的成员可以接收该诉求",
+        Locale.EN: "Only members of the unit a report is dispatched to can accept it",
+    },
+    "report.return_forbidden": {
+        Locale.ZH_CN: "只有正在办理该诉求的部门的成员可以退回诉求",
+        Locale.EN: "Only members of the unit holding a report can return it",
+    },
+    "report.unit_not_of_level": {
+        Locale.ZH_CN: "只能派发给{place}的部门",
+        Locale.EN: "The report can only be dispatched to a unit of {place}",
+    },
+    "report.unit_has_no_members": {
+        Locale.ZH_CN: "该部门还没有成员，无人可以接收诉求",
+        Locale.EN: "This unit has no members yet: nobody could take the report",
+    },
+    "report.box_corner": {
+        Locale.ZH_CN: "请提供地球上的有效坐标",
+        Locale.EN: "Give a valid point on the globe",
+    },
+    "report.box_order": {
+        Locale.ZH_CN: "东北角必须位于西南角的北方和东方",
+        Locale.EN: "The north-east corner must lie north and east of the south-west corner",
+    },
+    "unit.manage_forbidden": {
+        Locale.ZH_CN: "只有该街道或区的工作人员可以管理其部门",
+        Locale.EN: "Only staff of the street or district can manage its units",
+    },
+    "unit.place_level": {
+        Locale.ZH_CN: "只有街道和区可以设立部门",
+        Locale.EN: "Only a street or a district has units",
+    },
+    "unit.name_taken": {
+        Locale.ZH_CN: "这里已经有名为“{name}”的部门",
+        Locale.EN: "There is already a unit named “{name}” here",
+    },
+    "unit.not_found": {Locale.ZH_CN: "找不到该部门", Locale.EN: "Unit not found"},
+    "unit.user_not_found": {Locale.ZH_CN: "找不到该用户", Locale.EN: "User not found"},
     "report.rate_forbidden": {
         Locale.ZH_CN: "只有提交人可以评价诉求的办理结果",
         Locale.EN: "Only the reporter can rate how a report was resolved",
@@ -923,6 +966,22 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.report_escalated.body": {
         Locale.ZH_CN: "{who}将「{title}」（{number}）上报至{place}：{reason}",
         Locale.EN: "{who} escalated “{title}” ({number}) to {place}: {reason}",
+    },
+    "notification.report_dispatched.title": {
+        Locale.ZH_CN: "{unit}收到派发的诉求",
+        Locale.EN: "A report was dispatched to {unit}",
+    },
+    "notification.report_dispatched.body": {
+        Locale.ZH_CN: "{who}将「{title}」（{number}）派发至{unit}，请于 {due} 前办理：{note}",
+        Locale.EN: "{who} dispatched “{title}” ({number}) to {unit}, due {due}: {note}",
+    },
+    "notification.report_returned.title": {
+        Locale.ZH_CN: "诉求被{unit}退回",
+        Locale.EN: "{unit} returned a report",
+    },
+    "notification.report_returned.body": {
+        Locale.ZH_CN: "{who}（{unit}）将「{title}」（{number}）退回{place}：{reason}",
+        Locale.EN: "{who} ({unit}) returned “{title}” ({number}) to {place}: {reason}",
     },
     "notification.report_rejected.title": {
         Locale.ZH_CN: "诉求未被受理",

@@ -16,6 +16,7 @@ from neighbor_api.migrations import (
     m0005_report_follows,
     m0006_report_cells,
     m0007_rollup_milestones,
+    m0008_escalation_queue,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -26,4 +27,5 @@ STEPS: tuple[Step, ...] = (
     m0005_report_follows.STEP,
     m0006_report_cells.STEP,
     m0007_rollup_milestones.STEP,
+    m0008_escalation_queue.STEP,
 )

@@ -178,6 +178,11 @@ async def _receiving_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
     return await _staff_of(deps, target if isinstance(target, ObjectId) else None)
 
 
+async def _unit_members(deps: Deps, facts: Facts) -> list[ObjectId]:
+    """The members of the unit a report is dispatched to (吹哨报到)."""
+    return list(_report(facts).unit_member_ids)
+
+
 async def _community_staff_and_grid(deps: Deps, facts: Facts) -> list[ObjectId]:
     """The community's staff and, when the report lies in a grid, that grid's workers."""
     report = _report(facts)
@@ -280,6 +285,15 @@ def _with(extra: Callable[[Facts], Awaitable[Mapping[str, Param]]]) -> Params:
 async def _escalation(facts: Facts) -> Mapping[str, Param]:
     return {
         "place": facts.cache.get("place", ""),
+        "reason": _quote(str(facts.data.get("reason") or "")),
+    }
+
+
+async def _dispatch(facts: Facts) -> Mapping[str, Param]:
+    return {
+        "unit": facts.cache.get("unit", ""),
+        "place": facts.cache.get("place", ""),
+        "note": _quote(str(facts.data.get("note") or "")),
         "reason": _quote(str(facts.data.get("reason") or "")),
     }
 
@@ -426,6 +440,15 @@ RULES: tuple[Rule, ...] = (
          "the staff of the level it is escalated to", _receiving_staff,
          "notification.report_escalated.title", "notification.report_escalated.body",
          _with(_escalation)),
+    Rule(frozenset({E.REPORT_DISPATCH}), K.REPORT_DISPATCHED,
+         "the members of the unit it is dispatched to (吹哨报到)", _unit_members,
+         "notification.report_dispatched.title", "notification.report_dispatched.body",
+         _with(_dispatch)),
+    Rule(frozenset({E.REPORT_RETURN}), K.REPORT_ESCALATED,
+         "the staff of the level that dispatched it, when the unit returns it (with the reason)",
+         _receiving_staff,
+         "notification.report_returned.title", "notification.report_returned.body",
+         _with(_dispatch)),
     Rule(frozenset({E.REPORT_REJECT}), K.REPORT_REJECTED,
          "the reporter and followers, with the reason", _reporter_and_followers,
          "notification.report_rejected.title", "notification.report_rejected.body",
@@ -582,11 +605,15 @@ async def read_facts(deps: Deps, event: Document) -> Facts | None:
         if not found_reports:
             return None
         facts.report = found_reports[0]
-        if kind is E.REPORT_ESCALATE:
+        if kind in (E.REPORT_ESCALATE, E.REPORT_DISPATCH, E.REPORT_RETURN):
             place = facts.data.get("place_id")
             facts.cache["place"] = await _place_name(
                 deps, place if isinstance(place, ObjectId) else None
             )
+        if kind in (E.REPORT_DISPATCH, E.REPORT_RETURN):
+            unit_id = facts.data.get("unit_id")
+            units = await reports.units_by_ids(deps.db, [unit_id]) if unit_id else []
+            facts.cache["unit"] = units[0].name if units else ""
         if kind is E.REPORT_COMMENTED and isinstance(facts.data.get("comment_id"), ObjectId):
             comment = await reports.comment_by_id(deps.db, facts.data["comment_id"])
             facts.cache["comment"] = comment.body if comment else ""

@@ -85,6 +85,7 @@ EXPORT_SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("notificationPreferences", notifications.PREFERENCES, "_id", ()),
     ("pushDevices", notifications.DEVICES, "user_id", ("token",)),
     ("reportsFollowed", reports.FOLLOWS, "user_id", ()),
+    ("units", reports.UNITS, "member_ids", ()),
     ("photos", attachments.FILES, "metadata.owner_id", ()),
     ("phoneRevealedTo", REVEALS, "subject_id", ()),
     ("patrols", patrols.PATROLS, "worker_id", ()),

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import Actor
 from neighbor_api.reports import repository
+from neighbor_api.reports.models import Unit
 
 
 def endorsed_loader(
@@ -38,5 +39,15 @@ def following_loader(
             return [False for _ in ids]
         followed = await repository.following(deps.db, viewer.user_id, ids)
         return [i in followed for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def unit_loader(deps: Deps) -> DataLoader[ObjectId, Unit | None]:
+    """Units by id (a page's handling units in one query)."""
+
+    async def load(ids: Sequence[ObjectId]) -> list[Unit | None]:
+        found = {unit.id: unit for unit in await repository.units_by_ids(deps.db, ids)}
+        return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)

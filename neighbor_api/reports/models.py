@@ -60,6 +60,9 @@ class ReportAction(StrEnum):
     RATED = "RATED"
     REOPENED = "REOPENED"
     CLOSED = "CLOSED"
+    # 吹哨报到: the street or district sends it to one of its units, which may send it back.
+    DISPATCHED = "DISPATCHED"
+    RETURNED = "RETURNED"
 
 
 class EscalationLevel(StrEnum):
@@ -137,6 +140,18 @@ def member_key(place_id: ObjectId) -> str:
     return f"member:{place_id}"
 
 
+class Unit(StoredModel):
+    """A department (城管, 市政, 物业...) of a street or district, to which that level's staff
+    dispatch escalated reports (吹哨报到: the street blows the whistle, departments report)."""
+
+    place_id: ObjectId
+    # The place's path (city, district[, street]): who manages the unit.
+    place_path: list[ObjectId]
+    name: str
+    member_ids: list[ObjectId] = Field(default_factory=list)
+    created_at: datetime
+
+
 class Report(StoredModel):
     number: str
     community_id: ObjectId
@@ -168,6 +183,11 @@ class Report(StoredModel):
     escalation_level: EscalationLevel = EscalationLevel.COMMUNITY
     # The street and district places it has been escalated to (their escalation queues).
     escalated_to: list[ObjectId] = Field(default_factory=list)
+    # The unit of the street or district (at `escalation_level`) it is dispatched to, and that
+    # unit's members when dispatched (kept up to date by `addUnitMember`): they see it and
+    # handle it until they resolve it or return it to the level (None: the level holds it).
+    handling_unit_id: ObjectId | None = None
+    unit_member_ids: list[ObjectId] = Field(default_factory=list)
     # The rating of the latest resolution (None until rated) ...
     satisfaction: Satisfaction | None = None
     # ... and every rating ever given, oldest first (for satisfaction figures).
@@ -191,7 +211,7 @@ class Report(StoredModel):
         keys = [staff_key(place) for place in self.place_path]
         if self.visibility is ReportVisibility.COMMUNITY:
             keys += [member_key(place) for place in self.place_path]
-        people = (self.reporter_id, self.assignee_id, self.entered_by_id)
+        people = (self.reporter_id, self.assignee_id, self.entered_by_id, *self.unit_member_ids)
         keys += [user_key(person) for person in dict.fromkeys(people) if person is not None]
         return keys
 

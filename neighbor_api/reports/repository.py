@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import idempotency
 from neighbor_api.core.geo import cells_covering, distance_meters
@@ -21,6 +22,8 @@ from neighbor_api.reports.models import (
     Report,
     ReportAction,
     ReportStatus,
+    Unit,
+    user_key,
 )
 
 REPORTS = "reports"
@@ -28,6 +31,8 @@ FOLLOWS = "report_follows"
 ENDORSEMENTS = "report_endorsements"
 COMMENTS = "report_comments"
 COUNTERS = "counters"
+# The departments of streets and districts that reports are dispatched to (吹哨报到).
+UNITS = "units"
 # Reports counted per community and day created, by status now and by category, and how many
 # of them were escalated beyond the community; and the resolutions made that day (dashboards).
 ROLLUPS = "report_rollups"
@@ -86,26 +91,62 @@ register_indexes(
         IndexModel([("reporter_id", ASCENDING), ("created_at", DESCENDING)], name="reporter"),
         IndexModel([("assignee_id", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
         IndexModel([("escalated_to", ASCENDING), ("created_at", DESCENDING)], name="escalated"),
+        # An escalation queue: what the street or district holds (at its level, dispatched to
+        # no unit), by status. (It replaced `escalated_status_newest`, which databases made
+        # before dispatch still have, unused.)
         IndexModel(
             [
                 ("escalated_to", ASCENDING),
+                ("escalation_level", ASCENDING),
+                ("handling_unit_id", ASCENDING),
                 ("status", ASCENDING),
                 ("created_at", DESCENDING),
                 ("_id", DESCENDING),
             ],
-            name="escalated_status_newest",
+            name="escalated_held",
         ),
         IndexModel([("status", ASCENDING), ("resolved_at", ASCENDING)], name="status_resolved"),
         # The reminders' scan of work due soon or just overdue (`due_between`).
         IndexModel([("due_key", ASCENDING)], name="due"),
         # Circles on the map (`near`): the map cell of the report's point (see core/geo).
         IndexModel([("cell", ASCENDING)], name="cell"),
+        # A map's box (`reportsInArea`, staff): `$geoWithin` a polygon, with the list's filters.
+        IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
         # Public reports over every community, newest first (Open311's GET requests).
         IndexModel(
             [("visibility", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
             name="visibility_newest",
         ),
+        # A unit's queue (dispatched, not yet resolved), newest first.
+        IndexModel(
+            [
+                ("handling_unit_id", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="unit_status_newest",
+        ),
+        # A street's, district's or city's reports (placeReports) in the orders the dashboards'
+        # indexes (stats/repository.py: place_path with created_at, with status) do not serve:
+        # `place_path` is multikey, one equality on it.
+        IndexModel(
+            [("place_path", ASCENDING), ("endorsement_count", DESCENDING), ("_id", DESCENDING)],
+            name="place_most_endorsed",
+        ),
+        IndexModel(
+            [("place_path", ASCENDING), ("due_key", ASCENDING), ("_id", ASCENDING)],
+            name="place_due",
+        ),
         idempotency.unique_index(),
+    ],
+)
+register_indexes(
+    UNITS,
+    [
+        # One unit of a name per place.
+        IndexModel([("place_id", ASCENDING), ("name", ASCENDING)], name="place_name", unique=True),
+        IndexModel([("member_ids", ASCENDING)], name="members"),
     ],
 )
 register_indexes(
@@ -538,3 +579,48 @@ async def due_between(db: Database, start: datetime, end: datetime, *, limit: in
 async def comment_by_id(db: Database, comment_id: ObjectId) -> Comment | None:
     document = await db[COMMENTS].find_one({"_id": comment_id})
     return Comment.from_document(document) if document else None
+
+
+# --- Units (departments of a street or district) ------------------------------------------
+
+
+class UnitNameTaken(Exception):
+    """The place already has a unit of that name (its unique index said so)."""
+
+
+async def insert_unit(db: Database, unit: Unit, *, session: Session | None = None) -> None:
+    """Store a new unit (UnitNameTaken: the place has a unit of that name)."""
+    try:
+        await db[UNITS].insert_one(unit.to_document(), session=session)
+    except DuplicateKeyError:
+        raise UnitNameTaken(unit.name) from None
+
+
+async def units_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Unit]:
+    return [Unit.from_document(d) async for d in db[UNITS].find({"_id": {"$in": list(ids)}})]
+
+
+async def units_of_place(db: Database, place_id: ObjectId) -> list[Unit]:
+    cursor = db[UNITS].find({"place_id": place_id}, sort=[("name", ASCENDING), ("_id", ASCENDING)])
+    return [Unit.from_document(d) async for d in cursor]
+
+
+async def add_unit_member(
+    db: Database, unit_id: ObjectId, user_id: ObjectId, *, session: Session | None = None
+) -> Unit | None:
+    """Add a member to a unit (a repeat changes nothing), and let them see and handle the open
+    reports dispatched to it: each such report's `unit_member_ids` and `audience` gain them."""
+    document = await db[UNITS].find_one_and_update(
+        {"_id": unit_id},
+        {"$addToSet": {"member_ids": user_id}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if document is None:
+        return None
+    await db[REPORTS].update_many(
+        {"handling_unit_id": unit_id},
+        {"$addToSet": {"unit_member_ids": user_id, "audience": user_key(user_id)}},
+        session=session,
+    )
+    return Unit.from_document(document)

@@ -19,14 +19,18 @@ from neighbor_api.graphql.relay import (
     optional_input_id,
 )
 from neighbor_api.places.types import GeoPointInput
-from neighbor_api.reports import service
-from neighbor_api.reports.models import Report, ReportOrder
+from neighbor_api.reports import service, units
+from neighbor_api.reports.models import Report, ReportOrder, Unit
 from neighbor_api.reports.types import (
     AcceptReportInput,
+    AddUnitMemberInput,
     AssignReportInput,
+    BoundingBoxInput,
     CloseReportInput,
     CommentOnReportInput,
     CommentOnReportPayload,
+    CreateUnitInput,
+    DispatchReportInput,
     EndorseReportInput,
     EscalateReportInput,
     FollowReportInput,
@@ -37,9 +41,12 @@ from neighbor_api.reports.types import (
     ReportPayload,
     ReportType,
     ResolveReportInput,
+    ReturnReportInput,
     StartReportInput,
     SubmitReportInput,
     SubmitReportPayload,
+    UnitPayload,
+    UnitType,
 )
 
 
@@ -149,6 +156,87 @@ class ReportQuery:
             info.context.deps, actor, place_id=object_id, first=first, after=after
         )
         return Connection.of(page.map(ReportType.from_model)) if page else None
+
+    @strawberry.field(
+        description="Street, district and city staff: every report under the place, with the "
+        "filters and orders of `reports` (a community id works as `reports` does); null for a "
+        "place the viewer may not list."
+    )
+    async def place_reports(
+        self,
+        info: Info,
+        place_id: strawberry.ID,
+        filter: ReportFilterInput | None = None,
+        order_by: ReportOrder | None = ReportOrder.NEWEST,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType] | None:
+        actor = await info.context.require_actor()
+        object_id = from_global_id(place_id, "Place")
+        if object_id is None:
+            return None
+        page = await service.place_reports(
+            info.context.deps, actor, place_id=object_id,
+            criteria=(filter or ReportFilterInput()).to_model(),
+            order=order_by or ReportOrder.NEWEST, first=first, after=after,
+        )  # fmt: skip
+        return Connection.of(page.map(ReportType.from_model)) if page else None
+
+    @strawberry.field(
+        description="For maps: the reports in a box that the viewer may see, newest first (at "
+        "most 100; a box wider or taller than 0.5° is cut to 0.5° around its centre)."
+    )
+    async def reports_in_area(
+        self,
+        info: Info,
+        box: BoundingBoxInput,
+        filter: ReportFilterInput | None = None,
+        first: int | None = None,
+    ) -> Connection[ReportType]:
+        actor = await info.context.require_actor()
+        capped = service.capped_box(box.south_west.to_model(), box.north_east.to_model())
+        page = await service.reports_in_area(
+            info.context.deps, actor, box=capped,
+            criteria=(filter or ReportFilterInput()).to_model(), first=first,
+        )  # fmt: skip
+        return Connection.of(page.map(ReportType.from_model))
+
+    @strawberry.field(
+        description="The units (departments) of a street or district: all for its staff, a "
+        "member's own for a member."
+    )
+    async def units(self, info: Info, place_id: strawberry.ID) -> list[UnitType]:
+        actor = await info.context.require_actor()
+        object_id = from_global_id(place_id, "Place")
+        if object_id is None:
+            return []
+        found = await units.units_of_place(info.context.deps, actor, place_id=object_id)
+        return [UnitType.from_model(unit) for unit in found]
+
+    @strawberry.field(
+        description="What a unit holds and has still to do, newest first: for its members and "
+        "its place's staff (null for others)."
+    )
+    async def unit_queue(
+        self,
+        info: Info,
+        unit_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType] | None:
+        actor = await info.context.require_actor()
+        object_id = from_global_id(unit_id, "Unit")
+        if object_id is None:
+            return None
+        page = await units.unit_queue(
+            info.context.deps, actor, unit_id=object_id, first=first, after=after
+        )
+        return Connection.of(page.map(ReportType.from_model)) if page else None
+
+
+def _unit(info: Info, unit: Unit) -> UnitPayload:
+    info.context.loaders.unit.prime(unit.id, unit)
+    return UnitPayload(unit=UnitType.from_model(unit))
 
 
 @strawberry.type
@@ -298,4 +386,52 @@ class ReportMutation:
                 idempotency_key=input.idempotency_key,
             ),
             lambda found: CommentOnReportPayload(comment=ReportCommentType.from_model(*found)),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Street or district staff: create a unit (department).")
+    async def create_unit(self, info: Info, input: CreateUnitInput) -> UnitPayload:
+        return await run_mutation(
+            info, UnitPayload,
+            lambda actor: units.create_unit(
+                info.context.deps, actor, place_id=input_id(input.place_id, "Place", "placeId"),
+                name=input.name,
+            ),
+            lambda unit: _unit(info, unit),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Street or district staff: add a member to a unit.")
+    async def add_unit_member(self, info: Info, input: AddUnitMemberInput) -> UnitPayload:
+        return await run_mutation(
+            info, UnitPayload,
+            lambda actor: units.add_unit_member(
+                info.context.deps, actor, unit_id=input_id(input.unit_id, "Unit", "unitId"),
+                user_id=input_id(input.user_id, "User", "userId"),
+            ),
+            lambda unit: _unit(info, unit),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="吹哨报到: staff of the street or district a report is escalated to send it "
+        "to one of that place's units; its members are told."
+    )
+    async def dispatch_report(self, info: Info, input: DispatchReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.dispatch_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                unit_id=input_id(input.unit_id, "Unit", "unitId"), note=input.note,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="A member of the unit holding a report sends it back, with the reason, to "
+        "the level that dispatched it; that level's staff are told."
+    )
+    async def return_report(self, info: Info, input: ReturnReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.return_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                reason=input.reason,
+            ),
         )  # fmt: skip

@@ -163,6 +163,11 @@ class Verb(StrEnum):
     ESCALATE = "escalate"
     RATE = "rate"
     CLOSE = "close"
+    # 吹哨报到: the street or district sends an escalated report to one of its units; a member
+    # of the unit takes it (through acceptReport) or sends it back to the level (returnReport).
+    DISPATCH = "dispatch"
+    TAKE = "take"
+    RETURN = "return"
 
 
 # The event each move records (every verb has one: tests/test_events.py).
@@ -175,6 +180,9 @@ EVENT_OF_MOVE = {
     Verb.ESCALATE: EventKind.REPORT_ESCALATE,
     Verb.RATE: EventKind.REPORT_RATE,
     Verb.CLOSE: EventKind.REPORT_CLOSE,
+    Verb.DISPATCH: EventKind.REPORT_DISPATCH,
+    Verb.TAKE: EventKind.REPORT_TAKE,
+    Verb.RETURN: EventKind.REPORT_RETURN,
 }
 
 
@@ -182,7 +190,16 @@ def _staff(actor: Actor, report: Report) -> bool:
     return is_staff(actor, report)
 
 
+def _unit_member(actor: Actor, report: Report) -> bool:
+    """A member of the unit the report is dispatched to."""
+    return report.handling_unit_id is not None and actor.user_id in report.unit_member_ids
+
+
 def _assignee_or_staff(actor: Actor, report: Report) -> bool:
+    """The assignee and staff; on a report a unit holds, the assignee and the unit's members
+    (its work is theirs, not the street's nor the community's)."""
+    if report.handling_unit_id is not None:
+        return actor.user_id == report.assignee_id or _unit_member(actor, report)
     return actor.user_id == report.assignee_id or is_staff(actor, report)
 
 
@@ -211,6 +228,15 @@ def _staff_at_level(actor: Actor, report: Report) -> bool:
     """Escalating is for the staff of the level the report is at (community, then street)."""
     length = _LEVEL_PATH_LENGTH.get(report.escalation_level)
     return length is not None and actor.is_staff(report.place_path[:length])
+
+
+def level_place(report: Report) -> ObjectId:
+    """The place of the level the report is at: its community, street or district."""
+    return report.place_path[_LEVEL_PATH_LENGTH[report.escalation_level] - 1]
+
+
+# The levels that have units to dispatch to.
+_DISPATCHING_LEVELS = frozenset({EscalationLevel.STREET, EscalationLevel.DISTRICT})
 
 
 @dataclass(frozen=True)
@@ -255,13 +281,42 @@ MOVES: dict[Verb, Move] = {
         frozenset({ReportStatus.RESOLVED}), ReportStatus.CLOSED, ReportAction.CLOSED,
         _reporter_or_staff, "report.close_forbidden",
     ),
+    # 吹哨报到 (only while escalated to a street or district, and held by no unit).
+    Verb.DISPATCH: Move(
+        OPEN_STATUSES, ReportStatus.ACCEPTED, ReportAction.DISPATCHED, _staff_at_level,
+        "report.dispatch_forbidden",
+    ),
+    Verb.TAKE: Move(
+        frozenset({ReportStatus.ACCEPTED}), ReportStatus.ASSIGNED, ReportAction.ACCEPTED,
+        _unit_member, "report.take_forbidden",
+    ),
+    Verb.RETURN: Move(
+        DUE_STATUSES, ReportStatus.ACCEPTED, ReportAction.RETURNED, _unit_member,
+        "report.return_forbidden",
+    ),
 }  # fmt: skip
+
+# The moves of a report a unit holds are the unit's (and resolving, rating, closing); the
+# community's staff no longer accept, assign, reject or escalate it: one owner at a time.
+_UNIT_HELD_ALLOWS = frozenset(
+    {Verb.TAKE, Verb.START, Verb.RESOLVE, Verb.RETURN, Verb.RATE, Verb.CLOSE}
+)
+_UNIT_ONLY = frozenset({Verb.TAKE, Verb.RETURN})
 
 
 def _possible(verb: Verb, report: Report) -> bool:
     """Whether the report's state allows the move at all (whoever asks)."""
     if report.status not in MOVES[verb].from_statuses:
         return False
+    held = report.handling_unit_id is not None
+    if held and verb not in _UNIT_HELD_ALLOWS:
+        return False
+    if not held and verb in _UNIT_ONLY:
+        return False
+    if verb is Verb.DISPATCH:
+        return report.escalation_level in _DISPATCHING_LEVELS
+    if verb is Verb.TAKE:
+        return report.assignee_id is None
     if verb is Verb.ESCALATE:
         return report.escalation_level in _NEXT_LEVEL
     if verb is Verb.RATE:
@@ -344,7 +399,11 @@ async def _apply(
             from_statuses=[report.status],
             changes={**changes, "updated_at": now},
             push=entries,
-            extra_condition=extra_condition,
+            # ... and still held by whoever held it (a unit, or none): one owner at a time.
+            extra_condition={
+                "handling_unit_id": report.handling_unit_id,
+                **(extra_condition or {}),
+            },
             session=session,
         )
         if moved is None:  # someone else moved it first
@@ -392,9 +451,11 @@ class ReportFilter:
     mine: bool = False
     assigned_to_me: bool = False
     overdue: bool = False
+    # Dispatched to this unit (吹哨报到).
+    unit_id: ObjectId | None = None
 
 
-_ORDERS: dict[ReportOrder, Sort] = {
+ORDERS: dict[ReportOrder, Sort] = {
     ReportOrder.NEWEST: [("created_at", DESCENDING), ("_id", DESCENDING)],
     ReportOrder.OLDEST: [("created_at", ASCENDING), ("_id", ASCENDING)],
     ReportOrder.MOST_ENDORSED: [("endorsement_count", DESCENDING), ("_id", DESCENDING)],
@@ -412,6 +473,8 @@ def _filter_query(actor: Actor, criteria: ReportFilter, now: datetime) -> Docume
         query["reporter_id"] = actor.user_id
     if criteria.assigned_to_me:
         query["assignee_id"] = actor.user_id
+    if criteria.unit_id is not None:
+        query["handling_unit_id"] = criteria.unit_id
     if criteria.overdue:
         query["due_at"] = {"$lt": now}
         due = [s.value for s in DUE_STATUSES]
@@ -448,7 +511,106 @@ async def list_reports(
     # by community_id (SecantusDB plans no index for a top-level $and/$or).
     if not (actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me):
         query |= visible_filter(actor)
-    return await repository.page(deps.db, query, sort=_ORDERS[order], first=first, after=after)
+    return await repository.page(deps.db, query, sort=ORDERS[order], first=first, after=after)
+
+
+# The places above a community whose staff list everything under them (placeReports).
+_WIDE_LEVELS = frozenset({PlaceLevel.CITY, PlaceLevel.DISTRICT, PlaceLevel.STREET})
+
+
+async def place_reports(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    place_id: ObjectId,
+    criteria: ReportFilter,
+    order: ReportOrder,
+    first: int | None,
+    after: str | None,
+) -> Page[Report] | None:
+    """Every report under a street, district or city, for that place's staff (and those
+    above); a community's as `reports` gives them. None for a place the viewer may not list
+    (nothing counted: no leak of how many there are)."""
+    if actor is None:
+        return None
+    place = await places.get_place(deps, place_id)
+    if place is None:
+        return None
+    if place.level is PlaceLevel.COMMUNITY:
+        return await list_reports(
+            deps, actor, community_id=place.id, criteria=criteria, order=order, first=first,
+            after=after,
+        )  # fmt: skip
+    if place.level not in _WIDE_LEVELS or not actor.is_staff(place.path):
+        return None
+    # Staff of the place see every report under it: one equality on the multikey place_path,
+    # then the filter (still one flat filter: see `list_reports`).
+    query: Document = {"place_path": place.id, **_filter_query(actor, criteria, deps.clock.now())}
+    return await repository.page(deps.db, query, sort=ORDERS[order], first=first, after=after)
+
+
+# A map's box is capped to this many degrees of latitude and of longitude (about 55 km by
+# 50 km at Xiamen: a whole city), around its centre: a box spanning the globe would otherwise
+# walk every report the viewer may see.
+MAX_BOX_DEGREES = 0.5
+
+
+@dataclass(frozen=True)
+class Box:
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+def capped_box(south_west: GeoPoint | None, north_east: GeoPoint | None) -> Box:
+    """The box asked for (corners on the globe, south-west below and left of north-east),
+    capped to MAX_BOX_DEGREES around its centre."""
+    checks = Checks(prefix=("box",))
+    if south_west is None:
+        checks.fail("southWest", "report.box_corner")
+    if north_east is None:
+        checks.fail("northEast", "report.box_corner")
+    checks.done()
+    assert south_west is not None
+    assert north_east is not None
+    if south_west.lat > north_east.lat or south_west.lng > north_east.lng:
+        checks.fail("northEast", "report.box_order")
+        checks.done()
+
+    def capped(low: float, high: float) -> tuple[float, float]:
+        if high - low <= MAX_BOX_DEGREES:
+            return low, high
+        middle = (low + high) / 2
+        return middle - MAX_BOX_DEGREES / 2, middle + MAX_BOX_DEGREES / 2
+
+    south, north = capped(south_west.lat, north_east.lat)
+    west, east = capped(south_west.lng, north_east.lng)
+    return Box(south=south, west=west, north=north, east=east)
+
+
+async def reports_in_area(
+    deps: Deps,
+    actor: Actor,
+    *,
+    box: Box,
+    criteria: ReportFilter,
+    first: int | None,
+) -> Page[Report]:
+    """The reports in a map's box (`capped_box`) that the viewer may see (the same rule as
+    every list: `visible_filter`), newest first, at most a page (100)."""
+    ring = [
+        [box.west, box.south], [box.east, box.south], [box.east, box.north],
+        [box.west, box.north], [box.west, box.south],
+    ]  # fmt: skip
+    query: Document = {
+        **_filter_query(actor, criteria, deps.clock.now()),
+        **visible_filter(actor),
+        "location": {"$geoWithin": {"$geometry": {"type": "Polygon", "coordinates": [ring]}}},
+    }
+    return await repository.page(
+        deps.db, query, sort=ORDERS[ReportOrder.NEWEST], first=first, after=None
+    )
 
 
 async def reports_nearby(
@@ -494,6 +656,10 @@ async def escalated_reports(
         return None
     query = {
         "escalated_to": place.id,
+        # What the place holds: not what it escalated on (to the district) nor what it
+        # dispatched to one of its units (until the unit returns it).
+        "escalation_level": place.level.value,
+        "handling_unit_id": None,
         # Listed as $in (not $nin CLOSED, REJECTED) so both servers bound it on the index.
         "status": {"$in": [s.value for s in ReportStatus if s not in ESCALATION_DONE]},
     }
@@ -635,7 +801,11 @@ async def submit_report(
 async def accept_report(
     deps: Deps, actor: Actor, *, report_id: ObjectId, priority: ReportPriority | None
 ) -> Report:
+    """Community staff accept a submitted report; on a report dispatched to a unit, a member of
+    the unit takes it (it is assigned to them: `take_report`)."""
     report = await _visible_or_raise(deps, actor, report_id)
+    if report.handling_unit_id is not None:
+        return await take_report(deps, actor, report)
     _check_move(actor, Verb.ACCEPT, report)
     now = deps.clock.now()
     chosen = priority or ReportPriority.NORMAL
@@ -686,6 +856,90 @@ async def assign_report(
     return await _apply(
         deps, actor, report, verb=Verb.ASSIGN, changes=changes,
         event_data={"assignee_id": assignee_id},
+    )  # fmt: skip
+
+
+async def take_report(deps: Deps, actor: Actor, report: Report) -> Report:
+    """A member of the unit a report is dispatched to accepts it: it is assigned to them."""
+    _check_move(actor, Verb.TAKE, report)
+    changes: Document = {
+        "status": ReportStatus.ASSIGNED.value,
+        "assignee_id": actor.user_id,
+        "audience": report.model_copy(update={"assignee_id": actor.user_id}).audience,
+    }
+    return await _apply(
+        deps, actor, report, verb=Verb.TAKE, changes=changes,
+        event_data={"assignee_id": actor.user_id, "unit_id": report.handling_unit_id},
+    )  # fmt: skip
+
+
+async def dispatch_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, unit_id: ObjectId, note: str | None
+) -> Report:
+    """吹哨报到: staff of the street or district a report is escalated to send it to one of that
+    place's units. The unit holds it from then on (the level's queue no longer lists it): it is
+    ACCEPTED, waiting for a member of the unit to take it, and nobody else is assigned."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.DISPATCH, report)
+    checks = Checks()
+    note = checks.text(note, "note", max_length=MAX_NOTE, required=False)
+    found = await repository.units_by_ids(deps.db, [unit_id])
+    level = level_place(report)
+    if not found or found[0].place_id != level:
+        # Not a unit of this street or district (another street's, or none): say whose.
+        place = await places.get_place(deps, level)
+        checks.fail("unitId", "report.unit_not_of_level", place=place.name if place else "")
+    elif not found[0].member_ids:
+        checks.fail("unitId", "report.unit_has_no_members")
+    checks.done()
+    unit = found[0]
+    now = deps.clock.now()
+    chosen = report.priority or ReportPriority.NORMAL
+    changes: Document = {
+        "status": ReportStatus.ACCEPTED.value,
+        "priority": chosen.value,
+        "handling_unit_id": unit.id,
+        "unit_member_ids": unit.member_ids,
+        "assignee_id": None,
+        "audience": report.model_copy(
+            update={"assignee_id": None, "unit_member_ids": unit.member_ids}
+        ).audience,
+    }
+    if report.accepted_at is None:
+        changes["accepted_at"] = now
+    if report.due_at is None:
+        due = now + SLA[chosen]
+        changes |= {"due_at": due, "due_key": due}
+    return await _apply(
+        deps, actor, report, verb=Verb.DISPATCH, changes=changes, note=note,
+        event_data={"unit_id": unit.id, "place_id": level, "note": note},
+    )  # fmt: skip
+
+
+async def return_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, reason: str | None
+) -> Report:
+    """A member of the unit holding a report sends it back, with the reason, to the level that
+    dispatched it (its escalation queue lists it again; it is ACCEPTED, assigned to nobody)."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.RETURN, report)
+    checks = Checks()
+    reason = checks.text(reason, "reason", max_length=MAX_NOTE)
+    checks.done()
+    changes: Document = {
+        "status": ReportStatus.ACCEPTED.value,
+        "handling_unit_id": None,
+        "unit_member_ids": [],
+        "assignee_id": None,
+        "audience": report.model_copy(
+            update={"assignee_id": None, "unit_member_ids": [], "handling_unit_id": None}
+        ).audience,
+    }
+    return await _apply(
+        deps, actor, report, verb=Verb.RETURN, changes=changes, note=reason,
+        event_data={
+            "unit_id": report.handling_unit_id, "place_id": level_place(report), "reason": reason,
+        },
     )  # fmt: skip
 
 

@@ -12,11 +12,12 @@ from neighbor_api.accounts.types import UserType
 from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
+from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
-from neighbor_api.graphql.relay import Connection, node_type
+from neighbor_api.graphql.relay import Connection, from_global_id, node_type
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
-from neighbor_api.reports import service
+from neighbor_api.reports import service, units
 from neighbor_api.reports.models import (
     Comment,
     EscalationLevel,
@@ -29,6 +30,7 @@ from neighbor_api.reports.models import (
     ReportVisibility,
     Satisfaction,
     TimelineEntry,
+    Unit,
 )
 
 graphql_enum(
@@ -98,6 +100,8 @@ graphql_enum(
         ReportAction.CLOSED: (
             "Closed: by the reporter, staff, a rating of 3 to 5, or 7 days after resolution."
         ),
+        ReportAction.DISPATCHED: "Dispatched by the street or district to one of its units.",
+        ReportAction.RETURNED: "Returned by the unit to the street or district, with a reason.",
     },
 )
 graphql_enum(
@@ -144,6 +148,12 @@ class ReportViewerCan:
     rate: bool
     close: bool
     comment: bool
+    dispatch: bool = strawberry.field(
+        description="Send it to a unit of the street or district it is escalated to."
+    )
+    return_: bool = strawberry.field(
+        name="return", description="Send it back to the level that dispatched it (its unit)."
+    )
 
 
 @strawberry.type(name="Satisfaction", description="The reporter's rating of a resolution.")
@@ -306,6 +316,17 @@ class ReportType(relay.Node):
     async def assignee(self, info: Info) -> UserType | None:
         return await _user(info, self.model.assignee_id)
 
+    @strawberry.field(
+        description="The unit (department) of the street or district it is dispatched to, "
+        "which holds it until it resolves or returns it (null: the level holds it)."
+    )
+    async def handling_unit(self, info: Info) -> UnitType | None:
+        unit_id = self.model.handling_unit_id
+        if unit_id is None:
+            return None
+        unit = await info.context.loaders.unit.load(unit_id)
+        return UnitType.from_model(unit) if unit else None
+
     @strawberry.field(description="The reporter's photos.")
     async def photos(self, info: Info) -> list[AttachmentType]:
         return await _attachments(info, self.model.photo_ids)
@@ -335,8 +356,16 @@ class ReportType(relay.Node):
     async def viewer_can(self, info: Info) -> ReportViewerCan:
         actor = await info.context.actor()
         report = self.model
-        moves = {verb.value: service.may(actor, verb, report) for verb in service.Verb}
-        return ReportViewerCan(**moves, comment=service.may_comment(actor, report))
+        moves = {verb: service.may(actor, verb, report) for verb in service.Verb}
+        # A unit's member accepts a dispatched report by taking it.
+        taken = moves.pop(service.Verb.TAKE)
+        moves[service.Verb.ACCEPT] = moves[service.Verb.ACCEPT] or taken
+        returned = moves.pop(service.Verb.RETURN)
+        return ReportViewerCan(
+            **{verb.value: allowed for verb, allowed in moves.items()},
+            return_=returned,
+            comment=service.may_comment(actor, report),
+        )
 
     @strawberry.field(description="The reporter's rating of the latest resolution.")
     def satisfaction(self) -> SatisfactionType | None:
@@ -371,6 +400,44 @@ class ReportType(relay.Node):
         return [TaskType.from_model(t) for t in tasks]
 
 
+@node_type
+@strawberry.type(
+    name="Unit",
+    description="A department (城管, 市政, 物业...) of a street or district, to which its staff "
+    "dispatch escalated reports (吹哨报到).",
+)
+class UnitType(relay.Node):
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="The unit's name, e.g. 金山街道城管中队.")
+    model: strawberry.Private[Unit]
+
+    @classmethod
+    def from_model(cls, unit: Unit) -> UnitType:
+        return cls(id=str(unit.id), name=unit.name, model=unit)
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> UnitType | None:
+        unit = await info.context.loaders.unit.load(object_id)
+        if unit is None or not units.can_see_unit(await info.context.actor(), unit):
+            return None
+        return cls.from_model(unit)
+
+    @strawberry.field(description="The street or district it belongs to.")
+    async def place(self, info: Info) -> PlaceType | None:
+        return await PlaceType.load(info, self.model.place_id)
+
+    @strawberry.field(
+        description="Its members: they see and handle what is dispatched to it (listed to its "
+        "members and its place's staff; empty for others, e.g. a reporter seeing which unit "
+        "handles the report)."
+    )
+    async def members(self, info: Info) -> list[UserType]:
+        if not units.can_see_unit(await info.context.actor(), self.model):
+            return []
+        found = await info.context.loaders.user.load_many(self.model.member_ids)
+        return [UserType.from_model(user) for user in found if user is not None]
+
+
 @strawberry.input(name="ReportFilter", description="Narrow a list of reports.")
 class ReportFilterInput:
     status: list[ReportStatus] | None = strawberry.field(default=None, description="Any of.")
@@ -380,6 +447,9 @@ class ReportFilterInput:
         default=None, description="Assigned to the viewer."
     )
     overdue: bool | None = strawberry.field(default=None, description="Past due, not resolved.")
+    unit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Dispatched to this unit (吹哨报到)."
+    )
 
     def to_model(self) -> service.ReportFilter:
         return service.ReportFilter(
@@ -388,7 +458,16 @@ class ReportFilterInput:
             mine=bool(self.mine),
             assigned_to_me=bool(self.assigned_to_me),
             overdue=bool(self.overdue),
+            unit_id=self._unit_id(),
         )
+
+    def _unit_id(self) -> ObjectId | None:
+        if self.unit_id is None:
+            return None
+        found = from_global_id(self.unit_id, "Unit")
+        if found is None:
+            raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("filter", "unitId"))
+        return found
 
 
 @strawberry.input(description="Report a problem.")
@@ -509,3 +588,41 @@ class CommentOnReportInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first comment."
     )
+
+
+@strawberry.input(description="A unit (department) of a street or district.")
+class CreateUnitInput:
+    place_id: strawberry.ID = strawberry.field(description="The street or district.")
+    name: str = strawberry.field(description="Its name (at most 40 characters, unique there).")
+
+
+@strawberry.input(description="Add a member to a unit.")
+class AddUnitMemberInput:
+    unit_id: strawberry.ID = strawberry.field(description="The unit.")
+    user_id: strawberry.ID = strawberry.field(description="The person.")
+
+
+@strawberry.type(description="The result of createUnit and addUnitMember.")
+class UnitPayload(Payload):
+    unit: UnitType | None = strawberry.field(default=None, description="The unit now.")
+
+
+@strawberry.input(description="吹哨报到: send an escalated report to a unit of its level.")
+class DispatchReportInput:
+    report_id: strawberry.ID = strawberry.field(description="The report.")
+    unit_id: strawberry.ID = strawberry.field(
+        description="A unit of the street or district the report is escalated to."
+    )
+    note: str | None = strawberry.field(default=None, description="What to do (at most 500).")
+
+
+@strawberry.input(description="Send a dispatched report back to the level that dispatched it.")
+class ReturnReportInput:
+    report_id: strawberry.ID = strawberry.field(description="The report.")
+    reason: str = strawberry.field(description="Why (required, at most 500 characters).")
+
+
+@strawberry.input(description="A map's box (capped to 0.5° of latitude and of longitude).")
+class BoundingBoxInput:
+    south_west: GeoPointInput = strawberry.field(description="The south-west corner.")
+    north_east: GeoPointInput = strawberry.field(description="The north-east corner.")

@@ -420,7 +420,7 @@ class TestReportListsAtScale:
 
         first, _ = await two_pages(city, sent, lambda: read(None), read)
 
-        assert_indexed(first, {"escalated_status_newest"})
+        assert_indexed(first, {"escalated_held"})
 
     async def test_nearby_reads_by_map_cell(self, city: City, sent: list[Document]) -> None:
         community = city.communities[11]
