@@ -1,0 +1,1 @@
+import{u as e}from"./index-D3Y9ZzgS.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};
