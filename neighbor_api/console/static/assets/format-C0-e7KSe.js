@@ -1,1 +1,0 @@
-import{u as e}from"./index-D3Y9ZzgS.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};
