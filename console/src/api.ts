@@ -66,6 +66,8 @@ export const client = new Client({
           onSignedOut()
           return
         }
+        // The expired token stays off the refresh itself (a present, invalid token is refused).
+        session.accessToken = null
         const result = await utils.mutate(RefreshSessionDocument, { input: { refreshToken } })
         const payload = result.data?.refreshSession
         if (payload?.accessToken && payload.refreshToken) {

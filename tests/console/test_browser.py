@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
 
 from neighbor_api.core.deps import Deps
 from tests.conftest import DEMO_PASSWORD, http_send, register_with_code
@@ -227,3 +227,113 @@ async def test_a_resident_sees_this_account_is_not_staff(open_page: Open) -> Non
     await expect(page.get_by_text("此账号不是工作人员")).to_be_visible()
     await expect(page.get_by_role("navigation")).to_have_count(0)
     await shot(page, "not-staff")
+
+
+# Bad input: a stale card, field errors, expired tokens, the API down.
+
+
+async def worker_send(http: httpx.AsyncClient) -> Any:
+    login = await http_send(http)("Login", {"input": {"phone": WORKER, "password": DEMO_PASSWORD}})
+    return http_send(http, Authorization=f"Bearer {login['login']['accessToken']}")
+
+
+async def test_a_drag_of_a_stale_card_reloads_the_board_and_says_so(
+    open_page: Open, demo_server: LiveServer
+) -> None:
+    page = await open_page()
+    await sign_in(page)
+    await go(page, "任务看板")
+    title = "更新宣传栏防诈骗海报"
+    todo = page.locator("[data-column-kind=TODO]")
+    await expect(todo.get_by_role("listitem", name=title)).to_be_visible()
+
+    async with httpx.AsyncClient(base_url=demo_server.url, timeout=10) as http:
+        send = await worker_send(http)
+        community = (await send("Viewer", {}))["viewer"]["memberships"][0]["community"]
+        boards = await send("CommunityBoards", {"communityId": community["id"]})
+        board_id = boards["community"]["boards"][0]["id"]
+
+        raced: list[str] = []
+
+        async def someone_else_moves_it_first(route: Route) -> None:
+            """Just before the page's MoveTask reaches the server, another worker moves the same
+            card to 进行中: the page's expectedVersion is stale when its request arrives."""
+            if "MoveTask" in (route.request.post_data or "") and not raced:
+                board = (await send("Board", {"id": board_id, "tasksFirst": 50}))["board"]
+                doing = next(c for c in board["columns"] if c["kind"] == "DOING")
+                task = next(
+                    e["node"] for c in board["columns"] for e in c["tasks"]["edges"]
+                    if e["node"]["title"] == title
+                )  # fmt: skip
+                move = {"taskId": task["id"], "toColumnId": doing["id"]}
+                moved = await send(
+                    "MoveTask", {"input": {**move, "expectedVersion": task["version"]}}
+                )
+                assert moved["moveTask"]["errors"] == []
+                raced.append(task["id"])
+            await route.continue_()
+
+        await page.route("**/graphql", someone_else_moves_it_first)
+        card = todo.get_by_role("listitem", name=title)
+        await card.drag_to(page.locator("[data-column-kind=REVIEW]").get_by_role("list"))
+
+        await expect(page.get_by_text("任务已被他人更新，已重新加载该看板")).to_be_visible()
+    doing_list = page.locator("[data-column-kind=DOING]")
+    await expect(doing_list.get_by_role("listitem", name=title)).to_be_visible()
+    await shot(page, "board-conflict")
+
+
+async def test_an_actions_field_error_shows_next_to_the_field(open_page: Open) -> None:
+    page = await open_page()
+    await sign_in(page)
+    title = "小区门禁经常失灵"  # accepted, not yet assigned
+    await page.get_by_role("link", name=title).click()
+    await page.get_by_role("button", name="驳回", exact=True).click()
+    dialog = page.get_by_role("dialog", name="驳回")
+    await dialog.get_by_role("button", name="驳回").click()  # no reason given
+    error = dialog.locator(".el-form-item__error")
+    await expect(error).to_be_visible()
+    await expect(dialog.get_by_label("原因")).to_be_visible()
+    await shot(page, "report-field-error")
+    await dialog.get_by_label("原因").fill("重复反映，已并入同类诉求处理。")
+    await dialog.get_by_role("button", name="驳回").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("已驳回").first).to_be_visible()
+
+
+async def test_an_expired_token_is_refreshed_and_a_dead_session_signs_out(
+    open_page: Open,
+) -> None:
+    page = await open_page()
+    await sign_in(page)
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
+
+    await page.evaluate("localStorage.setItem('neighbor-console.access', 'expired.token.value')")
+    await page.reload()
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
+    access = await page.evaluate("localStorage.getItem('neighbor-console.access')")
+    assert access not in (None, "expired.token.value")
+
+    await page.evaluate(
+        "localStorage.setItem('neighbor-console.access', 'expired.token.value');"
+        "localStorage.setItem('neighbor-console.refresh', 'revoked-refresh-token')"
+    )
+    await page.reload()
+    await expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+
+async def test_the_api_down_shows_a_banner_and_retry_recovers(open_page: Open) -> None:
+    page = await open_page()
+    await sign_in(page)
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
+
+    await page.route("**/graphql", lambda route: route.abort())
+    await page.get_by_role("button", name="刷新").click()
+    banner = page.get_by_role("alert").filter(has_text="无法连接服务器")
+    await expect(banner).to_be_visible()
+    await shot(page, "api-down")
+
+    await page.unroute("**/graphql")
+    await banner.get_by_role("button", name="重试").click()
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
+    await expect(page.get_by_role("alert").filter(has_text="无法连接服务器")).to_have_count(0)

@@ -1,1 +1,0 @@
-import{u as e}from"./index-fFXH-0LO.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

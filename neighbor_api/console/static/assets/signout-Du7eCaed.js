@@ -1,1 +1,0 @@
-import{D as e,G as t,c as n,o as r}from"./index-fFXH-0LO.js";async function i(){try{await r(e,{})}catch{}t(),n()}export{i as t};
