@@ -47,7 +47,8 @@ export const client = new Client({
   exchanges: [
     mapExchange({
       onResult(result) {
-        if (!result.error?.networkError) session.apiDown = false
+        // An answer over HTTP says the API is back (a socket's event says nothing of HTTP).
+        if (result.operation.kind !== 'subscription' && !result.error?.networkError) session.apiDown = false
       },
       onError(error) {
         if (error.networkError) session.apiDown = true

@@ -327,7 +327,12 @@ async def test_the_api_down_shows_a_banner_and_retry_recovers(open_page: Open) -
     await sign_in(page)
     await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
 
-    await page.route("**/graphql", lambda route: route.abort())
+    await expect(page.get_by_role("link", name="电动车在楼道充电")).to_be_visible()
+
+    async def api_down(route: Route) -> None:
+        await route.abort("connectionrefused")
+
+    await page.route("**/graphql", api_down)
     await page.get_by_role("button", name="刷新").click()
     banner = page.get_by_role("alert").filter(has_text="无法连接服务器")
     await expect(banner).to_be_visible()
