@@ -7,7 +7,7 @@ import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const SOURCES = ['src', 'index.html', 'package-lock.json', 'vite.config.ts', 'tsconfig.json']
+const SOURCES = ['src', 'index.html', 'package.json', 'package-lock.json', 'vite.config.ts', 'tsconfig.json', 'codegen.ts']
 
 function walk(path) {
   if (statSync(path).isDirectory()) return readdirSync(path).flatMap((name) => walk(join(path, name)))

@@ -15,11 +15,7 @@ import { RefreshSessionDocument } from './generated/graphql'
 import { currentLocale } from './i18n'
 import { clearSession, session, setTokens } from './session'
 
-export interface UserError {
-  code: string
-  message: string
-  field?: readonly string[] | null // the path into the arguments, e.g. ["input", "title"]
-}
+export { fieldError, formErrors, type UserError } from './errors'
 
 let onSignedOut: () => void = () => {}
 export function whenSignedOut(callback: () => void): void {
@@ -123,20 +119,6 @@ export function subscribe<D, V extends AnyVariables>(
 /** Restart the socket (after signing in or out, so it authenticates as the new viewer). */
 export function restartLive(): void {
   ws.terminate()
-}
-
-function names(error: UserError, field: string): boolean {
-  return error.field?.[error.field.length - 1] === field
-}
-
-/** The message of the error about a form's field (the last step of its path), if any. */
-export function fieldError(errors: readonly UserError[], field: string): string {
-  return errors.find((e) => names(e, field))?.message ?? ''
-}
-
-/** The errors that name no field of the form: shown above it. */
-export function formErrors(errors: readonly UserError[], fields: readonly string[]): string[] {
-  return errors.filter((e) => !fields.some((f) => names(e, f))).map((e) => e.message)
 }
 
 export function errorMessage(error: unknown): string {

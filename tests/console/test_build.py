@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CONSOLE = ROOT / "console"
 STATIC = Path(str(files(console.PACKAGE) / console.FOLDER))
 # What console/scripts/stamp.mjs hashes, in the same order and framing.
-SOURCES = ["src", "index.html", "package-lock.json", "vite.config.ts", "tsconfig.json"]
+SOURCES = [
+    "src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json",
+    "codegen.ts",
+]  # fmt: skip
 FIRST_LOAD_LIMIT = 1_500_000  # bytes of JavaScript, gzipped
 
 

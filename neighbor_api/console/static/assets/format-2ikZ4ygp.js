@@ -1,1 +1,0 @@
-import{H as e}from"./index-fcKjf34V.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

@@ -1,1 +1,0 @@
-import{G as e,c as t,o as n,w as r}from"./index-fcKjf34V.js";async function i(){try{await n(r,{})}catch{}e(),t()}export{i as t};
