@@ -40,6 +40,14 @@ export function staffMemberships(viewer: Viewer | null): Membership[] {
   )
 }
 
+/** Staff of a street or district (a staff role with no community): the console's screens are
+ * a community's, and the views of a street or district are not built yet. */
+export function placeStaff(viewer: Viewer | null): boolean {
+  return (viewer?.memberships ?? []).some(
+    (m) => m.community === null && m.status === 'ACTIVE' && m.roles.some((role) => STAFF_ROLES.has(role)),
+  )
+}
+
 export const community = computed(
   () => staffMemberships(session.viewer).find((m) => m.community?.id === session.communityId)?.community ?? null,
 )

@@ -23,6 +23,7 @@ from tests.platform.conftest import LiveServer
 WORKER = "13800000001"  # 林美华, community worker of 金安社区
 RESIDENT = "13800000004"  # 王丽娟, resident of 金安社区
 ADDRESS = "金山路 128 号金安里 6 栋 201 室"
+DISTRICT_ADMIN = "13800000099"  # 蔡文彬, admin of 湖里区 (no community of his own)
 WAIT_MS = 15_000
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = Path(os.environ.get("NEIGHBOR_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -227,6 +228,13 @@ async def test_a_resident_sees_this_account_is_not_staff(open_page: Open) -> Non
     await expect(page.get_by_text("此账号不是工作人员")).to_be_visible()
     await expect(page.get_by_role("navigation")).to_have_count(0)
     await shot(page, "not-staff")
+
+
+async def test_district_staff_are_told_their_console_is_not_open_yet(open_page: Open) -> None:
+    page = await open_page()
+    await sign_in(page, DISTRICT_ADMIN)
+    await expect(page.get_by_text("街道、区工作人员的工作台尚未开放")).to_be_visible()
+    await expect(page.get_by_role("navigation")).to_have_count(0)
 
 
 # Bad input: a stale card, field errors, expired tokens, the API down.
