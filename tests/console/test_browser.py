@@ -350,3 +350,19 @@ async def test_the_api_down_shows_a_banner_and_retry_recovers(open_page: Open) -
     await banner.get_by_role("button", name="重试").click()
     await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
     await expect(page.get_by_role("alert").filter(has_text="无法连接服务器")).to_have_count(0)
+
+
+async def test_english_is_one_click_away_and_the_apis_messages_follow(open_page: Open) -> None:
+    page = await open_page()
+    await page.get_by_role("button", name="English").click()
+    await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    await page.get_by_label("Phone").fill(WORKER)
+    await page.get_by_label("Password").fill("wrong-password")
+    await page.get_by_role("button", name="Sign in").click()
+    english = re.compile(r"^[^\u4e00-\u9fff]*[A-Za-z][^\u4e00-\u9fff]*$")  # no Chinese in it
+    await expect(page.get_by_role("alert")).to_have_text(english)
+    await page.get_by_label("Password").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="中文").click()
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
