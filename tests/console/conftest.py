@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from neighbor_api.app import create_app
@@ -17,19 +16,16 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Client, ensure_indexes
 from neighbor_api.demo import load_demo
 from neighbor_api.settings import Settings
-from tests.platform.conftest import LiveServer, serve
+from tests.platform.conftest import (  # the shared fixtures: real server, real browser
+    LiveServer,
+    browser,
+    chromium,
+    http,
+    live_server,
+    serve,
+)
 
-
-@pytest.fixture
-async def live_server(settings: Settings, deps: Deps) -> AsyncIterator[LiveServer]:
-    async with serve(create_app(settings, deps=deps)) as server:
-        yield server
-
-
-@pytest.fixture
-async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as client:
-        yield client
+__all__ = ["browser", "chromium", "http", "live_server"]
 
 
 @pytest.fixture(scope="module")

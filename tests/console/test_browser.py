@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from neighbor_api.core.deps import Deps
 from tests.conftest import DEMO_PASSWORD, http_send, register_with_code
@@ -29,25 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = Path(os.environ.get("NEIGHBOR_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
 
 expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium; without it the tests skip, except on CI (CI set), where they fail."""
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium not installed: on CI the browser tests must run", pytrace=False)
-        pytest.skip("chromium not installed: browser tests skipped (apt-get install chromium)")
-    return path
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium)
-        yield browser
-        await browser.close()
 
 
 Open = Callable[[], Awaitable[Page]]
