@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from neighbor_api import graphiql, live
+from neighbor_api import console, graphiql, live
 from neighbor_api.accounts import sessions
 from neighbor_api.attachments.download import download_endpoint
 from neighbor_api.core import jobs, sms
@@ -170,6 +170,7 @@ def create_app(
             Route(privacy_export.EXPORT_PATH, export_endpoint(lambda: runtime.deps)),
             Route("/metrics", metrics_endpoint(metrics, metrics_token or None)),
             *graphiql_assets,
+            *console.routes(),
             open311.mount(lambda: runtime.deps),
         ],
         middleware=[

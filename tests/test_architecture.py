@@ -24,7 +24,7 @@ FEATURES = frozenset(
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
 NOT_FEATURES = frozenset(
     {
-        "", "core", "graphql", "graphiql", "migrations", "app", "cli", "context", "demo",
+        "", "core", "graphql", "graphiql", "console", "migrations", "app", "cli", "context", "demo",
         "jobs", "middleware", "schema", "settings",
     }
 )  # fmt: skip

@@ -1,15 +1,19 @@
-"""The real application under a real uvicorn server, inside the test's event loop."""
+"""The real application under a real uvicorn server, inside the test's event loop, and Debian's
+chromium driven by Playwright for the browser tests (GraphiQL's, the console's)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 import uvicorn
+from playwright.async_api import Browser, async_playwright
 from starlette.types import ASGIApp
 
 from neighbor_api.app import create_app
@@ -85,3 +89,23 @@ async def live_server(settings: Settings, deps: Deps) -> AsyncIterator[LiveServe
 async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium; without it the tests skip, except on CI (CI set), where they fail."""
+    path = shutil.which("chromium")
+    if path is None:
+        reason = "chromium not installed: browser tests skipped (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail("chromium not installed: on CI the browser tests must run", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium)
+        yield browser
+        await browser.close()

@@ -5,8 +5,6 @@ connection_init carries the headers pane's Authorization."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +16,6 @@ from playwright.async_api import (
     Route,
     WebSocket,
     WebSocketRoute,
-    async_playwright,
 )
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -30,26 +27,6 @@ WAIT_MS = 15_000
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 TOOL_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
 RESULT = ".result-window .CodeMirror"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium; without it the tests skip, except on CI (CI set), where they fail."""
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "chromium not installed: browser tests skipped (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail("chromium not installed: on CI the browser tests must run", pytrace=False)
-        pytest.skip(reason)
-    return path
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium)
-        yield browser
-        await browser.close()
 
 
 class Offline:

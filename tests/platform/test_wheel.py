@@ -7,6 +7,7 @@ test session (about 40 s)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -98,8 +99,15 @@ async def test_the_installed_package_seeds_and_serves_the_demo(
         )
         page = await http.get("/graphql", headers={"Accept": "text/html"})
         assets = {asset.url: await http.get(asset.url) for asset in manifest().files}
+        console = await http.get("/console/")
+        entry = re.search(r'<script type="module"[^>]* src="([^"]+)"', console.text)
+        console_script = await http.get(entry.group(1)) if entry else None
 
     assert login.json()["data"]["login"]["viewer"]["displayName"] == "林美华"
+    # The console's build is package data too: the wheel serves it with nothing else installed.
+    assert console.status_code == 200
+    assert console_script is not None
+    assert console_script.status_code == 200
     assert page.status_code == 200
     for asset in manifest().files:
         if asset.kind != "licence":

@@ -1,0 +1,57 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+import { query, whenSignedOut } from './api'
+import { ViewerDocument } from './generated/graphql'
+import { session, staffMemberships } from './session'
+
+// Hash history: every screen is /console/#/..., so the server serves one index.html.
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+    { path: '/not-staff', name: 'not-staff', component: () => import('./views/NotStaffView.vue') },
+    {
+      path: '/',
+      component: () => import('./views/ShellView.vue'),
+      children: [
+        { path: '', redirect: { name: 'reports' } },
+        { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
+        { path: 'reports/:id', name: 'report', component: () => import('./views/ReportView.vue'), props: true },
+        { path: 'memberships', name: 'memberships', component: () => import('./views/MembershipsView.vue') },
+        { path: 'councils', name: 'councils', component: () => import('./views/CouncilsView.vue') },
+        { path: 'proposals/:id', name: 'proposal', component: () => import('./views/ProposalView.vue'), props: true },
+        { path: 'boards', name: 'boards', component: () => import('./views/BoardView.vue') },
+        { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
+      ],
+    },
+  ],
+})
+
+whenSignedOut(() => void router.push({ name: 'login' }))
+
+/** Load the viewer once per sign-in and pick the first community where they work. */
+export async function loadViewer(): Promise<void> {
+  const data = await query(ViewerDocument, {})
+  session.viewer = data.viewer
+  const staff = staffMemberships(data.viewer)
+  if (!staff.some((m) => m.community?.id === session.communityId)) {
+    session.communityId = staff[0]?.community?.id ?? ''
+  }
+}
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!session.accessToken) return { name: 'login' }
+  if (!session.viewer) {
+    try {
+      await loadViewer()
+    } catch {
+      if (!session.accessToken) return { name: 'login' }
+      return true // the API is down: the shell shows the banner and its retry
+    }
+    if (!session.viewer) return { name: 'login' }
+  }
+  const staff = staffMemberships(session.viewer).length > 0
+  if (!staff && to.name !== 'not-staff') return { name: 'not-staff' }
+  if (staff && to.name === 'not-staff') return { name: 'reports' }
+  return true
+})

@@ -1,0 +1,1 @@
+function e(e,t){return e.field?.[e.field.length-1]===t}function t(t,n){return t.find(t=>e(t,n))?.message??``}function n(t,n){return t.filter(t=>!n.some(n=>e(t,n))).map(e=>e.message)}export{n,t};
