@@ -449,6 +449,22 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "认领人数须为 1 到 {max}",
         Locale.EN: "The capacity must be 1 to {max}",
     },
+    "place.boundary_points": {
+        Locale.ZH_CN: "{name}的边界须为 4 到 1000 个有效经纬度点",
+        Locale.EN: "The boundary of {name} needs 4 to 1,000 valid points",
+    },
+    "place.boundary_not_closed": {
+        Locale.ZH_CN: "{name}的边界未闭合：首尾两点须相同",
+        Locale.EN: "The boundary of {name} is not closed: its first and last points must match",
+    },
+    "place.boundary_self_intersecting": {
+        Locale.ZH_CN: "{name}的边界自相交",
+        Locale.EN: "The boundary of {name} crosses itself",
+    },
+    "report.outside_community": {
+        Locale.ZH_CN: "该位置不在{community}辖区内，请在本社区范围内选点",
+        Locale.EN: "This location is outside {community}; pick a point within the community",
+    },
     # FORBIDDEN: one message per rule, saying who may (the rule's key names it).
     "place.create_forbidden": {
         Locale.ZH_CN: "只有上级地区的工作人员可以在其下添加地区",

@@ -39,6 +39,8 @@ class Grant:
 
     place_id: ObjectId
     roles: frozenset[Role]
+    # The grid a GRID_WORKER looks after (their membership is on the community).
+    grid_id: ObjectId | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,16 @@ class Actor:
 
     def is_member(self, place_path: Sequence[ObjectId]) -> bool:
         return bool(self.roles_at(place_path))
+
+    def grids(self) -> list[ObjectId]:
+        """The grids the actor looks after as a GRID_WORKER."""
+        return [
+            g.grid_id for g in self.grants if g.grid_id is not None and Role.GRID_WORKER in g.roles
+        ]
+
+    def works_grid(self, grid_id: ObjectId | None) -> bool:
+        """The grid's worker: the first handler of the reports in it."""
+        return grid_id is not None and grid_id in self.grids()
 
 
 # The system actor (fixtures, jobs): allowed everything, attributed to nobody.

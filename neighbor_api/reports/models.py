@@ -131,6 +131,11 @@ def staff_key(place_id: ObjectId) -> str:
     return f"staff:{place_id}"
 
 
+def grid_key(grid_id: ObjectId) -> str:
+    """The workers of the grid the report lies in (its first handlers)."""
+    return f"grid:{grid_id}"
+
+
 def member_key(place_id: ObjectId) -> str:
     """Members of a place on the path of a COMMUNITY report."""
     return f"member:{place_id}"
@@ -141,6 +146,7 @@ class Report(StoredModel):
     community_id: ObjectId
     # The community's place path (city, district, street, community).
     place_path: list[ObjectId]
+    # The grid its point lies in (routed at submission): its worker handles it first.
     grid_id: ObjectId | None = None
     reporter_id: ObjectId
     # The worker who filed it for the reporter (a resident without a smartphone).
@@ -188,6 +194,8 @@ class Report(StoredModel):
         """The keys of who may see it (stored, indexed; recomputed by every write that changes
         the assignee; see `reports.service.can_see`)."""
         keys = [staff_key(place) for place in self.place_path]
+        if self.grid_id is not None:
+            keys.append(grid_key(self.grid_id))
         if self.visibility is ReportVisibility.COMMUNITY:
             keys += [member_key(place) for place in self.place_path]
         people = (self.reporter_id, self.assignee_id, self.entered_by_id)

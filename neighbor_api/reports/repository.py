@@ -52,6 +52,16 @@ register_indexes(
             [("community_id", ASCENDING), ("due_key", ASCENDING), ("_id", ASCENDING)],
             name="community_due",
         ),
+        # A grid worker's queue ("in my grids", a grid's reports), due soonest first.
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("grid_id", ASCENDING),
+                ("due_key", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="community_grid_due",
+        ),
         # A member's view of the community (who may see what: `Report.audience`, multikey).
         IndexModel(
             [

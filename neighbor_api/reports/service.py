@@ -57,6 +57,7 @@ from neighbor_api.reports.models import (
     ReportVisibility,
     Satisfaction,
     TimelineEntry,
+    grid_key,
     member_key,
     staff_key,
     user_key,
@@ -94,6 +95,7 @@ def viewer_keys(actor: Actor) -> list[str]:
     keys = [user_key(actor.user_id)]
     keys += [staff_key(g.place_id) for g in actor.grants if g.roles & STAFF_ROLES]
     keys += [member_key(g.place_id) for g in actor.grants]
+    keys += [grid_key(grid) for grid in actor.grids()]
     return keys
 
 
@@ -182,8 +184,13 @@ def _staff(actor: Actor, report: Report) -> bool:
     return is_staff(actor, report)
 
 
+def _staff_or_grid(actor: Actor, report: Report) -> bool:
+    """Community staff, and the worker of the grid the report lies in (its first handler)."""
+    return is_staff(actor, report) or actor.works_grid(report.grid_id)
+
+
 def _assignee_or_staff(actor: Actor, report: Report) -> bool:
-    return actor.user_id == report.assignee_id or is_staff(actor, report)
+    return actor.user_id == report.assignee_id or _staff_or_grid(actor, report)
 
 
 def _reporter(actor: Actor, report: Report) -> bool:
@@ -226,14 +233,15 @@ class Move:
 MOVES: dict[Verb, Move] = {
     Verb.ACCEPT: Move(
         frozenset({ReportStatus.SUBMITTED}), ReportStatus.ACCEPTED, ReportAction.ACCEPTED,
-        _staff, "report.accept_forbidden",
+        _staff_or_grid, "report.accept_forbidden",
     ),
     Verb.ASSIGN: Move(
         frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS}),
         ReportStatus.ASSIGNED, ReportAction.ASSIGNED, _staff, "report.assign_forbidden",
     ),
     Verb.START: Move(
-        frozenset({ReportStatus.ASSIGNED}), ReportStatus.IN_PROGRESS, ReportAction.STARTED,
+        frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED}), ReportStatus.IN_PROGRESS,
+        ReportAction.STARTED,
         _assignee_or_staff, "report.start_forbidden",
     ),
     Verb.RESOLVE: Move(
@@ -386,6 +394,9 @@ class ReportFilter:
     mine: bool = False
     assigned_to_me: bool = False
     overdue: bool = False
+    # The grids the viewer looks after, or one grid.
+    in_my_grids: bool = False
+    grid_id: ObjectId | None = None
 
 
 _ORDERS: dict[ReportOrder, Sort] = {
@@ -406,6 +417,13 @@ def _filter_query(actor: Actor, criteria: ReportFilter, now: datetime) -> Docume
         query["reporter_id"] = actor.user_id
     if criteria.assigned_to_me:
         query["assignee_id"] = actor.user_id
+    if criteria.in_my_grids:
+        grids = actor.grids()
+        if criteria.grid_id is not None:
+            grids = [g for g in grids if g == criteria.grid_id]
+        query["grid_id"] = {"$in": grids}
+    elif criteria.grid_id is not None:
+        query["grid_id"] = criteria.grid_id
     if criteria.overdue:
         query["due_at"] = {"$lt": now}
         due = [s.value for s in DUE_STATUSES]
@@ -440,7 +458,11 @@ async def list_reports(
     # Staff see every report of the community, and everyone sees their own and those assigned
     # to them: those lists need no visibility condition. Every list stays one flat filter led
     # by community_id (SecantusDB plans no index for a top-level $and/$or).
-    if not (actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me):
+    # A grid's worker sees every report of their grids (`grid_key`).
+    own_grids = criteria.in_my_grids or actor.works_grid(criteria.grid_id)
+    if not (
+        actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me or own_grids
+    ):
         query |= visible_filter(actor)
     return await repository.page(deps.db, query, sort=_ORDERS[order], first=first, after=after)
 
@@ -534,16 +556,18 @@ async def submit_report(
     title = checks.text(title, "title", max_length=MAX_TITLE)
     description = checks.text(description, "description", max_length=MAX_DESCRIPTION)
     address = checks.text(address, "address", max_length=MAX_ADDRESS, required=False)
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    community = await places.get_place_or_raise(
+        deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
+    )
     if location is None:
         checks.fail("location", "report.location")
-    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    elif places.outside_meters(community, location) > places.BOUNDARY_TOLERANCE_METERS:
+        checks.fail("location", "report.outside_community", community=community.name)
     checks.done()
     assert location is not None
     if earlier := await idempotent.earlier(deps, repository.REPORTS, idempotency):
         return Submitted(Report.from_document(earlier), [])
-    community = await places.get_place_or_raise(
-        deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
-    )
     if not actor.is_member(community.path):
         raise DomainError.of(ErrorCode.FORBIDDEN, "report.not_member")
     reporter_id = actor.user_id
@@ -565,10 +589,12 @@ async def submit_report(
         if category is ReportCategory.NEIGHBOR_DISPUTE
         else ReportVisibility.COMMUNITY
     )
+    grid = await places.grid_at(deps, community, location)
     report = Report(
         number=f"{community.code or 'R'}-{year}-{sequence:06d}",
         community_id=community.id,
         place_path=community.path,
+        grid_id=grid.id if grid else None,
         reporter_id=reporter_id,
         entered_by_id=entered_by_id,
         category=category,
@@ -671,9 +697,12 @@ async def assign_report(
     changes: Document = {
         "status": ReportStatus.ASSIGNED.value,
         "assignee_id": assignee_id,
-        "grid_id": membership.grid_id,
+        # The grid its point lies in stays; an unrouted report takes the assignee's grid.
+        "grid_id": report.grid_id or membership.grid_id,
         # The new assignee sees it (the former one no longer does).
-        "audience": report.model_copy(update={"assignee_id": assignee_id}).audience,
+        "audience": report.model_copy(
+            update={"assignee_id": assignee_id, "grid_id": report.grid_id or membership.grid_id}
+        ).audience,
     }
     if due_at is not None:
         changes |= {"due_at": due_at, "due_key": due_at}
@@ -686,7 +715,13 @@ async def assign_report(
 async def start_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
     report = await _visible_or_raise(deps, actor, report_id)
     _check_move(actor, Verb.START, report)
-    changes = {"status": ReportStatus.IN_PROGRESS.value}
+    changes: Document = {"status": ReportStatus.IN_PROGRESS.value}
+    if report.assignee_id is None:
+        # Started straight from ACCEPTED (the grid's worker taking it on): the starter owns it.
+        changes |= {
+            "assignee_id": actor.user_id,
+            "audience": report.model_copy(update={"assignee_id": actor.user_id}).audience,
+        }
     return await _apply(deps, actor, report, verb=Verb.START, changes=changes)
 
 

@@ -14,7 +14,7 @@ from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
-from neighbor_api.graphql.relay import Connection, node_type
+from neighbor_api.graphql.relay import Connection, node_type, optional_input_id
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
 from neighbor_api.reports import service
 from neighbor_api.reports.models import (
@@ -380,6 +380,10 @@ class ReportFilterInput:
         default=None, description="Assigned to the viewer."
     )
     overdue: bool | None = strawberry.field(default=None, description="Past due, not resolved.")
+    in_my_grids: bool | None = strawberry.field(
+        default=None, description="In the grids the viewer looks after (a grid worker's queue)."
+    )
+    grid_id: strawberry.ID | None = strawberry.field(default=None, description="In this grid.")
 
     def to_model(self) -> service.ReportFilter:
         return service.ReportFilter(
@@ -388,6 +392,8 @@ class ReportFilterInput:
             mine=bool(self.mine),
             assigned_to_me=bool(self.assigned_to_me),
             overdue=bool(self.overdue),
+            in_my_grids=bool(self.in_my_grids),
+            grid_id=optional_input_id(self.grid_id, "Place", "gridId"),
         )
 
 

@@ -109,12 +109,13 @@ INPUT: dict[str, dict[str, Any]] = {
     "close": {},
 }
 
-# A problem in 金安里, near 金山路 (the demo's own reports are around here too).
+# A problem in 金安里, near 金山路 (the demo's own reports are around here too), in 金安社区's
+# second grid, which has no grid worker: 陈志强 (the first grid's) handles it only when assigned.
 REPORT: dict[str, Any] = {
     "category": "REPAIR",
     "title": "金安里 6 栋楼道灯不亮",
     "description": "6 栋 2 楼到 4 楼的声控灯坏了，晚上上下楼看不清台阶。",
-    "location": {"lat": 24.5087, "lng": 118.1848},
+    "location": {"lat": 24.5079, "lng": 118.1848},
     "address": "金山路 128 号金安里 6 栋",
 }
 

@@ -60,6 +60,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("SUBMITTED", "reject"): "REJECTED",
     ("SUBMITTED", "escalate"): "SUBMITTED",
     ("ACCEPTED", "assign"): "ASSIGNED",
+    ("ACCEPTED", "start"): "IN_PROGRESS",  # taken on without an assignment: the starter's
     ("ACCEPTED", "reject"): "REJECTED",
     ("ACCEPTED", "escalate"): "ACCEPTED",
     ("ASSIGNED", "assign"): "ASSIGNED",
@@ -247,7 +248,8 @@ class TestAssignReport:
         assert at(assigned["dueAt"]) == shared.now + timedelta(hours=24)
         detail = await shared.detail(report_id)
         assert detail is not None
-        assert detail["grid"]["name"] == "金安社区第一网格"
+        # The grid its point lies in, whoever is assigned.
+        assert detail["grid"]["name"] == "金安社区第二网格"
 
     async def test_due_at_overrides_the_priority(self, shared: Street) -> None:
         report_id = await shared.reach("ACCEPTED", priority="LOW")
