@@ -160,6 +160,31 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "请在地图上选择有效的位置",
         Locale.EN: "Pick a valid location on the map",
     },
+    "report.answer_unknown": {
+        Locale.ZH_CN: "该类别没有问题「{key}」",
+        Locale.EN: 'This category has no question "{key}"',
+    },
+    "report.answer_repeated": {
+        Locale.ZH_CN: "问题「{key}」回答了不止一次",
+        Locale.EN: 'The question "{key}" is answered more than once',
+    },
+    "report.answers_too_many": {
+        Locale.ZH_CN: "回答最多 {max} 条",
+        Locale.EN: "At most {max} answers",
+    },
+    "report.answer_required": {
+        Locale.ZH_CN: "请回答：{question}",
+        Locale.EN: "Please answer: {question}",
+    },
+    "report.answer_number": {Locale.ZH_CN: "请填写数字", Locale.EN: "Enter a number"},
+    "report.answer_boolean": {
+        Locale.ZH_CN: "请回答 true 或 false",
+        Locale.EN: "Answer true or false",
+    },
+    "report.answer_choice": {
+        Locale.ZH_CN: "请从以下选项中选择：{options}",
+        Locale.EN: "Choose one of: {options}",
+    },
     "report.not_member": {
         Locale.ZH_CN: "只有本社区成员可以提交诉求",
         Locale.EN: "Only members of the community can report here",
@@ -1099,13 +1124,24 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
 }
 
 
+class Localized(dict[Locale, str]):
+    """A message parameter that is itself in both languages (a label from data)."""
+
+    def to(self, locale: Locale) -> str:
+        return self.get(locale) or self.get(DEFAULT_LOCALE) or ""
+
+
 def translate(key: str, locale: Locale, params: Mapping[str, object] | None = None) -> str:
-    """The message `key` in `locale`, with its placeholders filled."""
+    """The message `key` in `locale`, with its placeholders filled (a `Localized` one in
+    `locale` too)."""
     entry = MESSAGES.get(key)
     if entry is None:
         return key
     template = entry.get(locale) or entry[DEFAULT_LOCALE]
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    filled = {k: v.to(locale) if isinstance(v, Localized) else v for k, v in params.items()}
+    return template.format(**filled)
 
 
 def negotiate(accept_language: str | None) -> Locale:

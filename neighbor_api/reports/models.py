@@ -109,6 +109,15 @@ class TimelineEntry(BaseModel):
     actor_id: ObjectId | None = None
 
 
+class Answer(BaseModel):
+    """The answer to one of the category's questions (`reports/categories.py`), as text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    value: str
+
+
 class Satisfaction(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -157,6 +166,8 @@ class Report(StoredModel):
     location: GeoPoint
     address: str | None = None
     photo_ids: list[ObjectId] = Field(default_factory=list)
+    # The answers to its category's questions.
+    answers: list[Answer] = Field(default_factory=list)
     anonymous: bool = False
     visibility: ReportVisibility
     status: ReportStatus = ReportStatus.SUBMITTED

@@ -32,6 +32,7 @@ from neighbor_api.reports.types import (
     FollowReportInput,
     RateReportInput,
     RejectReportInput,
+    ReportCategoryInfoType,
     ReportCommentType,
     ReportFilterInput,
     ReportPayload,
@@ -77,6 +78,19 @@ def _report_id(report_id: strawberry.ID) -> ObjectId:
 
 @strawberry.type
 class ReportQuery:
+    @strawberry.field(
+        description="The categories a report in this community may have, with labels in the "
+        "request's language, descriptions and questions (null: no such community)."
+    )
+    async def report_categories(
+        self, info: Info, community_id: strawberry.ID
+    ) -> list[ReportCategoryInfoType] | None:
+        place_id = from_global_id(community_id, "Place")
+        found = await service.report_categories(info.context.deps, place_id) if place_id else None
+        if found is None:
+            return None
+        return [ReportCategoryInfoType.from_model(c, info.context.locale) for c in found]
+
     @strawberry.field(description="A report, if the viewer may see it.")
     async def report(self, info: Info, id: strawberry.ID) -> ReportType | None:
         object_id = from_global_id(id, "Report")
@@ -169,6 +183,7 @@ class ReportMutation:
                 anonymous=bool(input.anonymous), visibility=input.visibility,
                 on_behalf_of_id=optional_input_id(input.on_behalf_of_id, "User", "onBehalfOfId"),
                 idempotency_key=input.idempotency_key,
+                answers=None if input.answers is None else [a.to_model() for a in input.answers],
             ),
             _submitted,
         )  # fmt: skip

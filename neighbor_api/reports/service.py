@@ -38,13 +38,14 @@ from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, PlaceLevel
-from neighbor_api.reports import repository
+from neighbor_api.reports import categories, repository
 from neighbor_api.reports.models import (
     AUTO_CLOSE_AFTER,
     DUE_STATUSES,
     NO_DUE_DATE,
     OPEN_STATUSES,
     SLA,
+    Answer,
     Comment,
     Endorsement,
     EscalationLevel,
@@ -526,6 +527,17 @@ async def comments(
 # --- Submitting ----------------------------------------------------------------------------
 
 
+async def report_categories(
+    deps: Deps, community_id: ObjectId
+) -> Sequence[categories.CategoryInfo] | None:
+    """A community's catalogue of categories (public, like the places; None: no such
+    community). Every community has the default catalogue today."""
+    community = await places.get_place(deps, community_id)
+    if community is None or community.level is not PlaceLevel.COMMUNITY:
+        return None
+    return categories.catalogue()
+
+
 @dataclass(frozen=True)
 class Submitted:
     report: Report
@@ -551,7 +563,10 @@ async def submit_report(
     visibility: ReportVisibility | None = None,
     on_behalf_of_id: ObjectId | None = None,
     idempotency_key: str | None = None,
+    answers: Sequence[Answer] | None = None,
 ) -> Submitted:
+    """File a report. Every problem with the input is reported at once (texts, location,
+    the category's answers, photos), before anything is written."""
     checks = Checks()
     title = checks.text(title, "title", max_length=MAX_TITLE)
     description = checks.text(description, "description", max_length=MAX_DESCRIPTION)
@@ -564,6 +579,12 @@ async def submit_report(
         checks.fail("location", "report.location")
     elif places.outside_meters(community, location) > places.BOUNDARY_TOLERANCE_METERS:
         checks.fail("location", "report.outside_community", community=community.name)
+    kept_answers, wrong_answers = categories.check_answers(category, answers)
+    checks.problems += wrong_answers
+    if photo_ids:
+        checks.problems += await attachments.attach_problems(
+            deps, actor, attachment_ids=photo_ids, field=("input", "photoIds")
+        )
     checks.done()
     assert location is not None
     if earlier := await idempotent.earlier(deps, repository.REPORTS, idempotency):
@@ -603,6 +624,7 @@ async def submit_report(
         location=location,
         address=address or None,
         photo_ids=list(dict.fromkeys(photo_ids)),
+        answers=kept_answers,
         anonymous=anonymous,
         visibility=chosen,
         timeline=[

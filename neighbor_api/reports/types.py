@@ -12,12 +12,14 @@ from neighbor_api.accounts.types import UserType
 from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
+from neighbor_api.core.i18n import Locale
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type, optional_input_id
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
-from neighbor_api.reports import service
+from neighbor_api.reports import categories, service
 from neighbor_api.reports.models import (
+    Answer,
     Comment,
     EscalationLevel,
     Report,
@@ -119,6 +121,80 @@ graphql_enum(
         ReportOrder.DUE_SOONEST: "Earliest due time first.",
     },
 )
+
+
+graphql_enum(
+    categories.QuestionKind,
+    "How a category's question is answered (the answer is always sent as text).",
+    {
+        categories.QuestionKind.TEXT: "Free text (at most 500 characters).",
+        categories.QuestionKind.NUMBER: 'A number, e.g. "3" or "2.5".',
+        categories.QuestionKind.SINGLE_CHOICE: "One of `options`, exactly.",
+        categories.QuestionKind.BOOLEAN: '"true" or "false".',
+    },
+)
+
+
+@strawberry.type(
+    name="ReportQuestion",
+    description="A question a report of the category answers (an Open311 attribute).",
+)
+class ReportQuestionType:
+    key: str = strawberry.field(description="Sent back as `AnswerInput.key`.")
+    label: str = strawberry.field(description="The question, in the request's language.")
+    kind: categories.QuestionKind = strawberry.field(description="How it is answered.")
+    required: bool = strawberry.field(
+        description="Must be answered when `answers` is sent (clients that send no `answers` "
+        "are not asked)."
+    )
+    options: list[str] = strawberry.field(description="The choices of a SINGLE_CHOICE question.")
+
+
+@strawberry.type(
+    name="ReportCategoryInfo",
+    description="A category as the app offers it: label, description and questions.",
+)
+class ReportCategoryInfoType:
+    category: ReportCategory = strawberry.field(description="The category (submitReport's).")
+    label: str = strawberry.field(description="Its name, in the request's language.")
+    description: str = strawberry.field(description="What belongs in it, in that language.")
+    questions: list[ReportQuestionType] = strawberry.field(description="What to ask, in order.")
+
+    @classmethod
+    def from_model(cls, found: categories.CategoryInfo, locale: Locale) -> ReportCategoryInfoType:
+        def text(labels: dict[Locale, str]) -> str:
+            return labels.get(locale) or labels[Locale.ZH_CN]
+
+        return cls(
+            category=found.category,
+            label=text(found.labels),
+            description=text(found.descriptions),
+            questions=[
+                ReportQuestionType(
+                    key=q.key,
+                    label=text(q.labels),
+                    kind=q.kind,
+                    required=q.required,
+                    options=list(q.options),
+                )
+                for q in found.questions
+            ],
+        )
+
+
+@strawberry.type(name="ReportAnswer", description="The answer to one of the category's questions.")
+class AnswerType:
+    key: str = strawberry.field(description="The question's key.")
+    value: str = strawberry.field(description="The answer, as text.")
+
+
+@strawberry.input(name="AnswerInput", description="The answer to one of the category's questions.")
+class AnswerInput:
+    key: str = strawberry.field(description="The question's key (reportCategories).")
+    value: str = strawberry.field(description='As text: "3", "true", an option, free text.')
+
+    def to_model(self) -> Answer:
+        return Answer(key=self.key, value=self.value)
 
 
 async def _user(info: Info, user_id: ObjectId | None) -> UserType | None:
@@ -365,6 +441,10 @@ class ReportType(relay.Node):
         page = await service.comments(info.context.deps, self.model, first=first, after=after)
         return Connection.of(page.map(lambda c: ReportCommentType.from_model(c, self.model)))
 
+    @strawberry.field(description="The answers to its category's questions.")
+    def answers(self) -> list[AnswerType]:
+        return [AnswerType(key=a.key, value=a.value) for a in self.model.answers]
+
     @strawberry.field(description="Tasks on the community's board spawned from this report.")
     async def linked_tasks(self, info: Info) -> list[TaskType]:
         tasks = await info.context.loaders.tasks_from_report.load(self.model.id)
@@ -419,6 +499,11 @@ class SubmitReportInput:
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first report."
+    )
+    answers: list[AnswerInput] | None = strawberry.field(
+        default=None,
+        description="Answers to the category's questions (reportCategories); when given, the "
+        "required ones must be among them.",
     )
 
 
