@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     REPORT_ESCALATE = "report.escalate"
     REPORT_RATE = "report.rate"
     REPORT_CLOSE = "report.close"
+    REPORT_WITHDRAW = "report.withdraw"
+    REPORT_MARK_DUPLICATE = "report.mark_duplicate"
     # Reminders, recorded once each by the notifications' reminder job.
     REPORT_DUE_SOON = "report.due_soon"
     REPORT_OVERDUE = "report.overdue"
@@ -79,6 +81,8 @@ REPORT_MOVES = frozenset(
         EventKind.REPORT_ESCALATE,
         EventKind.REPORT_RATE,
         EventKind.REPORT_CLOSE,
+        EventKind.REPORT_WITHDRAW,
+        EventKind.REPORT_MARK_DUPLICATE,
     }
 )
 TASK_EVENTS = frozenset(k for k in EventKind if k.name.startswith("TASK_"))

@@ -185,6 +185,22 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "请从以下选项中选择：{options}",
         Locale.EN: "Choose one of: {options}",
     },
+    "report.duplicate_self": {
+        Locale.ZH_CN: "诉求不能标记为自身的重复",
+        Locale.EN: "A report cannot duplicate itself",
+    },
+    "report.duplicate_other_community": {
+        Locale.ZH_CN: "只能标记为同一社区诉求的重复",
+        Locale.EN: "The original must be a report of the same community",
+    },
+    "report.duplicate_cycle": {
+        Locale.ZH_CN: "该诉求已是本诉求的重复，不能互相标记",
+        Locale.EN: "That report is already a duplicate of this one: duplicates cannot form a cycle",
+    },
+    "report.duplicate_of_closed": {
+        Locale.ZH_CN: "不能标记为已撤回或不予受理诉求的重复",
+        Locale.EN: "The original cannot be a withdrawn or rejected report",
+    },
     "report.not_member": {
         Locale.ZH_CN: "只有本社区成员可以提交诉求",
         Locale.EN: "Only members of the community can report here",
@@ -531,6 +547,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "只有提交人可以评价诉求的办理结果",
         Locale.EN: "Only the reporter can rate how a report was resolved",
     },
+    "report.withdraw_forbidden": {
+        Locale.ZH_CN: "只有提交人可以撤回诉求",
+        Locale.EN: "Only the reporter can withdraw a report",
+    },
+    "report.mark_duplicate_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以将诉求标记为重复",
+        Locale.EN: "Only community staff can mark a report as a duplicate",
+    },
     "report.close_forbidden": {
         Locale.ZH_CN: "只有提交人或社区工作人员可以办结诉求",
         Locale.EN: "Only the reporter or community staff can close a report",
@@ -672,6 +696,16 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.report_escalated.body": {
         Locale.ZH_CN: "{who}将「{title}」（{number}）上报至{place}：{reason}",
         Locale.EN: "{who} escalated “{title}” ({number}) to {place}: {reason}",
+    },
+    "notification.report_duplicate.title": {
+        Locale.ZH_CN: "诉求已合并办理",
+        Locale.EN: "A report was merged into another",
+    },
+    "notification.report_duplicate.body": {
+        Locale.ZH_CN: "「{title}」与诉求 {original} 反映的是同一问题，"
+        "已合并到该诉求办理，您将继续收到其进展",
+        Locale.EN: "“{title}” is about the same problem as report {original}: it is handled there, "
+        "and you will hear how it goes",
     },
     "notification.report_rejected.title": {
         Locale.ZH_CN: "诉求未被受理",
@@ -843,6 +877,8 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "report.status.IN_PROGRESS": {Locale.ZH_CN: "处理中", Locale.EN: "in progress"},
     "report.status.RESOLVED": {Locale.ZH_CN: "已解决", Locale.EN: "resolved"},
     "report.status.CLOSED": {Locale.ZH_CN: "已办结", Locale.EN: "closed"},
+    "report.status.WITHDRAWN": {Locale.ZH_CN: "已撤回", Locale.EN: "withdrawn"},
+    "report.status.DUPLICATE": {Locale.ZH_CN: "重复诉求", Locale.EN: "duplicate"},
     "report.status.REJECTED": {Locale.ZH_CN: "不予受理", Locale.EN: "rejected"},
     "report.category.REPAIR": {Locale.ZH_CN: "设施报修", Locale.EN: "Repairs"},
     "report.category.REPAIR.description": {

@@ -32,6 +32,9 @@ class ReportStatus(StrEnum):
     RESOLVED = "RESOLVED"
     CLOSED = "CLOSED"
     REJECTED = "REJECTED"
+    # Withdrawn by the reporter before acceptance; closed as a duplicate of another report.
+    WITHDRAWN = "WITHDRAWN"
+    DUPLICATE = "DUPLICATE"
 
 
 class ReportPriority(StrEnum):
@@ -59,6 +62,8 @@ class ReportAction(StrEnum):
     RATED = "RATED"
     REOPENED = "REOPENED"
     CLOSED = "CLOSED"
+    WITHDRAWN = "WITHDRAWN"
+    MARKED_DUPLICATE = "MARKED_DUPLICATE"
 
 
 class EscalationLevel(StrEnum):
@@ -181,6 +186,11 @@ class Report(StoredModel):
     resolution_photo_ids: list[ObjectId] = Field(default_factory=list)
     closed_at: datetime | None = None
     rejection_reason: str | None = None
+    # Why the reporter withdrew it.
+    withdrawal_reason: str | None = None
+    # The report this one duplicates, and those marked duplicates of this one.
+    duplicate_of_id: ObjectId | None = None
+    duplicate_ids: list[ObjectId] = Field(default_factory=list)
     escalation_level: EscalationLevel = EscalationLevel.COMMUNITY
     # The street and district places it has been escalated to (their escalation queues).
     escalated_to: list[ObjectId] = Field(default_factory=list)

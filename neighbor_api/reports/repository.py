@@ -406,6 +406,25 @@ async def add_endorsement(
     )
 
 
+async def endorsers(
+    db: Database, report_id: ObjectId, *, session: Session | None = None
+) -> list[ObjectId]:
+    """Who said "me too" to the report."""
+    cursor = db[ENDORSEMENTS].find(
+        {"report_id": report_id}, projection={"user_id": 1}, session=session
+    )
+    return [d["user_id"] async for d in cursor]
+
+
+async def add_duplicate(
+    db: Database, original_id: ObjectId, duplicate_id: ObjectId, *, session: Session | None = None
+) -> None:
+    """Link a duplicate from its original (the duplicate's own link is its move)."""
+    await db[REPORTS].update_one(
+        {"_id": original_id}, {"$addToSet": {"duplicate_ids": duplicate_id}}, session=session
+    )
+
+
 async def endorsed(
     db: Database, user_id: ObjectId, report_ids: Sequence[ObjectId]
 ) -> set[ObjectId]:

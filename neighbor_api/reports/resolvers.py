@@ -20,7 +20,7 @@ from neighbor_api.graphql.relay import (
 )
 from neighbor_api.places.types import GeoPointInput
 from neighbor_api.reports import service
-from neighbor_api.reports.models import Report, ReportOrder
+from neighbor_api.reports.models import Report, ReportCategory, ReportOrder
 from neighbor_api.reports.types import (
     AcceptReportInput,
     AssignReportInput,
@@ -30,6 +30,7 @@ from neighbor_api.reports.types import (
     EndorseReportInput,
     EscalateReportInput,
     FollowReportInput,
+    MarkReportDuplicateInput,
     RateReportInput,
     RejectReportInput,
     ReportCategoryInfoType,
@@ -41,6 +42,7 @@ from neighbor_api.reports.types import (
     StartReportInput,
     SubmitReportInput,
     SubmitReportPayload,
+    WithdrawReportInput,
 )
 
 
@@ -122,6 +124,29 @@ class ReportQuery:
             after=after,
         )
         return Connection.of(page.map(ReportType.from_model)) if page else None
+
+    @strawberry.field(
+        description="Before submitting: open reports of the community (of `category` when "
+        "given) within `radiusMeters` (default 100, at most 1,000) that the viewer may see, "
+        "nearest first, with distanceMeters (at most 10)."
+    )
+    async def similar_reports(
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        location: GeoPointInput,
+        category: ReportCategory | None = None,
+        radius_meters: int | None = None,
+    ) -> list[ReportType]:
+        actor = await info.context.require_actor()
+        place_id = from_global_id(community_id, "Place")
+        if place_id is None:
+            return []
+        found = await service.similar_reports(
+            info.context.deps, actor, community_id=place_id, location=location.to_model(),
+            category=category, radius_meters=radius_meters,
+        )  # fmt: skip
+        return [ReportType.from_model(r, d) for r, d in found]
 
     @strawberry.field(
         description="Reports the viewer may see within `radiusMeters` (at most 5,000), nearest "
@@ -268,6 +293,33 @@ class ReportMutation:
                 info.context.deps, actor, report_id=_report_id(input.report_id)
             ),
         )
+
+    @strawberry.mutation(
+        description="The reporter withdraws a report before staff accept it (reason kept)."
+    )
+    async def withdraw_report(self, info: Info, input: WithdrawReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.withdraw_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                reason=input.reason,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Staff: close an open report as a duplicate of another of the community "
+        "(followers and endorsements go to the original; the reporter is told why)."
+    )
+    async def mark_report_duplicate(
+        self, info: Info, input: MarkReportDuplicateInput
+    ) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.mark_report_duplicate(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                duplicate_of_id=input_id(input.duplicate_of_id, "Report", "duplicateOfId"),
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(description='Say "me too" (once; a repeat changes nothing).')
     async def endorse_report(self, info: Info, input: EndorseReportInput) -> ReportPayload:

@@ -77,7 +77,13 @@ AUTO_CLOSE_BATCH = 200
 # A rating at or below this reopens the report.
 REOPENING_RATING = 2
 # Statuses that leave an escalation queue.
-ESCALATION_DONE = frozenset({ReportStatus.CLOSED, ReportStatus.REJECTED})
+ESCALATION_DONE = frozenset(
+    {ReportStatus.CLOSED, ReportStatus.REJECTED, ReportStatus.WITHDRAWN, ReportStatus.DUPLICATE}
+)
+MAX_SIMILAR = 10
+MAX_SIMILAR_RADIUS_METERS = 1000
+# How far a chain of duplicates is followed to its original.
+MAX_DUPLICATE_CHAIN = 20
 # Who a report can be assigned to.
 WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER})
 
@@ -141,7 +147,7 @@ def reporter_need(report: Report) -> Need:
         object_id=report.id,
         community_id=report.community_id,
         place_path=tuple(report.place_path),
-        current=report.status not in (ReportStatus.CLOSED, ReportStatus.REJECTED),
+        current=report.status not in ESCALATION_DONE,
         assignee_id=report.assignee_id,
     )
 
@@ -166,6 +172,8 @@ class Verb(StrEnum):
     ESCALATE = "escalate"
     RATE = "rate"
     CLOSE = "close"
+    WITHDRAW = "withdraw"
+    MARK_DUPLICATE = "mark_duplicate"
 
 
 # The event each move records (every verb has one: tests/test_events.py).
@@ -178,6 +186,8 @@ EVENT_OF_MOVE = {
     Verb.ESCALATE: EventKind.REPORT_ESCALATE,
     Verb.RATE: EventKind.REPORT_RATE,
     Verb.CLOSE: EventKind.REPORT_CLOSE,
+    Verb.WITHDRAW: EventKind.REPORT_WITHDRAW,
+    Verb.MARK_DUPLICATE: EventKind.REPORT_MARK_DUPLICATE,
 }
 
 
@@ -263,6 +273,14 @@ MOVES: dict[Verb, Move] = {
     Verb.CLOSE: Move(
         frozenset({ReportStatus.RESOLVED}), ReportStatus.CLOSED, ReportAction.CLOSED,
         _reporter_or_staff, "report.close_forbidden",
+    ),
+    Verb.WITHDRAW: Move(
+        frozenset({ReportStatus.SUBMITTED}), ReportStatus.WITHDRAWN, ReportAction.WITHDRAWN,
+        _reporter, "report.withdraw_forbidden",
+    ),
+    Verb.MARK_DUPLICATE: Move(
+        OPEN_STATUSES, ReportStatus.DUPLICATE, ReportAction.MARKED_DUPLICATE, _staff,
+        "report.mark_duplicate_forbidden",
     ),
 }  # fmt: skip
 
@@ -588,7 +606,7 @@ async def submit_report(
     checks.done()
     assert location is not None
     if earlier := await idempotent.earlier(deps, repository.REPORTS, idempotency):
-        return Submitted(Report.from_document(earlier), [])
+        return await _with_duplicates(deps, actor, Report.from_document(earlier))
     if not actor.is_member(community.path):
         raise DomainError.of(ErrorCode.FORBIDDEN, "report.not_member")
     reporter_id = actor.user_id
@@ -663,12 +681,55 @@ async def submit_report(
         )
 
     raced = await idempotent.create_once(deps, repository.REPORTS, idempotency, write)
-    if raced is not None:
-        return Submitted(Report.from_document(raced), [])
+    return await _with_duplicates(
+        deps, actor, Report.from_document(raced) if raced is not None else report
+    )
+
+
+async def _with_duplicates(deps: Deps, actor: Actor, report: Report) -> Submitted:
+    """The report submitted (or found again by an idempotent retry) and its possible
+    duplicates: open reports of its category within 100 m the reporter may see."""
     duplicates = await repository.possible_duplicates(
         deps.db, report, radius_meters=DUPLICATE_RADIUS_METERS, limit=MAX_DUPLICATES
     )
     return Submitted(report, [(r, d) for r, d in duplicates if can_see(actor, r)])
+
+
+async def similar_reports(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    location: GeoPoint | None,
+    category: ReportCategory | None,
+    radius_meters: int | None,
+) -> list[tuple[Report, float]]:
+    """Before submitting: the open reports of the community (of `category` when given) within
+    the radius (100 m by default) that the viewer may see, nearest first. Empty for someone
+    who is not a member."""
+    radius = DUPLICATE_RADIUS_METERS if radius_meters is None else radius_meters
+    checks = Checks(prefix=())
+    if location is None:
+        checks.fail("location", "report.location")
+    if not 1 <= radius <= MAX_SIMILAR_RADIUS_METERS:
+        checks.fail("radiusMeters", "report.radius", max=MAX_SIMILAR_RADIUS_METERS)
+    checks.done()
+    assert location is not None
+    community = await places.get_place(deps, community_id)
+    if community is None or community.level is not PlaceLevel.COMMUNITY:
+        return []
+    if not actor.is_member(community.path):
+        return []
+    query: Document = {
+        "community_id": community.id,
+        "status": {"$in": [s.value for s in OPEN_STATUSES]},
+    }
+    if category is not None:
+        query["category"] = category.value
+    found = await repository.near(
+        deps.db, location, radius_meters=radius, query=query, skip=0, limit=MAX_SIMILAR * 3
+    )
+    return [(r, d) for r, d in found if can_see(actor, r)][:MAX_SIMILAR]
 
 
 # --- The staff workflow -------------------------------------------------------------------
@@ -875,6 +936,91 @@ async def close_report(deps: Deps, actor: Actor | None, *, report_id: ObjectId) 
         "due_key": NO_DUE_DATE,
     }
     return await _apply(deps, actor, report, verb=Verb.CLOSE, changes=changes)
+
+
+async def withdraw_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, reason: str | None
+) -> Report:
+    """The reporter takes back a report staff have not accepted yet (the reason is kept)."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.WITHDRAW, report)
+    checks = Checks()
+    reason = checks.text(reason, "reason", max_length=MAX_NOTE, required=False)
+    checks.done()
+    changes = {
+        "status": ReportStatus.WITHDRAWN.value,
+        "withdrawal_reason": reason or None,
+        "closed_at": deps.clock.now(),
+        "due_key": NO_DUE_DATE,
+    }
+    return await _apply(deps, actor, report, verb=Verb.WITHDRAW, changes=changes, note=reason)
+
+
+async def _original_of(deps: Deps, report: Report, original: Report) -> Report:
+    """The report a duplicate is marked against: `original`, or the original it was itself
+    marked a duplicate of. A chain that leads back to `report` is a cycle (refused)."""
+    field = ("input", "duplicateOfId")
+    seen = {original.id}
+    while original.duplicate_of_id is not None and len(seen) <= MAX_DUPLICATE_CHAIN:
+        if original.duplicate_of_id == report.id or original.duplicate_of_id in seen:
+            raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_cycle", field=field)
+        found = await repository.by_ids(deps.db, [original.duplicate_of_id])
+        if not found:
+            break
+        original = found[0]
+        seen.add(original.id)
+    if original.id == report.id:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_cycle", field=field)
+    return original
+
+
+async def mark_report_duplicate(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, duplicate_of_id: ObjectId
+) -> Report:
+    """Staff close an open report as a duplicate of another of the same community: linked both
+    ways, its followers follow the original and its endorsements count there (once per
+    neighbour, never the original's own reporter); its reporter and followers are told why."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.MARK_DUPLICATE, report)
+    field = ("input", "duplicateOfId")
+    if duplicate_of_id == report.id:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_self", field=field)
+    named = await get_report(deps, actor, duplicate_of_id)
+    if named is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "report.not_found", field=field)
+    if named.community_id != report.community_id:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "report.duplicate_other_community", field=field
+        )
+    original = await _original_of(deps, report, named)
+    if original.status in (ReportStatus.WITHDRAWN, ReportStatus.REJECTED):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_of_closed", field=field)
+    now = deps.clock.now()
+    followers = await repository.followers(deps.db, report.id)
+
+    async def carry(session: Session) -> object:
+        await repository.add_duplicate(deps.db, original.id, report.id, session=session)
+        for user_id in followers:
+            await repository.follow(deps.db, original.id, user_id, now, session=session)
+        endorsers = await repository.endorsers(deps.db, report.id, session=session)
+        already = set(await repository.endorsers(deps.db, original.id, session=session))
+        for user_id in endorsers:
+            if user_id in already or user_id == original.reporter_id:
+                continue
+            endorsement = Endorsement(report_id=original.id, user_id=user_id, created_at=now)
+            await repository.add_endorsement(deps.db, endorsement, session=session)
+        return None
+
+    changes = {
+        "status": ReportStatus.DUPLICATE.value,
+        "duplicate_of_id": original.id,
+        "closed_at": now,
+        "due_key": NO_DUE_DATE,
+    }
+    return await _apply(
+        deps, actor, report, verb=Verb.MARK_DUPLICATE, changes=changes, note=original.number,
+        event_data={"duplicate_of_id": original.id, "number": original.number}, attach=carry,
+    )  # fmt: skip
 
 
 async def close_unrated(deps: Deps) -> int:

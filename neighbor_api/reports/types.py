@@ -62,6 +62,8 @@ graphql_enum(
         ),
         ReportStatus.CLOSED: "Finished (办结).",
         ReportStatus.REJECTED: "Not accepted, with a reason.",
+        ReportStatus.WITHDRAWN: "Withdrawn by the reporter before acceptance (reason kept).",
+        ReportStatus.DUPLICATE: "Closed as a duplicate of another report (`duplicateOf`).",
     },
 )
 graphql_enum(
@@ -100,6 +102,8 @@ graphql_enum(
         ReportAction.CLOSED: (
             "Closed: by the reporter, staff, a rating of 3 to 5, or 7 days after resolution."
         ),
+        ReportAction.WITHDRAWN: "Withdrawn by the reporter.",
+        ReportAction.MARKED_DUPLICATE: "Marked by staff as a duplicate of another report.",
     },
 )
 graphql_enum(
@@ -219,6 +223,8 @@ class ReportViewerCan:
     escalate: bool
     rate: bool
     close: bool
+    withdraw: bool
+    mark_duplicate: bool
     comment: bool
 
 
@@ -441,6 +447,20 @@ class ReportType(relay.Node):
         page = await service.comments(info.context.deps, self.model, first=first, after=after)
         return Connection.of(page.map(lambda c: ReportCommentType.from_model(c, self.model)))
 
+    @strawberry.field(description="Why the reporter withdrew it.")
+    def withdrawal_reason(self) -> str | None:
+        return self.model.withdrawal_reason
+
+    @strawberry.field(description="The report this one duplicates (if the viewer may see it).")
+    async def duplicate_of(self, info: Info) -> ReportType | None:
+        original_id = self.model.duplicate_of_id
+        return await ReportType.load(info, original_id) if original_id else None
+
+    @strawberry.field(description="Reports marked duplicates of this one, that the viewer sees.")
+    async def duplicates(self, info: Info) -> list[ReportType]:
+        found = [await ReportType.load(info, i) for i in self.model.duplicate_ids]
+        return [r for r in found if r is not None]
+
     @strawberry.field(description="The answers to its category's questions.")
     def answers(self) -> list[AnswerType]:
         return [AnswerType(key=a.key, value=a.value) for a in self.model.answers]
@@ -581,6 +601,20 @@ class RateReportInput:
 @strawberry.input(description="Close a resolved report (its reporter or staff).")
 class CloseReportInput:
     report_id: strawberry.ID
+
+
+@strawberry.input(description="The reporter withdraws a report staff have not accepted yet.")
+class WithdrawReportInput:
+    report_id: strawberry.ID
+    reason: str | None = strawberry.field(default=None, description="Why (kept on the report).")
+
+
+@strawberry.input(description="Staff: close a report as a duplicate of another.")
+class MarkReportDuplicateInput:
+    report_id: strawberry.ID = strawberry.field(description="The duplicate.")
+    duplicate_of_id: strawberry.ID = strawberry.field(
+        description="The original, in the same community; followers and endorsements go to it."
+    )
 
 
 @strawberry.input(description='Say "me too" to a neighbour\'s report (once).')
