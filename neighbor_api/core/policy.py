@@ -140,6 +140,8 @@ class PhoneNeed(StrEnum):
     REPORT_REPORTER = "REPORT_REPORTER"
     # Serving a member: the community's staff call an applicant or a member.
     MEMBERSHIP = "MEMBERSHIP"
+    # Being helped: the reporter sees who handles their report, with a masked contact line.
+    REPORT_HANDLER = "REPORT_HANDLER"
 
 
 class Disclosure(StrEnum):
@@ -160,6 +162,7 @@ class Need:
     place_path: tuple[ObjectId, ...]
     current: bool
     assignee_id: ObjectId | None = None
+    reporter_id: ObjectId | None = None
 
 
 def is_community_staff(actor: Actor, community_id: ObjectId | None) -> bool:
@@ -185,7 +188,12 @@ def phone_disclosure(
         return Disclosure.NONE
     if actor.user_id == user_id or is_system(actor):
         return Disclosure.FULL
-    if need is not None and need.current:
+    if need is not None and need.current and need.why is PhoneNeed.REPORT_HANDLER:
+        # The reporter of a report being handled: the handler's contact line, masked (the
+        # call goes through the platform's hotline, never a private number).
+        if actor.user_id == need.reporter_id:
+            return Disclosure.MASKED
+    elif need is not None and need.current:
         if is_community_staff(actor, need.community_id):
             return Disclosure.FULL
         if need.why is PhoneNeed.REPORT_REPORTER and actor.user_id == need.assignee_id:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from neighbor_api.core.idempotency import Idempotency
 from neighbor_api.core.models import StoredModel
+from neighbor_api.core.policy import Role
 from neighbor_api.places.models import GeoPoint
 
 
@@ -112,6 +113,8 @@ class TimelineEntry(BaseModel):
     note: str | None = None
     # None: the system (e.g. the automatic close).
     actor_id: ObjectId | None = None
+    # The stars of a RATED entry (entries written before it was kept: see `ratings`).
+    rating: int | None = None
 
 
 class Answer(BaseModel):
@@ -181,6 +184,8 @@ class Report(StoredModel):
     due_at: datetime | None = None
     due_key: datetime = NO_DUE_DATE
     assignee_id: ObjectId | None = None
+    # The role the assignee handles it in (GRID_WORKER, COMMUNITY_WORKER, ADMIN).
+    assignee_role: Role | None = None
     resolved_at: datetime | None = None
     resolution_note: str | None = None
     resolution_photo_ids: list[ObjectId] = Field(default_factory=list)

@@ -7,7 +7,7 @@ Every move of the state machine is one row of MOVES (from which statuses, to whi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -326,6 +326,7 @@ def _entry(
     from_status: ReportStatus | None,
     to_status: ReportStatus | None,
     note: str | None = None,
+    rating: int | None = None,
 ) -> Document:
     return TimelineEntry(
         at=at,
@@ -334,6 +335,7 @@ def _entry(
         to_status=to_status,
         note=note or None,
         actor_id=actor.user_id if actor else None,
+        rating=rating,
     ).model_dump()
 
 
@@ -349,6 +351,7 @@ async def _apply(
     event_data: Document | None = None,
     extra_condition: Document | None = None,
     attach: Callable[[Session], Awaitable[object]] | None = None,
+    rating: int | None = None,
 ) -> Report:
     """Write one move in one transaction: the conditional update (only if the report is still
     where it was), its timeline entry (and the `then` entry a rating leads to: REOPENED or
@@ -357,7 +360,7 @@ async def _apply(
     to_status = ReportStatus(changes.get("status", report.status))
     entries = [
         _entry(actor, MOVES[verb].action, at=now, from_status=report.status,
-               to_status=report.status if then else to_status, note=note),
+               to_status=report.status if then else to_status, note=note, rating=rating),
     ]  # fmt: skip
     if then is not None:
         entries.append(_entry(actor, then, at=now, from_status=report.status, to_status=to_status))
@@ -780,6 +783,7 @@ async def assign_report(
     changes: Document = {
         "status": ReportStatus.ASSIGNED.value,
         "assignee_id": assignee_id,
+        "assignee_role": _handling_role(membership.roles).value,
         # The grid its point lies in stays; an unrouted report takes the assignee's grid.
         "grid_id": report.grid_id or membership.grid_id,
         # The new assignee sees it (the former one no longer does).
@@ -795,14 +799,39 @@ async def assign_report(
     )  # fmt: skip
 
 
+def _handling_role(roles: Iterable[Role]) -> Role:
+    """The role a worker handles a report in, as the reporter is told it."""
+    held = set(roles)
+    for role in (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.ADMIN):
+        if role in held:
+            return role
+    return Role.COMMUNITY_WORKER
+
+
+def handler_need(report: Report) -> Need:
+    """Why the reporter may see their handler's contact line (masked): the report, while it is
+    handled. Who sees what is `core/policy.phone_disclosure`'s rule."""
+    return Need(
+        why=PhoneNeed.REPORT_HANDLER,
+        object_id=report.id,
+        community_id=report.community_id,
+        place_path=tuple(report.place_path),
+        current=report.status not in ESCALATION_DONE,
+        assignee_id=report.assignee_id,
+        reporter_id=report.reporter_id,
+    )
+
+
 async def start_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
     report = await _visible_or_raise(deps, actor, report_id)
     _check_move(actor, Verb.START, report)
     changes: Document = {"status": ReportStatus.IN_PROGRESS.value}
     if report.assignee_id is None:
         # Started straight from ACCEPTED (the grid's worker taking it on): the starter owns it.
+        role = Role.GRID_WORKER if actor.works_grid(report.grid_id) else None
         changes |= {
             "assignee_id": actor.user_id,
+            "assignee_role": (role or _handling_role(actor.roles_at(report.place_path))).value,
             "audience": report.model_copy(update={"assignee_id": actor.user_id}).audience,
         }
     return await _apply(deps, actor, report, verb=Verb.START, changes=changes)
@@ -917,6 +946,7 @@ async def rate_report(
     return await _apply(
         deps, actor, report, verb=Verb.RATE, changes=changes, note=comment, then=then,
         extra_condition={"rated_resolution": False}, event_data={"rating": rating},
+        rating=rating,
     )  # fmt: skip
 
 

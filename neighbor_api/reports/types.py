@@ -13,6 +13,7 @@ from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.core.i18n import Locale
+from neighbor_api.core.policy import Role
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type, optional_input_id
@@ -248,6 +249,9 @@ class TimelineEntryType:
     from_status: ReportStatus | None = strawberry.field(description="The status before.")
     to_status: ReportStatus | None = strawberry.field(description="The status after.")
     note: str | None = strawberry.field(description="The note given (reason, resolution...).")
+    rating: int | None = strawberry.field(
+        default=None, description="The stars (1–5) of a RATED entry; null on other entries."
+    )
     entry: strawberry.Private[TimelineEntry]
     report: strawberry.Private[Report]
 
@@ -384,9 +388,21 @@ class ReportType(relay.Node):
     async def entered_by(self, info: Info) -> UserType | None:
         return await _user(info, self.model.entered_by_id)
 
-    @strawberry.field(description="The worker it is assigned to.")
+    @strawberry.field(
+        description="The worker handling it, with a masked phone (138****0001) for its reporter "
+        "while it is handled (and for staff of the worker's places, as ever)."
+    )
     async def assignee(self, info: Info) -> UserType | None:
-        return await _user(info, self.model.assignee_id)
+        assignee_id = self.model.assignee_id
+        if assignee_id is None:
+            return None
+        user = await info.context.loaders.user.load(assignee_id)
+        # Seen as the handler of this report: its reporter gets a masked contact line.
+        return UserType.from_model(user, service.handler_need(self.model)) if user else None
+
+    @strawberry.field(description="The role its assignee handles it in (e.g. GRID_WORKER).")
+    def assignee_role(self) -> Role | None:
+        return self.model.assignee_role if self.model.assignee_id else None
 
     @strawberry.field(description="The reporter's photos.")
     async def photos(self, info: Info) -> list[AttachmentType]:
@@ -420,25 +436,43 @@ class ReportType(relay.Node):
         moves = {verb.value: service.may(actor, verb, report) for verb in service.Verb}
         return ReportViewerCan(**moves, comment=service.may_comment(actor, report))
 
-    @strawberry.field(description="The reporter's rating of the latest resolution.")
+    @strawberry.field(
+        description="The reporter's latest rating (kept when the report is reopened and "
+        "resolved again, until they rate anew; every one is in `ratings`)."
+    )
     def satisfaction(self) -> SatisfactionType | None:
-        rated = self.model.satisfaction
+        ratings = self.model.ratings
+        rated = ratings[-1] if ratings else self.model.satisfaction
         return SatisfactionType.from_model(rated) if rated else None
 
-    @strawberry.field(description="Every move, oldest first.")
+    @strawberry.field(description="Every rating the reporter gave, oldest first.")
+    def ratings(self) -> list[SatisfactionType]:
+        return [SatisfactionType.from_model(r) for r in self.model.ratings]
+
+    @strawberry.field(description="Every move, oldest first (a rating with its stars).")
     def timeline(self) -> list[TimelineEntryType]:
-        return [
-            TimelineEntryType(
-                at=e.at,
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                note=e.note,
-                entry=e,
-                report=self.model,
+        # Entries written before the stars were kept on them take them from `ratings`: the
+        # n-th RATED entry is the n-th rating.
+        ratings = iter(self.model.ratings)
+        entries = []
+        for e in self.model.timeline:
+            rating = e.rating
+            if e.action is ReportAction.RATED:
+                given = next(ratings, None)
+                rating = rating or (given.rating if given else None)
+            entries.append(
+                TimelineEntryType(
+                    at=e.at,
+                    action=e.action,
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    note=e.note,
+                    rating=rating,
+                    entry=e,
+                    report=self.model,
+                )
             )
-            for e in self.model.timeline
-        ]
+        return entries
 
     @strawberry.field(description="Neighbours' and staff's comments, oldest first.")
     async def comments(

@@ -94,7 +94,8 @@ BUDGETS: dict[str, int] = {
     # + the day's upload counters (files, before reading; bytes, once the size is known), the
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
-    "SubmitReport": 6,  # the reporter follows their report (one insert)
+    # The reporter follows their report (one insert); its grid is found by $geoIntersects.
+    "SubmitReport": 7,
     "Reports": 5,
     "EscalationQueue": 3,
     "ReportsNearby": 2,
