@@ -402,6 +402,16 @@ async def get_report(deps: Deps, actor: Actor | None, report_id: ObjectId) -> Re
     return found[0] if found and can_see(actor, found[0]) else None
 
 
+async def visible_reports(
+    deps: Deps, actor: Actor | None, report_ids: Sequence[ObjectId]
+) -> list[Report]:
+    """The reports of `report_ids` the viewer may see, in that order (one query)."""
+    if not report_ids:
+        return []
+    found = {r.id: r for r in await repository.by_ids(deps.db, list(report_ids))}
+    return [found[i] for i in report_ids if i in found and can_see(actor, found[i])]
+
+
 async def _visible_or_raise(deps: Deps, actor: Actor, report_id: ObjectId) -> Report:
     report = await get_report(deps, actor, report_id)
     if report is None:

@@ -492,8 +492,9 @@ class ReportType(relay.Node):
 
     @strawberry.field(description="Reports marked duplicates of this one, that the viewer sees.")
     async def duplicates(self, info: Info) -> list[ReportType]:
-        found = [await ReportType.load(info, i) for i in self.model.duplicate_ids]
-        return [r for r in found if r is not None]
+        actor = await info.context.actor()
+        found = await service.visible_reports(info.context.deps, actor, self.model.duplicate_ids)
+        return [ReportType.from_model(r) for r in found]
 
     @strawberry.field(description="The answers to its category's questions.")
     def answers(self) -> list[AnswerType]:
