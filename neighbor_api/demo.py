@@ -21,7 +21,7 @@ from neighbor_api.councils.models import Ballot, CouncilKind, CouncilRole, Elect
 from neighbor_api.memberships import service as memberships
 from neighbor_api.patrols import service as patrols
 from neighbor_api.places import service as places
-from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
+from neighbor_api.places.models import GeoPoint, GeoPolygon, Place, PlaceLevel
 from neighbor_api.reports import service as reports
 from neighbor_api.reports import units
 from neighbor_api.reports.models import ReportCategory, ReportPriority
@@ -41,6 +41,8 @@ async def _create_places(
     deps: Deps, node: dict[str, Any], parent: Place | None, into: dict[str, Place]
 ) -> None:
     location = node.get("location")
+    # A boundary is a ring of [lat, lng] points (like a report's "at"), the first repeated last.
+    ring = node.get("boundary")
     place = await places.create_place(
         deps,
         SYSTEM,
@@ -49,6 +51,7 @@ async def _create_places(
         parent_id=parent.id if parent else None,
         location=GeoPoint.at(**location) if location else None,
         code=node.get("code"),
+        boundary=GeoPolygon.ring([(lng, lat) for lat, lng in ring]) if ring else None,
     )
     into[place.name] = place
     for child in node.get("children", []):

@@ -251,6 +251,44 @@ async def upload(
 # --- Attaching ----------------------------------------------------------------------------
 
 
+def _attach_problems(
+    ids: Sequence[ObjectId],
+    found_list: Sequence[Attachment],
+    owner_id: ObjectId | None,
+    field: tuple[str, ...],
+    *,
+    documents: bool = False,
+) -> list[Problem]:
+    found = {a.id: a for a in found_list}
+    problems: dict[tuple[ErrorCode, str], Problem] = {}
+    for attachment_id in ids:
+        attachment = found.get(attachment_id)
+        if attachment is None or owner_id not in (None, attachment.owner_id):
+            problem = Problem(ErrorCode.NOT_FOUND, "attachment.not_found", field)
+        elif attachment.subject_id is not None:
+            problem = Problem(ErrorCode.INVALID_INPUT, "attachment.already_attached", field)
+        elif not documents and attachment.content_type not in IMAGE_TYPES:
+            problem = Problem(ErrorCode.INVALID_INPUT, "attachment.not_an_image", field)
+        else:
+            continue
+        problems.setdefault((problem.code, problem.message), problem)
+    return list(problems.values())
+
+
+async def attach_problems(
+    deps: Deps, actor: Actor, *, attachment_ids: Sequence[ObjectId], field: tuple[str, ...]
+) -> list[Problem]:
+    """What `attach` would refuse, read before the caller's other checks are reported, so a
+    client sees every problem of its input at once (`attach` checks again when it writes)."""
+    ids = list(dict.fromkeys(attachment_ids))
+    if len(ids) > MAX_ATTACHMENTS:
+        return [
+            Problem(ErrorCode.INVALID_INPUT, "attachment.too_many", field, {"max": MAX_ATTACHMENTS})
+        ]
+    owner_id = None if is_system(actor) else actor.user_id
+    return _attach_problems(ids, await repository.by_ids(deps.db, ids), owner_id, field)
+
+
 async def attach(
     deps: Deps,
     actor: Actor,
@@ -280,21 +318,10 @@ async def attach(
     owner_id = None if is_system(actor) else actor.user_id
 
     async def apply(session: Session) -> list[Attachment]:
-        found = {a.id: a for a in await repository.by_ids(deps.db, ids, session=session)}
-        problems: dict[tuple[ErrorCode, str], Problem] = {}
-        for attachment_id in ids:
-            attachment = found.get(attachment_id)
-            if attachment is None or owner_id not in (None, attachment.owner_id):
-                problem = Problem(ErrorCode.NOT_FOUND, "attachment.not_found", field)
-            elif attachment.subject_id is not None:
-                problem = Problem(ErrorCode.INVALID_INPUT, "attachment.already_attached", field)
-            elif not documents and attachment.content_type not in IMAGE_TYPES:
-                problem = Problem(ErrorCode.INVALID_INPUT, "attachment.not_an_image", field)
-            else:
-                continue
-            problems.setdefault((problem.code, problem.message), problem)
-        if problems:
-            raise DomainError(list(problems.values()))
+        read = await repository.by_ids(deps.db, ids, session=session)
+        if problems := _attach_problems(ids, read, owner_id, field, documents=documents):
+            raise DomainError(problems)
+        found = {a.id: a for a in read}
         attached = await repository.attach(
             deps.db,
             ids,

@@ -49,6 +49,8 @@ class EventKind(StrEnum):
     REPORT_DISPATCH = "report.dispatch"
     REPORT_TAKE = "report.take"
     REPORT_RETURN = "report.return"
+    REPORT_WITHDRAW = "report.withdraw"
+    REPORT_MARK_DUPLICATE = "report.mark_duplicate"
     # Reminders, recorded once each by the notifications' reminder job.
     REPORT_DUE_SOON = "report.due_soon"
     REPORT_OVERDUE = "report.overdue"
@@ -99,6 +101,8 @@ REPORT_MOVES = frozenset(
         EventKind.REPORT_DISPATCH,
         EventKind.REPORT_TAKE,
         EventKind.REPORT_RETURN,
+        EventKind.REPORT_WITHDRAW,
+        EventKind.REPORT_MARK_DUPLICATE,
     }
 )
 TASK_EVENTS = frozenset(k for k in EventKind if k.name.startswith("TASK_"))

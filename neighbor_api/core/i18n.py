@@ -160,6 +160,47 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "请在地图上选择有效的位置",
         Locale.EN: "Pick a valid location on the map",
     },
+    "report.answer_unknown": {
+        Locale.ZH_CN: "该类别没有问题「{key}」",
+        Locale.EN: 'This category has no question "{key}"',
+    },
+    "report.answer_repeated": {
+        Locale.ZH_CN: "问题「{key}」回答了不止一次",
+        Locale.EN: 'The question "{key}" is answered more than once',
+    },
+    "report.answers_too_many": {
+        Locale.ZH_CN: "回答最多 {max} 条",
+        Locale.EN: "At most {max} answers",
+    },
+    "report.answer_required": {
+        Locale.ZH_CN: "请回答：{question}",
+        Locale.EN: "Please answer: {question}",
+    },
+    "report.answer_number": {Locale.ZH_CN: "请填写数字", Locale.EN: "Enter a number"},
+    "report.answer_boolean": {
+        Locale.ZH_CN: "请回答 true 或 false",
+        Locale.EN: "Answer true or false",
+    },
+    "report.answer_choice": {
+        Locale.ZH_CN: "请从以下选项中选择：{options}",
+        Locale.EN: "Choose one of: {options}",
+    },
+    "report.duplicate_self": {
+        Locale.ZH_CN: "诉求不能标记为自身的重复",
+        Locale.EN: "A report cannot duplicate itself",
+    },
+    "report.duplicate_other_community": {
+        Locale.ZH_CN: "只能标记为同一社区诉求的重复",
+        Locale.EN: "The original must be a report of the same community",
+    },
+    "report.duplicate_cycle": {
+        Locale.ZH_CN: "该诉求已是本诉求的重复，不能互相标记",
+        Locale.EN: "That report is already a duplicate of this one: duplicates cannot form a cycle",
+    },
+    "report.duplicate_of_closed": {
+        Locale.ZH_CN: "不能标记为已撤回或不予受理诉求的重复",
+        Locale.EN: "The original cannot be a withdrawn or rejected report",
+    },
     "report.not_member": {
         Locale.ZH_CN: "只有本社区成员可以提交诉求",
         Locale.EN: "Only members of the community can report here",
@@ -737,6 +778,22 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "认领人数须为 1 到 {max}",
         Locale.EN: "The capacity must be 1 to {max}",
     },
+    "place.boundary_points": {
+        Locale.ZH_CN: "{name}的边界须为 4 到 1000 个有效经纬度点",
+        Locale.EN: "The boundary of {name} needs 4 to 1,000 valid points",
+    },
+    "place.boundary_not_closed": {
+        Locale.ZH_CN: "{name}的边界未闭合：首尾两点须相同",
+        Locale.EN: "The boundary of {name} is not closed: its first and last points must match",
+    },
+    "place.boundary_self_intersecting": {
+        Locale.ZH_CN: "{name}的边界自相交",
+        Locale.EN: "The boundary of {name} crosses itself",
+    },
+    "report.outside_community": {
+        Locale.ZH_CN: "该位置不在{community}辖区内，请在本社区范围内选点",
+        Locale.EN: "This location is outside {community}; pick a point within the community",
+    },
     # FORBIDDEN: one message per rule, saying who may (the rule's key names it).
     "place.create_forbidden": {
         Locale.ZH_CN: "只有上级地区的工作人员可以在其下添加地区",
@@ -820,6 +877,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "report.rate_forbidden": {
         Locale.ZH_CN: "只有提交人可以评价诉求的办理结果",
         Locale.EN: "Only the reporter can rate how a report was resolved",
+    },
+    "report.withdraw_forbidden": {
+        Locale.ZH_CN: "只有提交人可以撤回诉求",
+        Locale.EN: "Only the reporter can withdraw a report",
+    },
+    "report.mark_duplicate_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以将诉求标记为重复",
+        Locale.EN: "Only community staff can mark a report as a duplicate",
     },
     "report.close_forbidden": {
         Locale.ZH_CN: "只有提交人或社区工作人员可以办结诉求",
@@ -982,6 +1047,16 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.report_returned.body": {
         Locale.ZH_CN: "{who}（{unit}）将「{title}」（{number}）退回{place}：{reason}",
         Locale.EN: "{who} ({unit}) returned “{title}” ({number}) to {place}: {reason}",
+    },
+    "notification.report_duplicate.title": {
+        Locale.ZH_CN: "诉求已合并办理",
+        Locale.EN: "A report was merged into another",
+    },
+    "notification.report_duplicate.body": {
+        Locale.ZH_CN: "「{title}」与诉求 {original} 反映的是同一问题，"
+        "已合并到该诉求办理，您将继续收到其进展",
+        Locale.EN: "“{title}” is about the same problem as report {original}: it is handled there, "
+        "and you will hear how it goes",
     },
     "notification.report_rejected.title": {
         Locale.ZH_CN: "诉求未被受理",
@@ -1203,6 +1278,8 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "report.status.IN_PROGRESS": {Locale.ZH_CN: "处理中", Locale.EN: "in progress"},
     "report.status.RESOLVED": {Locale.ZH_CN: "已解决", Locale.EN: "resolved"},
     "report.status.CLOSED": {Locale.ZH_CN: "已办结", Locale.EN: "closed"},
+    "report.status.WITHDRAWN": {Locale.ZH_CN: "已撤回", Locale.EN: "withdrawn"},
+    "report.status.DUPLICATE": {Locale.ZH_CN: "重复诉求", Locale.EN: "duplicate"},
     "report.status.REJECTED": {Locale.ZH_CN: "不予受理", Locale.EN: "rejected"},
     "report.category.REPAIR": {Locale.ZH_CN: "设施报修", Locale.EN: "Repairs"},
     "report.category.REPAIR.description": {
@@ -1550,13 +1627,24 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
 }
 
 
+class Localized(dict[Locale, str]):
+    """A message parameter that is itself in both languages (a label from data)."""
+
+    def to(self, locale: Locale) -> str:
+        return self.get(locale) or self.get(DEFAULT_LOCALE) or ""
+
+
 def translate(key: str, locale: Locale, params: Mapping[str, object] | None = None) -> str:
-    """The message `key` in `locale`, with its placeholders filled."""
+    """The message `key` in `locale`, with its placeholders filled (a `Localized` one in
+    `locale` too)."""
     entry = MESSAGES.get(key)
     if entry is None:
         return key
     template = entry.get(locale) or entry[DEFAULT_LOCALE]
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    filled = {k: v.to(locale) if isinstance(v, Localized) else v for k, v in params.items()}
+    return template.format(**filled)
 
 
 def negotiate(accept_language: str | None) -> Locale:

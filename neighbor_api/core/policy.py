@@ -39,6 +39,8 @@ class Grant:
 
     place_id: ObjectId
     roles: frozenset[Role]
+    # The grid a GRID_WORKER looks after (their membership is on the community).
+    grid_id: ObjectId | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,16 @@ class Actor:
 
     def is_member(self, place_path: Sequence[ObjectId]) -> bool:
         return bool(self.roles_at(place_path))
+
+    def grids(self) -> list[ObjectId]:
+        """The grids the actor looks after as a GRID_WORKER."""
+        return [
+            g.grid_id for g in self.grants if g.grid_id is not None and Role.GRID_WORKER in g.roles
+        ]
+
+    def works_grid(self, grid_id: ObjectId | None) -> bool:
+        """The grid's worker: the first handler of the reports in it."""
+        return grid_id is not None and grid_id in self.grids()
 
 
 # The system actor (fixtures, jobs): allowed everything, attributed to nobody.
@@ -128,6 +140,8 @@ class PhoneNeed(StrEnum):
     REPORT_REPORTER = "REPORT_REPORTER"
     # Serving a member: the community's staff call an applicant or a member.
     MEMBERSHIP = "MEMBERSHIP"
+    # Being helped: the reporter sees who handles their report, with a masked contact line.
+    REPORT_HANDLER = "REPORT_HANDLER"
 
 
 class Disclosure(StrEnum):
@@ -148,6 +162,7 @@ class Need:
     place_path: tuple[ObjectId, ...]
     current: bool
     assignee_id: ObjectId | None = None
+    reporter_id: ObjectId | None = None
 
 
 def is_community_staff(actor: Actor, community_id: ObjectId | None) -> bool:
@@ -173,7 +188,12 @@ def phone_disclosure(
         return Disclosure.NONE
     if actor.user_id == user_id or is_system(actor):
         return Disclosure.FULL
-    if need is not None and need.current:
+    if need is not None and need.current and need.why is PhoneNeed.REPORT_HANDLER:
+        # The reporter of a report being handled: the handler's contact line, masked (the
+        # call goes through the platform's hotline, never a private number).
+        if actor.user_id == need.reporter_id:
+            return Disclosure.MASKED
+    elif need is not None and need.current:
         if is_community_staff(actor, need.community_id):
             return Disclosure.FULL
         if need.why is PhoneNeed.REPORT_REPORTER and actor.user_id == need.assignee_id:

@@ -61,4 +61,4 @@ class Membership(StoredModel):
     def grant(self) -> Grant | None:
         if self.status is not MembershipStatus.ACTIVE:
             return None
-        return Grant(place_id=self.place_id, roles=frozenset(self.roles))
+        return Grant(place_id=self.place_id, roles=frozenset(self.roles), grid_id=self.grid_id)

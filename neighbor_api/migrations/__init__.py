@@ -17,6 +17,7 @@ from neighbor_api.migrations import (
     m0006_report_cells,
     m0007_rollup_milestones,
     m0008_escalation_queue,
+    m0009_report_grid_audience,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -28,4 +29,5 @@ STEPS: tuple[Step, ...] = (
     m0006_report_cells.STEP,
     m0007_rollup_milestones.STEP,
     m0008_escalation_queue.STEP,
+    m0009_report_grid_audience.STEP,
 )

@@ -298,6 +298,10 @@ async def _dispatch(facts: Facts) -> Mapping[str, Param]:
     }
 
 
+async def _duplicate(facts: Facts) -> Mapping[str, Param]:
+    return {"original": str(facts.data.get("number") or "")}
+
+
 async def _comment(facts: Facts) -> Mapping[str, Param]:
     return {"comment": _quote(facts.cache.get("comment", ""))}
 
@@ -424,7 +428,7 @@ def _no_points(facts: Facts) -> bool:
 
 K = NotificationKind
 E = EventKind
-_STATUS_MOVES = frozenset(REPORT_MOVES - {E.REPORT_REJECT})
+_STATUS_MOVES = frozenset(REPORT_MOVES - {E.REPORT_REJECT, E.REPORT_MARK_DUPLICATE})
 
 RULES: tuple[Rule, ...] = (
     # Reports
@@ -453,6 +457,11 @@ RULES: tuple[Rule, ...] = (
          "the reporter and followers, with the reason", _reporter_and_followers,
          "notification.report_rejected.title", "notification.report_rejected.body",
          _report_params),
+    Rule(frozenset({E.REPORT_MARK_DUPLICATE}), K.REPORT_STATUS_CHANGED,
+         "the reporter and followers, with the original it was merged into",
+         _reporter_and_followers,
+         "notification.report_duplicate.title", "notification.report_duplicate.body",
+         _with(_duplicate)),
     Rule(_STATUS_MOVES, K.REPORT_STATUS_CHANGED,
          "the reporter and followers, on every change of status", _reporter_and_followers,
          "notification.report_status_changed.title", "notification.report_status_changed.body",

@@ -80,6 +80,7 @@ _NOTES = {
     ReportStatus.REJECTED: lambda r: r.rejection_reason,
     ReportStatus.RESOLVED: lambda r: r.resolution_note,
     ReportStatus.CLOSED: lambda r: r.resolution_note,
+    ReportStatus.WITHDRAWN: lambda r: r.withdrawal_reason,
 }
 
 

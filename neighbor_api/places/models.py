@@ -53,6 +53,25 @@ class GeoPoint(BaseModel):
         return self.coordinates[0]
 
 
+class GeoPolygon(BaseModel):
+    """A boundary: one closed ring of WGS-84 points, stored as GeoJSON (longitude first) for
+    the 2dsphere index. Checked when made (`places.geometry.check_ring`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["Polygon"] = "Polygon"
+    coordinates: tuple[tuple[tuple[float, float], ...], ...]
+
+    @classmethod
+    def ring(cls, points: list[tuple[float, float]]) -> GeoPolygon:
+        """From (lng, lat) points, the first repeated last."""
+        return cls(coordinates=(tuple(points),))
+
+    @property
+    def outer(self) -> tuple[tuple[float, float], ...]:
+        return self.coordinates[0]
+
+
 class Place(StoredModel):
     name: str
     level: PlaceLevel
@@ -61,6 +80,8 @@ class Place(StoredModel):
     # is one indexed query on `path`, and roles granted on X reach every place under it.
     path: list[ObjectId] = Field(default_factory=list)
     location: GeoPoint | None = None
+    # The area it covers (communities and grids): a report's point is routed by it.
+    boundary: GeoPolygon | None = None
     # A short code, e.g. "JA" for 金安社区 (used in human-readable numbers).
     code: str | None = None
 

@@ -11,10 +11,13 @@ from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.pagination import Page, offset_edges, offset_of, page_size
 from neighbor_api.core.policy import Actor, ensure, is_system
 from neighbor_api.core.validation import Checks
-from neighbor_api.places import repository
-from neighbor_api.places.models import CHILD_LEVEL, GeoPoint, Place, PlaceLevel
+from neighbor_api.places import geometry, repository
+from neighbor_api.places.models import CHILD_LEVEL, GeoPoint, GeoPolygon, Place, PlaceLevel
 
 MAX_NAME_LENGTH = 60
+# How far outside its community's boundary a report's point may lie (a pin dropped across the
+# road, GPS drift) and still be the community's.
+BOUNDARY_TOLERANCE_METERS = 200
 
 
 # A place is never changed or deleted once created (the repository has no such query), so
@@ -49,10 +52,17 @@ async def create_place(
     parent_id: ObjectId | None = None,
     location: GeoPoint | None = None,
     code: str | None = None,
+    boundary: GeoPolygon | None = None,
 ) -> Place:
-    """Add a place under `parent_id` (a city has none). Only the system or an admin above."""
+    """Add a place under `parent_id` (a city has none). Only the system or an admin above.
+    A `boundary` that is not closed or crosses itself is refused."""
     checks = Checks(prefix=())
     name = checks.text(name, "name", max_length=MAX_NAME_LENGTH)
+    if boundary is not None:
+        try:
+            geometry.check_ring(boundary.outer)
+        except geometry.BoundaryError as error:
+            checks.fail("boundary", error.key, name=name)
     checks.done()
     parent = None
     if parent_id is not None:
@@ -72,6 +82,7 @@ async def create_place(
         path=[*(parent.path if parent else []), place_id],
         location=location,
         code=code,
+        boundary=boundary,
     )
     await repository.insert(deps.db, place)
     return place
@@ -136,3 +147,26 @@ async def children(deps: Deps, parent_id: ObjectId) -> list[Place]:
     for place in found:
         _KNOWN[(deps.db.name, place.id)] = place
     return found
+
+
+def outside_meters(community: Place, point: GeoPoint) -> float:
+    """How far `point` lies outside the community's boundary (0 inside, or with no boundary)."""
+    if community.boundary is None:
+        return 0.0
+    return geometry.distance_meters(community.boundary.outer, point.coordinates)
+
+
+async def grid_at(deps: Deps, community: Place, point: GeoPoint) -> Place | None:
+    """The community's grid holding `point` ($geoIntersects on the grids' boundaries). On a
+    boundary two grids share, the first by name then id: always the same one. A point just
+    outside every grid (within the community's tolerance) goes to the grid nearest it; a
+    community whose grids have no boundaries routes nothing."""
+    found = await repository.grids_containing(deps.db, community.id, point)
+    if found:
+        return found[0]
+    bounded = [
+        (geometry.distance_meters(g.boundary.outer, point.coordinates), g.name, g.id, g)
+        for g in await repository.children_of(deps.db, [community.id])
+        if g.boundary is not None
+    ]
+    return min(bounded, key=lambda t: t[:3])[3] if bounded else None

@@ -22,11 +22,16 @@ graphql_enum(
         PhoneNeed.REPORT_REPORTER: "To the assignee or the community's staff: the reporter of a "
         "report they handle.",
         PhoneNeed.MEMBERSHIP: "To the community's staff: a pending or active member.",
+        PhoneNeed.REPORT_HANDLER: "Never in full: the reporter sees their handler's number masked.",
     },
 )
 
 # The GraphQL type of the object a number was shown through, by reason.
-_OBJECT_TYPES = {PhoneNeed.REPORT_REPORTER: "Report", PhoneNeed.MEMBERSHIP: "Membership"}
+_OBJECT_TYPES = {
+    PhoneNeed.REPORT_REPORTER: "Report",
+    PhoneNeed.REPORT_HANDLER: "Report",
+    PhoneNeed.MEMBERSHIP: "Membership",
+}
 
 
 @strawberry.type(

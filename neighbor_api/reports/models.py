@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from neighbor_api.core.geo import cell_of
 from neighbor_api.core.idempotency import Idempotency
 from neighbor_api.core.models import StoredModel
+from neighbor_api.core.policy import Role
 from neighbor_api.places.models import GeoPoint
 
 
@@ -33,6 +34,9 @@ class ReportStatus(StrEnum):
     RESOLVED = "RESOLVED"
     CLOSED = "CLOSED"
     REJECTED = "REJECTED"
+    # Withdrawn by the reporter before acceptance; closed as a duplicate of another report.
+    WITHDRAWN = "WITHDRAWN"
+    DUPLICATE = "DUPLICATE"
 
 
 class ReportPriority(StrEnum):
@@ -63,6 +67,8 @@ class ReportAction(StrEnum):
     # 吹哨报到: the street or district sends it to one of its units, which may send it back.
     DISPATCHED = "DISPATCHED"
     RETURNED = "RETURNED"
+    WITHDRAWN = "WITHDRAWN"
+    MARKED_DUPLICATE = "MARKED_DUPLICATE"
 
 
 class EscalationLevel(StrEnum):
@@ -111,6 +117,17 @@ class TimelineEntry(BaseModel):
     note: str | None = None
     # None: the system (e.g. the automatic close).
     actor_id: ObjectId | None = None
+    # The stars of a RATED entry (entries written before it was kept: see `ratings`).
+    rating: int | None = None
+
+
+class Answer(BaseModel):
+    """The answer to one of the category's questions (`reports/categories.py`), as text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    value: str
 
 
 class Satisfaction(BaseModel):
@@ -135,6 +152,11 @@ def staff_key(place_id: ObjectId) -> str:
     return f"staff:{place_id}"
 
 
+def grid_key(grid_id: ObjectId) -> str:
+    """The workers of the grid the report lies in (its first handlers)."""
+    return f"grid:{grid_id}"
+
+
 def member_key(place_id: ObjectId) -> str:
     """Members of a place on the path of a COMMUNITY report."""
     return f"member:{place_id}"
@@ -157,6 +179,7 @@ class Report(StoredModel):
     community_id: ObjectId
     # The community's place path (city, district, street, community).
     place_path: list[ObjectId]
+    # The grid its point lies in (routed at submission): its worker handles it first.
     grid_id: ObjectId | None = None
     reporter_id: ObjectId
     # The worker who filed it for the reporter (a resident without a smartphone).
@@ -167,6 +190,8 @@ class Report(StoredModel):
     location: GeoPoint
     address: str | None = None
     photo_ids: list[ObjectId] = Field(default_factory=list)
+    # The answers to its category's questions.
+    answers: list[Answer] = Field(default_factory=list)
     anonymous: bool = False
     visibility: ReportVisibility
     status: ReportStatus = ReportStatus.SUBMITTED
@@ -175,11 +200,18 @@ class Report(StoredModel):
     due_at: datetime | None = None
     due_key: datetime = NO_DUE_DATE
     assignee_id: ObjectId | None = None
+    # The role the assignee handles it in (GRID_WORKER, COMMUNITY_WORKER, ADMIN).
+    assignee_role: Role | None = None
     resolved_at: datetime | None = None
     resolution_note: str | None = None
     resolution_photo_ids: list[ObjectId] = Field(default_factory=list)
     closed_at: datetime | None = None
     rejection_reason: str | None = None
+    # Why the reporter withdrew it.
+    withdrawal_reason: str | None = None
+    # The report this one duplicates, and those marked duplicates of this one.
+    duplicate_of_id: ObjectId | None = None
+    duplicate_ids: list[ObjectId] = Field(default_factory=list)
     escalation_level: EscalationLevel = EscalationLevel.COMMUNITY
     # The street and district places it has been escalated to (their escalation queues).
     escalated_to: list[ObjectId] = Field(default_factory=list)
@@ -209,6 +241,8 @@ class Report(StoredModel):
         """The keys of who may see it (stored, indexed; recomputed by every write that changes
         the assignee; see `reports.service.can_see`)."""
         keys = [staff_key(place) for place in self.place_path]
+        if self.grid_id is not None:
+            keys.append(grid_key(self.grid_id))
         if self.visibility is ReportVisibility.COMMUNITY:
             keys += [member_key(place) for place in self.place_path]
         people = (self.reporter_id, self.assignee_id, self.entered_by_id, *self.unit_member_ids)

@@ -21,6 +21,7 @@ from neighbor_api.reports.models import (
     Endorsement,
     Report,
     ReportAction,
+    ReportCategory,
     ReportStatus,
     Unit,
     user_key,
@@ -58,6 +59,16 @@ register_indexes(
         IndexModel(
             [("community_id", ASCENDING), ("due_key", ASCENDING), ("_id", ASCENDING)],
             name="community_due",
+        ),
+        # A grid worker's queue ("in my grids", a grid's reports), due soonest first.
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("grid_id", ASCENDING),
+                ("due_key", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="community_grid_due",
         ),
         # A member's view of the community (who may see what: `Report.audience`, multikey).
         IndexModel(
@@ -415,20 +426,30 @@ def _ranked(point: GeoPoint, documents: Sequence[Document]) -> list[tuple[float,
     )
 
 
-async def possible_duplicates(
-    db: Database, report: Report, *, radius_meters: float, limit: int
+async def open_near(
+    db: Database,
+    point: GeoPoint,
+    *,
+    radius_meters: float,
+    community_id: ObjectId,
+    category: ReportCategory | None = None,
+    audience: Collection[str] | None = None,
+    exclude_id: ObjectId | None = None,
+    limit: int,
 ) -> list[tuple[Report, float]]:
-    """Open reports of the same category in the same community near a new one, nearest first:
-    the points of the few reports in the circle's cells, then the nearest matching ones by id."""
+    """Open reports of a community (of `category`, holding one of the `audience` keys, when
+    given) within `radius_meters` of `point`, nearest first: a new report's possible
+    duplicates, or what a resident sees before submitting. Few by nature: the points of the
+    reports in the circle's cells, then the nearest matching ones by id."""
     open_statuses = {s.value for s in OPEN_STATUSES}
-    cells = cells_covering(*report.location.coordinates, radius_meters)
+    cells = cells_covering(*point.coordinates, radius_meters)
     candidates = await _in_cells(db, cells, "community_id", "category", "status")
     chosen = [
         (distance, d["_id"])
-        for distance, d in _within(report.location, candidates, radius_meters)
-        if d["_id"] != report.id
-        and d["community_id"] == report.community_id
-        and d["category"] == report.category.value
+        for distance, d in _within(point, candidates, radius_meters, audience)
+        if d["_id"] != exclude_id
+        and d["community_id"] == community_id
+        and (category is None or d["category"] == category.value)
         and d["status"] in open_statuses
     ][:limit]
     if not chosen:
@@ -480,6 +501,25 @@ async def add_endorsement(
     await db[ENDORSEMENTS].insert_one(endorsement.to_document(), session=session)
     await db[REPORTS].update_one(
         {"_id": endorsement.report_id}, {"$inc": {"endorsement_count": 1}}, session=session
+    )
+
+
+async def endorsers(
+    db: Database, report_id: ObjectId, *, session: Session | None = None
+) -> list[ObjectId]:
+    """Who said "me too" to the report."""
+    cursor = db[ENDORSEMENTS].find(
+        {"report_id": report_id}, projection={"user_id": 1}, session=session
+    )
+    return [d["user_id"] async for d in cursor]
+
+
+async def add_duplicate(
+    db: Database, original_id: ObjectId, duplicate_id: ObjectId, *, session: Session | None = None
+) -> None:
+    """Link a duplicate from its original (the duplicate's own link is its move)."""
+    await db[REPORTS].update_one(
+        {"_id": original_id}, {"$addToSet": {"duplicate_ids": duplicate_id}}, session=session
     )
 
 

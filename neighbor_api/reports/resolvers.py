@@ -20,7 +20,7 @@ from neighbor_api.graphql.relay import (
 )
 from neighbor_api.places.types import GeoPointInput
 from neighbor_api.reports import service, units
-from neighbor_api.reports.models import Report, ReportOrder, Unit
+from neighbor_api.reports.models import Report, ReportCategory, ReportOrder, Unit
 from neighbor_api.reports.types import (
     AcceptReportInput,
     AddUnitMemberInput,
@@ -34,8 +34,10 @@ from neighbor_api.reports.types import (
     EndorseReportInput,
     EscalateReportInput,
     FollowReportInput,
+    MarkReportDuplicateInput,
     RateReportInput,
     RejectReportInput,
+    ReportCategoryInfoType,
     ReportCommentType,
     ReportFilterInput,
     ReportPayload,
@@ -47,6 +49,7 @@ from neighbor_api.reports.types import (
     SubmitReportPayload,
     UnitPayload,
     UnitType,
+    WithdrawReportInput,
 )
 
 
@@ -84,6 +87,19 @@ def _report_id(report_id: strawberry.ID) -> ObjectId:
 
 @strawberry.type
 class ReportQuery:
+    @strawberry.field(
+        description="The categories a report in this community may have, with labels in the "
+        "request's language, descriptions and questions (null: no such community)."
+    )
+    async def report_categories(
+        self, info: Info, community_id: strawberry.ID
+    ) -> list[ReportCategoryInfoType] | None:
+        place_id = from_global_id(community_id, "Place")
+        found = await service.report_categories(info.context.deps, place_id) if place_id else None
+        if found is None:
+            return None
+        return [ReportCategoryInfoType.from_model(c, info.context.locale) for c in found]
+
     @strawberry.field(description="A report, if the viewer may see it.")
     async def report(self, info: Info, id: strawberry.ID) -> ReportType | None:
         object_id = from_global_id(id, "Report")
@@ -115,6 +131,29 @@ class ReportQuery:
             after=after,
         )
         return Connection.of(page.map(ReportType.from_model)) if page else None
+
+    @strawberry.field(
+        description="Before submitting: open reports of the community (of `category` when "
+        "given) within `radiusMeters` (default 100, at most 1,000) that the viewer may see, "
+        "nearest first, with distanceMeters (at most 10)."
+    )
+    async def similar_reports(
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        location: GeoPointInput,
+        category: ReportCategory | None = None,
+        radius_meters: int | None = None,
+    ) -> list[ReportType]:
+        actor = await info.context.require_actor()
+        place_id = from_global_id(community_id, "Place")
+        if place_id is None:
+            return []
+        found = await service.similar_reports(
+            info.context.deps, actor, community_id=place_id, location=location.to_model(),
+            category=category, radius_meters=radius_meters,
+        )  # fmt: skip
+        return [ReportType.from_model(r, d) for r, d in found]
 
     @strawberry.field(
         description="Reports the viewer may see within `radiusMeters` (at most 5,000), nearest "
@@ -257,6 +296,7 @@ class ReportMutation:
                 anonymous=bool(input.anonymous), visibility=input.visibility,
                 on_behalf_of_id=optional_input_id(input.on_behalf_of_id, "User", "onBehalfOfId"),
                 idempotency_key=input.idempotency_key,
+                answers=None if input.answers is None else [a.to_model() for a in input.answers],
             ),
             _submitted,
         )  # fmt: skip
@@ -341,6 +381,33 @@ class ReportMutation:
                 info.context.deps, actor, report_id=_report_id(input.report_id)
             ),
         )
+
+    @strawberry.mutation(
+        description="The reporter withdraws a report before staff accept it (reason kept)."
+    )
+    async def withdraw_report(self, info: Info, input: WithdrawReportInput) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.withdraw_report(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                reason=input.reason,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Staff: close an open report as a duplicate of another of the community "
+        "(followers and endorsements go to the original; the reporter is told why)."
+    )
+    async def mark_report_duplicate(
+        self, info: Info, input: MarkReportDuplicateInput
+    ) -> ReportPayload:
+        return await _move(
+            info,
+            lambda actor: service.mark_report_duplicate(
+                info.context.deps, actor, report_id=_report_id(input.report_id),
+                duplicate_of_id=input_id(input.duplicate_of_id, "Report", "duplicateOfId"),
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(description='Say "me too" (once; a repeat changes nothing).')
     async def endorse_report(self, info: Info, input: EndorseReportInput) -> ReportPayload:

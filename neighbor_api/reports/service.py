@@ -7,7 +7,7 @@ Every move of the state machine is one row of MOVES (from which statuses, to whi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -38,13 +38,14 @@ from neighbor_api.core.validation import Checks
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, PlaceLevel
-from neighbor_api.reports import repository
+from neighbor_api.reports import categories, repository
 from neighbor_api.reports.models import (
     AUTO_CLOSE_AFTER,
     DUE_STATUSES,
     NO_DUE_DATE,
     OPEN_STATUSES,
     SLA,
+    Answer,
     Comment,
     Endorsement,
     EscalationLevel,
@@ -57,6 +58,7 @@ from neighbor_api.reports.models import (
     ReportVisibility,
     Satisfaction,
     TimelineEntry,
+    grid_key,
     member_key,
     staff_key,
     user_key,
@@ -75,7 +77,13 @@ AUTO_CLOSE_BATCH = 200
 # A rating at or below this reopens the report.
 REOPENING_RATING = 2
 # Statuses that leave an escalation queue.
-ESCALATION_DONE = frozenset({ReportStatus.CLOSED, ReportStatus.REJECTED})
+ESCALATION_DONE = frozenset(
+    {ReportStatus.CLOSED, ReportStatus.REJECTED, ReportStatus.WITHDRAWN, ReportStatus.DUPLICATE}
+)
+MAX_SIMILAR = 10
+MAX_SIMILAR_RADIUS_METERS = 1000
+# How far a chain of duplicates is followed to its original.
+MAX_DUPLICATE_CHAIN = 20
 # Who a report can be assigned to.
 WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER})
 
@@ -94,6 +102,7 @@ def viewer_keys(actor: Actor) -> list[str]:
     keys = [user_key(actor.user_id)]
     keys += [staff_key(g.place_id) for g in actor.grants if g.roles & STAFF_ROLES]
     keys += [member_key(g.place_id) for g in actor.grants]
+    keys += [grid_key(grid) for grid in actor.grids()]
     return keys
 
 
@@ -138,7 +147,7 @@ def reporter_need(report: Report) -> Need:
         object_id=report.id,
         community_id=report.community_id,
         place_path=tuple(report.place_path),
-        current=report.status not in (ReportStatus.CLOSED, ReportStatus.REJECTED),
+        current=report.status not in ESCALATION_DONE,
         assignee_id=report.assignee_id,
     )
 
@@ -168,6 +177,8 @@ class Verb(StrEnum):
     DISPATCH = "dispatch"
     TAKE = "take"
     RETURN = "return"
+    WITHDRAW = "withdraw"
+    MARK_DUPLICATE = "mark_duplicate"
 
 
 # The event each move records (every verb has one: tests/test_events.py).
@@ -183,6 +194,8 @@ EVENT_OF_MOVE = {
     Verb.DISPATCH: EventKind.REPORT_DISPATCH,
     Verb.TAKE: EventKind.REPORT_TAKE,
     Verb.RETURN: EventKind.REPORT_RETURN,
+    Verb.WITHDRAW: EventKind.REPORT_WITHDRAW,
+    Verb.MARK_DUPLICATE: EventKind.REPORT_MARK_DUPLICATE,
 }
 
 
@@ -195,12 +208,17 @@ def _unit_member(actor: Actor, report: Report) -> bool:
     return report.handling_unit_id is not None and actor.user_id in report.unit_member_ids
 
 
+def _staff_or_grid(actor: Actor, report: Report) -> bool:
+    """Community staff, and the worker of the grid the report lies in (its first handler)."""
+    return is_staff(actor, report) or actor.works_grid(report.grid_id)
+
+
 def _assignee_or_staff(actor: Actor, report: Report) -> bool:
-    """The assignee and staff; on a report a unit holds, the assignee and the unit's members
-    (its work is theirs, not the street's nor the community's)."""
+    """The assignee, and community staff and the grid's worker; on a report a unit holds, the
+    assignee and the unit's members (its work is theirs, not the street's nor the community's)."""
     if report.handling_unit_id is not None:
         return actor.user_id == report.assignee_id or _unit_member(actor, report)
-    return actor.user_id == report.assignee_id or is_staff(actor, report)
+    return actor.user_id == report.assignee_id or _staff_or_grid(actor, report)
 
 
 def _reporter(actor: Actor, report: Report) -> bool:
@@ -252,14 +270,15 @@ class Move:
 MOVES: dict[Verb, Move] = {
     Verb.ACCEPT: Move(
         frozenset({ReportStatus.SUBMITTED}), ReportStatus.ACCEPTED, ReportAction.ACCEPTED,
-        _staff, "report.accept_forbidden",
+        _staff_or_grid, "report.accept_forbidden",
     ),
     Verb.ASSIGN: Move(
         frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS}),
         ReportStatus.ASSIGNED, ReportAction.ASSIGNED, _staff, "report.assign_forbidden",
     ),
     Verb.START: Move(
-        frozenset({ReportStatus.ASSIGNED}), ReportStatus.IN_PROGRESS, ReportAction.STARTED,
+        frozenset({ReportStatus.ACCEPTED, ReportStatus.ASSIGNED}), ReportStatus.IN_PROGRESS,
+        ReportAction.STARTED,
         _assignee_or_staff, "report.start_forbidden",
     ),
     Verb.RESOLVE: Move(
@@ -293,6 +312,14 @@ MOVES: dict[Verb, Move] = {
     Verb.RETURN: Move(
         DUE_STATUSES, ReportStatus.ACCEPTED, ReportAction.RETURNED, _unit_member,
         "report.return_forbidden",
+    ),
+    Verb.WITHDRAW: Move(
+        frozenset({ReportStatus.SUBMITTED}), ReportStatus.WITHDRAWN, ReportAction.WITHDRAWN,
+        _reporter, "report.withdraw_forbidden",
+    ),
+    Verb.MARK_DUPLICATE: Move(
+        OPEN_STATUSES, ReportStatus.DUPLICATE, ReportAction.MARKED_DUPLICATE, _staff,
+        "report.mark_duplicate_forbidden",
     ),
 }  # fmt: skip
 
@@ -354,6 +381,7 @@ def _entry(
     from_status: ReportStatus | None,
     to_status: ReportStatus | None,
     note: str | None = None,
+    rating: int | None = None,
 ) -> Document:
     return TimelineEntry(
         at=at,
@@ -362,6 +390,7 @@ def _entry(
         to_status=to_status,
         note=note or None,
         actor_id=actor.user_id if actor else None,
+        rating=rating,
     ).model_dump()
 
 
@@ -377,6 +406,7 @@ async def _apply(
     event_data: Document | None = None,
     extra_condition: Document | None = None,
     attach: Callable[[Session], Awaitable[object]] | None = None,
+    rating: int | None = None,
 ) -> Report:
     """Write one move in one transaction: the conditional update (only if the report is still
     where it was), its timeline entry (and the `then` entry a rating leads to: REOPENED or
@@ -385,7 +415,7 @@ async def _apply(
     to_status = ReportStatus(changes.get("status", report.status))
     entries = [
         _entry(actor, MOVES[verb].action, at=now, from_status=report.status,
-               to_status=report.status if then else to_status, note=note),
+               to_status=report.status if then else to_status, note=note, rating=rating),
     ]  # fmt: skip
     if then is not None:
         entries.append(_entry(actor, then, at=now, from_status=report.status, to_status=to_status))
@@ -437,6 +467,16 @@ async def reports_by_ids(deps: Deps, report_ids: Sequence[ObjectId]) -> list[Rep
     return await repository.by_ids(deps.db, report_ids) if report_ids else []
 
 
+async def visible_reports(
+    deps: Deps, actor: Actor | None, report_ids: Sequence[ObjectId]
+) -> list[Report]:
+    """The reports of `report_ids` the viewer may see, in that order (one query)."""
+    if not report_ids:
+        return []
+    found = {r.id: r for r in await repository.by_ids(deps.db, list(report_ids))}
+    return [found[i] for i in report_ids if i in found and can_see(actor, found[i])]
+
+
 async def _visible_or_raise(deps: Deps, actor: Actor, report_id: ObjectId) -> Report:
     report = await get_report(deps, actor, report_id)
     if report is None:
@@ -453,6 +493,9 @@ class ReportFilter:
     overdue: bool = False
     # Dispatched to this unit (吹哨报到).
     unit_id: ObjectId | None = None
+    # The grids the viewer looks after, or one grid.
+    in_my_grids: bool = False
+    grid_id: ObjectId | None = None
 
 
 ORDERS: dict[ReportOrder, Sort] = {
@@ -475,6 +518,13 @@ def _filter_query(actor: Actor, criteria: ReportFilter, now: datetime) -> Docume
         query["assignee_id"] = actor.user_id
     if criteria.unit_id is not None:
         query["handling_unit_id"] = criteria.unit_id
+    if criteria.in_my_grids:
+        grids = actor.grids()
+        if criteria.grid_id is not None:
+            grids = [g for g in grids if g == criteria.grid_id]
+        query["grid_id"] = {"$in": grids}
+    elif criteria.grid_id is not None:
+        query["grid_id"] = criteria.grid_id
     if criteria.overdue:
         query["due_at"] = {"$lt": now}
         due = [s.value for s in DUE_STATUSES]
@@ -509,7 +559,11 @@ async def list_reports(
     # Staff see every report of the community, and everyone sees their own and those assigned
     # to them: those lists need no visibility condition. Every list stays one flat filter led
     # by community_id (SecantusDB plans no index for a top-level $and/$or).
-    if not (actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me):
+    # A grid's worker sees every report of their grids (`grid_key`).
+    own_grids = criteria.in_my_grids or actor.works_grid(criteria.grid_id)
+    if not (
+        actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me or own_grids
+    ):
         query |= visible_filter(actor)
     return await repository.page(deps.db, query, sort=ORDERS[order], first=first, after=after)
 
@@ -676,6 +730,17 @@ async def comments(
 # --- Submitting ----------------------------------------------------------------------------
 
 
+async def report_categories(
+    deps: Deps, community_id: ObjectId
+) -> Sequence[categories.CategoryInfo] | None:
+    """A community's catalogue of categories (public, like the places; None: no such
+    community). Every community has the default catalogue today."""
+    community = await places.get_place(deps, community_id)
+    if community is None or community.level is not PlaceLevel.COMMUNITY:
+        return None
+    return categories.catalogue()
+
+
 @dataclass(frozen=True)
 class Submitted:
     report: Report
@@ -701,21 +766,32 @@ async def submit_report(
     visibility: ReportVisibility | None = None,
     on_behalf_of_id: ObjectId | None = None,
     idempotency_key: str | None = None,
+    answers: Sequence[Answer] | None = None,
 ) -> Submitted:
+    """File a report. Every problem with the input is reported at once (texts, location,
+    the category's answers, photos), before anything is written."""
     checks = Checks()
     title = checks.text(title, "title", max_length=MAX_TITLE)
     description = checks.text(description, "description", max_length=MAX_DESCRIPTION)
     address = checks.text(address, "address", max_length=MAX_ADDRESS, required=False)
-    if location is None:
-        checks.fail("location", "report.location")
     idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
-    checks.done()
-    assert location is not None
-    if earlier := await idempotent.earlier(deps, repository.REPORTS, idempotency):
-        return Submitted(Report.from_document(earlier), [])
     community = await places.get_place_or_raise(
         deps, community_id, level=PlaceLevel.COMMUNITY, field=("input", "communityId")
     )
+    if location is None:
+        checks.fail("location", "report.location")
+    elif places.outside_meters(community, location) > places.BOUNDARY_TOLERANCE_METERS:
+        checks.fail("location", "report.outside_community", community=community.name)
+    kept_answers, wrong_answers = categories.check_answers(category, answers)
+    checks.problems += wrong_answers
+    if photo_ids:
+        checks.problems += await attachments.attach_problems(
+            deps, actor, attachment_ids=photo_ids, field=("input", "photoIds")
+        )
+    checks.done()
+    assert location is not None
+    if earlier := await idempotent.earlier(deps, repository.REPORTS, idempotency):
+        return await _with_duplicates(deps, actor, Report.from_document(earlier))
     if not actor.is_member(community.path):
         raise DomainError.of(ErrorCode.FORBIDDEN, "report.not_member")
     reporter_id = actor.user_id
@@ -737,10 +813,12 @@ async def submit_report(
         if category is ReportCategory.NEIGHBOR_DISPUTE
         else ReportVisibility.COMMUNITY
     )
+    grid = await places.grid_at(deps, community, location)
     report = Report(
         number=f"{community.code or 'R'}-{year}-{sequence:06d}",
         community_id=community.id,
         place_path=community.path,
+        grid_id=grid.id if grid else None,
         reporter_id=reporter_id,
         entered_by_id=entered_by_id,
         category=category,
@@ -749,6 +827,7 @@ async def submit_report(
         location=location,
         address=address or None,
         photo_ids=list(dict.fromkeys(photo_ids)),
+        answers=kept_answers,
         anonymous=anonymous,
         visibility=chosen,
         timeline=[
@@ -787,12 +866,52 @@ async def submit_report(
         )
 
     raced = await idempotent.create_once(deps, repository.REPORTS, idempotency, write)
-    if raced is not None:
-        return Submitted(Report.from_document(raced), [])
-    duplicates = await repository.possible_duplicates(
-        deps.db, report, radius_meters=DUPLICATE_RADIUS_METERS, limit=MAX_DUPLICATES
+    return await _with_duplicates(
+        deps, actor, Report.from_document(raced) if raced is not None else report
     )
+
+
+async def _with_duplicates(deps: Deps, actor: Actor, report: Report) -> Submitted:
+    """The report submitted (or found again by an idempotent retry) and its possible
+    duplicates: open reports of its category within 100 m the reporter may see."""
+    duplicates = await repository.open_near(
+        deps.db, report.location, radius_meters=DUPLICATE_RADIUS_METERS,
+        community_id=report.community_id, category=report.category, exclude_id=report.id,
+        limit=MAX_DUPLICATES,
+    )  # fmt: skip
     return Submitted(report, [(r, d) for r, d in duplicates if can_see(actor, r)])
+
+
+async def similar_reports(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    location: GeoPoint | None,
+    category: ReportCategory | None,
+    radius_meters: int | None,
+) -> list[tuple[Report, float]]:
+    """Before submitting: the open reports of the community (of `category` when given) within
+    the radius (100 m by default) that the viewer may see, nearest first. Empty for someone
+    who is not a member."""
+    radius = DUPLICATE_RADIUS_METERS if radius_meters is None else radius_meters
+    checks = Checks(prefix=())
+    if location is None:
+        checks.fail("location", "report.location")
+    if not 1 <= radius <= MAX_SIMILAR_RADIUS_METERS:
+        checks.fail("radiusMeters", "report.radius", max=MAX_SIMILAR_RADIUS_METERS)
+    checks.done()
+    assert location is not None
+    community = await places.get_place(deps, community_id)
+    if community is None or community.level is not PlaceLevel.COMMUNITY:
+        return []
+    if not actor.is_member(community.path):
+        return []
+    found = await repository.open_near(
+        deps.db, location, radius_meters=radius, community_id=community.id, category=category,
+        audience=viewer_keys(actor), limit=MAX_SIMILAR,
+    )  # fmt: skip
+    return [(r, d) for r, d in found if can_see(actor, r)][:MAX_SIMILAR]
 
 
 # --- The staff workflow -------------------------------------------------------------------
@@ -847,9 +966,13 @@ async def assign_report(
     changes: Document = {
         "status": ReportStatus.ASSIGNED.value,
         "assignee_id": assignee_id,
-        "grid_id": membership.grid_id,
+        "assignee_role": _handling_role(membership.roles).value,
+        # The grid its point lies in stays; an unrouted report takes the assignee's grid.
+        "grid_id": report.grid_id or membership.grid_id,
         # The new assignee sees it (the former one no longer does).
-        "audience": report.model_copy(update={"assignee_id": assignee_id}).audience,
+        "audience": report.model_copy(
+            update={"assignee_id": assignee_id, "grid_id": report.grid_id or membership.grid_id}
+        ).audience,
     }
     if due_at is not None:
         changes |= {"due_at": due_at, "due_key": due_at}
@@ -943,10 +1066,41 @@ async def return_report(
     )  # fmt: skip
 
 
+def _handling_role(roles: Iterable[Role]) -> Role:
+    """The role a worker handles a report in, as the reporter is told it."""
+    held = set(roles)
+    for role in (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.ADMIN):
+        if role in held:
+            return role
+    return Role.COMMUNITY_WORKER
+
+
+def handler_need(report: Report) -> Need:
+    """Why the reporter may see their handler's contact line (masked): the report, while it is
+    handled. Who sees what is `core/policy.phone_disclosure`'s rule."""
+    return Need(
+        why=PhoneNeed.REPORT_HANDLER,
+        object_id=report.id,
+        community_id=report.community_id,
+        place_path=tuple(report.place_path),
+        current=report.status not in ESCALATION_DONE,
+        assignee_id=report.assignee_id,
+        reporter_id=report.reporter_id,
+    )
+
+
 async def start_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Report:
     report = await _visible_or_raise(deps, actor, report_id)
     _check_move(actor, Verb.START, report)
-    changes = {"status": ReportStatus.IN_PROGRESS.value}
+    changes: Document = {"status": ReportStatus.IN_PROGRESS.value}
+    if report.assignee_id is None:
+        # Started straight from ACCEPTED (the grid's worker taking it on): the starter owns it.
+        role = Role.GRID_WORKER if actor.works_grid(report.grid_id) else None
+        changes |= {
+            "assignee_id": actor.user_id,
+            "assignee_role": (role or _handling_role(actor.roles_at(report.place_path))).value,
+            "audience": report.model_copy(update={"assignee_id": actor.user_id}).audience,
+        }
     return await _apply(deps, actor, report, verb=Verb.START, changes=changes)
 
 
@@ -1059,6 +1213,7 @@ async def rate_report(
     return await _apply(
         deps, actor, report, verb=Verb.RATE, changes=changes, note=comment, then=then,
         extra_condition={"rated_resolution": False}, event_data={"rating": rating},
+        rating=rating,
     )  # fmt: skip
 
 
@@ -1078,6 +1233,91 @@ async def close_report(deps: Deps, actor: Actor | None, *, report_id: ObjectId) 
         "due_key": NO_DUE_DATE,
     }
     return await _apply(deps, actor, report, verb=Verb.CLOSE, changes=changes)
+
+
+async def withdraw_report(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, reason: str | None
+) -> Report:
+    """The reporter takes back a report staff have not accepted yet (the reason is kept)."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.WITHDRAW, report)
+    checks = Checks()
+    reason = checks.text(reason, "reason", max_length=MAX_NOTE, required=False)
+    checks.done()
+    changes = {
+        "status": ReportStatus.WITHDRAWN.value,
+        "withdrawal_reason": reason or None,
+        "closed_at": deps.clock.now(),
+        "due_key": NO_DUE_DATE,
+    }
+    return await _apply(deps, actor, report, verb=Verb.WITHDRAW, changes=changes, note=reason)
+
+
+async def _original_of(deps: Deps, report: Report, original: Report) -> Report:
+    """The report a duplicate is marked against: `original`, or the original it was itself
+    marked a duplicate of. A chain that leads back to `report` is a cycle (refused)."""
+    field = ("input", "duplicateOfId")
+    seen = {original.id}
+    while original.duplicate_of_id is not None and len(seen) <= MAX_DUPLICATE_CHAIN:
+        if original.duplicate_of_id == report.id or original.duplicate_of_id in seen:
+            raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_cycle", field=field)
+        found = await repository.by_ids(deps.db, [original.duplicate_of_id])
+        if not found:
+            break
+        original = found[0]
+        seen.add(original.id)
+    if original.id == report.id:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_cycle", field=field)
+    return original
+
+
+async def mark_report_duplicate(
+    deps: Deps, actor: Actor, *, report_id: ObjectId, duplicate_of_id: ObjectId
+) -> Report:
+    """Staff close an open report as a duplicate of another of the same community: linked both
+    ways, its followers follow the original and its endorsements count there (once per
+    neighbour, never the original's own reporter); its reporter and followers are told why."""
+    report = await _visible_or_raise(deps, actor, report_id)
+    _check_move(actor, Verb.MARK_DUPLICATE, report)
+    field = ("input", "duplicateOfId")
+    if duplicate_of_id == report.id:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_self", field=field)
+    named = await get_report(deps, actor, duplicate_of_id)
+    if named is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "report.not_found", field=field)
+    if named.community_id != report.community_id:
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "report.duplicate_other_community", field=field
+        )
+    original = await _original_of(deps, report, named)
+    if original.status in (ReportStatus.WITHDRAWN, ReportStatus.REJECTED):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, "report.duplicate_of_closed", field=field)
+    now = deps.clock.now()
+    followers = await repository.followers(deps.db, report.id)
+
+    async def carry(session: Session) -> object:
+        await repository.add_duplicate(deps.db, original.id, report.id, session=session)
+        for user_id in followers:
+            await repository.follow(deps.db, original.id, user_id, now, session=session)
+        endorsers = await repository.endorsers(deps.db, report.id, session=session)
+        already = set(await repository.endorsers(deps.db, original.id, session=session))
+        for user_id in endorsers:
+            if user_id in already or user_id == original.reporter_id:
+                continue
+            endorsement = Endorsement(report_id=original.id, user_id=user_id, created_at=now)
+            await repository.add_endorsement(deps.db, endorsement, session=session)
+        return None
+
+    changes = {
+        "status": ReportStatus.DUPLICATE.value,
+        "duplicate_of_id": original.id,
+        "closed_at": now,
+        "due_key": NO_DUE_DATE,
+    }
+    return await _apply(
+        deps, actor, report, verb=Verb.MARK_DUPLICATE, changes=changes, note=original.number,
+        event_data={"duplicate_of_id": original.id, "number": original.number}, attach=carry,
+    )  # fmt: skip
 
 
 async def close_unrated(deps: Deps) -> int:

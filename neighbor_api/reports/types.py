@@ -13,12 +13,15 @@ from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.i18n import Locale
+from neighbor_api.core.policy import Role
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
-from neighbor_api.graphql.relay import Connection, from_global_id, node_type
+from neighbor_api.graphql.relay import Connection, from_global_id, node_type, optional_input_id
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
-from neighbor_api.reports import service, units
+from neighbor_api.reports import categories, service, units
 from neighbor_api.reports.models import (
+    Answer,
     Comment,
     EscalationLevel,
     Report,
@@ -62,6 +65,8 @@ graphql_enum(
         ),
         ReportStatus.CLOSED: "Finished (办结).",
         ReportStatus.REJECTED: "Not accepted, with a reason.",
+        ReportStatus.WITHDRAWN: "Withdrawn by the reporter before acceptance (reason kept).",
+        ReportStatus.DUPLICATE: "Closed as a duplicate of another report (`duplicateOf`).",
     },
 )
 graphql_enum(
@@ -102,6 +107,8 @@ graphql_enum(
         ),
         ReportAction.DISPATCHED: "Dispatched by the street or district to one of its units.",
         ReportAction.RETURNED: "Returned by the unit to the street or district, with a reason.",
+        ReportAction.WITHDRAWN: "Withdrawn by the reporter.",
+        ReportAction.MARKED_DUPLICATE: "Marked by staff as a duplicate of another report.",
     },
 )
 graphql_enum(
@@ -123,6 +130,80 @@ graphql_enum(
         ReportOrder.DUE_SOONEST: "Earliest due time first.",
     },
 )
+
+
+graphql_enum(
+    categories.QuestionKind,
+    "How a category's question is answered (the answer is always sent as text).",
+    {
+        categories.QuestionKind.TEXT: "Free text (at most 500 characters).",
+        categories.QuestionKind.NUMBER: 'A number, e.g. "3" or "2.5".',
+        categories.QuestionKind.SINGLE_CHOICE: "One of `options`, exactly.",
+        categories.QuestionKind.BOOLEAN: '"true" or "false".',
+    },
+)
+
+
+@strawberry.type(
+    name="ReportQuestion",
+    description="A question a report of the category answers (an Open311 attribute).",
+)
+class ReportQuestionType:
+    key: str = strawberry.field(description="Sent back as `AnswerInput.key`.")
+    label: str = strawberry.field(description="The question, in the request's language.")
+    kind: categories.QuestionKind = strawberry.field(description="How it is answered.")
+    required: bool = strawberry.field(
+        description="Must be answered when `answers` is sent (clients that send no `answers` "
+        "are not asked)."
+    )
+    options: list[str] = strawberry.field(description="The choices of a SINGLE_CHOICE question.")
+
+
+@strawberry.type(
+    name="ReportCategoryInfo",
+    description="A category as the app offers it: label, description and questions.",
+)
+class ReportCategoryInfoType:
+    category: ReportCategory = strawberry.field(description="The category (submitReport's).")
+    label: str = strawberry.field(description="Its name, in the request's language.")
+    description: str = strawberry.field(description="What belongs in it, in that language.")
+    questions: list[ReportQuestionType] = strawberry.field(description="What to ask, in order.")
+
+    @classmethod
+    def from_model(cls, found: categories.CategoryInfo, locale: Locale) -> ReportCategoryInfoType:
+        def text(labels: dict[Locale, str]) -> str:
+            return labels.get(locale) or labels[Locale.ZH_CN]
+
+        return cls(
+            category=found.category,
+            label=text(found.labels),
+            description=text(found.descriptions),
+            questions=[
+                ReportQuestionType(
+                    key=q.key,
+                    label=text(q.labels),
+                    kind=q.kind,
+                    required=q.required,
+                    options=list(q.options),
+                )
+                for q in found.questions
+            ],
+        )
+
+
+@strawberry.type(name="ReportAnswer", description="The answer to one of the category's questions.")
+class AnswerType:
+    key: str = strawberry.field(description="The question's key.")
+    value: str = strawberry.field(description="The answer, as text.")
+
+
+@strawberry.input(name="AnswerInput", description="The answer to one of the category's questions.")
+class AnswerInput:
+    key: str = strawberry.field(description="The question's key (reportCategories).")
+    value: str = strawberry.field(description='As text: "3", "true", an option, free text.')
+
+    def to_model(self) -> Answer:
+        return Answer(key=self.key, value=self.value)
 
 
 async def _user(info: Info, user_id: ObjectId | None) -> UserType | None:
@@ -147,6 +228,8 @@ class ReportViewerCan:
     escalate: bool
     rate: bool
     close: bool
+    withdraw: bool
+    mark_duplicate: bool
     comment: bool
     dispatch: bool = strawberry.field(
         description="Send it to a unit of the street or district it is escalated to."
@@ -176,6 +259,9 @@ class TimelineEntryType:
     from_status: ReportStatus | None = strawberry.field(description="The status before.")
     to_status: ReportStatus | None = strawberry.field(description="The status after.")
     note: str | None = strawberry.field(description="The note given (reason, resolution...).")
+    rating: int | None = strawberry.field(
+        default=None, description="The stars (1–5) of a RATED entry; null on other entries."
+    )
     entry: strawberry.Private[TimelineEntry]
     report: strawberry.Private[Report]
 
@@ -312,9 +398,21 @@ class ReportType(relay.Node):
     async def entered_by(self, info: Info) -> UserType | None:
         return await _user(info, self.model.entered_by_id)
 
-    @strawberry.field(description="The worker it is assigned to.")
+    @strawberry.field(
+        description="The worker handling it, with a masked phone (138****0001) for its reporter "
+        "while it is handled (and for staff of the worker's places, as ever)."
+    )
     async def assignee(self, info: Info) -> UserType | None:
-        return await _user(info, self.model.assignee_id)
+        assignee_id = self.model.assignee_id
+        if assignee_id is None:
+            return None
+        user = await info.context.loaders.user.load(assignee_id)
+        # Seen as the handler of this report: its reporter gets a masked contact line.
+        return UserType.from_model(user, service.handler_need(self.model)) if user else None
+
+    @strawberry.field(description="The role its assignee handles it in (e.g. GRID_WORKER).")
+    def assignee_role(self) -> Role | None:
+        return self.model.assignee_role if self.model.assignee_id else None
 
     @strawberry.field(
         description="The unit (department) of the street or district it is dispatched to, "
@@ -367,25 +465,43 @@ class ReportType(relay.Node):
             comment=service.may_comment(actor, report),
         )
 
-    @strawberry.field(description="The reporter's rating of the latest resolution.")
+    @strawberry.field(
+        description="The reporter's latest rating (kept when the report is reopened and "
+        "resolved again, until they rate anew; every one is in `ratings`)."
+    )
     def satisfaction(self) -> SatisfactionType | None:
-        rated = self.model.satisfaction
+        ratings = self.model.ratings
+        rated = ratings[-1] if ratings else self.model.satisfaction
         return SatisfactionType.from_model(rated) if rated else None
 
-    @strawberry.field(description="Every move, oldest first.")
+    @strawberry.field(description="Every rating the reporter gave, oldest first.")
+    def ratings(self) -> list[SatisfactionType]:
+        return [SatisfactionType.from_model(r) for r in self.model.ratings]
+
+    @strawberry.field(description="Every move, oldest first (a rating with its stars).")
     def timeline(self) -> list[TimelineEntryType]:
-        return [
-            TimelineEntryType(
-                at=e.at,
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                note=e.note,
-                entry=e,
-                report=self.model,
+        # Entries written before the stars were kept on them take them from `ratings`: the
+        # n-th RATED entry is the n-th rating.
+        ratings = iter(self.model.ratings)
+        entries = []
+        for e in self.model.timeline:
+            rating = e.rating
+            if e.action is ReportAction.RATED:
+                given = next(ratings, None)
+                rating = rating or (given.rating if given else None)
+            entries.append(
+                TimelineEntryType(
+                    at=e.at,
+                    action=e.action,
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    note=e.note,
+                    rating=rating,
+                    entry=e,
+                    report=self.model,
+                )
             )
-            for e in self.model.timeline
-        ]
+        return entries
 
     @strawberry.field(description="Neighbours' and staff's comments, oldest first.")
     async def comments(
@@ -393,6 +509,25 @@ class ReportType(relay.Node):
     ) -> Connection[ReportCommentType]:
         page = await service.comments(info.context.deps, self.model, first=first, after=after)
         return Connection.of(page.map(lambda c: ReportCommentType.from_model(c, self.model)))
+
+    @strawberry.field(description="Why the reporter withdrew it.")
+    def withdrawal_reason(self) -> str | None:
+        return self.model.withdrawal_reason
+
+    @strawberry.field(description="The report this one duplicates (if the viewer may see it).")
+    async def duplicate_of(self, info: Info) -> ReportType | None:
+        original_id = self.model.duplicate_of_id
+        return await ReportType.load(info, original_id) if original_id else None
+
+    @strawberry.field(description="Reports marked duplicates of this one, that the viewer sees.")
+    async def duplicates(self, info: Info) -> list[ReportType]:
+        actor = await info.context.actor()
+        found = await service.visible_reports(info.context.deps, actor, self.model.duplicate_ids)
+        return [ReportType.from_model(r) for r in found]
+
+    @strawberry.field(description="The answers to its category's questions.")
+    def answers(self) -> list[AnswerType]:
+        return [AnswerType(key=a.key, value=a.value) for a in self.model.answers]
 
     @strawberry.field(description="Tasks on the community's board spawned from this report.")
     async def linked_tasks(self, info: Info) -> list[TaskType]:
@@ -450,6 +585,10 @@ class ReportFilterInput:
     unit_id: strawberry.ID | None = strawberry.field(
         default=None, description="Dispatched to this unit (吹哨报到)."
     )
+    in_my_grids: bool | None = strawberry.field(
+        default=None, description="In the grids the viewer looks after (a grid worker's queue)."
+    )
+    grid_id: strawberry.ID | None = strawberry.field(default=None, description="In this grid.")
 
     def to_model(self) -> service.ReportFilter:
         return service.ReportFilter(
@@ -459,6 +598,8 @@ class ReportFilterInput:
             assigned_to_me=bool(self.assigned_to_me),
             overdue=bool(self.overdue),
             unit_id=self._unit_id(),
+            in_my_grids=bool(self.in_my_grids),
+            grid_id=optional_input_id(self.grid_id, "Place", "gridId"),
         )
 
     def _unit_id(self) -> ObjectId | None:
@@ -492,6 +633,11 @@ class SubmitReportInput:
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first report."
+    )
+    answers: list[AnswerInput] | None = strawberry.field(
+        default=None,
+        description="Answers to the category's questions (reportCategories); when given, the "
+        "required ones must be among them.",
     )
 
 
@@ -569,6 +715,20 @@ class RateReportInput:
 @strawberry.input(description="Close a resolved report (its reporter or staff).")
 class CloseReportInput:
     report_id: strawberry.ID
+
+
+@strawberry.input(description="The reporter withdraws a report staff have not accepted yet.")
+class WithdrawReportInput:
+    report_id: strawberry.ID
+    reason: str | None = strawberry.field(default=None, description="Why (kept on the report).")
+
+
+@strawberry.input(description="Staff: close a report as a duplicate of another.")
+class MarkReportDuplicateInput:
+    report_id: strawberry.ID = strawberry.field(description="The duplicate.")
+    duplicate_of_id: strawberry.ID = strawberry.field(
+        description="The original, in the same community; followers and endorsements go to it."
+    )
 
 
 @strawberry.input(description='Say "me too" to a neighbour\'s report (once).')

@@ -94,9 +94,9 @@ BUDGETS: dict[str, int] = {
     # + the day's upload counters (files, before reading; bytes, once the size is known), the
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
-    # The reporter follows their report (one insert); its possible duplicates are the points of
-    # the circle's cells, then the nearest by id.
-    "SubmitReport": 7,
+    # The reporter follows their report (one insert); its grid is found by $geoIntersects; its
+    # possible duplicates are the points of the circle's cells, then the nearest by id.
+    "SubmitReport": 8,
     "Reports": 5,
     "EscalationQueue": 3,
     "ReportsNearby": 3,  # the first circle's cells, the rest of the radius, the page by id

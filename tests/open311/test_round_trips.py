@@ -29,10 +29,10 @@ class TestRoundTrips:
 
         # key, rate counter (an increment, and an insert when it opens the window), nearest
         # community; then submit_report's own: the
-        # number, the transaction (insert, its dashboard rollup, the reporter's follow, event,
-        # commit) and the nearby duplicates.
+        # number, its grid ($geoIntersects), the transaction (insert, its dashboard rollup, the
+        # reporter's follow, event, commit) and the nearby duplicates.
         # (The community is this process's already: places never change, places/service.py.)
-        assert await trips(command_counter, demo, post()) == 10
+        assert await trips(command_counter, demo, post()) == 11
 
     async def test_listing_requests(self, demo: Deps, command_counter: CommandCounter) -> None:
         # The reports; their communities are this process's already (places/service.py).

@@ -9,9 +9,12 @@ from tests.reports.support import Street, object_id
 
 
 class TestRatingHistory:
-    async def test_every_rating_is_kept_and_a_new_resolution_waits_for_its_own(
+    async def test_every_rating_is_kept_and_the_latest_shows_until_the_next(
         self, api: Api, demo: Deps
     ) -> None:
+        """`satisfaction` is the latest rating (issue 14: resolved again, the report still
+        shows the 1 the reporter gave until they rate the new resolution; the stored
+        `satisfaction`, the rating of the current resolution, waits for its own)."""
         street = await Street.open(api, demo)
         report_id = await street.reach("RESOLVED")
         await street.ok("rate", report_id, JINAN_RESIDENT, rating=1, comment="还是漏水")
@@ -19,8 +22,11 @@ class TestRatingHistory:
         resolved = await street.ok("resolve", report_id, JINAN_GRID_WORKER)
         detail = await street.detail(report_id, JINAN_RESIDENT)
         assert detail is not None
-        assert detail["satisfaction"] is None
+        assert detail["satisfaction"]["rating"] == 1
         assert resolved["status"] == "RESOLVED"
+        waiting = await demo.db["reports"].find_one({"_id": object_id(report_id)})
+        assert waiting is not None
+        assert waiting["satisfaction"] is None
 
         await street.ok("rate", report_id, JINAN_RESIDENT, rating=5)
 

@@ -218,7 +218,7 @@ class TestAnotherCommunity:
 # What each role may do with a report in each status: the product's rules, spelled out.
 STAFF_CAN = {
     "SUBMITTED": {"accept", "reject", "escalate"},
-    "ACCEPTED": {"assign", "reject", "escalate"},
+    "ACCEPTED": {"assign", "start", "reject", "escalate"},
     "ASSIGNED": {"assign", "start", "escalate"},
     "IN_PROGRESS": {"assign", "resolve", "escalate"},
     "RESOLVED": {"close"},

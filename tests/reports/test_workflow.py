@@ -60,6 +60,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("SUBMITTED", "reject"): "REJECTED",
     ("SUBMITTED", "escalate"): "SUBMITTED",
     ("ACCEPTED", "assign"): "ASSIGNED",
+    ("ACCEPTED", "start"): "IN_PROGRESS",  # taken on without an assignment: the starter's
     ("ACCEPTED", "reject"): "REJECTED",
     ("ACCEPTED", "escalate"): "ACCEPTED",
     ("ASSIGNED", "assign"): "ASSIGNED",
@@ -104,6 +105,54 @@ async def reports(street: Street, phone: str = JINAN_WORKER, **filter: Any) -> d
 
 def nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
     return [edge["node"] for edge in connection["edges"]]
+
+
+# The field-work rows (issue 14): the reporter withdraws before acceptance, staff mark any
+# open report a duplicate. Every status the first edition knows, and the two new ones.
+FIELDWORK_ALLOWED: dict[tuple[str, str], str] = {
+    ("SUBMITTED", "withdraw"): "WITHDRAWN",
+    **{
+        (s, "mark_duplicate"): "DUPLICATE"
+        for s in ("SUBMITTED", "ACCEPTED", "ASSIGNED", "IN_PROGRESS")
+    },
+}
+FIELDWORK_CASES = [
+    (s, v) for s in (*STATUSES, "WITHDRAWN", "DUPLICATE") for v in ("withdraw", "mark_duplicate")
+]
+FIELDWORK_MOVER = {"withdraw": JINAN_RESIDENT, "mark_duplicate": JINAN_WORKER}
+
+
+class TestFieldworkRows:
+    @pytest.mark.parametrize(("status", "verb"), FIELDWORK_CASES, ids=case_ids(FIELDWORK_CASES))
+    async def test_allowed_or_refused(self, shared: Street, status: str, verb: str) -> None:
+        if status in ("WITHDRAWN", "DUPLICATE"):
+            report_id = await shared.reach("SUBMITTED")
+            first = "withdraw" if status == "WITHDRAWN" else "mark_duplicate"
+            await shared.ok(first, report_id, FIELDWORK_MOVER[first])
+        else:
+            report_id = await shared.reach(status)
+        before = await shared.state(report_id)
+        mover = FIELDWORK_MOVER[verb]
+        if (status, verb) not in FIELDWORK_ALLOWED:
+            assert await shared.refused(verb, report_id, mover) == ["INVALID_TRANSITION"]
+            assert await shared.state(report_id) == before
+            return
+        moved = await shared.ok(verb, report_id, mover)
+        to_status = FIELDWORK_ALLOWED[(status, verb)]
+        assert moved["status"] == to_status
+        after = await shared.state(report_id)
+        assert after["timeline"][len(before["timeline"]) :] == [
+            {
+                "at": iso(shared.now),
+                "action": ACTION[verb],
+                "fromStatus": status,
+                "toStatus": to_status,
+                "note": after["timeline"][-1]["note"],
+                "actor": await shared.person(mover),
+            }
+        ]
+        (event,) = await shared.events(report_id, f"report.{verb}")
+        assert {k: event["data"][k] for k in ("from", "to")} == {"from": status, "to": to_status}
 
 
 class TestStateMachine:
@@ -247,7 +296,8 @@ class TestAssignReport:
         assert at(assigned["dueAt"]) == shared.now + timedelta(hours=24)
         detail = await shared.detail(report_id)
         assert detail is not None
-        assert detail["grid"]["name"] == "金安社区第一网格"
+        # The grid its point lies in, whoever is assigned.
+        assert detail["grid"]["name"] == "金安社区第二网格"
 
     async def test_due_at_overrides_the_priority(self, shared: Street) -> None:
         report_id = await shared.reach("ACCEPTED", priority="LOW")

@@ -88,7 +88,13 @@ query CommunityStats($placeId: ID!, $from: DateTime, $to: DateTime) {
 }
 """
 
-CLOSED_STATUSES = {ReportStatus.RESOLVED, ReportStatus.CLOSED, ReportStatus.REJECTED}
+FIELDWORK_STATUSES = {ReportStatus.WITHDRAWN, ReportStatus.DUPLICATE}
+CLOSED_STATUSES = {
+    ReportStatus.RESOLVED,
+    ReportStatus.CLOSED,
+    ReportStatus.REJECTED,
+    *FIELDWORK_STATUSES,
+}
 DUE_STATUSES = {ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS}
 WINDOW = (START - timedelta(days=30), START - timedelta(days=10))
 # Volunteers drawn from one pool for every community: some are active in several.
@@ -100,7 +106,8 @@ VOLUNTEERS = [ObjectId() for _ in range(12)]
 
 def _report(rng: random.Random, community: Place, index: int) -> Report:
     created = START - timedelta(minutes=rng.randrange(1, 60 * 24 * 60))
-    status = rng.choice(list(ReportStatus))
+    # The statuses of the first edition (WITHDRAWN and DUPLICATE leave no resolution figures).
+    status = rng.choice([s for s in ReportStatus if s not in FIELDWORK_STATUSES])
     fields: dict[str, Any] = {}
     ratings: list[Satisfaction] = []
     if status is not ReportStatus.SUBMITTED and status is not ReportStatus.REJECTED:
