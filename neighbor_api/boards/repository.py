@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 
-from neighbor_api.boards.models import Board, Task
+from neighbor_api.boards.models import CLAIMABLE, Board, Task, TaskComment, TaskStatus
 from neighbor_api.core import idempotency
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
 
 BOARDS = "boards"
 TASKS = "tasks"
+COMMENTS = "task_comments"
 
 # A column's order: rank, then id (two cards given one rank by racing moves stay in a stable
 # order until the column is next rebalanced).
@@ -33,9 +34,29 @@ register_indexes(
             name="column_rank",
         ),
         IndexModel([("assignees", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
+        # openTasks: a community's claimable tasks, soonest first.
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("status", ASCENDING),
+                ("soonest", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="community_open_soonest",
+        ),
         idempotency.unique_index(),
     ],
 )
+register_indexes(
+    COMMENTS,
+    [
+        IndexModel([("task_id", ASCENDING), ("_id", ASCENDING)], name="task_oldest"),
+        idempotency.unique_index(),
+    ],
+)
+
+# Cancelled tasks keep their column (and their history) but leave the board's lists.
+NOT_CANCELLED: Document = {"status": {"$ne": TaskStatus.CANCELLED.value}}
 
 
 # --- Boards -------------------------------------------------------------------------------
@@ -88,16 +109,61 @@ async def column_page(
     db: Database, column_id: ObjectId, *, first: int | None, after: str | None
 ) -> Page[Task]:
     result = await keyset_page(
-        db[TASKS], {"column_id": column_id}, sort=COLUMN_ORDER, first=first, after=after
+        db[TASKS],
+        {"column_id": column_id, **NOT_CANCELLED},
+        sort=COLUMN_ORDER,
+        first=first,
+        after=after,
     )
     return result.map(Task.from_document)
+
+
+OPEN_ORDER = [("soonest", ASCENDING), ("_id", ASCENDING)]
+
+
+async def open_tasks_page(
+    db: Database,
+    community_id: ObjectId,
+    viewer_id: ObjectId,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[Task]:
+    """The community's tasks the viewer can still join (claimable, a place free, not theirs),
+    soonest first: equality on the community and one `$in` on the status lead the index."""
+    query: Document = {
+        "community_id": community_id,
+        "status": {"$in": sorted(s.value for s in CLAIMABLE)},
+        "assignees": {"$ne": viewer_id},
+        "$expr": {"$lt": [{"$size": "$assignees"}, "$capacity"]},
+    }
+    result = await keyset_page(db[TASKS], query, sort=OPEN_ORDER, first=first, after=after)
+    return result.map(Task.from_document)
+
+
+# --- Comments -----------------------------------------------------------------------------
+
+
+async def insert_comment(
+    db: Database, comment: TaskComment, *, session: Session | None = None
+) -> None:
+    await db[COMMENTS].insert_one(comment.to_document(), session=session)
+
+
+async def comments_page(
+    db: Database, task_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[TaskComment]:
+    result = await keyset_page(
+        db[COMMENTS], {"task_id": task_id}, sort=[("_id", ASCENDING)], first=first, after=after
+    )
+    return result.map(TaskComment.from_document)
 
 
 async def counts_in_columns(db: Database, column_ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
     """How many tasks each column holds (absent: none), all the columns in one query."""
     cursor = await db[TASKS].aggregate(
         [
-            {"$match": {"column_id": {"$in": list(column_ids)}}},
+            {"$match": {"column_id": {"$in": list(column_ids)}, **NOT_CANCELLED}},
             {"$group": {"_id": "$column_id", "n": {"$sum": 1}}},
         ]
     )
@@ -105,7 +171,9 @@ async def counts_in_columns(db: Database, column_ids: Sequence[ObjectId]) -> dic
 
 
 async def count_in_column(db: Database, column_id: ObjectId, *, session: Session) -> int:
-    total: int = await db[TASKS].count_documents({"column_id": column_id}, session=session)
+    total: int = await db[TASKS].count_documents(
+        {"column_id": column_id, **NOT_CANCELLED}, session=session
+    )
     return total
 
 

@@ -66,6 +66,15 @@ class EventKind(StrEnum):
     TASK_SUBMITTED = "task.submitted"
     TASK_APPROVED = "task.approved"
     TASK_RETURNED = "task.returned"
+    TASK_UPDATED = "task.updated"
+    TASK_CANCELLED = "task.cancelled"
+    TASK_COMMENTED = "task.commented"
+    REWARD_CREATED = "reward.created"
+    REWARD_UPDATED = "reward.updated"
+    REWARD_RETIRED = "reward.retired"
+    REDEMPTION_REQUESTED = "redemption.requested"
+    REDEMPTION_FULFILLED = "redemption.fulfilled"
+    REDEMPTION_CANCELLED = "redemption.cancelled"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.

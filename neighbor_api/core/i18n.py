@@ -445,6 +445,18 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "积分须为 0 到 {max}",
         Locale.EN: "The point reward must be 0 to {max}",
     },
+    "task.review_by_submission": {
+        Locale.ZH_CN: "任务只能通过提交成果进入“待验收”",
+        Locale.EN: "Tasks reach review only when the work is submitted",
+    },
+    "task.absent_not_assignee": {
+        Locale.ZH_CN: "缺席人员必须是该任务的认领人",
+        Locale.EN: "Absent people must be assignees of the task",
+    },
+    "task.capacity_below_assignees": {
+        Locale.ZH_CN: "已有 {count} 人认领，人数上限不能更少",
+        Locale.EN: "{count} people have claimed it; the capacity cannot be lower",
+    },
     "task.capacity": {
         Locale.ZH_CN: "认领人数须为 1 到 {max}",
         Locale.EN: "The capacity must be 1 to {max}",
@@ -539,8 +551,12 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Only someone who claimed a task can submit it for review",
     },
     "task.approve_forbidden": {
-        Locale.ZH_CN: "只有社区工作人员可以验收任务",
-        Locale.EN: "Only community staff can approve a task",
+        Locale.ZH_CN: "只有社区工作人员可以验收任务，且不能验收自己认领的任务",
+        Locale.EN: "Only community staff can approve a task, and never one they claimed",
+    },
+    "task.edit_forbidden": {
+        Locale.ZH_CN: "只有任务发布人或社区工作人员可以修改或取消任务",
+        Locale.EN: "Only the task's creator or community staff can edit or cancel it",
     },
     "task.return_forbidden": {
         Locale.ZH_CN: "只有社区工作人员可以退回任务",
