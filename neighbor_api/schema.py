@@ -50,6 +50,7 @@ from neighbor_api.privacy.resolvers import PrivacyMutation, PrivacyQuery
 from neighbor_api.reports.models import ReportCategory, ReportStatus
 from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
 from neighbor_api.reports.service import MAX_DUPLICATES
+from neighbor_api.rewards.resolvers import RewardMutation, RewardQuery
 from neighbor_api.settings import Settings
 from neighbor_api.stats.resolvers import StatsQuery
 
@@ -71,6 +72,7 @@ Query = merge_types(
         ReportQuery,
         CouncilQuery,
         BoardQuery,
+        RewardQuery,
         StatsQuery,
         NotificationQuery,
         PrivacyQuery,
@@ -85,6 +87,7 @@ Mutation = merge_types(
         AttachmentMutation,
         CouncilMutation,
         BoardMutation,
+        RewardMutation,
         NotificationMutation,
         PrivacyMutation,
     ),

@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "neighbor_api"
 FEATURES = frozenset(
     {
         "accounts", "attachments", "boards", "councils", "live", "memberships",
-        "notifications", "open311", "places", "points", "privacy", "reports", "stats",
+        "notifications", "open311", "places", "points", "privacy", "reports", "rewards",
+        "stats",
     }
 )  # fmt: skip
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
@@ -40,18 +41,19 @@ GRAPHQL_PLATFORM = frozenset({"graphql", "context", "schema"})
 TABLE: dict[str, tuple[str, str]] = {
     #                 domain side                                      GraphQL side also
     "places":        ("",                                              "accounts boards councils"),
-    "points":        ("",                                              ""),
+    "points":        ("",                                              "boards rewards"),
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
-    "accounts":      ("memberships",                      "points notifications privacy"),
+    "accounts":      ("memberships",               "points notifications privacy boards"),
     "reports":       ("places memberships attachments",                "accounts boards"),
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
+    "rewards":       ("places points",                                 "accounts"),
     "notifications": ("accounts places memberships reports councils boards", ""),
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
-    "privacy":       ("accounts places memberships notifications points", ""),
+    "privacy":       ("accounts places memberships notifications points rewards", ""),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
 GRAPHQL_USES = {
@@ -113,6 +115,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "memberships",
             "notifications",
             "reports",
+            "rewards",
         )
     },
 }

@@ -31,6 +31,14 @@ class TaskStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class LeaderboardPeriod(StrEnum):
+    """The calendar period a leaderboard counts (Asia/Shanghai)."""
+
+    ALL_TIME = "ALL_TIME"
+    YEAR = "YEAR"
+    MONTH = "MONTH"
+
+
 # A task's status is the kind of the column it is in.
 STATUS_OF_KIND: dict[ColumnKind, TaskStatus] = {
     ColumnKind.TODO: TaskStatus.OPEN,

@@ -8,7 +8,7 @@ import strawberry
 from bson import ObjectId
 
 from neighbor_api.boards import service
-from neighbor_api.boards.models import Task
+from neighbor_api.boards.models import LeaderboardPeriod, Task
 from neighbor_api.boards.types import (
     ApproveTaskInput,
     ApproveTaskPayload,
@@ -102,19 +102,25 @@ class BoardQuery:
         return Connection.of(page.map(TaskType.from_model)) if page is not None else None
 
     @strawberry.field(
-        description="A community's points leaderboard (积分榜), most points first; ties share a "
-        "rank. Null for those outside the community."
+        description="A community's points leaderboard (积分榜) of points earned on tasks in the "
+        "period (ALL_TIME by default; YEAR, MONTH: calendar, Asia/Shanghai), most points first; "
+        "ties share a rank. Null for those outside the community."
     )
     async def points_leaderboard(
-        self, info: Info, community_id: strawberry.ID, first: int | None = None
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        first: int | None = None,
+        period: LeaderboardPeriod | None = LeaderboardPeriod.ALL_TIME,
     ) -> list[LeaderboardEntryType] | None:
         actor = await info.context.require_actor()
         place_id = from_global_id(community_id, "Place")
         if place_id is None:
             return None
         standings = await service.leaderboard(
-            info.context.deps, actor, community_id=place_id, first=first
-        )
+            info.context.deps, actor, community_id=place_id, first=first,
+            period=period or LeaderboardPeriod.ALL_TIME,
+        )  # fmt: skip
         if standings is None:
             return None
         return [

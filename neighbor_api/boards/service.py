@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -27,6 +28,7 @@ from neighbor_api.boards.models import (
     Column,
     ColumnKind,
     HistoryEntry,
+    LeaderboardPeriod,
     Submission,
     Task,
     TaskAction,
@@ -239,11 +241,30 @@ class Standing:
     user_id: ObjectId
 
 
-async def leaderboard(
-    deps: Deps, actor: Actor | None, *, community_id: ObjectId, first: int | None
-) -> list[Standing] | None:
-    """The community's points leaderboard (积分榜): ties share a rank (1, 2, 2, 4). None for
-    those who may not see the community's boards."""
+# Leaderboard periods are calendar years and months where the communities are.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def period_window(
+    period: LeaderboardPeriod, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of the calendar period holding `now`, in Asia/Shanghai (midnight of the
+    1st of the month or of January there), as aware datetimes; (None, None) for ALL_TIME."""
+    if period is LeaderboardPeriod.ALL_TIME:
+        return None, None
+    local = now.astimezone(LOCAL_ZONE)
+    if period is LeaderboardPeriod.YEAR:
+        start = local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        end = start.replace(year=start.year + 1)
+    else:
+        start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+async def _leaderboard_community(
+    deps: Deps, actor: Actor | None, community_id: ObjectId
+) -> ObjectId | None:
     community = await places.get_place(deps, community_id)
     if (
         community is None
@@ -251,13 +272,50 @@ async def leaderboard(
         or not can_see(actor, community.path)
     ):
         return None
-    rows = await points.leaderboard(deps.db, community.id, limit=page_size(first))
+    return community.id
+
+
+async def leaderboard(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    community_id: ObjectId,
+    first: int | None,
+    period: LeaderboardPeriod = LeaderboardPeriod.ALL_TIME,
+) -> list[Standing] | None:
+    """The community's points leaderboard (积分榜) of points earned on tasks in the period:
+    ties share a rank (1, 2, 2, 4). None for those who may not see the community's boards."""
+    found = await _leaderboard_community(deps, actor, community_id)
+    if found is None:
+        return None
+    since, until = period_window(period, deps.clock.now())
+    rows = await points.leaderboard(
+        deps.db, found, limit=page_size(first), since=since, until=until
+    )
     standings: list[Standing] = []
     for position, row in enumerate(rows, start=1):
         tied = standings and standings[-1].points == row["points"]
         rank = standings[-1].rank if tied else position
         standings.append(Standing(rank=rank, points=int(row["points"]), user_id=row["_id"]))
     return standings
+
+
+async def leaderboard_rank(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    community_id: ObjectId,
+    period: LeaderboardPeriod = LeaderboardPeriod.ALL_TIME,
+) -> int | None:
+    """The viewer's place on the community's leaderboard of the period (ties share a rank);
+    None if they earned nothing there then, or may not see the community."""
+    if actor is None:
+        return None
+    found = await _leaderboard_community(deps, actor, community_id)
+    if found is None:
+        return None
+    since, until = period_window(period, deps.clock.now())
+    return await points.rank_of(deps.db, found, actor.user_id, since=since, until=until)
 
 
 async def awards_of(deps: Deps, task: Task) -> list[tuple[ObjectId, int]]:

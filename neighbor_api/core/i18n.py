@@ -50,6 +50,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Someone else changed this; reload and try again",
     },
     "TASK_FULL": {Locale.ZH_CN: "该任务认领人数已满", Locale.EN: "This task is full"},
+    "INSUFFICIENT_POINTS": {
+        Locale.ZH_CN: "积分不足（需要 {cost} 积分）",
+        Locale.EN: "Not enough points ({cost} needed)",
+    },
+    "OUT_OF_STOCK": {
+        Locale.ZH_CN: "“{name}”已兑完",
+        Locale.EN: "“{name}” is out of stock",
+    },
     "WIP_LIMIT_REACHED": {
         Locale.ZH_CN: "该列任务数已达上限",
         Locale.EN: "This column has reached its work-in-progress limit",
@@ -444,6 +452,35 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "task.point_reward": {
         Locale.ZH_CN: "积分须为 0 到 {max}",
         Locale.EN: "The point reward must be 0 to {max}",
+    },
+    "reward.cost": {
+        Locale.ZH_CN: "所需积分须为 1 到 {max}",
+        Locale.EN: "The cost must be 1 to {max} points",
+    },
+    "reward.stock": {
+        Locale.ZH_CN: "库存须为 {min} 到 {max}",
+        Locale.EN: "The stock must be {min} to {max}",
+    },
+    "reward.manage_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以管理爱心超市的商品",
+        Locale.EN: "Only community staff can manage the rewards",
+    },
+    "reward.not_found": {Locale.ZH_CN: "找不到该商品", Locale.EN: "Reward not found"},
+    "reward.withdrawn": {
+        Locale.ZH_CN: "该商品已下架",
+        Locale.EN: "This reward is no longer offered",
+    },
+    "redemption.not_found": {
+        Locale.ZH_CN: "找不到该兑换记录",
+        Locale.EN: "Redemption not found",
+    },
+    "redemption.fulfil_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以确认领取",
+        Locale.EN: "Only community staff can hand a reward over",
+    },
+    "redemption.not_pending": {
+        Locale.ZH_CN: "该兑换已领取或已取消",
+        Locale.EN: "This redemption was already handed over or cancelled",
     },
     "task.review_by_submission": {
         Locale.ZH_CN: "任务只能通过提交成果进入“待验收”",

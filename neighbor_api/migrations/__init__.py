@@ -14,6 +14,7 @@ from neighbor_api.migrations import (
     m0003_report_audience,
     m0004_report_rollups,
     m0005_report_follows,
+    m0006_points_economy,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -22,4 +23,5 @@ STEPS: tuple[Step, ...] = (
     m0003_report_audience.STEP,
     m0004_report_rollups.STEP,
     m0005_report_follows.STEP,
+    m0006_points_economy.STEP,
 )

@@ -33,6 +33,7 @@ from neighbor_api.core.mongo import Database, Document, register_indexes
 from neighbor_api.councils.models import ProposalOutcome, ProposalStatus
 from neighbor_api.councils.repository import PROPOSALS
 from neighbor_api.points.repository import COLLECTION as POINTS_LEDGER
+from neighbor_api.points.repository import TASK_APPROVED
 from neighbor_api.reports.models import DUE_STATUSES, ReportCategory, ReportStatus
 from neighbor_api.reports.repository import REPORTS, ROLLUPS, next_rollup_day, rollup_day
 
@@ -282,9 +283,10 @@ async def _tasks(db: Database, place_id: ObjectId, period: Period) -> Document:
 
 
 async def _points(db: Database, place_id: ObjectId, period: Period) -> Document:
-    """Ledger entries written in the period: distinct users and the points they were given."""
+    """Points earned on tasks in the period (not spendings or refunds): distinct users and the
+    points they were given."""
     pipeline: list[Document] = [
-        {"$match": {"place_path": place_id, "at": period.within()}},
+        {"$match": {"place_path": place_id, "reason": TASK_APPROVED, "at": period.within()}},
         {"$group": {"_id": "$user_id", "points": {"$sum": "$points"}}},
         {"$group": {"_id": None, "users": {"$sum": 1}, "points": {"$sum": "$points"}}},
     ]
