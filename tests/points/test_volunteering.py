@@ -153,7 +153,8 @@ class TestUpdateAndCancel:
         task = await boards.to_review(board, JINAN_RESIDENT)
         await boards.mutate("ApproveTask", JINAN_WORKER, taskId=task["id"])
         done = await boards.detail(task["id"])
-        assert done is not None and done["status"] == "DONE"
+        assert done is not None
+        assert done["status"] == "DONE"
 
         refused = await boards.mutate(
             "CancelTask", JINAN_WORKER, taskId=task["id"], expectedVersion=done["version"]
@@ -161,7 +162,8 @@ class TestUpdateAndCancel:
 
         assert codes(refused) == ["INVALID_TRANSITION"]
         after = await boards.detail(task["id"])
-        assert after is not None and (after["status"], after["version"]) == (
+        assert after is not None
+        assert (after["status"], after["version"]) == (
             "DONE",
             done["version"],
         )
@@ -261,7 +263,8 @@ class TestSubmissions:
 
         assert codes(refused) == ["INVALID_INPUT"]
         detail = await boards.detail(task["id"])
-        assert detail is not None and detail["status"] == "IN_REVIEW"
+        assert detail is not None
+        assert detail["status"] == "IN_REVIEW"
 
 
 class TestNoMinting:
