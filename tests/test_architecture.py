@@ -49,7 +49,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "councils":      ("places memberships",                            "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
     "rewards":       ("places points",                                 "accounts"),
-    "notifications": ("accounts places memberships reports councils boards", ""),
+    "notifications": ("accounts places memberships reports councils boards rewards", ""),
     "stats":         ("places reports councils boards points",         ""),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
@@ -88,7 +88,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         )
         for module, features in (
             ("service", ("accounts", "councils", "reports")),
-            ("rules", ("accounts", "boards", "councils", "memberships", "places", "reports")),
+            (
+                "rules",
+                ("accounts", "boards", "councils", "memberships", "places", "reports", "rewards"),
+            ),
         )
         for feature in features
     },

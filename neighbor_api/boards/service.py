@@ -1202,9 +1202,7 @@ async def cancel_task(
         )
         if cancelled is None:
             raise DomainError.of(ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"))
-        await _record(
-            deps, actor, EventKind.TASK_CANCELLED, cancelled, session, reason=text or None
-        )
+        await _record(deps, actor, EventKind.TASK_CANCELLED, cancelled, session, note=text or None)
         return cancelled
 
     return await in_transaction(deps.client, write)

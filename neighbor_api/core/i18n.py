@@ -741,6 +741,32 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "{who}提交了「{title}」，请验收",
         Locale.EN: "{who} submitted “{title}” for review",
     },
+    "notification.task_cancelled.title": {
+        Locale.ZH_CN: "任务已取消",
+        Locale.EN: "A task was called off",
+    },
+    "notification.task_cancelled.body": {
+        Locale.ZH_CN: "您认领的「{title}」已被{who}取消：{reason}",
+        Locale.EN: "{who} called off “{title}”, which you had claimed: {reason}",
+    },
+    "notification.redemption_requested.title": {
+        Locale.ZH_CN: "爱心超市有新的兑换",
+        Locale.EN: "A reward was redeemed",
+    },
+    "notification.redemption_requested.body": {
+        Locale.ZH_CN: "{who}用 {cost} 积分兑换了「{reward}」，取货码 {code}，请备货",
+        Locale.EN: "{who} redeemed “{reward}” for {cost} points (pickup code {code}): please "
+        "have it ready",
+    },
+    "notification.redemption_cancelled.title": {
+        Locale.ZH_CN: "兑换已取消，积分已退回",
+        Locale.EN: "Your redemption was cancelled; points refunded",
+    },
+    "notification.redemption_cancelled.body": {
+        Locale.ZH_CN: "「{reward}」的兑换已被{who}取消，{cost} 积分已退回：{reason}",
+        Locale.EN: "{who} cancelled your redemption of “{reward}”; {cost} points were "
+        "refunded: {reason}",
+    },
     "notification.task_returned.title": {
         Locale.ZH_CN: "任务被退回",
         Locale.EN: "A task was sent back",

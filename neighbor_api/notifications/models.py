@@ -38,6 +38,10 @@ class NotificationKind(StrEnum):
     VOTING_RESULT = "VOTING_RESULT"
     PROPOSAL_SUGGESTED = "PROPOSAL_SUGGESTED"
     REDEMPTION_READY = "REDEMPTION_READY"
+    # The points economy's (points.graphql).
+    TASK_CANCELLED = "TASK_CANCELLED"
+    REDEMPTION_REQUESTED = "REDEMPTION_REQUESTED"
+    REDEMPTION_CANCELLED = "REDEMPTION_CANCELLED"
 
 
 # The kinds that ask the person to act on an assignment: they cannot be muted.
@@ -48,6 +52,7 @@ UNMUTABLE = frozenset(
         NotificationKind.REPORT_DUE_SOON,
         NotificationKind.REPORT_OVERDUE,
         NotificationKind.TASK_RETURNED,
+        NotificationKind.TASK_CANCELLED,
     }
 )
 

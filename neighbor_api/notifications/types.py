@@ -69,6 +69,12 @@ graphql_enum(
         "once suggestions exist).",
         NotificationKind.REDEMPTION_READY: "A reward the recipient redeemed is ready (written "
         "once rewards exist).",
+        NotificationKind.TASK_CANCELLED: "A task the recipient had claimed was called off, with "
+        "the reason (nobody earns its points). Cannot be muted.",
+        NotificationKind.REDEMPTION_REQUESTED: "A resident redeemed a reward of the recipient's "
+        "community: goods to hand over against the pickup code.",
+        NotificationKind.REDEMPTION_CANCELLED: "Staff cancelled the recipient's redemption: the "
+        "points were refunded.",
     },
 )
 
