@@ -145,6 +145,9 @@ class Task(StoredModel):
     starts_at: datetime | None = None
     meeting_place: str | None = None
     soonest: datetime = NO_DATE
+    # Claimable with a place free (kept by every write: `repository.update_task`), so that
+    # openTasks is one equality on an index.
+    joinable: bool = True
     labels: list[str] = Field(default_factory=list)
     assignees: list[ObjectId] = Field(default_factory=list)
     creator_id: ObjectId | None = None
@@ -163,6 +166,9 @@ class Task(StoredModel):
     absent_ids: list[ObjectId] = Field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def is_joinable(self) -> bool:
+        return self.status in CLAIMABLE and len(self.assignees) < self.capacity
 
     def all_submissions(self) -> list[Submission]:
         """Every hand-in, oldest first (a first-edition task kept only its latest)."""

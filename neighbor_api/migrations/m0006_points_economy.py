@@ -4,11 +4,11 @@ From this release every user's points are also held by an account (`point_accoun
 of their ledger entries, moved in the transaction that appends each entry), each ledger entry
 carries the running `balance` after it, the ledger's unique key of awards becomes a partial
 index on entries that name a task (`one_task_award`; spendings and refunds name a redemption
-instead), and each task carries `soonest` (its start, else its due time, else never) for
-`openTasks`. This step does the same for what is stored: it drops the old `one_award` index (the
-start-up created its successor), recomputes each user's running balances in ledger order and
-`$set`s them with the account's total, and sets `soonest` on tasks lacking it; running it again
-writes the same values.
+instead), and each task carries `soonest` (its start, else its due time, else never) and
+`joinable` (claimable with a place free) for `openTasks`. This step does the same for what is
+stored: it drops the old `one_award` index (the start-up created its successor), recomputes
+each user's running balances in ledger order and `$set`s them with the account's total, and
+sets `soonest` and `joinable` on every task; running it again writes the same values.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from neighbor_api.core.mongo import Database
 
 BATCH = 1000
 NO_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+CLAIMABLE = ("OPEN", "IN_PROGRESS")
 
 
 async def _write(db: Database, collection: str, writes: list[UpdateOne]) -> None:
@@ -59,10 +60,15 @@ async def apply(db: Database) -> None:
 
     tasks: list[UpdateOne] = []
     async for task in db["tasks"].find(
-        {"soonest": {"$exists": False}}, {"due_at": 1, "starts_at": 1}
+        {}, {"due_at": 1, "starts_at": 1, "status": 1, "assignees": 1, "capacity": 1}
     ):
         soonest = task.get("starts_at") or task.get("due_at") or NO_DATE
-        tasks.append(UpdateOne({"_id": task["_id"]}, {"$set": {"soonest": soonest}}))
+        joinable = task.get("status") in CLAIMABLE and len(task.get("assignees") or []) < int(
+            task.get("capacity") or 1
+        )
+        tasks.append(
+            UpdateOne({"_id": task["_id"]}, {"$set": {"soonest": soonest, "joinable": joinable}})
+        )
         if len(tasks) >= BATCH:
             await _write(db, "tasks", tasks)
     await _write(db, "tasks", tasks)

@@ -286,7 +286,8 @@ async def _points(db: Database, place_id: ObjectId, period: Period) -> Document:
     """Points earned on tasks in the period (not spendings or refunds): distinct users and the
     points they were given."""
     pipeline: list[Document] = [
-        {"$match": {"place_path": place_id, "reason": TASK_APPROVED, "at": period.within()}},
+        {"$match": {"place_path": place_id, "at": period.within()}},  # on stats_at
+        {"$match": {"reason": TASK_APPROVED}},
         {"$group": {"_id": "$user_id", "points": {"$sum": "$points"}}},
         {"$group": {"_id": None, "users": {"$sum": 1}, "points": {"$sum": "$points"}}},
     ]

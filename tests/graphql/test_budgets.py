@@ -124,9 +124,9 @@ BUDGETS: dict[str, int] = {
     "ApproveTask": 6,
     "Leaderboard": 3,
     # points economy
-    "OpenTasks": 3,
+    "OpenTasks": 4,  # the page, its count, and the viewer's own claimable tasks (left out)
     "UpdateTask": 3,
-    "CancelTask": 3,
+    "CancelTask": 4,  # + joinable set false (openTasks' flag)
     "ReturnTask": 5,
     "CommentOnTask": 3,
     "TaskRecord": 3,
