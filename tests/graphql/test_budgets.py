@@ -124,7 +124,7 @@ BUDGETS: dict[str, int] = {
     "ApproveTask": 6,
     "Leaderboard": 3,
     # points economy
-    "OpenTasks": 4,  # the page, its count, and the viewer's own claimable tasks (left out)
+    "OpenTasks": 5,  # the page, its count, and the viewer's own claimable tasks (left out)
     "UpdateTask": 3,
     "CancelTask": 4,  # + joinable set false (openTasks' flag)
     "ReturnTask": 5,
