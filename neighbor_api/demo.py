@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -25,6 +25,7 @@ from neighbor_api.places.models import GeoPoint, GeoPolygon, Place, PlaceLevel
 from neighbor_api.reports import service as reports
 from neighbor_api.reports import units
 from neighbor_api.reports.models import ReportCategory, ReportPriority
+from neighbor_api.rewards import service as rewards
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ async def load_demo(deps: Deps) -> None:
         )
     await _patrols(deps, data, by_name=by_name, users=users, report_ids=report_ids)
     await _boards(deps, data, by_name=by_name, users=users, report_ids=report_ids)
+    await _rewards(deps, data, by_name=by_name, users=users)
     await _councils(deps, data, by_name=by_name, users=users)
     for spec in data.get("units", []):
         # 吹哨报到's departments of the street and the district, with their officers.
@@ -224,6 +226,8 @@ async def _boards(
                     due_at=deps.clock.now() + timedelta(days=days) if days else None,
                     labels=sample.get("labels", []),
                     source_report_id=report_ids.get(sample.get("fromReport", "")),
+                    starts_at=_days(deps, sample.get("startsInDays")),
+                    meeting_place=sample.get("meetingPlace"),
                 ),
             )
             for step in sample.get("steps", []):
@@ -236,6 +240,25 @@ async def _boards(
                     await boards.submit_task(deps, person, task_id=task.id, note=note or None)
                 elif verb == "approve":
                     await boards.approve_task(deps, person, task_id=task.id)
+
+
+def _days(deps: Deps, days: int | None) -> datetime | None:
+    return deps.clock.now() + timedelta(days=days) if days else None
+
+
+async def _rewards(
+    deps: Deps, data: dict[str, Any], *, by_name: dict[str, Place], users: dict[str, ObjectId]
+) -> None:
+    """Each community's 爱心超市: the rewards of the fixtures, put on offer by its worker."""
+    for spec in data.get("rewards", []):
+        worker = await memberships.actor_for(deps, users[spec["by"]])
+        await rewards.create_reward(
+            deps, worker, community_id=by_name[spec["community"]].id,
+            fields=rewards.RewardFields(
+                name=spec["name"], description=spec.get("description"), cost=spec["cost"],
+                stock=spec["stock"],
+            ),
+        )  # fmt: skip
 
 
 async def load_demo_if_empty(deps: Deps) -> bool:

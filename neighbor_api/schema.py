@@ -51,6 +51,7 @@ from neighbor_api.privacy.resolvers import PrivacyMutation, PrivacyQuery
 from neighbor_api.reports.models import ReportCategory, ReportStatus
 from neighbor_api.reports.resolvers import ReportMutation, ReportQuery
 from neighbor_api.reports.service import MAX_DUPLICATES
+from neighbor_api.rewards.resolvers import RewardMutation, RewardQuery
 from neighbor_api.settings import Settings
 from neighbor_api.stats.resolvers import StatsQuery
 from neighbor_api.surveys.resolvers import SurveyMutation, SurveyQuery
@@ -73,6 +74,7 @@ Query = merge_types(
         ReportQuery,
         CouncilQuery,
         BoardQuery,
+        RewardQuery,
         StatsQuery,
         PatrolQuery,
         NotificationQuery,
@@ -90,6 +92,7 @@ Mutation = merge_types(
         CouncilMutation,
         BoardMutation,
         PatrolMutation,
+        RewardMutation,
         NotificationMutation,
         PrivacyMutation,
         SurveyMutation,

@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     # RATE_LIMITED until the day ends.
     uploads_per_day: int = Field(default=100, ge=1)
     upload_bytes_per_day: int = Field(default=200 * 1_048_576, ge=1)
+
+    # The most points one task may award each assignee (createTask, updateTask): points are
+    # bounded so that nobody can mint them.
+    max_task_reward: int = Field(default=100, ge=0, le=1000)
     # Photo download links: valid this long (rounded up to the minute), for the viewer they
     # were made for, while that viewer's session lives and they may still see the file.
     attachment_link_ttl: timedelta = timedelta(minutes=5)

@@ -18,7 +18,7 @@ FEATURES = frozenset(
     {
         "accounts", "attachments", "boards", "councils", "live", "memberships",
         "notifications", "open311", "patrols", "places", "points", "privacy", "reports",
-        "stats", "surveys",
+        "rewards", "stats", "surveys",
     }
 )  # fmt: skip
 # What is not a feature: the shared platform and the app's assembly ("" is the package).
@@ -41,19 +41,20 @@ GRAPHQL_PLATFORM = frozenset({"graphql", "context", "schema"})
 TABLE: dict[str, tuple[str, str]] = {
     #                 domain side                                      GraphQL side also
     "places":        ("",                                              "accounts boards councils"),
-    "points":        ("",                                              ""),
+    "points":        ("",                                              "boards rewards"),
     "attachments":   ("",                                              ""),
     "memberships":   ("places",                                        "accounts"),
-    "accounts":      ("memberships",              "points notifications privacy surveys"),
+    "accounts":      ("memberships",       "points notifications privacy surveys boards"),
     "reports":       ("places memberships attachments accounts",       "accounts boards"),
     "councils":      ("places memberships attachments",                "accounts boards"),
     "boards":        ("places councils reports attachments points",    "accounts"),
-    "notifications": ("accounts places memberships reports councils boards surveys", ""),
+    "rewards":       ("places points",                                 "accounts"),
+    "notifications": ("accounts places memberships reports councils boards surveys rewards", ""),
     "patrols":       ("places memberships reports attachments",        "accounts"),
     "stats":         ("places reports councils boards points patrols", "accounts"),
     "open311":       ("accounts places reports",                       ""),
     "live":          ("notifications",                     "places reports councils boards"),
-    "privacy":       ("accounts places memberships notifications points patrols", ""),
+    "privacy":       ("accounts places memberships notifications points patrols rewards", ""),
     "surveys":       ("places memberships",                            ""),
 }  # fmt: skip
 DOMAIN_USES = {feature: frozenset(domain.split()) for feature, (domain, _) in TABLE.items()}
@@ -91,7 +92,16 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             ("service", ("accounts", "councils", "reports")),
             (
                 "rules",
-                ("accounts", "boards", "councils", "memberships", "places", "reports", "surveys"),
+                (
+                    "accounts",
+                    "boards",
+                    "councils",
+                    "memberships",
+                    "places",
+                    "reports",
+                    "surveys",
+                    "rewards",
+                ),
             ),
         )
         for feature in features
@@ -121,6 +131,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "patrols",
             "reports",
             "surveys",
+            "rewards",
         )
     },
 }

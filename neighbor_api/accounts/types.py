@@ -9,6 +9,8 @@ from bson import ObjectId
 from strawberry import relay
 
 from neighbor_api.accounts.models import Consent, User, VerificationPurpose
+from neighbor_api.boards import service as boards
+from neighbor_api.boards.models import LeaderboardPeriod
 from neighbor_api.context import Info
 from neighbor_api.core.i18n import translate
 from neighbor_api.core.policy import (
@@ -22,11 +24,13 @@ from neighbor_api.core.policy import (
 )
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
-from neighbor_api.graphql.relay import node_type
+from neighbor_api.graphql.relay import Connection, from_global_id, node_type
 from neighbor_api.memberships.models import OPEN_STATUSES, Membership, MembershipStatus
 from neighbor_api.memberships.types import MembershipType
 from neighbor_api.notifications import service as notifications
 from neighbor_api.notifications.types import NotificationPreferencesType, PushDeviceType
+from neighbor_api.points import repository as points
+from neighbor_api.points.types import PointsEntryType
 from neighbor_api.privacy.loaders import PhoneRevealKey
 from neighbor_api.surveys import service as surveys
 from neighbor_api.surveys.types import SurveyType
@@ -168,6 +172,37 @@ class UserType(relay.Node):
         if not await self._is_self(info):
             return None
         return await info.context.loaders.points.load(self.model.id)
+
+    @strawberry.field(
+        description="The points ledger's entries, newest first, each with the running balance "
+        "(积分明细): for the user only. The newest balance is `points`."
+    )
+    async def points_history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[PointsEntryType] | None:
+        if not await self._is_self(info):
+            return None
+        page = await points.history(info.context.deps.db, self.model.id, first=first, after=after)
+        return Connection.of(page.map(PointsEntryType.from_entry))
+
+    @strawberry.field(
+        description="The user's rank on the community's leaderboard of the period (ties share "
+        "a rank; null: nothing earned there then, or not a member): for the user only."
+    )
+    async def leaderboard_rank(
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        period: LeaderboardPeriod | None = LeaderboardPeriod.ALL_TIME,
+    ) -> int | None:
+        actor = await info.context.actor()
+        place_id = from_global_id(community_id, "Place")
+        if actor is None or actor.user_id != self.model.id or place_id is None:
+            return None
+        return await boards.leaderboard_rank(
+            info.context.deps, actor, community_id=place_id,
+            period=period or LeaderboardPeriod.ALL_TIME,
+        )  # fmt: skip
 
     @strawberry.field(description="What the user hears, and when: for the user only.")
     async def notification_preferences(self, info: Info) -> NotificationPreferencesType | None:

@@ -6,7 +6,7 @@ moving a card rewrites only that card's rank. Every write to a task raises its `
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from bson import ObjectId
@@ -31,6 +31,14 @@ class TaskStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class LeaderboardPeriod(StrEnum):
+    """The calendar period a leaderboard counts (Asia/Shanghai)."""
+
+    ALL_TIME = "ALL_TIME"
+    YEAR = "YEAR"
+    MONTH = "MONTH"
+
+
 # A task's status is the kind of the column it is in.
 STATUS_OF_KIND: dict[ColumnKind, TaskStatus] = {
     ColumnKind.TODO: TaskStatus.OPEN,
@@ -52,6 +60,8 @@ class TaskAction(StrEnum):
     SUBMITTED = "SUBMITTED"
     APPROVED = "APPROVED"
     RETURNED = "RETURNED"
+    UPDATED = "UPDATED"
+    CANCELLED = "CANCELLED"
 
 
 class Column(BaseModel):
@@ -91,12 +101,33 @@ class HistoryEntry(BaseModel):
 
 
 class Submission(BaseModel):
+    """One hand-in of the work; every one is kept (`Task.submissions`), with the reason it
+    was sent back if it was."""
+
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
+    id: ObjectId = Field(default_factory=ObjectId)
     note: str | None = None
     photo_ids: list[ObjectId] = Field(default_factory=list)
     submitted_at: datetime
     submitted_by: ObjectId
+    returned_reason: str | None = None
+    returned_at: datetime | None = None
+    returned_by: ObjectId | None = None
+
+
+# Open tasks are listed soonest first: by `soonest` (the start, else the due time, else this).
+NO_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class TaskComment(StoredModel):
+    """A question or a word of coordination on a task."""
+
+    task_id: ObjectId
+    author_id: ObjectId
+    body: str
+    created_at: datetime
+    idempotency: Idempotency | None = None
 
 
 class Task(StoredModel):
@@ -111,15 +142,36 @@ class Task(StoredModel):
     point_reward: int = 0
     capacity: int = 1
     due_at: datetime | None = None
+    starts_at: datetime | None = None
+    meeting_place: str | None = None
+    soonest: datetime = NO_DATE
+    # Claimable with a place free (kept by every write: `repository.update_task`), so that
+    # openTasks is one equality on an index.
+    joinable: bool = True
     labels: list[str] = Field(default_factory=list)
     assignees: list[ObjectId] = Field(default_factory=list)
     creator_id: ObjectId | None = None
     source_report_id: ObjectId | None = None
     source_proposal_id: ObjectId | None = None
     version: int = 1
+    # The latest hand-in (first edition), and every one of them, oldest first.
     submission: Submission | None = None
+    submissions: list[Submission] = Field(default_factory=list)
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
     idempotency: Idempotency | None = None
     approved_at: datetime | None = None
+    # Assignees the approval named as absent: they earned nothing.
+    absent_ids: list[ObjectId] = Field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def is_joinable(self) -> bool:
+        return self.status in CLAIMABLE and len(self.assignees) < self.capacity
+
+    def all_submissions(self) -> list[Submission]:
+        """Every hand-in, oldest first (a first-edition task kept only its latest)."""
+        if self.submissions:
+            return list(self.submissions)
+        return [self.submission] if self.submission is not None else []

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 
-from neighbor_api.boards.models import Board, Task
+from neighbor_api.boards.models import CLAIMABLE, Board, Task, TaskComment, TaskStatus
 from neighbor_api.core import idempotency
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
 
 BOARDS = "boards"
 TASKS = "tasks"
+COMMENTS = "task_comments"
 
 # A column's order: rank, then id (two cards given one rank by racing moves stay in a stable
 # order until the column is next rebalanced).
@@ -32,10 +34,43 @@ register_indexes(
             [("column_id", ASCENDING), ("rank", ASCENDING), ("_id", ASCENDING)],
             name="column_rank",
         ),
+        # A column's cards but the cancelled (equality on the column, one `$in` on the status).
+        IndexModel(
+            [
+                ("column_id", ASCENDING),
+                ("status", ASCENDING),
+                ("rank", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="column_status_rank",
+        ),
         IndexModel([("assignees", ASCENDING), ("status", ASCENDING)], name="assignee_status"),
+        # openTasks: a community's claimable tasks, soonest first.
+        IndexModel(
+            [
+                ("community_id", ASCENDING),
+                ("joinable", ASCENDING),
+                ("soonest", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="community_joinable_soonest",
+        ),
         idempotency.unique_index(),
     ],
 )
+register_indexes(
+    COMMENTS,
+    [
+        IndexModel([("task_id", ASCENDING), ("_id", ASCENDING)], name="task_oldest"),
+        idempotency.unique_index(),
+    ],
+)
+
+# Cancelled tasks keep their column (and their history) but leave the board's lists: the lists
+# read the other statuses (one `$in`, which SecantusDB plans; a `$ne` it would not).
+NOT_CANCELLED: Document = {
+    "status": {"$in": sorted(s.value for s in TaskStatus if s is not TaskStatus.CANCELLED)}
+}
 
 
 # --- Boards -------------------------------------------------------------------------------
@@ -67,7 +102,8 @@ async def touch_board(db: Database, board_id: ObjectId, *, session: Session) -> 
 
 
 async def insert_task(db: Database, task: Task, *, session: Session | None = None) -> None:
-    await db[TASKS].insert_one(task.to_document(), session=session)
+    await db[TASKS].insert_one({**task.to_document(), "joinable": task.is_joinable()},
+                               session=session)  # fmt: skip
 
 
 async def tasks_by_ids(
@@ -88,9 +124,66 @@ async def column_page(
     db: Database, column_id: ObjectId, *, first: int | None, after: str | None
 ) -> Page[Task]:
     result = await keyset_page(
-        db[TASKS], {"column_id": column_id}, sort=COLUMN_ORDER, first=first, after=after
+        db[TASKS],
+        {"column_id": column_id, **NOT_CANCELLED},
+        sort=COLUMN_ORDER,
+        first=first,
+        after=after,
     )
     return result.map(Task.from_document)
+
+
+OPEN_ORDER = [("soonest", ASCENDING), ("_id", ASCENDING)]
+
+
+async def open_tasks_page(
+    db: Database,
+    community_id: ObjectId,
+    viewer_id: ObjectId,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[Task]:
+    """The community's tasks the viewer can still join (claimable with a place free:
+    `joinable`; not already theirs), soonest first. The query is two equalities leading the
+    index; the few joinable tasks the viewer holds are left out of the page here (a page may
+    then hold that many fewer) and out of the count by reading the viewer's claimable tasks on
+    `assignee_status` (a `$ne` in the query would not be planned on an index by SecantusDB)."""
+    query: Document = {"community_id": community_id, "joinable": True}
+    page = await keyset_page(db[TASKS], query, sort=OPEN_ORDER, first=first, after=after)
+
+    async def held() -> int:  # the viewer's claimable tasks (a few), on assignee_status
+        cursor = db[TASKS].find(
+            {"assignees": viewer_id, "status": {"$in": sorted(s.value for s in CLAIMABLE)}},
+            projection={"community_id": 1, "joinable": 1},
+        )
+        found = await cursor.to_list()
+        return sum(1 for d in found if d.get("community_id") == community_id and d.get("joinable"))
+
+    async def count() -> int:
+        total, mine = await asyncio.gather(page.count(), held())
+        return int(total) - mine
+
+    edges = [(c, Task.from_document(d)) for c, d in page.edges if viewer_id not in d["assignees"]]
+    return Page(edges, page.has_next_page, count)
+
+
+# --- Comments -----------------------------------------------------------------------------
+
+
+async def insert_comment(
+    db: Database, comment: TaskComment, *, session: Session | None = None
+) -> None:
+    await db[COMMENTS].insert_one(comment.to_document(), session=session)
+
+
+async def comments_page(
+    db: Database, task_id: ObjectId, *, first: int | None, after: str | None
+) -> Page[TaskComment]:
+    result = await keyset_page(
+        db[COMMENTS], {"task_id": task_id}, sort=[("_id", ASCENDING)], first=first, after=after
+    )
+    return result.map(TaskComment.from_document)
 
 
 async def counts_in_columns(db: Database, column_ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
@@ -98,6 +191,7 @@ async def counts_in_columns(db: Database, column_ids: Sequence[ObjectId]) -> dic
     cursor = await db[TASKS].aggregate(
         [
             {"$match": {"column_id": {"$in": list(column_ids)}}},
+            {"$match": NOT_CANCELLED},
             {"$group": {"_id": "$column_id", "n": {"$sum": 1}}},
         ]
     )
@@ -105,7 +199,9 @@ async def counts_in_columns(db: Database, column_ids: Sequence[ObjectId]) -> dic
 
 
 async def count_in_column(db: Database, column_id: ObjectId, *, session: Session) -> int:
-    total: int = await db[TASKS].count_documents({"column_id": column_id}, session=session)
+    total: int = await db[TASKS].count_documents(
+        {"column_id": column_id, **NOT_CANCELLED}, session=session
+    )
     return total
 
 
@@ -194,7 +290,15 @@ async def update_task(
         return_document=ReturnDocument.AFTER,
         session=session,
     )
-    return Task.from_document(document) if document else None
+    if document is None:
+        return None
+    task = Task.from_document(document)
+    if task.joinable != task.is_joinable():  # a claim filled it, a release freed a place, ...
+        await db[TASKS].update_one(
+            {"_id": task_id}, {"$set": {"joinable": task.is_joinable()}}, session=session
+        )
+        task = task.model_copy(update={"joinable": task.is_joinable()})
+    return task
 
 
 async def tasks_from_proposals(db: Database, proposal_ids: Sequence[ObjectId]) -> list[Task]:

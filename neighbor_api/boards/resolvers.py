@@ -8,13 +8,16 @@ import strawberry
 from bson import ObjectId
 
 from neighbor_api.boards import service
-from neighbor_api.boards.models import Task
+from neighbor_api.boards.models import LeaderboardPeriod, Task
 from neighbor_api.boards.types import (
     ApproveTaskInput,
     ApproveTaskPayload,
     AwardType,
     BoardType,
+    CancelTaskInput,
     ClaimTaskInput,
+    CommentOnTaskInput,
+    CommentOnTaskPayload,
     CreateBoardInput,
     CreateBoardPayload,
     CreateTaskInput,
@@ -23,13 +26,21 @@ from neighbor_api.boards.types import (
     ReleaseTaskInput,
     ReturnTaskInput,
     SubmitTaskInput,
+    TaskCommentType,
     TaskPayload,
     TaskType,
+    UpdateTaskInput,
 )
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import from_global_id, input_id, input_ids, optional_input_id
+from neighbor_api.graphql.relay import (
+    Connection,
+    from_global_id,
+    input_id,
+    input_ids,
+    optional_input_id,
+)
 
 
 def _task_id(value: strawberry.ID) -> ObjectId:
@@ -71,19 +82,45 @@ class BoardQuery:
         return await TaskType.load(info, object_id) if object_id else None
 
     @strawberry.field(
-        description="A community's points leaderboard (积分榜), most points first; ties share a "
-        "rank. Null for those outside the community."
+        description="The community's tasks the viewer can still join (a place free, wherever "
+        "the card is), soonest first (start, else due time). Null for those outside it."
+    )
+    async def open_tasks(
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TaskType] | None:
+        actor = await info.context.require_actor()
+        place_id = from_global_id(community_id, "Place")
+        if place_id is None:
+            return None
+        page = await service.open_tasks(
+            info.context.deps, actor, community_id=place_id, first=first, after=after
+        )
+        return Connection.of(page.map(TaskType.from_model)) if page is not None else None
+
+    @strawberry.field(
+        description="A community's points leaderboard (积分榜) of points earned on tasks in the "
+        "period (ALL_TIME by default; YEAR, MONTH: calendar, Asia/Shanghai), most points first; "
+        "ties share a rank. Null for those outside the community."
     )
     async def points_leaderboard(
-        self, info: Info, community_id: strawberry.ID, first: int | None = None
+        self,
+        info: Info,
+        community_id: strawberry.ID,
+        first: int | None = None,
+        period: LeaderboardPeriod | None = LeaderboardPeriod.ALL_TIME,
     ) -> list[LeaderboardEntryType] | None:
         actor = await info.context.require_actor()
         place_id = from_global_id(community_id, "Place")
         if place_id is None:
             return None
         standings = await service.leaderboard(
-            info.context.deps, actor, community_id=place_id, first=first
-        )
+            info.context.deps, actor, community_id=place_id, first=first,
+            period=period or LeaderboardPeriod.ALL_TIME,
+        )  # fmt: skip
         if standings is None:
             return None
         return [
@@ -133,6 +170,8 @@ class BoardMutation:
                         input.source_proposal_id, "Proposal", "sourceProposalId"
                     ),
                     idempotency_key=input.idempotency_key,
+                    starts_at=input.starts_at,
+                    meeting_place=input.meeting_place,
                 ),
                 boards=_boards(info),
             ),
@@ -199,7 +238,9 @@ class BoardMutation:
         return await run_mutation(
             info, ApproveTaskPayload,
             lambda actor: service.approve_task(
-                info.context.deps, actor, task_id=_task_id(input.task_id), boards=_boards(info)
+                info.context.deps, actor, task_id=_task_id(input.task_id),
+                absent_user_ids=input_ids(input.absent_user_ids, "User", "absentUserIds"),
+                boards=_boards(info),
             ),
             _approved,
         )  # fmt: skip
@@ -216,3 +257,55 @@ class BoardMutation:
                 boards=_boards(info),
             ),
         )
+
+    @strawberry.mutation(
+        description="Staff and the creator: edit a task (a stale expectedVersion is "
+        "VERSION_CONFLICT)."
+    )
+    async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.update_task(
+                info.context.deps,
+                actor,
+                task_id=_task_id(input.task_id),
+                expected_version=input.expected_version,
+                edit=service.TaskEdit(
+                    title=input.title,
+                    description=input.description,
+                    starts_at=input.starts_at,
+                    meeting_place=input.meeting_place,
+                    capacity=input.capacity,
+                    point_reward=input.point_reward,
+                    due_at=input.due_at,
+                    labels=input.labels,
+                ),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Staff and the creator: call a task off; its assignees are told, nobody "
+        "earns its points, its history stays. A DONE task cannot be cancelled."
+    )
+    async def cancel_task(self, info: Info, input: CancelTaskInput) -> TaskPayload:
+        return await _change(
+            info,
+            lambda actor: service.cancel_task(
+                info.context.deps,
+                actor,
+                task_id=_task_id(input.task_id),
+                expected_version=input.expected_version,
+                reason=input.reason,
+            ),
+        )
+
+    @strawberry.mutation(description="Members: ask or coordinate on a task.")
+    async def comment_on_task(self, info: Info, input: CommentOnTaskInput) -> CommentOnTaskPayload:
+        return await run_mutation(
+            info, CommentOnTaskPayload,
+            lambda actor: service.comment_on_task(
+                info.context.deps, actor, task_id=_task_id(input.task_id), body=input.body,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda comment: CommentOnTaskPayload(comment=TaskCommentType.from_model(comment)),
+        )  # fmt: skip

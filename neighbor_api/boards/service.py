@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -21,14 +22,17 @@ from neighbor_api.attachments import service as attachments
 from neighbor_api.boards import ranks, repository
 from neighbor_api.boards.models import (
     CLAIMABLE,
+    NO_DATE,
     STATUS_OF_KIND,
     Board,
     Column,
     ColumnKind,
     HistoryEntry,
+    LeaderboardPeriod,
     Submission,
     Task,
     TaskAction,
+    TaskComment,
     TaskStatus,
 )
 from neighbor_api.core import events
@@ -55,8 +59,11 @@ MAX_DESCRIPTION = 2000
 MAX_NOTE = 500
 MAX_LABELS = 10
 MAX_LABEL = 20
-MAX_POINT_REWARD = 1000
+MAX_POINT_REWARD = 1000  # the ceiling of the setting NEIGHBOR_MAX_TASK_REWARD (default 100)
 MAX_CAPACITY = 50
+MAX_MEETING_PLACE = 100
+MAX_COMMENT = 1000
+MAX_CANCEL_REASON = 500
 MAX_WIP_LIMIT = 500
 
 # The columns of a new board unless others are given (the fixtures' names).
@@ -119,16 +126,22 @@ def _staff(actor: Actor, task: Task) -> bool:
     return is_staff(actor, task.place_path)
 
 
+def _approver(actor: Actor, task: Task) -> bool:
+    """Staff, never on a task they hold themselves (another staff member approves it)."""
+    return _staff(actor, task) and not holds(actor, task)
+
+
 FLOWS: dict[Verb, Flow] = {
     # Claiming a TODO task moves it to DOING (see `claim_task`); a DOING one stays.
     Verb.CLAIM: Flow(CLAIMABLE, None, TaskAction.CLAIMED, _member, "task.claim_forbidden"),
     Verb.RELEASE: Flow(CLAIMABLE, None, TaskAction.RELEASED, _holder, "task.release_forbidden"),
+    # A task not yet full stays open to join (OPEN) while its assignees work: they may hand in.
     Verb.SUBMIT: Flow(
-        frozenset({TaskStatus.IN_PROGRESS}), ColumnKind.REVIEW, TaskAction.SUBMITTED, _holder,
+        CLAIMABLE, ColumnKind.REVIEW, TaskAction.SUBMITTED, _holder,
         "task.submit_forbidden",
     ),
     Verb.APPROVE: Flow(
-        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DONE, TaskAction.APPROVED, _staff,
+        frozenset({TaskStatus.IN_REVIEW}), ColumnKind.DONE, TaskAction.APPROVED, _approver,
         "task.approve_forbidden",
     ),
     Verb.RETURN: Flow(
@@ -150,8 +163,24 @@ def may(actor: Actor | None, verb: Verb, task: Task) -> bool:
 
 
 def may_move(actor: Actor | None, task: Task) -> bool:
-    """Staff move any card; a volunteer only cards they hold."""
-    return actor is not None and (_staff(actor, task) or holds(actor, task))
+    """Staff move any card; a volunteer only cards they hold. Cancelled cards stay put."""
+    return (
+        actor is not None
+        and task.status is not TaskStatus.CANCELLED
+        and (_staff(actor, task) or holds(actor, task))
+    )
+
+
+def may_edit(actor: Actor | None, task: Task) -> bool:
+    """Staff, and the task's creator, edit or cancel a task until it is done or cancelled."""
+    return (
+        actor is not None
+        and task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+        and (
+            _staff(actor, task)
+            or (task.creator_id is not None and task.creator_id == actor.user_id)
+        )
+    )
 
 
 def _check(actor: Actor, verb: Verb, task: Task) -> Flow:
@@ -212,11 +241,30 @@ class Standing:
     user_id: ObjectId
 
 
-async def leaderboard(
-    deps: Deps, actor: Actor | None, *, community_id: ObjectId, first: int | None
-) -> list[Standing] | None:
-    """The community's points leaderboard (积分榜): ties share a rank (1, 2, 2, 4). None for
-    those who may not see the community's boards."""
+# Leaderboard periods are calendar years and months where the communities are.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def period_window(
+    period: LeaderboardPeriod, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of the calendar period holding `now`, in Asia/Shanghai (midnight of the
+    1st of the month or of January there), as aware datetimes; (None, None) for ALL_TIME."""
+    if period is LeaderboardPeriod.ALL_TIME:
+        return None, None
+    local = now.astimezone(LOCAL_ZONE)
+    if period is LeaderboardPeriod.YEAR:
+        start = local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        end = start.replace(year=start.year + 1)
+    else:
+        start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+async def _leaderboard_community(
+    deps: Deps, actor: Actor | None, community_id: ObjectId
+) -> ObjectId | None:
     community = await places.get_place(deps, community_id)
     if (
         community is None
@@ -224,13 +272,50 @@ async def leaderboard(
         or not can_see(actor, community.path)
     ):
         return None
-    rows = await points.leaderboard(deps.db, community.id, limit=page_size(first))
+    return community.id
+
+
+async def leaderboard(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    community_id: ObjectId,
+    first: int | None,
+    period: LeaderboardPeriod = LeaderboardPeriod.ALL_TIME,
+) -> list[Standing] | None:
+    """The community's points leaderboard (积分榜) of points earned on tasks in the period:
+    ties share a rank (1, 2, 2, 4). None for those who may not see the community's boards."""
+    found = await _leaderboard_community(deps, actor, community_id)
+    if found is None:
+        return None
+    since, until = period_window(period, deps.clock.now())
+    rows = await points.leaderboard(
+        deps.db, found, limit=page_size(first), since=since, until=until
+    )
     standings: list[Standing] = []
     for position, row in enumerate(rows, start=1):
         tied = standings and standings[-1].points == row["points"]
         rank = standings[-1].rank if tied else position
         standings.append(Standing(rank=rank, points=int(row["points"]), user_id=row["_id"]))
     return standings
+
+
+async def leaderboard_rank(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    community_id: ObjectId,
+    period: LeaderboardPeriod = LeaderboardPeriod.ALL_TIME,
+) -> int | None:
+    """The viewer's place on the community's leaderboard of the period (ties share a rank);
+    None if they earned nothing there then, or may not see the community."""
+    if actor is None:
+        return None
+    found = await _leaderboard_community(deps, actor, community_id)
+    if found is None:
+        return None
+    since, until = period_window(period, deps.clock.now())
+    return await points.rank_of(deps.db, found, actor.user_id, since=since, until=until)
 
 
 async def awards_of(deps: Deps, task: Task) -> list[tuple[ObjectId, int]]:
@@ -419,6 +504,28 @@ class NewTask:
     source_report_id: ObjectId | None = None
     source_proposal_id: ObjectId | None = None
     idempotency_key: str | None = None
+    starts_at: datetime | None = None
+    meeting_place: str | None = None
+
+
+def _reward(deps: Deps, value: int, checks: Checks) -> int:
+    """A task's reward: 0 to the setting's cap per task (NEIGHBOR_MAX_TASK_REWARD)."""
+    cap = deps.settings.max_task_reward
+    if not 0 <= value <= cap:
+        checks.fail("pointReward", "task.point_reward", max=cap)
+    return value
+
+
+def _future(deps: Deps, value: datetime | None, field: str, checks: Checks) -> None:
+    if value is not None and value.utcoffset() is None:
+        checks.fail(field, "report.due_without_offset")
+    elif value is not None and value <= deps.clock.now():
+        checks.fail(field, "report.due_in_past")
+
+
+def soonest(starts_at: datetime | None, due_at: datetime | None) -> datetime:
+    """The key open tasks are listed by: the start, else the due time, else never."""
+    return starts_at or due_at or NO_DATE
 
 
 def _labels(values: Sequence[str], checks: Checks) -> list[str]:
@@ -440,16 +547,15 @@ async def create_task(
     description = checks.text(
         new.description, "description", max_length=MAX_DESCRIPTION, required=False
     )
-    reward = 0 if new.point_reward is None else new.point_reward
-    if not 0 <= reward <= MAX_POINT_REWARD:
-        checks.fail("pointReward", "task.point_reward", max=MAX_POINT_REWARD)
+    reward = _reward(deps, 0 if new.point_reward is None else new.point_reward, checks)
     capacity = 1 if new.capacity is None else new.capacity
     if not 1 <= capacity <= MAX_CAPACITY:
         checks.fail("capacity", "task.capacity", max=MAX_CAPACITY)
-    if new.due_at is not None and new.due_at.utcoffset() is None:
-        checks.fail("dueAt", "report.due_without_offset")
-    elif new.due_at is not None and new.due_at <= deps.clock.now():
-        checks.fail("dueAt", "report.due_in_past")
+    _future(deps, new.due_at, "dueAt", checks)
+    _future(deps, new.starts_at, "startsAt", checks)
+    meeting_place = checks.text(
+        new.meeting_place, "meetingPlace", max_length=MAX_MEETING_PLACE, required=False
+    )
     labels = _labels(new.labels, checks)
     idempotency = idempotent.parse(actor.user_id, new.idempotency_key, checks)
     checks.done()
@@ -496,6 +602,9 @@ async def create_task(
         point_reward=reward,
         capacity=capacity,
         due_at=new.due_at,
+        starts_at=new.starts_at,
+        meeting_place=meeting_place or None,
+        soonest=soonest(new.starts_at, new.due_at),
         labels=labels,
         creator_id=_actor_id(actor),
         source_report_id=new.source_report_id,
@@ -559,6 +668,13 @@ async def move_task(
         raise DomainError.of(
             ErrorCode.INVALID_TRANSITION, "task.done_by_approval", field=("input", "toColumnId")
         )
+    in_review = source is not None and source.kind is ColumnKind.REVIEW
+    if target.kind is ColumnKind.REVIEW and not in_review:
+        # Work reaches review only with a submission (submitTask: its note and photos).
+        raise DomainError.of(
+            ErrorCode.INVALID_TRANSITION, "task.review_by_submission",
+            field=("input", "toColumnId"),
+        )  # fmt: skip
     after: Task | None = None
     if after_task_id is not None:
         found = await repository.tasks_by_ids(deps.db, [after_task_id])
@@ -617,8 +733,10 @@ async def claim_task(
     deps: Deps, actor: Actor, *, task_id: ObjectId, boards: BoardReader | None = None
 ) -> Task:
     """A member volunteers: up to `capacity` people, enforced by the update's own condition
-    (so 50 simultaneous claims on a task of capacity 3 leave exactly 3 assignees). Claiming a
-    TODO task moves it to DOING. Claiming a task one holds changes nothing."""
+    (so 50 simultaneous claims on a task of capacity 3 leave exactly 3 assignees). The claim
+    that fills a TODO task moves it to DOING; until then it stays open to join where it is
+    (the transaction read the assignees, so a racing claim conflicts and counts again).
+    Claiming a task one holds changes nothing."""
     task = await _visible_or_raise(deps, actor, task_id)
     _check(actor, Verb.CLAIM, task)
     if holds(actor, task):
@@ -630,7 +748,8 @@ async def claim_task(
         current = (await repository.tasks_by_ids(deps.db, [task.id], session=session))[0]
         changes: Document = {"updated_at": now}
         column = board.column(current.column_id)
-        if column is not None and column.kind is ColumnKind.TODO:
+        fills = len(current.assignees) + 1 >= current.capacity
+        if column is not None and column.kind is ColumnKind.TODO and fills:
             destination = await _to_column(deps, board, ColumnKind.DOING, session)
             if destination is not None:
                 doing, rank = destination
@@ -823,6 +942,7 @@ async def submit_task(
         note=text or None, photo_ids=photos, submitted_at=deps.clock.now(),
         submitted_by=actor.user_id,
     )  # fmt: skip
+    kept = [s.model_dump() for s in [*task.all_submissions(), submission]]
 
     async def attach(session: Session, updated: Task) -> object:
         if not photos:
@@ -835,7 +955,8 @@ async def submit_task(
     try:
         return await _flow(
             deps, actor, task, Verb.SUBMIT, note=text,
-            changes={"submission": submission.model_dump()}, also=attach, boards=boards,
+            changes={"submission": submission.model_dump(), "submissions": kept}, also=attach,
+            boards=boards,
         )  # fmt: skip
     except _Stale:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None
@@ -848,7 +969,12 @@ class Approved:
 
 
 async def approve_task(
-    deps: Deps, actor: Actor, *, task_id: ObjectId, boards: BoardReader | None = None
+    deps: Deps,
+    actor: Actor,
+    *,
+    task_id: ObjectId,
+    absent_user_ids: Sequence[ObjectId] = (),
+    boards: BoardReader | None = None,
 ) -> Approved:
     """Staff accept the work (→ DONE): each assignee gets the reward, exactly once. Approving
     again (a retry, or two staff at once) changes nothing and answers the same awards: the
@@ -858,7 +984,12 @@ async def approve_task(
     if task.status is TaskStatus.DONE and _staff(actor, task):
         return Approved(task, await awards_of(deps, task))
     _check(actor, Verb.APPROVE, task)
-    awards = [(user_id, task.point_reward) for user_id in task.assignees]
+    absent = list(dict.fromkeys(absent_user_ids))
+    if any(user_id not in task.assignees for user_id in absent):
+        raise DomainError.of(
+            ErrorCode.INVALID_INPUT, "task.absent_not_assignee", field=("input", "absentUserIds")
+        )
+    awards = [(u, task.point_reward) for u in task.assignees if u not in absent]
     if task.point_reward == 0:
         awards = []
 
@@ -870,7 +1001,8 @@ async def approve_task(
 
     try:
         done = await _flow(
-            deps, actor, task, Verb.APPROVE, changes={"approved_at": deps.clock.now()},
+            deps, actor, task, Verb.APPROVE,
+            changes={"approved_at": deps.clock.now(), "absent_ids": absent},
             also=award, boards=boards,
         )  # fmt: skip
     except (_Stale, DuplicateKeyError):
@@ -896,7 +1028,213 @@ async def return_task(
     checks.done()
     task = await _visible_or_raise(deps, actor, task_id)
     _check(actor, Verb.RETURN, task)
+    handed_in = task.all_submissions()
+    changes: Document = {}
+    if handed_in:
+        returned = handed_in[-1].model_copy(
+            update={
+                "returned_reason": text or None,
+                "returned_at": deps.clock.now(),
+                "returned_by": actor.user_id,
+            }
+        )
+        kept = [*handed_in[:-1], returned]
+        changes = {"submissions": [s.model_dump() for s in kept]}
     try:
-        return await _flow(deps, actor, task, Verb.RETURN, note=text, boards=boards)
+        return await _flow(
+            deps, actor, task, Verb.RETURN, note=text, changes=changes, boards=boards
+        )
     except _Stale:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition") from None
+
+
+# --- Open to join, edits, cancelling, comments -----------------------------------------------
+
+
+async def open_tasks(
+    deps: Deps,
+    actor: Actor,
+    *,
+    community_id: ObjectId,
+    first: int | None,
+    after: str | None,
+) -> Page[Task] | None:
+    """The community's tasks the viewer can still join, wherever their card is (a place free,
+    not already theirs), soonest first. None for those who may not see the community."""
+    community = await places.get_place(deps, community_id)
+    if (
+        community is None
+        or community.level is not PlaceLevel.COMMUNITY
+        or not can_see(actor, community.path)
+    ):
+        return None
+    return await repository.open_tasks_page(
+        deps.db, community.id, actor.user_id, first=first, after=after
+    )
+
+
+@dataclass(frozen=True)
+class TaskEdit:
+    """updateTask's fields: None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    meeting_place: str | None = None
+    capacity: int | None = None
+    point_reward: int | None = None
+    due_at: datetime | None = None
+    labels: Sequence[str] | None = None
+
+
+def _refuse_edit(actor: Actor, task: Task) -> None:
+    if may_edit(actor, task):
+        return
+    if not (_staff(actor, task) or task.creator_id == actor.user_id):
+        raise DomainError.of(ErrorCode.FORBIDDEN, "task.edit_forbidden")
+    raise DomainError.of(ErrorCode.INVALID_TRANSITION, "task.invalid_transition")
+
+
+def _versioned(task: Task, expected_version: int) -> None:
+    if task.version != expected_version:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"), version=task.version
+        )
+
+
+async def update_task(
+    deps: Deps, actor: Actor, *, task_id: ObjectId, expected_version: int, edit: TaskEdit
+) -> Task:
+    """Staff (and the task's creator) change what a task says: title, details, when and where
+    to meet, capacity (never below its assignees), reward (within the cap), due time,
+    labels. Written only if the version is still `expected_version` (else VERSION_CONFLICT)."""
+    checks = Checks()
+    changes: Document = {}
+    if edit.title is not None:
+        changes["title"] = checks.text(edit.title, "title", max_length=MAX_TITLE)
+    if edit.description is not None:
+        text = checks.text(
+            edit.description, "description", max_length=MAX_DESCRIPTION, required=False
+        )
+        changes["description"] = text or None
+    if edit.meeting_place is not None:
+        text = checks.text(
+            edit.meeting_place, "meetingPlace", max_length=MAX_MEETING_PLACE, required=False
+        )
+        changes["meeting_place"] = text or None
+    if edit.point_reward is not None:
+        changes["point_reward"] = _reward(deps, edit.point_reward, checks)
+    if edit.capacity is not None and not 1 <= edit.capacity <= MAX_CAPACITY:
+        checks.fail("capacity", "task.capacity", max=MAX_CAPACITY)
+    _future(deps, edit.starts_at, "startsAt", checks)
+    _future(deps, edit.due_at, "dueAt", checks)
+    if edit.labels is not None:
+        changes["labels"] = _labels(edit.labels, checks)
+    checks.done()
+    task = await _visible_or_raise(deps, actor, task_id)
+    _refuse_edit(actor, task)
+    _versioned(task, expected_version)
+    if edit.capacity is not None:
+        if edit.capacity < len(task.assignees):
+            raise DomainError.of(
+                ErrorCode.INVALID_INPUT, "task.capacity_below_assignees",
+                field=("input", "capacity"), count=len(task.assignees),
+            )  # fmt: skip
+        changes["capacity"] = edit.capacity
+    starts_at = edit.starts_at or task.starts_at
+    due_at = edit.due_at or task.due_at
+    if edit.starts_at is not None:
+        changes["starts_at"] = edit.starts_at
+    if edit.due_at is not None:
+        changes["due_at"] = edit.due_at
+    changes["soonest"] = soonest(starts_at, due_at)
+    now = deps.clock.now()
+    changes["updated_at"] = now
+    fields = sorted(k for k in changes if k not in ("soonest", "updated_at"))
+
+    async def write(session: Session) -> Task:
+        updated = await repository.update_task(
+            deps.db,
+            task.id,
+            condition={
+                "version": expected_version,
+                "status": {"$nin": [TaskStatus.DONE.value, TaskStatus.CANCELLED.value]},
+            },
+            changes=changes,
+            history=[_history(actor, TaskAction.UPDATED, at=now, note=", ".join(fields))],
+            session=session,
+        )
+        if updated is None:
+            raise DomainError.of(ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"))
+        await _record(deps, actor, EventKind.TASK_UPDATED, updated, session, fields=fields)
+        return updated
+
+    return await in_transaction(deps.client, write)
+
+
+async def cancel_task(
+    deps: Deps, actor: Actor, *, task_id: ObjectId, expected_version: int, reason: str | None
+) -> Task:
+    """Staff (and the creator) call a task off: it leaves the board's lists and cannot be
+    claimed, nobody earns its points, its history and submissions stay; its assignees are told
+    (notifications/rules.py). A task that is DONE (or already cancelled) is INVALID_TRANSITION."""
+    checks = Checks()
+    text = checks.text(reason, "reason", max_length=MAX_CANCEL_REASON, required=False)
+    checks.done()
+    task = await _visible_or_raise(deps, actor, task_id)
+    _refuse_edit(actor, task)
+    _versioned(task, expected_version)
+    now = deps.clock.now()
+
+    async def write(session: Session) -> Task:
+        cancelled = await repository.update_task(
+            deps.db,
+            task.id,
+            condition={"version": expected_version, "status": task.status.value},
+            changes={
+                "status": TaskStatus.CANCELLED.value,
+                "cancelled_at": now,
+                "cancel_reason": text or None,
+                "updated_at": now,
+            },
+            history=[_history(actor, TaskAction.CANCELLED, at=now, note=text)],
+            session=session,
+        )
+        if cancelled is None:
+            raise DomainError.of(ErrorCode.VERSION_CONFLICT, field=("input", "expectedVersion"))
+        await _record(deps, actor, EventKind.TASK_CANCELLED, cancelled, session, note=text or None)
+        return cancelled
+
+    return await in_transaction(deps.client, write)
+
+
+async def comment_on_task(
+    deps: Deps, actor: Actor, *, task_id: ObjectId, body: str, idempotency_key: str | None
+) -> TaskComment:
+    """A member of the community asks or coordinates on a task (at most 1,000 characters;
+    `idempotencyKey`: a retry returns the first comment)."""
+    checks = Checks()
+    body = checks.text(body, "body", max_length=MAX_COMMENT)
+    idempotency = idempotent.parse(actor.user_id, idempotency_key, checks)
+    checks.done()
+    if earlier := await idempotent.earlier(deps, repository.COMMENTS, idempotency):
+        return TaskComment.from_document(earlier)
+    task = await _visible_or_raise(deps, actor, task_id)
+    comment = TaskComment(
+        task_id=task.id, author_id=actor.user_id, body=body, created_at=deps.clock.now(),
+        idempotency=idempotency,
+    )  # fmt: skip
+
+    async def write(session: Session) -> None:
+        await repository.insert_comment(deps.db, comment, session=session)
+        await _record(deps, actor, EventKind.TASK_COMMENTED, task, session, comment_id=comment.id)
+
+    raced = await idempotent.create_once(deps, repository.COMMENTS, idempotency, write)
+    return TaskComment.from_document(raced) if raced is not None else comment
+
+
+async def task_comments(
+    deps: Deps, task: Task, *, first: int | None, after: str | None
+) -> Page[TaskComment]:
+    """A task's comments, oldest first (the caller checked the task is visible)."""
+    return await repository.comments_page(deps.db, task.id, first=first, after=after)

@@ -21,6 +21,7 @@ from neighbor_api.boards.models import (
     Submission,
     Task,
     TaskAction,
+    TaskComment,
     TaskStatus,
 )
 from neighbor_api.context import Info
@@ -65,6 +66,8 @@ graphql_enum(
         TaskAction.SUBMITTED: "Work handed in for review.",
         TaskAction.APPROVED: "Staff approved the work; points awarded.",
         TaskAction.RETURNED: "Staff sent the work back.",
+        TaskAction.UPDATED: "Its details were edited (the note lists the fields).",
+        TaskAction.CANCELLED: "Called off (the note says why).",
     },
 )
 
@@ -145,10 +148,34 @@ class BoardType(relay.Node):
 class SubmissionType:
     note: str | None = strawberry.field(description="What was done.")
     submitted_at: datetime = strawberry.field(description="When it was handed in.")
+    returned_reason: str | None = strawberry.field(
+        default=None, description="Why staff sent it back (null: not sent back)."
+    )
+    returned_at: datetime | None = strawberry.field(
+        default=None, description="When it was sent back."
+    )
     model: strawberry.Private[Submission]
+
+    @classmethod
+    def from_model(cls, submission: Submission) -> SubmissionType:
+        return cls(
+            note=submission.note,
+            submitted_at=submission.submitted_at,
+            returned_reason=submission.returned_reason,
+            returned_at=submission.returned_at,
+            model=submission,
+        )
+
+    @strawberry.field(description="An id of the submission, stable within its task.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.model.id))
 
     @strawberry.field(description="Who handed it in.")
     async def submitted_by(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.submitted_by)
+
+    @strawberry.field(description="Who handed it in (the same as submittedBy).")
+    async def submitter(self, info: Info) -> UserType | None:
         return await _user(info, self.model.submitted_by)
 
     @strawberry.field(description="Photos of the work.")
@@ -188,6 +215,7 @@ class TaskViewerCan:
     approve: bool = strawberry.field(description="Accept the work (staff).")
     return_: bool = strawberry.field(name="return", description="Send it back (staff).")
     move: bool = strawberry.field(description="Drag the card.")
+    edit: bool = strawberry.field(default=False, description="Edit or cancel it (staff, creator).")
 
 
 @node_type
@@ -207,8 +235,17 @@ class TaskType(relay.Node):
     )
     capacity: int = strawberry.field(default=1, description="How many volunteers it takes.")
     due_at: datetime | None = strawberry.field(default=None, description="When it is due.")
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="When the volunteers meet (e.g. Saturday 9:00)."
+    )
+    meeting_place: str | None = strawberry.field(
+        default=None, description="Where the volunteers meet (at most 100 characters)."
+    )
     labels: list[str] = strawberry.field(default_factory=list, description="Its labels.")
     created_at: datetime | None = strawberry.field(default=None, description="When created.")
+    cancel_reason: str | None = strawberry.field(
+        default=None, description="Why it was called off (CANCELLED only)."
+    )
     model: strawberry.Private[Task]
 
     @classmethod
@@ -222,8 +259,11 @@ class TaskType(relay.Node):
             point_reward=task.point_reward,
             capacity=task.capacity,
             due_at=task.due_at,
+            starts_at=task.starts_at,
+            meeting_place=task.meeting_place,
             labels=list(task.labels),
             created_at=task.created_at,
+            cancel_reason=task.cancel_reason,
             model=task,
         )
 
@@ -266,6 +306,7 @@ class TaskType(relay.Node):
             approve=service.may(actor, service.Verb.APPROVE, task),
             return_=service.may(actor, service.Verb.RETURN, task),
             move=service.may_move(actor, task),
+            edit=service.may_edit(actor, task),
         )
 
     @strawberry.field(description="The report it was spawned from (if the viewer may see it).")
@@ -288,12 +329,27 @@ class TaskType(relay.Node):
 
     @strawberry.field(description="The latest work handed in for review.")
     def submission(self) -> SubmissionType | None:
-        handed_in = self.model.submission
-        if handed_in is None:
-            return None
-        return SubmissionType(
-            note=handed_in.note, submitted_at=handed_in.submitted_at, model=handed_in
-        )
+        handed_in = self.model.all_submissions()
+        return SubmissionType.from_model(handed_in[-1]) if handed_in else None
+
+    @strawberry.field(
+        description="Every hand-in, oldest first, each with its note, photos, submitter and "
+        "the reason it was sent back."
+    )
+    def submissions(self) -> list[SubmissionType]:
+        return [SubmissionType.from_model(s) for s in self.model.all_submissions()]
+
+    @strawberry.field(description="Questions and coordination on the task, oldest first.")
+    async def comments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TaskCommentType]:
+        page = await service.task_comments(info.context.deps, self.model, first=first, after=after)
+        return Connection.of(page.map(TaskCommentType.from_model))
+
+    @strawberry.field(description="Assignees the approval named as absent (they earned nothing).")
+    async def absentees(self, info: Info) -> list[UserType]:
+        users = await info.context.loaders.user.load_many(self.model.absent_ids)
+        return [UserType.from_model(u) for u in users if u is not None]
 
     @strawberry.field(description="Everything that happened to it, oldest first.")
     def history(self) -> list[HistoryEntryType]:
@@ -301,6 +357,29 @@ class TaskType(relay.Node):
             HistoryEntryType(at=e.at, action=e.action, note=e.note, entry=e, task=self.model)
             for e in self.model.history
         ]
+
+
+@node_type
+@strawberry.type(name="TaskComment", description="A question or a word of coordination on a task.")
+class TaskCommentType(relay.Node):
+    id: relay.NodeID[str]
+    body: str = strawberry.field(description="What was said (at most 1,000 characters).")
+    created_at: datetime = strawberry.field(description="When.")
+    model: strawberry.Private[TaskComment]
+
+    @classmethod
+    def from_model(cls, comment: TaskComment) -> TaskCommentType:
+        return cls(
+            id=str(comment.id), body=comment.body, created_at=comment.created_at, model=comment
+        )
+
+    @classmethod
+    async def load(cls, info: Info, object_id: ObjectId) -> TaskCommentType | None:
+        return None  # comments are reached through their task
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: Info) -> UserType | None:
+        return await _user(info, self.model.author_id)
 
 
 @strawberry.type(name="LeaderboardEntry", description="One place on a points leaderboard.")
@@ -382,7 +461,9 @@ class CreateTaskInput:
     title: str = strawberry.field(description="What is to be done (at most 60 characters).")
     description: str | None = strawberry.field(default=None, description="The details.")
     point_reward: int | None = strawberry.field(
-        default=None, description="Points for each assignee on approval (0–1,000; default 0)."
+        default=None,
+        description="Points for each assignee on approval (0 to the cap per task, "
+        "NEIGHBOR_MAX_TASK_REWARD, 100 by default; default 0).",
     )
     capacity: int | None = strawberry.field(
         default=None, description="How many volunteers it takes (1–50; default 1)."
@@ -401,6 +482,12 @@ class CreateTaskInput:
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first task."
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="When the volunteers meet (with a UTC offset; in the future)."
+    )
+    meeting_place: str | None = strawberry.field(
+        default=None, description="Where they meet (at most 100 characters)."
     )
 
 
@@ -442,6 +529,57 @@ class SubmitTaskInput:
 @strawberry.input(description="Staff: accept the work; each assignee earns the reward.")
 class ApproveTaskInput:
     task_id: strawberry.ID = strawberry.field(description="The task.")
+    absent_user_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Assignees who did not take part: they earn nothing (the history says so).",
+    )
+
+
+@strawberry.input(description="Staff and the creator: change what a task says.")
+class UpdateTaskInput:
+    task_id: strawberry.ID = strawberry.field(description="The task.")
+    expected_version: int = strawberry.field(
+        description="The version the client saw; another is VERSION_CONFLICT."
+    )
+    title: str | None = strawberry.field(default=None, description="At most 60 characters.")
+    description: str | None = strawberry.field(default=None, description="The details.")
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="When the volunteers meet (with a UTC offset; in the future)."
+    )
+    meeting_place: str | None = strawberry.field(
+        default=None, description="Where they meet (at most 100 characters)."
+    )
+    capacity: int | None = strawberry.field(
+        default=None, description="1–50, never fewer than its assignees."
+    )
+    point_reward: int | None = strawberry.field(
+        default=None, description="0 to the community's cap per task (default 100)."
+    )
+    due_at: datetime | None = strawberry.field(default=None, description="When it is due.")
+    labels: list[str] | None = strawberry.field(default=None, description="Up to 10 labels.")
+
+
+@strawberry.input(description="Staff and the creator: call a task off (its assignees are told).")
+class CancelTaskInput:
+    task_id: strawberry.ID = strawberry.field(description="The task.")
+    expected_version: int = strawberry.field(
+        description="The version the client saw; another is VERSION_CONFLICT."
+    )
+    reason: str | None = strawberry.field(default=None, description="Why (at most 500 characters).")
+
+
+@strawberry.input(description="Ask or coordinate on a task.")
+class CommentOnTaskInput:
+    task_id: strawberry.ID = strawberry.field(description="The task.")
+    body: str = strawberry.field(description="At most 1,000 characters.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key returns the first comment."
+    )
+
+
+@strawberry.type(description="The result of commentOnTask.")
+class CommentOnTaskPayload(Payload):
+    comment: TaskCommentType | None = strawberry.field(default=None, description="The comment.")
 
 
 @strawberry.input(description="Staff: send the work back to its assignees.")

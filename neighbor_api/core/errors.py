@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     INVALID_CODE = "INVALID_CODE"
     CODE_NOT_SENT = "CODE_NOT_SENT"
     POLICY_NOT_ACCEPTED = "POLICY_NOT_ACCEPTED"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
 
 
 # What each code means, for client developers (the SDL's descriptions of `ErrorCode`).
@@ -69,6 +71,9 @@ ERROR_CODE_DESCRIPTIONS: Mapping[ErrorCode, str] = {
     ErrorCode.CODE_NOT_SENT: "The SMS could not be sent; no code was issued, try again later.",
     ErrorCode.POLICY_NOT_ACCEPTED: "The privacy policy changed: accept the current version "
     "(`acceptPolicy`, see `privacyPolicy`) before anything else.",
+    ErrorCode.INSUFFICIENT_POINTS: "The viewer's points balance is below the reward's cost; "
+    "nothing was spent.",
+    ErrorCode.OUT_OF_STOCK: "None of the reward is left; nothing was spent.",
 }
 
 

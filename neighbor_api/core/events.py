@@ -85,6 +85,15 @@ class EventKind(StrEnum):
     # Units (departments) of a street or district, which reports are dispatched to.
     UNIT_CREATED = "unit.created"
     UNIT_MEMBER_ADDED = "unit.member_added"
+    TASK_UPDATED = "task.updated"
+    TASK_CANCELLED = "task.cancelled"
+    TASK_COMMENTED = "task.commented"
+    REWARD_CREATED = "reward.created"
+    REWARD_UPDATED = "reward.updated"
+    REWARD_RETIRED = "reward.retired"
+    REDEMPTION_REQUESTED = "redemption.requested"
+    REDEMPTION_FULFILLED = "redemption.fulfilled"
+    REDEMPTION_CANCELLED = "redemption.cancelled"
 
 
 # The kinds the readers group by: a report moved in its workflow; anything about a task.

@@ -50,6 +50,14 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Someone else changed this; reload and try again",
     },
     "TASK_FULL": {Locale.ZH_CN: "该任务认领人数已满", Locale.EN: "This task is full"},
+    "INSUFFICIENT_POINTS": {
+        Locale.ZH_CN: "积分不足（需要 {cost} 积分）",
+        Locale.EN: "Not enough points ({cost} needed)",
+    },
+    "OUT_OF_STOCK": {
+        Locale.ZH_CN: "“{name}”已兑完",
+        Locale.EN: "“{name}” is out of stock",
+    },
     "WIP_LIMIT_REACHED": {
         Locale.ZH_CN: "该列任务数已达上限",
         Locale.EN: "This column has reached its work-in-progress limit",
@@ -774,6 +782,47 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.ZH_CN: "积分须为 0 到 {max}",
         Locale.EN: "The point reward must be 0 to {max}",
     },
+    "reward.cost": {
+        Locale.ZH_CN: "所需积分须为 1 到 {max}",
+        Locale.EN: "The cost must be 1 to {max} points",
+    },
+    "reward.stock": {
+        Locale.ZH_CN: "库存须为 {min} 到 {max}",
+        Locale.EN: "The stock must be {min} to {max}",
+    },
+    "reward.manage_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以管理爱心超市的商品",
+        Locale.EN: "Only community staff can manage the rewards",
+    },
+    "reward.not_found": {Locale.ZH_CN: "找不到该商品", Locale.EN: "Reward not found"},
+    "reward.withdrawn": {
+        Locale.ZH_CN: "该商品已下架",
+        Locale.EN: "This reward is no longer offered",
+    },
+    "redemption.not_found": {
+        Locale.ZH_CN: "找不到该兑换记录",
+        Locale.EN: "Redemption not found",
+    },
+    "redemption.fulfil_forbidden": {
+        Locale.ZH_CN: "只有社区工作人员可以确认领取",
+        Locale.EN: "Only community staff can hand a reward over",
+    },
+    "redemption.not_pending": {
+        Locale.ZH_CN: "该兑换已领取或已取消",
+        Locale.EN: "This redemption was already handed over or cancelled",
+    },
+    "task.review_by_submission": {
+        Locale.ZH_CN: "任务只能通过提交成果进入“待验收”",
+        Locale.EN: "Tasks reach review only when the work is submitted",
+    },
+    "task.absent_not_assignee": {
+        Locale.ZH_CN: "缺席人员必须是该任务的认领人",
+        Locale.EN: "Absent people must be assignees of the task",
+    },
+    "task.capacity_below_assignees": {
+        Locale.ZH_CN: "已有 {count} 人认领，人数上限不能更少",
+        Locale.EN: "{count} people have claimed it; the capacity cannot be lower",
+    },
     "task.capacity": {
         Locale.ZH_CN: "认领人数须为 1 到 {max}",
         Locale.EN: "The capacity must be 1 to {max}",
@@ -939,8 +988,12 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
         Locale.EN: "Only someone who claimed a task can submit it for review",
     },
     "task.approve_forbidden": {
-        Locale.ZH_CN: "只有社区工作人员可以验收任务",
-        Locale.EN: "Only community staff can approve a task",
+        Locale.ZH_CN: "只有社区工作人员可以验收任务，且不能验收自己认领的任务",
+        Locale.EN: "Only community staff can approve a task, and never one they claimed",
+    },
+    "task.edit_forbidden": {
+        Locale.ZH_CN: "只有任务发布人或社区工作人员可以修改或取消任务",
+        Locale.EN: "Only the task's creator or community staff can edit or cancel it",
     },
     "task.return_forbidden": {
         Locale.ZH_CN: "只有社区工作人员可以退回任务",
@@ -1148,6 +1201,32 @@ MESSAGES: Mapping[str, Mapping[Locale, str]] = {
     "notification.task_submitted.body": {
         Locale.ZH_CN: "{who}提交了「{title}」，请验收",
         Locale.EN: "{who} submitted “{title}” for review",
+    },
+    "notification.task_cancelled.title": {
+        Locale.ZH_CN: "任务已取消",
+        Locale.EN: "A task was called off",
+    },
+    "notification.task_cancelled.body": {
+        Locale.ZH_CN: "您认领的「{title}」已被{who}取消：{reason}",
+        Locale.EN: "{who} called off “{title}”, which you had claimed: {reason}",
+    },
+    "notification.redemption_requested.title": {
+        Locale.ZH_CN: "爱心超市有新的兑换",
+        Locale.EN: "A reward was redeemed",
+    },
+    "notification.redemption_requested.body": {
+        Locale.ZH_CN: "{who}用 {cost} 积分兑换了「{reward}」，取货码 {code}，请备货",
+        Locale.EN: "{who} redeemed “{reward}” for {cost} points (pickup code {code}): please "
+        "have it ready",
+    },
+    "notification.redemption_cancelled.title": {
+        Locale.ZH_CN: "兑换已取消，积分已退回",
+        Locale.EN: "Your redemption was cancelled; points refunded",
+    },
+    "notification.redemption_cancelled.body": {
+        Locale.ZH_CN: "「{reward}」的兑换已被{who}取消，{cost} 积分已退回：{reason}",
+        Locale.EN: "{who} cancelled your redemption of “{reward}”; {cost} points were "
+        "refunded: {reason}",
     },
     "notification.task_returned.title": {
         Locale.ZH_CN: "任务被退回",

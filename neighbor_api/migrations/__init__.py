@@ -18,6 +18,7 @@ from neighbor_api.migrations import (
     m0007_rollup_milestones,
     m0008_escalation_queue,
     m0009_report_grid_audience,
+    m0010_points_economy,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -30,4 +31,5 @@ STEPS: tuple[Step, ...] = (
     m0007_rollup_milestones.STEP,
     m0008_escalation_queue.STEP,
     m0009_report_grid_audience.STEP,
+    m0010_points_economy.STEP,
 )

@@ -41,6 +41,10 @@ class NotificationKind(StrEnum):
     SURVEY_OPENED = "SURVEY_OPENED"
     # Votes, part two: an elector made the recipient their proxy (委托投票).
     PROXY_AUTHORIZED = "PROXY_AUTHORIZED"
+    # The points economy's (points.graphql).
+    TASK_CANCELLED = "TASK_CANCELLED"
+    REDEMPTION_REQUESTED = "REDEMPTION_REQUESTED"
+    REDEMPTION_CANCELLED = "REDEMPTION_CANCELLED"
 
 
 # The kinds that ask the person to act on an assignment: they cannot be muted.
@@ -51,6 +55,7 @@ UNMUTABLE = frozenset(
         NotificationKind.REPORT_DUE_SOON,
         NotificationKind.REPORT_OVERDUE,
         NotificationKind.TASK_RETURNED,
+        NotificationKind.TASK_CANCELLED,
     }
 )
 

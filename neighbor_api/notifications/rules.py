@@ -43,6 +43,8 @@ from neighbor_api.places import repository as places
 from neighbor_api.reports import repository as reports
 from neighbor_api.reports import service as report_rules
 from neighbor_api.reports.models import Report, ReportStatus
+from neighbor_api.rewards import repository as rewards
+from neighbor_api.rewards.models import Redemption
 from neighbor_api.surveys import repository as surveys
 from neighbor_api.surveys.models import Survey
 
@@ -68,6 +70,7 @@ class Facts:
     proposal: Proposal | None = None
     membership: Membership | None = None
     survey: Survey | None = None
+    redemption: Redemption | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -82,6 +85,8 @@ class Facts:
             return "Membership", self.membership.id
         if self.survey is not None:
             return "Survey", self.survey.id
+        if self.redemption is not None:
+            return "Redemption", self.redemption.id
         return None
 
 
@@ -219,6 +224,19 @@ async def _creator(deps: Deps, facts: Facts) -> list[ObjectId]:
     return [creator] if creator else []
 
 
+def _redemption(facts: Facts) -> Redemption:
+    assert facts.redemption is not None
+    return facts.redemption
+
+
+async def _redemption_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return await _staff_of(deps, _redemption(facts).community_id)
+
+
+async def _redeemer(deps: Deps, facts: Facts) -> list[ObjectId]:
+    return [_redemption(facts).user_id]
+
+
 async def _electors(deps: Deps, facts: Facts) -> list[ObjectId]:
     return await repository.electors_user_ids(deps.db, _proposal(facts).id)
 
@@ -328,6 +346,17 @@ async def _task_params(facts: Facts) -> Mapping[str, Param]:
         "title": task.title,
         "points": task.point_reward,
         "reason": _quote(str(facts.data.get("note") or "")),
+    }
+
+
+async def _redemption_params(facts: Facts) -> Mapping[str, Param]:
+    redemption = _redemption(facts)
+    return {
+        "who": facts.actor_name,
+        "reward": redemption.reward_name,
+        "cost": redemption.cost,
+        "code": redemption.pickup_code,
+        "reason": _quote(redemption.cancel_reason),
     }
 
 
@@ -517,6 +546,18 @@ RULES: tuple[Rule, ...] = (
     Rule(frozenset({E.TASK_CLAIMED}), K.TASK_CLAIMED,
          "the task's creator", _creator,
          "notification.task_claimed.title", "notification.task_claimed.body", _task_params),
+    Rule(frozenset({E.TASK_CANCELLED}), K.TASK_CANCELLED,
+         "every assignee, with the reason", _assignees,
+         "notification.task_cancelled.title", "notification.task_cancelled.body", _task_params),
+    # The 爱心超市
+    Rule(frozenset({E.REDEMPTION_REQUESTED}), K.REDEMPTION_REQUESTED,
+         "the community's staff (goods to hand over)", _redemption_staff,
+         "notification.redemption_requested.title", "notification.redemption_requested.body",
+         _redemption_params),
+    Rule(frozenset({E.REDEMPTION_CANCELLED}), K.REDEMPTION_CANCELLED,
+         "the resident who redeemed (when staff cancel), with the refund", _redeemer,
+         "notification.redemption_cancelled.title", "notification.redemption_cancelled.body",
+         _redemption_params),
     # Votes
     Rule(frozenset({E.PROPOSAL_VOTING_OPENED}), K.VOTING_OPENED,
          "the electorate fixed at opening", _electors,
@@ -594,6 +635,10 @@ def may_see(actor: Actor, facts: Facts) -> bool:
     if facts.survey is not None:
         covered = set(facts.survey.community_ids)
         return any(g.place_id in covered for g in actor.grants)
+    if facts.redemption is not None:
+        return actor.user_id == facts.redemption.user_id or actor.is_staff(
+            facts.redemption.place_path
+        )
     return False
 
 
@@ -650,6 +695,11 @@ async def read_facts(deps: Deps, event: Document) -> Facts | None:
             return None
         facts.survey = found_surveys[0]
         facts.cache["place"] = await _place_name(deps, facts.survey.place_id)
+    elif subject == "redemption":
+        found_redemptions = await rewards.redemptions_by_ids(deps.db, [subject_id])
+        if not found_redemptions:
+            return None
+        facts.redemption = found_redemptions[0]
     else:
         return None
     return facts

@@ -74,6 +74,12 @@ graphql_enum(
         "district opened: answer it (anonymously) before it closes.",
         NotificationKind.PROXY_AUTHORIZED: "An elector made the recipient their proxy on a "
         "vote (委托投票): the recipient may cast that elector's vote.",
+        NotificationKind.TASK_CANCELLED: "A task the recipient had claimed was called off, with "
+        "the reason (nobody earns its points). Cannot be muted.",
+        NotificationKind.REDEMPTION_REQUESTED: "A resident redeemed a reward of the recipient's "
+        "community: goods to hand over against the pickup code.",
+        NotificationKind.REDEMPTION_CANCELLED: "Staff cancelled the recipient's redemption: the "
+        "points were refunded.",
     },
 )
 

@@ -21,6 +21,7 @@ from neighbor_api.patrols import repository as patrols
 from neighbor_api.points import repository as points
 from neighbor_api.privacy.models import PhoneReveal
 from neighbor_api.reports import repository as reports
+from neighbor_api.rewards import repository as rewards
 from neighbor_api.surveys import repository as surveys
 
 REVEALS = "phone_reveals"
@@ -81,6 +82,8 @@ EXPORT_SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("coSignatures", councils.CO_SIGNATURES, "user_id", ()),
     ("tasks", boards.TASKS, "assignees", ()),
     ("points", points.COLLECTION, "user_id", ()),
+    ("taskComments", boards.COMMENTS, "author_id", ()),
+    ("redemptions", rewards.REDEMPTIONS, "user_id", ()),
     ("notifications", notifications.NOTIFICATIONS, "user_id", ()),
     ("notificationPreferences", notifications.PREFERENCES, "_id", ()),
     ("pushDevices", notifications.DEVICES, "user_id", ("token",)),

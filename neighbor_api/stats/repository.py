@@ -35,6 +35,7 @@ from neighbor_api.councils.repository import PROPOSALS
 from neighbor_api.patrols.repository import PATROLS
 from neighbor_api.places.models import Place, PlaceLevel
 from neighbor_api.points.repository import COLLECTION as POINTS_LEDGER
+from neighbor_api.points.repository import TASK_APPROVED
 from neighbor_api.reports.models import (
     DUE_STATUSES,
     OPEN_STATUSES,
@@ -335,9 +336,11 @@ async def _tasks(db: Database, place_id: ObjectId, period: Period) -> Document:
 
 
 async def _points(db: Database, place_id: ObjectId, period: Period) -> Document:
-    """Ledger entries written in the period: distinct users and the points they were given."""
+    """Points earned on tasks in the period (not spendings or refunds): distinct users and the
+    points they were given."""
     pipeline: list[Document] = [
-        {"$match": {"place_path": place_id, "at": period.within()}},
+        {"$match": {"place_path": place_id, "at": period.within()}},  # on stats_at
+        {"$match": {"reason": TASK_APPROVED}},
         {"$group": {"_id": "$user_id", "points": {"$sum": "$points"}}},
         {"$group": {"_id": None, "users": {"$sum": 1}, "points": {"$sum": "$points"}}},
     ]

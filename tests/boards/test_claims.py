@@ -16,9 +16,9 @@ from tests.boards.support import (
 
 
 class TestClaimTask:
-    async def test_claiming_a_todo_task_moves_it_to_doing(self, boards: Boards) -> None:
+    async def test_the_claim_that_fills_a_todo_task_moves_it_to_doing(self, boards: Boards) -> None:
         board = await boards.board()
-        task = await boards.task(board, capacity=2)
+        task = await boards.task(board, capacity=1)
 
         claimed = await boards.ok("ClaimTask", JINAN_RESIDENT, taskId=task["id"])
 
@@ -31,7 +31,10 @@ class TestClaimTask:
     async def test_a_second_volunteer_joins_while_there_is_room(self, boards: Boards) -> None:
         board = await boards.board()
         task = await boards.task(board, capacity=2)
-        await boards.ok("ClaimTask", JINAN_RESIDENT, taskId=task["id"])
+        first = await boards.ok("ClaimTask", JINAN_RESIDENT, taskId=task["id"])
+        # Half full: still in 待认领, open to join.
+        assert first["column"] == {"kind": "TODO"}
+        assert (await boards.order(board))["TODO"] == [task["id"]]
 
         claimed = await boards.ok("ClaimTask", JINAN_NEIGHBOUR, taskId=task["id"])
 

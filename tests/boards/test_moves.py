@@ -129,19 +129,34 @@ class TestMoveTask:
         board = await boards.board()
         a, b = await boards.tasks(board, 2)
 
-        payload = await boards.move(b, version=1, to=board.column("REVIEW"))
+        payload = await boards.move(b, version=1, to=board.column("DOING"))
 
-        assert payload["task"]["column"]["id"] == board.column("REVIEW")
+        assert payload["task"]["column"]["id"] == board.column("DOING")
         order = await boards.order(board)
-        assert (order["TODO"], order["REVIEW"]) == ([a], [b])
+        assert (order["TODO"], order["DOING"]) == ([a], [b])
         detail = await boards.detail(b)
         assert detail is not None
-        assert detail["status"] == "IN_REVIEW"
+        assert detail["status"] == "IN_PROGRESS"
         last = detail["history"][-1]
         assert (last["action"], last["fromColumn"]["name"], last["toColumn"]["name"]) == (
-            "MOVED", "待认领", "待验收",
+            "MOVED", "待认领", "进行中",
         )  # fmt: skip
         assert await boards.events(b) == ["task.created", "task.moved"]
+
+    async def test_review_is_reached_only_by_submitting(self, boards: Boards) -> None:
+        board = await boards.board()
+        (card,) = await boards.tasks(board, 1)
+        await boards.ok("ClaimTask", JINAN_RESIDENT, taskId=card)
+
+        for phone in (JINAN_RESIDENT, JINAN_WORKER):
+            detail = await boards.detail(card)
+            assert detail is not None
+            payload = await boards.move(
+                card, version=detail["version"], to=board.column("REVIEW"), phone=phone
+            )
+            assert codes(payload) == ["INVALID_TRANSITION"]
+        assert (await boards.order(board))["REVIEW"] == []
+        assert await boards.events(card) == ["task.created", "task.claimed"]
 
     async def test_writes_only_the_moved_card(self, boards: Boards) -> None:
         board = await boards.board()
@@ -175,7 +190,7 @@ class TestMoveTask:
 
         results = await asyncio.gather(
             boards.move(card, version=1, to=board.column("DOING")),
-            boards.move(card, version=1, to=board.column("REVIEW")),
+            boards.move(card, version=1, to=board.column("TODO")),
         )
 
         outcomes = sorted(codes(r) for r in results)

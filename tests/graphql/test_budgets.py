@@ -28,6 +28,7 @@ from tests.attachments.support import jpeg, upload_file
 from tests.boards.support import Boards
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter, request_code
 from tests.councils.support import CLOSES, COUNCIL, DEMO_PROPOSAL, PROPOSAL, iso
+from tests.points.support import give
 from tests.reports.support import (
     HULI_ADMIN,
     INPUT,
@@ -124,6 +125,19 @@ BUDGETS: dict[str, int] = {
     "SubmitTask": 6,
     "ApproveTask": 6,
     "Leaderboard": 3,
+    # points economy
+    "OpenTasks": 5,  # the page, its count, and the viewer's own claimable tasks (left out)
+    "UpdateTask": 3,
+    "CancelTask": 4,  # + joinable set false (openTasks' flag)
+    "ReturnTask": 5,
+    "CommentOnTask": 3,
+    "TaskRecord": 3,
+    "PointsHistory": 4,  # the page, its count and the balance (the ledger's sum)
+    "Rewards": 1,
+    "CreateReward": 2,
+    "RedeemReward": 6,  # the reward, then one transaction: stock, account, redemption, entry, event
+    "FulfilRedemption": 3,
+    "PeriodLeaderboard": 3,  # the leaderboard's aggregation and the viewer's rank
 }
 
 NEAR = {"lat": 24.5083, "lng": 118.1846}
@@ -498,7 +512,58 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "SubmitTask": lambda c: _input(c, JINAN_RESIDENT, taskId=c.claimed_task(), note="已完成。"),
     "ApproveTask": _approve,
     "Leaderboard": lambda c: c.case(JINAN_RESIDENT, communityId=c.community, first=20),
+    "OpenTasks": lambda c: c.case(JINAN_NEIGHBOUR, communityId=c.community, first=20),
+    "UpdateTask": lambda c: _input(
+        c, JINAN_WORKER, taskId=c.claimed_task(), expectedVersion=2, meetingPlace="5 号楼大堂"
+    ),
+    "CancelTask": lambda c: _input(
+        c, JINAN_WORKER, taskId=c.claimed_task(), expectedVersion=2, reason="台风预警"
+    ),
+    "ReturnTask": lambda c: _input(c, JINAN_WORKER, taskId=_in_review(c), reason="请补拍照片"),
+    "CommentOnTask": lambda c: _input(
+        c, JINAN_RESIDENT, taskId=c.demo_task(), body="需要自带工具吗？"
+    ),
+    "TaskRecord": lambda c: _with(c, JINAN_RESIDENT, id=_in_review(c)),
+    "PointsHistory": lambda c: c.case(JINAN_CHAIR, first=20),
+    "Rewards": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
+    "CreateReward": lambda c: c.mutation(
+        JINAN_WORKER, communityId=c.community, name="洗衣液一瓶", cost=20, stock=10
+    ),
+    "RedeemReward": lambda c: _redeem(c),
+    "FulfilRedemption": lambda c: _fulfil(c),
+    "PeriodLeaderboard": lambda c: c.case(
+        JINAN_RESIDENT, communityId=c.community, period="MONTH", first=20
+    ),
 }
+
+
+async def _in_review(c: Contract) -> str:
+    board = await c.boards.board()
+    task = await c.boards.to_review(board, JINAN_RESIDENT)
+    task_id: str = task["id"]
+    return task_id
+
+
+async def _reward_id(c: Contract) -> str:
+    payload = await c.boards.mutate(
+        "CreateReward", JINAN_WORKER, communityId=c.community, name="抽纸一提", cost=1, stock=100
+    )
+    reward_id: str = payload["reward"]["id"]
+    return reward_id
+
+
+async def _redeem(c: Contract) -> Case:
+    await give(c.boards, JINAN_NEIGHBOUR, 5)
+    return await c.mutation(JINAN_NEIGHBOUR, rewardId=await _reward_id(c))
+
+
+async def _fulfil(c: Contract) -> Case:
+    await give(c.boards, JINAN_NEIGHBOUR, 5)
+    data = await c.api.data(
+        "RedeemReward", {"input": {"rewardId": await _reward_id(c)}},
+        token=await c.token(JINAN_NEIGHBOUR),
+    )  # fmt: skip
+    return await c.mutation(JINAN_WORKER, redemptionId=data["redeemReward"]["redemption"]["id"])
 
 
 async def _resolved(values: dict[str, Any]) -> dict[str, Any]:

@@ -162,6 +162,15 @@ async def contract_reads(api: Api, sent: list[Document]) -> list[Read]:
     if task is not None:
         await run("TaskDetail", {"id": task["id"]}, token=resident)
     await run("Leaderboard", {"communityId": community_id, "first": 10}, token=resident)
+    # The points economy (points.graphql).
+    await run("OpenTasks", {"communityId": community_id, "first": 20}, token=resident)
+    if task is not None:
+        await run("TaskRecord", {"id": task["id"]}, token=resident)
+    await run("PointsHistory", {"first": 20}, token=resident)
+    await run("Rewards", {"communityId": community_id}, token=resident)
+    for period in ("ALL_TIME", "MONTH"):
+        await run("PeriodLeaderboard", {"communityId": community_id, "period": period,
+                                        "first": 10}, token=resident)  # fmt: skip
     for token in (worker, resident):
         reports = await run("Reports", {"communityId": community_id, "first": 5}, token=token)
         cursor = reports["reports"]["pageInfo"]["endCursor"]
