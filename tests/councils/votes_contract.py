@@ -1,7 +1,6 @@
-"""The operations of the second edition's votes contract (../shared/contract/votes.graphql)
-that proxies, paper ballots and residents' suggestions serve, copied verbatim, one document
-each: the tests send exactly what clients send. (The lead copies the whole file into
-schema/operations/ once every part of it has landed; these tests then read it from there.)"""
+"""The operations of the votes contract (schema/operations/votes.graphql) that proxies, paper
+ballots and residents' suggestions serve, copied verbatim, one document each: the tests send
+exactly what clients send (test_ballots_http checks they are the contract's text)."""
 
 from __future__ import annotations
 

@@ -26,9 +26,8 @@ from neighbor_api.memberships import service as memberships
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter
 from tests.reports.street import load_demo_street
 
-# The surveys' operations of ../shared/contract/votes.graphql, verbatim (the lead copies the
-# whole file into schema/operations/ once every part of the issue has merged;
-# test_contract_text checks these are the contract's text).
+# The surveys' operations of the contract's votes.graphql (schema/operations/), verbatim, one
+# document each (test_contract_text checks these are the contract's text).
 SURVEY_DOCUMENTS: dict[str, str] = {
     "CreateSurvey": """mutation CreateSurvey($input: CreateSurveyInput!) {
   createSurvey(input: $input) {
@@ -125,22 +124,18 @@ class Resident:
 
 
 class Town:
-    """The demo street over HTTP: sign-ins, surveys, answers, and round trips counted."""
+    """The demo street over HTTP: sign-ins, surveys, answers."""
 
-    def __init__(self, http: httpx.AsyncClient, deps: Deps, counter: CommandCounter) -> None:
+    def __init__(self, http: httpx.AsyncClient, deps: Deps) -> None:
         self.http = http
         self.deps = deps
-        self.counter = counter
         self._tokens: dict[str, str] = {}
         self.places: dict[str, str] = {}  # name -> global id
-        self.round_trips: dict[str, int] = {}  # operation -> database commands, last request
-        # Off while requests run concurrently (counting wraps the listener per request).
-        self.counting = True
 
     @classmethod
-    async def open(cls, http: httpx.AsyncClient, deps: Deps, counter: CommandCounter) -> Town:
+    async def open(cls, http: httpx.AsyncClient, deps: Deps) -> Town:
         await load_demo_street(deps)
-        town = cls(http, deps, counter)
+        town = cls(http, deps)
         async for place in deps.db["places"].find({}, projection={"name": 1}):
             town.places[place["name"]] = to_global_id("Place", place["_id"])
         return town
@@ -184,18 +179,11 @@ class Town:
         self, name: str, variables: dict[str, Any], who: str | Resident | None,
         language: str = "zh-CN",
     ) -> dict[str, Any]:  # fmt: skip
-        """A contract operation over HTTP; its round trips (database commands) noted."""
+        """A contract operation over HTTP (its budget of round trips is test_budgets')."""
         token = await self.as_token(who) if who is not None else None
-        if not self.counting:
-            return await self.post(
-                SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
-            )
-        with commands_sent(self.deps, self.counter) as sent:
-            data = await self.post(
-                SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
-            )
-        self.round_trips[name] = len(sent)
-        return data
+        return await self.post(
+            SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
+        )
 
     # --- Operations ----------------------------------------------------------------------------
 
