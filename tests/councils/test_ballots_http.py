@@ -10,7 +10,7 @@ import httpx
 from neighbor_api.app import create_app
 from neighbor_api.core.deps import Deps
 from neighbor_api.settings import Settings
-from tests.conftest import OPERATIONS, Api
+from tests.conftest import Api
 from tests.councils.ballots_support import photo, user_gid
 from tests.councils.support import (
     CHAIR,
@@ -24,11 +24,6 @@ from tests.councils.support import (
 )
 from tests.councils.votes_contract import VOTES
 from tests.platform.conftest import serve
-
-
-def test_the_documents_are_the_contracts() -> None:
-    for name, document in VOTES.items():
-        assert document.strip() in OPERATIONS[name], name
 
 
 class Client:

@@ -1,6 +1,6 @@
 """Helpers of the surveys tests: the demo street's people asking and answering surveys over
-real HTTP with the contract's documents (votes.graphql), and more residents set up through the
-services.
+real HTTP with the contract's documents (schema/operations/votes.graphql), and more residents
+set up through the services.
 
 Global ids come from results; `object_id` parses one only to look at stored documents.
 """
@@ -25,45 +25,6 @@ from neighbor_api.graphql.relay import from_global_id, to_global_id
 from neighbor_api.memberships import service as memberships
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter
 from tests.reports.street import load_demo_street
-
-# The surveys' operations of the contract's votes.graphql (schema/operations/), verbatim, one
-# document each (test_contract_text checks these are the contract's text).
-SURVEY_DOCUMENTS: dict[str, str] = {
-    "CreateSurvey": """mutation CreateSurvey($input: CreateSurveyInput!) {
-  createSurvey(input: $input) {
-    survey { id title status opensAt closesAt }
-    errors { code message field }
-  }
-}""",
-    "MySurveys": """query MySurveys {
-  viewer {
-    id
-    openSurveys { id title closesAt viewerHasAnswered questions { id text kind options } }
-  }
-}""",
-    "AnswerSurvey": """mutation AnswerSurvey($input: AnswerSurveyInput!) {
-  answerSurvey(input: $input) {
-    survey { id viewerHasAnswered }
-    errors { code message field }
-  }
-}""",
-    "SurveyResults": """query SurveyResults($id: ID!) {
-  survey(id: $id) {
-    id
-    title
-    respondents
-    eligible
-    questions {
-      id
-      text
-      kind
-      favourablePercent
-      distribution { option count }
-      byPlace { place { id name } respondents favourablePercent }
-    }
-  }
-}""",
-}
 
 # The demo's people (neighbor_api/fixtures/demo.json).
 JINAN_WORKER = "13800000001"  # 林美华, community worker of 金安社区
@@ -181,9 +142,7 @@ class Town:
     ) -> dict[str, Any]:  # fmt: skip
         """A contract operation over HTTP (its budget of round trips is test_budgets')."""
         token = await self.as_token(who) if who is not None else None
-        return await self.post(
-            SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
-        )
+        return await self.post(OPERATIONS[name], name, variables, token=token, language=language)
 
     # --- Operations ----------------------------------------------------------------------------
 

@@ -5,24 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from neighbor_api.core.deps import Deps
-from tests.conftest import OPERATIONS
 from tests.surveys.support import (
     HULI_ADMIN,
     JINAN_RESIDENTS,
     JINAN_WORKER,
     JINSHAN_RESIDENT,
     JINSHAN_WORKER,
-    SURVEY_DOCUMENTS,
     Town,
     codes,
     object_id,
 )
-
-
-def test_contract_text() -> None:
-    """The documents sent here are the contract's (schema/operations/votes.graphql), verbatim."""
-    for name, document in SURVEY_DOCUMENTS.items():
-        assert document in OPERATIONS[name], name
 
 
 class TestAskAndAnswer:
