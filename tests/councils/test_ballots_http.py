@@ -1,9 +1,5 @@
 """The votes contract's proxy, paper-ballot and suggestion documents over real HTTP, as a client
-sends them, with the database commands each request sends (authentication included).
-
-votes.graphql is not in schema/operations/ yet (the lead copies it once every part has
-landed), so tests/graphql/test_budgets.py cannot hold these budgets yet: they are here, to move
-there then."""
+sends them (their round trips are budgeted in tests/graphql/test_budgets.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +10,7 @@ import httpx
 from neighbor_api.app import create_app
 from neighbor_api.core.deps import Deps
 from neighbor_api.settings import Settings
-from tests.conftest import Api, CommandCounter
+from tests.conftest import Api
 from tests.councils.ballots_support import photo, user_gid
 from tests.councils.support import (
     CHAIR,
@@ -29,64 +25,23 @@ from tests.councils.support import (
 from tests.councils.votes_contract import VOTES
 from tests.platform.conftest import serve
 
-# Operation -> the most database commands one request may send (to move to test_budgets.py).
-BUDGETS: dict[str, int] = {
-    # The checks (proposal, council, elector, the proxy's membership, the roll, the proxies
-    # given and held), the insert and its event, the payload's users.
-    "AuthorizeProxy": 10,
-    # the proposal, its council, the elector, the authorisation; the transaction (roll entry,
-    # tally, event, the authorisation used, commit).
-    "CastProxyVote": 9,
-    # the proposal, its council, the elector; the transaction (roll entry, tally, event, the
-    # photo read and attached, commit).
-    "RecordPaperBallot": 9,
-    # the council, the residents (for the threshold); the transaction (proposal, the author's
-    # signature and the count, event, commit).
-    "SuggestProposal": 6,
-    # the proposal, its council; the transaction (signature, count, event, commit).
-    "CoSignProposal": 5,
-    # the proposal, its council; the transaction (status, event, commit).
-    "AcceptSuggestion": 4,
-}
-
 
 class Client:
-    """Sends the contract's documents over HTTP, or (`http` None) in-process, counting the
-    database commands of each request. Over HTTP the running app's own background work (the
-    live hub, the jobs) sends commands too, so budgets are measured in-process, as
-    tests/graphql/test_budgets.py measures them."""
+    """Sends the contract's documents over HTTP."""
 
-    def __init__(
-        self, api: Api, http: httpx.AsyncClient | None, deps: Deps, counter: CommandCounter
-    ) -> None:
-        self.api = api
+    def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
-        self.deps = deps
-        self.counter = counter
-        self.sent: dict[str, int] = {}
 
-    async def _data(self, name: str, variables: dict[str, Any], token: str) -> Any:
-        if self.http is None:
-            result = await self.api.execute(
-                VOTES[name], variables, operation_name=name, token=token
-            )
-            assert result.errors is None, result.errors
-            return result.data
+    async def send(self, name: str, values: dict[str, Any], token: str) -> dict[str, Any]:
         response = await self.http.post(
             "/graphql",
-            json={"query": VOTES[name], "operationName": name, "variables": variables},
+            json={"query": VOTES[name], "operationName": name, "variables": {"input": values}},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body
-        return body["data"]
-
-    async def send(self, name: str, values: dict[str, Any], token: str) -> dict[str, Any]:
-        before = self.counter.counts.get(self.deps.db.name, 0)
-        data = await self._data(name, {"input": values}, token)
-        self.sent[name] = self.counter.counts.get(self.deps.db.name, 0) - before
-        payload: dict[str, Any] = next(iter(data.values()))
+        payload: dict[str, Any] = next(iter(body["data"].values()))
         assert payload["errors"] == [], payload
         return payload
 
@@ -153,24 +108,13 @@ async def suggestion(hall: Hall, client: Client) -> None:
 
 
 async def test_proxy_and_paper_documents_over_http(
-    api: Api, deps: Deps, settings: Settings, command_counter: CommandCounter
+    api: Api, deps: Deps, settings: Settings
 ) -> None:
     hall = await Hall.open(api, deps)
     async with (
         serve(create_app(settings, deps=deps)) as server,
         httpx.AsyncClient(base_url=server.url, timeout=30) as http,
     ):
-        client = Client(api, http, deps, command_counter)
+        client = Client(http)
         await proxy_and_paper(hall, client)
         await suggestion(hall, client)
-
-
-async def test_proxy_and_paper_round_trips(
-    api: Api, deps: Deps, command_counter: CommandCounter
-) -> None:
-    hall = await Hall.open(api, deps)
-    client = Client(api, None, deps, command_counter)
-    await proxy_and_paper(hall, client)
-    await suggestion(hall, client)
-    for name, budget in BUDGETS.items():
-        assert client.sent[name] <= budget, client.sent

@@ -2,8 +2,9 @@
 their exact edges and in words; winners and ties; who runs an owners' vote and for which
 buildings; closing early with a reason and cancelling; the minimum voting period.
 
-The contract's documents (../shared/contract/votes.graphql) ProposalDecision and CancelVoting
-are sent over HTTP as a client sends them, their text copied here unchanged."""
+The contract's documents ProposalDecision and CancelVoting (schema/operations/votes.graphql)
+are sent over HTTP as a client sends them (their round trips are budgeted in
+tests/graphql/test_budgets.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from neighbor_api.notifications import service as notifications
 from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 from neighbor_api.settings import Settings
-from tests.conftest import CommandCounter, make_settings
+from tests.conftest import OPERATIONS, make_settings
 from tests.councils.support import (
     CHAIR,
     CLOSES,
@@ -64,35 +65,6 @@ PASSED, REJECTED, NO_QUORUM, TIED = (
     ProposalOutcome.NO_QUORUM,
     ProposalOutcome.TIED,
 )
-
-# The contract's documents, unchanged (../shared/contract/votes.graphql).
-PROPOSAL_DECISION = """
-query ProposalDecision($id: ID!) {
-  proposal(id: $id) {
-    id
-    status
-    outcome
-    electorate
-    matter
-    decision {
-      outcome
-      reason
-      rules { name required achieved met }
-    }
-    winners { id label voteCount voteArea }
-    scope { id name level }
-    turnout { voted eligible votedArea eligibleArea }
-  }
-}
-"""
-CANCEL_VOTING = """
-mutation CancelVoting($input: CancelVotingInput!) {
-  cancelVoting(input: $input) {
-    proposal { id status outcome }
-    errors { code message field }
-  }
-}
-"""
 
 
 def owners(*, eligible: int, area: int, matter: ProposalMatter = ProposalMatter.ORDINARY) -> Any:
@@ -263,12 +235,13 @@ async def http(settings: Settings, deps: Deps) -> AsyncIterator[httpx.AsyncClien
 
 
 async def post(
-    http: httpx.AsyncClient, document: str, variables: dict[str, Any], token: str,
+    http: httpx.AsyncClient, name: str, variables: dict[str, Any], token: str,
     language: str = "zh-CN",
 ) -> dict[str, Any]:  # fmt: skip
+    """A contract operation (schema/operations/) over HTTP, as a client sends it."""
     response = await http.post(
         "/graphql",
-        json={"query": document, "variables": variables},
+        json={"query": OPERATIONS[name], "operationName": name, "variables": variables},
         headers={"Authorization": f"Bearer {token}", "Accept-Language": language},
     )
     body = response.json()
@@ -285,7 +258,7 @@ async def building(deps: Deps, name: str) -> str:
 
 class TestDecisionOverHttp:
     async def test_an_owners_major_vote_says_why(
-        self, api: Any, deps: Deps, http: httpx.AsyncClient, command_counter: CommandCounter
+        self, api: Any, deps: Deps, http: httpx.AsyncClient
     ) -> None:
         """The issue's vote: 李秀英 (120.0 m²) and 黄国栋 (75.0 m²) for, 王丽娟 (89.5 m²)
         against, a MAJOR matter: 68.5 % of the voting area is not 3/4."""
@@ -301,13 +274,7 @@ class TestDecisionOverHttp:
         closed = await hall.close(proposal_id, OWNERS_CHAIR, reason=None)  # all voted
         assert closed["outcome"] == "REJECTED"
         token = await hall.token(HOUSEMATE)
-        data = await post(http, PROPOSAL_DECISION, {"id": proposal_id}, token)
-        # Round trips, counted in process (the served app's jobs would add theirs).
-        before = command_counter.counts.get(deps.db.name, 0)
-        counted = await api.execute(PROPOSAL_DECISION, {"id": proposal_id}, token=token)
-        round_trips = command_counter.counts.get(deps.db.name, 0) - before
-        assert counted.data == data
-        assert round_trips <= 3, round_trips  # 2 measured: the session, the proposal
+        data = await post(http, "ProposalDecision", {"id": proposal_id}, token)
         found = data["proposal"]
         assert (found["outcome"], found["electorate"], found["matter"]) == (
             "REJECTED", "OWNERS", "MAJOR",
@@ -329,7 +296,7 @@ class TestDecisionOverHttp:
             "voted": 3, "eligible": 3, "votedArea": 284.5, "eligibleArea": 284.5,
         }  # fmt: skip
         english = await post(
-            http, PROPOSAL_DECISION, {"id": proposal_id}, await hall.token(HOUSEMATE), "en"
+            http, "ProposalDecision", {"id": proposal_id}, await hall.token(HOUSEMATE), "en"
         )
         rules = english["proposal"]["decision"]["rules"]
         assert rules[0]["name"] == "Floor area taking part (of all owners' floor area)"
@@ -347,8 +314,8 @@ class TestDecisionOverHttp:
         await hall.vote(others[1], proposal_id, "周日上午")
         closed = await hall.close(proposal_id)
         assert closed["outcome"] == "TIED"
-        result = await hall.api.execute(
-            PROPOSAL_DECISION, {"id": proposal_id}, token=await hall.token(HOUSEMATE)
+        result = await hall.api.op(
+            "ProposalDecision", {"id": proposal_id}, token=await hall.token(HOUSEMATE)
         )
         assert result.errors is None
         assert result.data is not None
@@ -365,8 +332,8 @@ class TestDecisionOverHttp:
         for who in (CHAIR, *others):
             await hall.vote(who, clear, "周日上午" if who != CHAIR else "周六上午")
         await hall.close(clear)
-        result = await hall.api.execute(
-            PROPOSAL_DECISION, {"id": clear}, token=await hall.token(HOUSEMATE)
+        result = await hall.api.op(
+            "ProposalDecision", {"id": clear}, token=await hall.token(HOUSEMATE)
         )
         assert result.data is not None
         assert [w["label"] for w in result.data["proposal"]["winners"]] == ["周日上午"]
@@ -418,8 +385,8 @@ class TestWhoRunsWhat:
         assert (detail["turnout"]["eligible"], detail["turnout"]["eligibleArea"]) == (1, 120.0)
         assert codes(await hall.vote_payload(CHAIR, proposal_id, "赞成")) == ["NOT_ELIGIBLE"]
         await hall.vote(OWNERS_CHAIR, proposal_id, "赞成")
-        result = await api.execute(
-            PROPOSAL_DECISION, {"id": proposal_id}, token=await hall.token(CHAIR)
+        result = await api.op(
+            "ProposalDecision", {"id": proposal_id}, token=await hall.token(CHAIR)
         )
         assert result.data is not None
         assert result.data["proposal"]["scope"] == [
@@ -510,7 +477,7 @@ class TestClosingHonestly:
         assert closed["outcome"] == "NO_QUORUM"
 
     async def test_cancel_voting_over_http(
-        self, api: Any, deps: Deps, http: httpx.AsyncClient, command_counter: CommandCounter
+        self, api: Any, deps: Deps, http: httpx.AsyncClient
     ) -> None:
         hall = await Hall.open(api, deps)
         proposal_id = await hall.voting(ballot="SECRET")
@@ -521,29 +488,24 @@ class TestClosingHonestly:
             (CHAIR, "  ", "INVALID_INPUT"),
         ):
             data = await post(
-                http, CANCEL_VOTING, {"input": {"proposalId": proposal_id, "reason": reason}},
+                http, "CancelVoting", {"input": {"proposalId": proposal_id, "reason": reason}},
                 await hall.token(who),
             )  # fmt: skip
             assert codes(data["cancelVoting"]) == [code]
         reason = "议题所涉电梯补助政策已调整，重新拟定方案后再表决"
-        before = command_counter.counts.get(deps.db.name, 0)
-        executed = await api.execute(
-            CANCEL_VOTING, {"input": {"proposalId": proposal_id, "reason": reason}}, token=chair
+        data = await post(
+            http, "CancelVoting", {"input": {"proposalId": proposal_id, "reason": reason}}, chair
         )
-        round_trips = command_counter.counts.get(deps.db.name, 0) - before
-        assert round_trips <= 9, round_trips  # CloseVoting's 8, and the turnout kept
-        assert executed.data is not None
-        data = executed.data
         assert data["cancelVoting"] == {
             "proposal": {"id": proposal_id, "status": "CLOSED", "outcome": "CANCELLED"},
             "errors": [],
         }
         again = await post(
-            http, CANCEL_VOTING, {"input": {"proposalId": proposal_id, "reason": reason}}, chair
+            http, "CancelVoting", {"input": {"proposalId": proposal_id, "reason": reason}}, chair
         )
         assert codes(again["cancelVoting"]) == ["INVALID_TRANSITION"]
         assert codes(await hall.vote_payload(SECRETARY, proposal_id, "赞成")) == ["VOTING_NOT_OPEN"]
-        shown = await post(http, PROPOSAL_DECISION, {"id": proposal_id}, chair)
+        shown = await post(http, "ProposalDecision", {"id": proposal_id}, chair)
         assert shown["proposal"]["decision"] == {
             "outcome": "CANCELLED",
             "reason": f"投票已取消，不形成决议：{reason}",
@@ -619,8 +581,8 @@ class TestSecrecyThatSurvivesArithmetic:
         await hall.close(proposal_id, OWNERS_CHAIR, reason=None)
         after = await hall.detail(proposal_id, HOUSEMATE)
         seen.append(after)
-        decision = await api.execute(
-            PROPOSAL_DECISION, {"id": proposal_id}, token=await hall.token(HOUSEMATE)
+        decision = await api.op(
+            "ProposalDecision", {"id": proposal_id}, token=await hall.token(HOUSEMATE)
         )
         assert decision.data is not None
         seen.append(decision.data)

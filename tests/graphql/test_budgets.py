@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
@@ -27,13 +28,21 @@ from neighbor_api.settings import Settings
 from tests.attachments.support import jpeg, upload_file
 from tests.boards.support import Boards
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter, request_code
-from tests.councils.support import CLOSES, COUNCIL, DEMO_PROPOSAL, PROPOSAL, iso
+from tests.councils.support import (
+    CLOSES,
+    COUNCIL,
+    DEMO_PROPOSAL,
+    OWNERS_COMMITTEE,
+    PROPOSAL,
+    iso,
+)
 from tests.points.support import give
 from tests.reports.support import (
     HULI_ADMIN,
     INPUT,
     JINAN_CHAIR,
     JINAN_GRID_WORKER,
+    JINAN_HOUSEMATE,
     JINAN_NEIGHBOUR,
     JINAN_RESIDENT,
     JINAN_WORKER,
@@ -41,6 +50,7 @@ from tests.reports.support import (
     Street,
     shared_street,
 )
+from tests.surveys.support import SAFETY_SURVEY
 
 # Operation -> the most database commands one request of it may send.
 BUDGETS: dict[str, int] = {
@@ -86,6 +96,31 @@ BUDGETS: dict[str, int] = {
     "CloseVoting": 8,
     "ProposalDetail": 9,
     "CommentOnProposal": 6,
+    # votes (votes.graphql)
+    "ProposalDecision": 2,  # the proposal, its council (the decision is kept with it)
+    # The proposal, its council; the transaction (the ballot box closed, the turnout kept, the
+    # status, the event).
+    "CancelVoting": 6,
+    # The checks (proposal, council, elector, the proxy's membership, the roll, the proxies
+    # given and held), the insert and its event, the payload's users.
+    "AuthorizeProxy": 10,
+    # The proposal, its council, the elector, the authorisation; the transaction (roll entry,
+    # tally, event, the authorisation used); the payload's turnout.
+    "CastProxyVote": 9,
+    # The proposal, its council, the elector; the transaction (roll entry, tally, event, the
+    # photo read and attached); the payload's turnout.
+    "RecordPaperBallot": 9,
+    # The council, the residents (for the threshold); the transaction (proposal, the author's
+    # signature and the count, event).
+    "SuggestProposal": 6,
+    "CoSignProposal": 5,  # the proposal, its council; the transaction (signature, count, event)
+    "AcceptSuggestion": 4,  # the proposal, its council; the transaction (status, event)
+    # The district's streets and their communities (places.under: a query a level), the
+    # residents counted; the transaction (survey, its tally, the created and opened events).
+    "CreateSurvey": 7,
+    "MySurveys": 2,  # the open surveys of the viewer's places, which the viewer answered
+    "AnswerSurvey": 3,  # the survey; the transaction (the respondent, the tally)
+    "SurveyResults": 2,  # the survey, its tally
     # places
     "NearbyCommunities": 1,
     "Community": 4,
@@ -141,6 +176,10 @@ BUDGETS: dict[str, int] = {
 }
 
 NEAR = {"lat": 24.5083, "lng": 118.1846}
+SUGGESTION = {
+    "title": "金安里 3 栋屋顶防水维修",
+    "body": "3 栋顶楼每逢台风季漏水，建议动用维修资金统一做屋顶防水。",
+}
 _phones = count(13700000000)
 
 
@@ -187,15 +226,15 @@ class Contract:
             self._found[key] = await find()
         return self._found[key]
 
-    async def council(self) -> str:
+    async def council(self, name: str = COUNCIL) -> str:
         async def find() -> str:
             data = await self.api.data(
                 "Councils", {"communityId": self.community}, token=await self.token(JINAN_CHAIR)
             )
-            (council,) = [c for c in data["community"]["councils"] if c["name"] == COUNCIL]
+            (council,) = [c for c in data["community"]["councils"] if c["name"] == name]
             return str(council["id"])
 
-        return await self.once("council", find)
+        return await self.once(f"council {name}", find)
 
     async def demo_proposal(self) -> str:
         async def find() -> str:
@@ -228,10 +267,10 @@ class Contract:
 
         return await self.once("task", find)
 
-    async def proposal(self, *, voting: bool = False) -> str:
+    async def proposal(self, *, voting: bool = False, **fields: Any) -> str:
         """A new proposal of the council (its chair's), in deliberation or open for votes."""
         payload = await self.boards.mutate(
-            "CreateProposal", JINAN_CHAIR, councilId=await self.council(), **PROPOSAL
+            "CreateProposal", JINAN_CHAIR, councilId=await self.council(), **{**PROPOSAL, **fields}
         )
         assert payload["errors"] == [], payload
         proposal_id: str = payload["proposal"]["id"]
@@ -241,6 +280,50 @@ class Contract:
             )
             assert opened["errors"] == [], opened
         return proposal_id
+
+    async def owners_vote(self) -> tuple[str, dict[str, str]]:
+        """A new secret owners' vote of 金安里业主委员会, open: its id, and its options' ids by
+        label."""
+        payload = await self.boards.mutate(
+            "CreateProposal",
+            JINAN_NEIGHBOUR,  # 李秀英 chairs the owners' committee
+            councilId=await self.council(OWNERS_COMMITTEE),
+            **{**PROPOSAL, "electorate": "OWNERS", "ballot": "SECRET"},
+        )
+        assert payload["errors"] == [], payload
+        proposal = payload["proposal"]
+        opened = await self.boards.mutate(
+            "OpenVoting", JINAN_NEIGHBOUR, proposalId=proposal["id"], votingClosesAt=iso(CLOSES)
+        )
+        assert opened["errors"] == [], opened
+        return proposal["id"], {o["label"]: o["id"] for o in proposal["options"]}
+
+    async def suggestion(self, *co_signers: str) -> str:
+        """A resident's suggestion to the residents' council (张伟's), co-signed by `co_signers`."""
+        payload = await self.boards.mutate(
+            "SuggestProposal", JINAN_HOUSEMATE, councilId=await self.council(), **SUGGESTION
+        )
+        assert payload["errors"] == [], payload
+        proposal_id: str = payload["proposal"]["id"]
+        for phone in co_signers:
+            signed = await self.boards.mutate("CoSignProposal", phone, proposalId=proposal_id)
+            assert signed["errors"] == [], signed
+        return proposal_id
+
+    async def survey(self) -> str:
+        """A new district survey of 湖里区 (by its admin), open for a week."""
+        payload = await self.boards.mutate("CreateSurvey", HULI_ADMIN, **self.survey_input())
+        assert payload["errors"] == [], payload
+        survey_id: str = payload["survey"]["id"]
+        return survey_id
+
+    def survey_input(self) -> dict[str, Any]:
+        closes = self.street.now + timedelta(days=7)
+        return {
+            "placeId": self.street.places["湖里区"],
+            **SAFETY_SURVEY,
+            "closesAt": iso(closes),
+        }
 
     async def report_move(self, verb: str, status: str, phone: str) -> Case:
         """A workflow move of a new report taken to `status`."""
@@ -386,6 +469,75 @@ async def _cast_vote(c: Contract) -> Case:
     return await c.mutation(JINAN_RESIDENT, proposalId=proposal_id, optionIds=[option])
 
 
+async def _voted(c: Contract, **fields: Any) -> str:
+    """A new proposal open for votes, with 王丽娟's vote cast."""
+    proposal_id = await c.proposal(voting=True, **fields)
+    data = await c.api.data(
+        "ProposalDetail", {"id": proposal_id}, token=await c.token(JINAN_RESIDENT)
+    )
+    option = data["proposal"]["options"][0]["id"]
+    voted = await c.boards.mutate(
+        "CastVote", JINAN_RESIDENT, proposalId=proposal_id, optionIds=[option]
+    )
+    assert voted["errors"] == [], voted
+    return proposal_id
+
+
+async def _decided(c: Contract) -> Case:
+    proposal_id = await _voted(c)
+    closed = await c.boards.mutate(
+        "CloseVoting", JINAN_CHAIR, proposalId=proposal_id, reason="议事会现场表决已完成"
+    )
+    assert closed["errors"] == [], closed
+    return await c.case(JINAN_RESIDENT, id=proposal_id)
+
+
+async def _authorize_proxy(c: Contract) -> Case:
+    proposal_id, _ = await c.owners_vote()
+    proxy = await c.street.user_id(JINAN_HOUSEMATE)
+    return await c.mutation(JINAN_CHAIR, proposalId=proposal_id, proxyId=proxy)
+
+
+async def _cast_proxy_vote(c: Contract) -> Case:
+    """张伟 casts the vote 黄国栋 gave him."""
+    proposal_id, options = await c.owners_vote()
+    elector = await c.street.user_id(JINAN_CHAIR)
+    proxy = await c.street.user_id(JINAN_HOUSEMATE)
+    given = await c.boards.mutate(
+        "AuthorizeProxy", JINAN_CHAIR, proposalId=proposal_id, proxyId=proxy
+    )
+    assert given["errors"] == [], given
+    return await c.mutation(
+        JINAN_HOUSEMATE, proposalId=proposal_id, optionIds=[options["赞成"]], onBehalfOfId=elector
+    )
+
+
+async def _record_paper_ballot(c: Contract) -> Case:
+    """林美华 enters 王丽娟's paper ballot, with its photo."""
+    proposal_id, options = await c.owners_vote()
+    uploaded = await c.api.data(
+        "UploadAttachment", {"file": upload_file(jpeg())}, token=await c.token(JINAN_WORKER)
+    )
+    return await c.mutation(
+        JINAN_WORKER,
+        proposalId=proposal_id,
+        electorId=await c.street.user_id(JINAN_RESIDENT),
+        optionIds=[options["反对"]],
+        ballotPhotoId=uploaded["uploadAttachment"]["attachment"]["id"],
+    )
+
+
+async def _answer_survey(c: Contract) -> Case:
+    survey_id = await c.survey()
+    data = await c.api.data("SurveyResults", {"id": survey_id}, token=await c.token(HULI_ADMIN))
+    questions = data["survey"]["questions"]
+    answers = [
+        {"questionId": q["id"], "value": value}
+        for q, value in zip(questions, ("5", "NO", "夜间巡逻"), strict=True)
+    ]
+    return await c.mutation(JINAN_RESIDENT, surveyId=survey_id, answers=answers)
+
+
 async def _approve(c: Contract) -> Case:
     board = await c.boards.board()
     task = await c.boards.to_review(board, JINAN_RESIDENT)
@@ -478,6 +630,25 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommentOnProposal": lambda c: _input(
         c, JINAN_RESIDENT, proposalId=c.demo_proposal(), body="支持，建议多种些树。"
     ),
+    "ProposalDecision": _decided,
+    "CancelVoting": lambda c: _input(
+        c,
+        JINAN_CHAIR,
+        proposalId=_voted(c, ballot="SECRET"),
+        reason="议题所涉电梯补助政策已调整，重新拟定方案后再表决",
+    ),
+    "AuthorizeProxy": _authorize_proxy,
+    "CastProxyVote": _cast_proxy_vote,
+    "RecordPaperBallot": _record_paper_ballot,
+    "SuggestProposal": lambda c: _input(c, JINAN_HOUSEMATE, councilId=c.council(), **SUGGESTION),
+    "CoSignProposal": lambda c: _input(c, JINAN_RESIDENT, proposalId=c.suggestion()),
+    "AcceptSuggestion": lambda c: _input(
+        c, JINAN_CHAIR, proposalId=c.suggestion(JINAN_RESIDENT, JINAN_NEIGHBOUR), accept=True
+    ),
+    "CreateSurvey": lambda c: _survey_input(c),
+    "MySurveys": lambda c: c.case(JINAN_RESIDENT),
+    "AnswerSurvey": _answer_survey,
+    "SurveyResults": lambda c: _with(c, HULI_ADMIN, id=c.survey()),
     "NearbyCommunities": lambda c: c.case(None, near=NEAR, first=20),
     "Community": lambda c: c.case(JINAN_RESIDENT, id=c.community),
     "Place": lambda c: c.case(JINAN_RESIDENT, id=c.street.places["金山街道"]),
@@ -577,6 +748,10 @@ async def _with(c: Contract, phone: str, **variables: Any) -> Case:
 
 async def _input(c: Contract, phone: str, **values: Any) -> Case:
     return await c.mutation(phone, **await _resolved(values))
+
+
+async def _survey_input(c: Contract) -> Case:
+    return await c.mutation(HULI_ADMIN, **c.survey_input())
 
 
 async def _board(c: Contract) -> Case:

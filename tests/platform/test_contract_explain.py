@@ -4,16 +4,17 @@ database (find, and aggregate led by `$match`, counts included) is taken off the
 explained, and none may be a collection scan.
 
 The scale of the lists is checked in `tests/reports/test_indexes_at_scale.py`; here it is the
-breadth: boards and tasks, councils and proposals, memberships, notifications, places,
-dashboards, reports. Reads that no index can serve on SecantusDB although MongoDB's would are
-listed in KNOWN_SCANS with the reason, and a test fails when one of them stops scanning (so
-the list stays true).
+breadth: boards and tasks, councils, proposals and their decisions, surveys, memberships,
+notifications, places, dashboards, reports. Reads that no index can serve on SecantusDB
+although MongoDB's would are listed in KNOWN_SCANS with the reason, and a test fails when one
+of them stops scanning (so the list stays true).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Document
 from tests.conftest import Api, CommandCounter
 from tests.reports.street import BUILDING_5, HULI_ADMIN, JINAN_WORKER, NEIGHBOUR
+from tests.surveys.support import SAFETY_SURVEY
 
 # (collection, the filter's top-level keys) of the reads whose plan SecantusDB 0.7.0b3's explain
 # reports as COLLSCAN, and why. Its explain plans an index only for equalities plus at most one
@@ -155,6 +157,16 @@ async def contract_reads(api: Api, sent: list[Document]) -> list[Read]:
     proposals = await run("Proposals", {"councilId": council_id, "first": 20}, token=resident)
     proposal_id = _first(proposals["proposals"]["edges"], "node")["id"]
     await run("ProposalDetail", {"id": proposal_id}, token=resident)
+    await run("ProposalDecision", {"id": proposal_id}, token=resident)
+    closes = api.deps.clock.now() + timedelta(days=7)
+    created = await api.data(
+        "CreateSurvey",
+        {"input": {"placeId": district_id, **SAFETY_SURVEY, "closesAt": closes.isoformat()}},
+        token=admin,
+    )
+    survey_id = created["createSurvey"]["survey"]["id"]
+    await run("MySurveys", token=resident)
+    await run("SurveyResults", {"id": survey_id}, token=admin)
     boards = await run("CommunityBoards", {"communityId": community_id}, token=resident)
     board_id = boards["community"]["boards"][0]["id"]
     board = await run("Board", {"id": board_id, "tasksFirst": 20}, token=resident)
@@ -188,7 +200,7 @@ async def test_every_contract_read_uses_an_index(
 ) -> None:
     collected = await contract_reads(api, reads)
     operations = {read.operation for read in collected}
-    assert len(operations) >= 18, operations
+    assert len(operations) >= 21, operations
 
     scans = []
     for read in collected:

@@ -10,7 +10,6 @@ import pytest
 from neighbor_api.app import create_app
 from neighbor_api.core.deps import Deps
 from neighbor_api.settings import Settings
-from tests.conftest import CommandCounter
 from tests.platform.conftest import LiveServer, serve
 from tests.surveys.support import Town
 
@@ -22,9 +21,7 @@ async def live_server(settings: Settings, deps: Deps) -> AsyncIterator[LiveServe
 
 
 @pytest.fixture
-async def town(
-    live_server: LiveServer, deps: Deps, command_counter: CommandCounter
-) -> AsyncIterator[Town]:
+async def town(live_server: LiveServer, deps: Deps) -> AsyncIterator[Town]:
     """The demo street (厦门市湖里区金山街道: 金安社区, 金山社区), its people over HTTP."""
     async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as http:
-        yield await Town.open(http, deps, command_counter)
+        yield await Town.open(http, deps)

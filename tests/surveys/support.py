@@ -1,6 +1,6 @@
 """Helpers of the surveys tests: the demo street's people asking and answering surveys over
-real HTTP with the contract's documents (votes.graphql), and more residents set up through the
-services.
+real HTTP with the contract's documents (schema/operations/votes.graphql), and more residents
+set up through the services.
 
 Global ids come from results; `object_id` parses one only to look at stored documents.
 """
@@ -25,46 +25,6 @@ from neighbor_api.graphql.relay import from_global_id, to_global_id
 from neighbor_api.memberships import service as memberships
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, CommandCounter
 from tests.reports.street import load_demo_street
-
-# The surveys' operations of ../shared/contract/votes.graphql, verbatim (the lead copies the
-# whole file into schema/operations/ once every part of the issue has merged;
-# test_contract_text checks these are the contract's text).
-SURVEY_DOCUMENTS: dict[str, str] = {
-    "CreateSurvey": """mutation CreateSurvey($input: CreateSurveyInput!) {
-  createSurvey(input: $input) {
-    survey { id title status opensAt closesAt }
-    errors { code message field }
-  }
-}""",
-    "MySurveys": """query MySurveys {
-  viewer {
-    id
-    openSurveys { id title closesAt viewerHasAnswered questions { id text kind options } }
-  }
-}""",
-    "AnswerSurvey": """mutation AnswerSurvey($input: AnswerSurveyInput!) {
-  answerSurvey(input: $input) {
-    survey { id viewerHasAnswered }
-    errors { code message field }
-  }
-}""",
-    "SurveyResults": """query SurveyResults($id: ID!) {
-  survey(id: $id) {
-    id
-    title
-    respondents
-    eligible
-    questions {
-      id
-      text
-      kind
-      favourablePercent
-      distribution { option count }
-      byPlace { place { id name } respondents favourablePercent }
-    }
-  }
-}""",
-}
 
 # The demo's people (neighbor_api/fixtures/demo.json).
 JINAN_WORKER = "13800000001"  # 林美华, community worker of 金安社区
@@ -125,22 +85,18 @@ class Resident:
 
 
 class Town:
-    """The demo street over HTTP: sign-ins, surveys, answers, and round trips counted."""
+    """The demo street over HTTP: sign-ins, surveys, answers."""
 
-    def __init__(self, http: httpx.AsyncClient, deps: Deps, counter: CommandCounter) -> None:
+    def __init__(self, http: httpx.AsyncClient, deps: Deps) -> None:
         self.http = http
         self.deps = deps
-        self.counter = counter
         self._tokens: dict[str, str] = {}
         self.places: dict[str, str] = {}  # name -> global id
-        self.round_trips: dict[str, int] = {}  # operation -> database commands, last request
-        # Off while requests run concurrently (counting wraps the listener per request).
-        self.counting = True
 
     @classmethod
-    async def open(cls, http: httpx.AsyncClient, deps: Deps, counter: CommandCounter) -> Town:
+    async def open(cls, http: httpx.AsyncClient, deps: Deps) -> Town:
         await load_demo_street(deps)
-        town = cls(http, deps, counter)
+        town = cls(http, deps)
         async for place in deps.db["places"].find({}, projection={"name": 1}):
             town.places[place["name"]] = to_global_id("Place", place["_id"])
         return town
@@ -184,18 +140,9 @@ class Town:
         self, name: str, variables: dict[str, Any], who: str | Resident | None,
         language: str = "zh-CN",
     ) -> dict[str, Any]:  # fmt: skip
-        """A contract operation over HTTP; its round trips (database commands) noted."""
+        """A contract operation over HTTP (its budget of round trips is test_budgets')."""
         token = await self.as_token(who) if who is not None else None
-        if not self.counting:
-            return await self.post(
-                SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
-            )
-        with commands_sent(self.deps, self.counter) as sent:
-            data = await self.post(
-                SURVEY_DOCUMENTS[name], name, variables, token=token, language=language
-            )
-        self.round_trips[name] = len(sent)
-        return data
+        return await self.post(OPERATIONS[name], name, variables, token=token, language=language)
 
     # --- Operations ----------------------------------------------------------------------------
 

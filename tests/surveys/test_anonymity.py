@@ -80,7 +80,6 @@ class TestConcurrentAnswers:
         survey_id = await town.create()
         resident = JINAN_RESIDENTS[2]
         questions = await town.questions(survey_id, resident)
-        town.counting = False
         payloads = await asyncio.gather(
             *(
                 town.answer_payload(
@@ -104,7 +103,6 @@ class TestConcurrentAnswers:
         residents = await town.residents(60, "金安社区")
         survey_id = await town.create(HULI_ADMIN, "金山街道")
         questions = await town.questions(survey_id, residents[0])
-        town.counting = False
         payloads = await asyncio.gather(
             *(
                 town.answer_payload(r, survey_id, ["4", "NO", "防诈骗宣传"], questions)

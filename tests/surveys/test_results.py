@@ -49,7 +49,6 @@ class TestRollUp:
                 else rng.choice(q["options"])
                 for q in questions
             ]
-        town.counting = False
         payloads = await asyncio.gather(
             *(town.answer_payload(p, survey_id, v, questions) for p, v in chosen.items())
         )
