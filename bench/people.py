@@ -84,7 +84,7 @@ def _place(name: str, level: str, parent: ObjectId | None, path: list[ObjectId],
         "_id": place_id, "name": name, "level": level, "parent_id": parent, "path": path,
         "location": None if lat is None or lng is None
         else {"type": "Point", "coordinates": (lng, lat)},
-        "code": code,
+        "boundary": None, "code": code,
     }  # fmt: skip
 
 

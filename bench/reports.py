@@ -47,9 +47,10 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 def _entry(at: datetime, action: str, before: str | None, after: str | None,
-           actor: ObjectId | None, note: str | None = None) -> Document:  # fmt: skip
+           actor: ObjectId | None, note: str | None = None, rating: int | None = None,
+           ) -> Document:  # fmt: skip
     return {"at": at, "action": action, "from_status": before, "to_status": after, "note": note,
-            "actor_id": actor}  # fmt: skip
+            "actor_id": actor, "rating": rating}  # fmt: skip
 
 
 def report(
@@ -103,7 +104,7 @@ def report(
             satisfaction = {"rating": rating, "comment": None, "rated_at": at}
             doc |= {"satisfaction": satisfaction, "ratings": [satisfaction],
                     "rated_resolution": True, "closed_at": at, "status": "CLOSED"}  # fmt: skip
-            timeline.append(_entry(at, "RATED", before, "CLOSED", reporter, None))
+            timeline.append(_entry(at, "RATED", before, "CLOSED", reporter, None, rating))
             continue
         doc["status"] = STATUS_AFTER[step]
         timeline.append(_entry(at, step, before, doc["status"], actor, note))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from copy import deepcopy
 from typing import Any
 
 import bson
@@ -44,6 +45,20 @@ def _plain(document: Document) -> dict[str, Any]:
     return decoded
 
 
+def defaults(collection: str) -> dict[str, Any]:
+    """The model's fields that have a default (what the generators need not spell out: the
+    features' optional fields, added as they come; never a computed field such as a report's
+    audience or map cell, which the generators set)."""
+    model = MODELS.get(collection)
+    if model is None:
+        return {}
+    return {
+        field.alias or name: field.get_default(call_default_factory=True)
+        for name, field in model.model_fields.items()
+        if not field.is_required() and name != "id"
+    }
+
+
 def check(collection: str, document: Document) -> None:
     """The document is exactly what the model would store: no field missing, none extra."""
     model = MODELS.get(collection)
@@ -54,7 +69,15 @@ def check(collection: str, document: Document) -> None:
     if _plain(stored) != _plain(document):
         missing = set(stored) - set(document)
         extra = set(document) - set(stored)
-        raise ValueError(f"{collection}: not the model's shape (missing {missing}, extra {extra})")
+        differ = sorted(
+            k
+            for k in set(stored) & set(document)
+            if _plain({k: stored[k]}) != _plain({k: document[k]})
+        )
+        raise ValueError(
+            f"{collection}: not the model's shape (missing {missing}, extra {extra}, "
+            f"different {differ})"
+        )
 
 
 class Sink:
@@ -66,9 +89,22 @@ class Sink:
         self.batch = batch
         self.buffers: dict[str, list[Document]] = {}
         self.counts: dict[str, int] = {}
+        # Per collection, the defaulted fields its first document left out.
+        self.missing: dict[str, dict[str, Any]] = {}
         self.pending: list[asyncio.Task[None]] = []
 
     async def add(self, collection: str, document: Document) -> None:
+        """Store `document`, given every field its model's default where the generator left
+        it out (`defaults`), and check one in SAMPLE_EVERY against the model (`check`)."""
+        if missing := self.missing.get(collection):
+            document.update(
+                (key, deepcopy(value)) for key, value in missing.items() if key not in document
+            )
+        elif collection not in self.missing:
+            self.missing[collection] = {
+                key: value for key, value in defaults(collection).items() if key not in document
+            }
+            return await self.add(collection, document)
         seen = self.counts.get(collection, 0)
         if seen % SAMPLE_EVERY == 0:
             check(collection, document)
