@@ -126,9 +126,9 @@ BUDGETS: dict[str, int] = {
     "ReportRouting": 5,
     "WithdrawReport": 4,  # the conditional move, the day's rollup, the event, the commit
     # The duplicate and the original, the duplicate's followers; in one transaction the
-    # original's link, each follower's follow upsert and its count (the reporter's: one), both
-    # reports' endorsers, the move, the day's rollup, the event, the commit; the original
-    # (duplicateOf). Each further follower of the duplicate costs two more.
+    # original's link, the followers' follows (one bulk upsert, whatever their number) and
+    # their count, both reports' endorsers (one read), the move, the day's rollup, the event,
+    # the commit; the original (duplicateOf). Each endorsement carried over is one insert more.
     "MarkReportDuplicate": 12,
     "MyGridQueue": 2,  # the page and its count
     "Units": 2,
