@@ -504,14 +504,47 @@ async def add_endorsement(
     )
 
 
-async def endorsers(
-    db: Database, report_id: ObjectId, *, session: Session | None = None
-) -> list[ObjectId]:
-    """Who said "me too" to the report."""
+async def endorsers_of(
+    db: Database, report_ids: Sequence[ObjectId], *, session: Session | None = None
+) -> dict[ObjectId, list[ObjectId]]:
+    """Who said "me too" to each of the reports (one read)."""
+    found: dict[ObjectId, list[ObjectId]] = {report_id: [] for report_id in report_ids}
     cursor = db[ENDORSEMENTS].find(
-        {"report_id": report_id}, projection={"user_id": 1}, session=session
+        {"report_id": {"$in": list(report_ids)}},
+        projection={"report_id": 1, "user_id": 1},
+        session=session,
     )
-    return [d["user_id"] async for d in cursor]
+    async for d in cursor:
+        found[d["report_id"]].append(d["user_id"])
+    return found
+
+
+async def follow_all(
+    db: Database, report_id: ObjectId, user_ids: Sequence[ObjectId], at: datetime,
+    *, session: Session | None = None,
+) -> int:  # fmt: skip
+    """`follow` for many users in two round trips whatever their number (upserts on the unique
+    pair, then one count of those new); how many did not follow it before."""
+    if not user_ids:
+        return 0
+    result = await db[FOLLOWS].bulk_write(
+        [
+            UpdateOne(
+                {"report_id": report_id, "user_id": user_id},
+                {"$setOnInsert": {"created_at": at}},
+                upsert=True,
+            )
+            for user_id in user_ids
+        ],
+        ordered=False,
+        session=session,
+    )
+    added = result.upserted_count
+    if added:
+        await db[REPORTS].update_one(
+            {"_id": report_id}, {"$inc": {"follower_count": added}}, session=session
+        )
+    return added
 
 
 async def add_duplicate(

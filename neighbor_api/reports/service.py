@@ -1297,11 +1297,10 @@ async def mark_report_duplicate(
 
     async def carry(session: Session) -> object:
         await repository.add_duplicate(deps.db, original.id, report.id, session=session)
-        for user_id in followers:
-            await repository.follow(deps.db, original.id, user_id, now, session=session)
-        endorsers = await repository.endorsers(deps.db, report.id, session=session)
-        already = set(await repository.endorsers(deps.db, original.id, session=session))
-        for user_id in endorsers:
+        await repository.follow_all(deps.db, original.id, followers, now, session=session)
+        both = await repository.endorsers_of(deps.db, [report.id, original.id], session=session)
+        already = set(both[original.id])
+        for user_id in both[report.id]:
             if user_id in already or user_id == original.reporter_id:
                 continue
             endorsement = Endorsement(report_id=original.id, user_id=user_id, created_at=now)

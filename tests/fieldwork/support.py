@@ -1,22 +1,16 @@
-"""Helpers of the field-work tests: the contract's fieldwork.graphql documents of this part
-(copied verbatim from ../shared/contract/fieldwork.graphql until the whole file lands in
-schema/operations/), run over real HTTP as a client sends them."""
+"""Helpers of the field-work tests: the contract's documents (schema/operations/fieldwork.graphql
+among them), run over real HTTP as a client sends them."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.conftest import OPERATIONS
 
-FIELDWORK: dict[str, str] = {
-    name: text
-    for text in [(Path(__file__).parent / "fieldwork.graphql").read_text(encoding="utf-8")]
-    for name in re.findall(r"^(?:query|mutation)\s+(\w+)", text, re.MULTILINE)
-}
+# Documents of the tests' own, besides the contract's (a test adds the view it reads).
+FIELDWORK: dict[str, str] = {}
 
 # 金安社区's two grids (neighbor_api/fixtures/demo.json) meet along 24.5084° N west of
 # 118.1858° E: the first grid lies north of it, the second south.
@@ -33,7 +27,7 @@ async def run(
     http: httpx.AsyncClient, token: str, name: str, variables: dict[str, Any] | None = None,
     language: str = "zh-CN",
 ) -> dict[str, Any]:  # fmt: skip
-    """One operation over HTTP (a fieldwork document, else schema/operations'); the body."""
+    """One operation over HTTP (a test's own document, else schema/operations'); the body."""
     response = await http.post(
         "/graphql",
         json={

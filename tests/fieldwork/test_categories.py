@@ -50,7 +50,7 @@ async def test_answers_are_checked_and_kept(world: World, client: httpx.AsyncCli
     ]
     payload = await submit(world, client, token, GRID_1_POINT, answers=answers)
     assert payload["errors"] == []
-    body = await run(client, token, "ReportGrid", {"id": payload["report"]["id"]})
+    body = await run(client, token, "ReportRouting", {"id": payload["report"]["id"]})
     # In the questions' order, trimmed.
     assert body["data"]["report"]["answers"] == [
         {"key": "facility", "value": "楼道灯"},

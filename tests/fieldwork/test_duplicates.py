@@ -167,7 +167,7 @@ async def test_marking_a_duplicate(world: World, client: httpx.AsyncClient) -> N
         "status": "DUPLICATE",
         "duplicateOf": {"id": original["id"], "number": original["number"], "followerCount": 3},
     }
-    body = await run(client, resident, "ReportGrid", {"id": original["id"]})
+    body = await run(client, resident, "ReportRouting", {"id": original["id"]})
     assert body["data"]["report"]["duplicates"] == [
         {"id": duplicate["id"], "number": duplicate["number"]}
     ]

@@ -55,7 +55,7 @@ async def submit(
 
 
 async def grid_of(http: httpx.AsyncClient, token: str, report_id: str) -> str | None:
-    body = await run(http, token, "ReportGrid", {"id": report_id})
+    body = await run(http, token, "ReportRouting", {"id": report_id})
     grid = body["data"]["report"]["grid"]
     return grid["name"] if grid else None
 
@@ -119,7 +119,7 @@ async def test_the_grid_worker_handles_what_falls_in_his_grid(
     report = started["data"]["startReport"]["report"]
     assert report["status"] == "IN_PROGRESS"
     # Taking it on straight from ACCEPTED makes him its assignee.
-    body = await run(client, grid_worker, "ReportGrid", {"id": mine["id"]})
+    body = await run(client, grid_worker, "ReportRouting", {"id": mine["id"]})
     assert body["data"]["report"]["assignee"]["displayName"] == "陈志强"
     resolved = await run(
         client, grid_worker, "ResolveReport",

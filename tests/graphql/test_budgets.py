@@ -23,6 +23,7 @@ import pytest
 
 from neighbor_api.accounts import service as accounts
 from neighbor_api.core.mongo import Client
+from neighbor_api.places.models import PlaceLevel
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 from tests.attachments.support import jpeg, upload_file
@@ -36,7 +37,9 @@ from tests.councils.support import (
     PROPOSAL,
     iso,
 )
+from tests.patrols.support import place_id, walk
 from tests.points.support import give
+from tests.reports.dispatching import CHENGGUAN, OUTSIDER, STREET_ADMIN, Dispatching
 from tests.reports.support import (
     HULI_ADMIN,
     INPUT,
@@ -149,6 +152,39 @@ BUDGETS: dict[str, int] = {
     "EscalateReport": 4,
     "RateReport": 4,
     "CloseReport": 4,
+    # field work (fieldwork.graphql)
+    # The catalogue is code, the community a place (read once per process, then kept).
+    "ReportCategories": 1,
+    "SimilarReports": 3,  # the circle's cells, those reports by id, which the viewer follows
+    # The report, its duplicates the viewer sees, the reporter (a batch of users) and their
+    # memberships (whether staff see the number), the audit of the number shown to staff.
+    "ReportRouting": 5,
+    "WithdrawReport": 4,  # the conditional move, the day's rollup, the event, the commit
+    # The duplicate and the original, the duplicate's followers; in one transaction the
+    # original's link, the followers' follows (one bulk upsert, whatever their number) and
+    # their count, both reports' endorsers (one read), the move, the day's rollup, the event,
+    # the commit; the original (duplicateOf). Each endorsement carried over is one insert more.
+    "MarkReportDuplicate": 12,
+    "MyGridQueue": 2,  # the page and its count
+    "Units": 2,
+    "CreateUnit": 2,
+    "AddUnitMember": 6,
+    "DispatchReport": 5,
+    "ReturnReport": 4,
+    "UnitQueue": 3,
+    "PlaceReports": 2,
+    "ReportsInArea": 2,
+    # The worker's memberships (their grid), the findings; in one transaction the patrol, its
+    # track, the event, the commit (tests/patrols/test_log_patrol.py).
+    "LogPatrol": 6,
+    "Patrols": 3,  # the page, its count, the workers (one batch)
+    # No N+1: one aggregate per figure, whatever the number of children. The place's figures
+    # are computed whole (resolutions, tasks, proposals, ratings, points, the days' rollups,
+    # overdue: 7), then patrols (1), series (the days' rollups, the edge days' reports
+    # created and resolved: 3), children (the places, their rollups, overdue, ratings,
+    # patrols: 5), byWorker (the resolutions, the users: 2). Tasks, proposals and points are
+    # read though the dashboard does not ask for them (PlaceStatsType is built whole).
+    "DistrictDashboard": 19,
     # task boards
     "CommunityBoards": 2,
     "Board": 10,
@@ -180,6 +216,10 @@ SUGGESTION = {
     "title": "金安里 3 栋屋顶防水维修",
     "body": "3 栋顶楼每逢台风季漏水，建议动用维修资金统一做屋顶防水。",
 }
+AROUND_JINSHAN = {
+    "southWest": {"lat": 24.49, "lng": 118.17},
+    "northEast": {"lat": 24.52, "lng": 118.20},
+}
 _phones = count(13700000000)
 
 
@@ -207,6 +247,7 @@ class Contract:
         self.api = street.api
         self.boards = Boards(street)
         self._found: dict[str, str] = {}
+        self._dispatching: Dispatching | None = None
 
     @property
     def community(self) -> str:
@@ -248,6 +289,17 @@ class Contract:
             return str(proposal["id"])
 
         return await self.once("proposal", find)
+
+    async def dispatching(self) -> Dispatching:
+        """The street with its units and their people (made once: tests/reports/dispatching.py)."""
+        if self._dispatching is None:
+            self._dispatching = await Dispatching.open(self.street)
+        return self._dispatching
+
+    async def grid(self) -> str:
+        return await self.once(
+            "grid", lambda: place_id(self.street.deps, PlaceLevel.GRID, "金安社区第一网格")
+        )
 
     async def demo_board(self) -> dict[str, Any]:
         data = await self.api.data(
@@ -562,6 +614,69 @@ async def _demo_report(c: Contract) -> str:
     return report_id
 
 
+async def _similar(c: Contract) -> Case:
+    await c.street.submit(JINAN_RESIDENT)
+    return await c.case(
+        JINAN_NEIGHBOUR, communityId=c.community, location=REPORT["location"],
+        category=REPORT["category"], radiusMeters=200,
+    )  # fmt: skip
+
+
+async def _mark_duplicate(c: Contract) -> Case:
+    original = await c.street.submit(JINAN_NEIGHBOUR)
+    duplicate = await c.street.submit(JINAN_RESIDENT)
+    return await c.mutation(JINAN_WORKER, reportId=duplicate, duplicateOfId=original)
+
+
+async def _routing(c: Contract) -> Case:
+    """The original of a duplicate, as the community's worker routes it."""
+    original = await c.street.submit(JINAN_NEIGHBOUR)
+    duplicate = await c.street.submit(JINAN_RESIDENT)
+    await c.street.ok("mark_duplicate", duplicate, JINAN_WORKER, duplicateOfId=original)
+    return await c.case(JINAN_WORKER, id=original)
+
+
+async def _unit_case(c: Contract, phone: str, unit: str, **variables: Any) -> Case:
+    units = await c.dispatching()
+    return await c.case(phone, unitId=units.units[unit], **variables)
+
+
+async def _add_unit_member(c: Contract) -> Case:
+    units = await c.dispatching()
+    user = await c.street.user_id(OUTSIDER)
+    return await c.mutation(STREET_ADMIN, unitId=units.units["金山街道市政所"], userId=user)
+
+
+async def _dispatch(c: Contract) -> Case:
+    units = await c.dispatching()
+    report_id = await units.escalated("金山路占道施工未围挡")
+    return await c.mutation(
+        STREET_ADMIN, reportId=report_id, unitId=units.units["金山街道城管中队"], note="请核查"
+    )
+
+
+async def _return(c: Contract) -> Case:
+    units = await c.dispatching()
+    report_id = await units.escalated("金山路人行道违停")
+    await units.dispatch(report_id, "金山街道城管中队")
+    return await c.mutation(CHENGGUAN, reportId=report_id, reason="不属于城管职责")
+
+
+async def _log_patrol(c: Contract) -> Case:
+    """A round of the grid's worker with a finding (a report of theirs)."""
+    finding = await c.street.submit(JINAN_GRID_WORKER)
+    now = c.street.deps.clock.now()
+    return await c.mutation(
+        JINAN_GRID_WORKER, gridId=await c.grid(), startedAt=iso(now - timedelta(hours=2)),
+        endedAt=iso(now - timedelta(hours=1)), track=walk(20), findingReportIds=[finding],
+        note="金安里 5 栋北侧路灯不亮，已随手拍上报", idempotencyKey=f"budget-{next(_phones)}",
+    )  # fmt: skip
+
+
+async def _patrols(c: Contract) -> Case:
+    return await c.case(JINAN_WORKER, gridId=await c.grid(), first=20)
+
+
 async def _endorse(c: Contract) -> Case:
     report_id = await c.street.submit(JINAN_RESIDENT)
     return await c.mutation(JINAN_NEIGHBOUR, reportId=report_id)
@@ -673,6 +788,26 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "EscalateReport": lambda c: c.report_move("escalate", "ACCEPTED", JINAN_WORKER),
     "RateReport": lambda c: c.report_move("rate", "RESOLVED", JINAN_RESIDENT),
     "CloseReport": lambda c: c.report_move("close", "RESOLVED", JINAN_WORKER),
+    # field work (fieldwork.graphql)
+    "ReportCategories": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
+    "SimilarReports": _similar,
+    "ReportRouting": _routing,
+    "WithdrawReport": lambda c: c.report_move("withdraw", "SUBMITTED", JINAN_RESIDENT),
+    "MarkReportDuplicate": _mark_duplicate,
+    "MyGridQueue": lambda c: c.case(JINAN_GRID_WORKER, communityId=c.community, first=20),
+    "Units": lambda c: c.case(STREET_ADMIN, placeId=c.street.places["金山街道"]),
+    "CreateUnit": lambda c: c.mutation(
+        HULI_ADMIN, placeId=c.street.places["湖里区"], name="湖里区城管执法局"
+    ),
+    "AddUnitMember": _add_unit_member,
+    "DispatchReport": _dispatch,
+    "ReturnReport": _return,
+    "UnitQueue": lambda c: _unit_case(c, CHENGGUAN, "金山街道城管中队", first=20),
+    "PlaceReports": lambda c: c.case(HULI_ADMIN, placeId=c.street.places["湖里区"], first=20),
+    "ReportsInArea": lambda c: c.case(HULI_ADMIN, first=50, box=AROUND_JINSHAN),
+    "LogPatrol": _log_patrol,
+    "Patrols": _patrols,
+    "DistrictDashboard": lambda c: c.case(HULI_ADMIN, placeId=c.street.places["湖里区"]),
     "CommunityBoards": lambda c: c.case(JINAN_RESIDENT, communityId=c.community),
     "Board": lambda c: _board(c),
     "TaskDetail": lambda c: _with(c, JINAN_RESIDENT, id=c.demo_task()),

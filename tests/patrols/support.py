@@ -13,37 +13,11 @@ from neighbor_api.places import repository as places_repository
 from neighbor_api.places.models import PlaceLevel
 from tests.conftest import DEMO_PASSWORD, OPERATIONS
 
-# The contract's documents (../shared/contract/fieldwork.graphql), unchanged.
-LOG_PATROL = """
-mutation LogPatrol($input: LogPatrolInput!) {
-  logPatrol(input: $input) {
-    patrol { id grid { id name } startedAt endedAt distanceMeters findings { id number } }
-    errors { code message field }
-  }
-}
-"""
-PATROLS = """
-query Patrols($gridId: ID!, $first: Int, $after: String) {
-  patrols(gridId: $gridId, first: $first, after: $after) {
-    totalCount
-    edges { node { id worker { id displayName } startedAt endedAt distanceMeters note } }
-  }
-}
-"""
-DISTRICT_DASHBOARD = """
-query DistrictDashboard($placeId: ID!, $from: DateTime, $to: DateTime) {
-  placeStats(placeId: $placeId, from: $from, to: $to) {
-    reportsTotal
-    reportsOpen
-    reportsOverdue
-    reportsEscalated
-    series(interval: DAY) { start reportsCreated reportsResolved }
-    children { place { id name level } reportsTotal reportsOpen reportsOverdue satisfactionPercent }
-    byWorker { user { id displayName } resolved medianResolutionHours }
-    patrols
-  }
-}
-"""
+# The contract's operations (schema/operations/fieldwork.graphql), by name: `Client.run` and
+# `Client.post` send a name's document with its operationName.
+LOG_PATROL = "LogPatrol"
+PATROLS = "Patrols"
+DISTRICT_DASHBOARD = "DistrictDashboard"
 
 # The demo's people (neighbor_api/fixtures/demo.json).
 JINAN_WORKER = "13800000001"  # 林美华, community worker of 金安社区
@@ -85,9 +59,10 @@ class Client:
     ) -> httpx.Response:
         if phone is not None:
             headers["Authorization"] = f"Bearer {await self.token(phone)}"
-        return await self.http.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
+        body: dict[str, Any] = {"query": query, "variables": variables}
+        if query in OPERATIONS:  # a contract operation's name
+            body = {"query": OPERATIONS[query], "operationName": query, "variables": variables}
+        return await self.http.post("/graphql", json=body, headers=headers)
 
     async def op(self, name: str, variables: dict[str, Any], *, phone: str) -> Any:
         """A document of schema/operations/ (a file of several operations) by name."""

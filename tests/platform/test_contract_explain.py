@@ -5,9 +5,10 @@ explained, and none may be a collection scan.
 
 The scale of the lists is checked in `tests/reports/test_indexes_at_scale.py`; here it is the
 breadth: boards and tasks, councils, proposals and their decisions, surveys, memberships,
-notifications, places, dashboards, reports. Reads that no index can serve on SecantusDB
-although MongoDB's would are listed in KNOWN_SCANS with the reason, and a test fails when one
-of them stops scanning (so the list stays true).
+notifications, places, dashboards, reports, field work (fieldwork.graphql: units, patrols, the
+wide views). Reads that no index can serve on SecantusDB although MongoDB's would are listed in
+KNOWN_SCANS with the reason, and a test fails when one of them stops scanning (so the list
+stays true).
 """
 
 from __future__ import annotations
@@ -23,8 +24,14 @@ from pymongo import monitoring
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Document
 from tests.conftest import Api, CommandCounter
-from tests.reports.street import BUILDING_5, HULI_ADMIN, JINAN_WORKER, NEIGHBOUR
+from tests.reports.street import BUILDING_5, GRID_WORKER, HULI_ADMIN, JINAN_WORKER, NEIGHBOUR
 from tests.surveys.support import SAFETY_SURVEY
+
+CHENGGUAN = "13800000020"  # 郭永福, of the demo's 金山街道城管中队
+AROUND_JINSHAN = {
+    "southWest": {"lat": 24.49, "lng": 118.17},
+    "northEast": {"lat": 24.52, "lng": 118.20},
+}
 
 # (collection, the filter's top-level keys) of the reads whose plan SecantusDB 0.7.0b3's explain
 # reports as COLLSCAN, and why. Its explain plans an index only for equalities plus at most one
@@ -192,7 +199,36 @@ async def contract_reads(api: Api, sent: list[Document]) -> list[Read]:
     await run("ReportDetail", {"id": report_id}, token=resident)
     await run("EscalationQueue", {"placeId": street_id}, token=admin)
     await run("ReportsNearby", {"near": BUILDING_5, "radiusMeters": 500}, token=resident)
+    await fieldwork_reads(run, community_id, street_id, district_id, report_id, api)
     return collected
+
+
+async def fieldwork_reads(
+    run: Any, community_id: str, street_id: str, district_id: str, report_id: str, api: Api
+) -> None:
+    """fieldwork.graphql's queries: categories, similar reports, routing, the grid's queue,
+    units and their queue, the wide views, patrols and the district's dashboard."""
+    worker = await api.login(JINAN_WORKER)
+    resident = await api.login(NEIGHBOUR)
+    admin = await api.login(HULI_ADMIN)
+    grid_worker = await api.login(GRID_WORKER)
+    officer = await api.login(CHENGGUAN)
+    await run("ReportCategories", {"communityId": community_id}, token=resident)
+    await run("SimilarReports", {"communityId": community_id, "location": BUILDING_5,
+              "category": "REPAIR", "radiusMeters": 200}, token=resident)  # fmt: skip
+    await run("ReportRouting", {"id": report_id}, token=worker)
+    queue = await run("MyGridQueue", {"communityId": community_id, "first": 20}, token=grid_worker)
+    grid_id = _first(queue["reports"]["edges"], "grid")["id"]
+    units = await run("Units", {"placeId": street_id}, token=admin)
+    await run("Units", {"placeId": district_id}, token=admin)
+    unit_id = units["units"][0]["id"]
+    await run("UnitQueue", {"unitId": unit_id, "first": 20}, token=officer)
+    await run("PlaceReports", {"placeId": district_id, "first": 20}, token=admin)
+    await run("PlaceReports", {"placeId": street_id, "first": 20,
+              "filter": {"status": "SUBMITTED"}}, token=admin)  # fmt: skip
+    await run("ReportsInArea", {"box": AROUND_JINSHAN, "first": 50}, token=admin)
+    await run("Patrols", {"gridId": grid_id, "first": 20}, token=worker)
+    await run("DistrictDashboard", {"placeId": district_id}, token=admin)
 
 
 async def test_every_contract_read_uses_an_index(
@@ -200,7 +236,7 @@ async def test_every_contract_read_uses_an_index(
 ) -> None:
     collected = await contract_reads(api, reads)
     operations = {read.operation for read in collected}
-    assert len(operations) >= 21, operations
+    assert len(operations) >= 31, operations
 
     scans = []
     for read in collected:

@@ -14,9 +14,8 @@ from strawberry import relay
 from neighbor_api.core.policy import SYSTEM
 from neighbor_api.places import service as places
 from neighbor_api.places.models import GeoPoint, PlaceLevel
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, OPERATIONS
 from tests.places.support import PASSWORD, register
-from tests.reports.fieldwork import FIELDWORK
 from tests.reports.support import HULI_ADMIN, JINAN_WORKER, Street, object_id
 
 # The demo's officers (neighbor_api/fixtures/demo.json: its units and their members).
@@ -124,7 +123,7 @@ class Dispatching:
     async def execute(self, name: str, phone: str, **variables: Any) -> ExecutionResult:
         """A fieldwork document as `phone` sends it."""
         return await self.street.api.execute(
-            FIELDWORK[name], variables, token=await self.street.token(phone), operation_name=name
+            OPERATIONS[name], variables, token=await self.street.token(phone), operation_name=name
         )
 
     async def run(self, name: str, phone: str, **variables: Any) -> Any:

@@ -26,7 +26,6 @@ from neighbor_api.memberships import service as memberships
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
 from tests.conftest import DEMO_PASSWORD, OPERATIONS, Api
-from tests.fieldwork.support import FIELDWORK
 from tests.places.support import (
     HULI_ADMIN,
     JINAN_CHAIR,
@@ -86,7 +85,7 @@ OPERATION = {
     "escalate": "EscalateReport",
     "rate": "RateReport",
     "close": "CloseReport",
-    # fieldwork.graphql's (tests/fieldwork/fieldwork.graphql until it is in schema/operations).
+    # fieldwork.graphql's.
     "withdraw": "WithdrawReport",
     "mark_duplicate": "MarkReportDuplicate",
 }
@@ -235,7 +234,7 @@ class Street:
             values["duplicateOfId"] = await self.submit(JINAN_NEIGHBOUR)
         operation = OPERATION[verb]
         result = await self.api.execute(
-            OPERATIONS.get(operation) or FIELDWORK[operation], {"input": values},
+            OPERATIONS[operation], {"input": values},
             token=await self.token(phone), operation_name=operation,
         )  # fmt: skip
         assert result.errors is None, result.errors

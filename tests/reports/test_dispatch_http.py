@@ -25,7 +25,6 @@ from tests.reports.dispatching import (
     Dispatching,
     password_of,
 )
-from tests.reports.fieldwork import FIELDWORK
 from tests.reports.support import HULI_ADMIN, JINAN_RESIDENT, JINAN_WORKER, Street
 
 __all__ = ["live_server"]
@@ -64,7 +63,7 @@ class Client:
         return cls(http, payload["accessToken"])
 
     async def run(self, name: str, **variables: Any) -> Any:
-        document = FIELDWORK.get(name) or OPERATIONS[name]
+        document = OPERATIONS[name]
         response = await self.http.post(
             "/graphql",
             json={"query": document, "operationName": name, "variables": variables},
