@@ -4,8 +4,8 @@ A grid worker walks their grid, offline as often as not, and logs the round afte
 call: the track, a note, photos and the reports they filed on the way (`logPatrol`, idempotent
 with `idempotencyKey`, so the app may resend it until it hears back). The track is checked
 before anything is stored: at most MAX_TRACK_POINTS points, each on the globe and within
-MAX_DISTANCE_FROM_COMMUNITY_METERS of the grid's community (a point in another city is a
-wrong fix or a wrong grid), started before ended, not in the future, not longer than
+reach of the grid's community (1 km of its boundary; a point in another city is a wrong fix
+or a wrong grid), started before ended, not in the future, not longer than
 MAX_PATROL_DURATION. Its length is the sum of the great-circle (haversine) distances between
 consecutive points.
 
@@ -37,15 +37,17 @@ from neighbor_api.memberships import service as memberships
 from neighbor_api.patrols import repository
 from neighbor_api.patrols.models import Patrol, PatrolTrack
 from neighbor_api.places import service as places
-from neighbor_api.places.models import Place, PlaceLevel
+from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
 from neighbor_api.reports import service as reports
 from neighbor_api.reports.models import Report
 
 # A round of a few hours recorded every few seconds stays well under this; an app that sends
 # more is refused (thin the track on the device).
 MAX_TRACK_POINTS = 5000
-# Every point within this distance of the grid's community (its location): a community is a
-# kilometre or two across, so a point farther away is a bad fix or another place.
+# Every point within this distance of the grid's community's boundary (a round may follow the
+# streets around it), or of its centre where it has no boundary (a community is a kilometre
+# or two across): a point farther away is a bad fix or another place.
+MAX_OUTSIDE_COMMUNITY_METERS = 1000
 MAX_DISTANCE_FROM_COMMUNITY_METERS = 3000
 MAX_PATROL_DURATION = timedelta(hours=24)
 # Logged at most this long after the round (the app syncs when it is back online).
@@ -135,21 +137,35 @@ def _check_track(checks: Checks, track: Sequence[tuple[float, float]]) -> bool:
 async def _check_near(
     deps: Deps, grid: Place, track: Sequence[tuple[float, float]], checks: Checks
 ) -> None:
-    """Every point within reach of the grid's community; the first that is not is named."""
+    """Every point within reach of the grid's community: within MAX_OUTSIDE_COMMUNITY_METERS
+    of its boundary, or (a community drawn without one) MAX_DISTANCE_FROM_COMMUNITY_METERS of
+    its centre. The first that is not is named."""
     community_id = grid.ancestor_at(PlaceLevel.COMMUNITY)
     community = await places.get_place(deps, community_id) if community_id else None
-    centre = grid.location or (community.location if community else None)
-    if centre is None or community is None:
+    if community is None:
+        return
+    centre = grid.location or community.location
+    if community.boundary is not None:
+        reach = MAX_OUTSIDE_COMMUNITY_METERS
+
+        def away(lat: float, lng: float) -> float:
+            return places.outside_meters(community, GeoPoint.at(lat=lat, lng=lng))
+    elif centre is not None:
+        reach = MAX_DISTANCE_FROM_COMMUNITY_METERS
+
+        def away(lat: float, lng: float) -> float:
+            return haversine_meters((centre.lat, centre.lng), (lat, lng))
+    else:
         return  # a place without a location: nothing to measure against
-    for index, point in enumerate(track):
-        if haversine_meters((centre.lat, centre.lng), point) > MAX_DISTANCE_FROM_COMMUNITY_METERS:
+    for index, (lat, lng) in enumerate(track):
+        if away(lat, lng) > reach:
             _fail_at(
                 checks,
                 ("track", str(index)),
                 "patrol.point_too_far",
                 index=index + 1,
                 community=community.name,
-                km=MAX_DISTANCE_FROM_COMMUNITY_METERS // 1000,
+                km=reach // 1000,
             )
             return
 

@@ -189,6 +189,14 @@ async def test_bad_tracks_and_times_are_refused_and_store_nothing(
     assert "Point 7" in message
     assert "金安社区" in message
 
+    # Two kilometres north of 金安社区: within 3 km of its centre, but 2 km past its boundary
+    # (a round follows the streets around the community, not the next one's).
+    track = walk(10)
+    track[3] = {"lat": track[3]["lat"] + 0.02, "lng": track[3]["lng"]}
+    north = await _log(client, await _input(demo, track=track))
+    assert _errors(north) == [("INVALID_INPUT", ["input", "track", "3"])]
+    assert "超过 1 公里" in north["errors"][0]["message"]
+
     # Times: reversed, in the future, naive; every problem at once.
     reversed_times = await _input(
         demo, startedAt=iso(now - timedelta(hours=1)), endedAt=iso(now - timedelta(hours=2))
@@ -224,6 +232,18 @@ async def test_bad_tracks_and_times_are_refused_and_store_nothing(
         ("INVALID_INPUT", ["input", "findingReportIds", "0"])
     ]
     assert await _stored(demo) == 0
+
+
+async def test_a_round_may_follow_the_streets_around_the_community(
+    demo: Deps, http: httpx.AsyncClient
+) -> None:
+    track = walk(10)
+    track[3] = {"lat": 24.5112, "lng": 118.1846}  # 70 m past 金安社区's northern edge
+
+    logged = await _log(Client(http), await _input(demo, track=track))
+
+    assert logged["errors"] == []
+    assert logged["patrol"] is not None
 
 
 async def test_a_track_of_100000_points_is_refused_before_it_is_read(
