@@ -119,13 +119,14 @@ class ReportQuery:
     ) -> Connection[ReportType] | None:
         actor = await info.context.require_actor()
         place_id = from_global_id(community_id, "Place")
-        if place_id is None:
+        criteria = (filter or ReportFilterInput()).to_model()
+        if place_id is None or criteria is None:
             return None
         page = await service.list_reports(
             info.context.deps,
             actor,
             community_id=place_id,
-            criteria=(filter or ReportFilterInput()).to_model(),
+            criteria=criteria,
             order=order_by or ReportOrder.NEWEST,
             first=first,
             after=after,
@@ -135,7 +136,7 @@ class ReportQuery:
     @strawberry.field(
         description="Before submitting: open reports of the community (of `category` when "
         "given) within `radiusMeters` (default 100, at most 1,000) that the viewer may see, "
-        "nearest first, with distanceMeters (at most 10)."
+        "nearest first, with distanceMeters (at most 10); null for a malformed id."
     )
     async def similar_reports(
         self,
@@ -144,11 +145,11 @@ class ReportQuery:
         location: GeoPointInput,
         category: ReportCategory | None = None,
         radius_meters: int | None = None,
-    ) -> list[ReportType]:
+    ) -> list[ReportType] | None:
         actor = await info.context.require_actor()
         place_id = from_global_id(community_id, "Place")
         if place_id is None:
-            return []
+            return None
         found = await service.similar_reports(
             info.context.deps, actor, community_id=place_id, location=location.to_model(),
             category=category, radius_meters=radius_meters,
@@ -212,18 +213,19 @@ class ReportQuery:
     ) -> Connection[ReportType] | None:
         actor = await info.context.require_actor()
         object_id = from_global_id(place_id, "Place")
-        if object_id is None:
+        criteria = (filter or ReportFilterInput()).to_model()
+        if object_id is None or criteria is None:
             return None
         page = await service.place_reports(
-            info.context.deps, actor, place_id=object_id,
-            criteria=(filter or ReportFilterInput()).to_model(),
+            info.context.deps, actor, place_id=object_id, criteria=criteria,
             order=order_by or ReportOrder.NEWEST, first=first, after=after,
         )  # fmt: skip
         return Connection.of(page.map(ReportType.from_model)) if page else None
 
     @strawberry.field(
         description="For maps: the reports in a box that the viewer may see, newest first (at "
-        "most 100; a box wider or taller than 0.5° is cut to 0.5° around its centre)."
+        "most 100; a box wider or taller than 0.5° is cut to 0.5° around its centre); null for "
+        "a malformed id in the filter."
     )
     async def reports_in_area(
         self,
@@ -231,24 +233,26 @@ class ReportQuery:
         box: BoundingBoxInput,
         filter: ReportFilterInput | None = None,
         first: int | None = None,
-    ) -> Connection[ReportType]:
+    ) -> Connection[ReportType] | None:
         actor = await info.context.require_actor()
         capped = service.capped_box(box.south_west.to_model(), box.north_east.to_model())
+        criteria = (filter or ReportFilterInput()).to_model()
+        if criteria is None:
+            return None
         page = await service.reports_in_area(
-            info.context.deps, actor, box=capped,
-            criteria=(filter or ReportFilterInput()).to_model(), first=first,
-        )  # fmt: skip
+            info.context.deps, actor, box=capped, criteria=criteria, first=first
+        )
         return Connection.of(page.map(ReportType.from_model))
 
     @strawberry.field(
         description="The units (departments) of a street or district: all for its staff, a "
-        "member's own for a member."
+        "member's own for a member (null for a malformed id)."
     )
-    async def units(self, info: Info, place_id: strawberry.ID) -> list[UnitType]:
+    async def units(self, info: Info, place_id: strawberry.ID) -> list[UnitType] | None:
         actor = await info.context.require_actor()
         object_id = from_global_id(place_id, "Place")
         if object_id is None:
-            return []
+            return None
         found = await units.units_of_place(info.context.deps, actor, place_id=object_id)
         return [UnitType.from_model(unit) for unit in found]
 

@@ -12,12 +12,11 @@ from neighbor_api.accounts.types import UserType
 from neighbor_api.attachments.types import AttachmentType
 from neighbor_api.boards.types import TaskType
 from neighbor_api.context import Info
-from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.i18n import Locale
 from neighbor_api.core.policy import Role
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
-from neighbor_api.graphql.relay import Connection, from_global_id, node_type, optional_input_id
+from neighbor_api.graphql.relay import Connection, from_global_id, node_type
 from neighbor_api.places.types import GeoPointInput, GeoPointType, PlaceType
 from neighbor_api.reports import categories, service, units
 from neighbor_api.reports.models import (
@@ -590,25 +589,23 @@ class ReportFilterInput:
     )
     grid_id: strawberry.ID | None = strawberry.field(default=None, description="In this grid.")
 
-    def to_model(self) -> service.ReportFilter:
+    def to_model(self) -> service.ReportFilter | None:
+        """The filter; None when one of its ids is malformed (the query then answers null, as
+        for any malformed id: nothing can match it)."""
+        unit_id = None if self.unit_id is None else from_global_id(self.unit_id, "Unit")
+        grid_id = None if self.grid_id is None else from_global_id(self.grid_id, "Place")
+        if (self.unit_id, unit_id).count(None) == 1 or (self.grid_id, grid_id).count(None) == 1:
+            return None
         return service.ReportFilter(
             status=self.status,
             category=self.category,
             mine=bool(self.mine),
             assigned_to_me=bool(self.assigned_to_me),
             overdue=bool(self.overdue),
-            unit_id=self._unit_id(),
+            unit_id=unit_id,
             in_my_grids=bool(self.in_my_grids),
-            grid_id=optional_input_id(self.grid_id, "Place", "gridId"),
+            grid_id=grid_id,
         )
-
-    def _unit_id(self) -> ObjectId | None:
-        if self.unit_id is None:
-            return None
-        found = from_global_id(self.unit_id, "Unit")
-        if found is None:
-            raise DomainError.of(ErrorCode.INVALID_INPUT, "id.invalid", field=("filter", "unitId"))
-        return found
 
 
 @strawberry.input(description="Report a problem.")

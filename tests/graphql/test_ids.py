@@ -65,6 +65,18 @@ ID_TYPES = {
     "ids": "Notification",
     "surveyId": "Survey",
     "questionId": "SurveyQuestion",
+    "absentUserIds": "User",
+    "attachmentIds": "Attachment",
+    "ballotPhotoId": "Attachment",
+    "duplicateOfId": "Report",
+    "electorId": "User",
+    "findingReportIds": "Report",
+    "proxyAuthorizationId": "ProxyAuthorization",
+    "proxyId": "User",
+    "redemptionId": "Redemption",
+    "rewardId": "Reward",
+    "scopeBuildingIds": "Place",
+    "unitId": "Unit",
 }
 MALFORMED = "not-an-id"
 

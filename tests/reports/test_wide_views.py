@@ -53,17 +53,26 @@ class Views:
 
     async def reports_of(self, community: str | None = None, member: str | None = None) -> set[str]:
         """The global ids of the stored reports (of one community; those a `member` of it
-        sees: its COMMUNITY reports and the PRIVATE ones they reported or handle)."""
+        sees: its COMMUNITY reports and the PRIVATE ones they reported or handle, or that lie
+        in a grid they work)."""
         query: dict[str, Any] = {}
         if community is not None:
             query["community_id"] = object_id(self.street.places[community], "Place")
         documents = await self.street.deps.db["reports"].find(query).to_list()
         if member is not None:
             user = object_id(await self.street.user_id(member), "User")
+            grids = {
+                m["grid_id"]
+                async for m in self.street.deps.db["memberships"].find(
+                    {"user_id": user, "status": "ACTIVE", "roles": "GRID_WORKER"}
+                )
+                if m.get("grid_id") is not None
+            }
             documents = [
                 d for d in documents
                 if d["visibility"] == "COMMUNITY"
                 or user in (d["reporter_id"], d.get("assignee_id"), d.get("entered_by_id"))
+                or d.get("grid_id") in grids
             ]  # fmt: skip
         return {str(relay.GlobalID("Report", str(d["_id"]))) for d in documents}
 
