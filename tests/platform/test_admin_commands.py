@@ -38,7 +38,7 @@ class TestWhileServing:
         assert name == "林美华"  # the server sees the accounts the command wrote
         manifest = verify_backup(backup)
         counts = {part.collection: part.count for part in manifest.collections}
-        assert counts["users"] == 9
+        assert counts["users"] == 11  # the demo accounts, the two unit officers included
         assert "0 step(s) applied" in migrated[1]  # the server applied them at start-up
         applied = re.findall(r"^(\d{4}_\w+)  \d{4}-", listed[1], re.MULTILINE)
         assert applied == [step.label for step in STEPS]
