@@ -1,1 +1,0 @@
-import{S as e,U as t,i as n,o as r}from"./index-COMqDg1F.js";async function i(){try{await n(e,{})}catch{}t(),r()}export{i as t};
