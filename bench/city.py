@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import mix
+from bench import explain, mix
 from bench.generate import SCALES, City, generate, load_city, password_hash_for
 from bench.load import Measured, Watched, db_commands, idle_rates, run
 from bench.processes import api_server, peer_server
@@ -125,6 +125,10 @@ async def measure(args: argparse.Namespace) -> None:
                     rows.append(await run(case, watched, connections=args.connections,
                                           duration=args.duration))  # fmt: skip
                     print(f"  {case.name}: {rows[-1].per_second:.0f}/s", flush=True)  # noqa: T201
+        # The plans of every read the mix sends, on this city (after the runs: votes are used).
+        server = Settings(mongodb_uri=database.uri, database=DATABASE, secret_key=secret)
+        plans = await explain.explain_mix(server, database.uri, DATABASE,
+                                          mix.api_cases(url, staff, residents))  # fmt: skip
         with peer_server(work) as peer_process:
             peer_watch = Watched(peer_process.pid)
             peer_watch = Watched(peer_process.pid, idle=idle_rates(peer_watch))
@@ -133,11 +137,12 @@ async def measure(args: argparse.Namespace) -> None:
                 peer[case.name] = await run(case, peer_watch, connections=args.connections,
                                             duration=args.duration)  # fmt: skip
         await client.close()
-    report(args, city, rows, peer, mix.fresh_ballots(residents))
+    report(args, city, rows, peer, mix.fresh_ballots(residents), plans)
 
 
 def report(args: argparse.Namespace, city: City, rows: list[Measured],
-           peer: dict[str, Measured], ballots: int) -> None:  # fmt: skip
+           peer: dict[str, Measured], ballots: int,
+           plans: list[explain.Explained]) -> None:  # fmt: skip
     when = datetime.now(UTC)
     counts, generated_s = city.counts, city.seconds
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
@@ -154,6 +159,11 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
         "API and database each on their own process, load generator in a third.",
         "",
         *table(rows, peer),
+        "",
+        "Every read of the mix explained on this city (`bench/explain.py`; the `Reports` lists "
+        "with their second page; CastVote after its ballots are used):",
+        "",
+        *explain.table(plans),
     ]
     text = "\n".join(lines) + "\n"
     print(text)  # noqa: T201
@@ -167,6 +177,7 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
         "operations": [asdict(r) | {"per_second": r.per_second} for r in rows],
         "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
         "weights": mix.WEIGHTS,
+        "plans": [asdict(p) | {"indexes": sorted(p.indexes)} for p in plans],
     }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
     print(f"written: {stem}.md, {stem}.json")  # noqa: T201
 

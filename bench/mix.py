@@ -80,20 +80,28 @@ async def viewers(
         residents = await asyncio.gather(*(
             one(client, c, first_resident + i) for c in communities for i in range(residents_each)
         ))  # fmt: skip
-    for viewer in [*staff, *residents]:
-        community_id = viewer.community.id
-        board = await db["boards"].find_one({"community_id": community_id})
-        viewer.board_id = to_global_id("Board", board["_id"]) if board else ""
-        async for proposal in db["proposals"].find({"community_id": community_id,
-                                                    "status": "VOTING"}):  # fmt: skip
-            options = [to_global_id("ProposalOption", o["id"]) for o in proposal["options"][:2]]
-            viewer.proposals.append((to_global_id("Proposal", proposal["_id"]), options))
-        visible: dict[str, Any] = {"community_id": community_id}
-        if viewer in residents:
-            visible["visibility"] = "COMMUNITY"
-        cursor = db["reports"].find(visible, projection={"_id": 1}, limit=50)
-        viewer.reports = [to_global_id("Report", r["_id"]) async for r in cursor]
+    for viewer in staff:
+        await with_objects(db, viewer, resident=False)
+    for viewer in residents:
+        await with_objects(db, viewer, resident=True)
     return list(staff), list(residents)
+
+
+async def with_objects(db: Database, viewer: Viewer, *, resident: bool) -> None:
+    """Give a signed-in viewer their community's board, open proposals and reports (the
+    reports a resident may see: the community's public ones)."""
+    community_id = viewer.community.id
+    board = await db["boards"].find_one({"community_id": community_id})
+    viewer.board_id = to_global_id("Board", board["_id"]) if board else ""
+    async for proposal in db["proposals"].find({"community_id": community_id,
+                                                "status": "VOTING"}):  # fmt: skip
+        options = [to_global_id("ProposalOption", o["id"]) for o in proposal["options"][:2]]
+        viewer.proposals.append((to_global_id("Proposal", proposal["_id"]), options))
+    visible: dict[str, Any] = {"community_id": community_id}
+    if resident:
+        visible["visibility"] = "COMMUNITY"
+    cursor = db["reports"].find(visible, projection={"_id": 1}, limit=50)
+    viewer.reports = [to_global_id("Report", r["_id"]) async for r in cursor]
 
 
 def _query(text: str, name: str | None, variables: dict[str, Any] | None = None) -> dict[str, Any]:

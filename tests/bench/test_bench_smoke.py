@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from bench import mix
+from bench.explain import explain_mix, table
 from bench.generate import PASSWORD, City, Scale, generate, load_city, password_hash_for
-from bench.people import phone_of
+from bench.people import GRID_WORKERS, WORKER, phone_of
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.embedded import EmbeddedMongo
 from neighbor_api.graphql.relay import to_global_id
 from tests.conftest import Api
 
 TINY = Scale(communities=2, users=60, reports=50)
 
 
-async def test_tiny_city_loads_through_the_app(api: Api, deps: Deps) -> None:
-    """One generation, checked three ways (dropping a database is the slow part here)."""
+async def test_tiny_city_loads_through_the_app(
+    api: Api, deps: Deps, mongo_server: EmbeddedMongo
+) -> None:
+    """One generation, checked four ways (dropping a database is the slow part here)."""
     city = await generate(deps.db, TINY, password_hash=password_hash_for(deps.settings), batch=7)
     await _counts(city, deps)
     assert await load_city(deps.db) == city.communities  # what `scripts/bench --reuse` reads
     await _staff_see_every_report(city, api)
     await _a_resident_reads_and_votes(city, api, deps)
+    await _every_read_of_the_mix_explained(city, api, deps, mongo_server.uri)
 
 
 async def _counts(city: City, deps: Deps) -> None:
@@ -68,3 +74,25 @@ async def _a_resident_reads_and_votes(city: City, api: Api, deps: Deps) -> None:
     )
     assert cast["castVote"]["errors"] == [], cast
     assert cast["castVote"]["proposal"]["turnout"]["voted"] == voted_before + 1
+
+
+async def _every_read_of_the_mix_explained(city: City, api: Api, deps: Deps, uri: str) -> None:
+    """bench/explain.py runs the mix in-process and explains what it reads: on the tiny city
+    every operation reads something and none scans a collection."""
+    community = city.communities[0]
+    place = to_global_id("Place", community.id)
+    staff = [mix.Viewer(await api.login(phone_of(WORKER), PASSWORD), community, place)]
+    first = GRID_WORKERS[-1] + 1
+    residents = [mix.Viewer(await api.login(phone_of(first + i), PASSWORD), community, place)
+                 for i in range(2)]  # fmt: skip
+    for viewer in staff:
+        await mix.with_objects(deps.db, viewer, resident=False)
+    for viewer in residents:
+        await mix.with_objects(deps.db, viewer, resident=True)
+    cases = mix.api_cases("in-process", staff, residents)
+    plans = await explain_mix(deps.settings, uri, deps.db.name, cases, clock=deps.clock)
+    assert [p.operation for p in plans] == [c.name for c in cases]
+    reading = [p for p in plans if p.operation != "{ viewer { id } }"]
+    assert all(p.reads > 0 for p in reading), plans
+    assert [p.scans for p in plans if p.scans] == [], plans
+    assert "| Reports (resident) |" in "\n".join(table(plans))

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from pymongo import monitoring
 
+from bench.explain import KNOWN_SCANS, plan_of, read_filter
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Document
 from tests.conftest import Api, CommandCounter
@@ -33,32 +34,6 @@ AROUND_JINSHAN = {
     "northEast": {"lat": 24.52, "lng": 118.20},
 }
 
-# (collection, the filter's top-level keys) of the reads whose plan SecantusDB 0.7.0b3's explain
-# reports as COLLSCAN, and why. Its explain plans an index only for equalities plus at most one
-# range/$in over an index's leading fields (and `_id` alone); its execution goes further and
-# looks the first indexable clause up alone ("one clause can ride an index"), which explain
-# does not show. MongoDB plans each of these on the index named.
-_PER_CLAUSE = "SecantusDB executes it on an index of its first clause; its explain says COLLSCAN"
-KNOWN_SCANS: dict[tuple[str, frozenset[str]], str] = {
-    ("sessions", frozenset({"_id", "user_id", "revoked_at"})): "the session check of every "
-    "request (an aggregate led by `_id` with two more equalities): " + _PER_CLAUSE + " (the "
-    "`_id` lookup); MongoDB's IDHACK/_id index. Issue #10 removes this read from requests.",
-    ("memberships", frozenset({"grid_id", "roles", "status"})): "a grid's workers: "
-    + _PER_CLAUSE
-    + " (grid_roles); MongoDB uses grid_roles.",
-    ("electors", frozenset({"proposal_id", "user_ids"})): "the viewer's electors of a page of "
-    "proposals (`proposal_id` $in, `user_ids` equal): " + _PER_CLAUSE + " (member).",
-    ("reports", frozenset({"place_path", "ratings"})): "the dashboard's ratings (`$elemMatch` "
-    "on ratings is not a range): " + _PER_CLAUSE + " (stats_created, place_path).",
-    ("reports", frozenset({"community_id", "audience", "created_at"})): "a member's later "
-    "page (audience $in and the keyset range: two operators): " + _PER_CLAUSE + " "
-    "(community_id); MongoDB uses community_audience_newest.",
-    ("reports", frozenset({"community_id", "audience", "created_at", "_id"})): "the rest of "
-    "a member's cursor tie (audience $in and _id range): as above.",
-    ("places", frozenset()): "NearbyCommunities' `$geoNear` pipeline: SecantusDB's explain "
-    "lifts only a leading `$match` (500 communities; reports no longer use `$geoNear`).",
-}
-
 
 @dataclass(frozen=True)
 class Read:
@@ -68,12 +43,7 @@ class Read:
 
     @property
     def filter(self) -> Document:
-        if "find" in self.command:
-            found: Document = self.command.get("filter") or {}
-            return found
-        head = (self.command.get("pipeline") or [{}])[0]
-        matched: Document = head.get("$match", {})
-        return matched
+        return read_filter(self.command)
 
     @property
     def key(self) -> tuple[str, frozenset[str]]:
@@ -94,23 +64,6 @@ def reads(
 
     monkeypatch.setattr(command_counter, "started", started)
     return commands
-
-
-async def plan_of(deps: Deps, read: Read) -> list[str]:
-    """The stages of the read's winning plan, outermost first."""
-    command = read.command
-    if "find" in command:
-        inner = {k: command[k] for k in ("find", "filter", "sort", "limit") if k in command}
-    else:
-        inner = {k: command[k] for k in ("aggregate", "pipeline", "cursor") if k in command}
-    explained = await deps.db.command("explain", inner, verbosity="queryPlanner")
-    planner = explained.get("queryPlanner") or explained["stages"][0]["$cursor"]["queryPlanner"]
-    stage = planner["winningPlan"]
-    stages = []
-    while stage:
-        stages.append(stage["stage"])
-        stage = stage.get("inputStage") or next(iter(stage.get("inputStages", [])), None)
-    return stages
 
 
 def _first(data: Any, key: str) -> Any:
@@ -240,7 +193,7 @@ async def test_every_contract_read_uses_an_index(
 
     scans = []
     for read in collected:
-        stages = await plan_of(demo, read)
+        stages = [stage["stage"] for stage in await plan_of(demo.db, read.command)]
         if "COLLSCAN" in stages:
             scans.append(read)
     unexpected = [(r.operation, r.collection, r.filter) for r in scans if r.key not in KNOWN_SCANS]
