@@ -11,6 +11,7 @@ from bson import ObjectId
 
 from bench.people import Community
 from bench.sink import Sink
+from neighbor_api.boards.models import Submission
 from neighbor_api.boards.ranks import spread
 from neighbor_api.boards.service import DEFAULT_COLUMNS
 from neighbor_api.core.mongo import Document
@@ -174,7 +175,8 @@ async def _task(
     history = [{"at": created, "action": "CREATED", "actor_id": worker, "from_column_id": None,
                 "to_column_id": by_kind["TODO"], "note": None}]  # fmt: skip
     assignees: list[ObjectId] = []
-    submission = approved = None
+    submission: Document | None = None
+    approved = None
     at = created
     steps = {"TODO": (), "DOING": ("CLAIMED",), "REVIEW": ("CLAIMED", "SUBMITTED"),
              "DONE": ("CLAIMED", "SUBMITTED", "APPROVED")}[kind]  # fmt: skip
@@ -188,8 +190,8 @@ async def _task(
             assignees = rng.sample(community.residents, rng.randint(1, capacity))
         actor = actor or assignees[0]
         if step == "SUBMITTED":
-            submission = {"note": "已完成，请验收", "photo_ids": [], "submitted_at": at,
-                          "submitted_by": assignees[0]}  # fmt: skip
+            submission = Submission(note="已完成，请验收", submitted_at=at,
+                                    submitted_by=assignees[0]).model_dump()  # fmt: skip
         if step == "APPROVED":
             approved = at
         history.append({"at": at, "action": step, "actor_id": actor,
@@ -207,6 +209,7 @@ async def _task(
         "labels": rng.sample(["环境", "助老", "安全", "文化"], 1),
         "assignees": assignees, "creator_id": worker, "source_report_id": None,
         "source_proposal_id": None, "version": len(history), "submission": submission,
+        "submissions": [submission] if submission else [],
         "history": history, "idempotency": None, "approved_at": approved,
         "created_at": created, "updated_at": at,
     })  # fmt: skip
