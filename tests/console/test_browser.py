@@ -370,6 +370,28 @@ async def test_the_api_down_shows_a_banner_and_retry_recovers(open_page: Open) -
     await expect(page.get_by_role("alert").filter(has_text="无法连接服务器")).to_have_count(0)
 
 
+async def test_a_reload_while_the_api_is_down_keeps_the_session_for_retry(
+    open_page: Open,
+) -> None:
+    page = await open_page()
+    await sign_in(page)
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
+
+    async def api_down(route: Route) -> None:
+        await route.abort("connectionrefused")
+
+    await page.route("**/graphql", api_down)
+    await page.reload()  # the access token was in memory: the refresh on load cannot reach the API
+    banner = page.get_by_role("alert").filter(has_text="无法连接服务器")
+    await expect(banner).to_be_visible()
+    await expect(page.get_by_role("button", name="登录", exact=True)).to_have_count(0)
+    assert await page.evaluate("sessionStorage.getItem('neighbor-console.refresh')")
+
+    await page.unroute("**/graphql")
+    await banner.get_by_role("button", name="重试").click()
+    await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
+
+
 async def test_english_is_one_click_away_and_the_apis_messages_follow(open_page: Open) -> None:
     page = await open_page()
     await page.get_by_role("button", name="English").click()
