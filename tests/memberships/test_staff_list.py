@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Document
-from tests.conftest import Api, CommandCounter
+from tests.conftest import Api, CommandCounter, record_commands
 from tests.places.support import (
     HULI_ADMIN,
     JINAN_RESIDENT,
@@ -26,17 +25,7 @@ from tests.reports.test_indexes import index_scanned, winning_plan
 def sent(
     command_counter: CommandCounter, demo: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> list[Document]:
-    commands: list[Document] = []
-    count = command_counter.started
-    name = demo.db.name
-
-    def started(event: monitoring.CommandStartedEvent) -> None:
-        count(event)
-        if event.database_name == name:
-            commands.append(dict(event.command))
-
-    monkeypatch.setattr(command_counter, "started", started)
-    return commands
+    return record_commands(command_counter, monkeypatch, demo.db.name)
 
 
 def people(page: dict[str, Any] | None) -> list[tuple[str, list[str]]]:
