@@ -70,6 +70,23 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def record_commands(
+    counter: CommandCounter, monkeypatch: pytest.MonkeyPatch, database: str
+) -> list[dict[str, Any]]:
+    """The commands sent to `database` from now on, as they were sent (still counted), for a
+    test to explain its finds."""
+    commands: list[dict[str, Any]] = []
+    count = counter.started
+
+    def started(event: monitoring.CommandStartedEvent) -> None:
+        count(event)
+        if event.database_name == database:
+            commands.append(dict(event.command))
+
+    monkeypatch.setattr(counter, "started", started)
+    return commands
+
+
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
     server = EmbeddedMongo(tmp_path_factory.mktemp("secantus") / "db")

@@ -90,6 +90,30 @@ export const client = new Client({
   ],
 })
 
+let restoring: Promise<boolean> | null = null
+
+/** On load (the access token is never stored): exchange this tab's refresh token for a new pair.
+ * True when signed in again, false when there is no session or it has ended (forgotten here);
+ * throws when the API cannot be reached (the session is kept for the banner's retry). */
+export function restoreSession(): Promise<boolean> {
+  restoring ??= (async () => {
+    const refreshToken = session.refreshToken
+    if (!refreshToken) return false
+    const result = await client.mutation(RefreshSessionDocument, { input: { refreshToken } }).toPromise()
+    if (result.error?.networkError) throw result.error
+    const payload = result.data?.refreshSession
+    if (payload?.accessToken && payload.refreshToken) {
+      setTokens(payload.accessToken, payload.refreshToken)
+      return true
+    }
+    clearSession()
+    return false
+  })().finally(() => {
+    restoring = null
+  })
+  return restoring
+}
+
 /** Run a query; its data, or throws the CombinedError (network or GraphQL errors). */
 export async function query<D, V extends AnyVariables>(document: TypedDocumentNode<D, V>, variables: V): Promise<D> {
   const result = await client.query(document, variables).toPromise()

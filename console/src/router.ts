@@ -1,5 +1,5 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
-import { query, whenSignedOut } from './api'
+import { query, restoreSession, whenSignedOut } from './api'
 import { ViewerDocument } from './generated/graphql'
 import { session, staffMemberships } from './session'
 
@@ -40,7 +40,14 @@ export async function loadViewer(): Promise<void> {
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
-  if (!session.accessToken) return { name: 'login' }
+  if (!session.accessToken) {
+    // A reload: the access token was in memory only; the tab's refresh token brings a new one.
+    try {
+      if (!(await restoreSession())) return { name: 'login' }
+    } catch {
+      return true // the API is down: the shell shows the banner and its retry
+    }
+  }
   if (!session.viewer) {
     try {
       await loadViewer()

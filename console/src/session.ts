@@ -1,17 +1,24 @@
-// Who is signed in: the tokens (kept in localStorage), the viewer and the community worked on.
+// Who is signed in: the tokens, the viewer and the community worked on.
+//
+// Token storage (see the README's console section): the short-lived access token lives in
+// memory only; the refresh token in sessionStorage, so a reload (or the API-down banner's retry)
+// refreshes the session, while closing the tab ends it, and no script on the page can lift a
+// long-lived access token from storage. Nothing is kept in localStorage (earlier builds' keys
+// are removed on start).
 import { computed, reactive } from 'vue'
 import type { ViewerQuery } from './generated/graphql'
 
 type Viewer = NonNullable<ViewerQuery['viewer']>
 export type Membership = Viewer['memberships'][number]
 
-const ACCESS = 'neighbor-console.access'
 const REFRESH = 'neighbor-console.refresh'
+const LEGACY = ['neighbor-console.access', 'neighbor-console.refresh']
+for (const key of LEGACY) localStorage.removeItem(key)
 const STAFF_ROLES = new Set(['COMMUNITY_WORKER', 'GRID_WORKER', 'ADMIN'])
 
 export const session = reactive({
-  accessToken: localStorage.getItem(ACCESS),
-  refreshToken: localStorage.getItem(REFRESH),
+  accessToken: null as string | null,
+  refreshToken: sessionStorage.getItem(REFRESH),
   viewer: null as Viewer | null,
   communityId: '',
   apiDown: false,
@@ -20,10 +27,8 @@ export const session = reactive({
 export function setTokens(access: string | null, refresh: string | null): void {
   session.accessToken = access
   session.refreshToken = refresh
-  if (access) localStorage.setItem(ACCESS, access)
-  else localStorage.removeItem(ACCESS)
-  if (refresh) localStorage.setItem(REFRESH, refresh)
-  else localStorage.removeItem(REFRESH)
+  if (refresh) sessionStorage.setItem(REFRESH, refresh)
+  else sessionStorage.removeItem(REFRESH)
 }
 
 export function clearSession(): void {

@@ -32,6 +32,16 @@ register_indexes(
             name="place_status_created",
         ),
         IndexModel([("grid_id", ASCENDING), ("roles", ASCENDING)], name="grid_roles"),
+        # A community's members holding a role (its workers, whom to assign to), oldest first.
+        IndexModel(
+            [
+                ("place_id", ASCENDING),
+                ("roles", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", ASCENDING),
+            ],
+            name="place_role_status_created",
+        ),
     ],
 )
 
@@ -72,8 +82,11 @@ async def page_of_place(
     status: MembershipStatus | None,
     first: int | None,
     after: str | None,
+    role: Role | None = None,
 ) -> Page[Membership]:
     query: dict[str, Any] = {"place_id": place_id}
+    if role is not None:
+        query["roles"] = role.value  # equalities on place_role_status_created's prefix
     if status is not None:
         query["status"] = status.value
     page = await keyset_page(

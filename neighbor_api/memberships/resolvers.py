@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from neighbor_api.accounts import service as accounts
 from neighbor_api.context import Info
+from neighbor_api.core.policy import Role
 from neighbor_api.graphql.errors import run_mutation
 from neighbor_api.graphql.relay import Connection, from_global_id, input_id, optional_input_id
 from neighbor_api.memberships import service
@@ -29,13 +32,17 @@ from neighbor_api.memberships.types import (
 class MembershipQuery:
     @strawberry.field(
         description="A community's memberships, oldest first; `status: PENDING` is the queue of "
-        "join requests. For the community's staff (null for anyone else)."
+        "join requests, `status: ACTIVE, role: GRID_WORKER` its grid workers (whom to assign "
+        "to). For the community's staff (null for anyone else)."
     )
     async def memberships(
         self,
         info: Info,
         community_id: strawberry.ID,
         status: MembershipStatus | None = None,
+        role: Annotated[
+            Role | None, strawberry.argument(description="Only the memberships holding this role.")
+        ] = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MembershipType] | None:
@@ -44,7 +51,13 @@ class MembershipQuery:
         if place_id is None:
             return None
         page = await service.place_memberships(
-            info.context.deps, actor, place_id=place_id, status=status, first=first, after=after
+            info.context.deps,
+            actor,
+            place_id=place_id,
+            status=status,
+            role=role,
+            first=first,
+            after=after,
         )
         return Connection.of(page.map(MembershipType.from_model)) if page else None
 

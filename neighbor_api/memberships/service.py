@@ -209,13 +209,15 @@ async def place_memberships(
     status: MembershipStatus | None,
     first: int | None,
     after: str | None,
+    role: Role | None = None,
 ) -> Page[Membership] | None:
-    """A place's memberships (the join queue with status=PENDING): its staff only, else None."""
+    """A place's memberships (the join queue with status=PENDING; its workers with status=ACTIVE
+    and a role): its staff only, else None."""
     place = await places.get_place(deps, place_id)
     if place is None or not can_manage_members(actor, place.path):
         return None
     return await repository.page_of_place(
-        deps.db, place.id, status=status, first=first, after=after
+        deps.db, place.id, status=status, role=role, first=first, after=after
     )
 
 

@@ -82,6 +82,8 @@ BUDGETS: dict[str, int] = {
     "JoinCommunity": 3,
     "PendingMemberships": 5,
     "DecideMembership": 4,
+    # the console's own: the session, two pages of memberships (a role each), their users
+    "AssignableStaff": 4,
     # console
     "CommunityStats": 7,
     "Notifications": 3,
@@ -717,6 +719,7 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "JoinCommunity": _join,
     "PendingMemberships": lambda c: c.case(JINAN_WORKER, communityId=c.community, first=20),
     "DecideMembership": _decide,
+    "AssignableStaff": lambda c: c.case(JINAN_WORKER, communityId=c.community),
     "CommunityStats": lambda c: c.case(JINAN_WORKER, placeId=c.community),
     "Notifications": lambda c: c.case(JINAN_RESIDENT, first=20),
     "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
