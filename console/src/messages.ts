@@ -14,6 +14,9 @@ const zhCN = {
   councils: { title: '议事', council: '议事会', newProposal: '新建议题', open: '开始投票', close: '结束投票', results: '查看结果', turnout: '参与率', outcome: '结果', rules: '表决规则', quorum: '法定人数', threshold: '通过比例', options: '选项', votes: '票数', area: '面积（m²）', quorumReached: '已达法定人数', quorumMissed: '未达法定人数', voters: '投票人', created: '议题已创建' },
   dashboard: { title: '数据看板', reportsTotal: '诉求总数', reportsOpen: '办理中', reportsOverdue: '逾期', median: '办结用时中位数（小时）', onTime: '按时办结率', satisfaction: '满意率', proposalsPassed: '通过议题', turnout: '平均参与率', tasksDone: '完成任务', volunteers: '活跃志愿者', points: '发放积分', byStatus: '按状态', byCategory: '按类别' },
   bell: { label: '通知', unread: '{n} 条未读', markAll: '全部已读', none: '没有通知' },
+  grids: { label: '网格', mine: '我负责的网格' },
+  reportsMap: { title: '诉求地图', list: '诉求列表', map: '地图', legend: '图例', points: '地图上的诉求', boundary: '社区边界', grids: '网格边界', shown: '地图上 {n} 条诉求（共 {total} 条）', noLocation: '{n} 条诉求没有位置', noBoundary: '此社区尚无边界数据，只显示诉求的位置。', open: '打开诉求 {number}' },
+  place: { label: '辖区', escalated: '上报诉求', dashboard: '辖区看板', children: '下辖各单位', name: '名称', community: '所属社区', escalationLevel: '上报层级', reportsEscalated: '上报至本级', series: '每日新增与办结', created: '新增', resolved: '办结', byWorker: '办结人员', worker: '人员', medianHours: '用时中位数（小时）', patrols: '巡查次数', none: '没有上报到本级的诉求' },
   enums: {
     ReportStatus: { SUBMITTED: '待受理', ACCEPTED: '已受理', ASSIGNED: '已指派', IN_PROGRESS: '处理中', RESOLVED: '已办结', CLOSED: '已关闭', REJECTED: '已驳回', WITHDRAWN: '已撤回', DUPLICATE: '已合并（重复）' },
     ReportCategory: { REPAIR: '维修', ENVIRONMENT: '环境卫生', SAFETY_HAZARD: '安全隐患', TRAFFIC: '交通', NEIGHBOR_DISPUTE: '邻里纠纷', PROPERTY_MANAGEMENT: '物业管理', PUBLIC_ORDER: '公共秩序', OTHER: '其他' },
@@ -27,6 +30,8 @@ const zhCN = {
     VotingMethod: { YES_NO_ABSTAIN: '赞成/反对/弃权', SINGLE_CHOICE: '单选', MULTIPLE_CHOICE: '多选' },
     ProposalMatter: { ORDINARY: '一般事项（过半数）', MAJOR: '重大事项（四分之三）' },
     ColumnKind: { TODO: '待认领', DOING: '进行中', REVIEW: '待验收', DONE: '已完成' },
+    EscalationLevel: { COMMUNITY: '社区', STREET: '街道', DISTRICT: '区' },
+    PlaceLevel: { CITY: '市', DISTRICT: '区', STREET: '街道', COMMUNITY: '社区', GRID: '网格', BUILDING: '楼栋' },
   },
 }
 
@@ -47,6 +52,9 @@ const en: Catalogue = {
   councils: { title: 'Councils', council: 'Council', newProposal: 'New proposal', open: 'Open voting', close: 'Close voting', results: 'Results', turnout: 'Turnout', outcome: 'Outcome', rules: 'Decision rules', quorum: 'Quorum', threshold: 'Pass threshold', options: 'Options', votes: 'Votes', area: 'Area (m²)', quorumReached: 'Quorum reached', quorumMissed: 'Quorum not reached', voters: 'Voters', created: 'Proposal created' },
   dashboard: { title: 'Dashboard', reportsTotal: 'Reports', reportsOpen: 'Open', reportsOverdue: 'Overdue', median: 'Median hours to resolve', onTime: 'Resolved on time', satisfaction: 'Satisfied', proposalsPassed: 'Proposals passed', turnout: 'Average turnout', tasksDone: 'Tasks done', volunteers: 'Active volunteers', points: 'Points awarded', byStatus: 'By status', byCategory: 'By category' },
   bell: { label: 'Notifications', unread: '{n} unread', markAll: 'Mark all read', none: 'No notifications' },
+  grids: { label: 'Grid', mine: 'My grids' },
+  reportsMap: { title: 'Reports map', list: 'Reports list', map: 'Map', legend: 'Legend', points: 'Reports on the map', boundary: 'Community boundary', grids: 'Grid boundaries', shown: '{n} reports on the map ({total} in all)', noLocation: '{n} reports have no location', noBoundary: 'This community has no boundary yet: only the reports\' points are shown.', open: 'Open report {number}' },
+  place: { label: 'Area', escalated: 'Escalated reports', dashboard: 'Area dashboard', children: 'Places under it', name: 'Name', community: 'Community', escalationLevel: 'Escalation level', reportsEscalated: 'Escalated to this level', series: 'Created and resolved a day', created: 'Created', resolved: 'Resolved', byWorker: 'Resolved by', worker: 'Person', medianHours: 'Median hours', patrols: 'Patrols', none: 'No report escalated to this level' },
   enums: {
     ReportStatus: { SUBMITTED: 'Submitted', ACCEPTED: 'Accepted', ASSIGNED: 'Assigned', IN_PROGRESS: 'In progress', RESOLVED: 'Resolved', CLOSED: 'Closed', REJECTED: 'Rejected', WITHDRAWN: 'Withdrawn', DUPLICATE: 'Duplicate (merged)' },
     ReportCategory: { REPAIR: 'Repair', ENVIRONMENT: 'Environment', SAFETY_HAZARD: 'Safety hazard', TRAFFIC: 'Traffic', NEIGHBOR_DISPUTE: 'Neighbour dispute', PROPERTY_MANAGEMENT: 'Property management', PUBLIC_ORDER: 'Public order', OTHER: 'Other' },
@@ -60,6 +68,8 @@ const en: Catalogue = {
     VotingMethod: { YES_NO_ABSTAIN: 'Yes / no / abstain', SINGLE_CHOICE: 'Single choice', MULTIPLE_CHOICE: 'Multiple choice' },
     ProposalMatter: { ORDINARY: 'Ordinary (more than half)', MAJOR: 'Major (three quarters)' },
     ColumnKind: { TODO: 'To do', DOING: 'Doing', REVIEW: 'Review', DONE: 'Done' },
+    EscalationLevel: { COMMUNITY: 'Community', STREET: 'Street', DISTRICT: 'District' },
+    PlaceLevel: { CITY: 'City', DISTRICT: 'District', STREET: 'Street', COMMUNITY: 'Community', GRID: 'Grid', BUILDING: 'Building' },
   },
 }
 

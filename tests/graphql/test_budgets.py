@@ -86,6 +86,10 @@ BUDGETS: dict[str, int] = {
     "CommunityStats": 7,
     "Notifications": 3,
     "MarkNotificationsRead": 3,
+    # the console's own documents (console-places.graphql): the map is the page, its count, the
+    # grids (one batch) and the authentication; the community is a place (kept per process)
+    "ReportsMap": 4,
+    "StaffPlaces": 1,
     "NotificationPreferences": 2,
     "UpdateNotificationPreferences": 3,
     "RegisterPushDevice": 2,
@@ -720,6 +724,8 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommunityStats": lambda c: c.case(JINAN_WORKER, placeId=c.community),
     "Notifications": lambda c: c.case(JINAN_RESIDENT, first=20),
     "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
+    "ReportsMap": lambda c: c.case(JINAN_WORKER, communityId=c.community, first=100),
+    "StaffPlaces": lambda c: c.case(HULI_ADMIN),
     "NotificationPreferences": lambda c: c.case(JINAN_RESIDENT),
     "UpdateNotificationPreferences": lambda c: c.mutation(
         JINAN_RESIDENT,

@@ -1,1 +1,0 @@
-import{B as e}from"./index-7cA5z071.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

@@ -1,1 +1,0 @@
-import{S as e,U as t,i as n,o as r}from"./index-7cA5z071.js";async function i(){try{await n(e,{})}catch{}t(),r()}export{i as t};
