@@ -16,7 +16,8 @@ const zhCN = {
   bell: { label: '通知', unread: '{n} 条未读', markAll: '全部已读', none: '没有通知' },
   grids: { label: '网格', mine: '我负责的网格' },
   reportsMap: { title: '诉求地图', list: '诉求列表', map: '地图', legend: '图例', points: '地图上的诉求', boundary: '社区边界', grids: '网格边界', shown: '地图上 {n} 条诉求（共 {total} 条）', noLocation: '{n} 条诉求没有位置', noBoundary: '此社区尚无边界数据，只显示诉求的位置。', open: '打开诉求 {number}' },
-  place: { label: '辖区', escalated: '上报诉求', dashboard: '辖区看板', children: '下辖各单位', name: '名称', community: '所属社区', escalationLevel: '上报层级', reportsEscalated: '上报至本级', series: '每日新增与办结', created: '新增', resolved: '办结', byWorker: '办结人员', worker: '人员', medianHours: '用时中位数（小时）', patrols: '巡查次数', none: '没有上报到本级的诉求' },
+  dispatch: { action: '派单（吹哨报到）', unit: '承办单位', note: '派单说明', done: '已派单' },
+  place: { label: '辖区', escalated: '上报诉求', dashboard: '辖区看板', children: '下辖区域', name: '名称', community: '所属社区', escalationLevel: '上报层级', reportsEscalated: '上报至本级', series: '每日新增与办结', created: '新增', resolved: '办结', byWorker: '办结人员', worker: '人员', medianHours: '用时中位数（小时）', patrols: '巡查次数', none: '没有上报到本级的诉求' },
   enums: {
     ReportStatus: { SUBMITTED: '待受理', ACCEPTED: '已受理', ASSIGNED: '已指派', IN_PROGRESS: '处理中', RESOLVED: '已办结', CLOSED: '已关闭', REJECTED: '已驳回', WITHDRAWN: '已撤回', DUPLICATE: '已合并（重复）' },
     ReportCategory: { REPAIR: '维修', ENVIRONMENT: '环境卫生', SAFETY_HAZARD: '安全隐患', TRAFFIC: '交通', NEIGHBOR_DISPUTE: '邻里纠纷', PROPERTY_MANAGEMENT: '物业管理', PUBLIC_ORDER: '公共秩序', OTHER: '其他' },
@@ -54,6 +55,7 @@ const en: Catalogue = {
   bell: { label: 'Notifications', unread: '{n} unread', markAll: 'Mark all read', none: 'No notifications' },
   grids: { label: 'Grid', mine: 'My grids' },
   reportsMap: { title: 'Reports map', list: 'Reports list', map: 'Map', legend: 'Legend', points: 'Reports on the map', boundary: 'Community boundary', grids: 'Grid boundaries', shown: '{n} reports on the map ({total} in all)', noLocation: '{n} reports have no location', noBoundary: 'This community has no boundary yet: only the reports\' points are shown.', open: 'Open report {number}' },
+  dispatch: { action: 'Dispatch to a unit', unit: 'Handling unit', note: 'Note', done: 'Dispatched' },
   place: { label: 'Area', escalated: 'Escalated reports', dashboard: 'Area dashboard', children: 'Places under it', name: 'Name', community: 'Community', escalationLevel: 'Escalation level', reportsEscalated: 'Escalated to this level', series: 'Created and resolved a day', created: 'Created', resolved: 'Resolved', byWorker: 'Resolved by', worker: 'Person', medianHours: 'Median hours', patrols: 'Patrols', none: 'No report escalated to this level' },
   enums: {
     ReportStatus: { SUBMITTED: 'Submitted', ACCEPTED: 'Accepted', ASSIGNED: 'Assigned', IN_PROGRESS: 'In progress', RESOLVED: 'Resolved', CLOSED: 'Closed', REJECTED: 'Rejected', WITHDRAWN: 'Withdrawn', DUPLICATE: 'Duplicate (merged)' },

@@ -134,6 +134,16 @@ async def test_street_staff_see_the_escalated_queue_and_their_communities_figure
     await expect(page.get_by_role("heading", name=re.compile(title))).to_be_visible()
     await expect(page.get_by_role("button", name="上报", exact=True)).to_be_visible()
 
+    # 吹哨报到: dispatched to a unit of the street, which then shows as handling it.
+    await page.get_by_role("button", name="派单（吹哨报到）").click()
+    dialog = page.get_by_role("dialog", name="派单（吹哨报到）")
+    await expect(dialog.get_by_role("combobox", name="承办单位")).to_be_visible()
+    await dialog.get_by_label("派单说明").fill("请城管中队会同交警核查路口信号配时")
+    await dialog.get_by_role("button", name="派单（吹哨报到）").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("承办单位：金山街道城管中队")).to_be_visible()
+    await shot(page, "dispatched")
+
     await go(page, "辖区看板")
     await expect(page.get_by_role("heading", name="辖区看板 · 金山街道")).to_be_visible()
     children = page.get_by_role("table").filter(has_text="金安社区").first

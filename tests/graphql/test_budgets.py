@@ -90,6 +90,7 @@ BUDGETS: dict[str, int] = {
     # grids (one batch) and the authentication; the community is a place (kept per process)
     "ReportsMap": 4,
     "StaffPlaces": 1,
+    "ReportDispatch": 2,  # the report (its permission from places kept), the units
     "NotificationPreferences": 2,
     "UpdateNotificationPreferences": 3,
     "RegisterPushDevice": 2,
@@ -659,6 +660,12 @@ async def _dispatch(c: Contract) -> Case:
     )
 
 
+async def _report_dispatch(c: Contract) -> Case:
+    units = await c.dispatching()
+    report_id = await units.escalated("金山路占道施工未围挡")
+    return await c.case(STREET_ADMIN, id=report_id, placeId=c.street.places["金山街道"])
+
+
 async def _return(c: Contract) -> Case:
     units = await c.dispatching()
     report_id = await units.escalated("金山路人行道违停")
@@ -726,6 +733,7 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
     "ReportsMap": lambda c: c.case(JINAN_WORKER, communityId=c.community, first=100),
     "StaffPlaces": lambda c: c.case(HULI_ADMIN),
+    "ReportDispatch": _report_dispatch,
     "NotificationPreferences": lambda c: c.case(JINAN_RESIDENT),
     "UpdateNotificationPreferences": lambda c: c.mutation(
         JINAN_RESIDENT,

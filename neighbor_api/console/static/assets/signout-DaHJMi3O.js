@@ -1,1 +1,0 @@
-import{T as e,i as t,o as n,q as r}from"./index-C120PobP.js";async function i(){try{await t(e,{})}catch{}r(),n()}export{i as t};
