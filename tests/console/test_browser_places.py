@@ -158,6 +158,7 @@ async def test_district_staff_see_their_streets(open_page: Open) -> None:
     await sign_in(page, DISTRICT_ADMIN)
     await expect(page.get_by_role("heading", name="上报诉求 · 湖里区")).to_be_visible()
     await expect(page.get_by_role("combobox", name="辖区")).to_be_visible()
+    await expect(page.get_by_role("button", name=re.compile("^通知"))).to_be_visible()
     await go(page, "辖区看板")
     await expect(page.get_by_role("heading", name="辖区看板 · 湖里区")).to_be_visible()
     await expect(page.get_by_role("table").filter(has_text="金山街道").first).to_be_visible()
