@@ -138,6 +138,11 @@ async def test_street_staff_see_the_escalated_queue_and_their_communities_figure
     await page.get_by_role("button", name="派单（吹哨报到）").click()
     dialog = page.get_by_role("dialog", name="派单（吹哨报到）")
     await expect(dialog.get_by_role("combobox", name="承办单位")).to_be_visible()
+    # A note over 500 characters: the API's error next to the field, nothing dispatched.
+    await dialog.get_by_label("派单说明").fill("路" * 501)
+    await dialog.get_by_role("button", name="派单（吹哨报到）").click()
+    await expect(dialog.get_by_text("最多 500 个字")).to_be_visible()
+    await shot(page, "dispatch-field-error")
     await dialog.get_by_label("派单说明").fill("请城管中队会同交警核查路口信号配时")
     await dialog.get_by_role("button", name="派单（吹哨报到）").click()
     await expect(dialog).to_be_hidden()
@@ -162,3 +167,8 @@ async def test_district_staff_see_their_streets(open_page: Open) -> None:
     await go(page, "辖区看板")
     await expect(page.get_by_role("heading", name="辖区看板 · 湖里区")).to_be_visible()
     await expect(page.get_by_role("table").filter(has_text="金山街道").first).to_be_visible()
+
+    # English is one click away on these screens too.
+    await page.get_by_role("button", name="English").click()
+    await expect(page.get_by_role("heading", name="Area dashboard · 湖里区")).to_be_visible()
+    await expect(page.get_by_role("navigation").get_by_text("Escalated reports")).to_be_visible()
