@@ -1,1 +1,0 @@
-import{K as e}from"./index-BZLjEauu.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

@@ -1,0 +1,1 @@
+import{K as e}from"./index-BgQhZM2q.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

@@ -1,0 +1,1 @@
+import{E as e,Y as t,i as n,o as r}from"./index-BgQhZM2q.js";async function i(){try{await n(e,{})}catch{}t(),r()}export{i as t};

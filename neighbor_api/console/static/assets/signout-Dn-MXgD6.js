@@ -1,1 +1,0 @@
-import{E as e,Y as t,i as n,o as r}from"./index-BZLjEauu.js";async function i(){try{await n(e,{})}catch{}t(),r()}export{i as t};
