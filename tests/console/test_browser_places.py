@@ -43,6 +43,12 @@ async def appoint_street_staff(deps: Deps) -> None:
     )
 
 
+async def settled_shot(page: Page, name: str) -> None:
+    """A screenshot once the loading masks have faded (Element Plus removes them after)."""
+    await expect(page.locator(".el-loading-mask")).to_have_count(0)
+    await shot(page, name)
+
+
 async def point_of(page: Page, text: str) -> tuple[float, float]:
     """Where the map draws the report whose line in the list beside it holds `text`."""
     points = page.get_by_role("list", name="地图上的诉求")
@@ -75,7 +81,7 @@ async def test_the_map_draws_the_boundaries_and_the_reports_and_a_click_opens_on
     await expect(legend).to_contain_text("待受理")
     await expect(legend).to_contain_text("已办结")
     await expect(page.locator("canvas").first).to_be_visible()
-    await shot(page, "reports-map")
+    await settled_shot(page, "reports-map")
 
     # A click on a point of the canvas opens its report.
     title = "消防通道被电动车堵塞"
@@ -108,7 +114,7 @@ async def test_the_grid_filter_changes_the_queue(open_page: Open) -> None:
     await page.get_by_role("option", name="金安社区第二网格").click()
     await expect(page.get_by_role("row").filter(has_text=first_grid)).to_have_count(0)
     await expect(page.get_by_role("row").filter(has_text=second_grid)).to_be_visible()
-    await shot(page, "reports-grid")
+    await settled_shot(page, "reports-grid")
 
     await page.get_by_role("combobox", name="网格").click(force=True)
     await page.get_by_role("option", name="金安社区第一网格").click()
@@ -127,7 +133,7 @@ async def test_street_staff_see_the_escalated_queue_and_their_communities_figure
     row = page.get_by_role("row").filter(has_text=title)
     await expect(row).to_contain_text("金安社区")
     await expect(row).to_contain_text("街道")
-    await shot(page, "escalated")
+    await settled_shot(page, "escalated")
 
     # The report's detail, with the actions the street may take (up to the district).
     await row.get_by_role("link", name=title).click()
