@@ -3,7 +3,7 @@ const zhCN = {
   app: { title: '近邻 · 社区工作台', signOut: '退出登录', language: 'English', apiDown: '无法连接服务器，请检查网络后重试。', retry: '重试', loading: '加载中…', save: '保存', cancel: '取消', empty: '暂无数据', prev: '上一页', next: '下一页', total: '共 {n} 条', refresh: '刷新', back: '返回' },
   nav: { label: '主导航', reports: '诉求', memberships: '成员审核', councils: '议事', boards: '任务看板', dashboard: '数据看板' },
   login: { title: '登录社区工作台', phone: '手机号', password: '密码', submit: '登录', failed: '登录失败', byPassword: '密码登录', byCode: '验证码登录', code: '验证码', getCode: '获取验证码', resendIn: '{n} 秒后重新获取', codeSent: '验证码已发送，请查看短信。' },
-  notStaff: { title: '此账号不是工作人员', body: '社区工作台只对社区工作者、网格员和街道、区的工作人员开放。居民请使用近邻 App。', signOut: '换个账号登录', placeTitle: '街道、区工作人员的工作台尚未开放', placeBody: '此账号是街道或区的工作人员，不属于某个社区；工作台目前只有社区的页面。请暂用 GraphiQL 查看上报的诉求和统计。' },
+  notStaff: { title: '此账号不是工作人员', body: '社区工作台只对社区工作者、网格员和街道、区的工作人员开放。居民请使用近邻 App。', signOut: '换个账号登录' },
   community: { label: '社区' },
   reports: { title: '诉求', status: '状态', category: '类别', order: '排序', overdue: '只看逾期', assignedToMe: '指派给我的', number: '编号', reportTitle: '标题', priority: '优先级', assignee: '处理人', reporter: '反映人', dueAt: '办理期限', createdAt: '提交时间', isOverdue: '已逾期', live: '实时更新', updated: '诉求队列已更新' },
   report: { description: '描述', address: '地址', photos: '照片', resolutionPhotos: '办结照片', timeline: '处理过程', comments: '评论', comment: '发表评论', send: '发送', grid: '网格', escalation: '上报层级', satisfaction: '满意度', linkedTasks: '关联任务', actions: '操作', done: '已完成：{action}' },
@@ -14,6 +14,10 @@ const zhCN = {
   councils: { title: '议事', council: '议事会', newProposal: '新建议题', open: '开始投票', close: '结束投票', results: '查看结果', turnout: '参与率', outcome: '结果', rules: '表决规则', quorum: '法定人数', threshold: '通过比例', options: '选项', votes: '票数', area: '面积（m²）', quorumReached: '已达法定人数', quorumMissed: '未达法定人数', voters: '投票人', created: '议题已创建' },
   dashboard: { title: '数据看板', reportsTotal: '诉求总数', reportsOpen: '办理中', reportsOverdue: '逾期', median: '办结用时中位数（小时）', onTime: '按时办结率', satisfaction: '满意率', proposalsPassed: '通过议题', turnout: '平均参与率', tasksDone: '完成任务', volunteers: '活跃志愿者', points: '发放积分', byStatus: '按状态', byCategory: '按类别' },
   bell: { label: '通知', unread: '{n} 条未读', markAll: '全部已读', none: '没有通知' },
+  grids: { label: '网格', mine: '我负责的网格' },
+  reportsMap: { title: '诉求地图', list: '诉求列表', map: '地图', legend: '图例', points: '地图上的诉求', boundary: '社区边界', grids: '网格边界', shown: '地图上 {n} 条诉求（共 {total} 条）', noLocation: '{n} 条诉求没有位置', noBoundary: '此社区尚无边界数据，只显示诉求的位置。', open: '打开诉求 {number}' },
+  dispatch: { action: '派单（吹哨报到）', unit: '承办单位', note: '派单说明', done: '已派单' },
+  place: { label: '辖区', escalated: '上报诉求', dashboard: '辖区看板', children: '下辖区域', name: '名称', community: '所属社区', escalationLevel: '上报层级', reportsEscalated: '上报至本级', series: '每日新增与办结', created: '新增', resolved: '办结', byWorker: '办结人员', worker: '人员', medianHours: '用时中位数（小时）', patrols: '巡查次数', none: '没有上报到本级的诉求' },
   enums: {
     ReportStatus: { SUBMITTED: '待受理', ACCEPTED: '已受理', ASSIGNED: '已指派', IN_PROGRESS: '处理中', RESOLVED: '已办结', CLOSED: '已关闭', REJECTED: '已驳回', WITHDRAWN: '已撤回', DUPLICATE: '已合并（重复）' },
     ReportCategory: { REPAIR: '维修', ENVIRONMENT: '环境卫生', SAFETY_HAZARD: '安全隐患', TRAFFIC: '交通', NEIGHBOR_DISPUTE: '邻里纠纷', PROPERTY_MANAGEMENT: '物业管理', PUBLIC_ORDER: '公共秩序', OTHER: '其他' },
@@ -27,6 +31,8 @@ const zhCN = {
     VotingMethod: { YES_NO_ABSTAIN: '赞成/反对/弃权', SINGLE_CHOICE: '单选', MULTIPLE_CHOICE: '多选' },
     ProposalMatter: { ORDINARY: '一般事项（过半数）', MAJOR: '重大事项（四分之三）' },
     ColumnKind: { TODO: '待认领', DOING: '进行中', REVIEW: '待验收', DONE: '已完成' },
+    EscalationLevel: { COMMUNITY: '社区', STREET: '街道', DISTRICT: '区' },
+    PlaceLevel: { CITY: '市', DISTRICT: '区', STREET: '街道', COMMUNITY: '社区', GRID: '网格', BUILDING: '楼栋' },
   },
 }
 
@@ -36,7 +42,7 @@ const en: Catalogue = {
   app: { title: 'Neighbor · Community console', signOut: 'Sign out', language: '中文', apiDown: 'Cannot reach the server. Check the network and retry.', retry: 'Retry', loading: 'Loading…', save: 'Save', cancel: 'Cancel', empty: 'Nothing here', prev: 'Previous', next: 'Next', total: '{n} in all', refresh: 'Refresh', back: 'Back' },
   nav: { label: 'Main navigation', reports: 'Reports', memberships: 'Memberships', councils: 'Councils', boards: 'Task boards', dashboard: 'Dashboard' },
   login: { title: 'Sign in to the community console', phone: 'Phone', password: 'Password', submit: 'Sign in', failed: 'Sign-in failed', byPassword: 'Password', byCode: 'Verification code', code: 'Code', getCode: 'Get code', resendIn: 'Resend in {n} s', codeSent: 'Code sent: check your text messages.' },
-  notStaff: { title: 'This account is not staff', body: 'The console is for community workers, grid workers and street and district staff. Residents use the Neighbor app.', signOut: 'Sign in with another account', placeTitle: 'The console for street and district staff is not open yet', placeBody: 'This account is staff of a street or district, not of a community; the console has only a community\'s screens so far. Use GraphiQL for escalated reports and statistics meanwhile.' },
+  notStaff: { title: 'This account is not staff', body: 'The console is for community workers, grid workers and street and district staff. Residents use the Neighbor app.', signOut: 'Sign in with another account' },
   community: { label: 'Community' },
   reports: { title: 'Reports', status: 'Status', category: 'Category', order: 'Order', overdue: 'Overdue only', assignedToMe: 'Assigned to me', number: 'Number', reportTitle: 'Title', priority: 'Priority', assignee: 'Assignee', reporter: 'Reporter', dueAt: 'Due', createdAt: 'Submitted', isOverdue: 'Overdue', live: 'Live', updated: 'The queue was updated' },
   report: { description: 'Description', address: 'Address', photos: 'Photos', resolutionPhotos: 'Resolution photos', timeline: 'Timeline', comments: 'Comments', comment: 'Comment', send: 'Send', grid: 'Grid', escalation: 'Escalation level', satisfaction: 'Satisfaction', linkedTasks: 'Linked tasks', actions: 'Actions', done: 'Done: {action}' },
@@ -47,6 +53,10 @@ const en: Catalogue = {
   councils: { title: 'Councils', council: 'Council', newProposal: 'New proposal', open: 'Open voting', close: 'Close voting', results: 'Results', turnout: 'Turnout', outcome: 'Outcome', rules: 'Decision rules', quorum: 'Quorum', threshold: 'Pass threshold', options: 'Options', votes: 'Votes', area: 'Area (m²)', quorumReached: 'Quorum reached', quorumMissed: 'Quorum not reached', voters: 'Voters', created: 'Proposal created' },
   dashboard: { title: 'Dashboard', reportsTotal: 'Reports', reportsOpen: 'Open', reportsOverdue: 'Overdue', median: 'Median hours to resolve', onTime: 'Resolved on time', satisfaction: 'Satisfied', proposalsPassed: 'Proposals passed', turnout: 'Average turnout', tasksDone: 'Tasks done', volunteers: 'Active volunteers', points: 'Points awarded', byStatus: 'By status', byCategory: 'By category' },
   bell: { label: 'Notifications', unread: '{n} unread', markAll: 'Mark all read', none: 'No notifications' },
+  grids: { label: 'Grid', mine: 'My grids' },
+  reportsMap: { title: 'Reports map', list: 'Reports list', map: 'Map', legend: 'Legend', points: 'Reports on the map', boundary: 'Community boundary', grids: 'Grid boundaries', shown: '{n} reports on the map ({total} in all)', noLocation: '{n} reports have no location', noBoundary: 'This community has no boundary yet: only the reports\' points are shown.', open: 'Open report {number}' },
+  dispatch: { action: 'Dispatch to a unit', unit: 'Handling unit', note: 'Note', done: 'Dispatched' },
+  place: { label: 'Area', escalated: 'Escalated reports', dashboard: 'Area dashboard', children: 'Places under it', name: 'Name', community: 'Community', escalationLevel: 'Escalation level', reportsEscalated: 'Escalated to this level', series: 'Created and resolved a day', created: 'Created', resolved: 'Resolved', byWorker: 'Resolved by', worker: 'Person', medianHours: 'Median hours', patrols: 'Patrols', none: 'No report escalated to this level' },
   enums: {
     ReportStatus: { SUBMITTED: 'Submitted', ACCEPTED: 'Accepted', ASSIGNED: 'Assigned', IN_PROGRESS: 'In progress', RESOLVED: 'Resolved', CLOSED: 'Closed', REJECTED: 'Rejected', WITHDRAWN: 'Withdrawn', DUPLICATE: 'Duplicate (merged)' },
     ReportCategory: { REPAIR: 'Repair', ENVIRONMENT: 'Environment', SAFETY_HAZARD: 'Safety hazard', TRAFFIC: 'Traffic', NEIGHBOR_DISPUTE: 'Neighbour dispute', PROPERTY_MANAGEMENT: 'Property management', PUBLIC_ORDER: 'Public order', OTHER: 'Other' },
@@ -60,6 +70,8 @@ const en: Catalogue = {
     VotingMethod: { YES_NO_ABSTAIN: 'Yes / no / abstain', SINGLE_CHOICE: 'Single choice', MULTIPLE_CHOICE: 'Multiple choice' },
     ProposalMatter: { ORDINARY: 'Ordinary (more than half)', MAJOR: 'Major (three quarters)' },
     ColumnKind: { TODO: 'To do', DOING: 'Doing', REVIEW: 'Review', DONE: 'Done' },
+    EscalationLevel: { COMMUNITY: 'Community', STREET: 'Street', DISTRICT: 'District' },
+    PlaceLevel: { CITY: 'City', DISTRICT: 'District', STREET: 'Street', COMMUNITY: 'Community', GRID: 'Grid', BUILDING: 'Building' },
   },
 }
 

@@ -1,7 +1,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { query, restoreSession, whenSignedOut } from './api'
-import { ViewerDocument } from './generated/graphql'
-import { session, staffMemberships } from './session'
+import { StaffPlacesDocument, ViewerDocument } from './generated/graphql'
+import { placeStaff, session, staffMemberships, type StaffPlace } from './session'
 
 // Hash history: every screen is /console/#/..., so the server serves one index.html.
 export const router = createRouter({
@@ -21,6 +21,9 @@ export const router = createRouter({
         { path: 'proposals/:id', name: 'proposal', component: () => import('./views/ProposalView.vue'), props: true },
         { path: 'boards', name: 'boards', component: () => import('./views/BoardView.vue') },
         { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
+        { path: 'reports-map', name: 'reports-map', component: () => import('./views/ReportsMapView.vue') },
+        { path: 'escalated', name: 'escalated', component: () => import('./views/EscalatedView.vue') },
+        { path: 'place-dashboard', name: 'place-dashboard', component: () => import('./views/PlaceDashboardView.vue') },
       ],
     },
   ],
@@ -36,6 +39,23 @@ export async function loadViewer(): Promise<void> {
   if (!staff.some((m) => m.community?.id === session.communityId)) {
     session.communityId = staff[0]?.community?.id ?? ''
   }
+  // Street and district staff: the places of their community-less staff memberships.
+  session.places = placeStaff(data.viewer) ? await staffPlaces() : []
+  if (!session.places.some((p) => p.id === session.placeId)) {
+    session.placeId = session.communityId ? '' : (session.places[0]?.id ?? '')
+  }
+}
+
+const STAFF_ROLES = new Set(['COMMUNITY_WORKER', 'GRID_WORKER', 'ADMIN'])
+const PLACE_SCREENS = new Set(['escalated', 'place-dashboard', 'report'])
+
+async function staffPlaces(): Promise<StaffPlace[]> {
+  const data = await query(StaffPlacesDocument, {})
+  return (data.viewer?.memberships ?? []).flatMap((m) =>
+    m.place && m.place.level !== 'COMMUNITY' && m.status === 'ACTIVE' && m.roles.some((r) => STAFF_ROLES.has(r))
+      ? [m.place]
+      : [],
+  )
 }
 
 router.beforeEach(async (to) => {
@@ -57,8 +77,11 @@ router.beforeEach(async (to) => {
     }
     if (!session.viewer) return { name: 'login' }
   }
-  const staff = staffMemberships(session.viewer).length > 0
+  const staff = staffMemberships(session.viewer).length > 0 || session.places.length > 0
   if (!staff && to.name !== 'not-staff') return { name: 'not-staff' }
-  if (staff && to.name === 'not-staff') return { name: 'reports' }
+  if (staff && to.name === 'not-staff') return { name: session.communityId ? 'reports' : 'escalated' }
+  // A street's or a district's place is worked on: its screens only (and a report's detail).
+  if (!session.communityId && session.placeId && !PLACE_SCREENS.has(String(to.name))) return { name: 'escalated' }
+  if (session.communityId && (to.name === 'escalated' || to.name === 'place-dashboard')) return { name: 'reports' }
   return true
 })

@@ -6,7 +6,7 @@
 // long-lived access token from storage. Nothing is kept in localStorage (earlier builds' keys
 // are removed on start).
 import { computed, reactive } from 'vue'
-import type { ViewerQuery } from './generated/graphql'
+import type { PlaceLevel, ViewerQuery } from './generated/graphql'
 
 type Viewer = NonNullable<ViewerQuery['viewer']>
 export type Membership = Viewer['memberships'][number]
@@ -21,8 +21,14 @@ export const session = reactive({
   refreshToken: sessionStorage.getItem(REFRESH),
   viewer: null as Viewer | null,
   communityId: '',
+  /** Street and district staff: the places (above a community) where they work, and the one
+   * worked on when no community is (`communityId` empty). */
+  places: [] as StaffPlace[],
+  placeId: '',
   apiDown: false,
 })
+
+export type StaffPlace = { id: string; name: string; level: PlaceLevel }
 
 export function setTokens(access: string | null, refresh: string | null): void {
   session.accessToken = access
@@ -35,6 +41,8 @@ export function clearSession(): void {
   setTokens(null, null)
   session.viewer = null
   session.communityId = ''
+  session.places = []
+  session.placeId = ''
 }
 
 /** The communities where the viewer works: active memberships with a staff role. */
@@ -56,3 +64,5 @@ export function placeStaff(viewer: Viewer | null): boolean {
 export const community = computed(
   () => staffMemberships(session.viewer).find((m) => m.community?.id === session.communityId)?.community ?? null,
 )
+
+export const place = computed(() => session.places.find((p) => p.id === session.placeId) ?? null)

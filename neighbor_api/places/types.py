@@ -91,6 +91,16 @@ class PlaceType(relay.Node):
         ancestor_id = self.model.ancestor_at(level)
         return await PlaceType.load(info, ancestor_id) if ancestor_id else None
 
+    @strawberry.field(
+        description="The area it covers (communities and grids; null where none is known): "
+        "one closed ring of points, the first repeated last, for drawing it on a map."
+    )
+    def boundary(self) -> list[GeoPointType] | None:
+        polygon = self.model.boundary
+        if polygon is None:
+            return None
+        return [GeoPointType(lat=lat, lng=lng) for lng, lat in polygon.outer]
+
     @strawberry.field(description="The place this one is part of.")
     async def parent(self, info: Info) -> PlaceType | None:
         parent_id = self.model.parent_id

@@ -221,13 +221,6 @@ async def test_a_resident_sees_this_account_is_not_staff(open_page: Open) -> Non
     await shot(page, "not-staff")
 
 
-async def test_district_staff_are_told_their_console_is_not_open_yet(open_page: Open) -> None:
-    page = await open_page()
-    await sign_in(page, DISTRICT_ADMIN)
-    await expect(page.get_by_text("街道、区工作人员的工作台尚未开放")).to_be_visible()
-    await expect(page.get_by_role("navigation")).to_have_count(0)
-
-
 # Bad input: a stale card, field errors, expired tokens, the API down.
 
 

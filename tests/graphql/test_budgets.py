@@ -88,6 +88,11 @@ BUDGETS: dict[str, int] = {
     "CommunityStats": 7,
     "Notifications": 3,
     "MarkNotificationsRead": 3,
+    # the console's own documents (console-places.graphql): the map is the page, its count, the
+    # grids (one batch) and the authentication; the community is a place (kept per process)
+    "ReportsMap": 4,
+    "StaffPlaces": 1,
+    "ReportDispatch": 2,  # the report (its permission from places kept), the units
     "NotificationPreferences": 2,
     "UpdateNotificationPreferences": 3,
     "RegisterPushDevice": 2,
@@ -657,6 +662,12 @@ async def _dispatch(c: Contract) -> Case:
     )
 
 
+async def _report_dispatch(c: Contract) -> Case:
+    units = await c.dispatching()
+    report_id = await units.escalated("金山路占道施工未围挡")
+    return await c.case(STREET_ADMIN, id=report_id, placeId=c.street.places["金山街道"])
+
+
 async def _return(c: Contract) -> Case:
     units = await c.dispatching()
     report_id = await units.escalated("金山路人行道违停")
@@ -723,6 +734,9 @@ SETUP: dict[str, Callable[[Contract], Awaitable[Case]]] = {
     "CommunityStats": lambda c: c.case(JINAN_WORKER, placeId=c.community),
     "Notifications": lambda c: c.case(JINAN_RESIDENT, first=20),
     "MarkNotificationsRead": lambda c: c.mutation(JINAN_RESIDENT, all=True),
+    "ReportsMap": lambda c: c.case(JINAN_WORKER, communityId=c.community, first=100),
+    "StaffPlaces": lambda c: c.case(HULI_ADMIN),
+    "ReportDispatch": _report_dispatch,
     "NotificationPreferences": lambda c: c.case(JINAN_RESIDENT),
     "UpdateNotificationPreferences": lambda c: c.mutation(
         JINAN_RESIDENT,

@@ -12,6 +12,7 @@ from tests.places.conftest import AddCommunities
 from tests.places.support import (
     AT_JINSHAN,
     JINAN_RESIDENT,
+    JINAN_WORKER,
     DemoPlaces,
     error_codes,
     sign_in,
@@ -262,3 +263,38 @@ class TestNodeById:
         self, api: Api, places: DemoPlaces
     ) -> None:
         assert await self.typename(api, str(relay.GlobalID("Place", "金安社区"))) is None
+
+
+class TestBoundary:
+    """Communities and grids carry their boundary (the console's map draws it: ReportsMap)."""
+
+    async def map_of(self, api: Api, community_id: str) -> dict[str, Any]:
+        worker = await sign_in(api, JINAN_WORKER)
+        data: dict[str, Any] = await api.data(
+            "ReportsMap", {"communityId": community_id, "first": 100}, token=worker.token
+        )
+        return data
+
+    async def test_a_community_and_its_grids_carry_a_closed_ring(
+        self, api: Api, places: DemoPlaces
+    ) -> None:
+        community = (await self.map_of(api, places["金安社区"]))["community"]
+        ring = community["boundary"]
+        assert len(ring) == 9
+        assert ring[0] == ring[-1] == {"lat": 24.5104, "lng": 118.1826}  # demo.json, lat first
+        grids = {g["name"]: g["boundary"] for g in community["grids"]}
+        assert set(grids) == {"金安社区第一网格", "金安社区第二网格"}
+        for name, grid_ring in grids.items():
+            assert grid_ring is not None, name
+            assert grid_ring[0] == grid_ring[-1], name
+
+    async def test_the_map_holds_the_communitys_reports_with_their_points(
+        self, api: Api, places: DemoPlaces
+    ) -> None:
+        reports = (await self.map_of(api, places["金安社区"]))["reports"]
+        nodes = [e["node"] for e in reports["edges"]]
+        assert reports["totalCount"] == len(nodes) > 0
+        assert all(n["location"] is not None for n in nodes)
+
+    async def test_a_street_has_no_community_map(self, api: Api, places: DemoPlaces) -> None:
+        assert (await self.map_of(api, places["金山街道"]))["community"] is None

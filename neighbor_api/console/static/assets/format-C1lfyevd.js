@@ -1,1 +1,0 @@
-import{W as e}from"./index-Dq-DjeOP.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

@@ -1,0 +1,1 @@
+import{X as e}from"./index-BEY-imrm.js";function t(t){return t?new Date(t).toLocaleString(e(),{dateStyle:`short`,timeStyle:`short`}):`—`}export{t};

@@ -1,1 +1,0 @@
-import{i as e,o as t,q as n,w as r}from"./index-Dq-DjeOP.js";async function i(){try{await e(r,{})}catch{}n(),t()}export{i as t};

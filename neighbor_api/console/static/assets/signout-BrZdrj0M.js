@@ -1,0 +1,1 @@
+import{$ as e,O as t,i as n,o as r}from"./index-BEY-imrm.js";async function i(){try{await n(t,{})}catch{}e(),r()}export{i as t};
