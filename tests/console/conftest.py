@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 
@@ -34,7 +33,9 @@ async def demo_deps(mongo_client: Client, settings: Settings) -> AsyncIterator[D
     name = f"test_{uuid.uuid4().hex[:12]}"
     db = mongo_client[name]
     await ensure_indexes(db)
-    clock = ManualClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    # Today, not a fixed day: the server removes expired documents (TTL indexes: resend gates,
+    # codes, sessions) by the real clock, so a day in the past would let them vanish at random.
+    clock = ManualClock()
     deps = Deps(client=mongo_client, db=db, settings=settings, clock=clock)
     await load_demo(deps)
     yield deps

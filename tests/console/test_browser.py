@@ -76,7 +76,7 @@ async def shot(page: Page, name: str) -> None:
 async def sign_in(page: Page, phone: str = WORKER, password: str = DEMO_PASSWORD) -> None:
     await page.get_by_label("手机号").fill(phone)
     await page.get_by_label("密码").fill(password)
-    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="登录", exact=True).click()
 
 
 async def go(page: Page, screen: str) -> None:
@@ -88,7 +88,7 @@ async def go(page: Page, screen: str) -> None:
 
 async def test_sign_in_accept_and_assign_a_report_and_see_it_move(open_page: Open) -> None:
     page = await open_page()
-    await expect(page.get_by_role("button", name="登录")).to_be_visible()
+    await expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     await shot(page, "login")
     await sign_in(page, password="wrong-password")
     await expect(page.get_by_role("alert")).to_be_visible()  # the API's message, in place
@@ -321,11 +321,11 @@ async def test_tokens_stay_out_of_local_storage_expired_ones_refresh_and_sign_ou
     await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
     # ... another tab has none of it ...
     other = await open_page()
-    await expect(other.get_by_role("button", name="登录")).to_be_visible()
+    await expect(other.get_by_role("button", name="登录", exact=True)).to_be_visible()
     # ... and a dead refresh token signs out to 登录.
     await page.evaluate("sessionStorage.setItem('neighbor-console.refresh', 'revoked-token')")
     await page.reload()
-    await expect(page.get_by_role("button", name="登录")).to_be_visible()
+    await expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     assert await page.evaluate("sessionStorage.getItem('neighbor-console.refresh')") is None
 
     # Signing out forgets the tokens here and ends the session on the server (logout).
@@ -333,7 +333,7 @@ async def test_tokens_stay_out_of_local_storage_expired_ones_refresh_and_sign_ou
     await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
     signed_in = await page.evaluate("sessionStorage.getItem('neighbor-console.refresh')")
     await page.get_by_role("button", name="退出登录").click()
-    await expect(page.get_by_role("button", name="登录")).to_be_visible()
+    await expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     kept = await page.evaluate("Object.keys(sessionStorage).join(' ')")
     assert "neighbor-console" not in kept, kept
     async with httpx.AsyncClient(base_url=demo_server.url, timeout=10) as http:
@@ -441,11 +441,11 @@ async def test_sign_in_with_a_code_after_a_wait_a_failed_send_and_a_wrong_code(
 
     wrong = "000000" if code != "000000" else "111111"
     await page.get_by_label("验证码").fill(wrong)
-    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="登录", exact=True).click()
     await expect(page.locator(".el-form-item__error, [role=alert]").first).to_be_visible()
     await shot(page, "login-code")
     await page.get_by_label("验证码").fill(code)
-    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="登录", exact=True).click()
     await expect(page.get_by_role("heading", name="诉求", exact=True)).to_be_visible()
 
 
