@@ -21,9 +21,10 @@ with the lower middle duration (the ⌈n/2⌉-th smallest). The durations never 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
@@ -96,6 +97,22 @@ class Period:
         # Both ends open: any date, as a range (a range matches dates only, like `$type`),
         # which both servers bound on the (place_path, time) index.
         return condition or {"$gte": EARLIEST}
+
+
+class Part(StrEnum):
+    """The groups of a dashboard's figures, each read by its own aggregate(s): a dashboard
+    reads only the parts its fields ask for."""
+
+    CREATED = "created"  # by status and category, escalated (the rollups, the edge days)
+    OVERDUE = "overdue"
+    RESOLVED = "resolved"  # the median and on-time resolutions
+    RATINGS = "ratings"
+    PROPOSALS = "proposals"
+    TASKS = "tasks"
+    POINTS = "points"
+
+
+EVERY_PART = frozenset(Part)
 
 
 @dataclass(frozen=True)
@@ -195,7 +212,7 @@ async def _created_edge(db: Database, match: Document, part: Period) -> Document
     }
 
 
-async def _overdue(db: Database, match: Document, period: Period, now: datetime) -> int:
+async def _overdue(db: Database, match: Document, period: Period, now: datetime) -> Document:
     """Reports created in the period that are overdue now: read among the place's reports in
     a status that can be overdue (the work in hand, on the stats_status index)."""
     pipeline: list[Document] = [
@@ -203,29 +220,26 @@ async def _overdue(db: Database, match: Document, period: Period, now: datetime)
         {"$match": {"created_at": period.within(), "due_at": {"$lt": now}}},
         {"$group": {"_id": None, "overdue": {"$sum": 1}}},
     ]
-    return int((await _one(db, REPORTS, pipeline)).get("overdue", 0))
+    return await _one(db, REPORTS, pipeline)
 
 
-async def _created(db: Database, place: Place, period: Period, now: datetime) -> Document:
+async def _created(db: Database, place: Place, period: Period) -> Document:
     """Reports created in the period: by status now and by category (whole days from the
-    rollups, the ends of a partial day from the reports; a grid's from its reports), how many
-    were escalated, and how many are overdue now."""
+    rollups, the ends of a partial day from the reports; a grid's from its reports), and how
+    many were escalated."""
     match = scope(place)
     if place.level is PlaceLevel.GRID:
         days, edges = None, [period]
     else:
         days, edges = split_by_days(period)
-    parts = await asyncio.gather(
+    counted = await asyncio.gather(
         *([_created_days(db, place.id, days)] if days is not None else []),
         *(_created_edge(db, match, edge) for edge in edges),
-        _overdue(db, match, period, now),
     )
-    *counted, overdue = parts
     by_status: dict[str, int] = {}
     by_category: dict[str, int] = {}
     escalated = 0
     for part in counted:
-        assert isinstance(part, dict)
         for status, count in part["by_status"].items():
             by_status[status] = by_status.get(status, 0) + count
         for category, count in part["by_category"].items():
@@ -234,7 +248,6 @@ async def _created(db: Database, place: Place, period: Period, now: datetime) ->
     return {
         "by_status": by_status,
         "by_category": by_category,
-        "overdue": overdue,
         "escalated": escalated,
     }
 
@@ -359,29 +372,42 @@ async def _nothing() -> Document:
     return {}
 
 
-async def figures(db: Database, place: Place, period: Period, *, now: datetime) -> Figures:
-    """Every figure of the place and everything under it, over the period (a grid has reports
-    and patrols only: no proposals, tasks or points are kept per grid)."""
+async def figures(
+    db: Database,
+    place: Place,
+    period: Period,
+    *,
+    now: datetime,
+    parts: frozenset[Part] = EVERY_PART,
+) -> Figures:
+    """The figures of the place and everything under it, over the period: those of `parts`,
+    the others left at their zero (a grid has reports and patrols only: no proposals, tasks or
+    points are kept per grid)."""
     match = scope(place)
     grid = place.level is PlaceLevel.GRID
-    (created, resolved, ratings), (proposals, tasks, points) = await asyncio.gather(
+
+    def read(part: Part, reading: Callable[[], Awaitable[Document]]) -> Awaitable[Document]:
+        return reading() if part in parts else _nothing()
+
+    (created, overdue, resolved, ratings), (proposals, tasks, points) = await asyncio.gather(
         asyncio.gather(
-            _created(db, place, period, now),
-            _resolved(db, match, period),
-            _ratings(db, match, period),
+            read(Part.CREATED, lambda: _created(db, place, period)),
+            read(Part.OVERDUE, lambda: _overdue(db, match, period, now)),
+            read(Part.RESOLVED, lambda: _resolved(db, match, period)),
+            read(Part.RATINGS, lambda: _ratings(db, match, period)),
         ),
         asyncio.gather(
-            _nothing() if grid else _proposals(db, place.id, period),
-            _nothing() if grid else _tasks(db, place.id, period),
-            _nothing() if grid else _points(db, place.id, period),
+            _nothing() if grid else read(Part.PROPOSALS, lambda: _proposals(db, place.id, period)),
+            _nothing() if grid else read(Part.TASKS, lambda: _tasks(db, place.id, period)),
+            _nothing() if grid else read(Part.POINTS, lambda: _points(db, place.id, period)),
         ),
     )
     median = resolved.get("median_ms")
     return Figures(
-        by_status={ReportStatus(s): n for s, n in created["by_status"].items()},
-        by_category={ReportCategory(c): n for c, n in created["by_category"].items()},
-        overdue=int(created["overdue"]),
-        escalated=int(created["escalated"]),
+        by_status={ReportStatus(s): n for s, n in created.get("by_status", {}).items()},
+        by_category={ReportCategory(c): n for c, n in created.get("by_category", {}).items()},
+        overdue=int(overdue.get("overdue", 0)),
+        escalated=int(created.get("escalated", 0)),
         resolved=int(resolved.get("resolved", 0)),
         median_resolution_ms=float(median) if median is not None else None,
         resolved_with_due=int(resolved.get("with_due", 0)),

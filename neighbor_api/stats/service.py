@@ -37,7 +37,7 @@ from neighbor_api.places import service as places
 from neighbor_api.places.models import Place, PlaceLevel
 from neighbor_api.reports.models import OPEN_STATUSES, ReportCategory, ReportStatus
 from neighbor_api.stats import repository
-from neighbor_api.stats.repository import MS_PER_HOUR, Period, rollup_day
+from neighbor_api.stats.repository import EVERY_PART, MS_PER_HOUR, Part, Period, rollup_day
 
 # Places a dashboard exists for.
 DASHBOARD_LEVELS = frozenset(
@@ -96,16 +96,18 @@ async def place_stats(
     place_id: ObjectId,
     start: datetime | None = None,
     end: datetime | None = None,
+    parts: frozenset[Part] = EVERY_PART,
 ) -> PlaceStats | None:
     """The dashboard of a community, street, district or city: its staff (and staff above it)
-    only; None for anyone else, and for a place that does not exist or is a grid."""
+    only; None for anyone else, and for a place that does not exist or is a grid. Only the
+    figures of `parts` are read (the others stay 0 or None: for a client that did not ask)."""
     place = await places.get_place(deps, place_id)
     if place is None or place.level not in DASHBOARD_LEVELS:
         return None
     if not (is_system(actor) or actor.is_staff(place.path)):
         return None
     period = check_period(start, end)
-    figures = await repository.figures(deps.db, place, period, now=deps.clock.now())
+    figures = await repository.figures(deps.db, place, period, now=deps.clock.now(), parts=parts)
     by_status = {status: figures.by_status.get(status, 0) for status in ReportStatus}
     median_ms = figures.median_resolution_ms
     return PlaceStats(
