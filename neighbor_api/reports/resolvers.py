@@ -12,7 +12,7 @@ from neighbor_api.context import Info
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor
-from neighbor_api.graphql.errors import run_mutation
+from neighbor_api.graphql.errors import mutation_runner, run_mutation
 from neighbor_api.graphql.relay import (
     Connection,
     from_global_id,
@@ -60,9 +60,8 @@ def _report(report: Report) -> ReportPayload:
     return ReportPayload(report=ReportType.from_model(report))
 
 
-def _move(info: Info, action: Callable[[Actor], Awaitable[Report]]) -> Awaitable[ReportPayload]:
-    """A staff-workflow mutation: the report it moved, or why not."""
-    return run_mutation(info, ReportPayload, action, _report)
+# A staff-workflow mutation: the report it moved, or why not.
+_move = mutation_runner(ReportPayload, _report)
 
 
 def _submitted(submitted: service.Submitted) -> SubmitReportPayload:
