@@ -21,10 +21,13 @@ with the lower middle duration (the ⌈n/2⌉-th smallest). The durations never 
 from __future__ import annotations
 
 import asyncio
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
@@ -110,9 +113,14 @@ class Part(StrEnum):
     PROPOSALS = "proposals"
     TASKS = "tasks"
     POINTS = "points"
+    # Read with the figures when asked for, sharing their aggregates (service.place_stats).
+    CHILDREN = "children"
+    PATROLS = "patrols"
+    BY_WORKER = "by_worker"
 
 
-EVERY_PART = frozenset(Part)
+# Every figure of PlaceStats (the parts read on their own left out).
+EVERY_PART = frozenset(Part) - {Part.CHILDREN, Part.PATROLS, Part.BY_WORKER}
 
 
 @dataclass(frozen=True)
@@ -138,8 +146,84 @@ class Figures:
     points: int = 0
 
 
+async def _send(db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
+    return await (await db[collection].aggregate(pipeline)).to_list()
+
+
+# Loop turns a shared read waits for the other parts of the dashboard to ask for theirs (the
+# parts start together; the deepest asks after three turns).
+_TURNS = 4
+
+
+class _Shared:
+    """The aggregates of one dashboard, asked for together: those over one collection that
+    begin with the same `$match` are sent as ONE aggregate, each asker's further stages a
+    branch of its `$facet` (the `$match` still leads, on its index). One asker: its pipeline
+    as it is."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[tuple[str, str, str], list[tuple[list[Document], Future[Any]]]] = {}
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def rows(self, db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
+        match, stages = pipeline[0], pipeline[1:]
+        if "$match" not in match or not stages or any("$facet" in stage for stage in stages):
+            return await _send(db, collection, pipeline)
+        key = (db.name, collection, repr(match))
+        answer: Future[Any] = asyncio.get_running_loop().create_future()
+        if key not in self._waiting:
+            self._waiting[key] = []
+            task = asyncio.ensure_future(self._send(db, collection, match, key))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        self._waiting[key].append((stages, answer))
+        rows: list[Document] = await answer
+        return rows
+
+    async def _send(
+        self, db: Database, collection: str, match: Document, key: tuple[str, str, str]
+    ) -> None:
+        for _ in range(_TURNS):
+            await asyncio.sleep(0)
+        askers = self._waiting.pop(key)
+        try:
+            if len(askers) == 1:
+                answers = [await _send(db, collection, [match, *askers[0][0]])]
+            else:
+                facet = {f"f{i}": stages for i, (stages, _) in enumerate(askers)}
+                row = (await _send(db, collection, [match, {"$facet": facet}]))[0]
+                answers = [row[f"f{i}"] for i in range(len(askers))]
+        except Exception as error:  # each asker raises it
+            for _, answer in askers:
+                if not answer.done():
+                    answer.set_exception(error)
+            return
+        for (_, answer), rows in zip(askers, answers, strict=True):
+            if not answer.done():
+                answer.set_result(rows)
+
+
+_SHARED: ContextVar[_Shared | None] = ContextVar("stats_shared_reads", default=None)
+
+
+async def together(*parts: Awaitable[Any]) -> list[Any]:
+    """Run the parts of one dashboard concurrently, their aggregates shared (`_Shared`)."""
+    token = _SHARED.set(_Shared())
+    try:
+        return list(await asyncio.gather(*parts))
+    finally:
+        _SHARED.reset(token)
+
+
+async def _rows(db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
+    shared = _SHARED.get()
+    if shared is None:
+        return await _send(db, collection, pipeline)
+    return await shared.rows(db, collection, pipeline)
+
+
 async def _one(db: Database, collection: str, pipeline: list[Document]) -> Document:
-    rows = await (await db[collection].aggregate(pipeline)).to_list()
+    rows = await _rows(db, collection, pipeline)
     return rows[0] if rows else {}
 
 
@@ -362,10 +446,15 @@ async def _points(db: Database, place_id: ObjectId, period: Period) -> Document:
 
 async def patrols(db: Database, place_id: ObjectId, period: Period) -> int:
     """Patrols started in the period in the place (a grid's path ends at the grid)."""
-    count: int = await db[PATROLS].count_documents(
-        {"place_path": place_id, "started_at": period.within()}
+    row = await _one(
+        db,
+        PATROLS,
+        [
+            {"$match": {"place_path": place_id, "started_at": period.within()}},
+            {"$group": {"_id": None, "patrols": {"$sum": 1}}},
+        ],
     )
-    return count
+    return int(row.get("patrols", 0))
 
 
 async def _nothing() -> Document:
@@ -452,10 +541,6 @@ def _open_sum(prefix: str) -> Document:
 
 def _all_sum(prefix: str) -> Document:
     return {"$add": [{"$ifNull": [f"{prefix}{s.value}", 0]} for s in ReportStatus]}
-
-
-async def _rows(db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
-    return await (await db[collection].aggregate(pipeline)).to_list()
 
 
 async def _children_days(db: Database, place: Place, days: Period) -> list[Document]:

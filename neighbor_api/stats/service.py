@@ -24,6 +24,7 @@ are not kept per grid: 0).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -70,6 +71,10 @@ class PlaceStats:
     tasks_done: int
     active_volunteers: int
     points_awarded: int
+    # Read with the figures when asked for (their parts), else when their field is resolved.
+    children: list[ChildStats] | None = None
+    patrols: int | None = None
+    by_worker: list[WorkerStats] | None = None
 
 
 def percent(part: int | float, whole: int | float) -> float | None:
@@ -107,7 +112,16 @@ async def place_stats(
     if not (is_system(actor) or actor.is_staff(place.path)):
         return None
     period = check_period(start, end)
-    figures = await repository.figures(deps.db, place, period, now=deps.clock.now(), parts=parts)
+
+    async def nothing() -> None:
+        return None
+
+    figures, children, patrols, by_worker = await repository.together(
+        repository.figures(deps.db, place, period, now=deps.clock.now(), parts=parts),
+        _children(deps, place, period) if Part.CHILDREN in parts else nothing(),
+        repository.patrols(deps.db, place.id, period) if Part.PATROLS in parts else nothing(),
+        _by_worker(deps, place, period) if Part.BY_WORKER in parts else nothing(),
+    )
     by_status = {status: figures.by_status.get(status, 0) for status in ReportStatus}
     median_ms = figures.median_resolution_ms
     return PlaceStats(
@@ -129,6 +143,9 @@ async def place_stats(
         tasks_done=figures.tasks_done,
         active_volunteers=figures.volunteers,
         points_awarded=figures.points,
+        children=children,
+        patrols=patrols,
+        by_worker=by_worker,
     )
 
 
@@ -138,6 +155,8 @@ async def place_stats(
 
 async def patrols(deps: Deps, stats: PlaceStats) -> int:
     """Patrols started in the period in the place's grids (one count, read when asked for)."""
+    if stats.patrols is not None:
+        return stats.patrols
     return await repository.patrols(deps.db, stats.place.id, stats.period)
 
 
@@ -155,12 +174,20 @@ class ChildStats:
 async def children(deps: Deps, stats: PlaceStats) -> list[ChildStats]:
     """Each place directly under the dashboard's (a community's grids), by name, zeros
     included: the district's ranking of its streets or a street's of its communities."""
-    places_under = await places.children(deps, stats.place.id)
-    if not places_under or stats.place.level is PlaceLevel.GRID:
+    if stats.children is not None:
+        return stats.children
+    return await _children(deps, stats.place, stats.period)
+
+
+async def _children(deps: Deps, place: Place, period: Period) -> list[ChildStats]:
+    if place.level is PlaceLevel.GRID:
         return []
-    figures = await repository.children_figures(
-        deps.db, stats.place, stats.period, now=deps.clock.now()
+    places_under, figures = await asyncio.gather(
+        places.children(deps, place.id),
+        repository.children_figures(deps.db, place, period, now=deps.clock.now()),
     )
+    if not places_under:
+        return []
     empty = repository.ChildFigures()
     return [
         ChildStats(
@@ -185,7 +212,13 @@ class WorkerStats:
 
 async def by_worker(deps: Deps, stats: PlaceStats) -> list[WorkerStats]:
     """The reports resolved in the period by assignee, the most first (at most 100)."""
-    rows = await repository.by_worker(deps.db, stats.place, stats.period)
+    if stats.by_worker is not None:
+        return stats.by_worker
+    return await _by_worker(deps, stats.place, stats.period)
+
+
+async def _by_worker(deps: Deps, place: Place, period: Period) -> list[WorkerStats]:
+    rows = await repository.by_worker(deps.db, place, period)
     return [
         WorkerStats(
             user_id=row.user_id,

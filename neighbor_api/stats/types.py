@@ -96,7 +96,8 @@ class CategoryCount:
 
 
 # Which part of the figures each field of PlaceStats needs (fields not named here read
-# nothing, or read on their own when resolved: patrols, series, children, byWorker).
+# nothing, or read on their own when resolved: series). children, patrols and byWorker are
+# read with the figures, sharing their aggregates (repository.together).
 FIELD_PARTS: dict[str, Part] = {
     "reportsTotal": Part.CREATED,
     "reportsOpen": Part.CREATED,
@@ -112,6 +113,9 @@ FIELD_PARTS: dict[str, Part] = {
     "tasksDone": Part.TASKS,
     "activeVolunteers": Part.POINTS,
     "pointsAwarded": Part.POINTS,
+    "children": Part.CHILDREN,
+    "patrols": Part.PATROLS,
+    "byWorker": Part.BY_WORKER,
 }
 
 

@@ -437,4 +437,4 @@ async def test_the_contract_document_over_http(
     ]
     # The figures, the series, the children and the workers: a fixed number of reads, however
     # many streets, communities and days.
-    assert sent <= 17, sent
+    assert sent <= 11, sent
