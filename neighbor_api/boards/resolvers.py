@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import strawberry
 from bson import ObjectId
 
@@ -32,14 +30,14 @@ from neighbor_api.boards.types import (
     UpdateTaskInput,
 )
 from neighbor_api.context import Info
-from neighbor_api.core.policy import Actor
-from neighbor_api.graphql.errors import run_mutation
+from neighbor_api.graphql.errors import mutation_runner, run_mutation
 from neighbor_api.graphql.relay import (
     Connection,
     from_global_id,
     input_id,
     input_ids,
     optional_input_id,
+    page_under,
 )
 
 
@@ -57,9 +55,8 @@ def _task(task: Task) -> TaskPayload:
     return TaskPayload(task=TaskType.from_model(task))
 
 
-def _change(info: Info, action: Callable[[Actor], Awaitable[Task]]) -> Awaitable[TaskPayload]:
-    """A task mutation: the task it changed, or why not."""
-    return run_mutation(info, TaskPayload, action, _task)
+# A task mutation: the task it changed, or why not.
+_change = mutation_runner(TaskPayload, _task)
 
 
 def _approved(approved: service.Approved) -> ApproveTaskPayload:
@@ -92,14 +89,13 @@ class BoardQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[TaskType] | None:
-        actor = await info.context.require_actor()
-        place_id = from_global_id(community_id, "Place")
-        if place_id is None:
-            return None
-        page = await service.open_tasks(
-            info.context.deps, actor, community_id=place_id, first=first, after=after
-        )
-        return Connection.of(page.map(TaskType.from_model)) if page is not None else None
+        return await page_under(
+            info, community_id, "Place",
+            lambda actor, place_id: service.open_tasks(
+                info.context.deps, actor, community_id=place_id, first=first, after=after
+            ),
+            TaskType.from_model,
+        )  # fmt: skip
 
     @strawberry.field(
         description="A community's points leaderboard (积分榜) of points earned on tasks in the "

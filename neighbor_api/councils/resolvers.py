@@ -35,16 +35,24 @@ from neighbor_api.councils.types import (
     VoteReceiptType,
     WithdrawProposalInput,
 )
-from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id, input_ids
+from neighbor_api.graphql.errors import mutation_runner, run_mutation
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id, input_ids, page_under
 
 
 def _proposal(proposal: Proposal) -> ProposalPayload:
     return ProposalPayload(proposal=ProposalType.from_model(proposal))
 
 
+# A proposal's mutation: the proposal it changed, or why not.
+_proposal_step = mutation_runner(ProposalPayload, _proposal)
+
+
 def _council(council: Council) -> CouncilPayload:
     return CouncilPayload(council=CouncilType.from_model(council))
+
+
+# A council's mutation: the council it changed, or why not.
+_council_change = mutation_runner(CouncilPayload, _council)
 
 
 def _vote(info: Info, vote: service.Vote) -> CastVotePayload:
@@ -121,50 +129,47 @@ class CouncilQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ProposalType] | None:
-        actor = await info.context.require_actor()
-        object_id = from_global_id(council_id, "Council")
-        if object_id is None:
-            return None
-        page = await service.proposals(
-            info.context.deps, actor, council_id=object_id, statuses=status, first=first,
-            after=after,
+        return await page_under(
+            info, council_id, "Council",
+            lambda actor, object_id: service.proposals(
+                info.context.deps, actor, council_id=object_id, statuses=status, first=first,
+                after=after,
+            ),
+            ProposalType.from_model,
         )  # fmt: skip
-        return Connection.of(page.map(ProposalType.from_model)) if page else None
 
 
 @strawberry.type
 class CouncilMutation:
     @strawberry.mutation(description="Community staff: set up a council.")
     async def create_council(self, info: Info, input: CreateCouncilInput) -> CouncilPayload:
-        return await run_mutation(
-            info, CouncilPayload,
+        return await _council_change(
+            info,
             lambda actor: service.create_council(
                 info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
                 name=input.name, kind=input.kind,
                 co_signature_percent=input.co_signature_percent,
             ),
-            _council,
         )  # fmt: skip
 
     @strawberry.mutation(
         description="Community staff: add, re-role or (role null) remove a member."
     )
     async def set_council_member(self, info: Info, input: SetCouncilMemberInput) -> CouncilPayload:
-        return await run_mutation(
-            info, CouncilPayload,
+        return await _council_change(
+            info,
             lambda actor: service.set_council_member(
                 info.context.deps, actor,
                 council_id=input_id(input.council_id, "Council", "councilId"),
                 user_id=input_id(input.user_id, "User", "userId"), role=input.role,
             ),
-            _council,
         )  # fmt: skip
 
     @strawberry.mutation(description="Council members and staff: propose; deliberation starts.")
     async def create_proposal(self, info: Info, input: CreateProposalInput) -> ProposalPayload:
-        return await run_mutation(
-            info, ProposalPayload,
+        return await _proposal_step(
+            info,
             lambda actor: service.create_proposal(
                 info.context.deps, actor,
                 council_id=input_id(input.council_id, "Council", "councilId"),
@@ -180,19 +185,17 @@ class CouncilMutation:
                 idempotency_key=input.idempotency_key,
                 attachment_ids=input_ids(input.attachment_ids, "Attachment", "attachmentIds"),
             ),
-            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(description="The chair or staff: open voting; the electorate is fixed.")
     async def open_voting(self, info: Info, input: OpenVotingInput) -> ProposalPayload:
-        return await run_mutation(
-            info, ProposalPayload,
+        return await _proposal_step(
+            info,
             lambda actor: service.open_voting(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
                 voting_closes_at=input.voting_closes_at,
             ),
-            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(
@@ -200,39 +203,36 @@ class CouncilMutation:
         "only when every elector has voted, or with a reason."
     )
     async def close_voting(self, info: Info, input: CloseVotingInput) -> ProposalPayload:
-        return await run_mutation(
-            info, ProposalPayload,
+        return await _proposal_step(
+            info,
             lambda actor: service.close_voting(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
                 reason=input.reason,
             ),
-            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(
         description="The chair or staff: abandon a vote without an outcome (CANCELLED)."
     )
     async def cancel_voting(self, info: Info, input: CancelVotingInput) -> ProposalPayload:
-        return await run_mutation(
-            info, ProposalPayload,
+        return await _proposal_step(
+            info,
             lambda actor: service.cancel_voting(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
                 reason=input.reason,
             ),
-            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(description="The author, chair or staff: withdraw before voting.")
     async def withdraw_proposal(self, info: Info, input: WithdrawProposalInput) -> ProposalPayload:
-        return await run_mutation(
-            info, ProposalPayload,
+        return await _proposal_step(
+            info,
             lambda actor: service.withdraw_proposal(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
             ),
-            _proposal,
         )  # fmt: skip
 
     @strawberry.mutation(
@@ -343,12 +343,11 @@ class CouncilMutation:
         "(→ DELIBERATION), or decline it with a reason."
     )
     async def accept_suggestion(self, info: Info, input: AcceptSuggestionInput) -> ProposalPayload:
-        return await run_mutation(
-            info, ProposalPayload,
+        return await _proposal_step(
+            info,
             lambda actor: suggestions.decide_suggestion(
                 info.context.deps, actor,
                 proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
                 accept=input.accept, reason=input.reason,
             ),
-            _proposal,
         )  # fmt: skip

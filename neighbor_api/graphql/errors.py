@@ -102,6 +102,19 @@ async def run_mutation(
         return payload(errors=user_errors(error, info.context.locale))
 
 
+def mutation_runner(
+    payload: type[P], shape: Callable[[R], P]
+) -> Callable[[Info, Callable[[Actor], Awaitable[R]]], Awaitable[P]]:
+    """`run_mutation` with its payload and shape fixed: for the mutations of a feature that
+    all answer the same payload from the same result (a task's moves, a report's workflow, a
+    proposal's steps), so that rule is written once."""
+
+    def run(info: Info, action: Callable[[Actor], Awaitable[R]]) -> Awaitable[P]:
+        return run_mutation(info, payload, action, shape)
+
+    return run
+
+
 # The mutations a signed-in user may run before accepting a changed privacy policy: those
 # needed to accept it or to leave (every other one answers POLICY_NOT_ACCEPTED).
 POLICY_EXEMPT = frozenset(

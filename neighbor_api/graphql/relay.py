@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import strawberry
 from bson import ObjectId
@@ -13,7 +13,12 @@ from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.ids import parse_object_id
 from neighbor_api.core.pagination import Page
 
+if TYPE_CHECKING:
+    from neighbor_api.context import Info
+    from neighbor_api.core.policy import Actor
+
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 @strawberry.type(description="An item of a list, with its cursor.")
@@ -84,6 +89,25 @@ def input_ids(
 ) -> list[ObjectId]:
     """`input_id` of each id of a list field; a bad one is refused at its index."""
     return [input_id(value, type_name, *field, str(i)) for i, value in enumerate(values or [])]
+
+
+async def page_under(
+    info: Info,
+    global_id: str | relay.GlobalID,
+    type_name: str,
+    fetch: Callable[[Actor, ObjectId], Awaitable[Page[M] | None]],
+    convert: Callable[[M], T],
+) -> Connection[T] | None:
+    """The one rule of a list under an object named by id (a community's memberships, a grid's
+    patrols, …): the viewer must be signed in (else UNAUTHENTICATED); a malformed id, or one
+    of another type, answers null, and so does a list the viewer may not see (`fetch` answers
+    None); else the page, each item `convert`ed."""
+    actor = await info.context.require_actor()
+    object_id = from_global_id(global_id, type_name)
+    if object_id is None:
+        return None
+    page = await fetch(actor, object_id)
+    return None if page is None else Connection.of(page.map(convert))
 
 
 class Loadable(Protocol):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -10,9 +11,14 @@ from neighbor_api.accounts import service as accounts
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Role
 from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id, optional_input_id
+from neighbor_api.graphql.relay import (
+    Connection,
+    input_id,
+    optional_input_id,
+    page_under,
+)
 from neighbor_api.memberships import service
-from neighbor_api.memberships.models import MembershipStatus
+from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.memberships.types import (
     DecideMembershipInput,
     DecideMembershipPayload,
@@ -26,6 +32,13 @@ from neighbor_api.memberships.types import (
     UpdateMembershipInput,
     UpdateMembershipPayload,
 )
+
+P = TypeVar("P")
+
+
+def _with_membership(payload: Callable[..., P]) -> Callable[[Membership], P]:
+    """The shape of the payloads that answer the membership a mutation changed."""
+    return lambda membership: payload(membership=MembershipType.from_model(membership))
 
 
 @strawberry.type
@@ -46,20 +59,14 @@ class MembershipQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MembershipType] | None:
-        actor = await info.context.require_actor()
-        place_id = from_global_id(community_id, "Place")
-        if place_id is None:
-            return None
-        page = await service.place_memberships(
-            info.context.deps,
-            actor,
-            place_id=place_id,
-            status=status,
-            role=role,
-            first=first,
-            after=after,
-        )
-        return Connection.of(page.map(MembershipType.from_model)) if page else None
+        return await page_under(
+            info, community_id, "Place",
+            lambda actor, place_id: service.place_memberships(
+                info.context.deps, actor, place_id=place_id, status=status, role=role, first=first,
+                after=after,
+            ),
+            MembershipType.from_model,
+        )  # fmt: skip
 
 
 @strawberry.type
@@ -73,9 +80,7 @@ class MembershipMutation:
                 community_id=input_id(input.community_id, "Place", "communityId"),
                 address=input.address, household_code=input.household_code,
             ),
-            lambda membership: JoinCommunityPayload(
-                membership=MembershipType.from_model(membership)
-            ),
+            _with_membership(JoinCommunityPayload),
         )  # fmt: skip
 
     @strawberry.mutation(description="Approve or reject a request to join (community staff).")
@@ -91,9 +96,7 @@ class MembershipMutation:
                 owned_floor_area=input.owned_floor_area,
                 household_confirmed=input.household_confirmed,
             ),
-            lambda membership: DecideMembershipPayload(
-                membership=MembershipType.from_model(membership)
-            ),
+            _with_membership(DecideMembershipPayload),
         )  # fmt: skip
 
     @strawberry.mutation(
@@ -108,9 +111,7 @@ class MembershipMutation:
                 info.context.deps, actor,
                 membership_id=input_id(input.membership_id, "Membership", "membershipId"),
             ),
-            lambda membership: LeaveCommunityPayload(
-                membership=MembershipType.from_model(membership)
-            ),
+            _with_membership(LeaveCommunityPayload),
         )  # fmt: skip
 
     @strawberry.mutation(
@@ -130,9 +131,7 @@ class MembershipMutation:
                 building_id=optional_input_id(input.building_id, "Place", "buildingId"),
                 grid_id=optional_input_id(input.grid_id, "Place", "gridId"),
             ),
-            lambda membership: UpdateMembershipPayload(
-                membership=MembershipType.from_model(membership)
-            ),
+            _with_membership(UpdateMembershipPayload),
         )  # fmt: skip
 
     @strawberry.mutation(

@@ -30,7 +30,7 @@ from neighbor_api.boards.models import Task
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.events import REPORT_MOVES, EventKind
 from neighbor_api.core.i18n import Locale, translate
-from neighbor_api.core.mongo import Document
+from neighbor_api.core.mongo import Database, Document
 from neighbor_api.core.policy import Actor
 from neighbor_api.councils import repository as councils
 from neighbor_api.councils import service as votes
@@ -75,18 +75,10 @@ class Facts:
 
     @property
     def subject(self) -> tuple[str, ObjectId] | None:
-        if self.report is not None:
-            return "Report", self.report.id
-        if self.task is not None:
-            return "Task", self.task.id
-        if self.proposal is not None:
-            return "Proposal", self.proposal.id
-        if self.membership is not None:
-            return "Membership", self.membership.id
-        if self.survey is not None:
-            return "Survey", self.survey.id
-        if self.redemption is not None:
-            return "Redemption", self.redemption.id
+        """The subject's type name and id (SUBJECTS' order)."""
+        for subject in SUBJECTS.values():
+            if (found := getattr(self, subject.field)) is not None:
+                return subject.type_name, found.id
         return None
 
 
@@ -622,24 +614,82 @@ async def _actors(deps: Deps, user_ids: Sequence[ObjectId]) -> dict[ObjectId, Ac
 
 def may_see(actor: Actor, facts: Facts) -> bool:
     """Whether a recipient may see what the notification is about (the owners' rules)."""
-    if facts.report is not None:
-        return report_rules.can_see(actor, facts.report)
-    if facts.task is not None:
-        return actor.is_member(facts.task.place_path)
-    if facts.proposal is not None:
-        return actor.is_member(facts.proposal.place_path)
-    if facts.membership is not None:
-        return actor.user_id == facts.membership.user_id or actor.is_staff(
-            facts.membership.place_path
-        )
-    if facts.survey is not None:
-        covered = set(facts.survey.community_ids)
-        return any(g.place_id in covered for g in actor.grants)
-    if facts.redemption is not None:
-        return actor.user_id == facts.redemption.user_id or actor.is_staff(
-            facts.redemption.place_path
-        )
+    for subject in SUBJECTS.values():
+        if (found := getattr(facts, subject.field)) is not None:
+            return subject.may_see(actor, found)
     return False
+
+
+async def _report_extras(deps: Deps, facts: Facts) -> None:
+    """The place escalated or dispatched to, the unit, the comment (as the kind needs)."""
+    kind = facts.kind
+    if kind in (E.REPORT_ESCALATE, E.REPORT_DISPATCH, E.REPORT_RETURN):
+        place = facts.data.get("place_id")
+        facts.cache["place"] = await _place_name(
+            deps, place if isinstance(place, ObjectId) else None
+        )
+    if kind in (E.REPORT_DISPATCH, E.REPORT_RETURN):
+        unit_id = facts.data.get("unit_id")
+        units = await reports.units_by_ids(deps.db, [unit_id]) if unit_id else []
+        facts.cache["unit"] = units[0].name if units else ""
+    if kind is E.REPORT_COMMENTED and isinstance(facts.data.get("comment_id"), ObjectId):
+        comment = await reports.comment_by_id(deps.db, facts.data["comment_id"])
+        facts.cache["comment"] = comment.body if comment else ""
+
+
+async def _council_name(deps: Deps, facts: Facts) -> None:
+    council = await councils.councils_by_ids(deps.db, [_proposal(facts).council_id])
+    facts.cache["council"] = council[0].name if council else ""
+
+
+async def _membership_place(deps: Deps, facts: Facts) -> None:
+    facts.cache["place"] = await _place_name(deps, _membership(facts).place_id)
+
+
+async def _survey_place(deps: Deps, facts: Facts) -> None:
+    facts.cache["place"] = await _place_name(deps, _survey(facts).place_id)
+
+
+async def _nothing_more(deps: Deps, facts: Facts) -> None:
+    return None
+
+
+def _member(actor: Actor, subject: Task | Proposal) -> bool:
+    return actor.is_member(subject.place_path)
+
+
+def _own_or_staff(actor: Actor, subject: Membership | Redemption) -> bool:
+    return actor.user_id == subject.user_id or actor.is_staff(subject.place_path)
+
+
+def _surveyed(actor: Actor, survey: Survey) -> bool:
+    covered = set(survey.community_ids)
+    return any(g.place_id in covered for g in actor.grants)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What events of one subject (the kind's prefix: `report.…`) are about: how it is read
+    by id, where `Facts` keeps it, what else its messages need, and who may see it."""
+
+    type_name: str  # the GraphQL type, for Facts.subject
+    field: str  # Facts' attribute
+    read: Callable[[Database, list[ObjectId]], Awaitable[Sequence[Any]]]
+    may_see: Callable[[Actor, Any], bool]
+    extras: Callable[[Deps, Facts], Awaitable[None]] = _nothing_more
+
+
+# The ONE place each subject's facts are read: by the kind's prefix.
+SUBJECTS: dict[str, Subject] = {
+    "report": Subject("Report", "report", reports.by_ids, report_rules.can_see, _report_extras),
+    "task": Subject("Task", "task", boards.tasks_by_ids, _member),
+    "proposal": Subject("Proposal", "proposal", councils.proposals_by_ids, _member, _council_name),
+    "membership": Subject(
+        "Membership", "membership", memberships.by_ids, _own_or_staff, _membership_place
+    ),
+    "survey": Subject("Survey", "survey", surveys.surveys_by_ids, _surveyed, _survey_place),
+    "redemption": Subject("Redemption", "redemption", rewards.redemptions_by_ids, _own_or_staff),
+}
 
 
 async def read_facts(deps: Deps, event: Document) -> Facts | None:
@@ -653,55 +703,14 @@ async def read_facts(deps: Deps, event: Document) -> Facts | None:
         event=event, kind=kind, data=event.get("data") or {}, actor_id=actor_id,
         actor_name=names[0].display_name if names else "", actor=actor,
     )  # fmt: skip
-    subject = kind.value.split(".", 1)[0]
-    if subject == "report":
-        found_reports = await reports.by_ids(deps.db, [subject_id])
-        if not found_reports:
-            return None
-        facts.report = found_reports[0]
-        if kind in (E.REPORT_ESCALATE, E.REPORT_DISPATCH, E.REPORT_RETURN):
-            place = facts.data.get("place_id")
-            facts.cache["place"] = await _place_name(
-                deps, place if isinstance(place, ObjectId) else None
-            )
-        if kind in (E.REPORT_DISPATCH, E.REPORT_RETURN):
-            unit_id = facts.data.get("unit_id")
-            units = await reports.units_by_ids(deps.db, [unit_id]) if unit_id else []
-            facts.cache["unit"] = units[0].name if units else ""
-        if kind is E.REPORT_COMMENTED and isinstance(facts.data.get("comment_id"), ObjectId):
-            comment = await reports.comment_by_id(deps.db, facts.data["comment_id"])
-            facts.cache["comment"] = comment.body if comment else ""
-    elif subject == "task":
-        found_tasks = await boards.tasks_by_ids(deps.db, [subject_id])
-        if not found_tasks:
-            return None
-        facts.task = found_tasks[0]
-    elif subject == "proposal":
-        found_proposals = await councils.proposals_by_ids(deps.db, [subject_id])
-        if not found_proposals:
-            return None
-        facts.proposal = found_proposals[0]
-        council = await councils.councils_by_ids(deps.db, [facts.proposal.council_id])
-        facts.cache["council"] = council[0].name if council else ""
-    elif subject == "membership":
-        found_memberships = await memberships.by_ids(deps.db, [subject_id])
-        if not found_memberships:
-            return None
-        facts.membership = found_memberships[0]
-        facts.cache["place"] = await _place_name(deps, facts.membership.place_id)
-    elif subject == "survey":
-        found_surveys = await surveys.surveys_by_ids(deps.db, [subject_id])
-        if not found_surveys:
-            return None
-        facts.survey = found_surveys[0]
-        facts.cache["place"] = await _place_name(deps, facts.survey.place_id)
-    elif subject == "redemption":
-        found_redemptions = await rewards.redemptions_by_ids(deps.db, [subject_id])
-        if not found_redemptions:
-            return None
-        facts.redemption = found_redemptions[0]
-    else:
+    subject = SUBJECTS.get(kind.value.split(".", 1)[0])
+    if subject is None:
         return None
+    found = await subject.read(deps.db, [subject_id])
+    if not found:
+        return None
+    setattr(facts, subject.field, found[0])
+    await subject.extras(deps, facts)
     return facts
 
 

@@ -7,7 +7,7 @@ import strawberry
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id, input_ids
+from neighbor_api.graphql.relay import Connection, input_id, input_ids, page_under
 from neighbor_api.patrols import service
 from neighbor_api.patrols.types import LogPatrolInput, LogPatrolPayload, PatrolType
 
@@ -25,14 +25,13 @@ class PatrolQuery:
     async def patrols(
         self, info: Info, grid_id: strawberry.ID, first: int | None = None, after: str | None = None
     ) -> Connection[PatrolType] | None:
-        actor = await info.context.require_actor()
-        object_id = from_global_id(grid_id, "Place")
-        if object_id is None:
-            return None
-        page = await service.patrols_of_grid(
-            info.context.deps, actor, grid_id=object_id, first=first, after=after
-        )
-        return Connection.of(page.map(PatrolType.from_model)) if page else None
+        return await page_under(
+            info, grid_id, "Place",
+            lambda actor, object_id: service.patrols_of_grid(
+                info.context.deps, actor, grid_id=object_id, first=first, after=after
+            ),
+            PatrolType.from_model,
+        )  # fmt: skip
 
 
 @strawberry.type

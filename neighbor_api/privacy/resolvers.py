@@ -6,7 +6,7 @@ import strawberry
 
 from neighbor_api.context import Info
 from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id
+from neighbor_api.graphql.relay import Connection, page_under
 from neighbor_api.privacy import service
 from neighbor_api.privacy.types import (
     DeleteAccountInput,
@@ -29,14 +29,13 @@ class PrivacyQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PhoneRevealType] | None:
-        actor = await info.context.require_actor()
-        place = from_global_id(place_id, "Place")
-        if place is None:
-            return None
-        page = await service.access_log(
-            info.context.deps, actor, place_id=place, first=first, after=after
-        )
-        return Connection.of(page.map(PhoneRevealType.from_model)) if page else None
+        return await page_under(
+            info, place_id, "Place",
+            lambda actor, place: service.access_log(
+                info.context.deps, actor, place_id=place, first=first, after=after
+            ),
+            PhoneRevealType.from_model,
+        )  # fmt: skip
 
 
 @strawberry.type

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 from bson import ObjectId
 
 from neighbor_api.context import Info
 from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.pagination import Page
 from neighbor_api.core.policy import Actor
-from neighbor_api.graphql.errors import run_mutation
+from neighbor_api.graphql.errors import mutation_runner, run_mutation
 from neighbor_api.graphql.relay import (
     Connection,
     from_global_id,
@@ -21,6 +23,7 @@ from neighbor_api.graphql.relay import (
 from neighbor_api.places.types import GeoPointInput
 from neighbor_api.reports import service, units
 from neighbor_api.reports.models import Report, ReportCategory, ReportOrder, Unit
+from neighbor_api.reports.service import ReportFilter
 from neighbor_api.reports.types import (
     AcceptReportInput,
     AddUnitMemberInput,
@@ -57,9 +60,8 @@ def _report(report: Report) -> ReportPayload:
     return ReportPayload(report=ReportType.from_model(report))
 
 
-def _move(info: Info, action: Callable[[Actor], Awaitable[Report]]) -> Awaitable[ReportPayload]:
-    """A staff-workflow mutation: the report it moved, or why not."""
-    return run_mutation(info, ReportPayload, action, _report)
+# A staff-workflow mutation: the report it moved, or why not.
+_move = mutation_runner(ReportPayload, _report)
 
 
 def _submitted(submitted: service.Submitted) -> SubmitReportPayload:
@@ -83,6 +85,27 @@ def _followed(info: Info, report: Report, following: bool) -> ReportPayload:
 
 def _report_id(report_id: strawberry.ID) -> ObjectId:
     return input_id(report_id, "Report", "reportId")
+
+
+K = TypeVar("K")
+
+
+async def _report_page(
+    info: Info,
+    key: Callable[[], K | None],
+    filter: ReportFilterInput | None,
+    fetch: Callable[[Actor, K, ReportFilter], Awaitable[Page[Report] | None]],
+) -> Connection[ReportType] | None:
+    """The one rule of the report lists: the viewer must be signed in; a malformed id (`key`
+    gives None) or filter answers null, as does a list the viewer may not see (`fetch` gives
+    None); else the page."""
+    actor = await info.context.require_actor()
+    found = key()
+    criteria = (filter or ReportFilterInput()).to_model()
+    if found is None or criteria is None:
+        return None
+    page = await fetch(actor, found, criteria)
+    return Connection.of(page.map(ReportType.from_model)) if page else None
 
 
 @strawberry.type
@@ -117,21 +140,13 @@ class ReportQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ReportType] | None:
-        actor = await info.context.require_actor()
-        place_id = from_global_id(community_id, "Place")
-        criteria = (filter or ReportFilterInput()).to_model()
-        if place_id is None or criteria is None:
-            return None
-        page = await service.list_reports(
-            info.context.deps,
-            actor,
-            community_id=place_id,
-            criteria=criteria,
-            order=order_by or ReportOrder.NEWEST,
-            first=first,
-            after=after,
-        )
-        return Connection.of(page.map(ReportType.from_model)) if page else None
+        return await _report_page(
+            info, lambda: from_global_id(community_id, "Place"), filter,
+            lambda actor, place_id, criteria: service.list_reports(
+                info.context.deps, actor, community_id=place_id, criteria=criteria,
+                order=order_by or ReportOrder.NEWEST, first=first, after=after,
+            ),
+        )  # fmt: skip
 
     @strawberry.field(
         description="Before submitting: open reports of the community (of `category` when "
@@ -188,14 +203,12 @@ class ReportQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ReportType] | None:
-        actor = await info.context.require_actor()
-        object_id = from_global_id(place_id, "Place")
-        if object_id is None:
-            return None
-        page = await service.escalated_reports(
-            info.context.deps, actor, place_id=object_id, first=first, after=after
-        )
-        return Connection.of(page.map(ReportType.from_model)) if page else None
+        return await _report_page(
+            info, lambda: from_global_id(place_id, "Place"), None,
+            lambda actor, object_id, _: service.escalated_reports(
+                info.context.deps, actor, place_id=object_id, first=first, after=after
+            ),
+        )  # fmt: skip
 
     @strawberry.field(
         description="Street, district and city staff: every report under the place, with the "
@@ -211,16 +224,13 @@ class ReportQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ReportType] | None:
-        actor = await info.context.require_actor()
-        object_id = from_global_id(place_id, "Place")
-        criteria = (filter or ReportFilterInput()).to_model()
-        if object_id is None or criteria is None:
-            return None
-        page = await service.place_reports(
-            info.context.deps, actor, place_id=object_id, criteria=criteria,
-            order=order_by or ReportOrder.NEWEST, first=first, after=after,
+        return await _report_page(
+            info, lambda: from_global_id(place_id, "Place"), filter,
+            lambda actor, object_id, criteria: service.place_reports(
+                info.context.deps, actor, place_id=object_id, criteria=criteria,
+                order=order_by or ReportOrder.NEWEST, first=first, after=after,
+            ),
         )  # fmt: skip
-        return Connection.of(page.map(ReportType.from_model)) if page else None
 
     @strawberry.field(
         description="For maps: the reports in a box that the viewer may see, newest first (at "
@@ -234,15 +244,13 @@ class ReportQuery:
         filter: ReportFilterInput | None = None,
         first: int | None = None,
     ) -> Connection[ReportType] | None:
-        actor = await info.context.require_actor()
-        capped = service.capped_box(box.south_west.to_model(), box.north_east.to_model())
-        criteria = (filter or ReportFilterInput()).to_model()
-        if criteria is None:
-            return None
-        page = await service.reports_in_area(
-            info.context.deps, actor, box=capped, criteria=criteria, first=first
-        )
-        return Connection.of(page.map(ReportType.from_model))
+        return await _report_page(
+            info, lambda: service.capped_box(box.south_west.to_model(), box.north_east.to_model()),
+            filter,
+            lambda actor, capped, criteria: service.reports_in_area(
+                info.context.deps, actor, box=capped, criteria=criteria, first=first
+            ),
+        )  # fmt: skip
 
     @strawberry.field(
         description="The units (departments) of a street or district: all for its staff, a "
@@ -267,14 +275,12 @@ class ReportQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ReportType] | None:
-        actor = await info.context.require_actor()
-        object_id = from_global_id(unit_id, "Unit")
-        if object_id is None:
-            return None
-        page = await units.unit_queue(
-            info.context.deps, actor, unit_id=object_id, first=first, after=after
-        )
-        return Connection.of(page.map(ReportType.from_model)) if page else None
+        return await _report_page(
+            info, lambda: from_global_id(unit_id, "Unit"), None,
+            lambda actor, object_id, _: units.unit_queue(
+                info.context.deps, actor, unit_id=object_id, first=first, after=after
+            ),
+        )  # fmt: skip
 
 
 def _unit(info: Info, unit: Unit) -> UnitPayload:

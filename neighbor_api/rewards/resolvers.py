@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from neighbor_api.context import Info
-from neighbor_api.graphql.errors import run_mutation
-from neighbor_api.graphql.relay import Connection, from_global_id, input_id
+from neighbor_api.graphql.errors import mutation_runner
+from neighbor_api.graphql.relay import Connection, from_global_id, input_id, page_under
 from neighbor_api.rewards import service
 from neighbor_api.rewards.models import RedemptionStatus, Reward
 from neighbor_api.rewards.types import (
@@ -27,10 +27,18 @@ def _reward(reward: Reward) -> RewardPayload:
     return RewardPayload(reward=RewardType.from_model(reward))
 
 
+# A reward's mutation: the reward it changed, or why not.
+_reward_change = mutation_runner(RewardPayload, _reward)
+
+
 def _redemption(redeemed: service.Redeemed) -> RedemptionPayload:
     return RedemptionPayload(
         redemption=RedemptionType.from_model(redeemed.redemption, redeemed.reward)
     )
+
+
+# A redemption's mutation: the redemption, or why not.
+_redemption_change = mutation_runner(RedemptionPayload, _redemption)
 
 
 @strawberry.type
@@ -63,15 +71,14 @@ class RewardQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RedemptionType] | None:
-        actor = await info.context.require_actor()
-        place_id = from_global_id(community_id, "Place")
-        if place_id is None:
-            return None
-        page = await service.community_redemptions(
-            info.context.deps, actor, community_id=place_id, status=status, first=first,
-            after=after,
+        return await page_under(
+            info, community_id, "Place",
+            lambda actor, place_id: service.community_redemptions(
+                info.context.deps, actor, community_id=place_id, status=status, first=first,
+                after=after,
+            ),
+            RedemptionType.from_model,
         )  # fmt: skip
-        return Connection.of(page.map(RedemptionType.from_model)) if page is not None else None
 
     @strawberry.field(description="The viewer's own redemptions, newest first.")
     async def my_redemptions(
@@ -94,35 +101,32 @@ def _fields(
 class RewardMutation:
     @strawberry.mutation(description="Community staff: put a reward on offer in the 爱心超市.")
     async def create_reward(self, info: Info, input: CreateRewardInput) -> RewardPayload:
-        return await run_mutation(
-            info, RewardPayload,
+        return await _reward_change(
+            info,
             lambda actor: service.create_reward(
                 info.context.deps, actor,
                 community_id=input_id(input.community_id, "Place", "communityId"),
                 fields=_fields(input),
             ),
-            _reward,
         )  # fmt: skip
 
     @strawberry.mutation(description="Community staff: change a reward on offer.")
     async def update_reward(self, info: Info, input: UpdateRewardInput) -> RewardPayload:
-        return await run_mutation(
-            info, RewardPayload,
+        return await _reward_change(
+            info,
             lambda actor: service.update_reward(
                 info.context.deps, actor, reward_id=input_id(input.reward_id, "Reward", "rewardId"),
                 fields=_fields(input),
             ),
-            _reward,
         )  # fmt: skip
 
     @strawberry.mutation(description="Community staff: withdraw a reward from the 爱心超市.")
     async def retire_reward(self, info: Info, input: RetireRewardInput) -> RewardPayload:
-        return await run_mutation(
-            info, RewardPayload,
+        return await _reward_change(
+            info,
             lambda actor: service.retire_reward(
                 info.context.deps, actor, reward_id=input_id(input.reward_id, "Reward", "rewardId")
             ),
-            _reward,
         )  # fmt: skip
 
     @strawberry.mutation(
@@ -130,27 +134,25 @@ class RewardMutation:
         "together or not at all (INSUFFICIENT_POINTS, OUT_OF_STOCK); answers a pickup code."
     )
     async def redeem_reward(self, info: Info, input: RedeemRewardInput) -> RedemptionPayload:
-        return await run_mutation(
-            info, RedemptionPayload,
+        return await _redemption_change(
+            info,
             lambda actor: service.redeem_reward(
                 info.context.deps, actor,
                 reward_id=input_id(input.reward_id, "Reward", "rewardId"),
                 idempotency_key=input.idempotency_key,
             ),
-            _redemption,
         )  # fmt: skip
 
     @strawberry.mutation(description="Community staff: the goods were handed over (once).")
     async def fulfil_redemption(
         self, info: Info, input: FulfilRedemptionInput
     ) -> RedemptionPayload:
-        return await run_mutation(
-            info, RedemptionPayload,
+        return await _redemption_change(
+            info,
             lambda actor: service.fulfil_redemption(
                 info.context.deps, actor,
                 redemption_id=input_id(input.redemption_id, "Redemption", "redemptionId"),
             ),
-            _redemption,
         )  # fmt: skip
 
     @strawberry.mutation(
@@ -160,12 +162,11 @@ class RewardMutation:
     async def cancel_redemption(
         self, info: Info, input: CancelRedemptionInput
     ) -> RedemptionPayload:
-        return await run_mutation(
-            info, RedemptionPayload,
+        return await _redemption_change(
+            info,
             lambda actor: service.cancel_redemption(
                 info.context.deps, actor,
                 redemption_id=input_id(input.redemption_id, "Redemption", "redemptionId"),
                 reason=input.reason,
             ),
-            _redemption,
         )  # fmt: skip

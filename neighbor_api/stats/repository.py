@@ -21,9 +21,13 @@ with the lower middle duration (the ⌈n/2⌉-th smallest). The durations never 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from asyncio import Future
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
@@ -98,6 +102,27 @@ class Period:
         return condition or {"$gte": EARLIEST}
 
 
+class Part(StrEnum):
+    """The groups of a dashboard's figures, each read by its own aggregate(s): a dashboard
+    reads only the parts its fields ask for."""
+
+    CREATED = "created"  # by status and category, escalated (the rollups, the edge days)
+    OVERDUE = "overdue"
+    RESOLVED = "resolved"  # the median and on-time resolutions
+    RATINGS = "ratings"
+    PROPOSALS = "proposals"
+    TASKS = "tasks"
+    POINTS = "points"
+    # Read with the figures when asked for, sharing their aggregates (service.place_stats).
+    CHILDREN = "children"
+    PATROLS = "patrols"
+    BY_WORKER = "by_worker"
+
+
+# Every figure of PlaceStats (the parts read on their own left out).
+EVERY_PART = frozenset(Part) - {Part.CHILDREN, Part.PATROLS, Part.BY_WORKER}
+
+
 @dataclass(frozen=True)
 class Figures:
     """What the pipelines answer, before the service turns counts into percentages."""
@@ -121,8 +146,84 @@ class Figures:
     points: int = 0
 
 
+async def _send(db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
+    return await (await db[collection].aggregate(pipeline)).to_list()
+
+
+# Loop turns a shared read waits for the other parts of the dashboard to ask for theirs (the
+# parts start together; the deepest asks after three turns).
+_TURNS = 4
+
+
+class _Shared:
+    """The aggregates of one dashboard, asked for together: those over one collection that
+    begin with the same `$match` are sent as ONE aggregate, each asker's further stages a
+    branch of its `$facet` (the `$match` still leads, on its index). One asker: its pipeline
+    as it is."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[tuple[str, str, str], list[tuple[list[Document], Future[Any]]]] = {}
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def rows(self, db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
+        match, stages = pipeline[0], pipeline[1:]
+        if "$match" not in match or not stages or any("$facet" in stage for stage in stages):
+            return await _send(db, collection, pipeline)
+        key = (db.name, collection, repr(match))
+        answer: Future[Any] = asyncio.get_running_loop().create_future()
+        if key not in self._waiting:
+            self._waiting[key] = []
+            task = asyncio.ensure_future(self._send(db, collection, match, key))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        self._waiting[key].append((stages, answer))
+        rows: list[Document] = await answer
+        return rows
+
+    async def _send(
+        self, db: Database, collection: str, match: Document, key: tuple[str, str, str]
+    ) -> None:
+        for _ in range(_TURNS):
+            await asyncio.sleep(0)
+        askers = self._waiting.pop(key)
+        try:
+            if len(askers) == 1:
+                answers = [await _send(db, collection, [match, *askers[0][0]])]
+            else:
+                facet = {f"f{i}": stages for i, (stages, _) in enumerate(askers)}
+                row = (await _send(db, collection, [match, {"$facet": facet}]))[0]
+                answers = [row[f"f{i}"] for i in range(len(askers))]
+        except Exception as error:  # each asker raises it
+            for _, answer in askers:
+                if not answer.done():
+                    answer.set_exception(error)
+            return
+        for (_, answer), rows in zip(askers, answers, strict=True):
+            if not answer.done():
+                answer.set_result(rows)
+
+
+_SHARED: ContextVar[_Shared | None] = ContextVar("stats_shared_reads", default=None)
+
+
+async def together(*parts: Awaitable[Any]) -> list[Any]:
+    """Run the parts of one dashboard concurrently, their aggregates shared (`_Shared`)."""
+    token = _SHARED.set(_Shared())
+    try:
+        return list(await asyncio.gather(*parts))
+    finally:
+        _SHARED.reset(token)
+
+
+async def _rows(db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
+    shared = _SHARED.get()
+    if shared is None:
+        return await _send(db, collection, pipeline)
+    return await shared.rows(db, collection, pipeline)
+
+
 async def _one(db: Database, collection: str, pipeline: list[Document]) -> Document:
-    rows = await (await db[collection].aggregate(pipeline)).to_list()
+    rows = await _rows(db, collection, pipeline)
     return rows[0] if rows else {}
 
 
@@ -195,7 +296,7 @@ async def _created_edge(db: Database, match: Document, part: Period) -> Document
     }
 
 
-async def _overdue(db: Database, match: Document, period: Period, now: datetime) -> int:
+async def _overdue(db: Database, match: Document, period: Period, now: datetime) -> Document:
     """Reports created in the period that are overdue now: read among the place's reports in
     a status that can be overdue (the work in hand, on the stats_status index)."""
     pipeline: list[Document] = [
@@ -203,29 +304,26 @@ async def _overdue(db: Database, match: Document, period: Period, now: datetime)
         {"$match": {"created_at": period.within(), "due_at": {"$lt": now}}},
         {"$group": {"_id": None, "overdue": {"$sum": 1}}},
     ]
-    return int((await _one(db, REPORTS, pipeline)).get("overdue", 0))
+    return await _one(db, REPORTS, pipeline)
 
 
-async def _created(db: Database, place: Place, period: Period, now: datetime) -> Document:
+async def _created(db: Database, place: Place, period: Period) -> Document:
     """Reports created in the period: by status now and by category (whole days from the
-    rollups, the ends of a partial day from the reports; a grid's from its reports), how many
-    were escalated, and how many are overdue now."""
+    rollups, the ends of a partial day from the reports; a grid's from its reports), and how
+    many were escalated."""
     match = scope(place)
     if place.level is PlaceLevel.GRID:
         days, edges = None, [period]
     else:
         days, edges = split_by_days(period)
-    parts = await asyncio.gather(
+    counted = await asyncio.gather(
         *([_created_days(db, place.id, days)] if days is not None else []),
         *(_created_edge(db, match, edge) for edge in edges),
-        _overdue(db, match, period, now),
     )
-    *counted, overdue = parts
     by_status: dict[str, int] = {}
     by_category: dict[str, int] = {}
     escalated = 0
     for part in counted:
-        assert isinstance(part, dict)
         for status, count in part["by_status"].items():
             by_status[status] = by_status.get(status, 0) + count
         for category, count in part["by_category"].items():
@@ -234,7 +332,6 @@ async def _created(db: Database, place: Place, period: Period, now: datetime) ->
     return {
         "by_status": by_status,
         "by_category": by_category,
-        "overdue": overdue,
         "escalated": escalated,
     }
 
@@ -349,39 +446,57 @@ async def _points(db: Database, place_id: ObjectId, period: Period) -> Document:
 
 async def patrols(db: Database, place_id: ObjectId, period: Period) -> int:
     """Patrols started in the period in the place (a grid's path ends at the grid)."""
-    count: int = await db[PATROLS].count_documents(
-        {"place_path": place_id, "started_at": period.within()}
+    row = await _one(
+        db,
+        PATROLS,
+        [
+            {"$match": {"place_path": place_id, "started_at": period.within()}},
+            {"$group": {"_id": None, "patrols": {"$sum": 1}}},
+        ],
     )
-    return count
+    return int(row.get("patrols", 0))
 
 
 async def _nothing() -> Document:
     return {}
 
 
-async def figures(db: Database, place: Place, period: Period, *, now: datetime) -> Figures:
-    """Every figure of the place and everything under it, over the period (a grid has reports
-    and patrols only: no proposals, tasks or points are kept per grid)."""
+async def figures(
+    db: Database,
+    place: Place,
+    period: Period,
+    *,
+    now: datetime,
+    parts: frozenset[Part] = EVERY_PART,
+) -> Figures:
+    """The figures of the place and everything under it, over the period: those of `parts`,
+    the others left at their zero (a grid has reports and patrols only: no proposals, tasks or
+    points are kept per grid)."""
     match = scope(place)
     grid = place.level is PlaceLevel.GRID
-    (created, resolved, ratings), (proposals, tasks, points) = await asyncio.gather(
+
+    def read(part: Part, reading: Callable[[], Awaitable[Document]]) -> Awaitable[Document]:
+        return reading() if part in parts else _nothing()
+
+    (created, overdue, resolved, ratings), (proposals, tasks, points) = await asyncio.gather(
         asyncio.gather(
-            _created(db, place, period, now),
-            _resolved(db, match, period),
-            _ratings(db, match, period),
+            read(Part.CREATED, lambda: _created(db, place, period)),
+            read(Part.OVERDUE, lambda: _overdue(db, match, period, now)),
+            read(Part.RESOLVED, lambda: _resolved(db, match, period)),
+            read(Part.RATINGS, lambda: _ratings(db, match, period)),
         ),
         asyncio.gather(
-            _nothing() if grid else _proposals(db, place.id, period),
-            _nothing() if grid else _tasks(db, place.id, period),
-            _nothing() if grid else _points(db, place.id, period),
+            _nothing() if grid else read(Part.PROPOSALS, lambda: _proposals(db, place.id, period)),
+            _nothing() if grid else read(Part.TASKS, lambda: _tasks(db, place.id, period)),
+            _nothing() if grid else read(Part.POINTS, lambda: _points(db, place.id, period)),
         ),
     )
     median = resolved.get("median_ms")
     return Figures(
-        by_status={ReportStatus(s): n for s, n in created["by_status"].items()},
-        by_category={ReportCategory(c): n for c, n in created["by_category"].items()},
-        overdue=int(created["overdue"]),
-        escalated=int(created["escalated"]),
+        by_status={ReportStatus(s): n for s, n in created.get("by_status", {}).items()},
+        by_category={ReportCategory(c): n for c, n in created.get("by_category", {}).items()},
+        overdue=int(overdue.get("overdue", 0)),
+        escalated=int(created.get("escalated", 0)),
         resolved=int(resolved.get("resolved", 0)),
         median_resolution_ms=float(median) if median is not None else None,
         resolved_with_due=int(resolved.get("with_due", 0)),
@@ -426,10 +541,6 @@ def _open_sum(prefix: str) -> Document:
 
 def _all_sum(prefix: str) -> Document:
     return {"$add": [{"$ifNull": [f"{prefix}{s.value}", 0]} for s in ReportStatus]}
-
-
-async def _rows(db: Database, collection: str, pipeline: list[Document]) -> list[Document]:
-    return await (await db[collection].aggregate(pipeline)).to_list()
 
 
 async def _children_days(db: Database, place: Place, days: Period) -> list[Document]:

@@ -10,7 +10,7 @@ import strawberry
 from neighbor_api.context import Info
 from neighbor_api.graphql.relay import from_global_id
 from neighbor_api.stats import service
-from neighbor_api.stats.types import PlaceStatsType
+from neighbor_api.stats.types import PlaceStatsType, asked_parts
 
 
 @strawberry.type
@@ -32,6 +32,7 @@ class StatsQuery:
         if object_id is None:
             return None
         stats = await service.place_stats(
-            info.context.deps, actor, place_id=object_id, start=from_, end=to
-        )
+            info.context.deps, actor, place_id=object_id, start=from_, end=to,
+            parts=asked_parts([s for field in info.selected_fields for s in field.selections]),
+        )  # fmt: skip
         return PlaceStatsType.from_model(stats) if stats else None

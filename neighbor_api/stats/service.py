@@ -24,6 +24,7 @@ are not kept per grid: 0).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,7 +38,7 @@ from neighbor_api.places import service as places
 from neighbor_api.places.models import Place, PlaceLevel
 from neighbor_api.reports.models import OPEN_STATUSES, ReportCategory, ReportStatus
 from neighbor_api.stats import repository
-from neighbor_api.stats.repository import MS_PER_HOUR, Period, rollup_day
+from neighbor_api.stats.repository import EVERY_PART, MS_PER_HOUR, Part, Period, rollup_day
 
 # Places a dashboard exists for.
 DASHBOARD_LEVELS = frozenset(
@@ -70,6 +71,10 @@ class PlaceStats:
     tasks_done: int
     active_volunteers: int
     points_awarded: int
+    # Read with the figures when asked for (their parts), else when their field is resolved.
+    children: list[ChildStats] | None = None
+    patrols: int | None = None
+    by_worker: list[WorkerStats] | None = None
 
 
 def percent(part: int | float, whole: int | float) -> float | None:
@@ -96,16 +101,27 @@ async def place_stats(
     place_id: ObjectId,
     start: datetime | None = None,
     end: datetime | None = None,
+    parts: frozenset[Part] = EVERY_PART,
 ) -> PlaceStats | None:
     """The dashboard of a community, street, district or city: its staff (and staff above it)
-    only; None for anyone else, and for a place that does not exist or is a grid."""
+    only; None for anyone else, and for a place that does not exist or is a grid. Only the
+    figures of `parts` are read (the others stay 0 or None: for a client that did not ask)."""
     place = await places.get_place(deps, place_id)
     if place is None or place.level not in DASHBOARD_LEVELS:
         return None
     if not (is_system(actor) or actor.is_staff(place.path)):
         return None
     period = check_period(start, end)
-    figures = await repository.figures(deps.db, place, period, now=deps.clock.now())
+
+    async def nothing() -> None:
+        return None
+
+    figures, children, patrols, by_worker = await repository.together(
+        repository.figures(deps.db, place, period, now=deps.clock.now(), parts=parts),
+        _children(deps, place, period) if Part.CHILDREN in parts else nothing(),
+        repository.patrols(deps.db, place.id, period) if Part.PATROLS in parts else nothing(),
+        _by_worker(deps, place, period) if Part.BY_WORKER in parts else nothing(),
+    )
     by_status = {status: figures.by_status.get(status, 0) for status in ReportStatus}
     median_ms = figures.median_resolution_ms
     return PlaceStats(
@@ -127,6 +143,9 @@ async def place_stats(
         tasks_done=figures.tasks_done,
         active_volunteers=figures.volunteers,
         points_awarded=figures.points,
+        children=children,
+        patrols=patrols,
+        by_worker=by_worker,
     )
 
 
@@ -136,6 +155,8 @@ async def place_stats(
 
 async def patrols(deps: Deps, stats: PlaceStats) -> int:
     """Patrols started in the period in the place's grids (one count, read when asked for)."""
+    if stats.patrols is not None:
+        return stats.patrols
     return await repository.patrols(deps.db, stats.place.id, stats.period)
 
 
@@ -153,12 +174,20 @@ class ChildStats:
 async def children(deps: Deps, stats: PlaceStats) -> list[ChildStats]:
     """Each place directly under the dashboard's (a community's grids), by name, zeros
     included: the district's ranking of its streets or a street's of its communities."""
-    places_under = await places.children(deps, stats.place.id)
-    if not places_under or stats.place.level is PlaceLevel.GRID:
+    if stats.children is not None:
+        return stats.children
+    return await _children(deps, stats.place, stats.period)
+
+
+async def _children(deps: Deps, place: Place, period: Period) -> list[ChildStats]:
+    if place.level is PlaceLevel.GRID:
         return []
-    figures = await repository.children_figures(
-        deps.db, stats.place, stats.period, now=deps.clock.now()
+    places_under, figures = await asyncio.gather(
+        places.children(deps, place.id),
+        repository.children_figures(deps.db, place, period, now=deps.clock.now()),
     )
+    if not places_under:
+        return []
     empty = repository.ChildFigures()
     return [
         ChildStats(
@@ -183,7 +212,13 @@ class WorkerStats:
 
 async def by_worker(deps: Deps, stats: PlaceStats) -> list[WorkerStats]:
     """The reports resolved in the period by assignee, the most first (at most 100)."""
-    rows = await repository.by_worker(deps.db, stats.place, stats.period)
+    if stats.by_worker is not None:
+        return stats.by_worker
+    return await _by_worker(deps, stats.place, stats.period)
+
+
+async def _by_worker(deps: Deps, place: Place, period: Period) -> list[WorkerStats]:
+    rows = await repository.by_worker(deps.db, place, period)
     return [
         WorkerStats(
             user_id=row.user_id,

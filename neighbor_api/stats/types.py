@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 from bson import ObjectId
+from strawberry.types.nodes import SelectedField, Selection
 
 from neighbor_api.accounts.types import UserType
 from neighbor_api.context import Info
@@ -16,6 +18,7 @@ from neighbor_api.reports.models import ReportCategory, ReportStatus
 # The enums' GraphQL definitions live with the reports.
 from neighbor_api.reports.types import ReportType as _ReportType  # noqa: F401
 from neighbor_api.stats import service
+from neighbor_api.stats.repository import Part
 from neighbor_api.stats.service import PlaceStats, StatsInterval
 
 graphql_enum(
@@ -90,6 +93,42 @@ class StatusCount:
 class CategoryCount:
     category: ReportCategory = strawberry.field(description="The category.")
     count: int = strawberry.field(description="Reports created in the period of it.")
+
+
+# Which part of the figures each field of PlaceStats needs (fields not named here read
+# nothing, or read on their own when resolved: series). children, patrols and byWorker are
+# read with the figures, sharing their aggregates (repository.together).
+FIELD_PARTS: dict[str, Part] = {
+    "reportsTotal": Part.CREATED,
+    "reportsOpen": Part.CREATED,
+    "reportsEscalated": Part.CREATED,
+    "reportsByStatus": Part.CREATED,
+    "reportsByCategory": Part.CREATED,
+    "reportsOverdue": Part.OVERDUE,
+    "medianResolutionHours": Part.RESOLVED,
+    "onTimeResolutionPercent": Part.RESOLVED,
+    "satisfactionPercent": Part.RATINGS,
+    "proposalsPassed": Part.PROPOSALS,
+    "averageTurnoutPercent": Part.PROPOSALS,
+    "tasksDone": Part.TASKS,
+    "activeVolunteers": Part.POINTS,
+    "pointsAwarded": Part.POINTS,
+    "children": Part.CHILDREN,
+    "patrols": Part.PATROLS,
+    "byWorker": Part.BY_WORKER,
+}
+
+
+def asked_parts(selections: Sequence[Selection]) -> frozenset[Part]:
+    """The parts of the figures a selection of PlaceStats asks for (fragments included)."""
+    parts: set[Part] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if (part := FIELD_PARTS.get(selection.name)) is not None:
+                parts.add(part)
+        else:
+            parts |= asked_parts(selection.selections)
+    return frozenset(parts)
 
 
 @strawberry.type(

@@ -185,13 +185,14 @@ BUDGETS: dict[str, int] = {
     # track, the event, the commit (tests/patrols/test_log_patrol.py).
     "LogPatrol": 6,
     "Patrols": 3,  # the page, its count, the workers (one batch)
-    # No N+1: one aggregate per figure, whatever the number of children. The place's figures
-    # are computed whole (resolutions, tasks, proposals, ratings, points, the days' rollups,
-    # overdue: 7), then patrols (1), series (the days' rollups, the edge days' reports
-    # created and resolved: 3), children (the places, their rollups, overdue, ratings,
-    # patrols: 5), byWorker (the resolutions, the users: 2). Tasks, proposals and points are
-    # read though the dashboard does not ask for them (PlaceStatsType is built whole).
-    "DistrictDashboard": 19,
+    # No N+1: one aggregate per figure, whatever the number of children, only the figures the
+    # document asks for (stats/types.py FIELD_PARTS), and aggregates with the same $match
+    # shared as one $facet (stats/repository.py together): the days' rollups of the place
+    # and of its children (1), overdue, the place's and the children's (1), patrols, the
+    # same (1), the children's ratings (1) and places (1), byWorker (the resolutions, the
+    # users: 2), then series (the days' rollups, the edge days' reports created and
+    # resolved: 3); authentication and the place (2).
+    "DistrictDashboard": 12,
     # task boards
     "CommunityBoards": 2,
     "Board": 10,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,9 +35,7 @@ from neighbor_api.councils.models import (
 )
 from neighbor_api.councils.repository import PROPOSALS
 from neighbor_api.graphql.relay import to_global_id
-from neighbor_api.places import repository as places_repository
-from neighbor_api.places import service as places
-from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
+from neighbor_api.places.models import GeoPoint, Place
 from neighbor_api.points import repository as points
 from neighbor_api.reports import repository as reports_repository
 from neighbor_api.reports.models import (
@@ -62,8 +59,15 @@ from tests.reports.street import (
     RESIDENT,
     START,
     error_codes,
-    shared_demo,
     street_over,
+)
+from tests.stats.support import (
+    World,
+    demo_places,
+    in_period,
+    more_communities,
+    percent,
+    world_of,
 )
 
 # The contract's operation (schema/operations/console.graphql), as clients send it.
@@ -215,41 +219,10 @@ async def _tasks_and_points(rng: random.Random, deps: Deps, community: Place) ->
             )
 
 
-@dataclass
-class World:
-    deps: Deps
-    places: dict[str, Place]
-
-
 async def _generate(deps: Deps) -> dict[str, Place]:
     rng = random.Random(20261127)
-    found: dict[str, Place] = {}
-    for name, level in (
-        ("厦门市", PlaceLevel.CITY),
-        ("湖里区", PlaceLevel.DISTRICT),
-        ("金山街道", PlaceLevel.STREET),
-        ("金安社区", PlaceLevel.COMMUNITY),
-        ("金山社区", PlaceLevel.COMMUNITY),
-        ("金安社区第一网格", PlaceLevel.GRID),
-    ):
-        place = await places_repository.by_level_and_name(deps.db, level, name)
-        assert place is not None
-        found[name] = place
-
-    async def add(name: str, level: PlaceLevel, parent: Place, code: str) -> Place:
-        place = await places.create_place(
-            deps, SYSTEM, name=name, level=level, parent_id=parent.id, code=code
-        )
-        found[name] = place
-        return place
-
-    jiangtou = await add("江头街道", PlaceLevel.STREET, found["湖里区"], "JT")
-    generated = [
-        await add("金海社区", PlaceLevel.COMMUNITY, found["金山街道"], "JH"),
-        await add("金湖社区", PlaceLevel.COMMUNITY, found["金山街道"], "JHU"),
-        await add("江头社区", PlaceLevel.COMMUNITY, jiangtou, "JTS"),
-        await add("吕岭社区", PlaceLevel.COMMUNITY, jiangtou, "LL"),
-    ]
+    found = await demo_places(deps)
+    generated = await more_communities(deps, found, [("金海社区", "JH"), ("金湖社区", "JHU")])
     # The demo's 金山社区 gets some too (金安社区 keeps only the demo's).
     for community in [*generated, found["金山社区"]]:
         count = rng.randrange(25, 45)
@@ -263,19 +236,11 @@ async def _generate(deps: Deps) -> dict[str, Place]:
 
 @pytest.fixture(scope="module")
 async def world(mongo_client: Client, settings: Settings) -> AsyncIterator[World]:
-    async with shared_demo(mongo_client, settings) as deps:
-        yield World(deps, await _generate(deps))
+    async with world_of(mongo_client, settings, _generate) as world:
+        yield world
 
 
 # --- The independent computation ------------------------------------------------------------
-
-
-def _in(at: datetime | None, start: datetime | None, end: datetime | None) -> bool:
-    return at is not None and (start is None or at >= start) and (end is None or at < end)
-
-
-def _percent(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 async def _documents(deps: Deps, collection: str, place: Place) -> list[Document]:
@@ -289,25 +254,30 @@ async def expected(
     definitions, written out independently of its pipelines)."""
     now = deps.clock.now()
     reports = await _documents(deps, reports_repository.REPORTS, place)
-    created = [r for r in reports if _in(r["created_at"], start, end)]
+    created = [r for r in reports if in_period(r["created_at"], start, end)]
     statuses = [ReportStatus(r["status"]) for r in created]
-    resolved = [r for r in reports if _in(r.get("resolved_at"), start, end)]
+    resolved = [r for r in reports if in_period(r.get("resolved_at"), start, end)]
     hours = sorted((r["resolved_at"] - r["created_at"]).total_seconds() for r in resolved)
     with_due = [r for r in resolved if r.get("due_at") is not None]
     ratings = [
-        x["rating"] for r in reports for x in r.get("ratings", []) if _in(x["rated_at"], start, end)
+        x["rating"]
+        for r in reports
+        for x in r.get("ratings", [])
+        if in_period(x["rated_at"], start, end)
     ]
     proposals = [
         p
         for p in await _documents(deps, PROPOSALS, place)
         if p["status"] == "CLOSED"
         and p["outcome"] != "CANCELLED"  # a cancelled vote decided nothing
-        and _in(p.get("closed_at"), start, end)
+        and in_period(p.get("closed_at"), start, end)
     ]
     turnouts = [p["voted_count"] / p["eligible_count"] for p in proposals if p["eligible_count"]]
     tasks = await _documents(deps, boards_repository.TASKS, place)
     ledger = [
-        e for e in await _documents(deps, points.COLLECTION, place) if _in(e["at"], start, end)
+        e
+        for e in await _documents(deps, points.COLLECTION, place)
+        if in_period(e["at"], start, end)
     ]
     return {
         "reportsTotal": len(created),
@@ -325,13 +295,13 @@ async def expected(
         ],
         # The lower middle duration (the ⌈n/2⌉-th smallest).
         "medianResolutionHours": (round(hours[(len(hours) - 1) // 2] / 3600, 2) if hours else None),
-        "onTimeResolutionPercent": _percent(
+        "onTimeResolutionPercent": percent(
             sum(r["resolved_at"] <= r["due_at"] for r in with_due), len(with_due)
         ),
-        "satisfactionPercent": _percent(sum(r >= 4 for r in ratings), len(ratings)),
+        "satisfactionPercent": percent(sum(r >= 4 for r in ratings), len(ratings)),
         "proposalsPassed": sum(p["outcome"] == "PASSED" for p in proposals),
-        "averageTurnoutPercent": _percent(sum(turnouts), len(turnouts)),
-        "tasksDone": sum(_in(t.get("approved_at"), start, end) for t in tasks),
+        "averageTurnoutPercent": percent(sum(turnouts), len(turnouts)),
+        "tasksDone": sum(in_period(t.get("approved_at"), start, end) for t in tasks),
         "activeVolunteers": len({e["user_id"] for e in ledger}),
         "pointsAwarded": sum(e["points"] for e in ledger),
     }
