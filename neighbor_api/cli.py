@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.logging import configure_logging
@@ -19,8 +20,29 @@ from neighbor_api.settings import Settings
 
 SCHEMA_PATH = Path("schema/schema.graphql")
 OPERATIONS_DIR = Path("schema/operations")
-# uvicorn's handling of proxy headers off: the app decides whom to believe.
-UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
+
+
+class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's `websockets-sansio` WebSocket implementation (its default with websockets
+    installed; wsproto is not a dependency), except that the handshake's request and response
+    (their headers: ~4 KiB of each idle socket) are let go once the handshake is sent. The
+    ASGI scope keeps its own copy of the request's headers."""
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if self.handshake_complete:
+            # Only the handshake reads them (uvicorn's websockets_sansio_impl).
+            self.request = None  # type: ignore[assignment]
+            self.response = None  # type: ignore[assignment]
+
+
+# uvicorn's handling of proxy headers off: the app decides whom to believe. WebSockets through
+# LeanWebSocketProtocol: `neighbor-api serve` and the tests (tests/platform) run the same one.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "proxy_headers": False,
+    "server_header": False,
+    "ws": LeanWebSocketProtocol,
+}
 
 
 def export_schema(settings: Settings) -> str:

@@ -17,6 +17,7 @@ from strawberry.extensions import (
     ParserCache,
     SchemaExtension,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
@@ -33,7 +34,7 @@ from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.councils.service import MAX_OPTIONS
 from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
-from neighbor_api.graphql.execution import SharedEventExecution
+from neighbor_api.graphql.execution import SharedEventExecution, StreamRunner
 from neighbor_api.graphql.limits import Limits, QueryLimits
 from neighbor_api.graphql.observe import ObserveOperations
 from neighbor_api.graphql.relay import resolve_node
@@ -173,6 +174,12 @@ class CachedValidation(SchemaExtension):
 
 
 class NeighborSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """strawberry's, but errorless subscription results skip the per-result hooks."""
+        return StreamRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
