@@ -37,10 +37,12 @@ OPERATIONS = {
     path.stem: path.read_text(encoding="utf-8")
     for path in sorted((ROOT / "schema" / "operations").glob("*.graphql"))
 }
-ROUNDS = 3  # the best of three: other processes on the machine only ever add time
+ROUNDS = 3  # the best of three (--rounds): other processes on the machine only ever add time
 
 
-async def main(requests: int, profile: str | None) -> None:
+async def main(
+    requests: int, profile: str | None, dump: str | None = None, only: str | None = None
+) -> None:
     settings = Settings(environment=Environment.TEST)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedMongo(Path(tmp) / "db") as server:
         client = connect(server.uri)
@@ -75,6 +77,18 @@ async def main(requests: int, profile: str | None) -> None:
                 OPERATIONS["reports"], "Reports", {"communityId": community_id, "first": 20}
             )
             report_id = reports["reports"]["edges"][0]["node"]["id"]
+            found = await post(
+                "query($id: ID!) { community(id: $id) { boards { id } councils { id } } }",
+                None,
+                {"id": community_id},
+            )
+            board_id = found["community"]["boards"][0]["id"]
+            proposals = await post(
+                OPERATIONS["councils"],
+                "Proposals",
+                {"councilId": found["community"]["councils"][0]["id"], "first": 1},
+            )
+            proposal_id = proposals["proposals"]["edges"][0]["node"]["id"]
             cases: dict[str, tuple[str, str | None, dict[str, Any]]] = {
                 "{ viewer { id } }": ("{ viewer { id } }", None, {}),
                 "Viewer": (OPERATIONS["auth"], "Viewer", {}),
@@ -88,6 +102,12 @@ async def main(requests: int, profile: str | None) -> None:
                     "ReportDetail",
                     {"id": report_id, "commentsFirst": 20},
                 ),
+                "Board (tasksFirst 20)": (
+                    OPERATIONS["tasks"],
+                    "Board",
+                    {"id": board_id, "tasksFirst": 20},
+                ),
+                "ProposalDetail": (OPERATIONS["councils"], "ProposalDetail", {"id": proposal_id}),
             }
             gc.freeze()  # as the app's start-up does (app.py)
             gc.set_threshold(*GC_THRESHOLDS)
@@ -103,6 +123,8 @@ async def main(requests: int, profile: str | None) -> None:
             )
             for label, (document, name, variables) in cases.items():
                 if profile is not None and profile != name and profile != label:
+                    continue
+                if only is not None and only not in label:
                     continue
                 for _ in range(min(requests, 50)):  # warm the caches
                     await post(document, name, variables)
@@ -120,6 +142,8 @@ async def main(requests: int, profile: str | None) -> None:
                 ms = min(rounds) - client_ms
                 print(f"{label:<28}{ms:>20.2f}{ms / hello:>14.1f}{ms / listed:>13.1f}")  # noqa: T201
                 if profiler:
+                    if dump:
+                        profiler.dump_stats(dump)
                     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
                     print(f"(median of rounds {statistics.median(rounds):.2f})")  # noqa: T201
             for label, ms in peer.items():
@@ -176,5 +200,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", help="an operation to profile (e.g. Reports)")
+    parser.add_argument("--dump", help="write the profile's stats to this file (pstats)")
+    parser.add_argument("--only", help="the operations whose label contains this text")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds; the best is kept")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.requests, arguments.profile))
+    ROUNDS = arguments.rounds
+    asyncio.run(main(arguments.requests, arguments.profile, arguments.dump, arguments.only))

@@ -33,6 +33,7 @@ from neighbor_api.core.metrics import Metrics
 from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.councils.service import MAX_OPTIONS
 from neighbor_api.graphql.auth import Authenticate
+from neighbor_api.graphql.direct import direct_resolvers
 from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
 from neighbor_api.graphql.execution import SharedEventExecution, StreamRunner
 from neighbor_api.graphql.limits import Limits, QueryLimits
@@ -210,7 +211,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
     ]
     if not settings.introspection_enabled:  # production, unless NEIGHBOR_INTROSPECTION
         extensions.append(DisableIntrospection)
-    return NeighborSchema(
+    schema = NeighborSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -221,3 +222,5 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
             disable_field_suggestions=not settings.show_field_suggestions,
         ),
     )
+    direct_resolvers(schema)
+    return schema

@@ -10,10 +10,11 @@ from strawberry import relay
 
 from neighbor_api.attachments import service
 from neighbor_api.attachments.models import Attachment
-from neighbor_api.context import Info
+from neighbor_api.context import Info, Viewer
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import node_type
+from neighbor_api.graphql.sync import MaybeAwaitable, then
 
 
 @node_type
@@ -53,17 +54,21 @@ class AttachmentType(relay.Node):
     @strawberry.field(
         description="Where to download it (a path on this server): a signed link for the "
         "viewer, valid for a few minutes and only while they may see the file; ask again for "
-        "a fresh one."
+        "a fresh one.",
+        graphql_type=str,
     )
-    async def url(self, info: Info) -> str:
+    def url(self, info: Info) -> MaybeAwaitable[str]:
         deps = info.context.deps
-        viewer = await info.context.viewer()
-        if viewer is None:  # never: only a signed-in viewer sees an attachment
-            raise Unauthenticated()
-        link_viewer = service.LinkViewer(viewer.session_id, viewer.user.id)
-        return service.signed_url(
-            deps.settings, self.model.id, viewer=link_viewer, now=deps.clock.now()
-        )
+
+        def signed(viewer: Viewer | None) -> str:
+            if viewer is None:  # never: only a signed-in viewer sees an attachment
+                raise Unauthenticated()
+            link_viewer = service.LinkViewer(viewer.session_id, viewer.user.id)
+            return service.signed_url(
+                deps.settings, self.model.id, viewer=link_viewer, now=deps.clock.now()
+            )
+
+        return then(info.context.viewer_now(), signed)
 
 
 @strawberry.type(description="The result of uploadAttachment.")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from bson import ObjectId
@@ -25,9 +26,11 @@ from neighbor_api.boards.models import (
     TaskStatus,
 )
 from neighbor_api.context import Info
+from neighbor_api.core.policy import Actor
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.errors import Payload
 from neighbor_api.graphql.relay import Connection, node_type
+from neighbor_api.graphql.sync import MaybeAwaitable, loaded_many, then
 from neighbor_api.places.types import PlaceType
 
 if TYPE_CHECKING:
@@ -135,9 +138,9 @@ class BoardType(relay.Node):
         board = await service.get_board(info.context.deps, await info.context.actor(), object_id)
         return cls.from_model(board) if board else None
 
-    @strawberry.field(description="The community it belongs to.")
-    async def community(self, info: Info) -> PlaceType | None:
-        return await PlaceType.load(info, self.model.community_id)
+    @strawberry.field(description="The community it belongs to.", graphql_type=PlaceType | None)
+    def community(self, info: Info) -> MaybeAwaitable[PlaceType | None]:
+        return PlaceType.load_now(info, self.model.community_id)
 
     @strawberry.field(description="Its columns, left to right.")
     def columns(self) -> list[BoardColumnType]:
@@ -286,18 +289,45 @@ class TaskType(relay.Node):
     async def creator(self, info: Info) -> UserType | None:
         return await _user(info, self.model.creator_id)
 
-    @strawberry.field(description="The volunteers who claimed it, in the order they did.")
-    async def assignees(self, info: Info) -> list[UserType]:
-        users = await info.context.loaders.user.load_many(self.model.assignees)
-        return [UserType.from_model(u) for u in users if u is not None]
+    @classmethod
+    def prefetch(
+        cls, info: Info, nodes: list[TaskType], selected: frozenset[str]
+    ) -> Awaitable[Any] | None:
+        """A page's assignees and creators in one DataLoader call, so those fields answer
+        without a task each (graphql/sync.py)."""
+        users: list[ObjectId] = []
+        if "assignees" in selected:
+            users += [i for n in nodes for i in n.model.assignees]
+        if "creator" in selected:
+            users += [n.model.creator_id for n in nodes if n.model.creator_id is not None]
+        if not users:
+            return None
+        return info.context.loaders.user.load_many(list(dict.fromkeys(users)))
 
-    @strawberry.field(description="Whether the viewer may claim it now (a place is free).")
-    async def viewer_can_claim(self, info: Info) -> bool:
-        return service.may(await info.context.actor(), service.Verb.CLAIM, self.model)
+    @strawberry.field(
+        description="The volunteers who claimed it, in the order they did.",
+        graphql_type=list[UserType],
+    )
+    def assignees(self, info: Info) -> MaybeAwaitable[list[UserType]]:
+        return then(
+            loaded_many(info.context.loaders.user, list(self.model.assignees)),
+            lambda users: [UserType.from_model(u) for u in users if u is not None],
+        )
 
-    @strawberry.field(description="What the viewer may do with it now.")
-    async def viewer_can(self, info: Info) -> TaskViewerCan:
-        actor = await info.context.actor()
+    @strawberry.field(
+        description="Whether the viewer may claim it now (a place is free).", graphql_type=bool
+    )
+    def viewer_can_claim(self, info: Info) -> MaybeAwaitable[bool]:
+        return then(
+            info.context.actor_now(),
+            lambda actor: service.may(actor, service.Verb.CLAIM, self.model),
+        )
+
+    @strawberry.field(description="What the viewer may do with it now.", graphql_type=TaskViewerCan)
+    def viewer_can(self, info: Info) -> MaybeAwaitable[TaskViewerCan]:
+        return then(info.context.actor_now(), self._viewer_can)
+
+    def _viewer_can(self, actor: Actor | None) -> TaskViewerCan:
         task = self.model
         return TaskViewerCan(
             claim=service.may(actor, service.Verb.CLAIM, task),

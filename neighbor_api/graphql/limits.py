@@ -78,6 +78,11 @@ class Limits:
     max_selections: int = 100
     max_repeats: int = 5
     max_fields: int = 1000
+    # Document text -> its shape_refusal (QueryLimits), at most SHAPES_KEPT texts.
+    shapes: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+
+
+SHAPES_KEPT = 512
 
 
 def shape_refusal(document: DocumentNode, limits: Limits) -> str | None:
@@ -264,7 +269,7 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            detail = shape_refusal(document, self.limits) or self._exceeded(
+            detail = self._shape_refusal(context.query, document) or self._exceeded(
                 measure(
                     context.schema._schema,
                     document,
@@ -276,6 +281,19 @@ class QueryLimits(SchemaExtension):
             if detail:
                 context.pre_execution_errors = [limit_error(detail)]
         yield
+
+    def _shape_refusal(self, query: str | None, document: DocumentNode) -> str | None:
+        """`shape_refusal`, once per document text: the shape depends on nothing else (the
+        contract's documents hold many operations, and walking all of them cost more than
+        measuring the one asked for)."""
+        shapes = self.limits.shapes
+        if query is None:
+            return shape_refusal(document, self.limits)
+        if query not in shapes:
+            if len(shapes) >= SHAPES_KEPT:
+                shapes.clear()
+            shapes[query] = shape_refusal(document, self.limits)
+        return shapes[query]
 
     def _exceeded(self, found: Measure) -> str | None:
         limits = self.limits

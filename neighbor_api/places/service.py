@@ -105,6 +105,11 @@ async def communities(
     return Page(offset_edges(items, start), len(found) > limit, count)
 
 
+def known_place(deps: Deps, place_id: ObjectId) -> Place | None:
+    """The place of `place_id` if this process has read it (None: not read yet, or none)."""
+    return _KNOWN.get((deps.db.name, place_id))
+
+
 async def places_by_ids(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, Place]:
     """The places of `ids` that exist: from this process's copy, the rest in one query."""
     database = deps.db.name

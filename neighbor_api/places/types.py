@@ -11,6 +11,8 @@ from strawberry import relay
 from neighbor_api.context import Info
 from neighbor_api.graphql.enums import graphql_enum
 from neighbor_api.graphql.relay import node_type
+from neighbor_api.graphql.sync import MaybeAwaitable, loaded, then
+from neighbor_api.places import service
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
 
 if TYPE_CHECKING:
@@ -86,6 +88,17 @@ class PlaceType(relay.Node):
     async def load(cls, info: Info, object_id: ObjectId) -> PlaceType | None:
         place = await info.context.loaders.place.load(object_id)
         return cls.from_model(place) if place else None
+
+    @classmethod
+    def load_now(cls, info: Info, object_id: ObjectId) -> MaybeAwaitable[PlaceType | None]:
+        """`load`, at once for a place this process has read (places never change)."""
+        known = service.known_place(info.context.deps, object_id)
+        if known is not None:
+            return cls.from_model(known)
+        return then(
+            loaded(info.context.loaders.place, object_id),
+            lambda place: cls.from_model(place) if place else None,
+        )
 
     async def _ancestor(self, info: Info, level: PlaceLevel) -> PlaceType | None:
         ancestor_id = self.model.ancestor_at(level)

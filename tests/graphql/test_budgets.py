@@ -12,6 +12,7 @@ never change, so each process keeps them: `places/service.py`).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -975,3 +976,35 @@ class TestPageSize:
             assert len(data["reports"]["edges"]) == first
             sizes[first] = sent
         assert sizes[5] == sizes[20] <= BUDGETS["Reports"]
+
+    async def test_reports_fields_run_no_task_each(self, contract: Contract) -> None:
+        """A page's reporters, assignees, photos and the viewer's endorsements are loaded once
+        for the page (`ReportType.prefetch`), so those fields answer at once (graphql/sync.py):
+        a request runs as many tasks for 4 reports as for 12."""
+        loop = asyncio.get_running_loop()
+        original = loop.get_task_factory()
+        created = 0
+
+        def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+            nonlocal created
+            created += 1
+            if original is not None:
+                return original(loop, coro, **kwargs)
+            return asyncio.Task(coro, loop=loop, **kwargs)
+
+        tasks = {}
+        for first in (4, 12):
+            case = await contract.case(JINAN_WORKER, communityId=contract.community, first=first)
+            # Warm: the session cache and the process's places (their first reads are tasks).
+            await contract.api.op("Reports", case.variables, token=case.token)
+            loop.set_task_factory(counting)
+            created = 0
+            try:
+                result = await contract.api.op("Reports", case.variables, token=case.token)
+            finally:
+                loop.set_task_factory(original)
+            assert result.errors is None, result.errors
+            assert result.data is not None
+            assert len(result.data["reports"]["edges"]) == first
+            tasks[first] = created
+        assert tasks[4] == tasks[12], tasks
