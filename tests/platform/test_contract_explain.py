@@ -19,12 +19,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from bench.explain import KNOWN_SCANS, plan_of, read_filter
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Document
-from tests.conftest import Api, CommandCounter
+from tests.conftest import Api, CommandCounter, record_commands
 from tests.reports.street import BUILDING_5, GRID_WORKER, HULI_ADMIN, JINAN_WORKER, NEIGHBOUR
 from tests.surveys.support import SAFETY_SURVEY
 
@@ -54,16 +53,7 @@ class Read:
 def reads(
     command_counter: CommandCounter, demo: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> list[Document]:
-    commands: list[Document] = []
-    count = command_counter.started
-
-    def started(event: monitoring.CommandStartedEvent) -> None:
-        count(event)
-        if event.database_name == demo.db.name and event.command_name in ("find", "aggregate"):
-            commands.append(dict(event.command))
-
-    monkeypatch.setattr(command_counter, "started", started)
-    return commands
+    return record_commands(command_counter, monkeypatch, demo.db.name)
 
 
 def _first(data: Any, key: str) -> Any:

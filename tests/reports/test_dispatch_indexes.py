@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from neighbor_api.core.mongo import Client, Document
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
-from tests.conftest import OPERATIONS, CommandCounter
+from tests.conftest import OPERATIONS, CommandCounter, record_commands
 from tests.reports.dispatching import CHENGGUAN, STREET_ADMIN, Dispatching
 from tests.reports.support import HULI_ADMIN, JINAN_RESIDENT, shared_street
 from tests.reports.test_indexes import index_scanned, winning_plan
@@ -35,17 +34,7 @@ async def world(
 def sent(
     command_counter: CommandCounter, world: Dispatching, monkeypatch: pytest.MonkeyPatch
 ) -> list[Document]:
-    commands: list[Document] = []
-    count = command_counter.started
-    name = world.street.deps.db.name
-
-    def started(event: monitoring.CommandStartedEvent) -> None:
-        count(event)
-        if event.database_name == name:
-            commands.append(dict(event.command))
-
-    monkeypatch.setattr(command_counter, "started", started)
-    return commands
+    return record_commands(command_counter, monkeypatch, world.street.deps.db.name)
 
 
 async def finds(

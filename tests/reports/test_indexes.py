@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Client, Document
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
-from tests.conftest import CommandCounter
+from tests.conftest import CommandCounter, record_commands
 from tests.reports.street import (
     GRID_WORKER,
     HULI_ADMIN,
@@ -59,16 +58,7 @@ def sent(
     command_counter: CommandCounter, shared: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> list[Document]:
     """The commands sent to the shared database from now on, as they were sent."""
-    commands: list[Document] = []
-    count = command_counter.started
-
-    def started(event: monitoring.CommandStartedEvent) -> None:
-        count(event)
-        if event.database_name == shared.db.name:
-            commands.append(dict(event.command))
-
-    monkeypatch.setattr(command_counter, "started", started)
-    return commands
+    return record_commands(command_counter, monkeypatch, shared.db.name)
 
 
 async def queue_query(

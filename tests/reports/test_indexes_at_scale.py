@@ -27,7 +27,6 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
-from pymongo import monitoring
 
 from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
@@ -53,7 +52,7 @@ from neighbor_api.reports.service import ReportFilter
 from neighbor_api.settings import Settings
 from neighbor_api.stats import service as stats_service
 from neighbor_api.stats.repository import Period
-from tests.conftest import CommandCounter
+from tests.conftest import CommandCounter, record_commands
 
 REPORT_COUNT = int(os.environ.get("NEIGHBOR_TEST_SCALE_REPORTS", "4000"))
 COMMUNITIES = 40
@@ -190,16 +189,7 @@ def sent(
     command_counter: CommandCounter, city: City, monkeypatch: pytest.MonkeyPatch
 ) -> list[Document]:
     """The commands sent to the generated database from now on, as they were sent."""
-    commands: list[Document] = []
-    count = command_counter.started
-
-    def started(event: monitoring.CommandStartedEvent) -> None:
-        count(event)
-        if event.database_name == city.deps.db.name:
-            commands.append(dict(event.command))
-
-    monkeypatch.setattr(command_counter, "started", started)
-    return commands
+    return record_commands(command_counter, monkeypatch, city.deps.db.name)
 
 
 @dataclass(frozen=True)
