@@ -89,7 +89,9 @@ def record_commands(
 
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
-    server = EmbeddedMongo(tmp_path_factory.mktemp("secantus") / "db")
+    # No TTL sweeps: the tests' clock (ManualClock, days in the past) is not the server's, so
+    # a sweep by the real clock would remove codes and gates a test still holds valid.
+    server = EmbeddedMongo(tmp_path_factory.mktemp("secantus") / "db", ttl_sweep=False)
     server.start()
     yield server
     server.stop()

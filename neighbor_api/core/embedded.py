@@ -98,9 +98,15 @@ def running_uri(storage_path: Path) -> str | None:
 class EmbeddedMongo:
     """Start, wait for and stop one SecantusDB server whose data lives in `storage_path`."""
 
-    def __init__(self, storage_path: Path, *, port: int | None = None) -> None:
+    def __init__(
+        self, storage_path: Path, *, port: int | None = None, ttl_sweep: bool = True
+    ) -> None:
         self.storage_path = storage_path.resolve()
         self.port = port or free_port()
+        # Whether expired documents are removed (TTL indexes, every 60 s as mongod does). The
+        # tests turn it off: their clock is not the server's, and a sweep by the real clock
+        # would remove codes, gates and counters a test's clock still holds valid.
+        self.ttl_sweep = ttl_sweep
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -138,6 +144,10 @@ class EmbeddedMongo:
             "--sync-on-commit",
             "--log-level", "WARNING",
         ]  # fmt: skip
+        if not self.ttl_sweep:
+            config = self.storage_path.parent / "secantusd.toml"
+            config.write_text("[storage]\nttl_sweep_seconds = 0\n", encoding="utf-8")
+            command += ["--config", str(config)]
         with log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
                 command,
