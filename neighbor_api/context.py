@@ -24,7 +24,7 @@ from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.i18n import Locale
 from neighbor_api.core.policy import Actor, require_actor
 from neighbor_api.councils.loaders import CouncilLoaders
-from neighbor_api.graphql.sync import MaybeAwaitable
+from neighbor_api.graphql.sync import MaybeAwaitable, then
 from neighbor_api.memberships import loaders as membership_loaders
 from neighbor_api.memberships.models import Membership
 from neighbor_api.places import loaders as place_loaders
@@ -226,9 +226,7 @@ class Context:
 
     def actor_now(self) -> MaybeAwaitable[Actor | None]:
         """`actor()`, at once once authentication has run (see `viewer_now`)."""
-        if self._authenticated or (self.token is None and self.connection_params is None):
-            return self._viewer.actor if self._viewer else None
-        return self.actor()
+        return then(self.viewer_now(), lambda viewer: viewer.actor if viewer else None)
 
     async def require_actor(self) -> Actor:
         return require_actor(await self.actor())
