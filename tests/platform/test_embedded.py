@@ -169,3 +169,28 @@ class TestRunningUri:
         start(storage, servers)
 
         assert running_uri(tmp_path / "elsewhere" / "db") is None
+
+
+class TestStorageOptions:
+    """The city benchmark loads ~10 GB: a larger cache and no sync per commit (bench/city.py)."""
+
+    def test_the_cache_size_reaches_the_server(self, storage: Path) -> None:
+        # WiredTiger refuses a size it cannot read: the option is the server's, not ignored.
+        server = EmbeddedMongo(storage, cache_size="a lot")
+
+        with pytest.raises(RuntimeError, match="exited at start-up"):
+            server.start()
+
+    def test_a_bulk_load_without_sync_survives_a_clean_stop(
+        self, storage: Path, servers: list[EmbeddedMongo]
+    ) -> None:
+        loading = EmbeddedMongo(storage, cache_size="64M", sync_on_commit=False)
+        servers.append(loading)
+        loading.start()
+        with client_for(loading) as client:
+            client.city.reports.insert_many([{"_id": i} for i in range(WRITES)])
+        loading.stop()
+
+        serving = start(storage, servers)
+        with client_for(serving) as client:
+            assert client.city.reports.count_documents({}) == WRITES
