@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import strawberry
+from bson import ObjectId
 
 from neighbor_api.context import Info
 from neighbor_api.core.policy import Actor
@@ -37,6 +40,16 @@ from neighbor_api.councils.types import (
 )
 from neighbor_api.graphql.errors import mutation_runner, run_mutation
 from neighbor_api.graphql.relay import Connection, from_global_id, input_id, input_ids, page_under
+
+
+class _OnProposal(Protocol):
+    @property
+    def proposal_id(self) -> strawberry.ID: ...
+
+
+def _proposal_id(input: _OnProposal) -> ObjectId:
+    """The proposal a mutation's input names (`proposalId`), decoded by the one rule."""
+    return input_id(input.proposal_id, "Proposal", "proposalId")
 
 
 def _proposal(proposal: Proposal) -> ProposalPayload:
@@ -86,7 +99,7 @@ def _proxy(info: Info, found: tuple[ProxyAuthorization, Proposal, Council]) -> P
 
 async def _cast(info: Info, actor: Actor, input: CastVoteInput) -> service.Vote:
     deps = info.context.deps
-    proposal_id = input_id(input.proposal_id, "Proposal", "proposalId")
+    proposal_id = _proposal_id(input)
     option_ids = input_ids(input.option_ids, "ProposalOption", "optionIds")
     if input.on_behalf_of_id is not None:
         return await ballots.cast_proxy_vote(
@@ -193,7 +206,7 @@ class CouncilMutation:
             info,
             lambda actor: service.open_voting(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 voting_closes_at=input.voting_closes_at,
             ),
         )  # fmt: skip
@@ -207,7 +220,7 @@ class CouncilMutation:
             info,
             lambda actor: service.close_voting(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 reason=input.reason,
             ),
         )  # fmt: skip
@@ -220,7 +233,7 @@ class CouncilMutation:
             info,
             lambda actor: service.cancel_voting(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 reason=input.reason,
             ),
         )  # fmt: skip
@@ -231,7 +244,7 @@ class CouncilMutation:
             info,
             lambda actor: service.withdraw_proposal(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
             ),
         )  # fmt: skip
 
@@ -258,7 +271,7 @@ class CouncilMutation:
             info, ProxyPayload,
             lambda actor: ballots.authorize_proxy(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 proxy_id=input_id(input.proxy_id, "User", "proxyId"),
             ),
             lambda found: _proxy(info, found),
@@ -287,7 +300,7 @@ class CouncilMutation:
             info, CastVotePayload,
             lambda actor: ballots.record_paper_ballot(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 elector_id=input_id(input.elector_id, "User", "electorId"),
                 option_ids=input_ids(input.option_ids, "ProposalOption", "optionIds"),
                 ballot_photo_id=input_id(input.ballot_photo_id, "Attachment", "ballotPhotoId"),
@@ -303,7 +316,7 @@ class CouncilMutation:
             info, CommentOnProposalPayload,
             lambda actor: service.comment_on_proposal(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 body=input.body, idempotency_key=input.idempotency_key,
             ),
             lambda comment: CommentOnProposalPayload(
@@ -333,7 +346,7 @@ class CouncilMutation:
             info, ProposalPayload,
             lambda actor: suggestions.co_sign(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
             ),
             lambda signed: _signed(info, signed),
         )  # fmt: skip
@@ -347,7 +360,7 @@ class CouncilMutation:
             info,
             lambda actor: suggestions.decide_suggestion(
                 info.context.deps, actor,
-                proposal_id=input_id(input.proposal_id, "Proposal", "proposalId"),
+                proposal_id=_proposal_id(input),
                 accept=input.accept, reason=input.reason,
             ),
         )  # fmt: skip
