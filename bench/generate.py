@@ -3,7 +3,8 @@ residents and staff, 10k or 1M reports, councils with votes, task boards with ca
 
 Written straight into the database with bulk inserts (not through the API), in the shapes the
 services write (a sample of each kind is checked against its pydantic model), after
-`ensure_indexes`. Every generated account's password is `PASSWORD`.
+`ensure_indexes` and the migrations (on the empty database). Every generated account's
+password is `PASSWORD`.
 
 Run alone: `.venv/bin/python -m bench.generate --uri mongodb://… --database bench --scale 10k`
 (the benchmark, `scripts/bench`, runs it itself).
@@ -22,7 +23,10 @@ from bench import civic, people, reports
 from bench.people import Community
 from bench.sink import Sink
 from neighbor_api.accounts.security import hash_password
+from neighbor_api.core.clock import SystemClock
+from neighbor_api.core.migrations import migrate
 from neighbor_api.core.mongo import Database, connect, ensure_indexes
+from neighbor_api.migrations import STEPS
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Settings
 
@@ -67,6 +71,9 @@ async def generate(
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     await ensure_indexes(db)
+    # The data is written in today's shapes: the migrations are applied to the empty database
+    # (at once), so the API does not run them over a million reports at start-up.
+    await migrate(db, STEPS, clock=SystemClock())
     sink = Sink(db, batch=batch)
     phases: dict[str, float] = {}
     mark = time.perf_counter()
