@@ -215,6 +215,12 @@ class _Viewer:
         self._context = context
         self.session_id = session_id
 
+    def actor_now(self) -> Actor | None:
+        """The actor as of now when that takes no wait (the session in the session cache: no
+        coroutine chain per socket and event); None: ask `actor()`."""
+        viewer = self._context.viewer_if_cached()
+        return viewer.actor if viewer is not None else None
+
     async def actor(self) -> Actor:
         """The actor as of now. On a warm session cache this reads nothing, so the sockets of
         one session need not share it per event."""
@@ -268,7 +274,9 @@ async def _deliver(
     subscriber.on_overflow.append(_close_when_too_slow(context))
     try:
         async for item in subscriber:
-            actor = await viewer.actor()
+            actor = viewer.actor_now()
+            if actor is None:
+                actor = await viewer.actor()
             # Fresh loaders per event (fresh data), shared by the sockets of one session.
             context.loaders = item.shared.get(
                 ("loaders", viewer.session_id), lambda: Loaders(context.deps, context.actor)
