@@ -80,6 +80,15 @@ class Limits:
     max_fields: int = 1000
     # Document text -> its shape_refusal (check_limits), at most SHAPES_KEPT texts.
     shapes: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+    # (text, operation, numeric variables) -> its Measure (check_limits), at most SHAPES_KEPT.
+    measures: dict[MeasureKey, Measure] = field(default_factory=dict, compare=False, hash=False)
+
+
+# What a measure depends on besides the schema: the document's text, the operation's name and
+# the variables given, by value when a number (the only values it reads: a page size
+# `first: $n`; any other given value counts as the default page, whatever it is; one left out
+# takes its declared default).
+MeasureKey = tuple[str, str | None, tuple[tuple[str, int | float | None], ...]]
 
 
 SHAPES_KEPT = 512
@@ -264,17 +273,36 @@ def check_limits(context: ExecutionContext, limits: Limits) -> None:
     document = context.graphql_document
     if document is not None and context.pre_execution_errors is None:
         detail = _shape_refusal(limits, context.query, document) or _exceeded(
-            limits,
-            measure(
-                context.schema._schema,
-                document,
-                context.operation_name,
-                context.variables,
-                limits.list_bounds,
-            ),
+            limits, _measure(limits, context, document)
         )
         if detail:
             context.pre_execution_errors = [limit_error(detail)]
+
+
+def _measure(limits: Limits, context: ExecutionContext, document: DocumentNode) -> Measure:
+    """`measure`, once per document text, operation and numeric variables (`MeasureKey`)."""
+    name = context.operation_name
+    if context.query is None:
+        return measure(
+            context.schema._schema, document, name, context.variables, limits.list_bounds
+        )
+    numbers = tuple(
+        (
+            variable,
+            value if isinstance(value, int | float) and not isinstance(value, bool) else None,
+        )
+        for variable, value in (context.variables or {}).items()
+    )
+    key: MeasureKey = (context.query, name, numbers)
+    measures = limits.measures
+    found = measures.get(key)
+    if found is None:
+        if len(measures) >= SHAPES_KEPT:
+            measures.clear()
+        found = measures[key] = measure(
+            context.schema._schema, document, name, context.variables, limits.list_bounds
+        )
+    return found
 
 
 def _shape_refusal(limits: Limits, query: str | None, document: DocumentNode) -> str | None:
