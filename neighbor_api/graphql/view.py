@@ -366,8 +366,11 @@ class GraphQLView(GraphQL[Context, None]):
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """strawberry's (a browser's GET without `query`), except a GET naming a persisted
         query: Apollo Client sends those with `Accept: */*`."""
-        has_extensions = request.query_params.get("extensions") is not None
-        return not has_extensions and super().should_render_graphql_ide(request)
+        # strawberry's first: a POST is answered there without parsing the query string.
+        return (
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+        )
 
     async def execute_single(
         self,
