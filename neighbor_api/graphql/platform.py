@@ -28,10 +28,10 @@ methods directly. With another extension beside `Platform` it is strawberry's ru
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from graphql import ASTValidationRule
 from strawberry.extensions import SchemaExtension
@@ -232,6 +232,9 @@ class _Executing(_Step):
         await self.platform.execute()
 
 
+M = TypeVar("M")
+
+
 class PlatformRunner(StreamRunner):
     """The schema's extension runner: `Platform`'s steps called directly (the module docstring
     says why), and StreamRunner's errorless subscription results that pass no hook."""
@@ -241,25 +244,23 @@ class PlatformRunner(StreamRunner):
         only = self.extensions
         self.platform = only[0] if len(only) == 1 and isinstance(only[0], Platform) else None
 
-    def operation(self) -> OperationContextManager:
+    def _step(self, step: type[_Step], strawberrys: Callable[[], M]) -> M:
+        """The step's object calling `Platform`, or strawberry's context manager without it."""
         if self.platform is None:
-            return super().operation()
-        return cast(OperationContextManager, _Operation(self.platform))
+            return strawberrys()
+        return cast(M, step(self.platform))
+
+    def operation(self) -> OperationContextManager:
+        return self._step(_Operation, super().operation)
 
     def parsing(self) -> ParsingContextManager:
-        if self.platform is None:
-            return super().parsing()
-        return cast(ParsingContextManager, _Parsing(self.platform))
+        return self._step(_Parsing, super().parsing)
 
     def validation(self) -> ValidationContextManager:
-        if self.platform is None:
-            return super().validation()
-        return cast(ValidationContextManager, _Validation(self.platform))
+        return self._step(_Validation, super().validation)
 
     def executing(self) -> ExecutingContextManager:
-        if self.platform is None:
-            return super().executing()
-        return cast(ExecutingContextManager, _Executing(self.platform))
+        return self._step(_Executing, super().executing)
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
         if self.platform is None:
