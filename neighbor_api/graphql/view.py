@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import timedelta
@@ -105,6 +106,23 @@ def _well_formed(message: object) -> bool:
             for key, kind in (("variables", dict), ("operationName", str), ("extensions", dict))
         )
     )
+
+
+# Integers of 19 digits or more: orjson reads those over 64 bits as floats, json as ints.
+_LONG_INTEGER = re.compile(rb"\d{19,}")
+
+
+def _loads(data: str | bytes) -> Any:
+    """JSON by orjson (a request body: ~4 times json's speed), as json reads it: a body
+    holding a long integer (a variable over 64 bits: json keeps it exact, for the schema to
+    refuse or accept) or that orjson refuses (NaN, Infinity: json takes them) goes to json."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _LONG_INTEGER.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
 
 
 def _refusal(failure: HTTPException) -> RequestRefused:
@@ -408,8 +426,11 @@ class GraphQLView(GraphQL[Context, None]):
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """strawberry's (a browser's GET without `query`), except a GET naming a persisted
         query: Apollo Client sends those with `Accept: */*`."""
-        has_extensions = request.query_params.get("extensions") is not None
-        return not has_extensions and super().should_render_graphql_ide(request)
+        # strawberry's first: a POST is answered there without parsing the query string.
+        return (
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+        )
 
     async def execute_single(
         self,
@@ -483,10 +504,11 @@ class GraphQLView(GraphQL[Context, None]):
         return encode_json(data)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """strawberry's, but JSON that is not an object (or a batch list, refused later), bytes
-        that are not UTF-8 and nesting too deep to decode are 400s too, not 500s."""
+        """strawberry's, but by orjson (`_loads`), and JSON that is not an object (or a batch
+        list, refused later), bytes that are not UTF-8 and nesting too deep to decode are 400s
+        too, not 500s."""
         try:
-            value = json.loads(data)
+            value = _loads(data)
         except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
             raise HTTPException(400, "Unable to parse request body as JSON") from None
         if not isinstance(value, dict | list):
