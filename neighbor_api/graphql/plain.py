@@ -1,0 +1,313 @@
+"""Plain fields: a leaf read from its object, completed without graphql-core's per-field machinery.
+
+A page of 20 reports executes some 280 fields; most are leaves read straight from the object
+(`title`, `status`, `createdAt`, a flag). For each, graphql-core builds a `GraphQLResolveInfo`
+(strawberry's subclass, 16 values), looks the resolver up in the middleware manager, calls
+strawberry's `_get_basic_result` (which calls `field.get_result`, which calls `getattr`), asks
+twice whether the value is awaitable, and dispatches `complete_value` through the non-null,
+list, leaf, abstract and object tests before the leaf type's `coerce_output_value` — about
+half of the request's execution CPU for one attribute read and one coercion.
+
+A field is **plain** when, on its parent object type:
+- strawberry resolves it with no resolver of its own (`getattr(source, python_name)`, the
+  config's default resolver, no exception handler: graphql's resolve is strawberry's
+  `_get_basic_result`), or with a method graphql/direct.py calls with its source alone;
+- it takes no argument and has no field extension (permissions are one), no schema directive,
+  and is not a subscription;
+- its type is a scalar or an enum, nullable or not.
+
+`plain_fields(schema)` finds them once per schema (a table by type name and field name, kept
+while the schema lives), and `PlainFields.execute_fields` — graphql-core's `execute_fields`,
+the same loop — answers such a field itself: it reads the value, and when the value is neither
+None (nor Undefined), an exception, nor awaitable, and the type's own `coerce_output_value`
+gives a value, that is the field's answer. That is exactly what graphql-core would compute:
+the info is only passed to the resolver (which does not take it), the middleware manager of an
+operation without middleware returns the resolver unchanged (with middleware — a strawberry
+extension with a `resolve` hook — every field takes the generic path), and `complete_value` of
+a leaf or non-null leaf is `complete_leaf_value`, which is `coerce_output_value` plus the
+check that it gave a value. Everything else — a null (nullable: None at once; non-null: the
+error), an exception, an awaitable, a value the type cannot coerce — goes to graphql-core's
+own completion with the value already read (`complete_generic`: the same code as the end of
+`execute_field`), so errors, their messages, paths and locations are graphql-core's; a
+resolver is never called twice. Fields that are not plain run `execute_field` unchanged.
+
+Enums: strawberry's enum type searches its values for a member on every call; `plain_fields`
+gives each enum type a table member → name built from the same values (a member it does not
+hold, or an unhashable value, takes the type's own `coerce_output_value`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, cast
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import to_nodes
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+from neighbor_api.graphql.direct import SOURCE_ONLY
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """How to answer one plain field: read `attribute` (or call `call` with the source),
+    coerce with `coerce`."""
+
+    return_type: GraphQLOutputType
+    attribute: str  # "" when `call` reads the value
+    call: Callable[[Any], Any] | None
+    coerce: Callable[[Any], Any]
+    non_null: bool
+
+
+# Type name → field name → plain field, for each schema while it lives.
+PlainTable = dict[str, dict[str, Plain]]
+_TABLES: WeakKeyDictionary[GraphQLSchema, PlainTable] = WeakKeyDictionary()
+
+
+def _enum_coercer(enum: GraphQLEnumType) -> Callable[[Any], Any]:
+    coerce = enum.coerce_output_value
+    if not isinstance(enum, CustomGraphQLEnumType):
+        return coerce
+    # strawberry's: a member of the enum class answers the first name whose value equals the
+    # member's value; anything else takes graphql-core's lookup.
+    names: dict[Any, str] = {}
+    wrapped = cast(type[Enum], enum.wrapped_cls)
+    for member in wrapped:
+        for name, value in enum.values.items():
+            if member.value == value.value:
+                names[member] = name
+                break
+
+    def coerce_member(value: Any) -> Any:
+        if isinstance(value, wrapped):
+            name = names.get(value)
+            if name is not None:
+                return name
+        return coerce(value)
+
+    return coerce_member
+
+
+def _plain(graphql_field: GraphQLField, coercers: dict[str, Callable[[Any], Any]]) -> Plain | None:
+    extensions = graphql_field.extensions or {}
+    field = extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField) or graphql_field.args:
+        return None
+    if field.arguments or field.extensions or field.directives or field.is_subscription:
+        return None
+    return_type = graphql_field.type
+    non_null = isinstance(return_type, GraphQLNonNull)
+    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return None
+    coerce = coercers.get(named.name)
+    if coerce is None:
+        coerce = (
+            _enum_coercer(named)
+            if isinstance(named, GraphQLEnumType)
+            else named.coerce_output_value
+        )
+        coercers[named.name] = coerce
+    if field.base_resolver is None:
+        basic = getattr(graphql_field.resolve, "_is_default", False)
+        if not basic or field.default_resolver is not getattr:
+            return None
+        return Plain(return_type, field.python_name, None, coerce, non_null)
+    call = extensions.get(SOURCE_ONLY)
+    if not callable(call):
+        return None
+    return Plain(return_type, "", call, coerce, non_null)
+
+
+def plain_fields(schema: GraphQLSchema) -> PlainTable:
+    """The plain fields of `schema` (the module docstring says which), found once."""
+    table = _TABLES.get(schema)
+    if table is None:
+        table = {}
+        coercers: dict[str, Callable[[Any], Any]] = {}
+        for graphql_type in schema.type_map.values():
+            if not isinstance(graphql_type, GraphQLObjectType):
+                continue
+            fields = {
+                name: plain
+                for name, graphql_field in graphql_type.fields.items()
+                if (plain := _plain(graphql_field, coercers)) is not None
+            }
+            if fields:
+                table[graphql_type.name] = fields
+        _TABLES[schema] = table
+    return table
+
+
+class PlainFields:
+    """graphql-core's `execute_fields`, answering plain fields itself (see the module
+    docstring). Mixed into the schema's execution context (graphql/execution.py)."""
+
+    # Set by the execution context: the schema's table, or {} when the operation has middleware.
+    plain: PlainTable
+
+    def plain_table(self) -> PlainTable:
+        manager = getattr(self, "middleware_manager", None)
+        if manager is not None and manager.middlewares:
+            return {}
+        return plain_fields(cast(GraphQLSchema, getattr(self, "schema")))  # noqa: B009
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plains = self.plain.get(parent_type.name)
+        if plains is None:
+            return cast(
+                AwaitableOrValue[dict[str, Any]],
+                super().execute_fields(  # type: ignore[misc]
+                    parent_type, source_value, path, grouped_field_set, position_context
+                ),
+            )
+        executor: Any = self
+        results: dict[str, Any] = {}
+        is_awaitable = executor.is_awaitable
+        execute_field = executor.execute_field
+        awaitable_fields: list[str] = []
+        append_awaitable = awaitable_fields.append
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                plain = plains.get(field_details_list[0].node.name.value)
+                if plain is None:
+                    result = execute_field(
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                        position_context,
+                    )
+                    if result is not Undefined:
+                        results[response_name] = result
+                        if is_awaitable(result):
+                            append_awaitable(response_name)
+                    continue
+                try:
+                    value = (
+                        getattr(source_value, plain.attribute)
+                        if plain.call is None
+                        else plain.call(source_value)
+                    )
+                except Exception as raw_error:
+                    executor.handle_field_error(
+                        raw_error,
+                        plain.return_type,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                    )
+                    results[response_name] = None
+                    continue
+                if value is None and not plain.non_null:
+                    results[response_name] = None
+                    continue
+                coerced: Any = None
+                if not (
+                    value is None
+                    or value is Undefined
+                    or isinstance(value, Exception)
+                    or is_awaitable(value)
+                ):
+                    try:
+                        coerced = plain.coerce(value)
+                    except Exception:
+                        coerced = None
+                if coerced is None or coerced is Undefined:
+                    # Anything but a plain answer: graphql-core's completion, as it would be.
+                    result = self.complete_generic(
+                        parent_type,
+                        plain.return_type,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                        value,
+                        position_context,
+                    )
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        append_awaitable(response_name)
+                    continue
+                results[response_name] = coerced
+        except Exception:
+            if awaitable_fields:
+                executor.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def complete_generic(
+        self,
+        parent_type: GraphQLObjectType,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """The end of graphql-core's `execute_field`, for a value its resolver returned."""
+        executor: Any = self
+        field_def = executor.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        info = executor.build_resolve_info(
+            field_def, to_nodes(field_details_list), parent_type, path
+        )
+        try:
+            if executor.is_awaitable(result):
+                return cast(
+                    AwaitableOrValue[Any],
+                    executor.complete_awaitable_value(
+                        return_type, field_details_list, info, path, result, position_context
+                    ),
+                )
+            completed = executor.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+            if executor.is_awaitable(completed):
+
+                async def await_completed() -> Any:
+                    try:
+                        return await cast(Awaitable[Any], completed)
+                    except Exception as raw_error:
+                        executor.handle_field_error(
+                            raw_error, return_type, field_details_list, path
+                        )
+                        return None
+
+                return await_completed()
+        except Exception as raw_error:
+            executor.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return completed
