@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, cast
 from weakref import WeakKeyDictionary
@@ -57,6 +58,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from strawberry.relay import GlobalID, Node
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
@@ -104,7 +106,11 @@ def _enum_coercer(enum: GraphQLEnumType) -> Callable[[Any], Any]:
     return coerce_member
 
 
-def _plain(graphql_field: GraphQLField, coercers: dict[str, Callable[[Any], Any]]) -> Plain | None:
+def _plain(
+    parent: GraphQLObjectType,
+    graphql_field: GraphQLField,
+    coercers: dict[str, Callable[[Any], Any]],
+) -> Plain | None:
     extensions = graphql_field.extensions or {}
     field = extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(field, StrawberryField) or graphql_field.args:
@@ -118,6 +124,8 @@ def _plain(graphql_field: GraphQLField, coercers: dict[str, Callable[[Any], Any]
         return None
     coerce = coercers.get(named.name)
     if coerce is None:
+        if isinstance(named, CustomGraphQLEnumType) and not hasattr(named.wrapped_cls, "__await__"):
+            SETTLED.add(named.wrapped_cls)
         coerce = (
             _enum_coercer(named)
             if isinstance(named, GraphQLEnumType)
@@ -129,10 +137,52 @@ def _plain(graphql_field: GraphQLField, coercers: dict[str, Callable[[Any], Any]
         if not basic or field.default_resolver is not getattr:
             return None
         return Plain(return_type, field.python_name, None, coerce, non_null)
-    call = extensions.get(SOURCE_ONLY)
+    call = extensions.get(SOURCE_ONLY) or _node_id(field, parent)
     if not callable(call):
         return None
     return Plain(return_type, "", call, coerce, non_null)
+
+
+# Classes whose instances are neither None, Undefined, an exception nor awaitable: a value of
+# one is coerced at once (others are tested as graphql-core tests them). Plain enums join them.
+SETTLED: set[type] = {str, int, float, bool, datetime, date, GlobalID}
+
+# What a plain field's `call` returns when this value must take graphql-core's whole path
+# (`execute_field`, which reads it again: only attribute reads return it).
+NOT_PLAIN: Any = object()
+_NODE_ID = cast(Any, Node.__dict__["_id"]).__func__
+_RESOLVE_ID = cast(Any, Node.resolve_id).__func__
+_RESOLVE_TYPENAME = cast(Any, Node.resolve_typename).__func__
+
+
+def _node_id(field: StrawberryField, parent: GraphQLObjectType) -> Callable[[Any], Any] | None:
+    """relay's `id` of a node type that keeps relay's `resolve_id` and `resolve_typename`:
+    `GlobalID(<the parent type's name>, str(getattr(node, <its NodeID attribute>)))`, what
+    relay's `Node._id` computes for an instance of that class; anything else (another class,
+    an id that is not a str) returns NOT_PLAIN."""
+    resolver = field.base_resolver
+    wrapped = getattr(resolver.wrapped_func if resolver else None, "__func__", None)
+    definition = (parent.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    if wrapped is not _NODE_ID or not isinstance(origin, type) or not issubclass(origin, Node):
+        return None
+    if (
+        getattr(origin.resolve_id, "__func__", None) is not _RESOLVE_ID
+        or getattr(origin.resolve_typename, "__func__", None) is not _RESOLVE_TYPENAME
+    ):
+        return None
+    attribute = origin.resolve_id_attr()
+    type_name = parent.name
+
+    def node_id(source: Any) -> Any:
+        if source.__class__ is not origin:
+            return NOT_PLAIN
+        raw = getattr(source, attribute)
+        if raw.__class__ is not str:
+            return NOT_PLAIN
+        return GlobalID(type_name=type_name, node_id=raw)
+
+    return node_id
 
 
 def plain_fields(schema: GraphQLSchema) -> PlainTable:
@@ -147,7 +197,7 @@ def plain_fields(schema: GraphQLSchema) -> PlainTable:
             fields = {
                 name: plain
                 for name, graphql_field in graphql_type.fields.items()
-                if (plain := _plain(graphql_field, coercers)) is not None
+                if (plain := _plain(graphql_type, graphql_field, coercers)) is not None
             }
             if fields:
                 table[graphql_type.name] = fields
@@ -193,63 +243,64 @@ class PlainFields:
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 plain = plains.get(field_details_list[0].node.name.value)
-                if plain is None:
-                    result = execute_field(
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                        position_context,
-                    )
-                    if result is not Undefined:
+                if plain is not None:
+                    try:
+                        value = (
+                            getattr(source_value, plain.attribute)
+                            if plain.call is None
+                            else plain.call(source_value)
+                        )
+                    except Exception as raw_error:
+                        executor.handle_field_error(
+                            raw_error,
+                            plain.return_type,
+                            field_details_list,
+                            Path(path, response_name, parent_type.name),
+                        )
+                        results[response_name] = None
+                        continue
+                    if value is not NOT_PLAIN:
+                        if value is None and not plain.non_null:
+                            results[response_name] = None
+                            continue
+                        coerced: Any = None
+                        if value.__class__ in SETTLED or not (
+                            value is None
+                            or value is Undefined
+                            or isinstance(value, Exception)
+                            or is_awaitable(value)
+                        ):
+                            try:
+                                coerced = plain.coerce(value)
+                            except Exception:
+                                coerced = None
+                        if coerced is not None and coerced is not Undefined:
+                            results[response_name] = coerced
+                            continue
+                        # Anything but a plain answer: graphql-core's completion of the value.
+                        result = self.complete_generic(
+                            parent_type,
+                            plain.return_type,
+                            field_details_list,
+                            Path(path, response_name, parent_type.name),
+                            value,
+                            position_context,
+                        )
                         results[response_name] = result
                         if is_awaitable(result):
                             append_awaitable(response_name)
-                    continue
-                try:
-                    value = (
-                        getattr(source_value, plain.attribute)
-                        if plain.call is None
-                        else plain.call(source_value)
-                    )
-                except Exception as raw_error:
-                    executor.handle_field_error(
-                        raw_error,
-                        plain.return_type,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                    )
-                    results[response_name] = None
-                    continue
-                if value is None and not plain.non_null:
-                    results[response_name] = None
-                    continue
-                coerced: Any = None
-                if not (
-                    value is None
-                    or value is Undefined
-                    or isinstance(value, Exception)
-                    or is_awaitable(value)
-                ):
-                    try:
-                        coerced = plain.coerce(value)
-                    except Exception:
-                        coerced = None
-                if coerced is None or coerced is Undefined:
-                    # Anything but a plain answer: graphql-core's completion, as it would be.
-                    result = self.complete_generic(
-                        parent_type,
-                        plain.return_type,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                        value,
-                        position_context,
-                    )
+                        continue
+                result = execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
                         append_awaitable(response_name)
-                    continue
-                results[response_name] = coerced
         except Exception:
             if awaitable_fields:
                 executor.settle_in_background([results[field] for field in awaitable_fields])

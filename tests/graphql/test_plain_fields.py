@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import ExecutionResult
+from strawberry import relay
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.graphql.execution import SharedEventExecution
@@ -33,7 +34,7 @@ class TestTheSchema:
         report = plain_fields(schema._schema)["Report"]
         # Attributes, enums, dates, and a method called with its source alone.
         assert {"title", "status", "category", "createdAt"} <= set(report)
-        assert "id" not in report  # relay's id takes the info
+        assert "id" in report  # relay's id, computed as relay's Node._id does
         assert "viewerCanEdit" not in plain_fields(schema._schema).get("Report", {})
 
     def test_objects_and_arguments_are_not(self, schema: NeighborSchema) -> None:
@@ -126,6 +127,21 @@ class Thing:
         return "later"
 
 
+@strawberry.type
+class Spot(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+
+
+@strawberry.type
+class Renamed(relay.Node):
+    code: relay.NodeID[str]
+
+    @classmethod
+    def resolve_id(cls, root: Renamed, *, info: strawberry.Info) -> str:
+        return f"x-{root.code}"
+
+
 def _thing(**overrides: Any) -> Thing:
     values: dict[str, Any] = {
         "name": "鼓浪屿",
@@ -156,6 +172,14 @@ class Query:
             _thing(nickname=ValueError("returned, not raised")),
         ]
 
+    @strawberry.field
+    def spots(self) -> list[Spot | None]:
+        return [Spot(id="5f1d7e0e8f1b2c3d4e5f6a7b", name="中山路"), Spot(id=None, name="曾厝垵")]  # type: ignore[arg-type]
+
+    @strawberry.field
+    def renamed(self) -> Renamed:
+        return Renamed(code="7")
+
 
 class Plainless(SharedEventExecution):
     def plain_table(self) -> PlainTable:
@@ -167,6 +191,7 @@ DOCUMENTS = [
     "{ thing { fails_: failsHard name } }",
     "{ things { name nickname color maybeColor count when shout } }",
     "{ things { ...F } } fragment F on Thing { n: name, color c2: color }",
+    "{ spots { id name } renamed { id } }",
 ]
 
 
@@ -180,5 +205,7 @@ async def test_errors_as_graphql_core_gives_them(document: str) -> None:
     direct_resolvers(slow)
     assert "shout" in plain_fields(fast._schema)["Thing"]
     assert "later" in plain_fields(fast._schema)["Thing"]  # awaitable: generic completion
+    assert "id" in plain_fields(fast._schema)["Spot"]
+    assert "Renamed" not in plain_fields(fast._schema)  # its own resolve_id
     expected = _shape(await slow.execute(document))
     assert _shape(await fast.execute(document)) == expected
