@@ -75,6 +75,9 @@ class Plain:
     call: Callable[[Any], Any] | None
     coerce: Callable[[Any], Any]
     non_null: bool
+    # For an object field: its type, and strawberry's own is_type_of of it (None: no test).
+    object_type: GraphQLObjectType | None = None
+    is_type_of: Callable[[Any, Any], Any] | None = None
 
 
 # Type name → field name → plain field, for each schema while it lives.
@@ -120,27 +123,52 @@ def _plain(
     return_type = graphql_field.type
     non_null = isinstance(return_type, GraphQLNonNull)
     named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-    if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
+    object_type: GraphQLObjectType | None = None
+    is_type_of: Callable[[Any, Any], Any] | None = None
+    coerce: Callable[[Any], Any]
+    if isinstance(named, GraphQLObjectType):
+        object_type, is_type_of = named, named.is_type_of
+        if is_type_of is not None and not _strawberrys(is_type_of):
+            return None
+        coerce = _no_coercion
+    elif isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        found = coercers.get(named.name)
+        if found is None:
+            wrapped = getattr(named, "wrapped_cls", None)
+            if isinstance(named, CustomGraphQLEnumType) and not hasattr(wrapped, "__await__"):
+                SETTLED.add(named.wrapped_cls)
+            found = (
+                _enum_coercer(named)
+                if isinstance(named, GraphQLEnumType)
+                else named.coerce_output_value
+            )
+            coercers[named.name] = found
+        coerce = found
+    else:
         return None
-    coerce = coercers.get(named.name)
-    if coerce is None:
-        if isinstance(named, CustomGraphQLEnumType) and not hasattr(named.wrapped_cls, "__await__"):
-            SETTLED.add(named.wrapped_cls)
-        coerce = (
-            _enum_coercer(named)
-            if isinstance(named, GraphQLEnumType)
-            else named.coerce_output_value
-        )
-        coercers[named.name] = coerce
     if field.base_resolver is None:
         basic = getattr(graphql_field.resolve, "_is_default", False)
         if not basic or field.default_resolver is not getattr:
             return None
-        return Plain(return_type, field.python_name, None, coerce, non_null)
+        return Plain(
+            return_type, field.python_name, None, coerce, non_null, object_type, is_type_of
+        )
     call = extensions.get(SOURCE_ONLY) or _node_id(field, parent)
     if not callable(call):
         return None
-    return Plain(return_type, "", call, coerce, non_null)
+    return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of)
+
+
+def _no_coercion(value: Any) -> Any:
+    return value
+
+
+def _strawberrys(is_type_of: Callable[..., Any]) -> bool:
+    """Whether `is_type_of` is the one strawberry gives a type with interfaces, which tests
+    the value alone (its casts and classes), never the info."""
+    return getattr(is_type_of, "__module__", None) == GraphQLCoreConverter.__module__ and (
+        getattr(is_type_of, "__qualname__", "").endswith("._get_is_type_of.<locals>.is_type_of")
+    )
 
 
 # Classes whose instances are neither None, Undefined, an exception nor awaitable: a value of
@@ -263,20 +291,39 @@ class PlainFields:
                         if value is None and not plain.non_null:
                             results[response_name] = None
                             continue
-                        coerced: Any = None
-                        if value.__class__ in SETTLED or not (
-                            value is None
-                            or value is Undefined
-                            or isinstance(value, Exception)
-                            or is_awaitable(value)
-                        ):
-                            try:
-                                coerced = plain.coerce(value)
-                            except Exception:
-                                coerced = None
-                        if coerced is not None and coerced is not Undefined:
-                            results[response_name] = coerced
-                            continue
+                        if plain.object_type is not None:
+                            if not (
+                                value is None
+                                or value is Undefined
+                                or isinstance(value, Exception)
+                                or is_awaitable(value)
+                            ) and (plain.is_type_of is None or plain.is_type_of(value, None)):
+                                result = self.complete_plain_object(
+                                    plain,
+                                    field_details_list,
+                                    Path(path, response_name, parent_type.name),
+                                    value,
+                                    position_context,
+                                )
+                                results[response_name] = result
+                                if is_awaitable(result):
+                                    append_awaitable(response_name)
+                                continue
+                        else:
+                            coerced: Any = None
+                            if value.__class__ in SETTLED or not (
+                                value is None
+                                or value is Undefined
+                                or isinstance(value, Exception)
+                                or is_awaitable(value)
+                            ):
+                                try:
+                                    coerced = plain.coerce(value)
+                                except Exception:
+                                    coerced = None
+                            if coerced is not None and coerced is not Undefined:
+                                results[response_name] = coerced
+                                continue
                         # Anything but a plain answer: graphql-core's completion of the value.
                         result = self.complete_generic(
                             parent_type,
@@ -319,6 +366,38 @@ class PlainFields:
             return results
 
         return get_results()
+
+    def complete_plain_object(
+        self,
+        plain: Plain,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """graphql-core's completion of an object value its type accepts (`complete_value`
+        through `complete_object_value`, whose info only is_type_of would see), with
+        `execute_field`'s error handling."""
+        executor: Any = self
+        return_type = plain.return_type
+        try:
+            completed = executor.collect_and_execute_subfields(
+                plain.object_type, field_details_list, path, value, position_context
+            )
+        except Exception as raw_error:
+            executor.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if executor.is_awaitable(completed):
+
+            async def await_completed() -> Any:
+                try:
+                    return await cast(Awaitable[Any], completed)
+                except Exception as raw_error:
+                    executor.handle_field_error(raw_error, return_type, field_details_list, path)
+                    return None
+
+            return await_completed()
+        return completed
 
     def complete_generic(
         self,

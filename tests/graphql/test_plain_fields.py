@@ -102,6 +102,18 @@ class Broken(Exception):
 
 
 @strawberry.type
+class Spot(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+
+
+@strawberry.type
+class Where:
+    street: str
+    lane: str | None
+
+
+@strawberry.type
 class Thing:
     name: str
     nickname: str | None
@@ -109,6 +121,9 @@ class Thing:
     maybe_color: Color | None
     count: int
     when: datetime
+    spot: Spot | None = None
+    where: Where | None = None
+    here: Where = strawberry.field(default_factory=lambda: Where(street="思明南路", lane="1"))
 
     @strawberry.field
     def shout(self) -> str:
@@ -125,12 +140,6 @@ class Thing:
     @strawberry.field
     async def later(self) -> str:
         return "later"
-
-
-@strawberry.type
-class Spot(relay.Node):
-    id: relay.NodeID[str]
-    name: str
 
 
 @strawberry.type
@@ -170,6 +179,10 @@ class Query:
             _thing(color="blue"),  # not a member: strawberry's enum refuses it
             _thing(color="red"),  # a member's value: graphql-core's lookup accepts it
             _thing(nickname=ValueError("returned, not raised")),
+            _thing(spot=Spot(id="5f1d7e0e8f1b2c3d4e5f6a7b", name="沙坡尾")),
+            _thing(spot=Where(street="not a spot", lane=None)),  # is_type_of refuses it
+            _thing(where=Where(street=None, lane="2")),  # type: ignore[arg-type]
+            _thing(here=None),  # a null for a non-null object
         ]
 
     @strawberry.field
@@ -192,6 +205,8 @@ DOCUMENTS = [
     "{ things { name nickname color maybeColor count when shout } }",
     "{ things { ...F } } fragment F on Thing { n: name, color c2: color }",
     "{ spots { id name } renamed { id } }",
+    "{ things { spot { id name } where { street lane } here { street } } }",
+    "{ thing { here { lane } spot { id } } things { here { street } } }",
 ]
 
 
@@ -207,5 +222,6 @@ async def test_errors_as_graphql_core_gives_them(document: str) -> None:
     assert "later" in plain_fields(fast._schema)["Thing"]  # awaitable: generic completion
     assert "id" in plain_fields(fast._schema)["Spot"]
     assert "Renamed" not in plain_fields(fast._schema)  # its own resolve_id
+    assert {"spot", "where", "here"} <= set(plain_fields(fast._schema)["Thing"])
     expected = _shape(await slow.execute(document))
     assert _shape(await fast.execute(document)) == expected
