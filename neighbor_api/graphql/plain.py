@@ -1,39 +1,53 @@
-"""Plain fields: a leaf read from its object, completed without graphql-core's per-field machinery.
+"""Plain fields: values read from their object, completed without the per-field machinery.
 
-A page of 20 reports executes some 280 fields; most are leaves read straight from the object
-(`title`, `status`, `createdAt`, a flag). For each, graphql-core builds a `GraphQLResolveInfo`
-(strawberry's subclass, 16 values), looks the resolver up in the middleware manager, calls
-strawberry's `_get_basic_result` (which calls `field.get_result`, which calls `getattr`), asks
-twice whether the value is awaitable, and dispatches `complete_value` through the non-null,
-list, leaf, abstract and object tests before the leaf type's `coerce_output_value` — about
-half of the request's execution CPU for one attribute read and one coercion.
+A page of 20 reports executed some 280 fields; most read an attribute of the object (`title`,
+`status`, `createdAt`, an edge's `node`, a connection's `pageInfo`). For each, graphql-core
+builds a `GraphQLResolveInfo` (strawberry's subclass, 16 values), asks the middleware manager
+for the resolver, calls strawberry's `_get_basic_result` (then `field.get_result`, then
+`getattr`), asks twice whether the value is awaitable, and dispatches `complete_value` through
+the non-null, list, leaf, abstract and object tests before the leaf type's
+`coerce_output_value` — about half of the request's execution CPU for one attribute read.
 
 A field is **plain** when, on its parent object type:
-- strawberry resolves it with no resolver of its own (`getattr(source, python_name)`, the
-  config's default resolver, no exception handler: graphql's resolve is strawberry's
-  `_get_basic_result`), or with a method graphql/direct.py calls with its source alone;
+- strawberry resolves it without a resolver of its own (`getattr(source, python_name)`: the
+  config's default resolver, no exception handler, i.e. graphql's resolve is strawberry's
+  `_get_basic_result`), or with a method graphql/direct.py calls with its source alone
+  (`SOURCE_ONLY`), or it is relay's `id` of a node type that keeps relay's `resolve_id` and
+  `resolve_typename` (`GlobalID(<the parent type's name>, <its NodeID attribute>)`, what
+  `Node._id` computes for an instance of exactly that class; another class or an id that is
+  not a str returns `NOT_PLAIN` and takes graphql-core's whole path);
 - it takes no argument and has no field extension (permissions are one), no schema directive,
   and is not a subscription;
-- its type is a scalar or an enum, nullable or not.
+- its type, nullable or not, is a scalar, an enum, or an object type whose `is_type_of` is
+  None or strawberry's own (which tests the value's casts and classes, never the info).
 
 `plain_fields(schema)` finds them once per schema (a table by type name and field name, kept
-while the schema lives), and `PlainFields.execute_fields` — graphql-core's `execute_fields`,
-the same loop — answers such a field itself: it reads the value, and when the value is neither
-None (nor Undefined), an exception, nor awaitable, and the type's own `coerce_output_value`
-gives a value, that is the field's answer. That is exactly what graphql-core would compute:
-the info is only passed to the resolver (which does not take it), the middleware manager of an
-operation without middleware returns the resolver unchanged (with middleware — a strawberry
-extension with a `resolve` hook — every field takes the generic path), and `complete_value` of
-a leaf or non-null leaf is `complete_leaf_value`, which is `coerce_output_value` plus the
-check that it gave a value. Everything else — a null (nullable: None at once; non-null: the
-error), an exception, an awaitable, a value the type cannot coerce — goes to graphql-core's
-own completion with the value already read (`complete_generic`: the same code as the end of
-`execute_field`), so errors, their messages, paths and locations are graphql-core's; a
-resolver is never called twice. Fields that are not plain run `execute_field` unchanged.
+while the schema lives: 383 fields of the schema's 137 object types), and
+`PlainFields.execute_fields` — graphql-core's `execute_fields`, the same loop and the same
+gathering of awaitables — answers such a field itself. It reads the value; a leaf whose value
+is neither None (nor Undefined), an exception, nor awaitable, and which the type's own
+`coerce_output_value` turns into a value, answers that; an object value that is none of those
+and that is_type_of accepts is completed by `collect_and_execute_subfields`, as
+`complete_object_value` does. That is exactly graphql-core's computation: the info is only
+passed to the resolver (which does not take it) and to is_type_of (which does not read it);
+the middleware manager of an operation without middleware returns the resolver unchanged
+(with middleware — a strawberry extension with a `resolve` hook — every field takes the
+generic path); `complete_value` of a (non-null) leaf is `complete_leaf_value`, i.e.
+`coerce_output_value` plus the check that it gave a value, and of a (non-null) object is
+is_type_of then the sub-selection. Everything else — a null (nullable: None at once;
+non-null: the error), an exception, an awaitable, a value the type cannot coerce or does not
+accept — goes to graphql-core's own completion with the value already read
+(`complete_generic`: the same code as the end of `execute_field`), and errors raised while
+completing an object take `execute_field`'s handling (`handle_field_error` with the field's
+path), so errors, their messages, paths and locations are graphql-core's; a resolver is never
+called twice. Fields that are not plain run `execute_field` unchanged.
+tests/graphql/test_plain_fields.py compares both paths (JSON and errors).
 
-Enums: strawberry's enum type searches its values for a member on every call; `plain_fields`
-gives each enum type a table member → name built from the same values (a member it does not
-hold, or an unhashable value, takes the type's own `coerce_output_value`).
+Leaves of the classes in `SETTLED` (str, int, float, bool, datetime, date, GlobalID, the
+schema's enums) are coerced without the awaitable and exception tests, which they cannot
+fail. Enums: strawberry's enum type searches its values for a member on every call; each enum
+type gets a table member → name built from the same values (a member it does not hold, or an
+unhashable value, takes the type's own `coerce_output_value`).
 """
 
 from __future__ import annotations
