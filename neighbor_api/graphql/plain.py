@@ -173,6 +173,17 @@ def _plain(
     return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of)
 
 
+def _accepts(plain: Plain, value: Any) -> bool:
+    """Whether the object type accepts `value` (False also when is_type_of raises: the
+    generic path then calls it again and reports its error as graphql-core does)."""
+    if plain.is_type_of is None:
+        return True
+    try:
+        return plain.is_type_of(value, None) is True
+    except Exception:
+        return False
+
+
 def _no_coercion(value: Any) -> Any:
     return value
 
@@ -311,7 +322,7 @@ class PlainFields:
                                 or value is Undefined
                                 or isinstance(value, Exception)
                                 or is_awaitable(value)
-                            ) and (plain.is_type_of is None or plain.is_type_of(value, None)):
+                            ) and _accepts(plain, value):
                                 result = self.complete_plain_object(
                                     plain,
                                     field_details_list,
