@@ -312,63 +312,36 @@ class PlainFields:
                         )
                         results[response_name] = None
                         continue
-                    if value is not NOT_PLAIN:
-                        if value is None and not plain.non_null:
-                            results[response_name] = None
-                            continue
-                        if plain.object_type is not None:
-                            if not (
-                                value is None
-                                or value is Undefined
-                                or isinstance(value, Exception)
-                                or is_awaitable(value)
-                            ) and _accepts(plain, value):
-                                result = self.complete_plain_object(
-                                    plain,
-                                    field_details_list,
-                                    Path(path, response_name, parent_type.name),
-                                    value,
-                                    position_context,
-                                )
-                                results[response_name] = result
-                                if is_awaitable(result):
-                                    append_awaitable(response_name)
-                                continue
-                        else:
-                            coerced: Any = None
-                            if value.__class__ in SETTLED or not (
-                                value is None
-                                or value is Undefined
-                                or isinstance(value, Exception)
-                                or is_awaitable(value)
-                            ):
-                                try:
-                                    coerced = plain.coerce(value)
-                                except Exception:
-                                    coerced = None
-                            if coerced is not None and coerced is not Undefined:
-                                results[response_name] = coerced
-                                continue
-                        # Anything but a plain answer: graphql-core's completion of the value.
-                        result = self.complete_generic(
-                            parent_type,
-                            plain.return_type,
-                            field_details_list,
-                            Path(path, response_name, parent_type.name),
-                            value,
-                            position_context,
-                        )
-                        results[response_name] = result
-                        if is_awaitable(result):
-                            append_awaitable(response_name)
+                    if value is NOT_PLAIN:
+                        plain = None
+                    elif value is None and not plain.non_null:
+                        results[response_name] = None
                         continue
-                result = execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
+                    elif plain.object_type is None:
+                        coerced: Any = None
+                        if value.__class__ in SETTLED or not (
+                            value is None
+                            or value is Undefined
+                            or isinstance(value, Exception)
+                            or is_awaitable(value)
+                        ):
+                            try:
+                                coerced = plain.coerce(value)
+                            except Exception:
+                                coerced = None
+                        if coerced is not None and coerced is not Undefined:
+                            results[response_name] = coerced
+                            continue
+                field_path = Path(path, response_name, parent_type.name)
+                if plain is None:
+                    result = execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
+                else:
+                    # An object, or anything but a plain answer: completed as graphql-core would.
+                    result = self.complete_plain(
+                        parent_type, plain, field_details_list, field_path, value, position_context
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -392,19 +365,31 @@ class PlainFields:
 
         return get_results()
 
-    def complete_plain_object(
+    def complete_plain(
         self,
+        parent_type: GraphQLObjectType,
         plain: Plain,
         field_details_list: FieldDetailsList,
         path: Path,
         value: Any,
         position_context: Any,
     ) -> AwaitableOrValue[Any]:
-        """graphql-core's completion of an object value its type accepts (`complete_value`
-        through `complete_object_value`, whose info only is_type_of would see), with
-        `execute_field`'s error handling."""
+        """An object value its type accepts: graphql-core's completion (`complete_value`
+        through `complete_object_value`, whose info only is_type_of would see) with
+        `execute_field`'s error handling. Anything else: `complete_generic`."""
         executor: Any = self
         return_type = plain.return_type
+        if (
+            plain.object_type is None
+            or value is None
+            or value is Undefined
+            or isinstance(value, Exception)
+            or executor.is_awaitable(value)
+            or not _accepts(plain, value)
+        ):
+            return self.complete_generic(
+                parent_type, return_type, field_details_list, path, value, position_context
+            )
         try:
             completed = executor.collect_and_execute_subfields(
                 plain.object_type, field_details_list, path, value, position_context
