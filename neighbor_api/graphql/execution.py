@@ -36,6 +36,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext, StreamExecutionResult
 from strawberry.utils.await_maybe import await_maybe
 
+from neighbor_api.graphql.plain import PlainFields
+
 Outcome = ExecutionResult | ExperimentalIncrementalExecutionResults
 
 
@@ -55,9 +57,15 @@ def _variables_key(values: dict[str, Any]) -> Hashable:
     return tuple(sorted((name, repr(value)) for name, value in values.items()))
 
 
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecution(PlainFields, StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, except that a subscription event whose payload carries an
-    `EventShare` is executed once per (operation, variables, viewer) for all its sockets."""
+    `EventShare` is executed once per (operation, variables, viewer) for all its sockets, and
+    that plain fields are answered without graphql-core's per-field machinery
+    (graphql/plain.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plain = self.plain_table()
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Outcome]:
         share = getattr(self.root_value, "live_share", None)
