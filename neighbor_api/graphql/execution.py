@@ -13,8 +13,8 @@ without it (notifications: one user each) execute as graphql-core always does.
 
 `StreamRunner` (the base of the schema's extensions runner, graphql/platform.py) lets a
 subscription result without errors skip the extensions' per-result hooks: the platform's
-per-result steps (error codes, masking, observing) act on errors only, and entering them cost each of
-1,000 sockets ~10% of its share of a card move. A result with errors runs them all. It also
+per-result steps (error codes, masking, observing) act on errors only, and entering them cost each
+of 1,000 sockets ~10% of its share of a card move. A result with errors runs them all. It also
 asks for results (`get_results`, run for every result) only the extensions that give some:
 none of the schema's does, and awaiting each one's empty dict was a coroutine per extension,
 result and socket.
