@@ -74,8 +74,11 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def _server(data_dir: Path) -> AsyncIterator[tuple[str, int]]:
-    """`neighbor-api serve --demo` until the block ends: its URL and pid."""
+async def _server(
+    data_dir: Path, module: str = "neighbor_api.cli"
+) -> AsyncIterator[tuple[str, int]]:
+    """`neighbor-api serve --demo` (or `module`'s, given the same arguments) until the block
+    ends: its URL and pid."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEIGHBOR_")}
     env.pop("MONGODB_URI", None)
@@ -84,11 +87,13 @@ async def _server(data_dir: Path) -> AsyncIterator[tuple[str, int]]:
     env.update(
         NEIGHBOR_MAX_CONNECTIONS_PER_USER="100000", NEIGHBOR_MAX_SUBSCRIPTIONS_PER_USER="100000"
     )
+    if module != "neighbor_api.cli":  # a module of bench/, run from the data directory
+        env["PYTHONPATH"] = str(ROOT)
     log = (data_dir / "serve.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "neighbor_api.cli",
+        module,
         "serve",
         "--demo",
         "--port",

@@ -22,26 +22,105 @@ SCHEMA_PATH = Path("schema/schema.graphql")
 OPERATIONS_DIR = Path("schema/operations")
 
 
+class _Inbox:
+    """What uvicorn's WebSocket protocol queues for the app (`websocket.receive`, ...): a list
+    and a future made only while the app waits, in place of an asyncio.Queue (its three deques
+    and an Event's: ~3 KiB of each idle socket). One reader: the app's `receive`."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class _Gate:
+    """uvicorn's `writable` (an asyncio.Event: ~0.8 KiB of each idle socket): open unless the
+    transport's buffer is full; `wait` returns at once when open."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    def is_set(self) -> bool:
+        return self._open
+
+    async def wait(self) -> None:
+        if self._open:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's `websockets-sansio` WebSocket implementation (its default with websockets
-    installed; wsproto is not a dependency), except that the handshake's request and response
-    (their headers: ~4 KiB of each idle socket) are let go once the handshake is sent. The
-    ASGI scope keeps its own copy of the request's headers."""
+    installed; wsproto is not a dependency), lighter per idle socket
+    (`python -m bench.socket_memory` lists what a socket holds):
+    - the handshake's request and response (their headers: ~4 KiB) are let go once the
+      handshake is sent; the ASGI scope keeps its own copy of the request's headers. The
+      request is also held by websockets' parser (a local of its generator, for the
+      connection's life): its headers are emptied in place.
+    - the app's inbox and the `writable` flag are `_Inbox` and `_Gate`, not an asyncio.Queue
+      and Event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = _Inbox()  # type: ignore[assignment]
+        self.writable = _Gate()  # type: ignore[assignment]
 
     async def send(self, message: Any) -> None:
         await super().send(message)
-        if self.handshake_complete:
+        if self.handshake_complete and self.request is not None:
             # Only the handshake reads them (uvicorn's websockets_sansio_impl).
+            self.request.headers.clear()
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
 
 
 # uvicorn's handling of proxy headers off: the app decides whom to believe. WebSockets through
 # LeanWebSocketProtocol: `neighbor-api serve` and the tests (tests/platform) run the same one.
+# uvicorn's own WebSocket ping (a protocol-level ping every 20 s, beside the app's) is off: the
+# app's graphql-transport-ws ping (graphql/view.py, every NEIGHBOR_WS_PING_SECONDS) covers dead
+# peers, closing a socket that answered nothing since the ping before, and it also re-authorises
+# idle sockets and keeps proxies from timing them out. Two pings cost each socket two timers and
+# twice the wake-ups for the same guarantee.
 UVICORN_OPTIONS: dict[str, Any] = {
     "proxy_headers": False,
     "server_header": False,
     "ws": LeanWebSocketProtocol,
+    "ws_ping_interval": None,
 }
 
 

@@ -80,6 +80,17 @@ class Loaders:
     def __init__(self, deps: Deps, actor: Callable[[], Awaitable[Actor | None]]) -> None:
         self._deps = deps
         self._actor = actor
+        self._viewer: accounts.Authenticated | None = None
+
+    def seed(self, viewer: accounts.Authenticated) -> None:
+        """Authentication read the viewer's user and memberships: the `user` and
+        `memberships_of_user` loaders answer them without a read (primed now if built, else
+        when they are: most requests never build them)."""
+        self._viewer = viewer
+        if "user" in self.__dict__:
+            self.user.prime(viewer.user.id, viewer.user)
+        if "memberships_of_user" in self.__dict__:
+            self.memberships_of_user.prime(viewer.user.id, list(viewer.memberships))
 
     @cached_property
     def place(self) -> DataLoader[ObjectId, Place | None]:
@@ -91,7 +102,10 @@ class Loaders:
 
     @cached_property
     def user(self) -> DataLoader[ObjectId, User | None]:
-        return account_loaders.user_loader(self._deps)
+        loader = account_loaders.user_loader(self._deps)
+        if self._viewer is not None:
+            loader.prime(self._viewer.user.id, self._viewer.user)
+        return loader
 
     @cached_property
     def points(self) -> DataLoader[ObjectId, int]:
@@ -103,7 +117,10 @@ class Loaders:
 
     @cached_property
     def memberships_of_user(self) -> DataLoader[ObjectId, list[Membership]]:
-        return membership_loaders.memberships_of_user_loader(self._deps)
+        loader = membership_loaders.memberships_of_user_loader(self._deps)
+        if self._viewer is not None:
+            loader.prime(self._viewer.user.id, list(self._viewer.memberships))
+        return loader
 
     @cached_property
     def grid_workers(self) -> DataLoader[ObjectId, list[Membership]]:
@@ -187,9 +204,19 @@ class Context:
             self._viewer = viewer = await accounts.authenticate(self.deps, self.token)
             self._authenticated = True
             # Authentication read the user and their memberships: later fields reuse them.
-            self.loaders.user.prime(viewer.user.id, viewer.user)
-            self.loaders.memberships_of_user.prime(viewer.user.id, list(viewer.memberships))
+            self.loaders.seed(viewer)
         return self._viewer
+
+    def viewer_if_cached(self) -> accounts.Authenticated | None:
+        """`viewer(fresh=True)`'s answer when it needs no wait (the token valid, its session in
+        the session cache), kept as the context's viewer; None when only `viewer(fresh=True)`
+        can tell. A subscription's each event, on each of 1,000 sockets (live/resolvers.py)."""
+        if self.token is None:
+            return None
+        viewer = accounts.authenticate_now(self.deps, self.token)
+        if viewer is not None:
+            self._viewer, self._authenticated = viewer, True
+        return viewer
 
     def use_token(self, token: str) -> None:
         """Answer the rest of the request as the holder of `token` (after register, login)."""

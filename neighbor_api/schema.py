@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import suppress
-from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry import relay
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -32,12 +23,12 @@ from neighbor_api.context import Info
 from neighbor_api.core.metrics import Metrics
 from neighbor_api.councils.resolvers import CouncilMutation, CouncilQuery
 from neighbor_api.councils.service import MAX_OPTIONS
-from neighbor_api.graphql.auth import Authenticate
 from neighbor_api.graphql.direct import direct_resolvers
-from neighbor_api.graphql.errors import ErrorCodes, MaskInternalErrors, log_unexpected
-from neighbor_api.graphql.execution import SharedEventExecution, StreamRunner
-from neighbor_api.graphql.limits import Limits, QueryLimits
-from neighbor_api.graphql.observe import ObserveOperations
+from neighbor_api.graphql.documents import validation_cache
+from neighbor_api.graphql.errors import log_unexpected
+from neighbor_api.graphql.execution import SharedEventExecution
+from neighbor_api.graphql.limits import Limits
+from neighbor_api.graphql.platform import Platform, PlatformRules, PlatformRunner
 from neighbor_api.graphql.relay import resolve_node
 from neighbor_api.graphql.scalars import SCALAR_OVERRIDES
 from neighbor_api.live.resolvers import LiveSubscription
@@ -118,68 +109,13 @@ LIST_BOUNDS: dict[str, int] = {
 }
 
 
-class CachedParser(ParserCache):
-    """strawberry's ParserCache, except that a document that does not parse (a syntax error or
-    over the token limit) is left to strawberry's own parse step: an error raised in this hook
-    would escape the operation before ErrorCodes and MaskInternalErrors see it (no code)."""
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        with suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
-        yield
-
-
-@dataclass(frozen=True)
-class Validation:
-    """What a validation depends on, compared by the document's text: graphql-core's nodes are
-    frozen dataclasses whose hash walks the whole tree on every call, and strawberry's
-    ValidationCache hashes the document on every request (150 µs for the contract's reports
-    document, which holds several operations). A str caches its hash."""
-
-    schema: GraphQLSchema
-    query: str
-    rules: tuple[type[ASTValidationRule], ...]
-    document: DocumentNode = field(compare=False, hash=False)
-
-
-def _validate(validation: Validation) -> list[GraphQLError]:
-    return validate_document(validation.schema, validation.document, validation.rules)
-
-
-class CachedValidation(SchemaExtension):
-    """strawberry's ValidationCache, keyed by the query text (see `Validation`); the parse
-    (CachedParser) gives the same text the same document."""
-
-    def __init__(self, validated: Callable[[Validation], list[GraphQLError]]) -> None:
-        self.validated = validated
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if (
-            context.graphql_document is not None
-            and context.query is not None
-            and context.pre_execution_errors is None  # not refused by QueryLimits
-        ):
-            context.pre_execution_errors = self.validated(
-                Validation(
-                    context.schema._schema,
-                    context.query,
-                    context.validation_rules,
-                    context.graphql_document,
-                )
-            )
-        yield
-
-
 class NeighborSchema(strawberry.Schema):
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
-        """strawberry's, but errorless subscription results skip the per-result hooks."""
-        return StreamRunner(execution_context=execution_context, extensions=extensions)
+        """The platform's steps called directly; errorless subscription results skip the
+        per-result hooks (graphql/platform.py)."""
+        return PlatformRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -197,20 +133,19 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> Neighbor
         max_repeats=settings.max_field_repeats,
         max_fields=settings.max_fields,
     )
-    extensions: list[Any] = [
-        # First: it sees the errors after the others coded and masked them.
-        partial(ObserveOperations, metrics),
-        MaskInternalErrors,
-        partial(ErrorCodes, suggestions=settings.show_field_suggestions),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(CachedParser, maxsize=512),
-        # Before the validation: refuses a document over a limit without validating it.
-        partial(QueryLimits, limits),
-        partial(CachedValidation, lru_cache(maxsize=512)(_validate)),
-        Authenticate,
-    ]
-    if not settings.introspection_enabled:  # production, unless NEIGHBOR_INTROSPECTION
-        extensions.append(DisableIntrospection)
+    rules = PlatformRules(
+        metrics=metrics,
+        limits=limits,
+        validated=validation_cache(),
+        max_tokens=settings.max_tokens,
+        suggestions=settings.show_field_suggestions,
+        # Production, unless NEIGHBOR_INTROSPECTION: introspection refused at validation.
+        validation_rules=(
+            () if settings.introspection_enabled else (NoSchemaIntrospectionCustomRule,)
+        ),
+    )
+    # One extension: every rule of the platform, in order (graphql/platform.py).
+    extensions: list[Any] = [partial(Platform, rules)]
     schema = NeighborSchema(
         query=Query,
         mutation=Mutation,

@@ -157,7 +157,8 @@ class Settings(BaseSettings):
     max_subscriptions_per_user: int = Field(default=50, ge=1)
     max_connections_per_user: int = Field(default=10, ge=1)
     max_anonymous_connections_per_address: int = Field(default=20, ge=1)
-    # The server pings WebSocket clients this often (graphql-transport-ws Ping).
+    # The server pings WebSocket clients this often (graphql-transport-ws Ping); a client
+    # that answers nothing before the next ping is closed as a dead peer (1011).
     ws_ping_seconds: float = 15.0
     # permessage-deflate on WebSockets: off, since its zlib state costs ~50 KB per socket for
     # events of a few hundred bytes (bench/subscribers.py measures memory per socket).

@@ -47,8 +47,8 @@ def client_address(
 ) -> str | None:
     """The client's address, from the connection's `peer` and the `X-Forwarded-For` header
     values (all of them, in order). A malformed hop ends the walk at the last trusted one."""
-    if peer is None:
-        return None
+    if peer is None or not trusted:  # no proxy trusted: the peer, as it is
+        return peer
     current = _address(peer)
     if current is None or not trusted or not _trusted(current, trusted):
         return peer

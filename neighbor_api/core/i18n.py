@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Locale(StrEnum):
@@ -1726,6 +1727,8 @@ def translate(key: str, locale: Locale, params: Mapping[str, object] | None = No
     return template.format(**filled)
 
 
+# A handful of distinct headers in practice: each is read once (asked twice a request).
+@lru_cache(maxsize=256)
 def negotiate(accept_language: str | None) -> Locale:
     """Pick the response language from an Accept-Language header (q-values honoured)."""
     if not accept_language:

@@ -9,12 +9,11 @@ each keep-alive ping (graphql/view.py), through the session cache; once its sess
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 from graphql import GraphQLError
 from graphql.execution import ExecutionResult
 from starlette.websockets import WebSocket, WebSocketState
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from neighbor_api.context import Context, Viewer
 from neighbor_api.core.errors import Unauthenticated
@@ -46,17 +45,17 @@ async def viewer_now(context: Context) -> Viewer | None:
         raise
 
 
-class Authenticate(SchemaExtension):
-    async def on_execute(self) -> AsyncIterator[None]:
-        context = self.execution_context.context
-        try:
-            if context.over_websocket:
-                # One context serves every operation of a socket: each is authorised anew.
-                await viewer_now(context)
-            else:
-                await context.viewer()
-        except Unauthenticated as error:
-            self.execution_context.result = ExecutionResult(
-                data=None, errors=[GraphQLError(error.message, original_error=error)]
-            )
-        yield
+async def authenticate(execution_context: ExecutionContext) -> None:
+    """Before execution (graphql/platform.py): a bad token makes the operation's result
+    UNAUTHENTICATED, whatever it asked; over a WebSocket each operation is authorised anew."""
+    context = execution_context.context
+    try:
+        if context.over_websocket:
+            # One context serves every operation of a socket: each is authorised anew.
+            await viewer_now(context)
+        else:
+            await context.viewer()
+    except Unauthenticated as error:
+        execution_context.result = ExecutionResult(
+            data=None, errors=[GraphQLError(error.message, original_error=error)]
+        )

@@ -10,18 +10,24 @@ and the chain cost about 12 µs each, a fifth of the page's CPU.
 
 `direct_resolvers(schema)` replaces, once after the schema is built, the resolve function of
 each such field by a direct call that passes the same values; every other field (arguments,
-extensions, subscriptions, no resolver) keeps strawberry's.
+extensions, subscriptions, no resolver) keeps strawberry's. A field whose resolver takes its
+`self` alone is also marked (`SOURCE_ONLY` in the GraphQL field's extensions, the method) so
+that the execution's plain-field path (graphql/plain.py) can call it without an info.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry import Schema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+# The key, in a GraphQL field's extensions, of the method a directly called field calls with
+# its source alone (no info, no argument).
+SOURCE_ONLY = "neighbor-source-only"
 
 
 def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any] | None:
@@ -58,6 +64,17 @@ def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]
     return general
 
 
+def _source_only(field: StrawberryField) -> Callable[[Any], Any] | None:
+    """The method a directly called `field` calls with its source alone, if it is one."""
+    resolver = field.base_resolver
+    if resolver is None or resolver.self_parameter is None or resolver.info_parameter:
+        return None
+    if resolver.root_parameter or resolver.parent_parameter:
+        return None
+    call = resolver.wrapped_func
+    return cast(Callable[[Any], Any], call) if callable(call) else None
+
+
 def direct_resolvers(schema: Schema) -> int:
     """Call the argument-free resolvers of `schema` directly; returns how many."""
     info_class = schema.config.info_class
@@ -73,4 +90,10 @@ def direct_resolvers(schema: Schema) -> int:
             if direct is not None:
                 graphql_field.resolve = direct
                 replaced += 1
+                source_only = _source_only(field)
+                if source_only is not None:
+                    graphql_field.extensions = {
+                        **(graphql_field.extensions or {}),
+                        SOURCE_ONLY: source_only,
+                    }
     return replaced

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from neighbor_api.core.errors import (
     ERROR_CODE_DESCRIPTIONS,
@@ -271,85 +271,95 @@ def _variable_error(error: GraphQLError, locale: Locale, suggestions: bool) -> G
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Give every error a code and a message in the request's language; variable errors never
-    echo the submitted values, and without `suggestions` (production, test) no message
-    carries a "Did you mean ...?"."""
-
-    def __init__(self, suggestions: bool = True) -> None:
-        self.suggestions = suggestions
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        for error in self.execution_context.pre_execution_errors or []:
-            if not (error.extensions or {}).get("code"):
-                _set_code(error, GRAPHQL_VALIDATION_FAILED)
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
-        result.errors = [self._shown(error, locale) for error in result.errors]
-
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        """Each result of a subscription, coded the same way."""
-        if getattr(result, "errors", None):
-            locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
-            result.errors = [self._shown(error, locale) for error in result.errors]
-        yield
-
-    def _shown(self, error: GraphQLError, locale: Locale) -> GraphQLError:
-        variable = _variable_error(error, locale, self.suggestions)
-        if variable is not None:
-            return variable
-        error = self._coded(error, locale)
-        if not self.suggestions and "Did you mean" in error.message:
-            return GraphQLError(
-                without_suggestions(error.message),
-                error.nodes,
-                path=error.path,
-                extensions=error.extensions,
-            )
-        return error
-
-    @staticmethod
-    def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, DomainError | Unauthenticated):
-            return as_graphql_error(original, locale, nodes=error.nodes, path=error.path)
-        if isinstance(error, GraphQLSyntaxError):
-            if "tokens" not in error.message:
-                _set_code(error, GRAPHQL_PARSE_FAILED)
-                return error
-            # strawberry's MaxTokensLimiter stops the parser: a limit, not a syntax error.
-            error = limit_error(error.message.removeprefix("Syntax Error: "))
-        extensions = error.extensions or {}
-        if extensions.get("code") == QUERY_TOO_COMPLEX and "detail" in extensions:
-            message = translate("query.too_complex", locale, {"detail": extensions["detail"]})
-            return GraphQLError(message, error.nodes, extensions=extensions)
-        if not (error.extensions or {}).get("code") and _is_expected(error):
-            # What is left before execution is a variable that does not fit its type.
-            _set_code(error, BAD_USER_INPUT)
-        return error
+def code_validation_errors(execution_context: ExecutionContext) -> None:
+    """After validation: every validation error without a code is GRAPHQL_VALIDATION_FAILED
+    (the limits' refusals carry theirs)."""
+    for error in execution_context.pre_execution_errors or []:
+        if not (error.extensions or {}).get("code"):
+            _set_code(error, GRAPHQL_VALIDATION_FAILED)
 
 
-class MaskInternalErrors(MaskErrors):
-    """strawberry's MaskErrors, keeping user and validation errors and tagging the rest."""
+def code_errors(execution_context: ExecutionContext, result: Any, suggestions: bool) -> None:
+    """Give each error of `result` (the operation's, or a subscription's each result) a code
+    and a message in the request's language; variable errors never echo the submitted values,
+    and without `suggestions` (production, test) no message carries a "Did you mean ...?"."""
+    errors = getattr(result, "errors", None)
+    if not errors:
+        return
+    locale = _context_value(execution_context, "locale", DEFAULT_LOCALE)
+    result.errors = [_shown(error, locale, suggestions) for error in errors]
 
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not _is_expected(error))
 
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        locale = _context_value(self.execution_context, "locale", DEFAULT_LOCALE)
-        request_id = _context_value(self.execution_context, "request_id", "-")
+def _shown(error: GraphQLError, locale: Locale, suggestions: bool) -> GraphQLError:
+    variable = _variable_error(error, locale, suggestions)
+    if variable is not None:
+        return variable
+    error = _coded(error, locale)
+    if not suggestions and "Did you mean" in error.message:
         return GraphQLError(
-            translate("internal", locale, {"request_id": request_id}),
+            without_suggestions(error.message),
             error.nodes,
             path=error.path,
-            extensions={"code": INTERNAL_SERVER_ERROR, "requestId": request_id},
+            extensions=error.extensions,
         )
+    return error
+
+
+def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError | Unauthenticated):
+        return as_graphql_error(original, locale, nodes=error.nodes, path=error.path)
+    if isinstance(error, GraphQLSyntaxError):
+        if "tokens" not in error.message:
+            _set_code(error, GRAPHQL_PARSE_FAILED)
+            return error
+        # The parser's token limit (graphql/platform.py sets it): a limit, not a syntax error.
+        error = limit_error(error.message.removeprefix("Syntax Error: "))
+    extensions = error.extensions or {}
+    if extensions.get("code") == QUERY_TOO_COMPLEX and "detail" in extensions:
+        message = translate("query.too_complex", locale, {"detail": extensions["detail"]})
+        return GraphQLError(message, error.nodes, extensions=extensions)
+    if not (error.extensions or {}).get("code") and _is_expected(error):
+        # What is left before execution is a variable that does not fit its type.
+        _set_code(error, BAD_USER_INPUT)
+    return error
+
+
+def mask_internal_errors(execution_context: ExecutionContext, result: Any) -> None:
+    """Replace each unexpected error of `result` (and of its incremental parts, if any) by
+    INTERNAL_SERVER_ERROR with the request id, in the request's language (the original is
+    logged, `log_unexpected`); user and validation errors are kept. As strawberry's MaskErrors
+    does, for the operation's result and for each result of a subscription."""
+    for part in (
+        result,
+        *(getattr(result, "incremental", None) or ()),
+        *(getattr(result, "completed", None) or ()),
+    ):
+        errors = getattr(part, "errors", None)
+        if errors:
+            part.errors = [
+                error if _is_expected(error) else _anonymised(execution_context, error)
+                for error in errors
+            ]
+
+
+def operation_result(execution_context: ExecutionContext) -> Any:
+    """The result the operation's errors are in (an incremental delivery's initial one)."""
+    result = execution_context.result
+    if isinstance(result, GraphQLExecutionResult | ExecutionResult):
+        return result
+    return getattr(result, "initial_result", None)
+
+
+def _anonymised(execution_context: ExecutionContext, error: GraphQLError) -> GraphQLError:
+    locale = _context_value(execution_context, "locale", DEFAULT_LOCALE)
+    request_id = _context_value(execution_context, "request_id", "-")
+    return GraphQLError(
+        translate("internal", locale, {"request_id": request_id}),
+        error.nodes,
+        path=error.path,
+        extensions={"code": INTERNAL_SERVER_ERROR, "requestId": request_id},
+    )
 
 
 def log_unexpected(errors: list[GraphQLError], execution_context: ExecutionContext | None) -> None:

@@ -11,10 +11,13 @@ A payload opts in by carrying `live_share` (an `EventShare`): the subscription's
 (live/resolvers.py) sets it with the event's `Shared` and the socket's viewer key. Payloads
 without it (notifications: one user each) execute as graphql-core always does.
 
-`StreamRunner` (the schema's extensions runner) lets a subscription result without errors
-skip the extensions' per-result hooks: every `on_stream_result` of the schema (ErrorCodes,
-MaskInternalErrors, ObserveOperations) acts on errors only, and entering them cost each of
-1,000 sockets ~10% of its share of a card move. A result with errors runs them all.
+`StreamRunner` (the base of the schema's extensions runner, graphql/platform.py) lets a
+subscription result without errors skip the extensions' per-result hooks: the platform's
+per-result steps (error codes, masking, observing) act on errors only, and entering them cost each
+of 1,000 sockets ~10% of its share of a card move. A result with errors runs them all. It also
+asks for results (`get_results`, run for every result) only the extensions that give some:
+none of the schema's does, and awaiting each one's empty dict was a coroutine per extension,
+result and socket.
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ from typing import Any, Protocol, cast
 
 from graphql import ExecutionResult, ExperimentalIncrementalExecutionResults
 from graphql.pyutils import AwaitableOrValue
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.context import StreamResultContextManager
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types import StreamExecutionResult
+from strawberry.types import ExecutionContext, StreamExecutionResult
+from strawberry.utils.await_maybe import await_maybe
+
+from neighbor_api.graphql.plain import PlainFields
 
 Outcome = ExecutionResult | ExperimentalIncrementalExecutionResults
 
@@ -50,9 +57,15 @@ def _variables_key(values: dict[str, Any]) -> Hashable:
     return tuple(sorted((name, repr(value)) for name, value in values.items()))
 
 
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecution(PlainFields, StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, except that a subscription event whose payload carries an
-    `EventShare` is executed once per (operation, variables, viewer) for all its sockets."""
+    `EventShare` is executed once per (operation, variables, viewer) for all its sockets, and
+    that plain fields are answered without graphql-core's per-field machinery
+    (graphql/plain.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plain = self.plain_table()
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Outcome]:
         share = getattr(self.root_value, "live_share", None)
@@ -89,3 +102,13 @@ class StreamRunner(SchemaExtensionsRunner):
             return super().on_stream_result(result)
         # An async context manager like strawberry's, entered the same way (`async with`).
         return cast(StreamResultContextManager, _NO_HOOKS)
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        """strawberry's, without awaiting the `get_results` of extensions that do not
+        override it (SchemaExtension's answers {})."""
+        data: dict[str, Any] = {}
+        for extension in self.extensions:
+            if type(extension).get_results is not SchemaExtension.get_results:
+                data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data

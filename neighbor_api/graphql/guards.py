@@ -42,14 +42,16 @@ class RequestGuard:
             await self._respond(send, *_json_error(400, message, BAD_USER_INPUT))
             return
         limit = self.max_upload_body_bytes if multipart else self.max_body_bytes
-        too_large = _json_error(
-            413,
-            translate("query.too_complex", locale, {"detail": f"body > {limit} bytes"}),
-            QUERY_TOO_COMPLEX,
-        )
+
+        def too_large() -> tuple[int, bytes]:  # written only when it is the answer
+            detail = {"detail": f"body > {limit} bytes"}
+            return _json_error(
+                413, translate("query.too_complex", locale, detail), QUERY_TOO_COMPLEX
+            )
+
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._respond(send, *too_large)
+            await self._respond(send, *too_large())
             return
         received = 0
         started = False
@@ -72,7 +74,7 @@ class RequestGuard:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
             if not started:
-                await self._respond(send, *too_large)
+                await self._respond(send, *too_large())
 
     @staticmethod
     async def _respond(send: Send, status: int, body: bytes) -> None:

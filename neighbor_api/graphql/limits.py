@@ -10,7 +10,7 @@ any other list LIST_FACTOR. Introspection fields (`__schema`, `__type`) count fo
 nor cost (validation's MaxIntrospectionDepthRule bounds their nesting, the token limit their
 size), but the aliases inside them count, as each repeats a whole answer. Named fragments are
 measured once each (per page size), so a fragment spread many times cannot make the measuring
-itself expensive. Tokens are limited at parse time by strawberry's MaxTokensLimiter.
+itself expensive. Tokens are limited at parse time (the parser's `max_tokens`, graphql/platform.py).
 
 The shape (`shape_refusal`) is checked first, in one linear pass over the parsed document and
 before validation (whose overlapping-fields rule compares the fields of a selection pairwise):
@@ -19,7 +19,7 @@ validation merges them), the repeats of one response key there, and the fields o
 document. A hostile document (740 copies of `memberships { id }` with a random trailing comment
 to miss the validation cache) is refused in a fraction of a millisecond instead of seconds.
 
-Everything is checked in the validation step (`QueryLimits.on_validate`), which strawberry runs
+Everything is checked in the validation step (`check_limits`), which strawberry runs
 for queries, mutations and subscriptions alike before anything executes: an over-limit
 subscription is refused like a query (a result set in `on_execute` is ignored on strawberry's
 subscription path).
@@ -27,7 +27,7 @@ subscription path).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from math import isfinite
 from typing import Any
@@ -51,7 +51,7 @@ from graphql import (
     is_list_type,
     value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from neighbor_api.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from neighbor_api.graphql.errors import limit_error
@@ -78,8 +78,17 @@ class Limits:
     max_selections: int = 100
     max_repeats: int = 5
     max_fields: int = 1000
-    # Document text -> its shape_refusal (QueryLimits), at most SHAPES_KEPT texts.
+    # Document text -> its shape_refusal (check_limits), at most SHAPES_KEPT texts.
     shapes: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+    # (text, operation, numeric variables) -> its Measure (check_limits), at most SHAPES_KEPT.
+    measures: dict[MeasureKey, Measure] = field(default_factory=dict, compare=False, hash=False)
+
+
+# What a measure depends on besides the schema: the document's text, the operation's name and
+# the variables given, by value when a number (the only values it reads: a page size
+# `first: $n`; any other given value counts as the default page, whatever it is; one left out
+# takes its declared default).
+MeasureKey = tuple[str, str | None, tuple[tuple[str, int | float | None], ...]]
 
 
 SHAPES_KEPT = 512
@@ -257,50 +266,64 @@ def measure(
     return measurer.selection_set(operation.selection_set, root)
 
 
-class QueryLimits(SchemaExtension):
-    """Refuse (QUERY_TOO_COMPLEX) an operation whose document's shape, depth, aliases or cost is
-    over a limit: in the validation step, before the (cached) validation itself, for every kind
-    of operation. Comes before CachedValidation among the extensions."""
+def check_limits(context: ExecutionContext, limits: Limits) -> None:
+    """Refuse (QUERY_TOO_COMPLEX, in `pre_execution_errors`) an operation whose document's
+    shape, depth, aliases or cost is over a limit: in the validation step, before the (cached)
+    validation itself, for every kind of operation (graphql/platform.py calls it there)."""
+    document = context.graphql_document
+    if document is not None and context.pre_execution_errors is None:
+        detail = _shape_refusal(limits, context.query, document) or _exceeded(
+            limits, _measure(limits, context, document)
+        )
+        if detail:
+            context.pre_execution_errors = [limit_error(detail)]
 
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
 
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            detail = self._shape_refusal(context.query, document) or self._exceeded(
-                measure(
-                    context.schema._schema,
-                    document,
-                    context.operation_name,
-                    context.variables,
-                    self.limits.list_bounds,
-                )
-            )
-            if detail:
-                context.pre_execution_errors = [limit_error(detail)]
-        yield
+def _measure(limits: Limits, context: ExecutionContext, document: DocumentNode) -> Measure:
+    """`measure`, once per document text, operation and numeric variables (`MeasureKey`)."""
+    name = context.operation_name
+    if context.query is None:
+        return measure(
+            context.schema._schema, document, name, context.variables, limits.list_bounds
+        )
+    numbers = tuple(
+        (
+            variable,
+            value if isinstance(value, int | float) and not isinstance(value, bool) else None,
+        )
+        for variable, value in (context.variables or {}).items()
+    )
+    key: MeasureKey = (context.query, name, numbers)
+    measures = limits.measures
+    found = measures.get(key)
+    if found is None:
+        if len(measures) >= SHAPES_KEPT:
+            measures.clear()
+        found = measures[key] = measure(
+            context.schema._schema, document, name, context.variables, limits.list_bounds
+        )
+    return found
 
-    def _shape_refusal(self, query: str | None, document: DocumentNode) -> str | None:
-        """`shape_refusal`, once per document text: the shape depends on nothing else (the
-        contract's documents hold many operations, and walking all of them cost more than
-        measuring the one asked for)."""
-        shapes = self.limits.shapes
-        if query is None:
-            return shape_refusal(document, self.limits)
-        if query not in shapes:
-            if len(shapes) >= SHAPES_KEPT:
-                shapes.clear()
-            shapes[query] = shape_refusal(document, self.limits)
-        return shapes[query]
 
-    def _exceeded(self, found: Measure) -> str | None:
-        limits = self.limits
-        if found.depth > limits.max_depth:
-            return f"depth {found.depth} > {limits.max_depth}"
-        if found.aliases > limits.max_aliases:
-            return f"aliases {found.aliases} > {limits.max_aliases}"
-        if found.cost > limits.max_cost:
-            return f"cost {found.cost} > {limits.max_cost}"
-        return None
+def _shape_refusal(limits: Limits, query: str | None, document: DocumentNode) -> str | None:
+    """`shape_refusal`, once per document text: the shape depends on nothing else (the
+    contract's documents hold many operations, and walking all of them cost more than
+    measuring the one asked for)."""
+    shapes = limits.shapes
+    if query is None:
+        return shape_refusal(document, limits)
+    if query not in shapes:
+        if len(shapes) >= SHAPES_KEPT:
+            shapes.clear()
+        shapes[query] = shape_refusal(document, limits)
+    return shapes[query]
+
+
+def _exceeded(limits: Limits, found: Measure) -> str | None:
+    if found.depth > limits.max_depth:
+        return f"depth {found.depth} > {limits.max_depth}"
+    if found.aliases > limits.max_aliases:
+        return f"aliases {found.aliases} > {limits.max_aliases}"
+    if found.cost > limits.max_cost:
+        return f"cost {found.cost} > {limits.max_cost}"
+    return None

@@ -10,6 +10,8 @@ the legacy behaviour the spec prescribes for it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from strawberry.types import ExecutionResult
 
 from neighbor_api.graphql.errors import REQUEST_ERROR_CODES
@@ -35,6 +37,8 @@ def _weights(accept: str) -> dict[str, float]:
     return weights
 
 
+# Clients send a handful of distinct Accept values: each is read once (asked twice a request).
+@lru_cache(maxsize=256)
 def prefers_graphql_response(accept: str | None) -> bool:
     """Whether the response should be `application/graphql-response+json`: the client lists
     it, at least as high as `application/json` (itself or through a wildcard)."""

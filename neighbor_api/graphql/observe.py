@@ -1,22 +1,22 @@
-"""Each GraphQL operation, measured and logged: the extension that feeds `core/metrics.py` and
-the operation's log line (over HTTP, its fields join the request's one line; over WebSocket
-the operation logs its own line).
+"""Each GraphQL operation, measured and logged: what feeds `core/metrics.py` and the
+operation's log line (over HTTP, its fields join the request's one line; over WebSocket the
+operation logs its own line).
 
-Listed first among the schema's extensions, so it sees errors after `ErrorCodes` coded them
-and `MaskInternalErrors` masked them. Outcome: `ok`, or the first error's code — GraphQL
-errors, or a mutation payload's `errors` when the client selected their `code`.
+The platform's extension (graphql/platform.py) starts it first and finishes it last, so it
+sees errors after they were coded and masked (graphql/errors.py). Outcome: `ok`, or the first
+error's code — GraphQL errors, or a mutation payload's `errors` when the client selected their
+`code`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, get_operation_ast
 from starlette.requests import Request
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from neighbor_api.core.metrics import ANONYMOUS, OK, Metrics, elapsed
@@ -42,47 +42,48 @@ def _payload_codes(data: Any) -> list[str]:
     ]
 
 
-class ObserveOperations(SchemaExtension):
+class OperationObserver:
+    """One operation's measure (the platform's extension, graphql/platform.py, holds one per
+    operation and calls it at each step)."""
+
+    __slots__ = ("metrics", "operation", "started", "streamed_codes", "subscription_field")
+
     def __init__(self, metrics: Metrics | None) -> None:
         self.metrics = metrics
         self.started = 0.0
         self.subscription_field: str | None = None
         self.streamed_codes: list[str] | None = None
+        self.operation: OperationDefinitionNode | None = None
 
-    def _operation(self) -> OperationDefinitionNode | None:
-        context = self.execution_context
-        if context.graphql_document is None:
-            return None
-        return get_operation_ast(context.graphql_document, context.operation_name)
+    def _operation(self, context: ExecutionContext) -> OperationDefinitionNode | None:
+        if self.operation is None and context.graphql_document is not None:
+            self.operation = get_operation_ast(context.graphql_document, context.operation_name)
+        return self.operation
 
-    def on_operation(self) -> Iterator[None]:
+    def start(self) -> None:
+        """When the operation starts."""
         self.started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self._finished()
 
-    def on_execute(self) -> Iterator[None]:
-        operation = self._operation()
+    def executing(self, context: ExecutionContext) -> None:
+        """When execution starts: a subscription counts among the open ones."""
+        operation = self._operation(context)
         if operation is not None and operation.operation.value == "subscription":
             selections = operation.selection_set.selections
             field = getattr(selections[0], "name", None) if selections else None
             self.subscription_field = field.value if field is not None else ANONYMOUS
             if self.metrics is not None:
                 self.metrics.subscriptions.labels(self.subscription_field).inc()
-        yield
 
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        """Over WebSocket each result passes here (after `ErrorCodes` coded it)."""
-        yield
+    def streamed(self, result: Any) -> None:
+        """Over WebSocket each result with errors passes here (after they were coded)."""
         if self.streamed_codes is None:
             self.streamed_codes = []
         self.streamed_codes.extend(_codes(getattr(result, "errors", None)))
 
-    def _finished(self) -> None:
-        context = self.execution_context
+    def finished(self, context: ExecutionContext) -> None:
+        """When the operation ends (whatever happened): its metrics and its log line."""
         seconds = elapsed(self.started)
-        operation = self._operation()
+        operation = self._operation(context)
         name = operation.name.value if operation is not None and operation.name else None
         kind = operation.operation.value if operation is not None else "unknown"
         result = context.result

@@ -17,6 +17,7 @@ WebSocket endpoint (graphql/sockets.py).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol, TypeVar
@@ -215,6 +216,12 @@ class _Viewer:
         self._context = context
         self.session_id = session_id
 
+    def actor_now(self) -> Actor | None:
+        """The actor as of now when that takes no wait (the session in the session cache: no
+        coroutine chain per socket and event); None: ask `actor()`."""
+        viewer = self._context.viewer_if_cached()
+        return viewer.actor if viewer is not None else None
+
     async def actor(self) -> Actor:
         """The actor as of now. On a warm session cache this reads nothing, so the sockets of
         one session need not share it per event."""
@@ -236,7 +243,7 @@ def _close_when_too_slow(context: Context) -> Callable[[], None]:
     return lambda: close_socket(context, TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON)
 
 
-async def _stream(
+def _stream(
     context: Context,
     viewer: _Viewer,
     topic: tuple[str, Any],
@@ -252,35 +259,40 @@ async def _stream(
             shaped.live_share = EventShare(event.shared, (actor, context.locale))
         return shaped
 
-    with hub_of(context).subscribe({topic}, accept=accept) as subscription:
-        async for item in _deliver(context, viewer, subscription, shared):
-            yield item
+    return _deliver(
+        context, viewer, lambda: hub_of(context).subscribe({topic}, accept=accept), shared
+    )
 
 
 async def _deliver(
     context: Context,
     viewer: _Viewer,
-    subscriber: Subscriber[E],
+    subscribe: Callable[[], AbstractContextManager[Subscriber[E]]],
     shape: Callable[[E, Actor], Awaitable[T | None]],
 ) -> AsyncGenerator[T, None]:
-    """What the hub hands `subscriber`, each checked against the viewer as of now and shaped
-    (None: skipped); 4008 when it falls too far behind."""
-    subscriber.on_overflow.append(_close_when_too_slow(context))
-    try:
-        async for item in subscriber:
-            actor = await viewer.actor()
-            # Fresh loaders per event (fresh data), shared by the sockets of one session.
-            context.loaders = item.shared.get(
-                ("loaders", viewer.session_id), lambda: Loaders(context.deps, context.actor)
-            )
-            shaped = await shape(item, actor)
-            if shaped is not None:
-                yield shaped
-    except SubscriberTooSlow:
-        raise GraphQLError(
-            translate("live.too_slow", context.locale),
-            extensions={"code": SUBSCRIBER_TOO_SLOW},
-        ) from None
+    """What the hub hands the subscriber `subscribe` makes (for as long as the generator
+    runs), each checked against the viewer as of now and shaped (None: skipped); 4008 when
+    it falls too far behind. The subscription's generator itself: no generator around it to
+    pass each event of each socket through."""
+    with subscribe() as subscriber:
+        subscriber.on_overflow.append(_close_when_too_slow(context))
+        try:
+            async for item in subscriber:
+                actor = viewer.actor_now()
+                if actor is None:
+                    actor = await viewer.actor()
+                # Fresh loaders per event (fresh data), shared by the sockets of one session.
+                context.loaders = item.shared.get(
+                    ("loaders", viewer.session_id), lambda: Loaders(context.deps, context.actor)
+                )
+                shaped = await shape(item, actor)
+                if shaped is not None:
+                    yield shaped
+        except SubscriberTooSlow:
+            raise GraphQLError(
+                translate("live.too_slow", context.locale),
+                extensions={"code": SUBSCRIBER_TOO_SLOW},
+            ) from None
 
 
 async def deliver_notifications(
@@ -292,16 +304,12 @@ async def deliver_notifications(
     viewer = await _start(context)
     user_id = (await viewer.actor()).user_id
 
-    async def stream() -> AsyncGenerator[T, None]:
-        with hub_of(context).subscribe_notifications(user_id) as subscriber:
+    async def shaped(item: LiveNotification, actor: Actor) -> T | None:
+        return shape(item.document, actor)
 
-            async def shaped(item: LiveNotification, actor: Actor) -> T | None:
-                return shape(item.document, actor)
-
-            async for notification in _deliver(context, viewer, subscriber, shaped):
-                yield notification
-
-    return stream()
+    return _deliver(
+        context, viewer, lambda: hub_of(context).subscribe_notifications(user_id), shaped
+    )
 
 
 def _id(value: strawberry.ID, type_name: str, key: str) -> ObjectId:

@@ -133,6 +133,29 @@ class TestWarmCache:
 
         assert_unauthenticated(await api.execute(VIEWER_ID, token=token))
 
+    async def test_authenticate_now_answers_from_the_cache_only(
+        self, deps: Deps, clock: ManualClock, commands: Commands
+    ) -> None:
+        """What a subscription's each event asks (live/resolvers.py): the viewer at once on a
+        hit; None (ask `authenticate`) on a miss, after a logout and for an expired token."""
+        signed_in = await sign_up(deps)
+        token = signed_in.access_token
+        claims = security.read_access_token(deps.settings, token, now=clock.now())
+        assert claims is not None
+        deps.sessions.forget_session(claims.session_id)
+        assert accounts.authenticate_now(deps, token) is None  # a miss: no read from here
+
+        viewer = await accounts.authenticate(deps, token)
+        before = commands.count
+        assert accounts.authenticate_now(deps, token) is viewer
+        assert commands.count - before == 0
+
+        clock.advance(deps.settings.access_token_ttl + timedelta(seconds=1))
+        assert accounts.authenticate_now(deps, token) is None
+        clock.advance(-(deps.settings.access_token_ttl + timedelta(seconds=1)))
+        await accounts.logout(deps, session_id=claims.session_id)
+        assert accounts.authenticate_now(deps, token) is None
+
     async def test_a_forged_token_is_refused_without_a_round_trip(
         self, api: Api, deps: Deps, commands: Commands
     ) -> None:

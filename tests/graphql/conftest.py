@@ -12,7 +12,7 @@ from bson import ObjectId
 from graphql import DocumentNode, GraphQLError
 from pymongo import monitoring
 
-import neighbor_api.schema as schema_module
+import neighbor_api.graphql.documents as documents_module
 from neighbor_api.accounts import service as accounts
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.policy import SYSTEM, Role
@@ -61,13 +61,13 @@ def sent_commands(
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[DocumentNode]:
     """The documents validated from now on (the validation itself still runs)."""
     validated: list[DocumentNode] = []
-    validate = schema_module.validate_document
+    validate = documents_module.validate_document
 
     def counting(schema: Any, document: DocumentNode, rules: Any) -> list[GraphQLError]:
         validated.append(document)
         return validate(schema, document, rules)
 
-    monkeypatch.setattr(schema_module, "validate_document", counting)
+    monkeypatch.setattr(documents_module, "validate_document", counting)
     return validated
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -77,3 +78,25 @@ async def test_an_errorless_result_skips_the_hooks_and_one_with_errors_runs_them
         pass
 
     assert recording.seen == [failed]
+
+
+class Giving(SchemaExtension):
+    async def get_results(self) -> dict[str, Any]:
+        return {"tracing": {"ms": 3}}
+
+
+async def test_results_are_asked_only_of_the_extensions_that_give_some() -> None:
+    asked: list[str] = []
+
+    class Plain(SchemaExtension):
+        pass
+
+    plain = Plain()
+    plain.get_results = lambda: asked.append("plain") or {}  # type: ignore[method-assign]
+    runner = StreamRunner(execution_context=None, extensions=[plain, Giving()])  # type: ignore[arg-type]
+
+    context = SimpleNamespace(extensions_results={"cost": 12})
+    results = await runner.get_extensions_results(context)  # type: ignore[arg-type]
+
+    assert results == {"tracing": {"ms": 3}, "cost": 12}
+    assert asked == []  # its class does not override get_results: never awaited

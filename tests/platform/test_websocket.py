@@ -14,7 +14,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
 from neighbor_api.app import create_app
+from neighbor_api.cli import UVICORN_OPTIONS
 from neighbor_api.core.deps import Deps
+from neighbor_api.graphql.view import DEAD_PEER_CLOSE_CODE
 from tests.conftest import Api, make_settings
 from tests.platform.conftest import LiveServer, serve
 
@@ -261,6 +263,32 @@ class TestServerPing:
             assert await receive(ws) == {"type": "ping"}
             await send(ws, {"type": "pong"})
             assert await receive(ws) == {"type": "ping"}  # and again, while it lives
+
+    async def test_a_peer_that_answers_nothing_is_closed(self, deps: Deps) -> None:
+        """uvicorn's own ping is off (cli.UVICORN_OPTIONS): the app's finds dead peers. A peer
+        that answers no ping (nor sends anything) is closed at the next ping, 1011."""
+        app = create_app(make_settings(ws_ping_seconds=0.2), deps=deps)
+        async with serve(app) as server, transport_ws(server) as ws:
+            assert await receive(ws) == {"type": "ping"}  # not answered
+            with pytest.raises(ConnectionClosed) as closed:
+                await receive(ws)
+
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+            DEAD_PEER_CLOSE_CODE,
+            "keepalive ping timeout",
+        )
+
+    async def test_any_message_answers_a_ping(self, deps: Deps) -> None:
+        app = create_app(make_settings(ws_ping_seconds=0.2), deps=deps)
+        async with serve(app) as server, transport_ws(server) as ws:
+            for _ in range(3):
+                assert await receive(ws) == {"type": "ping"}
+                await send(ws, {"type": "ping"})  # the client's own ping, not a pong
+                assert await receive(ws) == {"type": "pong"}
+
+    async def test_uvicorn_sends_no_ping_of_its_own(self) -> None:
+        assert UVICORN_OPTIONS["ws_ping_interval"] is None
 
     async def test_no_ping_before_connection_init(self, deps: Deps) -> None:
         app = create_app(make_settings(ws_ping_seconds=0.1), deps=deps)
