@@ -48,10 +48,11 @@ def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]
 
         return self_and_info
 
-    if takes_self and not sources and info_name is None:
+    source_only = _source_only(field)
+    if source_only is not None:
 
         def self_only(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
-            return call(source)
+            return source_only(source)
 
         return self_only
 

@@ -398,15 +398,7 @@ class PlainFields:
             executor.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         if executor.is_awaitable(completed):
-
-            async def await_completed() -> Any:
-                try:
-                    return await cast(Awaitable[Any], completed)
-                except Exception as raw_error:
-                    executor.handle_field_error(raw_error, return_type, field_details_list, path)
-                    return None
-
-            return await_completed()
+            return _awaited(executor, completed, return_type, field_details_list, path)
         return completed
 
     def complete_generic(
@@ -436,18 +428,24 @@ class PlainFields:
                 return_type, field_details_list, info, path, result, position_context
             )
             if executor.is_awaitable(completed):
-
-                async def await_completed() -> Any:
-                    try:
-                        return await cast(Awaitable[Any], completed)
-                    except Exception as raw_error:
-                        executor.handle_field_error(
-                            raw_error, return_type, field_details_list, path
-                        )
-                        return None
-
-                return await_completed()
+                return _awaited(executor, completed, return_type, field_details_list, path)
         except Exception as raw_error:
             executor.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         return completed
+
+
+async def _awaited(
+    executor: Any,
+    completed: Awaitable[Any],
+    return_type: GraphQLOutputType,
+    field_details_list: FieldDetailsList,
+    path: Path,
+) -> Any:
+    """A completion that finished later, with `execute_field`'s error handling (null, the error
+    recorded at the field's path)."""
+    try:
+        return await completed
+    except Exception as raw_error:
+        executor.handle_field_error(raw_error, return_type, field_details_list, path)
+        return None

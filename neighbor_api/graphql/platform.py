@@ -261,8 +261,3 @@ class PlatformRunner(StreamRunner):
 
     def executing(self) -> ExecutingContextManager:
         return self._step(_Executing, super().executing)
-
-    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
-        if self.platform is None:
-            return await super().get_extensions_results(ctx)
-        return dict(ctx.extensions_results)  # Platform adds none of its own
