@@ -50,7 +50,7 @@ def client_address(
     if peer is None or not trusted:  # no proxy trusted: the peer, as it is
         return peer
     current = _address(peer)
-    if current is None or not trusted or not _trusted(current, trusted):
+    if current is None or not _trusted(current, trusted):
         return peer
     hops = [hop for value in forwarded_for for hop in value.split(",") if hop.strip()]
     for hop in reversed(hops):

@@ -27,10 +27,10 @@ subscription path).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from math import isfinite
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -92,6 +92,8 @@ MeasureKey = tuple[str, str | None, tuple[tuple[str, int | float | None], ...]]
 
 
 SHAPES_KEPT = 512
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 def shape_refusal(document: DocumentNode, limits: Limits) -> str | None:
@@ -282,10 +284,14 @@ def check_limits(context: ExecutionContext, limits: Limits) -> None:
 def _measure(limits: Limits, context: ExecutionContext, document: DocumentNode) -> Measure:
     """`measure`, once per document text, operation and numeric variables (`MeasureKey`)."""
     name = context.operation_name
-    if context.query is None:
+
+    def measured() -> Measure:
         return measure(
             context.schema._schema, document, name, context.variables, limits.list_bounds
         )
+
+    if context.query is None:
+        return measured()
     numbers = tuple(
         (
             variable,
@@ -294,29 +300,25 @@ def _measure(limits: Limits, context: ExecutionContext, document: DocumentNode) 
         for variable, value in (context.variables or {}).items()
     )
     key: MeasureKey = (context.query, name, numbers)
-    measures = limits.measures
-    found = measures.get(key)
-    if found is None:
-        if len(measures) >= SHAPES_KEPT:
-            measures.clear()
-        found = measures[key] = measure(
-            context.schema._schema, document, name, context.variables, limits.list_bounds
-        )
-    return found
+    return _kept(limits.measures, key, measured)
 
 
 def _shape_refusal(limits: Limits, query: str | None, document: DocumentNode) -> str | None:
     """`shape_refusal`, once per document text: the shape depends on nothing else (the
     contract's documents hold many operations, and walking all of them cost more than
     measuring the one asked for)."""
-    shapes = limits.shapes
     if query is None:
         return shape_refusal(document, limits)
-    if query not in shapes:
-        if len(shapes) >= SHAPES_KEPT:
-            shapes.clear()
-        shapes[query] = shape_refusal(document, limits)
-    return shapes[query]
+    return _kept(limits.shapes, query, lambda: shape_refusal(document, limits))
+
+
+def _kept(cache: dict[K, V], key: K, compute: Callable[[], V]) -> V:
+    """`compute()`, once per key while `cache` keeps it (emptied when SHAPES_KEPT are kept)."""
+    if key not in cache:
+        if len(cache) >= SHAPES_KEPT:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]
 
 
 def _exceeded(limits: Limits, found: Measure) -> str | None:
