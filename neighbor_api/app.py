@@ -96,8 +96,14 @@ def create_app(
     clock: Clock | None = None,
     demo: bool = False,
     deps: Deps | None = None,
+    owns_process: bool = False,
 ) -> Starlette:
-    """The app. With `deps` given (tests), it uses that database and opens nothing itself."""
+    """The app. With `deps` given (tests), it uses that database and opens nothing itself.
+
+    `owns_process` (`neighbor-api serve`): the process is this app's alone, so start-up may
+    tune the garbage collector for it. A process that builds many apps (the tests) must not:
+    every start-up would freeze the garbage of the ones before it out of the collector's reach.
+    """
     sms.check_can_start(settings)  # production refuses the development SMS sender
     runtime = Runtime()
     if deps is not None:
@@ -129,11 +135,12 @@ def create_app(
                     sessions.watching(runtime.deps) as app.state.session_watcher,
                     live.running(runtime.deps, metrics=metrics) as app.state.live_hub,
                 ):
-                    # What start-up built (modules, the schema) lives as long as the process:
-                    # out of the collector's reach, a full collection walks only what requests
-                    # allocate (README, Performance).
-                    gc.freeze()
-                    gc.set_threshold(*GC_THRESHOLDS)
+                    if owns_process:
+                        # What start-up built (modules, the schema) lives as long as the
+                        # process: out of the collector's reach, a full collection walks only
+                        # what requests allocate (README, Performance).
+                        gc.freeze()
+                        gc.set_threshold(*GC_THRESHOLDS)
                     yield
             finally:
                 await client.close()

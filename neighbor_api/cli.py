@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         from neighbor_api.app import create_app
 
-        app = create_app(settings, demo=args.demo)
+        app = create_app(settings, demo=args.demo, owns_process=True)
         # uvicorn's own logging config and access log off: configure_logging routes its
         # loggers, and the request middleware logs each request without its query string.
         uvicorn.run(
