@@ -14,6 +14,7 @@ from neighbor_api.core import idempotency
 from neighbor_api.core.geo import cells_covering, distance_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
+from neighbor_api.core.pagination import union_page as union_keyset_page
 from neighbor_api.places.models import GeoPoint
 from neighbor_api.reports.models import (
     OPEN_STATUSES,
@@ -23,6 +24,7 @@ from neighbor_api.reports.models import (
     ReportAction,
     ReportCategory,
     ReportStatus,
+    ReportVisibility,
     Unit,
     user_key,
 )
@@ -37,6 +39,12 @@ UNITS = "units"
 # Reports counted per community and day created, by status now and by category, and how many
 # of them were escalated beyond the community; and the resolutions made that day (dashboards).
 ROLLUPS = "report_rollups"
+# Beside a community's day rollups, its totals over every day: `_id` "<community>:totals"
+# (`totals_id`), `all.<STATUS>` the count of its reports in each status now, `members.<STATUS>`
+# the same of its COMMUNITY ones (those a member key sees). Written in the same bulk write as
+# the day rollups (no command more per write, in the write's transaction); the report lists'
+# totals read them (`totals`) instead of counting a community's history. They carry no
+# `place_path` nor `day`, so the dashboards' reads (by place_path) never meet them.
 # The days of rollups are local days.
 ROLLUP_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -266,17 +274,26 @@ async def count_in_rollup(
     session: Session | None = None,
 ) -> None:
     """Add `delta` to the rollup of the report's community and creation day: the count of its
-    status now and of its category (one document per community and day, made on first use)."""
+    status now and of its category (one document per community and day, made on first use),
+    and to its community's totals, in one command."""
     day = rollup_day(report.created_at)
     inc = {f"by_status.{status.value}": delta, f"by_category.{report.category.value}": delta}
-    await _rollup_update(db, report, day, inc, session=session)
+    await db[ROLLUPS].bulk_write(
+        [
+            UpdateOne(*_rollup_change(report, day, inc), upsert=True),
+            UpdateOne(*_totals_change(report, {status: delta}), upsert=True),
+        ],
+        ordered=False,
+        session=session,
+    )
 
 
 async def move_in_rollups(
     db: Database, report: Report, moved: Report, *, session: Session | None = None
 ) -> None:
-    """A report moved (`report` before, `moved` after): from one status count of its rollup to
-    the other, and its milestones (`_milestones`), in one command at most."""
+    """A report moved (`report` before, `moved` after): from one status count of its rollup
+    and of its community's totals to the other, and its milestones (`_milestones`), in one
+    command at most."""
     day = rollup_day(report.created_at)
     updates: list[tuple[datetime, Document]] = []
     if moved.status is not report.status:
@@ -287,11 +304,14 @@ async def move_in_rollups(
             updates[0] = (at, {**updates[0][1], **inc})
         else:
             updates.append((at, inc))
-    if len(updates) == 1:
-        await _rollup_update(db, report, *updates[0], session=session)
-    elif updates:
+    changes = [_rollup_change(report, at, inc) for at, inc in updates]
+    if moved.status is not report.status:
+        changes.append(_totals_change(report, {report.status: -1, moved.status: 1}))
+    if len(changes) == 1:
+        await db[ROLLUPS].update_one(*changes[0], upsert=True, session=session)
+    elif changes:
         await db[ROLLUPS].bulk_write(
-            [UpdateOne(*_rollup_change(report, at, inc), upsert=True) for at, inc in updates],
+            [UpdateOne(*change, upsert=True) for change in changes],
             ordered=False,
             session=session,
         )
@@ -316,6 +336,57 @@ async def _rollup_update(
     db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
 ) -> None:
     await db[ROLLUPS].update_one(*_rollup_change(report, day, inc), upsert=True, session=session)
+
+
+def totals_id(community_id: ObjectId) -> str:
+    return f"{community_id}:totals"
+
+
+def _totals_change(report: Report, deltas: dict[ReportStatus, int]) -> tuple[Document, Document]:
+    """The filter and update adding `deltas` (status → change) to the report's community's
+    totals (made on first use)."""
+    inc: Document = {}
+    for status, delta in deltas.items():
+        inc[f"all.{status.value}"] = delta
+        if report.visibility is ReportVisibility.COMMUNITY:
+            inc[f"members.{status.value}"] = delta
+    return {"_id": totals_id(report.community_id)}, {"$inc": inc}
+
+
+async def totals(
+    db: Database, community_id: ObjectId, statuses: Collection[ReportStatus] | None
+) -> tuple[int, int]:
+    """How many reports the community holds, and how many of them are COMMUNITY ones, of
+    `statuses` (every status when None): from its one totals document."""
+    document = await db[ROLLUPS].find_one({"_id": totals_id(community_id)}) or {}
+    wanted = [s.value for s in (statuses if statuses is not None else ReportStatus)]
+    every, members = document.get("all", {}), document.get("members", {})
+    return sum(every.get(s, 0) for s in wanted), sum(members.get(s, 0) for s in wanted)
+
+
+async def count(db: Database, query: Document) -> int:
+    """The reports matching `query` (on whatever index bounds it)."""
+    found: int = await db[REPORTS].count_documents(query)
+    return found
+
+
+async def holding_key(db: Database, community_id: ObjectId, key: str) -> list[Document]:
+    """The status and visibility of each report of the community holding the audience `key`
+    (equalities on `community_audience_newest`'s two leading fields: a person's own reports)."""
+    cursor = db[REPORTS].find(
+        {"community_id": community_id, "audience": key}, {"status": 1, "visibility": 1}
+    )
+    return await cursor.to_list()
+
+
+async def union_page(
+    db: Database, queries: Sequence[Document], *, sort: Sort, first: int | None, after: str | None
+) -> Page[Report]:
+    """A page of the reports matching any of `queries` (one indexed read each, merged)."""
+    result = await union_keyset_page(
+        db[REPORTS], queries, sort=sort, first=first, after=after, flat=True
+    )
+    return result.map(Report.from_document)
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:

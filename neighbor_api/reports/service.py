@@ -6,9 +6,10 @@ Every move of the state machine is one row of MOVES (from which statuses, to whi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -561,11 +562,81 @@ async def list_reports(
     # by community_id (SecantusDB plans no index for a top-level $and/$or).
     # A grid's worker sees every report of their grids (`grid_key`).
     own_grids = criteria.in_my_grids or actor.works_grid(criteria.grid_id)
-    if not (
-        actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me or own_grids
-    ):
-        query |= visible_filter(actor)
-    return await repository.page(deps.db, query, sort=ORDERS[order], first=first, after=after)
+    sort = ORDERS[order]
+    if actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me or own_grids:
+        page = await repository.page(deps.db, query, sort=sort, first=first, after=after)
+        visible_to: list[str] | None = None
+    else:
+        # A member's view: one read per audience key they hold here, merged (`union_page`),
+        # when the order is the audience index's (newest, oldest); SecantusDB sorts every match
+        # of a `$in` on it, MongoDB merges the ranges itself.
+        visible_to = keys_in(actor, community.path)
+        if sort[0][0] == "created_at":
+            queries = [{**query, "audience": key} for key in visible_to]
+            page = await repository.union_page(
+                deps.db, queries, sort=sort, first=first, after=after
+            )
+        else:
+            page = await repository.page(
+                deps.db, query | {"audience": {"$in": visible_to}}, sort=sort, first=first,
+                after=after,
+            )  # fmt: skip
+
+    async def count() -> int:
+        return await list_total(deps, actor, community.id, criteria, query, visible_to)
+
+    return replace(page, count=count)
+
+
+def keys_in(actor: Actor, community_path: Sequence[ObjectId]) -> list[str]:
+    """The viewer's audience keys a report of the community (its `place_path`) may hold:
+    themself, member of the places on its path they belong to, the grids they look after
+    (`viewer_keys` without those of other places). Not for its staff (they see everything)."""
+    on_path = set(community_path)
+    keys = [user_key(actor.user_id)]
+    keys += [member_key(g.place_id) for g in actor.grants if g.place_id in on_path]
+    keys += [grid_key(grid) for grid in actor.grids()]
+    return keys
+
+
+async def list_total(
+    deps: Deps,
+    actor: Actor,
+    community_id: ObjectId,
+    criteria: ReportFilter,
+    query: Document,
+    visible_to: Sequence[str] | None,
+) -> int:
+    """`totalCount` of a community list: from the community's totals (`report_counts`) when
+    the list is the whole community, or what a member sees, of some statuses or all; else
+    counted on the list's index (a filter by category, mine, overdue, a grid worker's view).
+
+    A member (no grid) sees the COMMUNITY reports (`members` of the totals) and their own
+    others: those holding their user key that are PRIVATE (a COMMUNITY one is counted once,
+    in `members`), read from the audience index (a person's own reports)."""
+    statuses = criteria.status or None
+    if criteria != ReportFilter(status=criteria.status):
+        return await repository.count(deps.db, _visible(query, visible_to))
+    if visible_to is None:
+        every, _ = await repository.totals(deps.db, community_id, statuses)
+        return every
+    if any(key.startswith("grid:") for key in visible_to):
+        return await repository.count(deps.db, _visible(query, visible_to))
+    (_, members), own = await asyncio.gather(
+        repository.totals(deps.db, community_id, statuses),
+        repository.holding_key(deps.db, community_id, user_key(actor.user_id)),
+    )
+    wanted = {s.value for s in statuses} if statuses else None
+    private = ReportVisibility.PRIVATE.value
+    return members + sum(
+        1
+        for d in own
+        if d.get("visibility") == private and (wanted is None or d.get("status") in wanted)
+    )
+
+
+def _visible(query: Document, visible_to: Sequence[str] | None) -> Document:
+    return query if visible_to is None else {**query, "audience": {"$in": list(visible_to)}}
 
 
 # The places above a community whose staff list everything under them (placeReports).
