@@ -14,7 +14,7 @@ import base64
 import heapq
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from bson import ObjectId, json_util
@@ -154,48 +154,109 @@ async def keyset_page(
     return Page(edges, len(documents) > limit, count)
 
 
-async def union_page(
+def merge_pages(
+    pages: Sequence[Page[T]],
+    *,
+    key: Callable[[T], tuple[Any, ...]],
+    identity: Callable[[T], Any],
+    reverse: bool,
+    first: int | None,
+) -> Page[T]:
+    """One page of the items of several pages read in one order (`key`, descending when
+    `reverse`, unique per item), each item once (`identity`: one may be on several pages):
+    what MongoDB does for a `$in` on an index's leading field (SORT_MERGE), done in the API
+    for a server that reads every match of a `$in` (SecantusDB). Every page must have been
+    read with the same `first` and cursor. The count is the caller's."""
+    limit = page_size(first)
+    edges: list[tuple[str, T]] = []
+    seen: set[Any] = set()
+    for edge in heapq.merge(*(p.edges for p in pages), key=lambda e: key(e[1]), reverse=reverse):
+        if identity(edge[1]) not in seen:
+            seen.add(identity(edge[1]))
+            edges.append(edge)
+    # More after this page: past its `limit`, or one of the pages had more of its own.
+    more = len(edges) > limit or any(p.has_next_page for p in pages)
+
+    async def no_count() -> int:
+        raise NotImplementedError("merge_pages counts nothing: the caller gives the count")
+
+    return Page(edges[:limit], more, no_count)
+
+
+# A window's span never starts below this (an hour) and grows by this factor when a window
+# held too few.
+_MIN_SPAN = timedelta(hours=1)
+_GROWTH = 4
+
+
+async def windowed_page(
     collection: Any,
-    queries: Sequence[Document],
+    query: Document,
     *,
     sort: Sort,
     first: int | None,
     after: str | None,
-    flat: bool = False,
+    floor: datetime,
+    now: datetime,
+    span: timedelta,
 ) -> Page[Document]:
-    """A page of the documents matching ANY of `queries`, in `sort` order (all its keys in one
-    direction, ending in `_id`): each query's page read on its own (concurrently), merged in
-    sort order and each document kept once (one may match several queries).
+    """`keyset_page` for a query of equalities sorted by a time field then `_id`, read in
+    time windows: the newest (or oldest) `span` first, then windows `_GROWTH` times longer
+    further back, until the page is full or the window passes `floor` (no document is older:
+    the last window is then open on that side) or `now` (the same, forward).
 
-    This is what MongoDB does for a `$in` on an index's leading field (SORT_MERGE) and the
-    embedded server does not: each query is an equality on the index's fields, so it reads
-    about a page whatever the number of its matches. The count is the caller's (none here)."""
+    SecantusDB reads every document an index range bounds before sorting and limiting them,
+    so a page of an index prefix holding years of documents reads them all; a window bounds
+    the range by time (an equality prefix plus one range, which it plans on the index), so a
+    page reads about a window's documents, not the history. Choose `span` to hold about a page
+    (the rate of documents over time); MongoDB walks the index in order either way."""
+    (field, direction), (id_field, id_direction) = sort
+    if id_field != "_id" or any(isinstance(v, dict) for v in query.values()):
+        raise ValueError("windowed_page reads equalities sorted by a time field then _id")
     limit = page_size(first)
-    pages = await asyncio.gather(
-        *(keyset_page(collection, q, sort=sort, first=first, after=after, flat=flat)
-          for q in queries)
-    )  # fmt: skip
-    reverse = sort[0][1] < 0
-    if any((direction < 0) != reverse for _, direction in sort):
-        raise ValueError("union_page merges sorts in one direction only")
-    fields = [field for field, _ in sort]
+    need = limit + 1
+    newest_first = direction < 0
+    documents: list[Document] = []
+    # The open side of the next window: its bound and operator (None: open).
+    bound: Any = None
+    bound_op = "$lt" if newest_first else "$gt"
+    if after:
+        values = decode_cursor(after, 2)
+        if not isinstance(values[0], datetime):
+            raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+        # A cursor's time decodes without its zone (stored times are UTC).
+        bound = values[0] if values[0].tzinfo else values[0].replace(tzinfo=UTC)
+        tie = {**query, field: values[0], "_id": {"$lt" if id_direction < 0 else "$gt": values[1]}}
+        documents = await collection.find(tie, sort=list(sort), limit=need).to_list()
+    span = max(span, _MIN_SPAN)
+    while len(documents) < need:
+        condition: Document = {} if bound is None else {bound_op: bound}
+        if newest_first:
+            start = (bound if bound is not None else now) - span
+            last = start <= floor
+            if not last:
+                condition["$gte"] = start
+            bound, bound_op = start, "$lt"
+        else:
+            end = (bound if bound is not None else floor) + span
+            last = end > now
+            if not last:
+                condition["$lt"] = end
+            bound, bound_op = end, "$gte"
+        window = {**query, field: condition} if condition else dict(query)
+        documents += await collection.find(
+            window, sort=list(sort), limit=need - len(documents)
+        ).to_list()
+        if last:
+            break
+        span *= _GROWTH
+    edges = [(encode_cursor([_sort_value(d, f) for f, _ in sort]), d) for d in documents[:limit]]
 
-    def key(edge: tuple[str, Document]) -> tuple[Any, ...]:
-        return tuple(_sort_value(edge[1], f) for f in fields)
+    async def count() -> int:
+        total: int = await collection.count_documents(query)
+        return total
 
-    edges: list[tuple[str, Document]] = []
-    seen: set[Any] = set()
-    for edge in heapq.merge(*(p.edges for p in pages), key=key, reverse=reverse):
-        if edge[1]["_id"] not in seen:
-            seen.add(edge[1]["_id"])
-            edges.append(edge)
-    # More after the page: beyond its `limit`, or any query's own page had more.
-    more = len(edges) > limit or any(p.has_next_page for p in pages)
-
-    async def no_count() -> int:
-        raise NotImplementedError("union_page counts nothing: the caller gives the count")
-
-    return Page(edges[:limit], more, no_count)
+    return Page(edges, len(documents) > limit, count)
 
 
 def offset_of(after: str | None) -> int:

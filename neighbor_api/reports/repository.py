@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,8 @@ from pymongo.errors import DuplicateKeyError
 from neighbor_api.core import idempotency
 from neighbor_api.core.geo import cells_covering, distance_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
-from neighbor_api.core.pagination import Page, Sort, keyset_page
-from neighbor_api.core.pagination import union_page as union_keyset_page
+from neighbor_api.core.pagination import Page, Sort, keyset_page, merge_pages, page_size
+from neighbor_api.core.pagination import windowed_page as windowed_keyset_page
 from neighbor_api.places.models import GeoPoint
 from neighbor_api.reports.models import (
     OPEN_STATUSES,
@@ -281,7 +282,7 @@ async def count_in_rollup(
     await db[ROLLUPS].bulk_write(
         [
             UpdateOne(*_rollup_change(report, day, inc), upsert=True),
-            UpdateOne(*_totals_change(report, {status: delta}), upsert=True),
+            UpdateOne(*_totals_change(report, {status: delta}, new=delta > 0), upsert=True),
         ],
         ordered=False,
         session=session,
@@ -342,26 +343,44 @@ def totals_id(community_id: ObjectId) -> str:
     return f"{community_id}:totals"
 
 
-def _totals_change(report: Report, deltas: dict[ReportStatus, int]) -> tuple[Document, Document]:
+def _totals_change(
+    report: Report, deltas: dict[ReportStatus, int], *, new: bool = False
+) -> tuple[Document, Document]:
     """The filter and update adding `deltas` (status → change) to the report's community's
-    totals (made on first use)."""
+    totals (made on first use); a `new` report may be its first (`since`)."""
     inc: Document = {}
     for status, delta in deltas.items():
         inc[f"all.{status.value}"] = delta
         if report.visibility is ReportVisibility.COMMUNITY:
             inc[f"members.{status.value}"] = delta
-    return {"_id": totals_id(report.community_id)}, {"$inc": inc}
+    update: Document = {"$inc": inc}
+    if new:
+        update["$min"] = {"since": report.created_at}
+    return {"_id": totals_id(report.community_id)}, update
 
 
-async def totals(
-    db: Database, community_id: ObjectId, statuses: Collection[ReportStatus] | None
-) -> tuple[int, int]:
-    """How many reports the community holds, and how many of them are COMMUNITY ones, of
-    `statuses` (every status when None): from its one totals document."""
+@dataclass(frozen=True)
+class Totals:
+    """A community's totals: its reports in each status now (`every`), its COMMUNITY ones
+    (`members`), and when its first was created (`since`; None: no totals kept yet)."""
+
+    every: Mapping[str, int]
+    members: Mapping[str, int]
+    since: datetime | None
+
+    def of(self, statuses: Collection[ReportStatus] | None) -> tuple[int, int]:
+        """How many reports, and how many COMMUNITY ones, of `statuses` (None: all)."""
+        wanted = [s.value for s in (statuses if statuses is not None else ReportStatus)]
+        return (
+            sum(self.every.get(s, 0) for s in wanted),
+            sum(self.members.get(s, 0) for s in wanted),
+        )
+
+
+async def read_totals(db: Database, community_id: ObjectId) -> Totals:
+    """The community's totals document (one `_id` read)."""
     document = await db[ROLLUPS].find_one({"_id": totals_id(community_id)}) or {}
-    wanted = [s.value for s in (statuses if statuses is not None else ReportStatus)]
-    every, members = document.get("all", {}), document.get("members", {})
-    return sum(every.get(s, 0) for s in wanted), sum(members.get(s, 0) for s in wanted)
+    return Totals(document.get("all", {}), document.get("members", {}), document.get("since"))
 
 
 async def count(db: Database, query: Document) -> int:
@@ -379,14 +398,43 @@ async def holding_key(db: Database, community_id: ObjectId, key: str) -> list[Do
     return await cursor.to_list()
 
 
-async def union_page(
-    db: Database, queries: Sequence[Document], *, sort: Sort, first: int | None, after: str | None
+async def windowed_page(
+    db: Database,
+    query: Document,
+    *,
+    expected: int,
+    totals: Totals,
+    now: datetime,
+    sort: Sort,
+    first: int | None,
+    after: str | None,
 ) -> Page[Report]:
-    """A page of the reports matching any of `queries` (one indexed read each, merged)."""
-    result = await union_keyset_page(
-        db[REPORTS], queries, sort=sort, first=first, after=after, flat=True
-    )
+    """A page of a community's reports matching `query` (equalities only, about `expected`
+    of them) newest or oldest first, read in windows of creation time
+    (`core.pagination.windowed_page`) sized from the community's totals to hold about a page;
+    without totals (none kept yet), `page`."""
+    if totals.since is None:
+        return await page(db, query, sort=sort, first=first, after=after)
+    need = page_size(first) + 1
+    history = max(now - totals.since, timedelta(0))
+    # Everything in one window when the query holds about a page; else a page's share of the
+    # history (a quarter more: the rate is an average).
+    span = history + timedelta(days=1) if expected <= need else history * need / expected * 1.25
+    result = await windowed_keyset_page(
+        db[REPORTS], query, sort=sort, first=first, after=after, floor=totals.since, now=now,
+        span=span,
+    )  # fmt: skip
     return result.map(Report.from_document)
+
+
+def merge(pages: Sequence[Page[Report]], *, sort: Sort, first: int | None) -> Page[Report]:
+    """One page of several pages of reports read with the same order, size and cursor, each
+    report once (`core.pagination.merge_pages`)."""
+    fields = ["id" if field == "_id" else field for field, _ in sort]
+    return merge_pages(
+        pages, key=lambda r: tuple(getattr(r, f) for f in fields), identity=lambda r: r.id,
+        reverse=sort[0][1] < 0, first=first,
+    )  # fmt: skip
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:

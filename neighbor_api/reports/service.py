@@ -563,27 +563,44 @@ async def list_reports(
     # A grid's worker sees every report of their grids (`grid_key`).
     own_grids = criteria.in_my_grids or actor.works_grid(criteria.grid_id)
     sort = ORDERS[order]
-    if actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me or own_grids:
-        page = await repository.page(deps.db, query, sort=sort, first=first, after=after)
+    staff = actor.is_staff(community.path)
+    if staff or criteria.mine or criteria.assigned_to_me or own_grids:
         visible_to: list[str] | None = None
     else:
-        # A member's view: one read per audience key they hold here, merged (`union_page`),
-        # when the order is the audience index's (newest, oldest); SecantusDB sorts every match
-        # of a `$in` on it, MongoDB merges the ranges itself.
         visible_to = keys_in(actor, community.path)
-        if sort[0][0] == "created_at":
-            queries = [{**query, "audience": key} for key in visible_to]
-            page = await repository.union_page(
-                deps.db, queries, sort=sort, first=first, after=after
-            )
-        else:
-            page = await repository.page(
-                deps.db, query | {"audience": {"$in": visible_to}}, sort=sort, first=first,
-                after=after,
-            )  # fmt: skip
+    # By creation time with equalities only (no filter, or mine, assigned to me, a grid): the
+    # community's totals size the windows (`repository.windowed_page`) and give the count.
+    timed = sort[0][0] == "created_at" and not any(isinstance(v, dict) for v in query.values())
+    totals = await repository.read_totals(deps.db, community.id) if timed else None
+    now = deps.clock.now()
+
+    async def read(where: Document, expected: int | None) -> Page[Report]:
+        if totals is None or expected is None:
+            return await repository.page(deps.db, where, sort=sort, first=first, after=after)
+        return await repository.windowed_page(
+            deps.db, where, expected=expected, totals=totals, now=now, sort=sort, first=first,
+            after=after,
+        )  # fmt: skip
+
+    if visible_to is None:
+        # The whole community for its staff (windows sized by its total); a person's own
+        # (mine, assigned to me) or a grid's read whole (bounded by a person's or grid's share).
+        everything = staff and query.keys() == {"community_id"}
+        expected = totals.of(None)[0] if totals is not None and everything else None
+        page = await read(query, expected)
+    else:
+        # A member's view: one read per audience key they hold here (windows sized by what
+        # members see; their own reports read whole), merged. SecantusDB reads every match of
+        # a `$in` (and of an index prefix) before sorting; MongoDB would merge the ranges.
+        members = totals.of(None)[1] if totals is not None else None
+        pages = await asyncio.gather(
+            *(read({**query, "audience": key}, None if key.startswith("user:") else members)
+              for key in visible_to)
+        )  # fmt: skip
+        page = repository.merge(pages, sort=sort, first=first)
 
     async def count() -> int:
-        return await list_total(deps, actor, community.id, criteria, query, visible_to)
+        return await list_total(deps, actor, community.id, criteria, query, visible_to, totals)
 
     return replace(page, count=count)
 
@@ -606,29 +623,32 @@ async def list_total(
     criteria: ReportFilter,
     query: Document,
     visible_to: Sequence[str] | None,
+    totals: repository.Totals | None = None,
 ) -> int:
-    """`totalCount` of a community list: from the community's totals (`report_counts`) when
-    the list is the whole community, or what a member sees, of some statuses or all; else
-    counted on the list's index (a filter by category, mine, overdue, a grid worker's view).
+    """`totalCount` of a community list: from the community's totals (beside its rollups)
+    when the list is the whole community, or what a member sees, of some statuses or all;
+    else counted on the list's index (a filter by category, mine, overdue, a grid worker's
+    view).
 
     A member (no grid) sees the COMMUNITY reports (`members` of the totals) and their own
     others: those holding their user key that are PRIVATE (a COMMUNITY one is counted once,
     in `members`), read from the audience index (a person's own reports)."""
     statuses = criteria.status or None
-    if criteria != ReportFilter(status=criteria.status):
+    if criteria != ReportFilter(status=criteria.status) or (
+        visible_to is not None and any(key.startswith("grid:") for key in visible_to)
+    ):
         return await repository.count(deps.db, _visible(query, visible_to))
     if visible_to is None:
-        every, _ = await repository.totals(deps.db, community_id, statuses)
-        return every
-    if any(key.startswith("grid:") for key in visible_to):
-        return await repository.count(deps.db, _visible(query, visible_to))
-    (_, members), own = await asyncio.gather(
-        repository.totals(deps.db, community_id, statuses),
-        repository.holding_key(deps.db, community_id, user_key(actor.user_id)),
-    )
+        known = totals or await repository.read_totals(deps.db, community_id)
+        return known.of(statuses)[0]
+    mine = repository.holding_key(deps.db, community_id, user_key(actor.user_id))
+    if totals is None:
+        known, own = await asyncio.gather(repository.read_totals(deps.db, community_id), mine)
+    else:
+        known, own = totals, await mine
     wanted = {s.value for s in statuses} if statuses else None
     private = ReportVisibility.PRIVATE.value
-    return members + sum(
+    return known.of(statuses)[1] + sum(
         1
         for d in own
         if d.get("visibility") == private and (wanted is None or d.get("status") in wanted)
