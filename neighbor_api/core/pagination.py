@@ -199,6 +199,7 @@ async def windowed_page(
     floor: datetime,
     now: datetime,
     span: timedelta,
+    keep: Callable[[Document], bool] | None = None,
 ) -> Page[Document]:
     """`keyset_page` for a query of equalities sorted by a time field then `_id`, read in
     time windows: the newest (or oldest) `span` first, then windows `_GROWTH` times longer
@@ -209,7 +210,10 @@ async def windowed_page(
     so a page of an index prefix holding years of documents reads them all; a window bounds
     the range by time (an equality prefix plus one range, which it plans on the index), so a
     page reads about a window's documents, not the history. Choose `span` to hold about a page
-    (the rate of documents over time); MongoDB walks the index in order either way."""
+    (the rate of documents over time); MongoDB walks the index in order either way.
+
+    `keep`: a condition the reads cannot carry (a field outside the index: SecantusDB plans
+    no index for a filter naming one), checked here on each window's documents, read whole."""
     (field, direction), (id_field, id_direction) = sort
     if id_field != "_id" or any(isinstance(v, dict) for v in query.values()):
         raise ValueError("windowed_page reads equalities sorted by a time field then _id")
@@ -226,8 +230,16 @@ async def windowed_page(
             raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
         # A cursor's time decodes without its zone (stored times are UTC).
         bound = values[0] if values[0].tzinfo else values[0].replace(tzinfo=UTC)
-        tie = {**query, field: values[0], "_id": {"$lt" if id_direction < 0 else "$gt": values[1]}}
-        documents = await collection.find(tie, sort=list(sort), limit=need).to_list()
+        # The rest of the cursor's tie: the documents of that very time (a few), the later
+        # ids kept here (an `_id` range beside equalities on fields of another index is not
+        # planned on an index by SecantusDB).
+        tied = await collection.find({**query, field: values[0]}, sort=list(sort)).to_list()
+        documents = [
+            d
+            for d in tied
+            if (d["_id"] < values[1] if id_direction < 0 else d["_id"] > values[1])
+            and (keep is None or keep(d))
+        ][:need]
     span = max(span, _MIN_SPAN)
     while len(documents) < need:
         condition: Document = {} if bound is None else {bound_op: bound}
@@ -244,9 +256,10 @@ async def windowed_page(
                 condition["$lt"] = end
             bound, bound_op = end, "$gte"
         window = {**query, field: condition} if condition else dict(query)
-        documents += await collection.find(
-            window, sort=list(sort), limit=need - len(documents)
+        found = await collection.find(
+            window, sort=list(sort), limit=0 if keep else need - len(documents)
         ).to_list()
+        documents += found if keep is None else [d for d in found if keep(d)]
         if last:
             break
         span *= _GROWTH

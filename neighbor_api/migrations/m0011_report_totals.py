@@ -3,7 +3,8 @@
 `totalCount` of a community's report list reads the community's totals, kept beside its day
 rollups in `report_rollups`: `_id` "<community>:totals", with `all` (the count of its reports
 in each status now), `members` (the same for its COMMUNITY reports, those its members see) and
-`since` (when its first report was created: the lists' time windows start there), and no
+`since` (when its first report was created: the lists' time windows start there), `months`
+(the reports created in each UTC month, "2026-12": the rate the windows assume), and no
 `place_path` or `day` (the dashboards' reads never meet them). Every report write keeps
 them in step from this release on (in the submit's and each move's transaction, with the day
 rollups); this step counts the reports already stored. Each document is `$set` to what the
@@ -29,11 +30,18 @@ async def apply(db: Database) -> None:
     every: defaultdict[Any, Counter[str]] = defaultdict(Counter)
     members: defaultdict[Any, Counter[str]] = defaultdict(Counter)
     since: dict[Any, datetime] = {}
-    group = {"community_id": "$community_id", "visibility": "$visibility", "status": "$status"}
+    months: defaultdict[Any, Counter[str]] = defaultdict(Counter)
+    group = {
+        "community_id": "$community_id",
+        "visibility": "$visibility",
+        "status": "$status",
+        "month": {"$dateToString": {"format": "%Y-%m", "date": "$created_at"}},
+    }
     pipeline = [{"$group": {"_id": group, "n": {"$sum": 1}, "since": {"$min": "$created_at"}}}]
     async for row in await db["reports"].aggregate(pipeline):
         key = row["_id"]
         every[key["community_id"]][key["status"]] += row["n"]
+        months[key["community_id"]][key["month"]] += row["n"]
         first = since.get(key["community_id"])
         since[key["community_id"]] = row["since"] if first is None else min(first, row["since"])
         if key["visibility"] == "COMMUNITY":
@@ -46,6 +54,7 @@ async def apply(db: Database) -> None:
                     "all": dict(counts),
                     "members": dict(members[community]),
                     "since": since[community],
+                    "months": dict(months[community]),
                 }
             },
             upsert=True,

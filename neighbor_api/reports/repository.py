@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
@@ -14,7 +14,14 @@ from pymongo.errors import DuplicateKeyError
 from neighbor_api.core import idempotency
 from neighbor_api.core.geo import cells_covering, distance_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
-from neighbor_api.core.pagination import Page, Sort, keyset_page, merge_pages, page_size
+from neighbor_api.core.pagination import (
+    Page,
+    Sort,
+    decode_cursor,
+    keyset_page,
+    merge_pages,
+    page_size,
+)
 from neighbor_api.core.pagination import windowed_page as windowed_keyset_page
 from neighbor_api.places.models import GeoPoint
 from neighbor_api.reports.models import (
@@ -355,6 +362,7 @@ def _totals_change(
             inc[f"members.{status.value}"] = delta
     update: Document = {"$inc": inc}
     if new:
+        inc[f"months.{month_key(report.created_at)}"] = 1
         update["$min"] = {"since": report.created_at}
     return {"_id": totals_id(report.community_id)}, update
 
@@ -367,6 +375,20 @@ class Totals:
     every: Mapping[str, int]
     members: Mapping[str, int]
     since: datetime | None
+    # Reports created in each month (UTC, `month_key`): the rate the lists' windows assume.
+    months: Mapping[str, int]
+
+    def rate(self, at: datetime, now: datetime) -> float:
+        """Reports created per second in the month of `at` (UTC; the months' counts), or over
+        the whole history when that month holds none."""
+        assert self.since is not None
+        start = datetime(at.year, at.month, 1, tzinfo=UTC)
+        end = datetime(at.year + at.month // 12, at.month % 12 + 1, 1, tzinfo=UTC)
+        counted = self.months.get(month_key(at), 0)
+        if not counted:
+            start, end, counted = self.since, now, self.of(None)[0]
+        seconds = (min(end, now) - max(start, self.since)).total_seconds()
+        return max(counted, 1) / max(seconds, 3600.0)
 
     def of(self, statuses: Collection[ReportStatus] | None) -> tuple[int, int]:
         """How many reports, and how many COMMUNITY ones, of `statuses` (None: all)."""
@@ -380,7 +402,17 @@ class Totals:
 async def read_totals(db: Database, community_id: ObjectId) -> Totals:
     """The community's totals document (one `_id` read)."""
     document = await db[ROLLUPS].find_one({"_id": totals_id(community_id)}) or {}
-    return Totals(document.get("all", {}), document.get("members", {}), document.get("since"))
+    return Totals(
+        document.get("all", {}),
+        document.get("members", {}),
+        document.get("since"),
+        document.get("months", {}),
+    )
+
+
+def month_key(at: datetime) -> str:
+    """The UTC month of a creation time, as the totals count it: "2026-12"."""
+    return at.astimezone(UTC).strftime("%Y-%m")
 
 
 async def count(db: Database, query: Document) -> int:
@@ -408,21 +440,33 @@ async def windowed_page(
     sort: Sort,
     first: int | None,
     after: str | None,
+    statuses: Collection[str] = (),
 ) -> Page[Report]:
-    """A page of a community's reports matching `query` (equalities only, about `expected`
-    of them) newest or oldest first, read in windows of creation time
+    """A page of a community's reports matching `query` (equalities only) and of `statuses`
+    (all when empty; checked on what is read: see `core.pagination.windowed_page`'s `keep`),
+    about `expected` of them, newest or oldest first, read in windows of creation time
     (`core.pagination.windowed_page`) sized from the community's totals to hold about a page;
     without totals (none kept yet), `page`."""
     if totals.since is None:
-        return await page(db, query, sort=sort, first=first, after=after)
+        where = {**query, "status": {"$in": list(statuses)}} if statuses else query
+        return await page(db, where, sort=sort, first=first, after=after)
     need = page_size(first) + 1
-    history = max(now - totals.since, timedelta(0))
-    # Everything in one window when the query holds about a page; else a page's share of the
-    # history (a quarter more: the rate is an average).
-    span = history + timedelta(days=1) if expected <= need else history * need / expected * 1.25
+    every = max(totals.of(None)[0], 1)
+    if expected <= need:  # about a page in all: one window holds everything
+        span = now - totals.since + timedelta(days=1)
+    else:
+        # A page's share of time at the rate reports came in the month the list starts from
+        # (the cursor's, or now's for the newest, the first's for the oldest), a quarter more.
+        if after:
+            anchor = decode_cursor(after, 2)[0]
+            anchor = anchor.replace(tzinfo=UTC) if isinstance(anchor, datetime) else now
+        else:
+            anchor = now if sort[0][1] < 0 else totals.since
+        rate = totals.rate(anchor, now) * expected / every
+        span = timedelta(seconds=need / rate * 1.25)
     result = await windowed_keyset_page(
         db[REPORTS], query, sort=sort, first=first, after=after, floor=totals.since, now=now,
-        span=span,
+        span=span, keep=(lambda d: d.get("status") in statuses) if statuses else None,
     )  # fmt: skip
     return result.map(Report.from_document)
 

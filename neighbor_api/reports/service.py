@@ -568,36 +568,55 @@ async def list_reports(
         visible_to: list[str] | None = None
     else:
         visible_to = keys_in(actor, community.path)
-    # By creation time with equalities only (no filter, or mine, assigned to me, a grid): the
-    # community's totals size the windows (`repository.windowed_page`) and give the count.
-    timed = sort[0][0] == "created_at" and not any(isinstance(v, dict) for v in query.values())
+    # By creation time with equalities only but the statuses (no filter, a status filter,
+    # mine, assigned to me, a grid): one read per status asked for, each an equality, and the
+    # community's totals size each read's windows (`repository.windowed_page`) and give the
+    # count. Other filters (category, overdue) are read as they are.
+    status = query.get("status")
+    statuses: list[str] = list(status["$in"]) if isinstance(status, dict) else []
+    base = {k: v for k, v in query.items() if k != "status"}
+    timed = sort[0][0] == "created_at" and not any(isinstance(v, dict) for v in base.values())
     totals = await repository.read_totals(deps.db, community.id) if timed else None
+    variants = [{"status": s} for s in statuses] if timed and statuses else [{}]
+    if variants == [{}]:
+        base = query
     now = deps.clock.now()
 
-    async def read(where: Document, expected: int | None) -> Page[Report]:
+    def expected(variant: Document, part: int) -> int | None:
+        if totals is None:
+            return None
+        of = [ReportStatus(variant["status"])] if variant else None
+        return totals.of(of)[part]
+
+    async def read(where: Document, expected: int | None, keep: Sequence[str] = ()) -> Page[Report]:
         if totals is None or expected is None:
             return await repository.page(deps.db, where, sort=sort, first=first, after=after)
         return await repository.windowed_page(
             deps.db, where, expected=expected, totals=totals, now=now, sort=sort, first=first,
-            after=after,
+            after=after, statuses=keep,
         )  # fmt: skip
 
     if visible_to is None:
-        # The whole community for its staff (windows sized by its total); a person's own
+        # The whole community for its staff (windows sized by its totals); a person's own
         # (mine, assigned to me) or a grid's read whole (bounded by a person's or grid's share).
-        everything = staff and query.keys() == {"community_id"}
-        expected = totals.of(None)[0] if totals is not None and everything else None
-        page = await read(query, expected)
+        everything = staff and base.keys() == {"community_id"}
+        reads = [read({**base, **v}, expected(v, 0) if everything else None) for v in variants]
     else:
         # A member's view: one read per audience key they hold here (windows sized by what
-        # members see; their own reports read whole), merged. SecantusDB reads every match of
-        # a `$in` (and of an index prefix) before sorting; MongoDB would merge the ranges.
-        members = totals.of(None)[1] if totals is not None else None
-        pages = await asyncio.gather(
-            *(read({**query, "audience": key}, None if key.startswith("user:") else members)
-              for key in visible_to)
-        )  # fmt: skip
-        page = repository.merge(pages, sort=sort, first=first)
+        # members see; their own reports in one window, whole), merged. SecantusDB reads every
+        # match of a `$in` (and of an index prefix) before sorting; MongoDB would merge the
+        # ranges. The statuses asked for are checked on what is read (SecantusDB plans no
+        # index for the audience and the status together: no index holds both).
+        if totals is None:
+            reads = [read({**query, "audience": key}, None) for key in visible_to]
+        else:
+            wanted = sum(expected(v, 1) or 0 for v in variants)
+            reads = [
+                read({**base, "audience": key}, 0 if key.startswith("user:") else wanted, statuses)
+                for key in visible_to
+            ]
+    pages = await asyncio.gather(*reads)
+    page = pages[0] if len(pages) == 1 else repository.merge(pages, sort=sort, first=first)
 
     async def count() -> int:
         return await list_total(deps, actor, community.id, criteria, query, visible_to, totals)
