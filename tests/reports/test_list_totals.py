@@ -35,22 +35,18 @@ from neighbor_api.reports.models import (
 )
 from neighbor_api.reports.service import ReportFilter
 from tests.conftest import CommandCounter, record_commands
+from tests.reports.test_indexes_at_scale import _place
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 LIANHUA = GeoPoint.at(lat=24.4925, lng=118.1255)
 
 
-def _place(name: str, level: PlaceLevel, parent: Place | None, code: str) -> Place:
-    place_id = ObjectId()
-    return Place(
-        id=place_id,
-        name=name,
-        level=level,
-        parent_id=parent.id if parent else None,
-        path=[*(parent.path if parent else []), place_id],
-        location=LIANHUA,
-        code=code,
-    )
+def xiamen_places() -> list[Place]:
+    """厦门市, 思明区, 嘉莲街道 and its 莲花五村社区, as stored (in this order)."""
+    city = _place("厦门市", PlaceLevel.CITY, None)
+    district = _place("思明区", PlaceLevel.DISTRICT, city)
+    street = _place("嘉莲街道", PlaceLevel.STREET, district)
+    return [city, district, street, _place("莲花五村社区", PlaceLevel.COMMUNITY, street, 1)]
 
 
 @dataclass
@@ -116,12 +112,10 @@ def _report(c: Community, rng: random.Random, index: int) -> Report:
 
 @pytest.fixture
 async def lianhua(deps: Deps) -> Community:
-    city = _place("厦门市", PlaceLevel.CITY, None, "XM")
-    district = _place("思明区", PlaceLevel.DISTRICT, city, "SM")
-    street = _place("嘉莲街道", PlaceLevel.STREET, district, "JL")
-    community = _place("莲花五村社区", PlaceLevel.COMMUNITY, street, "LH")
-    other = _place("松柏社区", PlaceLevel.COMMUNITY, street, "SB")
-    places = [city, district, street, community, other]
+    places = xiamen_places()
+    street, community = places[2], places[3]
+    other = _place("松柏社区", PlaceLevel.COMMUNITY, street, 2)
+    places.append(other)
     await deps.db["places"].insert_many([p.to_document() for p in places])
     c = Community(
         deps, street, community, other, [ObjectId() for _ in range(4)], ObjectId(), ObjectId(),

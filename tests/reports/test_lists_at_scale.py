@@ -33,7 +33,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Client, Document, ensure_indexes
 from neighbor_api.core.policy import Actor, Grant, Role
 from neighbor_api.migrations import m0011_report_totals
-from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
+from neighbor_api.places.models import Place
 from neighbor_api.reports import service
 from neighbor_api.reports.models import (
     Report,
@@ -48,6 +48,7 @@ from neighbor_api.reports.service import ReportFilter
 from neighbor_api.settings import Settings
 from tests.conftest import CommandCounter, record_commands
 from tests.reports.test_indexes_at_scale import Plan, explain
+from tests.reports.test_list_totals import LIANHUA, xiamen_places
 
 REPORT_COUNT = int(os.environ.get("NEIGHBOR_TEST_COMMUNITY_REPORTS", "2000"))
 RESIDENTS = 100
@@ -57,20 +58,6 @@ PAGE = 20
 # A few pages' worth: the windows are sized to hold about a page (a quarter more), and the
 # reports of a year are denser in some weeks than others.
 BOUND = 4 * (PAGE + 1)
-LIANHUA = GeoPoint.at(lat=24.4925, lng=118.1255)
-
-
-def _place(name: str, level: PlaceLevel, parent: Place | None, code: str) -> Place:
-    place_id = ObjectId()
-    return Place(
-        id=place_id,
-        name=name,
-        level=level,
-        parent_id=parent.id if parent else None,
-        path=[*(parent.path if parent else []), place_id],
-        location=LIANHUA,
-        code=code,
-    )
 
 
 @dataclass
@@ -129,13 +116,9 @@ async def busy(mongo_client: Client, settings: Settings) -> Busy:
         client=mongo_client, db=mongo_client[name], settings=settings, clock=ManualClock(NOW)
     )
     await ensure_indexes(deps.db)
-    city = _place("厦门市", PlaceLevel.CITY, None, "XM")
-    district = _place("思明区", PlaceLevel.DISTRICT, city, "SM")
-    street = _place("嘉莲街道", PlaceLevel.STREET, district, "JL")
-    community = _place("莲花五村社区", PlaceLevel.COMMUNITY, street, "LH")
-    await deps.db["places"].insert_many(
-        [p.to_document() for p in (city, district, street, community)]
-    )
+    places = xiamen_places()
+    street, community = places[2], places[3]
+    await deps.db["places"].insert_many([p.to_document() for p in places])
     busy = Busy(
         deps, street, community, [ObjectId() for _ in range(RESIDENTS)],
         [ObjectId() for _ in range(GRIDS)], [ObjectId() for _ in range(GRIDS)],
