@@ -607,16 +607,20 @@ async def list_reports(
             reads = [read(query, None)]
     else:
         # A member's view: one read per audience key they hold here (windows sized by what
-        # members see; their own reports in one window, whole), merged. SecantusDB reads every
-        # match of a `$in` (and of an index prefix) before sorting; MongoDB would merge the
-        # ranges. The statuses asked for are checked on what is read (SecantusDB plans no
-        # index for the audience and the status together: no index holds both).
+        # members see; their own reports in one window, whole, unless they work a grid: then
+        # sized as the community's), merged. SecantusDB reads every match of a `$in` (and of
+        # an index prefix) before sorting; MongoDB would merge the ranges. The statuses asked
+        # for are checked on what is read (SecantusDB plans no index for the audience and the
+        # status together: no index holds both).
         if totals is None:
             reads = [read({**query, "audience": key}, None) for key in visible_to]
         else:
             wanted = sum(expected(v, 1) or 0 for v in variants)
+            own = sum(expected(v, 0) or 0 for v in variants) if actor.grids() else 0
             reads = [
-                read({**base, "audience": key}, 0 if key.startswith("user:") else wanted, statuses)
+                read(
+                    {**base, "audience": key}, own if key.startswith("user:") else wanted, statuses
+                )
                 for key in visible_to
             ]
     pages = await asyncio.gather(*reads)

@@ -11,10 +11,8 @@ What is asserted: every read rides an index and examines at most a few pages' wo
 documents (`BOUND`), whoever the viewer: staff (one window of time on `community_newest`; the
 total from the community's totals, no read of reports), a resident (one window per audience key
 on `community_audience_newest`, their own reports read whole: a person's share), a member of the
-street as well (a third key), a grid worker (their grid's key by windows too). The viewer's
-own reports (their user key: reported, assigned to them, entered by them) are read whole, a
-person's share of the history: a resident's few, a grid worker's every assignment (not bounded
-here: see the README's Benchmark). Never a time.
+street as well (a third key), a grid worker (their grid's key and their own, assigned to them,
+by windows too; a resident's own few reports are read whole). Never a time.
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ from neighbor_api.reports.models import (
     ReportOrder,
     ReportStatus,
     ReportVisibility,
-    user_key,
 )
 from neighbor_api.reports.repository import REPORTS
 from neighbor_api.reports.service import ReportFilter
@@ -157,13 +154,7 @@ async def _pages(
         reports += [r for _, r in page.edges]
         assert page.has_next_page
         after = page.edges[-1][0]
-    # The viewer's own reports (their user key) are read whole: a person's share, apart.
-    own = user_key(actor.user_id)
-    finds = [
-        await explain(busy.deps, c)
-        for c in sent
-        if c.get("find") == REPORTS and c["filter"].get("audience") != own
-    ]
+    finds = [await explain(busy.deps, c) for c in sent if c.get("find") == REPORTS]
     counts = [await explain(busy.deps, c) for c in sent if c.get("aggregate") == REPORTS]
     return finds, counts, reports, total
 
