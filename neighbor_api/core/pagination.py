@@ -183,6 +183,22 @@ def merge_pages(
     return Page(edges[:limit], more, no_count)
 
 
+# The times a window's arithmetic can start from (a cursor past them is not one this API gave).
+_EARLIEST, _LATEST = datetime(1000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def cursor_time(value: Any) -> datetime:
+    """A cursor's time, with its zone (it decodes without one: stored times are UTC); a value
+    that is not a time, or one far outside any report's (year 1000 to 9000), is INVALID_INPUT
+    on `after` rather than an overflow in a window's arithmetic."""
+    if not isinstance(value, datetime):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+    time = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not _EARLIEST <= time <= _LATEST:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+    return time
+
+
 # A window's span never starts below this (an hour) and grows by this factor when a window
 # held too few.
 _MIN_SPAN = timedelta(hours=1)
@@ -226,10 +242,7 @@ async def windowed_page(
     bound_op = "$lt" if newest_first else "$gt"
     if after:
         values = decode_cursor(after, 2)
-        if not isinstance(values[0], datetime):
-            raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
-        # A cursor's time decodes without its zone (stored times are UTC).
-        bound = values[0] if values[0].tzinfo else values[0].replace(tzinfo=UTC)
+        bound = cursor_time(values[0])
         # The rest of the cursor's tie: the documents of that very time (a few), the later
         # ids kept here (an `_id` range beside equalities on fields of another index is not
         # planned on an index by SecantusDB).
@@ -241,17 +254,23 @@ async def windowed_page(
             and (keep is None or keep(d))
         ][:need]
     span = max(span, _MIN_SPAN)
+    floor = min(max(floor, _EARLIEST), _LATEST)
+    now = min(max(now, _EARLIEST), _LATEST)
     while len(documents) < need:
         condition: Document = {} if bound is None else {bound_op: bound}
+        # Never past the times a window can reach (`_EARLIEST`, `_LATEST`): the window that
+        # gets there is the last, open on that side.
         if newest_first:
-            start = (bound if bound is not None else now) - span
-            last = start <= floor
+            ref = bound if bound is not None else now
+            start = ref - min(span, ref - _EARLIEST)
+            last = start <= floor or start <= _EARLIEST
             if not last:
                 condition["$gte"] = start
             bound, bound_op = start, "$lt"
         else:
-            end = (bound if bound is not None else floor) + span
-            last = end > now
+            ref = bound if bound is not None else floor
+            end = ref + min(span, _LATEST - ref)
+            last = end > now or end >= _LATEST
             if not last:
                 condition["$lt"] = end
             bound, bound_op = end, "$gte"

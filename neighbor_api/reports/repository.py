@@ -17,6 +17,7 @@ from neighbor_api.core.mongo import Database, Document, Session, register_indexe
 from neighbor_api.core.pagination import (
     Page,
     Sort,
+    cursor_time,
     decode_cursor,
     keyset_page,
     merge_pages,
@@ -458,8 +459,7 @@ async def windowed_page(
         # A page's share of time at the rate reports came in the month the list starts from
         # (the cursor's, or now's for the newest, the first's for the oldest), a quarter more.
         if after:
-            anchor = decode_cursor(after, 2)[0]
-            anchor = anchor.replace(tzinfo=UTC) if isinstance(anchor, datetime) else now
+            anchor = cursor_time(decode_cursor(after, 2)[0])
         else:
             anchor = now if sort[0][1] < 0 else totals.since
         rate = totals.rate(anchor, now) * expected / every

@@ -22,6 +22,8 @@ import pytest
 from bson import ObjectId
 
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.errors import DomainError, ErrorCode
+from neighbor_api.core.pagination import encode_cursor
 from neighbor_api.core.policy import Actor, Grant, Role
 from neighbor_api.migrations import m0011_report_totals
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
@@ -362,3 +364,21 @@ class TestTotals:
                 expected = _expected(everything, actor, criteria, ReportOrder.NEWEST)
                 assert [r.id for r in seen] == [r.id for r in expected]
                 assert total == len(expected) > 0
+
+
+class TestCursors:
+    @pytest.mark.parametrize("at", [datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59), "周一"])
+    @pytest.mark.parametrize("order", [ReportOrder.NEWEST, ReportOrder.OLDEST])
+    async def test_a_cursor_no_list_gave_is_invalid_input(
+        self, lianhua: Community, at: Any, order: ReportOrder
+    ) -> None:
+        """A forged cursor whose time no report has (past the windows' reach) or that is not
+        a time is refused on `after`, never an overflow in a window's arithmetic."""
+        for actor in (lianhua.staff(), lianhua.resident(0)):
+            with pytest.raises(DomainError) as refused:
+                await service.list_reports(
+                    lianhua.deps, actor, community_id=lianhua.community.id,
+                    criteria=ReportFilter(), order=order, first=5,
+                    after=encode_cursor([at, ObjectId()]),
+                )  # fmt: skip
+            assert [p.code for p in refused.value.problems] == [ErrorCode.INVALID_INPUT]
