@@ -50,10 +50,12 @@ UNITS = "units"
 ROLLUPS = "report_rollups"
 # Beside a community's day rollups, its totals over every day: `_id` "<community>:totals"
 # (`totals_id`), `all.<STATUS>` the count of its reports in each status now, `members.<STATUS>`
-# the same of its COMMUNITY ones (those a member key sees). Written in the same bulk write as
-# the day rollups (no command more per write, in the write's transaction); the report lists'
-# totals read them (`totals`) instead of counting a community's history. They carry no
-# `place_path` nor `day`, so the dashboards' reads (by place_path) never meet them.
+# the same of its COMMUNITY ones (those a member key sees), `since` its first report's
+# creation and `months.<YYYY-MM>` the reports created each (UTC) month. Written in the same
+# bulk write as the day rollups (no command more per write, in the write's transaction); the
+# report lists read them (`read_totals`) for their count and to size their windows of time,
+# instead of reading a community's history. They carry no `place_path` nor `day`, so the
+# dashboards' reads (by place_path) never meet them.
 # The days of rollups are local days.
 ROLLUP_ZONE = ZoneInfo("Asia/Shanghai")
 
