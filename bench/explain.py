@@ -43,11 +43,6 @@ KNOWN_SCANS: dict[tuple[str, frozenset[str]], str] = {
     "proposals (`proposal_id` $in, `user_ids` equal): " + _PER_CLAUSE + " (member).",
     ("reports", frozenset({"place_path", "ratings"})): "the dashboard's ratings (`$elemMatch` "
     "on ratings is not a range): " + _PER_CLAUSE + " (stats_created, place_path).",
-    ("reports", frozenset({"community_id", "audience", "created_at"})): "a member's later "
-    "page (audience $in and the keyset range: two operators): " + _PER_CLAUSE + " "
-    "(community_id); MongoDB uses community_audience_newest.",
-    ("reports", frozenset({"community_id", "audience", "created_at", "_id"})): "the rest of "
-    "a member's cursor tie (audience $in and _id range): as above.",
     ("places", frozenset()): "NearbyCommunities' `$geoNear` pipeline: SecantusDB's explain "
     "lifts only a leading `$match` (500 communities; reports no longer use `$geoNear`).",
 }

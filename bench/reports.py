@@ -5,6 +5,7 @@ few endorsements and comments, and the number counters the next submit continues
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 
 from bson import ObjectId
@@ -12,7 +13,8 @@ from bson import ObjectId
 from bench.people import Community
 from bench.sink import Sink
 from neighbor_api.core.mongo import Document
-from neighbor_api.reports.models import NO_DUE_DATE, SLA, Report, ReportPriority
+from neighbor_api.reports.models import NO_DUE_DATE, SLA, Report, ReportPriority, ReportVisibility
+from neighbor_api.reports.repository import month_key, totals_id
 
 CATEGORIES: dict[str, tuple[int, tuple[str, ...]]] = {
     "REPAIR": (25, ("楼道灯不亮", "单元门禁损坏", "电梯异响", "水管漏水", "路面破损")),
@@ -142,6 +144,10 @@ async def reports(
         times = sorted(now - timedelta(days=rng.uniform(0, 365) ** 1.5 / 365**0.5)
                        for _ in range(count))  # fmt: skip
         sequences: dict[int, int] = {}
+        # The community's totals, as every report write keeps them (repository.totals_id).
+        every: Counter[str] = Counter()
+        members: Counter[str] = Counter()
+        months: Counter[str] = Counter()
         for created in times:
             sequence = sequences[created.year] = sequences.get(created.year, 0) + 1
             number = f"{community.code}-{created.year}-{sequence:06d}"
@@ -169,5 +175,14 @@ async def reports(
             model = Report.model_validate(doc)
             doc["audience"], doc["cell"] = model.audience, model.cell
             await sink.add("reports", doc)
+            every[model.status.value] += 1
+            if model.visibility is ReportVisibility.COMMUNITY:
+                members[model.status.value] += 1
+            months[month_key(model.created_at)] += 1
+        if times:
+            await sink.add("report_rollups", {
+                "_id": totals_id(community.id), "all": dict(every), "members": dict(members),
+                "since": times[0], "months": dict(months),
+            })  # fmt: skip
         for year, value in sequences.items():
             await sink.add("counters", {"_id": f"report:{community.id}:{year}", "value": value})

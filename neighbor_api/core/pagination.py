@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import heapq
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from bson import ObjectId, json_util
@@ -144,6 +145,143 @@ async def keyset_page(
         if after:
             condition = {"$and": [query, after_filter(sort, decode_cursor(after, len(sort)))]}
         documents = await collection.find(condition, sort=list(sort), limit=limit + 1).to_list()
+    edges = [(encode_cursor([_sort_value(d, f) for f, _ in sort]), d) for d in documents[:limit]]
+
+    async def count() -> int:
+        total: int = await collection.count_documents(query)
+        return total
+
+    return Page(edges, len(documents) > limit, count)
+
+
+def merge_pages(
+    pages: Sequence[Page[T]],
+    *,
+    key: Callable[[T], tuple[Any, ...]],
+    identity: Callable[[T], Any],
+    reverse: bool,
+    first: int | None,
+) -> Page[T]:
+    """One page of the items of several pages read in one order (`key`, descending when
+    `reverse`, unique per item), each item once (`identity`: one may be on several pages):
+    what MongoDB does for a `$in` on an index's leading field (SORT_MERGE), done in the API
+    for a server that reads every match of a `$in` (SecantusDB). Every page must have been
+    read with the same `first` and cursor. The count is the caller's."""
+    limit = page_size(first)
+    edges: list[tuple[str, T]] = []
+    seen: set[Any] = set()
+    for edge in heapq.merge(*(p.edges for p in pages), key=lambda e: key(e[1]), reverse=reverse):
+        if identity(edge[1]) not in seen:
+            seen.add(identity(edge[1]))
+            edges.append(edge)
+    # More after this page: past its `limit`, or one of the pages had more of its own.
+    more = len(edges) > limit or any(p.has_next_page for p in pages)
+
+    async def no_count() -> int:
+        raise NotImplementedError("merge_pages counts nothing: the caller gives the count")
+
+    return Page(edges[:limit], more, no_count)
+
+
+# The times a window's arithmetic can start from (a cursor past them is not one this API gave).
+_EARLIEST, _LATEST = datetime(1000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def cursor_time(value: Any) -> datetime:
+    """A cursor's time, with its zone (it decodes without one: stored times are UTC); a value
+    that is not a time, or one far outside any report's (year 1000 to 9000), is INVALID_INPUT
+    on `after` rather than an overflow in a window's arithmetic."""
+    if not isinstance(value, datetime):
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+    time = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not _EARLIEST <= time <= _LATEST:
+        raise DomainError.of(ErrorCode.INVALID_INPUT, field=("after",))
+    return time
+
+
+# A window's span never starts below this (an hour) and grows by this factor when a window
+# held too few.
+_MIN_SPAN = timedelta(hours=1)
+_GROWTH = 4
+
+
+async def windowed_page(
+    collection: Any,
+    query: Document,
+    *,
+    sort: Sort,
+    first: int | None,
+    after: str | None,
+    floor: datetime,
+    now: datetime,
+    span: timedelta,
+    keep: Callable[[Document], bool] | None = None,
+) -> Page[Document]:
+    """`keyset_page` for a query of equalities sorted by a time field then `_id`, read in
+    time windows: the newest (or oldest) `span` first, then windows `_GROWTH` times longer
+    further back, until the page is full or the window passes `floor` (no document is older:
+    the last window is then open on that side) or `now` (the same, forward).
+
+    SecantusDB reads every document an index range bounds before sorting and limiting them,
+    so a page of an index prefix holding years of documents reads them all; a window bounds
+    the range by time (an equality prefix plus one range, which it plans on the index), so a
+    page reads about a window's documents, not the history. Choose `span` to hold about a page
+    (the rate of documents over time); MongoDB walks the index in order either way.
+
+    `keep`: a condition the reads cannot carry (a field outside the index: SecantusDB plans
+    no index for a filter naming one), checked here on each window's documents, read whole."""
+    (field, direction), (id_field, id_direction) = sort
+    if id_field != "_id" or any(isinstance(v, dict) for v in query.values()):
+        raise ValueError("windowed_page reads equalities sorted by a time field then _id")
+    limit = page_size(first)
+    need = limit + 1
+    newest_first = direction < 0
+    documents: list[Document] = []
+    # The open side of the next window: its bound and operator (None: open).
+    bound: Any = None
+    bound_op = "$lt" if newest_first else "$gt"
+    if after:
+        values = decode_cursor(after, 2)
+        bound = cursor_time(values[0])
+        # The rest of the cursor's tie: the documents of that very time (a few), the later
+        # ids kept here (an `_id` range beside equalities on fields of another index is not
+        # planned on an index by SecantusDB).
+        tied = await collection.find({**query, field: values[0]}, sort=list(sort)).to_list()
+        documents = [
+            d
+            for d in tied
+            if (d["_id"] < values[1] if id_direction < 0 else d["_id"] > values[1])
+            and (keep is None or keep(d))
+        ][:need]
+    span = max(span, _MIN_SPAN)
+    floor = min(max(floor, _EARLIEST), _LATEST)
+    now = min(max(now, _EARLIEST), _LATEST)
+    while len(documents) < need:
+        condition: Document = {} if bound is None else {bound_op: bound}
+        # Never past the times a window can reach (`_EARLIEST`, `_LATEST`): the window that
+        # gets there is the last, open on that side.
+        if newest_first:
+            ref = bound if bound is not None else now
+            start = ref - min(span, ref - _EARLIEST)
+            last = start <= floor or start <= _EARLIEST
+            if not last:
+                condition["$gte"] = start
+            bound, bound_op = start, "$lt"
+        else:
+            ref = bound if bound is not None else floor
+            end = ref + min(span, _LATEST - ref)
+            last = end > now or end >= _LATEST
+            if not last:
+                condition["$lt"] = end
+            bound, bound_op = end, "$gte"
+        window = {**query, field: condition} if condition else dict(query)
+        found = await collection.find(
+            window, sort=list(sort), limit=0 if keep else need - len(documents)
+        ).to_list()
+        documents += found if keep is None else [d for d in found if keep(d)]
+        if last:
+            break
+        span *= _GROWTH
     edges = [(encode_cursor([_sort_value(d, f) for f, _ in sort]), d) for d in documents[:limit]]
 
     async def count() -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime, time, timedelta
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
@@ -13,7 +14,16 @@ from pymongo.errors import DuplicateKeyError
 from neighbor_api.core import idempotency
 from neighbor_api.core.geo import cells_covering, distance_meters
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
-from neighbor_api.core.pagination import Page, Sort, keyset_page
+from neighbor_api.core.pagination import (
+    Page,
+    Sort,
+    cursor_time,
+    decode_cursor,
+    keyset_page,
+    merge_pages,
+    page_size,
+)
+from neighbor_api.core.pagination import windowed_page as windowed_keyset_page
 from neighbor_api.places.models import GeoPoint
 from neighbor_api.reports.models import (
     OPEN_STATUSES,
@@ -23,6 +33,7 @@ from neighbor_api.reports.models import (
     ReportAction,
     ReportCategory,
     ReportStatus,
+    ReportVisibility,
     Unit,
     user_key,
 )
@@ -37,6 +48,14 @@ UNITS = "units"
 # Reports counted per community and day created, by status now and by category, and how many
 # of them were escalated beyond the community; and the resolutions made that day (dashboards).
 ROLLUPS = "report_rollups"
+# Beside a community's day rollups, its totals over every day: `_id` "<community>:totals"
+# (`totals_id`), `all.<STATUS>` the count of its reports in each status now, `members.<STATUS>`
+# the same of its COMMUNITY ones (those a member key sees), `since` its first report's
+# creation and `months.<YYYY-MM>` the reports created each (UTC) month. Written in the same
+# bulk write as the day rollups (no command more per write, in the write's transaction); the
+# report lists read them (`read_totals`) for their count and to size their windows of time,
+# instead of reading a community's history. They carry no `place_path` nor `day`, so the
+# dashboards' reads (by place_path) never meet them.
 # The days of rollups are local days.
 ROLLUP_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -266,17 +285,26 @@ async def count_in_rollup(
     session: Session | None = None,
 ) -> None:
     """Add `delta` to the rollup of the report's community and creation day: the count of its
-    status now and of its category (one document per community and day, made on first use)."""
+    status now and of its category (one document per community and day, made on first use),
+    and to its community's totals, in one command."""
     day = rollup_day(report.created_at)
     inc = {f"by_status.{status.value}": delta, f"by_category.{report.category.value}": delta}
-    await _rollup_update(db, report, day, inc, session=session)
+    await db[ROLLUPS].bulk_write(
+        [
+            UpdateOne(*_rollup_change(report, day, inc), upsert=True),
+            UpdateOne(*_totals_change(report, {status: delta}, new=delta > 0), upsert=True),
+        ],
+        ordered=False,
+        session=session,
+    )
 
 
 async def move_in_rollups(
     db: Database, report: Report, moved: Report, *, session: Session | None = None
 ) -> None:
-    """A report moved (`report` before, `moved` after): from one status count of its rollup to
-    the other, and its milestones (`_milestones`), in one command at most."""
+    """A report moved (`report` before, `moved` after): from one status count of its rollup
+    and of its community's totals to the other, and its milestones (`_milestones`), in one
+    command at most."""
     day = rollup_day(report.created_at)
     updates: list[tuple[datetime, Document]] = []
     if moved.status is not report.status:
@@ -287,11 +315,14 @@ async def move_in_rollups(
             updates[0] = (at, {**updates[0][1], **inc})
         else:
             updates.append((at, inc))
-    if len(updates) == 1:
-        await _rollup_update(db, report, *updates[0], session=session)
-    elif updates:
+    changes = [_rollup_change(report, at, inc) for at, inc in updates]
+    if moved.status is not report.status:
+        changes.append(_totals_change(report, {report.status: -1, moved.status: 1}))
+    if len(changes) == 1:
+        await db[ROLLUPS].update_one(*changes[0], upsert=True, session=session)
+    elif changes:
         await db[ROLLUPS].bulk_write(
-            [UpdateOne(*_rollup_change(report, at, inc), upsert=True) for at, inc in updates],
+            [UpdateOne(*change, upsert=True) for change in changes],
             ordered=False,
             session=session,
         )
@@ -316,6 +347,140 @@ async def _rollup_update(
     db: Database, report: Report, day: datetime, inc: Document, *, session: Session | None
 ) -> None:
     await db[ROLLUPS].update_one(*_rollup_change(report, day, inc), upsert=True, session=session)
+
+
+def totals_id(community_id: ObjectId) -> str:
+    return f"{community_id}:totals"
+
+
+def _totals_change(
+    report: Report, deltas: dict[ReportStatus, int], *, new: bool = False
+) -> tuple[Document, Document]:
+    """The filter and update adding `deltas` (status → change) to the report's community's
+    totals (made on first use); a `new` report may be its first (`since`)."""
+    inc: Document = {}
+    for status, delta in deltas.items():
+        inc[f"all.{status.value}"] = delta
+        if report.visibility is ReportVisibility.COMMUNITY:
+            inc[f"members.{status.value}"] = delta
+    update: Document = {"$inc": inc}
+    if new:
+        inc[f"months.{month_key(report.created_at)}"] = 1
+        update["$min"] = {"since": report.created_at}
+    return {"_id": totals_id(report.community_id)}, update
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A community's totals: its reports in each status now (`every`), its COMMUNITY ones
+    (`members`), and when its first was created (`since`; None: no totals kept yet)."""
+
+    every: Mapping[str, int]
+    members: Mapping[str, int]
+    since: datetime | None
+    # Reports created in each month (UTC, `month_key`): the rate the lists' windows assume.
+    months: Mapping[str, int]
+
+    def rate(self, at: datetime, now: datetime) -> float:
+        """Reports created per second in the month of `at` (UTC; the months' counts), or over
+        the whole history when that month holds none."""
+        assert self.since is not None
+        start = datetime(at.year, at.month, 1, tzinfo=UTC)
+        end = datetime(at.year + at.month // 12, at.month % 12 + 1, 1, tzinfo=UTC)
+        counted = self.months.get(month_key(at), 0)
+        if not counted:
+            start, end, counted = self.since, now, self.of(None)[0]
+        seconds = (min(end, now) - max(start, self.since)).total_seconds()
+        return max(counted, 1) / max(seconds, 3600.0)
+
+    def of(self, statuses: Collection[ReportStatus] | None) -> tuple[int, int]:
+        """How many reports, and how many COMMUNITY ones, of `statuses` (None: all)."""
+        wanted = [s.value for s in (statuses if statuses is not None else ReportStatus)]
+        return (
+            sum(self.every.get(s, 0) for s in wanted),
+            sum(self.members.get(s, 0) for s in wanted),
+        )
+
+
+async def read_totals(db: Database, community_id: ObjectId) -> Totals:
+    """The community's totals document (one `_id` read)."""
+    document = await db[ROLLUPS].find_one({"_id": totals_id(community_id)}) or {}
+    return Totals(
+        document.get("all", {}),
+        document.get("members", {}),
+        document.get("since"),
+        document.get("months", {}),
+    )
+
+
+def month_key(at: datetime) -> str:
+    """The UTC month of a creation time, as the totals count it: "2026-12"."""
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+async def count(db: Database, query: Document) -> int:
+    """The reports matching `query` (on whatever index bounds it)."""
+    found: int = await db[REPORTS].count_documents(query)
+    return found
+
+
+async def holding_key(db: Database, community_id: ObjectId, key: str) -> list[Document]:
+    """The status and visibility of each report of the community holding the audience `key`
+    (equalities on `community_audience_newest`'s two leading fields: a person's own reports)."""
+    cursor = db[REPORTS].find(
+        {"community_id": community_id, "audience": key}, {"status": 1, "visibility": 1}
+    )
+    return await cursor.to_list()
+
+
+async def windowed_page(
+    db: Database,
+    query: Document,
+    *,
+    expected: int,
+    totals: Totals,
+    now: datetime,
+    sort: Sort,
+    first: int | None,
+    after: str | None,
+    statuses: Collection[str] = (),
+) -> Page[Report]:
+    """A page of a community's reports matching `query` (equalities only) and of `statuses`
+    (all when empty; checked on what is read: see `core.pagination.windowed_page`'s `keep`),
+    about `expected` of them, newest or oldest first, read in windows of creation time
+    (`core.pagination.windowed_page`) sized from the community's totals to hold about a page;
+    without totals (none kept yet), `page`."""
+    if totals.since is None:
+        where = {**query, "status": {"$in": list(statuses)}} if statuses else query
+        return await page(db, where, sort=sort, first=first, after=after)
+    need = page_size(first) + 1
+    every = max(totals.of(None)[0], 1)
+    if expected <= need:  # about a page in all: one window holds everything
+        span = now - totals.since + timedelta(days=1)
+    else:
+        # A page's share of time at the rate reports came in the month the list starts from
+        # (the cursor's, or now's for the newest, the first's for the oldest), a quarter more.
+        if after:
+            anchor = cursor_time(decode_cursor(after, 2)[0])
+        else:
+            anchor = now if sort[0][1] < 0 else totals.since
+        rate = totals.rate(anchor, now) * expected / every
+        span = timedelta(seconds=need / rate * 1.25)
+    result = await windowed_keyset_page(
+        db[REPORTS], query, sort=sort, first=first, after=after, floor=totals.since, now=now,
+        span=span, keep=(lambda d: d.get("status") in statuses) if statuses else None,
+    )  # fmt: skip
+    return result.map(Report.from_document)
+
+
+def merge(pages: Sequence[Page[Report]], *, sort: Sort, first: int | None) -> Page[Report]:
+    """One page of several pages of reports read with the same order, size and cursor, each
+    report once (`core.pagination.merge_pages`)."""
+    fields = ["id" if field == "_id" else field for field, _ in sort]
+    return merge_pages(
+        pages, key=lambda r: tuple(getattr(r, f) for f in fields), identity=lambda r: r.id,
+        reverse=sort[0][1] < 0, first=first,
+    )  # fmt: skip
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:

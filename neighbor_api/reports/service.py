@@ -6,9 +6,10 @@ Every move of the state machine is one row of MOVES (from which statuses, to whi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -561,11 +562,128 @@ async def list_reports(
     # by community_id (SecantusDB plans no index for a top-level $and/$or).
     # A grid's worker sees every report of their grids (`grid_key`).
     own_grids = criteria.in_my_grids or actor.works_grid(criteria.grid_id)
-    if not (
-        actor.is_staff(community.path) or criteria.mine or criteria.assigned_to_me or own_grids
+    sort = ORDERS[order]
+    staff = actor.is_staff(community.path)
+    if staff or criteria.mine or criteria.assigned_to_me or own_grids:
+        visible_to: list[str] | None = None
+    else:
+        visible_to = keys_in(actor, community.path)
+    # By creation time with equalities only but the statuses: the community's totals size
+    # the reads' windows of time (`repository.windowed_page`) and give the count; the whole
+    # community for its staff is one read per status asked for. Other filters (category,
+    # overdue) and orders are read as they are.
+    status = query.get("status")
+    statuses: list[str] = list(status["$in"]) if isinstance(status, dict) else []
+    base = {k: v for k, v in query.items() if k != "status"}
+    whole = visible_to is None and staff and base.keys() == {"community_id"}
+    timed = sort[0][0] == "created_at" and not any(isinstance(v, dict) for v in base.values())
+    timed = timed and (whole or visible_to is not None)
+    totals = await repository.read_totals(deps.db, community.id) if timed else None
+    variants = [{"status": s} for s in statuses] if timed and statuses else [{}]
+    if variants == [{}]:
+        base = query
+    now = deps.clock.now()
+
+    def expected(variant: Document, part: int) -> int | None:
+        if totals is None:
+            return None
+        of = [ReportStatus(variant["status"])] if variant else None
+        return totals.of(of)[part]
+
+    async def read(where: Document, expected: int | None, keep: Sequence[str] = ()) -> Page[Report]:
+        if totals is None or expected is None:
+            return await repository.page(deps.db, where, sort=sort, first=first, after=after)
+        return await repository.windowed_page(
+            deps.db, where, expected=expected, totals=totals, now=now, sort=sort, first=first,
+            after=after, statuses=keep,
+        )  # fmt: skip
+
+    if visible_to is None:
+        # The whole community for its staff (windows sized by its totals); a person's own
+        # (mine, assigned to me) or a grid's read whole (bounded by a person's or grid's share).
+        if whole:
+            reads = [read({**base, **v}, expected(v, 0)) for v in variants]
+        else:  # as asked (a status filter on these indexes is a field beside them: as before)
+            reads = [read(query, None)]
+    else:
+        # A member's view: one read per audience key they hold here (windows sized by what
+        # members see; their own reports in one window, whole, unless they work a grid: then
+        # sized as the community's), merged. SecantusDB reads every match of a `$in` (and of
+        # an index prefix) before sorting; MongoDB would merge the ranges. The statuses asked
+        # for are checked on what is read (SecantusDB plans no index for the audience and the
+        # status together: no index holds both).
+        if totals is None:
+            reads = [read({**query, "audience": key}, None) for key in visible_to]
+        else:
+            wanted = sum(expected(v, 1) or 0 for v in variants)
+            own = sum(expected(v, 0) or 0 for v in variants) if actor.grids() else 0
+            reads = [
+                read(
+                    {**base, "audience": key}, own if key.startswith("user:") else wanted, statuses
+                )
+                for key in visible_to
+            ]
+    pages = await asyncio.gather(*reads)
+    page = pages[0] if len(pages) == 1 else repository.merge(pages, sort=sort, first=first)
+
+    async def count() -> int:
+        return await list_total(deps, actor, community.id, criteria, query, visible_to, totals)
+
+    return replace(page, count=count)
+
+
+def keys_in(actor: Actor, community_path: Sequence[ObjectId]) -> list[str]:
+    """The viewer's audience keys a report of the community (its `place_path`) may hold:
+    themself, member of the places on its path they belong to, the grids they look after
+    (`viewer_keys` without those of other places). Not for its staff (they see everything)."""
+    on_path = set(community_path)
+    keys = [user_key(actor.user_id)]
+    keys += [member_key(g.place_id) for g in actor.grants if g.place_id in on_path]
+    keys += [grid_key(grid) for grid in actor.grids()]
+    return keys
+
+
+async def list_total(
+    deps: Deps,
+    actor: Actor,
+    community_id: ObjectId,
+    criteria: ReportFilter,
+    query: Document,
+    visible_to: Sequence[str] | None,
+    totals: repository.Totals | None = None,
+) -> int:
+    """`totalCount` of a community list: from the community's totals (beside its rollups)
+    when the list is the whole community, or what a member sees, of some statuses or all;
+    else counted on the list's index (a filter by category, mine, overdue, a grid worker's
+    view).
+
+    A member (no grid) sees the COMMUNITY reports (`members` of the totals) and their own
+    others: those holding their user key that are PRIVATE (a COMMUNITY one is counted once,
+    in `members`), read from the audience index (a person's own reports)."""
+    statuses = criteria.status or None
+    if criteria != ReportFilter(status=criteria.status) or (
+        visible_to is not None and any(key.startswith("grid:") for key in visible_to)
     ):
-        query |= visible_filter(actor)
-    return await repository.page(deps.db, query, sort=ORDERS[order], first=first, after=after)
+        return await repository.count(deps.db, _visible(query, visible_to))
+    known = totals or await repository.read_totals(deps.db, community_id)
+    if known.since is None:
+        # No totals: no report yet, or reports stored around the writes (a bulk load not
+        # followed by step 11): counted, rather than a fast wrong 0.
+        return await repository.count(deps.db, _visible(query, visible_to))
+    if visible_to is None:
+        return known.of(statuses)[0]
+    own = await repository.holding_key(deps.db, community_id, user_key(actor.user_id))
+    wanted = {s.value for s in statuses} if statuses else None
+    private = ReportVisibility.PRIVATE.value
+    return known.of(statuses)[1] + sum(
+        1
+        for d in own
+        if d.get("visibility") == private and (wanted is None or d.get("status") in wanted)
+    )
+
+
+def _visible(query: Document, visible_to: Sequence[str] | None) -> Document:
+    return query if visible_to is None else {**query, "audience": {"$in": list(visible_to)}}
 
 
 # The places above a community whose staff list everything under them (placeReports).

@@ -17,9 +17,10 @@ from neighbor_api.reports.models import Report, ReportStatus
 
 
 async def _rollups(deps: Deps) -> dict[str, dict[str, Any]]:
-    """The rollups by id, counts of zero left out (a count moved away leaves a zero)."""
+    """The day rollups by id, counts of zero left out (a count moved away leaves a zero); not
+    the communities' totals (tests/reports/test_list_totals.py)."""
     found = {}
-    async for row in deps.db[repository.ROLLUPS].find():
+    async for row in deps.db[repository.ROLLUPS].find({"day": {"$exists": True}}):
         found[row.pop("_id")] = {
             **{k: v for k, v in row.items() if k not in ("escalated", "resolved")},
             "by_status": {k: v for k, v in row.get("by_status", {}).items() if v},
