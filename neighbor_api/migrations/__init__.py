@@ -19,6 +19,7 @@ from neighbor_api.migrations import (
     m0008_escalation_queue,
     m0009_report_grid_audience,
     m0010_points_economy,
+    m0011_report_live_cells,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -32,4 +33,5 @@ STEPS: tuple[Step, ...] = (
     m0008_escalation_queue.STEP,
     m0009_report_grid_audience.STEP,
     m0010_points_economy.STEP,
+    m0011_report_live_cells.STEP,
 )
