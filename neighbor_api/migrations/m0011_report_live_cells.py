@@ -11,19 +11,23 @@ changing it needs a new step.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from pymongo import UpdateOne
 
 from neighbor_api.core.geo import cell_of, fine_cell_of
-from neighbor_api.core.migrations import Step
+from neighbor_api.core.migrations import Step, write_in_batches
 from neighbor_api.core.mongo import Database, Document
 
-BATCH = 1000
 # The open statuses as this step is written (reports.models.OPEN_STATUSES today).
 OPEN = frozenset({"SUBMITTED", "ACCEPTED", "ASSIGNED", "IN_PROGRESS"})
 
 
 async def apply(db: Database) -> None:
-    writes: list[UpdateOne] = []
+    await write_in_batches(db["reports"], _updates(db))
+
+
+async def _updates(db: Database) -> AsyncIterator[UpdateOne]:
     async for report in db["reports"].find({}, {"location": 1, "status": 1}):
         lng, lat = report["location"]["coordinates"]
         update: Document = {"$set": {"fine_cell": fine_cell_of(lng, lat)}}
@@ -31,12 +35,7 @@ async def apply(db: Database) -> None:
             update["$set"]["live_cell"] = cell_of(lng, lat)
         else:
             update["$unset"] = {"live_cell": ""}
-        writes.append(UpdateOne({"_id": report["_id"]}, update))
-        if len(writes) >= BATCH:
-            await db["reports"].bulk_write(writes, ordered=False)
-            writes.clear()
-    if writes:
-        await db["reports"].bulk_write(writes, ordered=False)
+        yield UpdateOne({"_id": report["_id"]}, update)
 
 
 STEP = Step(11, "report_live_cells", apply)
