@@ -984,6 +984,20 @@ class TestPageSize:
             sizes[first] = sent
         assert sizes[5] == sizes[20] <= BUDGETS["Reports"]
 
+    async def test_reports_nearby(
+        self, contract: Contract, command_counter: CommandCounter
+    ) -> None:
+        """Ring by ring: the reads of cells depend on how far the page reaches (one for a page
+        the first block holds), never more than the budget's worst case."""
+        for first in (1, 5, 20, 100):
+            for radius in (100, 500, 5000):
+                case = await contract.case(
+                    JINAN_RESIDENT, near=NEAR, radiusMeters=radius, first=first
+                )
+                sent, data = await commands_of(contract, command_counter, "ReportsNearby", case)
+                assert data["reportsNearby"]["edges"] or radius == 100
+                assert sent <= BUDGETS["ReportsNearby"], (first, radius, sent)
+
     async def test_reports_fields_run_no_task_each(self, contract: Contract) -> None:
         """A page's reporters, assignees, photos and the viewer's endorsements are loaded once
         for the page (`ReportType.prefetch`), so those fields answer at once (graphql/sync.py):
