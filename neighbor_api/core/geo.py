@@ -89,6 +89,12 @@ def _fine_column(lng: float) -> int:
     return math.floor(lng / FINE_CELL_DEGREES) + _FINE_COLUMNS_OFFSET
 
 
+def fine_cells_covering(lng: float, lat: float, radius_meters: float) -> list[int]:
+    """Every fine cell meeting the circle's bounding box (as `cells_covering`, finer)."""
+    rings = Rings(lng, lat, radius_meters)
+    return rings.band(-1, rings.last)
+
+
 class Rings:
     """The fine cells around a point within a radius, by Chebyshev ring of the point's cell:
     `block(r)` is rings 0..r clipped to the circle's bounding box (cells beyond it hold no

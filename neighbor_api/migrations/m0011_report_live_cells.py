@@ -3,8 +3,8 @@
 From this release `ReportsNearby` reads ring by ring of fine cells around its point
 (`reports.fine_cell`, the square of `core.geo.FINE_CELL_DEGREES` holding the point), and the
 possible duplicates and similar reports read only the open reports' cells (`reports.live_cell`:
-the report's `cell` while its status is SUBMITTED, ACCEPTED, ASSIGNED or IN_PROGRESS, absent
-otherwise, on a sparse index). This step gives the reports already stored both; running it
+the report's fine cell while its status is SUBMITTED, ACCEPTED, ASSIGNED or IN_PROGRESS,
+absent otherwise, on a sparse index). This step gives the reports already stored both; running it
 again changes nothing. The fine cell's formula is the stored data's (`core.geo.fine_cell_of`):
 changing it needs a new step.
 """
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 from pymongo import UpdateOne
 
-from neighbor_api.core.geo import cell_of, fine_cell_of
+from neighbor_api.core.geo import fine_cell_of
 from neighbor_api.core.migrations import Step, write_in_batches
 from neighbor_api.core.mongo import Database, Document
 
@@ -30,9 +30,10 @@ async def apply(db: Database) -> None:
 async def _updates(db: Database) -> AsyncIterator[UpdateOne]:
     async for report in db["reports"].find({}, {"location": 1, "status": 1}):
         lng, lat = report["location"]["coordinates"]
-        update: Document = {"$set": {"fine_cell": fine_cell_of(lng, lat)}}
+        fine_cell = fine_cell_of(lng, lat)
+        update: Document = {"$set": {"fine_cell": fine_cell}}
         if report.get("status") in OPEN:
-            update["$set"]["live_cell"] = cell_of(lng, lat)
+            update["$set"]["live_cell"] = fine_cell
         else:
             update["$unset"] = {"live_cell": ""}
         yield UpdateOne({"_id": report["_id"]}, update)

@@ -266,11 +266,11 @@ class Report(StoredModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def live_cell(self) -> int | None:
-        """Its `cell` while it is open (OPEN_STATUSES), else absent from the stored document:
-        the sparse index `live_cell` holds only the open reports, which possible duplicates
-        and similar reports read (`repository.open_near`). Kept by every move
+        """Its `fine_cell` while it is open (OPEN_STATUSES), else absent from the stored
+        document: the sparse index `live_cell` holds only the open reports, which possible
+        duplicates and similar reports read (`repository.open_near`). Kept by every move
         (`live_cell_update`)."""
-        return self.cell if self.status in OPEN_STATUSES else None
+        return self.fine_cell if self.status in OPEN_STATUSES else None
 
     def to_document(self) -> Document:
         document = super().to_document()
@@ -283,8 +283,8 @@ class Report(StoredModel):
 
 
 def live_cell_update(status: ReportStatus, cell: int) -> Document:
-    """The update keeping `live_cell` with a move to `status` (the report's `cell` given): set
-    while open, unset otherwise (a reopened report is live again)."""
+    """The update keeping `live_cell` with a move to `status` (the report's `fine_cell`
+    given): set while open, unset otherwise (a reopened report is live again)."""
     if status in OPEN_STATUSES:
         return {"$set": {"live_cell": cell}}
     return {"$unset": {"live_cell": ""}}

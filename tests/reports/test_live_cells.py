@@ -1,4 +1,4 @@
-"""A report carries `live_cell` (its map cell) exactly while it is open: set on submission,
+"""A report carries `live_cell` (its fine map cell) exactly while it is open: set on submission,
 kept through acceptance, assignment and work, unset when resolved, rejected, withdrawn, marked
 a duplicate or closed, set again when a low rating reopens it. The possible duplicates of a new
 report (and similar reports) are read by it, so they never include a closed report. Step 11
@@ -41,14 +41,14 @@ async def _live(street: Street, report_id: str) -> int | None:
     assert "fine_cell" in document
     live: int | None = document.get("live_cell")
     if live is not None:
-        assert live == document["cell"]
+        assert live == document["fine_cell"]
     return live
 
 
 async def test_it_follows_the_status_through_the_workflow(api: Api, demo: Deps) -> None:
     street = await Street.open(api, demo)
     report_id = await street.submit()
-    cell = (await _stored(street, report_id))["cell"]
+    cell = (await _stored(street, report_id))["fine_cell"]
     assert await _live(street, report_id) == cell
 
     await street.ok("accept", report_id, JINAN_WORKER, priority="HIGH")
@@ -119,7 +119,7 @@ def _old(lat: float, lng: float, status: ReportStatus, *, stale: bool = False) -
     document.pop("fine_cell")
     document.pop("live_cell", None)
     if stale:
-        document["live_cell"] = report.cell
+        document["live_cell"] = report.fine_cell
     return document
 
 
