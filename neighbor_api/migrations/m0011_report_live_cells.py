@@ -28,15 +28,20 @@ async def apply(db: Database) -> None:
 
 
 async def _updates(db: Database) -> AsyncIterator[UpdateOne]:
-    async for report in db["reports"].find({}, {"location": 1, "status": 1}):
-        lng, lat = report["location"]["coordinates"]
-        fine_cell = fine_cell_of(lng, lat)
-        update: Document = {"$set": {"fine_cell": fine_cell}}
-        if report.get("status") in OPEN:
-            update["$set"]["live_cell"] = fine_cell
-        else:
+    """An update for each report whose cells are not yet right (none the second time)."""
+    projection = {"location": 1, "status": 1, "fine_cell": 1, "live_cell": 1}
+    async for report in db["reports"].find({}, projection):
+        fine_cell = fine_cell_of(*report["location"]["coordinates"])
+        live_cell = fine_cell if report.get("status") in OPEN else None
+        update: Document = {}
+        if report.get("fine_cell") != fine_cell:
+            update["$set"] = {"fine_cell": fine_cell}
+        if live_cell is not None and report.get("live_cell") != live_cell:
+            update.setdefault("$set", {})["live_cell"] = live_cell
+        elif live_cell is None and "live_cell" in report:
             update["$unset"] = {"live_cell": ""}
-        yield UpdateOne({"_id": report["_id"]}, update)
+        if update:
+            yield UpdateOne({"_id": report["_id"]}, update)
 
 
 STEP = Step(11, "report_live_cells", apply)
