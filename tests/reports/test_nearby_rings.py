@@ -8,6 +8,7 @@ server's executionStats are asked of each find; time is never asserted)."""
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,9 +18,10 @@ from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from neighbor_api.core.clock import ManualClock
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.geo import distance_meters
-from neighbor_api.core.mongo import Document
+from neighbor_api.core.mongo import Client, Document, ensure_indexes
 from neighbor_api.places.models import GeoPoint
 from neighbor_api.reports import repository
 from neighbor_api.reports.models import (
@@ -29,6 +31,7 @@ from neighbor_api.reports.models import (
     ReportVisibility,
 )
 from neighbor_api.reports.repository import REPORTS
+from neighbor_api.settings import Settings
 from tests.conftest import CommandCounter, record_commands
 
 AT = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -179,7 +182,20 @@ class TestAtScale:
     HISTORY = 3000
 
     @pytest.fixture
-    async def city(self, deps: Deps) -> tuple[ObjectId, list[ObjectId]]:
+    async def scale(self, mongo_client: Client, settings: Settings, clock: ManualClock) -> Deps:
+        """A database of its own, not dropped afterwards (as test_indexes_at_scale.py's:
+        dropping thousands of reports with their indexes takes SecantusDB long; the session's
+        server and its data directory go at the end of the session)."""
+        deps = Deps(
+            client=mongo_client, db=mongo_client[f"test_near_{uuid.uuid4().hex[:12]}"],
+            settings=settings, clock=clock,
+        )  # fmt: skip
+        await ensure_indexes(deps.db)
+        return deps
+
+    @pytest.fixture
+    async def city(self, scale: Deps) -> tuple[ObjectId, list[ObjectId]]:
+        deps = scale
         rng = random.Random(7)
         community_id = ObjectId()
         history = [
@@ -195,11 +211,12 @@ class TestAtScale:
 
     async def test_a_nearby_page_and_the_duplicate_check_read_what_is_near_or_open(
         self,
-        deps: Deps,
+        scale: Deps,
         city: tuple[ObjectId, list[ObjectId]],
         monkeypatch: pytest.MonkeyPatch,
         command_counter: CommandCounter,
     ) -> None:
+        deps = scale
         community_id, open_ids = city
         reads = Reads(monkeypatch)
         sent = record_commands(command_counter, monkeypatch, deps.db.name)
