@@ -32,13 +32,17 @@ def _offset(point: tuple[float, float], meters: float, bearing: float) -> tuple[
     return math.degrees(lng2), math.degrees(lat2)
 
 
-@given(
-    lng=st.floats(-179.0, 179.0),
-    lat=st.floats(-80.0, 80.0),
-    radius=st.floats(1.0, 5000.0),
-    fraction=st.floats(0.0, 1.0),
-    bearing=st.floats(0.0, 2 * math.pi),
-)
+# A circle (centre, radius) and a point of it (a fraction of the radius along a bearing).
+CIRCLE_POINT = {
+    "lng": st.floats(-179.0, 179.0),
+    "lat": st.floats(-80.0, 80.0),
+    "radius": st.floats(1.0, 5000.0),
+    "fraction": st.floats(0.0, 1.0),
+    "bearing": st.floats(0.0, 2 * math.pi),
+}
+
+
+@given(**CIRCLE_POINT)
 def test_every_point_of_a_circle_lies_in_one_of_its_cells(
     lng: float, lat: float, radius: float, fraction: float, bearing: float
 ) -> None:
@@ -63,14 +67,7 @@ def test_distance_is_the_great_circle_distance() -> None:
     assert math.isclose(distance_meters(XIAMEN, _offset(XIAMEN, 1234.5, 1.0)), 1234.5)
 
 
-@given(
-    lng=st.floats(-170.0, 170.0),
-    lat=st.floats(-70.0, 70.0),
-    radius=st.floats(1.0, 5000.0),
-    fraction=st.floats(0.0, 1.0),
-    bearing=st.floats(0.0, 2 * math.pi),
-    ring=st.integers(0, 40),
-)
+@given(**CIRCLE_POINT, ring=st.integers(0, 40))
 def test_nothing_outside_a_block_is_nearer_than_its_guarantee(
     lng: float, lat: float, radius: float, fraction: float, bearing: float, ring: int
 ) -> None:
