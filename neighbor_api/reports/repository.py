@@ -346,10 +346,10 @@ async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
 # says the page needs and at least twice as wide; four times when nothing was found yet), until
 # the page is known exactly.
 NEAR_FIRST_RING = 1
-# After this many reads of fine cells, or when a band would hold more than MAX_FINE_CELLS, the
-# rest of the radius is read at once by its coarse cells: only where the rings read so far held
-# less than the page the viewer may see (few reports around), so that a sparse area costs a
-# bounded number of round trips.
+# The last of at most MAX_FINE_READS reads takes the rest of the radius (where the rings read so
+# far held less than the page the viewer may see: few reports around), so that a sparse area
+# costs a bounded number of round trips; by its fine cells, or by its coarse cells when they
+# would be more than MAX_FINE_CELLS (a radius beyond about 850 m), as does any band as large.
 MAX_FINE_READS = 3
 MAX_FINE_CELLS = 1200
 # The points read from the cells in one reply (a few hundred kilobytes; the server's default
@@ -380,9 +380,11 @@ async def near(
     rings = Rings(*point.coordinates, radius_meters)
     candidates: dict[ObjectId, Document] = {}
     inner, outer = -1, min(NEAR_FIRST_RING, rings.last)
-    for reads in range(1, MAX_FINE_READS + 2):
+    for reads in range(1, MAX_FINE_READS + 1):
+        if reads == MAX_FINE_READS:
+            outer = rings.last
         band = rings.band(inner, outer)
-        if reads > MAX_FINE_READS or len(band) > MAX_FINE_CELLS:
+        if len(band) > MAX_FINE_CELLS:
             found = await _in_cells(db, cells_covering(*point.coordinates, radius_meters))
             guaranteed = math.inf
         else:

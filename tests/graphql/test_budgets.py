@@ -148,11 +148,11 @@ BUDGETS: dict[str, int] = {
     "Reports": 5,
     "EscalationQueue": 3,
     # Ring by ring (reports/repository.py `near`): the fine cells of a block of rings around
-    # the point, then of wider ones (at most MAX_FINE_READS = 3 such reads), then the rest of
-    # the radius by its coarse cells, then the page by id: 5 at worst, whatever the page size
-    # (a busy neighbourhood's page is known after one or two reads; this case, a 2 km radius
-    # holding fewer reports than the page, is the worst).
-    "ReportsNearby": 5,
+    # the point, then of wider ones, the third read taking the rest of the radius
+    # (MAX_FINE_READS), then the page by id: 4 at worst, whatever the page size (a busy
+    # neighbourhood's page is known after one or two reads; this case, a 2 km radius holding
+    # fewer reports than the page, is the worst).
+    "ReportsNearby": 4,
     "ReportDetail": 7,
     "EndorseReport": 8,  # endorsing follows (an upsert and its count)
     "CommentOnReport": 5,

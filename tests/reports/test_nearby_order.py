@@ -51,7 +51,7 @@ async def test_nearest_first_across_pages_and_growing_circles(
 
     # The point's own fine cell first: every page reads it, then ring after ring.
     monkeypatch.setattr(repository, "NEAR_FIRST_RING", 0)
-    for most, reads in ((100_000, 100), (1200, 3), (8, 3), (100_000, 1)):
+    for most, reads in ((100_000, 100), (1200, 3), (8, 3), (100_000, 1), (8, 1)):
         monkeypatch.setattr(repository, "MAX_FINE_CELLS", most)
         monkeypatch.setattr(repository, "MAX_FINE_READS", reads)
         paged = await _pages(api, token, first=2)
