@@ -1,7 +1,7 @@
 """ReportsNearby ranks nearest first by the map cells' read (reports/repository.py `near`),
 exactly, across pages, also when the block of rings it reads first does not hold the page,
-whether the rest is read by fine rings or, past MAX_FINE_CELLS or MAX_FINE_READS, by the
-radius's coarse cells."""
+whether the rest is read by fine rings, at once at the last of MAX_FINE_READS, or by the
+radius's coarse cells past MAX_FINE_CELLS."""
 
 from __future__ import annotations
 
