@@ -170,10 +170,13 @@ async def reports(
                         "created_at": created + timedelta(hours=rng.uniform(0.1, 72)),
                         "idempotency": None,
                     })  # fmt: skip
-            # Who may see it and its map cell: the model's own rules (stored and indexed, like
-            # the app's writes).
+            # Who may see it and its map cells: the model's own rules (stored and indexed, like
+            # the app's writes; `live_cell` only while open).
             model = Report.model_validate(doc)
             doc["audience"], doc["cell"] = model.audience, model.cell
+            doc["fine_cell"] = model.fine_cell
+            if model.live_cell is not None:
+                doc["live_cell"] = model.live_cell
             await sink.add("reports", doc)
             every[model.status.value] += 1
             if model.visibility is ReportVisibility.COMMUNITY:

@@ -18,11 +18,12 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core.clock import Clock
@@ -34,6 +35,24 @@ COLLECTION = "migrations"
 LOCK_ID = "lock"
 LOCK_TTL = timedelta(minutes=2)
 POLL_SECONDS = 0.25
+
+
+# The writes a step sends in one bulk command.
+WRITE_BATCH = 1000
+
+
+async def write_in_batches(
+    collection: AsyncCollection[Document], writes: AsyncIterable[UpdateOne]
+) -> None:
+    """Send a step's updates, WRITE_BATCH to a bulk command (unordered)."""
+    batch: list[UpdateOne] = []
+    async for write in writes:
+        batch.append(write)
+        if len(batch) >= WRITE_BATCH:
+            await collection.bulk_write(batch, ordered=False)
+            batch = []
+    if batch:
+        await collection.bulk_write(batch, ordered=False)
 
 
 @dataclass(frozen=True)

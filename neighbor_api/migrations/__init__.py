@@ -20,6 +20,7 @@ from neighbor_api.migrations import (
     m0009_report_grid_audience,
     m0010_points_economy,
     m0011_report_totals,
+    m0012_report_live_cells,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -34,4 +35,5 @@ STEPS: tuple[Step, ...] = (
     m0009_report_grid_audience.STEP,
     m0010_points_economy.STEP,
     m0011_report_totals.STEP,
+    m0012_report_live_cells.STEP,
 )

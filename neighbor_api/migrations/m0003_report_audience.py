@@ -9,14 +9,13 @@ without one are touched, so running it again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pymongo import UpdateOne
 
-from neighbor_api.core.migrations import Step
+from neighbor_api.core.migrations import Step, write_in_batches
 from neighbor_api.core.mongo import Database, Document
-
-BATCH = 1000
 
 
 def audience(report: Document) -> list[str]:
@@ -31,21 +30,17 @@ def audience(report: Document) -> list[str]:
 
 
 async def apply(db: Database) -> None:
+    await write_in_batches(db["reports"], _updates(db))
+
+
+async def _updates(db: Database) -> AsyncIterator[UpdateOne]:
     fields = {"place_path": 1, "visibility": 1, "reporter_id": 1, "assignee_id": 1}
     cursor = db["reports"].find({"audience": {"$exists": False}}, {**fields, "entered_by_id": 1})
-    batch: list[UpdateOne] = []
     async for report in cursor:
-        batch.append(
-            UpdateOne(
-                {"_id": report["_id"], "audience": {"$exists": False}},
-                {"$set": {"audience": audience(report)}},
-            )
+        yield UpdateOne(
+            {"_id": report["_id"], "audience": {"$exists": False}},
+            {"$set": {"audience": audience(report)}},
         )
-        if len(batch) >= BATCH:
-            await db["reports"].bulk_write(batch, ordered=False)
-            batch = []
-    if batch:
-        await db["reports"].bulk_write(batch, ordered=False)
 
 
 STEP = Step(3, "report_audience", apply)

@@ -10,25 +10,23 @@ needs a new step.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from pymongo import UpdateOne
 
 from neighbor_api.core.geo import cell_of
-from neighbor_api.core.migrations import Step
+from neighbor_api.core.migrations import Step, write_in_batches
 from neighbor_api.core.mongo import Database
-
-BATCH = 1000
 
 
 async def apply(db: Database) -> None:
-    writes: list[UpdateOne] = []
+    await write_in_batches(db["reports"], _updates(db))
+
+
+async def _updates(db: Database) -> AsyncIterator[UpdateOne]:
     async for report in db["reports"].find({}, {"location": 1}):
         lng, lat = report["location"]["coordinates"]
-        writes.append(UpdateOne({"_id": report["_id"]}, {"$set": {"cell": cell_of(lng, lat)}}))
-        if len(writes) >= BATCH:
-            await db["reports"].bulk_write(writes, ordered=False)
-            writes.clear()
-    if writes:
-        await db["reports"].bulk_write(writes, ordered=False)
+        yield UpdateOne({"_id": report["_id"]}, {"$set": {"cell": cell_of(lng, lat)}})
 
 
 STEP = Step(6, "report_cells", apply)

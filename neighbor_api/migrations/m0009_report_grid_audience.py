@@ -8,25 +8,22 @@ each report with a `grid_id`. `$addToSet`, so running it again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from pymongo import UpdateOne
 
-from neighbor_api.core.migrations import Step
+from neighbor_api.core.migrations import Step, write_in_batches
 from neighbor_api.core.mongo import Database
-
-BATCH = 1000
 
 
 async def apply(db: Database) -> None:
-    cursor = db["reports"].find({"grid_id": {"$type": "objectId"}}, {"grid_id": 1})
-    batch: list[UpdateOne] = []
-    async for report in cursor:
+    await write_in_batches(db["reports"], _updates(db))
+
+
+async def _updates(db: Database) -> AsyncIterator[UpdateOne]:
+    async for report in db["reports"].find({"grid_id": {"$type": "objectId"}}, {"grid_id": 1}):
         key = f"grid:{report['grid_id']}"
-        batch.append(UpdateOne({"_id": report["_id"]}, {"$addToSet": {"audience": key}}))
-        if len(batch) >= BATCH:
-            await db["reports"].bulk_write(batch, ordered=False)
-            batch = []
-    if batch:
-        await db["reports"].bulk_write(batch, ordered=False)
+        yield UpdateOne({"_id": report["_id"]}, {"$addToSet": {"audience": key}})
 
 
 STEP = Step(9, "report_grid_audience", apply)

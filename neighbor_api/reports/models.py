@@ -8,9 +8,10 @@ from enum import StrEnum
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from neighbor_api.core.geo import cell_of
+from neighbor_api.core.geo import cell_of, fine_cell_of
 from neighbor_api.core.idempotency import Idempotency
 from neighbor_api.core.models import StoredModel
+from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Role
 from neighbor_api.places.models import GeoPoint
 
@@ -255,8 +256,38 @@ class Report(StoredModel):
         """The map cell of its point (stored, indexed: circles are read by cell, see core/geo)."""
         return cell_of(*self.location.coordinates)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fine_cell(self) -> int:
+        """The fine map cell of its point (stored, indexed: `ReportsNearby` reads ring by
+        ring of these, see core/geo `Rings`)."""
+        return fine_cell_of(*self.location.coordinates)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def live_cell(self) -> int | None:
+        """Its `fine_cell` while it is open (OPEN_STATUSES), else absent from the stored
+        document: the sparse index `live_cell` holds only the open reports, which possible
+        duplicates and similar reports read (`repository.open_near`). Kept by every move
+        (`live_cell_update`)."""
+        return self.fine_cell if self.status in OPEN_STATUSES else None
+
+    def to_document(self) -> Document:
+        document = super().to_document()
+        if document.get("live_cell") is None:
+            document.pop("live_cell", None)
+        return document
+
     def is_overdue(self, now: datetime) -> bool:
         return self.status in DUE_STATUSES and self.due_at is not None and self.due_at < now
+
+
+def live_cell_update(status: ReportStatus, cell: int) -> Document:
+    """The update keeping `live_cell` with a move to `status` (the report's `fine_cell`
+    given): set while open, unset otherwise (a reopened report is live again)."""
+    if status in OPEN_STATUSES:
+        return {"$set": {"live_cell": cell}}
+    return {"$unset": {"live_cell": ""}}
 
 
 class Endorsement(StoredModel):

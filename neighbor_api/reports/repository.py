@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -12,7 +13,7 @@ from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import idempotency
-from neighbor_api.core.geo import cells_covering, distance_meters
+from neighbor_api.core.geo import Rings, cells_covering, distance_meters, fine_cells_covering
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import (
     Page,
@@ -35,6 +36,7 @@ from neighbor_api.reports.models import (
     ReportStatus,
     ReportVisibility,
     Unit,
+    live_cell_update,
     user_key,
 )
 
@@ -140,6 +142,11 @@ register_indexes(
         IndexModel([("due_key", ASCENDING)], name="due"),
         # Circles on the map (`near`): the map cell of the report's point (see core/geo).
         IndexModel([("cell", ASCENDING)], name="cell"),
+        # The open reports' fine cells (`live_cell`, absent once closed): possible duplicates
+        # and similar reports read only what is open nearby, not the cells' history.
+        IndexModel([("live_cell", ASCENDING)], name="live_cell", sparse=True),
+        # Nearest first (`near`), ring by ring of the fine cells around the point.
+        IndexModel([("fine_cell", ASCENDING)], name="fine_cell"),
         # A map's box (`reportsInArea`, staff): `$geoWithin` a polygon, with the list's filters.
         IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
         # Public reports over every community, newest first (Open311's GET requests).
@@ -499,9 +506,17 @@ async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
     return [Report.from_document(d) async for d in cursor.limit(limit)]
 
 
-# The circle `near` reads first (the app's usual radius); when it does not hold the page, the
-# rest of the radius is read at once (at most three round trips in all).
-NEAR_FIRST_RADIUS_METERS = 500.0
+# `near` reads the fine cells of the block of rings 0..NEAR_FIRST_RING around the point first,
+# then each time the band of rings up to a wider block (as wide as the density already seen
+# says the page needs and at least twice as wide; four times when nothing was found yet), until
+# the page is known exactly.
+NEAR_FIRST_RING = 1
+# The last of at most MAX_FINE_READS reads takes the rest of the radius (where the rings read so
+# far held less than the page the viewer may see: few reports around), so that a sparse area
+# costs a bounded number of round trips; by its fine cells, or by its coarse cells when they
+# would be more than MAX_FINE_CELLS (a radius beyond about 850 m), as does any band as large.
+MAX_FINE_READS = 3
+MAX_FINE_CELLS = 1200
 # The points read from the cells in one reply (a few hundred kilobytes; the server's default
 # first batch of 101 would cost a round trip more for a busy neighbourhood).
 CELL_BATCH = 5000
@@ -517,34 +532,59 @@ async def near(
     limit: int,
 ) -> list[tuple[Report, float]]:
     """Reports one of whose `audience` keys is given, within `radius_meters` of `point`,
-    nearest first (ties by id).
+    nearest first (ties by id): exact k-nearest, ring by ring.
 
-    The candidates' points are read by the cells covering a small circle first, then by the
-    cells the whole radius adds if the small one does not hold the page: every report within a
-    circle whose cells were all read is known, so the ranking (by exact distance, here) is
-    exact. Then the page's reports are read by id."""
+    The points of the reports in the fine cells of a block of rings around the point's cell
+    are read, then those of the band of rings up to a wider block, until the `skip + limit`
+    nearest visible ones found lie nearer than anything outside the block can
+    (`Rings.guaranteed_meters`), or the block holds the whole radius: every report nearer than
+    the block's guarantee is known, so the ranking is exact. What is read is then the reports
+    of the block, about the page's own neighbourhood, whatever the history of the wider area.
+    Then the page's reports are read by id."""
     wanted = skip + limit
-    radius = min(NEAR_FIRST_RADIUS_METERS, radius_meters)
-    read: set[int] = set()
-    candidates: list[Document] = []
-    while True:
-        cells = [c for c in cells_covering(*point.coordinates, radius) if c not in read]
-        read.update(cells)
-        candidates += await _in_cells(db, cells)
-        ranked = _within(point, candidates, radius, audience)
-        if len(ranked) >= wanted or radius >= radius_meters:
+    rings = Rings(*point.coordinates, radius_meters)
+    candidates: dict[ObjectId, Document] = {}
+    inner, outer = -1, min(NEAR_FIRST_RING, rings.last)
+    for reads in range(1, MAX_FINE_READS + 1):
+        if reads == MAX_FINE_READS:
+            outer = rings.last
+        band = rings.band(inner, outer)
+        if len(band) > MAX_FINE_CELLS:
+            found = await _in_cells(db, cells_covering(*point.coordinates, radius_meters))
+            guaranteed = math.inf
+        else:
+            found = await _in_cells(db, band, key="fine_cell")
+            guaranteed = rings.guaranteed_meters(outer)
+        candidates.update((d["_id"], d) for d in found)
+        ranked = _within(point, list(candidates.values()), radius_meters, audience)
+        if guaranteed == math.inf or (len(ranked) >= wanted and ranked[wanted - 1][0] < guaranteed):
             break
-        radius = radius_meters
+        inner, outer = outer, _next_ring(rings, outer, ranked, guaranteed, wanted)
     page = ranked[skip:wanted]
     if not page:
         return []
     ids = [candidate["_id"] for _, candidate in page]
-    found = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": ids}})}
+    by_id = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": ids}})}
     return [
-        (Report.from_document(found[i]), distance)
+        (Report.from_document(by_id[i]), distance)
         for (distance, _), i in zip(page, ids, strict=True)
-        if i in found
+        if i in by_id
     ]
+
+
+def _next_ring(
+    rings: Rings, ring: int, ranked: Sequence[tuple[float, Document]], guaranteed: float,
+    wanted: int,
+) -> int:  # fmt: skip
+    """The outer ring of the next block: as wide as holding `wanted` at the density of those
+    found within the guarantee (a quarter more) and twice as wide at least; four times as wide
+    when none was found; at most the radius's last."""
+    inside = sum(1 for distance, _ in ranked if distance < guaranteed)
+    if not inside:
+        return min(rings.last, 4 * ring + 3)
+    needed = 1.25 * guaranteed * math.sqrt(wanted / inside)
+    estimate = math.ceil(needed / rings.cell_meters()) + 1
+    return min(rings.last, max(2 * ring + 1, estimate))
 
 
 async def count_near(
@@ -555,14 +595,17 @@ async def count_near(
     return len(_within(point, candidates, radius_meters, audience))
 
 
-async def _in_cells(db: Database, cells: Sequence[int], *fields: str) -> list[Document]:
-    """The point, audience and `fields` of every report in the map cells: one flat `$in` on
-    the indexed `cell` (planned alike by both servers; a second condition would make
-    SecantusDB scan), every other condition being checked here on what is projected."""
+async def _in_cells(
+    db: Database, cells: Sequence[int], *fields: str, key: str = "cell"
+) -> list[Document]:
+    """The point, audience and `fields` of every report in the map cells (`key`: `cell`,
+    `fine_cell`, or `live_cell` for the open ones): one flat `$in` on the indexed key (planned
+    alike by both servers; a second condition would make SecantusDB scan), every other
+    condition being checked here on what is projected."""
     if not cells:
         return []
     projection = dict.fromkeys(("location", "audience", *fields), 1)
-    cursor = db[REPORTS].find({"cell": {"$in": list(cells)}}, projection=projection)
+    cursor = db[REPORTS].find({key: {"$in": list(cells)}}, projection=projection)
     return await cursor.batch_size(CELL_BATCH).to_list()
 
 
@@ -605,10 +648,12 @@ async def open_near(
     """Open reports of a community (of `category`, holding one of the `audience` keys, when
     given) within `radius_meters` of `point`, nearest first: a new report's possible
     duplicates, or what a resident sees before submitting. Few by nature: the points of the
-    reports in the circle's cells, then the nearest matching ones by id."""
+    open reports in the fine cells of the circle's bounding box (by `live_cell`, which only
+    open reports carry: the cells' closed history is not read; 5 × 5 cells for 100 m, about
+    1,500 for the 1 km most), then the nearest matching ones by id."""
     open_statuses = {s.value for s in OPEN_STATUSES}
-    cells = cells_covering(*point.coordinates, radius_meters)
-    candidates = await _in_cells(db, cells, "community_id", "category", "status")
+    cells = fine_cells_covering(*point.coordinates, radius_meters)
+    candidates = await _in_cells(db, cells, "community_id", "category", "status", key="live_cell")
     chosen = [
         (distance, d["_id"])
         for distance, d in _within(point, candidates, radius_meters, audience)
@@ -630,17 +675,25 @@ async def transition(
     from_statuses: Sequence[ReportStatus],
     changes: Document,
     push: Sequence[Document],
+    cell: int,
     extra_condition: Document | None = None,
     session: Session | None = None,
 ) -> Report | None:
     """Apply a change to a report still in one of `from_statuses` (None if it no longer is):
-    of two racing moves, only one matches."""
+    of two racing moves, only one matches. Every move of a report's status comes here, and a
+    move keeps its `live_cell` (the report's `fine_cell` given: set while open, unset once
+    not)."""
     condition: Document = {
         "_id": report_id,
         "status": {"$in": [s.value for s in from_statuses]},
         **(extra_condition or {}),
     }
     update: Document = {"$set": changes}
+    if "status" in changes:
+        live = live_cell_update(ReportStatus(changes["status"]), cell)
+        update["$set"] = {**changes, **live.get("$set", {})}
+        if "$unset" in live:
+            update["$unset"] = live["$unset"]
     if push:
         update["$push"] = {"timeline": {"$each": list(push)}}
     document = await db[REPORTS].find_one_and_update(

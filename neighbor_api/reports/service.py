@@ -429,6 +429,7 @@ async def _apply(
             report.id,
             from_statuses=[report.status],
             changes={**changes, "updated_at": now},
+            cell=report.fine_cell,
             push=entries,
             # ... and still held by whoever held it (a unit, or none): one owner at a time.
             extra_condition={

@@ -142,11 +142,17 @@ BUDGETS: dict[str, int] = {
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
     # The reporter follows their report (one insert); its grid is found by $geoIntersects; its
-    # possible duplicates are the points of the circle's cells, then the nearest by id.
+    # possible duplicates are the points of the open reports in the circle's cells (its
+    # `live_cell`s), then the nearest by id.
     "SubmitReport": 8,
     "Reports": 5,
     "EscalationQueue": 3,
-    "ReportsNearby": 3,  # the first circle's cells, the rest of the radius, the page by id
+    # Ring by ring (reports/repository.py `near`): the fine cells of a block of rings around
+    # the point, then of wider ones, the third read taking the rest of the radius
+    # (MAX_FINE_READS), then the page by id: 4 at worst, whatever the page size (a busy
+    # neighbourhood's page is known after one or two reads; this case, a 2 km radius holding
+    # fewer reports than the page, is the worst).
+    "ReportsNearby": 4,
     "ReportDetail": 7,
     "EndorseReport": 8,  # endorsing follows (an upsert and its count)
     "CommentOnReport": 5,
@@ -163,7 +169,8 @@ BUDGETS: dict[str, int] = {
     # field work (fieldwork.graphql)
     # The catalogue is code, the community a place (read once per process, then kept).
     "ReportCategories": 1,
-    "SimilarReports": 3,  # the circle's cells, those reports by id, which the viewer follows
+    # The open reports in the circle's cells (`live_cell`), those by id, which the viewer follows.
+    "SimilarReports": 3,
     # The report, its duplicates the viewer sees, the reporter (a batch of users) and their
     # memberships (whether staff see the number), the audit of the number shown to staff.
     "ReportRouting": 5,
@@ -976,6 +983,20 @@ class TestPageSize:
             assert len(data["reports"]["edges"]) == first
             sizes[first] = sent
         assert sizes[5] == sizes[20] <= BUDGETS["Reports"]
+
+    async def test_reports_nearby(
+        self, contract: Contract, command_counter: CommandCounter
+    ) -> None:
+        """Ring by ring: the reads of cells depend on how far the page reaches (one for a page
+        the first block holds), never more than the budget's worst case."""
+        for first in (1, 5, 20, 100):
+            for radius in (100, 500, 5000):
+                case = await contract.case(
+                    JINAN_RESIDENT, near=NEAR, radiusMeters=radius, first=first
+                )
+                sent, data = await commands_of(contract, command_counter, "ReportsNearby", case)
+                assert data["reportsNearby"]["edges"] or radius == 100
+                assert sent <= BUDGETS["ReportsNearby"], (first, radius, sent)
 
     async def test_reports_fields_run_no_task_each(self, contract: Contract) -> None:
         """A page's reporters, assignees, photos and the viewer's endorsements are loaded once

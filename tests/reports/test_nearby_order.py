@@ -1,5 +1,7 @@
 """ReportsNearby ranks nearest first by the map cells' read (reports/repository.py `near`),
-exactly, across pages, also when the circle it reads first does not hold the page."""
+exactly, across pages, also when the block of rings it reads first does not hold the page,
+whether the rest is read by fine rings, at once at the last of MAX_FINE_READS, or by the
+radius's coarse cells past MAX_FINE_CELLS."""
 
 from __future__ import annotations
 
@@ -47,9 +49,12 @@ async def test_nearest_first_across_pages_and_growing_circles(
     assert distances == sorted(distances)
     assert 0 < distances[-1] <= 2000
 
-    # A 10 m first circle: every page reads it, then the rest of the radius.
-    monkeypatch.setattr(repository, "NEAR_FIRST_RADIUS_METERS", 10.0)
-    paged = await _pages(api, token, first=2)
+    # The point's own fine cell first: every page reads it, then ring after ring.
+    monkeypatch.setattr(repository, "NEAR_FIRST_RING", 0)
+    for most, reads in ((100_000, 100), (1200, 3), (8, 3), (100_000, 1), (8, 1)):
+        monkeypatch.setattr(repository, "MAX_FINE_CELLS", most)
+        monkeypatch.setattr(repository, "MAX_FINE_READS", reads)
+        paged = await _pages(api, token, first=2)
 
-    assert [i for i, _ in paged] == [i for i, _ in whole]
-    assert [d for _, d in paged] == pytest.approx(distances)
+        assert [i for i, _ in paged] == [i for i, _ in whole]
+        assert [d for _, d in paged] == pytest.approx(distances)
