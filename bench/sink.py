@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from neighbor_api.accounts.models import User
 from neighbor_api.boards.models import Board, Task
+from neighbor_api.core.models import StoredModel
 from neighbor_api.core.mongo import Database, Document
 from neighbor_api.councils.models import Council, Elector, Participation, Proposal
 from neighbor_api.memberships.models import Membership
@@ -65,7 +66,10 @@ def check(collection: str, document: Document) -> None:
     if model is None:
         return
     parsed = model.model_validate(document)
-    stored = parsed.model_dump(by_alias=True, mode="python")
+    if isinstance(parsed, StoredModel):  # as the repositories write it (`to_document`)
+        stored = parsed.to_document()
+    else:
+        stored = parsed.model_dump(by_alias=True, mode="python")
     if _plain(stored) != _plain(document):
         missing = set(stored) - set(document)
         extra = set(document) - set(stored)
