@@ -269,8 +269,8 @@ class Report(StoredModel):
         """Its `fine_cell` while it is open (OPEN_STATUSES), else absent from the stored
         document: the sparse index `live_cell` holds only the open reports, which possible
         duplicates and similar reports read (`repository.open_near`). Kept by every move
-        (`live_cell_update`)."""
-        return self.fine_cell if self.status in OPEN_STATUSES else None
+        (`repository.transition`)."""
+        return live_cell_of(self.status, self.fine_cell)
 
     def to_document(self) -> Document:
         document = super().to_document()
@@ -282,12 +282,10 @@ class Report(StoredModel):
         return self.status in DUE_STATUSES and self.due_at is not None and self.due_at < now
 
 
-def live_cell_update(status: ReportStatus, cell: int) -> Document:
-    """The update keeping `live_cell` with a move to `status` (the report's `fine_cell`
-    given): set while open, unset otherwise (a reopened report is live again)."""
-    if status in OPEN_STATUSES:
-        return {"$set": {"live_cell": cell}}
-    return {"$unset": {"live_cell": ""}}
+def live_cell_of(status: ReportStatus, fine_cell: int) -> int | None:
+    """The `live_cell` of a report in `status`: its fine cell while open (OPEN_STATUSES), none
+    otherwise (a reopened report is live again)."""
+    return fine_cell if status in OPEN_STATUSES else None
 
 
 class Endorsement(StoredModel):

@@ -36,7 +36,7 @@ from neighbor_api.reports.models import (
     ReportStatus,
     ReportVisibility,
     Unit,
-    live_cell_update,
+    live_cell_of,
     user_key,
 )
 
@@ -690,10 +690,11 @@ async def transition(
     }
     update: Document = {"$set": changes}
     if "status" in changes:
-        live = live_cell_update(ReportStatus(changes["status"]), cell)
-        update["$set"] = {**changes, **live.get("$set", {})}
-        if "$unset" in live:
-            update["$unset"] = live["$unset"]
+        live = live_cell_of(ReportStatus(changes["status"]), cell)
+        if live is None:
+            update["$unset"] = {"live_cell": ""}
+        else:
+            update["$set"] = {**changes, "live_cell": live}
     if push:
         update["$push"] = {"timeline": {"$each": list(push)}}
     document = await db[REPORTS].find_one_and_update(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -97,12 +97,14 @@ def is_staff(actor: Actor, report: Report) -> bool:
     return actor.is_staff(report.place_path)
 
 
-def viewer_keys(actor: Actor) -> list[str]:
+def viewer_keys(actor: Actor, within: Collection[ObjectId] | None = None) -> list[str]:
     """The audience keys the viewer holds (see `Report.audience`): themself, staff of the places
-    they are staff of, member of every place they hold a role on."""
+    they are staff of, member of every place they hold a role on (of those `within` when given:
+    the keys a report of a community may hold, its `place_path`), the grids they look after."""
+    grants = [g for g in actor.grants if within is None or g.place_id in within]
     keys = [user_key(actor.user_id)]
-    keys += [staff_key(g.place_id) for g in actor.grants if g.roles & STAFF_ROLES]
-    keys += [member_key(g.place_id) for g in actor.grants]
+    keys += [staff_key(g.place_id) for g in grants if g.roles & STAFF_ROLES]
+    keys += [member_key(g.place_id) for g in grants]
     keys += [grid_key(grid) for grid in actor.grids()]
     return keys
 
@@ -568,7 +570,7 @@ async def list_reports(
     if staff or criteria.mine or criteria.assigned_to_me or own_grids:
         visible_to: list[str] | None = None
     else:
-        visible_to = keys_in(actor, community.path)
+        visible_to = viewer_keys(actor, within=set(community.path))
     # By creation time with equalities only but the statuses: the community's totals size
     # the reads' windows of time (`repository.windowed_page`) and give the count; the whole
     # community for its staff is one read per status asked for. Other filters (category,
@@ -631,17 +633,6 @@ async def list_reports(
         return await list_total(deps, actor, community.id, criteria, query, visible_to, totals)
 
     return replace(page, count=count)
-
-
-def keys_in(actor: Actor, community_path: Sequence[ObjectId]) -> list[str]:
-    """The viewer's audience keys a report of the community (its `place_path`) may hold:
-    themself, member of the places on its path they belong to, the grids they look after
-    (`viewer_keys` without those of other places). Not for its staff (they see everything)."""
-    on_path = set(community_path)
-    keys = [user_key(actor.user_id)]
-    keys += [member_key(g.place_id) for g in actor.grants if g.place_id in on_path]
-    keys += [grid_key(grid) for grid in actor.grids()]
-    return keys
 
 
 async def list_total(

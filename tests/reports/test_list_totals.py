@@ -241,7 +241,7 @@ class TestMergedPages:
         """Each key's read asks for the page's size (and one more) at most, never the key's
         matches; a later page too (the cursor's tie, then windows of creation time)."""
         actor = lianhua.resident(1, street_member=True)
-        keys = service.keys_in(actor, lianhua.community.path)
+        keys = service.viewer_keys(actor, within=set(lianhua.community.path))
         assert len(keys) == 3  # themself, member of the community and of the street
         sent = record_commands(command_counter, monkeypatch, lianhua.deps.db.name)
         after: str | None = None
