@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from neighbor_api.core import cancel
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.metrics import Metrics, elapsed
 
@@ -47,6 +48,7 @@ async def run_once(
 
 async def _loop(deps: Deps, job: Job, metrics: Metrics | None) -> None:
     while True:
+        cancel.checkpoint()  # a stop the driver swallowed inside a job still stops the loop
         await asyncio.sleep(job.every.total_seconds())
         done = await run_once(deps, [job], metrics=metrics)
         if done.get(job.name):
@@ -62,6 +64,4 @@ async def running(
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel.stop(*tasks)

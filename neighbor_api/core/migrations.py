@@ -26,6 +26,7 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from neighbor_api.core import cancel
 from neighbor_api.core.clock import Clock
 from neighbor_api.core.mongo import Database, Document
 
@@ -140,6 +141,7 @@ async def _renewing(db: Database, owner: str, clock: Clock, ttl: timedelta) -> A
 
     async def renew() -> None:
         while True:
+            cancel.checkpoint()  # a stop the driver swallowed still stops the renewal
             await asyncio.sleep(ttl.total_seconds() / 3)
             if not await _take_lock(db, owner, now=clock.now(), ttl=ttl):
                 log.error("lost the migration lock to another instance")
@@ -148,9 +150,7 @@ async def _renewing(db: Database, owner: str, clock: Clock, ttl: timedelta) -> A
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel.stop(task)
 
 
 async def _apply_pending(

@@ -13,6 +13,8 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from neighbor_api.core import cancel
+
 log = logging.getLogger(__name__)
 
 RETRY_INITIAL_SECONDS = 0.1
@@ -52,9 +54,7 @@ class ChangeFollower:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            await cancel.stop(task)
         await self._close()
 
     async def _close(self) -> None:
@@ -66,6 +66,7 @@ class ChangeFollower:
     async def _run(self) -> None:
         delay = RETRY_INITIAL_SECONDS
         while True:
+            cancel.checkpoint()
             try:
                 if self._stream is None:
                     self._stream = await self._open()
@@ -77,6 +78,7 @@ class ChangeFollower:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away or the stream broke: reopen
+                cancel.checkpoint()  # unless this task was stopped and the driver lost the request
                 log.warning(
                     "%s: change stream failed; reopening in %.1fs", self.name, delay, exc_info=True
                 )

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 from collections import OrderedDict
@@ -41,6 +40,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from neighbor_api import graphiql
 from neighbor_api.context import Context, bearer_token
+from neighbor_api.core import cancel
 from neighbor_api.core.client_address import client_address
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
@@ -203,9 +203,7 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 timer.cancel()
             pinging, self._pinging = self._pinging, None
             if pinging is not None:
-                pinging.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pinging
+                await cancel.stop(pinging)
             if caps is not None:
                 caps.close(id(self.context))
 
