@@ -22,6 +22,7 @@ SESSIONS = "sessions"
 REFRESH_TOKENS = "refresh_tokens"
 VERIFICATION_CODES = "verification_codes"
 CODE_LIMITS = "verification_code_limits"
+USED_CODES = "verification_codes_used"
 
 register_indexes(USERS, [IndexModel([("phone", ASCENDING)], name="phone_unique", unique=True)])
 register_indexes(SESSIONS, [IndexModel([("user_id", ASCENDING)], name="user")])
@@ -36,6 +37,8 @@ register_indexes(
 )
 # One code per (purpose, phone), `_id` naming both; removed by the server once expired.
 register_indexes(VERIFICATION_CODES, [rate_limit.ttl_index()])
+# Each code's one use (its hash and when it was sent, no phone), kept until the code expires.
+register_indexes(USED_CODES, [rate_limit.ttl_index()])
 # The code requests counters (per phone per day, per address per hour) and resend gates.
 register_indexes(CODE_LIMITS, [rate_limit.ttl_index()])
 
@@ -272,12 +275,25 @@ async def store_code(
     )
 
 
-async def delete_code(db: Database, *, purpose: str, phone: str, code_hash: str) -> bool:
-    """Remove this very code (not a newer one); True if this call removed it (one use)."""
-    result = await db[VERIFICATION_CODES].delete_one(
-        {"_id": code_id(purpose, phone), "code_hash": code_hash}
-    )
-    return result.deleted_count == 1
+async def delete_code(db: Database, *, purpose: str, phone: str, code_hash: str) -> None:
+    """Remove this very code (not a newer one)."""
+    query = {"_id": code_id(purpose, phone), "code_hash": code_hash}
+    await db[VERIFICATION_CODES].delete_one(query)
+
+
+async def claim_code(
+    db: Database, *, code_hash: str, created_at: datetime, expires_at: datetime
+) -> bool:
+    """Record the one use of the code sent at `created_at`: True for the first caller of
+    concurrent ones (a unique `_id` decides). Its own insert, not the delete of the code's
+    document: SecantusDB 0.7.0b3 has been seen, under load, to lose that document between the
+    attempt's `find_one_and_update` and its delete, and a right code must not fail for it."""
+    sent = int(created_at.timestamp() * 1000)
+    try:
+        await db[USED_CODES].insert_one({"_id": f"{code_hash}:{sent}", "expires_at": expires_at})
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 async def try_code(

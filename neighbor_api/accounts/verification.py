@@ -12,10 +12,10 @@
   When the sender fails, the code is removed (nothing usable is left) and the resend gate
   reopened: CODE_NOT_SENT.
 - `verify_code(deps, phone, purpose, code)`: consumes the code. Each try first spends one of
-  `NEIGHBOR_CODE_MAX_ATTEMPTS` (5) atomically, then compares; a match removes the code (one
-  use: of concurrent correct tries one wins). Wrong, expired, used, exhausted, another
-  purpose's or another phone's code: INVALID_CODE. The phone is normalised to E.164 first, so
-  13800000001 and +86 138 0000 0001 are the same phone.
+  `NEIGHBOR_CODE_MAX_ATTEMPTS` (5) atomically, then compares; a match records the code's use
+  (a unique insert: of concurrent correct tries one wins) and removes the code. Wrong,
+  expired, used, exhausted, another purpose's or another phone's code: INVALID_CODE. The phone
+  is normalised to E.164 first, so 13800000001 and +86 138 0000 0001 are the same phone.
 """
 
 from __future__ import annotations
@@ -183,8 +183,10 @@ async def verify_code(
         if int(stored["attempts"]) >= max_attempts:
             raise _invalid(field, "code.too_many_attempts")
         raise _invalid(field)
-    if not await repository.delete_code(
-        deps.db, purpose=purpose.value, phone=normalized, code_hash=hashed
+    if not await repository.claim_code(
+        deps.db, code_hash=hashed, created_at=stored["created_at"], expires_at=stored["expires_at"]
     ):
         raise _invalid(field)  # a concurrent try used it first
+    # Used: gone, and the phone it was kept under with it.
+    await repository.delete_code(deps.db, purpose=purpose.value, phone=normalized, code_hash=hashed)
     return normalized
