@@ -170,14 +170,10 @@ async def reports(
                         "created_at": created + timedelta(hours=rng.uniform(0.1, 72)),
                         "idempotency": None,
                     })  # fmt: skip
-            # Who may see it and its map cells: the model's own rules (stored and indexed, like
-            # the app's writes; `live_cell` only while open).
+            # Stored as the repository stores it: with the model's derived fields (who may see
+            # it, its map cells; `live_cell` only while open).
             model = Report.model_validate(doc)
-            doc["audience"], doc["cell"] = model.audience, model.cell
-            doc["fine_cell"] = model.fine_cell
-            if model.live_cell is not None:
-                doc["live_cell"] = model.live_cell
-            await sink.add("reports", doc)
+            await sink.add("reports", model.to_document())
             every[model.status.value] += 1
             if model.visibility is ReportVisibility.COMMUNITY:
                 members[model.status.value] += 1
