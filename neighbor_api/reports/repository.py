@@ -440,6 +440,12 @@ async def holding_key(db: Database, community_id: ObjectId, key: str) -> list[Do
     return await cursor.to_list()
 
 
+# A list whose reads' range holds at most this many pages is read in one window, whole: a
+# window sized by the rate (which a month's burst or lull can mislead) would cost a round trip
+# or three more to read as little.
+WHOLE_PAGES = 4
+
+
 async def windowed_page(
     db: Database,
     query: Document,
@@ -451,10 +457,12 @@ async def windowed_page(
     first: int | None,
     after: str | None,
     statuses: Collection[str] = (),
+    held: int | None = None,
 ) -> Page[Report]:
     """A page of a community's reports matching `query` (equalities only) and of `statuses`
     (all when empty; checked on what is read: see `core.pagination.windowed_page`'s `keep`),
-    about `expected` of them, newest or oldest first, read in windows of creation time
+    about `expected` of them (of `held` that `query` matches in all statuses; `expected` when
+    not given), newest or oldest first, read in windows of creation time
     (`core.pagination.windowed_page`) sized from the community's totals to hold about a page;
     without totals (none kept yet), `page`."""
     if totals.since is None:
@@ -462,7 +470,8 @@ async def windowed_page(
         return await page(db, where, sort=sort, first=first, after=after)
     need = page_size(first) + 1
     every = max(totals.of(None)[0], 1)
-    if expected <= need:  # about a page in all: one window holds everything
+    if (expected if held is None else held) <= WHOLE_PAGES * need:
+        # A few pages in all: one read of everything costs less than windows that miss.
         span = now - totals.since + timedelta(days=1)
     else:
         # A page's share of time at the rate reports came in the month the list starts from

@@ -26,7 +26,14 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Document, Session, in_transaction
-from neighbor_api.core.pagination import Page, Sort, offset_edges, offset_of, page_size
+from neighbor_api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    Sort,
+    offset_edges,
+    offset_of,
+    page_size,
+)
 from neighbor_api.core.policy import (
     STAFF_ROLES,
     Actor,
@@ -593,12 +600,18 @@ async def list_reports(
         of = [ReportStatus(variant["status"])] if variant else None
         return totals.of(of)[part]
 
-    async def read(where: Document, expected: int | None, keep: Sequence[str] = ()) -> Page[Report]:
+    async def read(
+        where: Document,
+        expected: int | None,
+        keep: Sequence[str] = (),
+        held: int | None = None,
+        size: int | None = first,
+    ) -> Page[Report]:
         if totals is None or expected is None:
-            return await repository.page(deps.db, where, sort=sort, first=first, after=after)
+            return await repository.page(deps.db, where, sort=sort, first=size, after=after)
         return await repository.windowed_page(
-            deps.db, where, expected=expected, totals=totals, now=now, sort=sort, first=first,
-            after=after, statuses=keep,
+            deps.db, where, expected=expected, totals=totals, now=now, sort=sort, first=size,
+            after=after, statuses=keep, held=held,
         )  # fmt: skip
 
     if visible_to is None:
@@ -614,23 +627,37 @@ async def list_reports(
         # sized as the community's), merged. SecantusDB reads every match of a `$in` (and of
         # an index prefix) before sorting; MongoDB would merge the ranges. The statuses asked
         # for are checked on what is read (SecantusDB plans no index for the audience and the
-        # status together: no index holds both).
+        # status together: no index holds both). Their own are read a default page at least,
+        # so that a small page holds them all for the total (`list_total`).
         if totals is None:
             reads = [read({**query, "audience": key}, None) for key in visible_to]
         else:
             wanted = sum(expected(v, 1) or 0 for v in variants)
             own = sum(expected(v, 0) or 0 for v in variants) if actor.grids() else 0
+            members = expected({}, 1)  # what a member key's read holds: the COMMUNITY reports
+            mine = user_key(actor.user_id)
             reads = [
-                read(
-                    {**base, "audience": key}, own if key.startswith("user:") else wanted, statuses
-                )
+                read({**base, "audience": key}, own, statuses,
+                     size=max(page_size(first), DEFAULT_PAGE_SIZE))
+                if key == mine
+                else read({**base, "audience": key}, wanted, statuses,
+                          members if key.startswith("member:") else None)
                 for key in visible_to
-            ]
+            ]  # fmt: skip
     pages = await asyncio.gather(*reads)
-    page = pages[0] if len(pages) == 1 else repository.merge(pages, sort=sort, first=first)
+    page = repository.merge(pages, sort=sort, first=first)  # (their own may read more)
+    # A member's first page read every one of their own reports here (of the statuses asked
+    # for) when that read has no next page: their total counts those, not a read more.
+    own_reports: list[Report] | None = None
+    if visible_to is not None and totals is not None and after is None:
+        read_own = pages[visible_to.index(user_key(actor.user_id))]
+        if base.keys() == {"community_id"} and not read_own.has_next_page:
+            own_reports = [report for _, report in read_own.edges]
 
     async def count() -> int:
-        return await list_total(deps, actor, community.id, criteria, query, visible_to, totals)
+        return await list_total(
+            deps, actor, community.id, criteria, query, visible_to, totals, own_reports
+        )
 
     return replace(page, count=count)
 
@@ -643,6 +670,7 @@ async def list_total(
     query: Document,
     visible_to: Sequence[str] | None,
     totals: repository.Totals | None = None,
+    own: Sequence[Report] | None = None,
 ) -> int:
     """`totalCount` of a community list: from the community's totals (beside its rollups)
     when the list is the whole community, or what a member sees, of some statuses or all;
@@ -651,7 +679,8 @@ async def list_total(
 
     A member (no grid) sees the COMMUNITY reports (`members` of the totals) and their own
     others: those holding their user key that are PRIVATE (a COMMUNITY one is counted once,
-    in `members`), read from the audience index (a person's own reports)."""
+    in `members`): `own` when the list read them all (those of the statuses asked for), else
+    read from the audience index (a person's own reports)."""
     statuses = criteria.status or None
     if criteria != ReportFilter(status=criteria.status) or (
         visible_to is not None and any(key.startswith("grid:") for key in visible_to)
@@ -664,13 +693,19 @@ async def list_total(
         return await repository.count(deps.db, _visible(query, visible_to))
     if visible_to is None:
         return known.of(statuses)[0]
-    own = await repository.holding_key(deps.db, community_id, user_key(actor.user_id))
+    held: list[tuple[str, str]] = (
+        [(r.status.value, r.visibility.value) for r in own]
+        if own is not None
+        else [
+            (str(d.get("status")), str(d.get("visibility")))
+            for d in await repository.holding_key(deps.db, community_id, user_key(actor.user_id))
+        ]
+    )
     wanted = {s.value for s in statuses} if statuses else None
     private = ReportVisibility.PRIVATE.value
     return known.of(statuses)[1] + sum(
-        1
-        for d in own
-        if d.get("visibility") == private and (wanted is None or d.get("status") in wanted)
+        visibility == private and (wanted is None or status in wanted)
+        for status, visibility in held
     )
 
 

@@ -985,6 +985,21 @@ class TestPageSize:
             sizes[first] = sent
         assert sizes[5] == sizes[20] <= BUDGETS["Reports"]
 
+    async def test_reports_as_a_resident(
+        self, contract: Contract, command_counter: CommandCounter
+    ) -> None:
+        """A member's list reads their own reports (a default page at least) and the
+        community's, and counts what they see from the community's totals and those own
+        reports: no read more for the total (a resident with a few reports of their own)."""
+        for _ in range(20 - 12):
+            await contract.street.submit(JINAN_NEIGHBOUR)
+        await contract.street.submit(JINAN_CHAIR)
+        for first in (5, 20, 100):
+            case = await contract.case(JINAN_CHAIR, communityId=contract.community, first=first)
+            sent, data = await commands_of(contract, command_counter, "Reports", case)
+            assert data["reports"]["totalCount"] >= len(data["reports"]["edges"]) >= 5
+            assert sent <= BUDGETS["Reports"], (first, sent)
+
     async def test_reports_nearby(
         self, contract: Contract, command_counter: CommandCounter
     ) -> None:

@@ -23,7 +23,7 @@ from bson import ObjectId
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode
-from neighbor_api.core.pagination import encode_cursor
+from neighbor_api.core.pagination import DEFAULT_PAGE_SIZE, encode_cursor
 from neighbor_api.core.policy import Actor, Grant, Role
 from neighbor_api.migrations import m0011_report_totals
 from neighbor_api.places.models import GeoPoint, Place, PlaceLevel
@@ -34,6 +34,7 @@ from neighbor_api.reports.models import (
     ReportOrder,
     ReportStatus,
     ReportVisibility,
+    user_key,
 )
 from neighbor_api.reports.service import ReportFilter
 from tests.conftest import CommandCounter, record_commands
@@ -239,7 +240,8 @@ class TestMergedPages:
         self, lianhua: Community, command_counter: CommandCounter, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Each key's read asks for the page's size (and one more) at most, never the key's
-        matches; a later page too (the cursor's tie, then windows of creation time)."""
+        matches (their own a default page's, so that it holds all a resident has for the
+        total); a later page too (the cursor's tie, then windows of creation time)."""
         actor = lianhua.resident(1, street_member=True)
         keys = service.viewer_keys(actor, within=set(lianhua.community.path))
         assert len(keys) == 3  # themself, member of the community and of the street
@@ -256,7 +258,12 @@ class TestMergedPages:
             finds = [c for c in sent if c.get("find") == repository.REPORTS]
             assert {c["filter"]["audience"] for c in finds} == set(keys)
             # A read of the cursor's tie (one creation time) has no limit; the others a page's.
-            assert all(0 < c["limit"] <= 6 for c in finds if "limit" in c)
+            own = user_key(actor.user_id)
+            assert all(
+                0 < c["limit"] <= (DEFAULT_PAGE_SIZE if c["filter"]["audience"] == own else 5) + 1
+                for c in finds
+                if "limit" in c
+            )
             # The members' key, most of the community, is read by a window of time.
             windows = [c["filter"]["created_at"] for c in finds
                        if c["filter"]["audience"].startswith("member:")
