@@ -186,6 +186,36 @@ def _viewer(c: Community, who: str, everything: list[Report]) -> Actor:
 
 
 class TestMergedPages:
+    async def test_a_few_pages_in_all_are_read_whole_after_a_burst(
+        self, lianhua: Community, command_counter: CommandCounter, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A community of two pages, of a year but five from today: its month's rate would
+        size a window of days and widen it window by window; a range of a few pages is read
+        in one read, whole, by its staff (`repository.WHOLE_PAGES`)."""
+        c, now, rng = lianhua, lianhua.deps.clock.now(), random.Random(7)
+        for index in range(36):
+            days = 1 + index * 10 if index < 31 else rng.uniform(0, 0.5)
+            report = _report(c, rng, 100 + index).model_copy(update={
+                "community_id": c.other.id, "place_path": c.other.path,
+                "created_at": now - timedelta(days=days),
+            })  # fmt: skip
+            await repository.insert(c.deps.db, report)
+        staff = Actor(c.worker, (Grant(c.other.id, frozenset({Role.COMMUNITY_WORKER})),))
+        sent = record_commands(command_counter, monkeypatch, c.deps.db.name)
+        page = await service.list_reports(
+            c.deps, staff, community_id=c.other.id, criteria=ReportFilter(),
+            order=ReportOrder.NEWEST, first=20, after=None,
+        )  # fmt: skip
+        assert page is not None
+        finds = [command for command in sent if command.get("find") == repository.REPORTS]
+        assert len(finds) == 1, finds
+        assert "created_at" not in finds[0]["filter"]
+        stored = c.deps.db[repository.REPORTS].find({"community_id": c.other.id})
+        newest = sorted([d async for d in stored], key=lambda d: (d["created_at"], d["_id"]))
+        assert [r.id for _, r in page.edges] == [d["_id"] for d in newest[::-1][:20]]
+        assert page.has_next_page
+        assert await page.count() == 37
+
     @pytest.mark.parametrize("who", VIEWERS)
     @pytest.mark.parametrize("order", [ReportOrder.NEWEST, ReportOrder.OLDEST])
     async def test_every_page_holds_what_the_viewer_may_see_once_in_order(
