@@ -127,8 +127,10 @@ async def keyset_page(
     first: int | None,
     after: str | None,
     flat: bool = False,
+    projection: Document | None = None,
 ) -> Page[Document]:
-    """A page of `collection` matching `query` in `sort` order (which must end in a unique key).
+    """A page of `collection` matching `query` in `sort` order (which must end in a unique key),
+    its documents as `projection` shapes them (whole when None).
 
     `flat`: a later page of a two-key sort sends the two flat filters of `flat_after_filters`
     at once (two commands, one wait) rather than one `$and`/`$or` filter, so that every page
@@ -136,15 +138,18 @@ async def keyset_page(
     limit = page_size(first)
     if after and flat and _splits(query, sort):
         filters = flat_after_filters(query, sort, decode_cursor(after, len(sort)))
-        parts = await asyncio.gather(
-            *(collection.find(f, sort=list(sort), limit=limit + 1).to_list() for f in filters)
-        )
+        parts = await asyncio.gather(*(
+            collection.find(f, projection, sort=list(sort), limit=limit + 1).to_list()
+            for f in filters
+        ))  # fmt: skip
         documents = [d for part in parts for d in part][: limit + 1]
     else:
         condition = query
         if after:
             condition = {"$and": [query, after_filter(sort, decode_cursor(after, len(sort)))]}
-        documents = await collection.find(condition, sort=list(sort), limit=limit + 1).to_list()
+        documents = await collection.find(
+            condition, projection, sort=list(sort), limit=limit + 1
+        ).to_list()
     edges = [(encode_cursor([_sort_value(d, f) for f, _ in sort]), d) for d in documents[:limit]]
 
     async def count() -> int:
@@ -216,6 +221,7 @@ async def windowed_page(
     now: datetime,
     span: timedelta,
     keep: Callable[[Document], bool] | None = None,
+    projection: Document | None = None,
 ) -> Page[Document]:
     """`keyset_page` for a query of equalities sorted by a time field then `_id`, read in
     time windows: the newest (or oldest) `span` first, then windows `_GROWTH` times longer
@@ -229,7 +235,8 @@ async def windowed_page(
     (the rate of documents over time); MongoDB walks the index in order either way.
 
     `keep`: a condition the reads cannot carry (a field outside the index: SecantusDB plans
-    no index for a filter naming one), checked here on each window's documents, read whole."""
+    no index for a filter naming one), checked here on each window's documents, read whole.
+    `projection`: as `keyset_page`'s (it must keep the fields `keep` reads)."""
     (field, direction), (id_field, id_direction) = sort
     if id_field != "_id" or any(isinstance(v, dict) for v in query.values()):
         raise ValueError("windowed_page reads equalities sorted by a time field then _id")
@@ -246,7 +253,9 @@ async def windowed_page(
         # The rest of the cursor's tie: the documents of that very time (a few), the later
         # ids kept here (an `_id` range beside equalities on fields of another index is not
         # planned on an index by SecantusDB).
-        tied = await collection.find({**query, field: values[0]}, sort=list(sort)).to_list()
+        tied = await collection.find(
+            {**query, field: values[0]}, projection, sort=list(sort)
+        ).to_list()
         documents = [
             d
             for d in tied
@@ -276,7 +285,7 @@ async def windowed_page(
             bound, bound_op = end, "$gte"
         window = {**query, field: condition} if condition else dict(query)
         found = await collection.find(
-            window, sort=list(sort), limit=0 if keep else need - len(documents)
+            window, projection, sort=list(sort), limit=0 if keep else need - len(documents)
         ).to_list()
         documents += found if keep is None else [d for d in found if keep(d)]
         if last:

@@ -231,7 +231,8 @@ class Report(StoredModel):
     comment_count: int = 0
     # How many people follow it (`report_follows`; the reporter and endorsers automatically).
     follower_count: int = 0
-    timeline: list[TimelineEntry] = Field(default_factory=list)
+    # Every move, oldest first; None on a report read for a list (`repository.LISTED`).
+    timeline: list[TimelineEntry] | None = Field(default_factory=list)
     idempotency: Idempotency | None = None
     created_at: datetime
     updated_at: datetime

@@ -328,6 +328,31 @@ class ReportCommentType(relay.Node):
         return _user_unless_hidden(info, self.model.author_id, self.report)
 
 
+def _timeline(report: Report) -> list[TimelineEntryType]:
+    # Entries written before the stars were kept on them take them from `ratings`: the n-th
+    # RATED entry is the n-th rating.
+    ratings = iter(report.ratings)
+    entries = []
+    for e in report.timeline or []:
+        rating = e.rating
+        if e.action is ReportAction.RATED:
+            given = next(ratings, None)
+            rating = rating or (given.rating if given else None)
+        entries.append(
+            TimelineEntryType(
+                at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
+                note=e.note, rating=rating, entry=e, report=report,
+            )
+        )  # fmt: skip
+    return entries
+
+
+async def _whole_timeline(info: Info, report_id: ObjectId) -> list[TimelineEntryType]:
+    """The timeline of a report read for a list (without it): the report read whole."""
+    whole = await service.get_report(info.context.deps, await info.context.actor(), report_id)
+    return _timeline(whole) if whole else []
+
+
 @node_type
 @strawberry.type(name="Report", description="A resident's report of a problem (随手拍).")
 class ReportType(relay.Node):
@@ -551,30 +576,14 @@ class ReportType(relay.Node):
     def ratings(self) -> list[SatisfactionType]:
         return [SatisfactionType.from_model(r) for r in self.model.ratings]
 
-    @strawberry.field(description="Every move, oldest first (a rating with its stars).")
-    def timeline(self) -> list[TimelineEntryType]:
-        # Entries written before the stars were kept on them take them from `ratings`: the
-        # n-th RATED entry is the n-th rating.
-        ratings = iter(self.model.ratings)
-        entries = []
-        for e in self.model.timeline:
-            rating = e.rating
-            if e.action is ReportAction.RATED:
-                given = next(ratings, None)
-                rating = rating or (given.rating if given else None)
-            entries.append(
-                TimelineEntryType(
-                    at=e.at,
-                    action=e.action,
-                    from_status=e.from_status,
-                    to_status=e.to_status,
-                    note=e.note,
-                    rating=rating,
-                    entry=e,
-                    report=self.model,
-                )
-            )
-        return entries
+    @strawberry.field(
+        description="Every move, oldest first (a rating with its stars).",
+        graphql_type=list[TimelineEntryType],
+    )
+    def timeline(self, info: Info) -> MaybeAwaitable[list[TimelineEntryType]]:
+        if self.model.timeline is not None:
+            return _timeline(self.model)
+        return _whole_timeline(info, self.model.id)  # read for a list, which never shows it
 
     @strawberry.field(description="Neighbours' and staff's comments, oldest first.")
     async def comments(

@@ -36,7 +36,7 @@ from neighbor_api.reports import service as reports
 from neighbor_api.reports.models import ReportCategory
 from neighbor_api.schema import NeighborSchema
 from neighbor_api.settings import Settings
-from tests.conftest import CommandCounter
+from tests.conftest import CommandCounter, record_commands
 from tests.reports.street import (
     CHAIR,
     DEMO_REPORTS,
@@ -517,3 +517,35 @@ def _jpeg(index: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (4, 4), (index % 256, 0, 0)).save(out, "JPEG")
     return out.getvalue()
+
+
+class TestTimelineOfAListedReport:
+    async def test_a_list_reads_no_timeline_yet_answers_one_when_asked(
+        self, street: Street, command_counter: CommandCounter, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Lists read reports without their timelines (`repository.LISTED`); a client asking
+        for one on a list still gets each report's whole timeline, as its detail shows it."""
+        token = await street.token(JINAN_WORKER)
+        sent = record_commands(command_counter, monkeypatch, street.api.deps.db.name)
+        result = await street.api.execute(
+            "query($c: ID!) { reports(communityId: $c, first: 4) {"
+            " edges { node { id timeline { action toStatus note } } } } }",
+            {"c": street.jinan},
+            token=token,
+        )
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        lists = [c for c in sent if c.get("find") == "reports" and "$in" not in str(c["filter"])]
+        assert lists
+        assert all(c.get("projection") == {"timeline": 0} for c in lists), lists
+        edges = result.data["reports"]["edges"]
+        assert len(edges) == 4
+        for edge in edges:
+            detail = await street.api.execute(
+                "query($id: ID!) { report(id: $id) { timeline { action toStatus note } } }",
+                {"id": edge["node"]["id"]},
+                token=token,
+            )
+            assert detail.data is not None
+            assert detail.data["report"]["timeline"]
+            assert edge["node"]["timeline"] == detail.data["report"]["timeline"]
