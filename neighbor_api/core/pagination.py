@@ -171,7 +171,8 @@ def merge_pages(
     `reverse`, unique per item), each item once (`identity`: one may be on several pages):
     what MongoDB does for a `$in` on an index's leading field (SORT_MERGE), done in the API
     for a server that reads every match of a `$in` (SecantusDB). Every page must have been
-    read with the same `first` and cursor. The count is the caller's."""
+    read with the same cursor and this `first` or more (each then holds its part of the
+    merged page). The count is the caller's."""
     limit = page_size(first)
     edges: list[tuple[str, T]] = []
     seen: set[Any] = set()
