@@ -614,6 +614,7 @@ async def list_reports(
             after=after, statuses=keep, held=held,
         )  # fmt: skip
 
+    mine = user_key(actor.user_id)
     if visible_to is None:
         # The whole community for its staff (windows sized by its totals); a person's own
         # (mine, assigned to me) or a grid's read whole (bounded by a person's or grid's share).
@@ -635,7 +636,6 @@ async def list_reports(
             wanted = sum(expected(v, 1) or 0 for v in variants)
             own = sum(expected(v, 0) or 0 for v in variants) if actor.grids() else 0
             members = expected({}, 1)  # what a member key's read holds: the COMMUNITY reports
-            mine = user_key(actor.user_id)
             reads = [
                 read({**base, "audience": key}, own, statuses,
                      size=max(page_size(first), DEFAULT_PAGE_SIZE))
@@ -647,11 +647,12 @@ async def list_reports(
     pages = await asyncio.gather(*reads)
     page = repository.merge(pages, sort=sort, first=first)  # (their own may read more)
     # A member's first page read every one of their own reports here (of the statuses asked
-    # for) when that read has no next page: their total counts those, not a read more.
+    # for) when that read has no next page: their total counts those, not a read more (only
+    # for a filter of statuses alone: `list_total` counts any other on the index).
     own_reports: list[Report] | None = None
     if visible_to is not None and totals is not None and after is None:
-        read_own = pages[visible_to.index(user_key(actor.user_id))]
-        if base.keys() == {"community_id"} and not read_own.has_next_page:
+        read_own = pages[visible_to.index(mine)]
+        if not read_own.has_next_page:
             own_reports = [report for _, report in read_own.edges]
 
     async def count() -> int:
