@@ -6,7 +6,9 @@
    community workers over HTTP;
 3. runs each operation of the mobile mix with `--connections` keep-alive connections for
    `--duration` seconds, then the strawberry peer (bench/peer.py) with the same generator;
-4. prints the table and writes it to bench/results/<date>-<scale>.md and .json.
+4. opens `--subscribers` WebSocket subscribers (1,000) on one board of a server of its own
+   (bench/subscribers: the demo street) and moves a card `--moves` times;
+5. prints the tables and writes them to bench/results/<date>-<scale>.md and .json.
 
 Figures: requests/s and p50/p99 latency as the load generator saw them; API and database CPU
 per request from /proc (user + system, the idle rate subtracted); round trips per request
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import explain, mix
+from bench import explain, mix, subscribers
 from bench.generate import SCALES, City, generate, load_city, password_hash_for
 from bench.load import Measured, Watched, db_commands, idle_rates, run
 from bench.processes import api_server, peer_server
@@ -49,7 +51,9 @@ FEW = 100
 CACHE_SIZE = "6G"
 
 
-def table(rows: list[Measured], peer: dict[str, Measured]) -> list[str]:
+def table(
+    rows: list[Measured], peer: dict[str, Measured], fanout: subscribers.Fanout | None
+) -> list[str]:
     hello, listed = peer["peer { hello }"].api_cpu_ms, peer["peer 20 objects × 5 fields"].api_cpu_ms
     lines = [
         "| operation | req/s | p50 ms | p99 ms | API CPU ms/req | × peer hello | × peer list "
@@ -90,6 +94,14 @@ def table(rows: list[Measured], peer: dict[str, Measured]) -> list[str]:
         f"{by_name['Reports (staff)'].api_cpu_ms / listed:.1f} × (staff) |",
         f"| mobile mix ≤ 4 × peer list | {mix_ms / listed:.1f} × |",
     ]
+    if fanout is not None:
+        lines += [
+            f"| 1,000 subscribers on one board: every one gets each move "
+            f"| {fanout.received:,} of {fanout.subscribers:,} |",
+            f"| … p99 ≤ 250 ms from the mutation's response | {fanout.p(0.99):.0f} ms |",
+            f"| ≤ 50 KB of API memory per idle subscribed socket "
+            f"| {fanout.kib_per_socket * 1.024:.1f} KB ({fanout.kib_per_socket:.1f} KiB) |",
+        ]
     return lines
 
 
@@ -155,12 +167,17 @@ async def measure(args: argparse.Namespace) -> None:
                 peer[case.name] = await run(case, peer_watch, connections=args.connections,
                                             duration=args.duration)  # fmt: skip
         await client.close()
-    report(args, city, rows, peer, mix.fresh_ballots(residents), plans)
+    fanout = None
+    if args.subscribers:  # alone on the machine: the city's database has stopped
+        shutil.rmtree(work / "subscribers", ignore_errors=True)
+        (work / "subscribers").mkdir()
+        fanout = await subscribers.measure(args.subscribers, args.moves, work / "subscribers")
+    report(args, city, rows, peer, mix.fresh_ballots(residents), plans, fanout)
 
 
 def report(args: argparse.Namespace, city: City, rows: list[Measured],
            peer: dict[str, Measured], ballots: int,
-           plans: list[explain.Explained]) -> None:  # fmt: skip
+           plans: list[explain.Explained], fanout: subscribers.Fanout | None) -> None:  # fmt: skip
     when = datetime.now(UTC)
     counts, generated_s = city.counts, city.seconds
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
@@ -176,13 +193,21 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
         f"{args.connections} in the warm-up). "
         "API and database each on their own process, load generator in a third.",
         "",
-        *table(rows, peer),
+        *table(rows, peer, fanout),
         "",
         "Every read of the mix explained on this city (`bench/explain.py`; the `Reports` lists "
         "with their second page; CastVote after its ballots are used):",
         "",
         *explain.table(plans),
     ]
+    if fanout is not None:
+        lines += [
+            "",
+            "Live updates (`bench/subscribers.py`, after the city's runs, on a server of its own "
+            "with the demo street):",
+            "",
+            *(f"- {line}" for line in fanout.lines()),
+        ]
     text = "\n".join(lines) + "\n"
     print(text)  # noqa: T201
     RESULTS.mkdir(exist_ok=True)
@@ -196,6 +221,7 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
         "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
         "weights": mix.WEIGHTS,
         "plans": [asdict(p) | {"indexes": sorted(p.indexes)} for p in plans],
+        "subscribers": fanout.summary() if fanout else None,
     }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
     print(f"written: {stem}.md, {stem}.json")  # noqa: T201
 
@@ -210,6 +236,10 @@ def main() -> None:
     parser.add_argument("--communities", type=int, default=20, help="sample communities")
     parser.add_argument("--residents", type=int, default=8, help="signed in per community")
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
+    parser.add_argument(
+        "--subscribers", type=int, default=1000, help="sockets on one board (0: none)"
+    )
+    parser.add_argument("--moves", type=int, default=3, help="card moves they receive")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the city generated by an earlier run"
     )

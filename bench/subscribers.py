@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -221,16 +222,74 @@ class Arrivals:
                 self.complete[move].set()
 
 
-def _say(line: str) -> None:
-    print(line)  # noqa: T201
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
+@dataclass(frozen=True)
+class Fanout:
+    """What one run of `measure` saw: N sockets on one board, M card moves."""
+
+    subscribers: int
+    users: int
+    moves: int
+    received: int  # sockets that received every move
+    opening_s: float
+    delays_ms: list[float]  # each socket's event after the mutation's response, every move
+    answered_ms: list[float]  # how long each moveTask took to answer
+    cpu_us_per_socket: float  # API CPU per move and socket, the move itself included
+    rss_before_kib: int
+    rss_after_kib: int
+
+    @property
+    def kib_per_socket(self) -> float:
+        return (self.rss_after_kib - self.rss_before_kib) / self.subscribers
+
+    def p(self, q: float) -> float:
+        return _percentile(self.delays_ms, q) if self.delays_ms else float("nan")
+
+    def summary(self) -> dict[str, float]:
+        """The figures the results file keeps (the delays as percentiles, not one by one)."""
+        return {
+            "subscribers": self.subscribers, "users": self.users, "moves": self.moves,
+            "received": self.received, "opening_s": self.opening_s,
+            "p50_ms": self.p(0.5), "p99_ms": self.p(0.99),
+            "max_ms": max(self.delays_ms, default=float("nan")),
+            "answered_ms": max(self.answered_ms, default=float("nan")),
+            "cpu_us_per_socket": self.cpu_us_per_socket,
+            "kib_per_socket": self.kib_per_socket,
+        }  # fmt: skip
+
+    def lines(self) -> list[str]:
+        n = self.subscribers
+        lines = [
+            f"subscribers: {n} sockets on one board ({self.users} users), {self.moves} moves",
+            f"received every move: {self.received} of {n}",
+            f"opening {n} sockets and subscriptions: {self.opening_s:.1f} s",
+        ]
+        if self.delays_ms:
+            early = sum(1 for d in self.delays_ms if d < 0)
+            lines.append(
+                f"delay from the mutation's response (ms): p50 {self.p(0.5):.0f}, "
+                f"p99 {self.p(0.99):.0f}, min {min(self.delays_ms):.0f}, "
+                f"max {max(self.delays_ms):.0f}, "
+                f"mean {statistics.fmean(self.delays_ms):.0f} ({early} before the response)"
+            )
+        return [
+            *lines,
+            f"moveTask answered in (ms): {', '.join(f'{a:.0f}' for a in self.answered_ms)}",
+            f"API CPU per move and socket: {self.cpu_us_per_socket:.0f} µs "
+            "(the move itself included)",
+            f"API memory: {self.rss_before_kib / 1024:.1f} MiB before, "
+            f"{self.rss_after_kib / 1024:.1f} MiB with the sockets: "
+            f"{self.kib_per_socket:.1f} KiB per idle subscribed socket",
+        ]
+
+
+async def measure(subscribers: int, moves: int, data_dir: Path) -> Fanout:
+    """Open `subscribers` sockets on the demo board of a server of its own (in `data_dir`),
+    move a card `moves` times and see who got each move, when."""
     async with (
         _server(data_dir) as (url, pid),
         httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as http,
@@ -298,23 +357,19 @@ async def bench(subscribers: int, moves: int, data_dir: Path) -> None:
         for ws in sockets:
             await ws.close()
 
-    _say(f"subscribers: {subscribers} sockets on one board ({len(tokens)} users), {moves} moves")
-    _say(f"received every move: {received} of {subscribers}")
-    _say(f"opening {subscribers} sockets and subscriptions: {opening:.1f} s")
-    if delays:
-        early = sum(1 for d in delays if d < 0)
-        _say(
-            f"delay from the mutation's response (ms): p50 {_percentile(delays, 0.5):.0f}, "
-            f"p99 {_percentile(delays, 0.99):.0f}, min {min(delays):.0f}, "
-            f"max {max(delays):.0f}, "
-            f"mean {statistics.fmean(delays):.0f} ({early} before the response)"
-        )
-    _say(f"moveTask answered in (ms): {', '.join(f'{a:.0f}' for a in answered)}")
-    _say(f"API CPU per move and socket: {cpu_per_socket:.0f} µs (the move itself included)")
-    _say(
-        f"API memory: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB with the sockets: "
-        f"{(after - before) / subscribers:.1f} KiB per idle subscribed socket"
-    )
+    return Fanout(
+        subscribers=subscribers, users=len(tokens), moves=moves, received=received,
+        opening_s=opening, delays_ms=delays, answered_ms=answered,
+        cpu_us_per_socket=cpu_per_socket, rss_before_kib=before, rss_after_kib=after,
+    )  # fmt: skip
+
+
+def run(subscribers: int, moves: int, data_dir: Path | None = None) -> Fanout:
+    """`measure` in a new event loop, in `data_dir` or a temporary directory."""
+    if data_dir is not None:
+        return asyncio.run(measure(subscribers, moves, data_dir.resolve()))
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(measure(subscribers, moves, Path(tmp)))
 
 
 def main() -> None:
@@ -323,11 +378,8 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, help="an existing data directory (default: new)")
     args = parser.parse_args()
-    if args.data_dir is not None:
-        asyncio.run(bench(args.subscribers, args.moves, args.data_dir.resolve()))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(bench(args.subscribers, args.moves, Path(tmp)))
+    for line in run(args.subscribers, args.moves, args.data_dir).lines():
+        print(line)  # noqa: T201
 
 
 if __name__ == "__main__":
