@@ -98,6 +98,14 @@ class Page(Generic[T]):
     def map(self, convert: Callable[[T], Any]) -> Page[Any]:
         return Page([(c, convert(n)) for c, n in self.edges], self.has_next_page, self.count)
 
+    def with_total(self, total: int) -> Page[T]:
+        """This page, its total known already (a count its writers keep): no count read."""
+
+        async def known() -> int:
+            return total
+
+        return Page(self.edges, self.has_next_page, known)
+
 
 def flat_after_filters(query: Document, sort: Sort, values: Sequence[Any]) -> list[Document]:
     """'Strictly after `values`' for a two-key sort (a field, then the unique `_id`) as two

@@ -331,16 +331,18 @@ async def insert_comment(db: Database, comment: ProposalComment, *, session: Ses
 
 
 async def comments_page(
-    db: Database, proposal_id: ObjectId, *, first: int | None, after: str | None
+    db: Database, proposal: Proposal, *, first: int | None, after: str | None
 ) -> Page[ProposalComment]:
+    """A page of the proposal's comments; their total is its `comment_count`, which
+    `insert_comment` keeps in the comment's transaction (comments are never deleted)."""
     page = await keyset_page(
         db[COMMENTS],
-        {"proposal_id": proposal_id},
+        {"proposal_id": proposal.id},
         sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
         first=first,
         after=after,
     )
-    return page.map(ProposalComment.from_document)
+    return page.map(ProposalComment.from_document).with_total(proposal.comment_count)
 
 
 # --- Proxies (委托投票) ------------------------------------------------------------------------

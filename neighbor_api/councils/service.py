@@ -830,4 +830,4 @@ def may_see_figures(actor: Actor | None, proposal: Proposal) -> bool:
 async def comments(
     deps: Deps, proposal: Proposal, *, first: int | None, after: str | None
 ) -> Page[ProposalComment]:
-    return await repository.comments_page(deps.db, proposal.id, first=first, after=after)
+    return await repository.comments_page(deps.db, proposal, first=first, after=after)

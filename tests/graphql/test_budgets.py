@@ -106,7 +106,8 @@ BUDGETS: dict[str, int] = {
     "OpenVoting": 9,
     "CastVote": 8,
     "CloseVoting": 8,
-    "ProposalDetail": 9,
+    # The comments' total is the proposal's `comment_count` (no count of them is read).
+    "ProposalDetail": 8,
     "CommentOnProposal": 6,
     # votes (votes.graphql)
     "ProposalDecision": 2,  # the proposal, its council (the decision is kept with it)
