@@ -865,7 +865,7 @@ async def followers(db: Database, report_id: ObjectId) -> list[ObjectId]:
     return [d["user_id"] async for d in cursor]
 
 
-async def insert_comment(db: Database, comment: Comment, *, session: Session | None = None) -> None:
+async def insert_comment(db: Database, comment: Comment, *, session: Session) -> None:
     await db[COMMENTS].insert_one(comment.to_document(), session=session)
     await db[REPORTS].update_one(
         {"_id": comment.report_id}, {"$inc": {"comment_count": 1}}, session=session
@@ -873,16 +873,19 @@ async def insert_comment(db: Database, comment: Comment, *, session: Session | N
 
 
 async def comments_page(
-    db: Database, report_id: ObjectId, *, first: int | None, after: str | None
+    db: Database, report: Report, *, first: int | None, after: str | None
 ) -> Page[Comment]:
+    """A page of the report's comments; their total is its `comment_count`, which
+    `insert_comment` keeps in the comment's transaction (comments are never deleted: an erased
+    author's stay, naming no one)."""
     result = await keyset_page(
         db[COMMENTS],
-        {"report_id": report_id},
+        {"report_id": report.id},
         sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
         first=first,
         after=after,
     )
-    return result.map(Comment.from_document)
+    return result.map(Comment.from_document).with_total(report.comment_count)
 
 
 async def due_between(db: Database, start: datetime, end: datetime, *, limit: int) -> list[Report]:

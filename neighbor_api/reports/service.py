@@ -870,7 +870,7 @@ async def escalated_reports(
 async def comments(
     deps: Deps, report: Report, *, first: int | None, after: str | None
 ) -> Page[Comment]:
-    return await repository.comments_page(deps.db, report.id, first=first, after=after)
+    return await repository.comments_page(deps.db, report, first=first, after=after)
 
 
 # --- Submitting ----------------------------------------------------------------------------

@@ -155,7 +155,7 @@ BUDGETS: dict[str, int] = {
     # neighbourhood's page is known after one or two reads; this case, a 2 km radius holding
     # fewer reports than the page, is the worst).
     "ReportsNearby": 4,
-    "ReportDetail": 7,
+    "ReportDetail": 5,  # the comments' total is the report's `comment_count` (no count read)
     "EndorseReport": 8,  # endorsing follows (an upsert and its count)
     "CommentOnReport": 5,
     "FollowReport": 4,
