@@ -49,6 +49,11 @@ FEW = 100
 # The database's cache at either scale (a production mongod is sized to hold its working set;
 # the 1M city's ~10 GB in SecantusDB's default 1 GB cache thrashes it).
 CACHE_SIZE = "6G"
+# A bulk-loaded city's server checkpoints its cache when it stops, and the next start recovers
+# whatever it did not: minutes at 1M (the default 10 s stop, then SIGKILL, left a 1M city
+# that would not start within the default 30 s).
+STOP_SECONDS = 1800.0
+START_SECONDS = 1800.0
 
 
 def table(
@@ -120,9 +125,12 @@ async def measure(args: argparse.Namespace) -> None:
                                       password_hash=password_hash_for(Settings()))  # fmt: skip
             finally:
                 await client.close()
+                loading.stop(timeout=STOP_SECONDS)
             marker.write_text(json.dumps({"counts": city.counts, "seconds": city.seconds,
                                           "phases": city.phases}))  # fmt: skip
-    with EmbeddedMongo(work / "db", cache_size=CACHE_SIZE) as database:
+    with EmbeddedMongo(
+        work / "db", cache_size=CACHE_SIZE, startup_timeout=START_SECONDS
+    ) as database:
         client = connect(database.uri)
         db = client[DATABASE]
         city = City(await load_city(db), **json.loads(marker.read_text()))

@@ -106,6 +106,7 @@ class EmbeddedMongo:
         ttl_sweep: bool = True,
         cache_size: str | None = None,
         sync_on_commit: bool = True,
+        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
     ) -> None:
         self.storage_path = storage_path.resolve()
         self.port = port or free_port()
@@ -121,6 +122,8 @@ class EmbeddedMongo:
         # must not lose an acknowledged write). Off only to bulk-load data that can be made
         # again (the benchmark's generator).
         self.sync_on_commit = sync_on_commit
+        # How long a start may take: a large storage not stopped cleanly is recovered first.
+        self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -181,7 +184,7 @@ class EmbeddedMongo:
         log.info("embedded SecantusDB on port %d, data in %s", self.port, self.storage_path)
 
     def _wait_until_ready(self, log_path: Path) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        deadline = time.monotonic() + self.startup_timeout
         client: MongoClient[dict[str, object]]
         with MongoClient(self.uri, serverSelectionTimeoutMS=200) as client:
             while True:
