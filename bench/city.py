@@ -50,8 +50,8 @@ FEW = 100
 # the 1M city's ~10 GB in SecantusDB's default 1 GB cache thrashes it).
 CACHE_SIZE = "6G"
 # A bulk-loaded city's server checkpoints its cache when it stops, and the next start recovers
-# whatever it did not: minutes at 1M (the default 10 s stop, then SIGKILL, left a 1M city
-# that would not start within the default 30 s).
+# whatever it did not (after the default 10 s stop, then SIGKILL, a 1M city once did not
+# start again within the default 30 s).
 STOP_SECONDS = 1800.0
 START_SECONDS = 1800.0
 
