@@ -4,11 +4,14 @@
    `--work` (default `var/bench`, emptied first) and generates the city into it (bench/generate);
 2. starts `neighbor-api serve` (production settings) on it and signs in sample residents and
    community workers over HTTP;
-3. runs each operation of the mobile mix with `--connections` keep-alive connections for
-   `--duration` seconds, then the strawberry peer (bench/peer.py) with the same generator;
+3. runs the list operations one request at a time for half of `--duration` (their latency
+   unqueued), then each operation of the mobile mix with `--connections` keep-alive
+   connections for `--duration` seconds, then the strawberry peer (bench/peer.py) with the
+   same generator;
 4. opens `--subscribers` WebSocket subscribers (1,000) on one board of a server of its own
    (bench/subscribers: the demo street) and moves a card `--moves` times;
-5. prints the tables and writes them to bench/results/<date>-<scale>.md and .json.
+5. prints the tables and writes them to bench/results/<date>-<time>-<scale>.md and .json; a
+   1M run also compares its lists' p50 with the newest 10k results (bench/compare.py).
 
 Figures: requests/s and p50/p99 latency as the load generator saw them; API and database CPU
 per request from /proc (user + system, the idle rate subtracted); round trips per request
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import explain, mix, subscribers
+from bench import compare, explain, mix, subscribers
 from bench.generate import SCALES, City, generate, load_city, password_hash_for
 from bench.load import Measured, Watched, db_commands, idle_rates, run
 from bench.processes import api_server, peer_server
@@ -110,6 +113,42 @@ def table(
     return lines
 
 
+def alone_table(alone: list[Measured]) -> list[str]:
+    lines = [
+        "| list | req/s | p50 ms | p99 ms | API CPU ms/req | DB CPU ms/req | round trips |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in alone:
+        db = "—" if row.db_cpu_ms is None else f"{row.db_cpu_ms:.2f}"
+        trips = "—" if row.trips is None else f"{row.trips:.1f}"
+        lines.append(
+            f"| {row.name} | {row.per_second:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} "
+            f"| {row.api_cpu_ms:.2f} | {db} | {trips} |"
+        )
+    return lines
+
+
+# The scale the lists' latency at 1M is compared with (issue #10: p50 ≤ 1.3 × its p50 here).
+REFERENCE = {"1m": "10k"}
+
+
+def scales(
+    scale: str, connections: int, when: datetime, rows: list[Measured], alone: list[Measured]
+) -> list[str]:
+    """The lists' p50 over their p50 in the newest results of the reference scale (none for a
+    scale without one, or before that scale was ever measured)."""
+    reference = REFERENCE.get(scale)
+    found = compare.newest(RESULTS, reference) if reference else None
+    if found is None:
+        return []
+    smaller = json.loads(found.read_text(encoding="utf-8"))
+    larger = {
+        "scale": scale, "at": when.isoformat(), "connections": connections,
+        "operations": [asdict(r) for r in rows], "alone": [asdict(r) for r in alone],
+    }  # fmt: skip
+    return [*compare.lines(smaller, larger, name=found.name), ""]
+
+
 async def measure(args: argparse.Namespace) -> None:
     scale = SCALES[args.scale]
     work: Path = args.work
@@ -158,6 +197,11 @@ async def measure(args: argparse.Namespace) -> None:
                                   lambda: db_commands(scraper, api.url, token))  # fmt: skip
                 watched = Watched(watched.api_pid, watched.db_pid, watched.metrics,
                                   idle_rates(watched))  # fmt: skip
+                # The lists one request at a time (their latency unqueued), first: before any
+                # mutation, whose aftermath (notifications, jobs) would be counted with them.
+                alone = [await run(case, watched, connections=1, duration=args.duration / 2)
+                         for case in mix.api_cases(url, staff, residents)
+                         if case.name in compare.LISTS]  # fmt: skip
                 rows = []
                 for case in mix.api_cases(url, staff, residents):
                     rows.append(await run(case, watched, connections=args.connections,
@@ -180,10 +224,10 @@ async def measure(args: argparse.Namespace) -> None:
         shutil.rmtree(work / "subscribers", ignore_errors=True)
         (work / "subscribers").mkdir()
         fanout = await subscribers.measure(args.subscribers, args.moves, work / "subscribers")
-    report(args, city, rows, peer, mix.fresh_ballots(residents), plans, fanout)
+    report(args, city, rows, alone, peer, mix.fresh_ballots(residents), plans, fanout)
 
 
-def report(args: argparse.Namespace, city: City, rows: list[Measured],
+def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: list[Measured],
            peer: dict[str, Measured], ballots: int,
            plans: list[explain.Explained], fanout: subscribers.Fanout | None) -> None:  # fmt: skip
     when = datetime.now(UTC)
@@ -203,6 +247,12 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
         "",
         *table(rows, peer, fanout),
         "",
+        "The lists one request at a time (one connection, half as long, measured before the runs "
+        "above):",
+        "",
+        *alone_table(alone),
+        "",
+        *scales(args.scale, args.connections, when, rows, alone),
         "Every read of the mix explained on this city (`bench/explain.py`; the `Reports` lists "
         "with their second page; CastVote after its ballots are used):",
         "",
@@ -219,13 +269,14 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured],
     text = "\n".join(lines) + "\n"
     print(text)  # noqa: T201
     RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"{when:%Y-%m-%d}-{args.scale}"
+    stem = RESULTS / f"{when:%Y-%m-%d-%H%M}-{args.scale}"
     stem.with_suffix(".md").write_text(text, encoding="utf-8")
     stem.with_suffix(".json").write_text(json.dumps({
         "at": when.isoformat(), "scale": args.scale, "connections": args.connections,
         "duration_s": args.duration, "documents": counts, "generated_s": generated_s,
         "generated_phases_s": city.phases,
         "operations": [asdict(r) | {"per_second": r.per_second} for r in rows],
+        "alone": [asdict(r) | {"per_second": r.per_second} for r in alone],
         "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
         "weights": mix.WEIGHTS,
         "plans": [asdict(p) | {"indexes": sorted(p.indexes)} for p in plans],

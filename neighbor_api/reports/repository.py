@@ -527,6 +527,12 @@ def listed(document: Document) -> Report:
     return Report.from_document({**document, "timeline": None})
 
 
+async def listed_by_ids(db: Database, ids: Sequence[ObjectId]) -> dict[ObjectId, Report]:
+    """The reports of `ids` as a list reads them (`LISTED`), by id."""
+    cursor = db[REPORTS].find({"_id": {"$in": list(ids)}}, LISTED)
+    return {d["_id"]: listed(d) async for d in cursor}
+
+
 async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
     cursor = db[REPORTS].find(query, sort=[("created_at", DESCENDING), ("_id", DESCENDING)])
     return [Report.from_document(d) async for d in cursor.limit(limit)]
@@ -590,12 +596,8 @@ async def near(
     if not page:
         return []
     ids = [candidate["_id"] for _, candidate in page]
-    by_id = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": ids}})}
-    return [
-        (Report.from_document(by_id[i]), distance)
-        for (distance, _), i in zip(page, ids, strict=True)
-        if i in by_id
-    ]
+    by_id = await listed_by_ids(db, ids)
+    return [(by_id[i], distance) for (distance, _), i in zip(page, ids, strict=True) if i in by_id]
 
 
 def _next_ring(
@@ -690,8 +692,8 @@ async def open_near(
     ][:limit]
     if not chosen:
         return []
-    found = {d["_id"]: d async for d in db[REPORTS].find({"_id": {"$in": [i for _, i in chosen]}})}
-    return [(Report.from_document(found[i]), distance) for distance, i in chosen if i in found]
+    found = await listed_by_ids(db, [i for _, i in chosen])
+    return [(found[i], distance) for distance, i in chosen if i in found]
 
 
 async def transition(

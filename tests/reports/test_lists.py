@@ -549,3 +549,39 @@ class TestTimelineOfAListedReport:
             assert detail.data is not None
             assert detail.data["report"]["timeline"]
             assert edge["node"]["timeline"] == detail.data["report"]["timeline"]
+
+    async def test_nearby_and_similar_read_their_page_without_timelines(
+        self, street: Street, command_counter: CommandCounter, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The map's page and the similar reports are read by id as lists read them
+        (`repository.listed_by_ids`); a timeline asked for is still the whole one."""
+        token = await street.token(JINAN_WORKER)
+        query = (
+            "query($near: GeoPointInput!, $c: ID!) {"
+            " reportsNearby(near: $near, radiusMeters: 2000, first: 3) { edges { node { id%s } } }"
+            " similarReports(communityId: $c, location: $near, radiusMeters: 1000) { id%s } }"
+        )
+        variables = {"near": {"lat": 24.5083, "lng": 118.1846}, "c": street.jinan}
+        sent = record_commands(command_counter, monkeypatch, street.api.deps.db.name)
+        plain = await street.api.execute(query % ("", ""), variables, token=token)
+        assert plain.errors is None, plain.errors
+        by_id = [c for c in sent if c.get("find") == "reports" and "_id" in c["filter"]]
+        assert len(by_id) == 2, sent  # the map's page, the similar reports
+        assert all(c.get("projection") == {"timeline": 0} for c in by_id), by_id
+
+        timeline = " timeline { action toStatus note }"
+        result = await street.api.execute(query % (timeline, timeline), variables, token=token)
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        nodes = [e["node"] for e in result.data["reportsNearby"]["edges"]]
+        assert len(nodes) == 3
+        assert result.data["similarReports"]
+        for node in [*nodes, *result.data["similarReports"]]:
+            detail = await street.api.execute(
+                "query($id: ID!) { report(id: $id) { timeline { action toStatus note } } }",
+                {"id": node["id"]},
+                token=token,
+            )
+            assert detail.data is not None
+            assert detail.data["report"]["timeline"]
+            assert node["timeline"] == detail.data["report"]["timeline"]
