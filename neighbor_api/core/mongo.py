@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import logging
+import pkgutil
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -55,11 +59,25 @@ async def in_transaction(client: Client, work: Callable[[Session], Awaitable[T]]
 _INDEXES: dict[str, list[IndexModel]] = {}
 
 
+@functools.cache
+def _import_every_repository() -> None:
+    """Import each feature's `repository` module, where its indexes are declared (discovered
+    the way Django's autodiscover finds admin modules), so that a process which never builds
+    the schema (`neighbor-api restore`, `migrate`) still knows every index."""
+    import neighbor_api
+
+    for package in pkgutil.iter_modules(neighbor_api.__path__):
+        name = f"{neighbor_api.__name__}.{package.name}.repository"
+        if package.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
 def register_indexes(collection: str, indexes: Iterable[IndexModel]) -> None:
     _INDEXES.setdefault(collection, []).extend(indexes)
 
 
 def registered_indexes() -> Mapping[str, list[IndexModel]]:
+    _import_every_repository()
     return _INDEXES
 
 
@@ -70,7 +88,7 @@ async def ensure_indexes(db: Database) -> None:
     cheap and works on both servers: SecantusDB answers a repeated identical 2dsphere index
     with IndexKeySpecsConflict, where MongoDB would accept it silently.
     """
-    for collection_name, indexes in _INDEXES.items():
+    for collection_name, indexes in registered_indexes().items():
         collection = db[collection_name]
         existing = {index["name"] async for index in await collection.list_indexes()}
         missing = [index for index in indexes if index.document["name"] not in existing]
