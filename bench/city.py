@@ -35,7 +35,15 @@ import httpx
 
 from bench import compare, explain, mix, subscribers
 from bench.generate import SCALES, City, generate, load_city, password_hash_for
-from bench.load import Measured, Watched, db_commands, idle_rates, run
+from bench.load import (
+    Measured,
+    Watched,
+    db_commands,
+    idle_line,
+    idle_rates,
+    run,
+    settled_idle_rates,
+)
 from bench.processes import api_server, peer_server
 from neighbor_api.core.clock import SystemClock
 from neighbor_api.core.embedded import EmbeddedMongo
@@ -196,7 +204,7 @@ async def measure(args: argparse.Namespace) -> None:
                 watched = Watched(api.pid, database.process.pid if database.process else None,
                                   lambda: db_commands(scraper, api.url, token))  # fmt: skip
                 watched = Watched(watched.api_pid, watched.db_pid, watched.metrics,
-                                  idle_rates(watched))  # fmt: skip
+                                  settled_idle_rates(watched))  # fmt: skip
                 # The lists one request at a time (their latency unqueued), first: before any
                 # mutation, whose aftermath (notifications, jobs) would be counted with them.
                 alone = [await run(case, watched, connections=1, duration=args.duration / 2)
@@ -224,12 +232,14 @@ async def measure(args: argparse.Namespace) -> None:
         shutil.rmtree(work / "subscribers", ignore_errors=True)
         (work / "subscribers").mkdir()
         fanout = await subscribers.measure(args.subscribers, args.moves, work / "subscribers")
-    report(args, city, rows, alone, peer, mix.fresh_ballots(residents), plans, fanout)
+    report(args, city, rows, alone, peer, mix.fresh_ballots(residents), plans, fanout,
+           watched.idle)  # fmt: skip
 
 
 def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: list[Measured],
            peer: dict[str, Measured], ballots: int,
-           plans: list[explain.Explained], fanout: subscribers.Fanout | None) -> None:  # fmt: skip
+           plans: list[explain.Explained], fanout: subscribers.Fanout | None,
+           idle: tuple[float, float, float]) -> None:  # fmt: skip
     when = datetime.now(UTC)
     counts, generated_s = city.counts, city.seconds
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
@@ -243,7 +253,7 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: li
         f"{args.communities} sample communities, {args.residents} signed-in residents each "
         f"({ballots} votes to cast: CastVote stops when they are used up, the first "
         f"{args.connections} in the warm-up). "
-        "API and database each on their own process, load generator in a third.",
+        "API and database each on their own process, load generator in a third. " + idle_line(idle),
         "",
         *table(rows, peer, fanout),
         "",
@@ -275,6 +285,7 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: li
         "at": when.isoformat(), "scale": args.scale, "connections": args.connections,
         "duration_s": args.duration, "documents": counts, "generated_s": generated_s,
         "generated_phases_s": city.phases,
+        "idle": dict(zip(("api_cpu", "db_cpu", "trips"), idle, strict=True)),
         "operations": [asdict(r) | {"per_second": r.per_second} for r in rows],
         "alone": [asdict(r) | {"per_second": r.per_second} for r in alone],
         "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
