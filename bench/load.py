@@ -21,8 +21,9 @@ from bench.processes import cpu_seconds
 
 # A request unanswered this long counts as the outcome `timeout` (its time as its latency).
 TIMEOUT = 60.0
-# The API is idle when it spends at most this share of a core with no requests (its change
-# streams and an empty tick of its jobs), and it is waited for at most SETTLE_SECONDS.
+# The API and the database are idle when each spends at most this share of a core with no
+# requests (the change streams, an empty tick of the jobs; about 1% on the cities), and they
+# are waited for at most SETTLE_SECONDS.
 QUIET_CPU = 0.05
 SETTLE_SECONDS = 300.0
 
@@ -115,25 +116,30 @@ def settled_idle_rates(
     timeout: float = SETTLE_SECONDS,
     say: Callable[[str], None] = print,
 ) -> tuple[float, float, float]:
-    """The idle rates once the API has settled. An API started on a city whose reports fell
-    due while it was stopped first reminds their staff and notifies them (500 reports, about
-    two minutes at 1M); idle rates read meanwhile, subtracted from every run, made the figures
-    of a 1M run zero (2026-12-03 03:46)."""
+    """The idle rates once the API and the database have settled. An API started on a city
+    whose reports fell due while it was stopped first reminds their staff and notifies them
+    (500 reports, about two minutes at 1M), and a 1M database just started spent 44% of a core
+    for a while; idle rates read meanwhile, subtracted from every run, made a 1M run's figures
+    zero (2026-12-03 03:46, 04:06)."""
     deadline = time.monotonic() + timeout
     while True:
         rates = idle_rates(watched, seconds)
-        if rates[0] <= QUIET_CPU or time.monotonic() >= deadline:
+        if _settled(rates) or time.monotonic() >= deadline:
             return rates
-        say(f"the API is busy with no requests ({rates[0]:.0%} of a core, "
-            f"{rates[2]:.0f} commands/s): waiting for it to settle")  # fmt: skip
+        say(f"busy with no requests (API {rates[0]:.0%} of a core, database {rates[1]:.0%}, "
+            f"{rates[2]:.0f} commands/s): waiting for them to settle")  # fmt: skip
+
+
+def _settled(rates: tuple[float, float, float]) -> bool:
+    return rates[0] <= QUIET_CPU and rates[1] <= QUIET_CPU
 
 
 def idle_line(idle: tuple[float, float, float]) -> str:
     """The idle rates subtracted, as the results say them."""
     api, db, trips = idle
-    settled = "" if api <= QUIET_CPU else f" (it did not settle within {SETTLE_SECONDS:.0f} s)"
+    settled = "" if _settled(idle) else f" (not settled within {SETTLE_SECONDS:.0f} s)"
     return (
-        f"Idle rates subtracted from every run: API {api:.1%} of a core{settled}, "
+        f"Idle rates subtracted from every run{settled}: API {api:.1%} of a core, "
         f"database {db:.1%}, {trips:.1f} round trips/s."
     )
 

@@ -34,10 +34,11 @@ def test_the_idle_rates_are_read_after_the_busy_start() -> None:
     assert (db, trips) == (0.0, 0.0)
     assert waited >= 1.0
     assert said
-    assert "waiting for it to settle" in said[0]
+    assert "waiting for them to settle" in said[0]
     assert idle_line((api, db, trips)).startswith("Idle rates subtracted from every run: API")
 
 
 def test_a_process_that_never_settles_is_said_so() -> None:
-    assert "did not settle within 300 s" in idle_line((0.4, 0.0, 12.0))
-    assert "did not settle" not in idle_line((0.01, 0.02, 1.0))
+    assert "not settled within 300 s" in idle_line((0.4, 0.0, 12.0))
+    assert "not settled within 300 s" in idle_line((0.01, 0.44, 7.0))  # the database busy
+    assert "not settled" not in idle_line((0.01, 0.02, 1.0))
