@@ -40,7 +40,10 @@ def free_port() -> int:
         return port
 
 
-def _server_command() -> list[str]:
+def _server_command(*, ttl_sweep: bool = True) -> list[str]:
+    if not ttl_sweep:
+        # -P: the file's folder is not put first on the path (its logging.py is not logging).
+        return [sys.executable, "-P", str(Path(__file__).with_name("secantusd_no_sweep.py"))]
     executable = shutil.which("secantusd-py", path=str(Path(sys.executable).parent))
     if executable is None:
         executable = shutil.which("secantusd-py")
@@ -77,7 +80,7 @@ def _server_of(storage_path: Path) -> _Running | None:
     except (OSError, ValueError):
         return None
     options = dict(itertools.pairwise(cmdline))
-    if not any(b"secantusd" in part for part in cmdline[:2]):
+    if not any(b"secantusd" in part for part in cmdline[:3]):
         return None
     if options.get(b"--storage-path") != str(storage_path.resolve()).encode():
         return None
@@ -112,7 +115,8 @@ class EmbeddedMongo:
         self.port = port or free_port()
         # Whether expired documents are removed (TTL indexes, every 60 s as mongod does). The
         # tests turn it off: their clock is not the server's, and a sweep by the real clock
-        # would remove codes, gates and counters a test's clock still holds valid.
+        # would remove codes, gates and counters a test's clock still holds valid (the server
+        # then runs through core/secantusd_no_sweep.py: the configuration alone does not).
         self.ttl_sweep = ttl_sweep
         # WiredTiger's cache ("1G" by default: the demo and the tests fit in it many times). The
         # city benchmark's 1M reports with their indexes are ~10 GB: inserted into a 1 GB cache
@@ -154,7 +158,7 @@ class EmbeddedMongo:
         self._stop_orphan()
         log_path = self.storage_path.parent / "secantusd.log"
         command = [
-            *_server_command(),
+            *_server_command(ttl_sweep=self.ttl_sweep),
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--storage-path", str(self.storage_path),

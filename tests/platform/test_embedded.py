@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from pymongo import MongoClient
 
 from neighbor_api.core.embedded import EmbeddedMongo, running_uri
+from neighbor_api.core.secantusd_no_sweep import SWEEP_SECONDS
 
 WRITES = 100
 
@@ -194,3 +197,48 @@ class TestStorageOptions:
         serving = start(storage, servers)
         with client_for(serving) as client:
             assert client.city.reports.count_documents({}) == WRITES
+
+
+class TestTtlSweep:
+    """The tests' servers run without the TTL sweeper (their clock is not the real one);
+    SecantusDB 0.7.0b3's own command line drops the setting, so they run through
+    core/secantusd_no_sweep.py, whose interval these tests shorten to see it reach the server."""
+
+    PAST = datetime(2026, 11, 27, tzinfo=UTC)
+
+    def expired_document(self, server: EmbeddedMongo) -> MongoClient[dict[str, Any]]:
+        client = client_for(server)
+        codes = client.neighbor.codes
+        codes.create_index("expires_at", expireAfterSeconds=0)
+        codes.insert_one({"expires_at": self.PAST})
+        return client
+
+    def count_after(self, client: MongoClient[dict[str, Any]], seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and client.neighbor.codes.count_documents({}):
+            time.sleep(0.1)
+        return client.neighbor.codes.count_documents({})
+
+    def test_the_interval_reaches_the_server(
+        self, storage: Path, servers: list[EmbeddedMongo], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv(SWEEP_SECONDS, "0.5")
+        server = EmbeddedMongo(storage, ttl_sweep=False)
+        servers.append(server)
+        server.start()
+
+        with self.expired_document(server) as client:
+            assert self.count_after(client, 10) == 0
+
+    def test_off_by_default_for_the_tests(
+        self, storage: Path, servers: list[EmbeddedMongo], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv(SWEEP_SECONDS, raising=False)
+        server = EmbeddedMongo(storage, ttl_sweep=False)
+        servers.append(server)
+        server.start()
+
+        with self.expired_document(server) as client:
+            assert self.count_after(client, 2) == 1
+        assert server.process is not None
+        assert b"secantusd_no_sweep.py" in Path(f"/proc/{server.process.pid}/cmdline").read_bytes()
