@@ -211,12 +211,6 @@ async def save_preferences(db: Database, preferences: Preferences) -> None:
     await db[PREFERENCES].replace_one({"_id": document["_id"]}, document, upsert=True)
 
 
-async def muted_kinds(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, set[str]]:
-    """Each user's muted kinds (users without preferences are absent)."""
-    cursor = db[PREFERENCES].find({"_id": {"$in": list(user_ids)}}, projection={"muted_kinds": 1})
-    return {d["_id"]: set(d.get("muted_kinds") or []) async for d in cursor}
-
-
 # --- Reminders (time-based notices): one document per reminder ever recorded ----------------
 
 REMINDERS = "reminders"

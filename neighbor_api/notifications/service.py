@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -62,25 +62,34 @@ SETTLE = timedelta(minutes=2)
 BATCH = 200
 
 
-async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
+class Told(NamedTuple):
+    """One event's notifications, and their recipients' preferences (read once: the muted
+    kinds when the notifications are made, the quiet hours when their pushes are written)."""
+
+    notifications: list[Notification]
+    preferences: Mapping[ObjectId, Preferences]
+
+
+async def notifications_of(deps: Deps, event: Document) -> Told:
     """The notifications one event means (the rule table, `rules.py`): one per recipient,
     never to the actor themself, each in the recipient's language, none of a kind they
     muted (unless it cannot be muted)."""
     answer = await rules.evaluate(deps, event)
     if answer is None:
-        return []
+        return Told([], {})
     facts, told = answer
     subject = facts.subject
     if subject is None or not told:
-        return []
+        return Told([], {})
     users = {u.id: u for u in await accounts.users_by_ids(deps.db, [t.user_id for t in told])}
-    muted = await repository.muted_kinds(deps.db, list(users))
+    preferences = await repository.preferences_of(deps.db, list(users))
     written = []
     for one in told:
         user = users.get(one.user_id)
         if user is None or user.deleted:  # a deleted account is told nothing more
             continue
-        if one.rule.kind in muted.get(user.id, ()) and rules.mutable(one.rule.kind):
+        muted = preferences[user.id].muted_kinds if user.id in preferences else ()
+        if one.rule.kind in muted and rules.mutable(one.rule.kind):
             continue
         written.append(
             Notification(
@@ -95,21 +104,20 @@ async def notifications_of(deps: Deps, event: Document) -> list[Notification]:
                 created_at=event["at"],
             )
         )
-    return written
+    return Told(written, preferences)
 
 
-async def _write(deps: Deps, event: Document, notifications: Sequence[Notification]) -> int:
+async def _write(deps: Deps, event: Document, told: Told) -> int:
     """Write one event's notifications and their push messages (one per device of each
     recipient outside their quiet hours) in one transaction: a notification never exists
     without its push, nor the reverse. Recipients already told of this event (a notifier that
     ran before, or races now) are skipped; how many were new."""
+    notifications = told.notifications
     if not notifications:
         return 0
-    recipients = [n.user_id for n in notifications]
-    devices = await repository.devices_of(deps.db, recipients)
-    preferences = await repository.preferences_of(deps.db, recipients)
+    devices = await repository.devices_of(deps.db, [n.user_id for n in notifications])
     now = deps.clock.now()
-    quiet = {u for u, p in preferences.items() if p.is_quiet(now)}
+    quiet = {u for u, p in told.preferences.items() if p.is_quiet(now)}
 
     async def write(session: Session) -> int:
         told = await repository.existing_recipients(deps.db, event["_id"], session=session)

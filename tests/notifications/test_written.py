@@ -11,6 +11,7 @@ from neighbor_api.accounts import service as accounts
 from neighbor_api.memberships import service as memberships
 from neighbor_api.notifications import service
 from neighbor_api.notifications.repository import NOTIFICATIONS
+from tests.conftest import CommandCounter
 from tests.councils.support import CHAIR, JINSHAN_CHAIR
 from tests.notifications.support import World
 from tests.reports.support import (
@@ -20,6 +21,11 @@ from tests.reports.support import (
     JINSHAN_RESIDENT,
     object_id,
 )
+
+# The watermark, the events since it, which are done; the rules' reads; the recipients and
+# their preferences and devices; the transaction (who was told already, the notifications,
+# the commit); the event marked done; the watermark raised.
+NOTIFY_ONE_EVENT = 16
 
 
 async def test_a_report_status_change_is_told_to_its_reporter_only(world: World) -> None:
@@ -155,3 +161,18 @@ async def test_nothing_is_told_to_other_communities(world: World) -> None:
     await service.notify(world.deps)
 
     assert await world.deps.db[NOTIFICATIONS].count_documents({"user_id": outsider}) == before
+
+
+async def test_a_new_report_is_told_in_a_fixed_number_of_round_trips(
+    world: World, command_counter: CommandCounter
+) -> None:
+    """The notifier's work for one event, on the database: the recipients' preferences are
+    read once (their muted kinds and their quiet hours)."""
+    await service.notify(world.deps)  # the world's own events
+    await world.street.submit(JINAN_RESIDENT)
+    database = world.deps.db.name
+    before = command_counter.counts.get(database, 0)
+
+    assert await service.notify(world.deps) == 1
+
+    assert command_counter.counts[database] - before == NOTIFY_ONE_EVENT
