@@ -116,7 +116,8 @@ class EmbeddedMongo:
         # Whether expired documents are removed (TTL indexes, every 60 s as mongod does). The
         # tests turn it off: their clock is not the server's, and a sweep by the real clock
         # would remove codes, gates and counters a test's clock still holds valid (the server
-        # then runs through core/secantusd_no_sweep.py: the configuration alone does not).
+        # then runs through core/secantusd_no_sweep.py: its configuration's ttl_sweep_seconds
+        # is read and dropped by SecantusDB 0.7.0b3's command line).
         self.ttl_sweep = ttl_sweep
         # WiredTiger's cache ("1G" by default: the demo and the tests fit in it many times). The
         # city benchmark's 1M reports with their indexes are ~10 GB: inserted into a 1 GB cache
@@ -167,8 +168,6 @@ class EmbeddedMongo:
         if self.sync_on_commit:
             command.append("--sync-on-commit")
         storage = []
-        if not self.ttl_sweep:
-            storage.append("ttl_sweep_seconds = 0")
         if self.cache_size is not None:
             storage.append(f'cache_size = "{self.cache_size}"')
         if storage:

@@ -6,7 +6,7 @@ file but does not pass it on to the server it starts, so `ttl_sweep_seconds = 0`
 sweeper removing, every 60 s by the real clock, the codes, counters and tokens such a clock
 still held valid, and a test failed whenever a sweep fell inside it. This runs the same
 `main` with the server's `ttl_sweep_seconds` set: 0 (off), or `SWEEP_SECONDS` from the
-environment (tests/platform/test_embedded.py sets 1 to see that it reaches the server).
+environment (tests/platform/test_embedded.py sets 0.5 to see that it reaches the server).
 `EmbeddedMongo(ttl_sweep=False)` runs this file by its path (its name says `secantusd`, as
 the pid file's check expects).
 """

@@ -120,8 +120,8 @@ async def _write(deps: Deps, event: Document, told: Told) -> int:
     quiet = {u for u, p in told.preferences.items() if p.is_quiet(now)}
 
     async def write(session: Session) -> int:
-        told = await repository.existing_recipients(deps.db, event["_id"], session=session)
-        new = [n for n in notifications if n.user_id not in told]
+        already = await repository.existing_recipients(deps.db, event["_id"], session=session)
+        new = [n for n in notifications if n.user_id not in already]
         messages = [
             PushMessage(
                 notification_id=n.id, device_id=d.id, user_id=n.user_id, title=n.title,
