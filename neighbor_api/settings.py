@@ -111,9 +111,10 @@ class Settings(BaseSettings):
     privacy_policy_url: str = "https://neighbor.example.cn/privacy/2026-12-01"
 
     # Authentication cache (accounts/sessions.py): how long a session's viewer (user,
-    # memberships, session live) is reused without asking the database, and how many sessions
-    # each instance keeps (least recently used out). Writes and the change stream invalidate
-    # it sooner; this is the bound when the change stream is down. 0 turns it off.
+    # memberships, session live), and a user the DataLoaders read, is reused without asking the
+    # database, and how many sessions (and users) each instance keeps (least recently used
+    # out). Writes and the change stream invalidate it sooner; this is the bound when the
+    # change stream is down. 0 turns it off.
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     auth_cache_size: int = Field(default=10_000, ge=0)
 

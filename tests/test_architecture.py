@@ -89,11 +89,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
             "no viewer, so none of the services' permission checks"
         )
         for module, features in (
-            ("service", ("accounts", "councils", "reports")),
+            ("service", ("councils", "reports")),
             (
                 "rules",
                 (
-                    "accounts",
                     "boards",
                     "councils",
                     "memberships",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
-from neighbor_api.accounts import repository
+from neighbor_api.accounts import sessions
 from neighbor_api.accounts.models import User
 from neighbor_api.core.deps import Deps
 from neighbor_api.points import repository as points
@@ -15,7 +15,7 @@ from neighbor_api.points import repository as points
 
 def user_loader(deps: Deps) -> DataLoader[ObjectId, User | None]:
     async def load(ids: Sequence[ObjectId]) -> list[User | None]:
-        found = {u.id: u for u in await repository.users_by_ids(deps.db, ids)}
+        found = await sessions.users(deps, ids)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)

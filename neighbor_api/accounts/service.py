@@ -24,6 +24,7 @@ from neighbor_api.accounts.phones import normalize_phone as normalize_phone
 from neighbor_api.accounts.sessions import Authenticated as Authenticated
 from neighbor_api.accounts.sessions import authenticate as authenticate
 from neighbor_api.accounts.sessions import authenticate_now as authenticate_now
+from neighbor_api.accounts.sessions import users as users
 
 # Verification codes live in verification.py; other features call them through this module.
 from neighbor_api.accounts.verification import CodeSent as CodeSent

@@ -17,6 +17,10 @@ Revocation bound:
 - when the stream is down, within `NEIGHBOR_AUTH_CACHE_SECONDS` (entries age out); when it
   reopens the whole cache is dropped, since changes may have been missed meanwhile.
 
+The users the requests' DataLoaders and the notifier read (names, phones to mask) are kept the
+same way (`users`), within the same bounds: `forget_user` and the watcher drop a user whose
+document changed, and an entry ages out after `NEIGHBOR_AUTH_CACHE_SECONDS`.
+
 A WebSocket authorises each operation and each subscription event through `authenticate`
 too (the token's expiry included), so a socket sees a revocation within the same bound.
 """
@@ -24,11 +28,11 @@ too (the token's expiry included), so a socket sees a revocation within the same
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from bson import ObjectId
 
@@ -104,7 +108,6 @@ async def _viewer(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Aut
     if viewer is not None:
         return viewer
     cache = _cache(deps)
-    max_age = deps.settings.auth_cache_seconds
 
     async def load_and_keep() -> Authenticated:
         epoch = cache.epoch
@@ -114,8 +117,9 @@ async def _viewer(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Aut
             viewer.user.id,
             viewer,
             epoch=epoch,
-            max_size=deps.settings.auth_cache_size if max_age > 0 else 0,
+            max_size=_size(deps),
         )
+        cache.put_user(viewer.user.id, viewer.user, epoch=epoch, max_size=_size(deps))
         return viewer
 
     # Callers after an invalidation (a higher epoch) do not join a load begun before it.
@@ -142,6 +146,31 @@ async def _load(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authe
             )
         ),
     )
+
+
+async def users(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, User]:
+    """The users of `ids` that exist, by id: those the instance keeps at once, the others in
+    one read (and kept)."""
+    cache = _cache(deps)
+    max_age = deps.settings.auth_cache_seconds
+    found: dict[ObjectId, User] = {}
+    missing: list[ObjectId] = []
+    for user_id in ids:
+        user = cache.user(user_id, max_age=max_age) if max_age > 0 else None
+        if user is None:
+            missing.append(user_id)
+        else:
+            found[user_id] = cast(User, user)
+    if missing:
+        epoch = cache.epoch
+        for user in await repository.users_by_ids(deps.db, missing):
+            found[user.id] = user
+            cache.put_user(user.id, user, epoch=epoch, max_size=_size(deps))
+    return found
+
+
+def _size(deps: Deps) -> int:
+    return deps.settings.auth_cache_size if deps.settings.auth_cache_seconds > 0 else 0
 
 
 # --- Invalidation across instances ----------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from neighbor_api.accounts import repository as accounts
+from neighbor_api.accounts import service as accounts
 from neighbor_api.boards import repository as boards
 from neighbor_api.boards.models import Task
 from neighbor_api.core.deps import Deps
@@ -697,7 +697,7 @@ async def read_facts(deps: Deps, event: Document) -> Facts | None:
     kind = EventKind(event["kind"])
     subject_id = event["subject_id"]
     actor_id = event.get("actor_id")
-    names = await accounts.users_by_ids(deps.db, [actor_id]) if actor_id else []
+    names = list((await accounts.users(deps, [actor_id])).values()) if actor_id else []
     actor = (await _actors(deps, [actor_id]))[actor_id] if actor_id else None
     facts = Facts(
         event=event, kind=kind, data=event.get("data") or {}, actor_id=actor_id,

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from neighbor_api.accounts import repository as accounts
+from neighbor_api.accounts import service as accounts
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, invalid
@@ -81,7 +81,7 @@ async def notifications_of(deps: Deps, event: Document) -> Told:
     subject = facts.subject
     if subject is None or not told:
         return Told([], {})
-    users = {u.id: u for u in await accounts.users_by_ids(deps.db, [t.user_id for t in told])}
+    users = await accounts.users(deps, [t.user_id for t in told])
     preferences = await repository.preferences_of(deps.db, list(users))
     written = []
     for one in told:

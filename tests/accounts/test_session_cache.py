@@ -167,6 +167,58 @@ class TestWarmCache:
         assert commands.count - before == 0
 
 
+class TestKeptUsers:
+    """The users the DataLoaders and the notifier read are kept like the sessions."""
+
+    async def test_a_kept_user_is_read_without_a_round_trip(
+        self, deps: Deps, commands: Commands
+    ) -> None:
+        user_id = (await sign_up(deps)).user.id
+        deps.sessions.clear()
+        unknown = ObjectId()
+
+        before = commands.count
+        first = await accounts.users(deps, [user_id, unknown])
+        assert commands.count - before == 1
+        again = await accounts.users(deps, [user_id])
+
+        assert commands.count - before == 1
+        assert list(first) == list(again) == [user_id]  # no such user: absent, never kept
+        assert again[user_id].display_name == "陈思远"
+
+    async def test_a_changed_name_shows_at_once_on_this_instance(self, deps: Deps) -> None:
+        user_id = (await sign_up(deps)).user.id
+        assert (await accounts.users(deps, [user_id]))[user_id].display_name == "陈思远"
+
+        await accounts.update_profile(deps, user_id=user_id, display_name="陈思远（金山）")
+
+        assert (await accounts.users(deps, [user_id]))[user_id].display_name == "陈思远（金山）"
+
+    async def test_an_erased_account_is_read_again(self, deps: Deps) -> None:
+        user_id = (await sign_up(deps)).user.id
+        assert (await accounts.users(deps, [user_id]))[user_id].erased_at is None
+
+        await accounts.erase_account(deps, user_id)
+
+        erased = (await accounts.users(deps, [user_id]))[user_id]
+        assert erased.erased_at is not None
+        assert erased.display_name == ""
+
+    async def test_turned_off_with_the_session_cache(self, deps: Deps, commands: Commands) -> None:
+        off = dataclasses.replace(
+            deps,
+            settings=deps.settings.model_copy(update={"auth_cache_seconds": 0}),
+            sessions=SessionCache(),
+        )
+        user_id = (await sign_up(off)).user.id
+
+        before = commands.count
+        await accounts.users(off, [user_id])
+        await accounts.users(off, [user_id])
+
+        assert commands.count - before == 2
+
+
 class TestRevocationOnThisInstance:
     async def test_logout_refuses_the_same_token_at_once(self, api: Api, deps: Deps) -> None:
         token = (await sign_up(deps)).access_token
@@ -320,6 +372,37 @@ class TestOtherInstances:
 
         await eventually(active)
 
+    async def test_a_changed_name_reaches_the_other_within_the_stream_delay(
+        self, pair: tuple[Instance, Instance]
+    ) -> None:
+        a, b = pair
+        user_id = (await sign_up(a.deps)).user.id
+        assert (await accounts.users(b.deps, [user_id]))[user_id].display_name == "陈思远"
+
+        await accounts.update_profile(a.deps, user_id=user_id, display_name="陈思远（金山）")
+
+        async def renamed() -> bool:
+            kept = await accounts.users(b.deps, [user_id])
+            return kept[user_id].display_name == "陈思远（金山）"
+
+        await eventually(renamed)
+
+    async def test_with_the_stream_down_a_kept_user_ages_out(
+        self, pair: tuple[Instance, Instance], timer: FakeTimer
+    ) -> None:
+        a, b = pair
+        user_id = (await sign_up(a.deps)).user.id
+        assert (await accounts.users(b.deps, [user_id]))[user_id].display_name == "陈思远"
+        await b.watcher.stop()
+
+        await accounts.update_profile(a.deps, user_id=user_id, display_name="陈思远（金山）")
+        kept = await accounts.users(b.deps, [user_id])
+        assert kept[user_id].display_name == "陈思远"  # the stated bound ...
+
+        timer.now += b.deps.settings.auth_cache_seconds  # ... until it ends
+        kept = await accounts.users(b.deps, [user_id])
+        assert kept[user_id].display_name == "陈思远（金山）"
+
     async def test_with_the_stream_down_the_cache_age_bounds_revocation(
         self, pair: tuple[Instance, Instance], timer: FakeTimer
     ) -> None:
@@ -434,6 +517,33 @@ class TestTheCache:
         assert [cache.get(s, max_age=30) for s in mine] == [None, None]
         assert cache.get(theirs, max_age=30) == "theirs"
 
+    def test_users_are_kept_aged_and_bounded(self) -> None:
+        timer = FakeTimer()
+        cache: SessionCache[str] = SessionCache(timer=timer)
+        users = [ObjectId() for _ in range(3)]
+        for user in users:
+            cache.put_user(user, str(user), epoch=cache.epoch, max_size=2)
+
+        assert cache.user(users[0], max_age=30) is None  # the least recently used went first
+        assert cache.user(users[1], max_age=30) == str(users[1])
+        timer.now += 30
+        assert cache.user(users[2], max_age=30) is None
+
+    def test_forgetting_a_user_drops_the_user_too(self) -> None:
+        cache: SessionCache[str] = SessionCache()
+        user, other = ObjectId(), ObjectId()
+        epoch = cache.epoch  # a read of `other` starts ...
+        cache.put_user(user, "mine", epoch=cache.epoch, max_size=10)
+
+        cache.forget_user(user)
+        cache.put_user(other, "read before", epoch=epoch, max_size=10)  # ... and raced it
+
+        assert cache.user(user, max_age=30) is None
+        assert cache.user(other, max_age=30) is None
+        cache.put_user(other, "theirs", epoch=cache.epoch, max_size=10)
+        cache.clear()
+        assert cache.user(other, max_age=30) is None
+
 
 class TestTheWatcher:
     """What each change of the watched collections drops (accounts/sessions.forget)."""
@@ -475,10 +585,12 @@ class TestTheWatcher:
 
     def test_an_account_changed_or_deleted(self, cache: SessionCache[str]) -> None:
         user, session, other = self.cached(cache)
+        cache.put_user(user, "the user", epoch=cache.epoch, max_size=10)
 
         forget(cache, self.change("delete", "users", user))
 
         assert cache.get(session, max_age=30) is None
+        assert cache.user(user, max_age=30) is None
         assert cache.get(other, max_age=30) == "theirs"
 
     def test_a_membership_changed_names_its_user(self, cache: SessionCache[str]) -> None:
