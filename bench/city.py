@@ -36,6 +36,7 @@ import httpx
 from bench import compare, explain, mix, subscribers
 from bench.generate import SCALES, City, generate, load_city, password_hash_for
 from bench.load import (
+    JOBS_FIRST_ROUND_SECONDS,
     Measured,
     Watched,
     db_commands,
@@ -192,7 +193,7 @@ async def measure(args: argparse.Namespace) -> None:
         print(f"{sum(city.counts.values()):,} documents in {city.seconds:.0f} s ({phases})",  # noqa: T201
               flush=True)  # fmt: skip
         token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
-        started = time.perf_counter()
+        started, api_started = time.perf_counter(), time.monotonic()
         with api_server(database.uri, DATABASE, work=work, metrics_token=token,
                         secret_key=secret) as api:  # fmt: skip
             print(f"API ready in {time.perf_counter() - started:.0f} s", flush=True)  # noqa: T201
@@ -203,8 +204,9 @@ async def measure(args: argparse.Namespace) -> None:
             with httpx.Client(timeout=30) as scraper:
                 watched = Watched(api.pid, database.process.pid if database.process else None,
                                   lambda: db_commands(scraper, api.url, token))  # fmt: skip
-                watched = Watched(watched.api_pid, watched.db_pid, watched.metrics,
-                                  settled_idle_rates(watched))  # fmt: skip
+                jobs_ran = api_started + JOBS_FIRST_ROUND_SECONDS
+                idle = settled_idle_rates(watched, not_before=jobs_ran)
+                watched = Watched(watched.api_pid, watched.db_pid, watched.metrics, idle)
                 # The lists one request at a time (their latency unqueued), first: before any
                 # mutation, whose aftermath (notifications, jobs) would be counted with them;
                 # after a loaded pass of each, not measured, that brings the sample communities'

@@ -42,3 +42,20 @@ def test_a_process_that_never_settles_is_said_so() -> None:
     assert "not settled within 300 s" in idle_line((0.4, 0.0, 12.0))
     assert "not settled within 300 s" in idle_line((0.01, 0.44, 7.0))  # the database busy
     assert "not settled" not in idle_line((0.01, 0.02, 1.0))
+
+
+def test_the_idle_rates_wait_for_the_jobs_first_round() -> None:
+    said: list[str] = []
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = time.monotonic()
+        settled_idle_rates(
+            Watched(process.pid), seconds=0.2, not_before=started + 1.0, say=said.append
+        )
+        waited = time.monotonic() - started
+    finally:
+        process.kill()
+        process.wait()
+
+    assert waited >= 1.2
+    assert said[0].startswith("waiting 1 s for the API's jobs to run once")
