@@ -152,20 +152,20 @@ async def users(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, User]:
     """The users of `ids` that exist, by id: those the instance keeps at once, the others in
     one read (and kept)."""
     cache = _cache(deps)
-    max_age = deps.settings.auth_cache_seconds
+    max_age = deps.settings.auth_cache_seconds  # 0: nothing is kept (`_size`), none found
     found: dict[ObjectId, User] = {}
     missing: list[ObjectId] = []
     for user_id in ids:
-        user = cache.user(user_id, max_age=max_age) if max_age > 0 else None
+        user = cache.user(user_id, max_age=max_age)
         if user is None:
             missing.append(user_id)
         else:
             found[user_id] = cast(User, user)
     if missing:
-        epoch = cache.epoch
+        epoch, size = cache.epoch, _size(deps)
         for user in await repository.users_by_ids(deps.db, missing):
             found[user.id] = user
-            cache.put_user(user.id, user, epoch=epoch, max_size=_size(deps))
+            cache.put_user(user.id, user, epoch=epoch, max_size=size)
     return found
 
 

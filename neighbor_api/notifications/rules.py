@@ -697,11 +697,11 @@ async def read_facts(deps: Deps, event: Document) -> Facts | None:
     kind = EventKind(event["kind"])
     subject_id = event["subject_id"]
     actor_id = event.get("actor_id")
-    names = list((await accounts.users(deps, [actor_id])).values()) if actor_id else []
+    user = (await accounts.users(deps, [actor_id])).get(actor_id) if actor_id else None
     actor = (await _actors(deps, [actor_id]))[actor_id] if actor_id else None
     facts = Facts(
         event=event, kind=kind, data=event.get("data") or {}, actor_id=actor_id,
-        actor_name=names[0].display_name if names else "", actor=actor,
+        actor_name=user.display_name if user else "", actor=actor,
     )  # fmt: skip
     subject = SUBJECTS.get(kind.value.split(".", 1)[0])
     if subject is None:
