@@ -155,7 +155,7 @@ class Loaders:
         return board_loaders.boards_of_community_loader(self._deps)
 
     @cached_property
-    def column_task_counts(self) -> DataLoader[ObjectId, int]:
+    def column_task_counts(self) -> DataLoader[tuple[ObjectId, int | None], int]:
         return board_loaders.column_task_counts_loader(self._deps)
 
     @cached_property

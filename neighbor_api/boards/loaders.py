@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
@@ -43,11 +43,22 @@ def boards_of_community_loader(deps: Deps) -> DataLoader[ObjectId, list[Board]]:
     return DataLoader(load_fn=load)
 
 
-def column_task_counts_loader(deps: Deps) -> DataLoader[ObjectId, int]:
-    """How many tasks each column holds: a whole board's columns in one query."""
+def column_task_counts_loader(deps: Deps) -> DataLoader[tuple[ObjectId, int | None], int]:
+    """How many tasks each column (of a board with its `tasks_version`, None if not read) holds:
+    a whole board's columns in one query, kept by the instance under their boards' versions
+    when all are known (core/kept.py)."""
 
-    async def load(ids: Sequence[ObjectId]) -> list[int]:
-        counts = await repository.counts_in_columns(deps.db, ids)
+    async def load(keys: Sequence[tuple[ObjectId, int | None]]) -> list[int]:
+        ids = [column_id for column_id, _ in keys]
+        versions = tuple(version for _, version in keys)
+
+        def read() -> Awaitable[dict[ObjectId, int]]:
+            return repository.counts_in_columns(deps.db, ids)
+
+        if None in versions:
+            counts = await read()
+        else:
+            counts = await deps.keep(("boards.counts", tuple(ids)), versions, read)
         return [counts.get(i, 0) for i in ids]
 
     return DataLoader(load_fn=load)

@@ -80,6 +80,9 @@ class Board(StoredModel):
     name: str
     columns: list[Column] = Field(default_factory=list)
     created_by: ObjectId | None = None
+    # Incremented by every write of one of its tasks, after it (`repository.touch_tasks`): the
+    # version its columns' pages are kept under (core/kept.py).
+    tasks_version: int = 0
     created_at: datetime | None = None
 
     def column(self, column_id: ObjectId) -> Column | None:

@@ -98,12 +98,20 @@ async def touch_board(db: Database, board_id: ObjectId, *, session: Session) -> 
     await db[BOARDS].update_one({"_id": board_id}, {"$inc": {"wip_guard": 1}}, session=session)
 
 
+async def touch_tasks(db: Database, board_id: ObjectId, *, session: Session | None) -> None:
+    """Count a write of the board's tasks in its `tasks_version`, after the write (in its
+    transaction, if any): the column pages kept before it are read again (core/kept.py).
+    Every write of a task comes here."""
+    await db[BOARDS].update_one({"_id": board_id}, {"$inc": {"tasks_version": 1}}, session=session)
+
+
 # --- Tasks --------------------------------------------------------------------------------
 
 
 async def insert_task(db: Database, task: Task, *, session: Session | None = None) -> None:
     await db[TASKS].insert_one({**task.to_document(), "joinable": task.is_joinable()},
                                session=session)  # fmt: skip
+    await touch_tasks(db, task.board_id, session=session)
 
 
 async def tasks_by_ids(
@@ -258,15 +266,18 @@ async def column_ids_in_order(
 
 
 async def set_ranks(
-    db: Database, ranks: Sequence[tuple[ObjectId, str]], *, session: Session | None = None
-) -> None:
-    """Rebalancing: new ranks for a column's cards (their order and versions unchanged)."""
+    db: Database, board_id: ObjectId, ranks: Sequence[tuple[ObjectId, str]],
+    *, session: Session | None = None,
+) -> None:  # fmt: skip
+    """Rebalancing: new ranks for the cards of a column of the board (their order and versions
+    unchanged; their cursors change)."""
     if ranks:
         await db[TASKS].bulk_write(
             [UpdateOne({"_id": i}, {"$set": {"rank": r}}) for i, r in ranks],
             ordered=True,
             session=session,
         )
+        await touch_tasks(db, board_id, session=session)
 
 
 async def update_task(
@@ -298,6 +309,7 @@ async def update_task(
             {"_id": task_id}, {"$set": {"joinable": task.is_joinable()}}, session=session
         )
         task = task.model_copy(update={"joinable": task.is_joinable()})
+    await touch_tasks(db, task.board_id, session=session)
     return task
 
 

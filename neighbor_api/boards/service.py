@@ -228,10 +228,17 @@ async def get_task(deps: Deps, actor: Actor | None, task_id: ObjectId) -> Task |
 
 
 async def column_tasks(
-    deps: Deps, column_id: ObjectId, *, first: int | None, after: str | None
+    deps: Deps, column_id: ObjectId, *, version: int | None, first: int | None, after: str | None
 ) -> Page[Task]:
-    """A column's cards in order (the caller checked the board is visible)."""
-    return await repository.column_page(deps.db, column_id, first=first, after=after)
+    """A column's cards in order (the caller checked the board is visible); kept by the
+    instance under the board's `tasks_version` when the caller read it (`version`)."""
+
+    def load() -> Awaitable[Page[Task]]:
+        return repository.column_page(deps.db, column_id, first=first, after=after)
+
+    if version is None:
+        return await load()
+    return await deps.keep(("boards.column", column_id, first, after), version, load)
 
 
 @dataclass(frozen=True)
@@ -438,19 +445,20 @@ async def _check_wip(deps: Deps, board: Board, column: Column, session: Session)
 
 async def _rank_at(
     deps: Deps,
+    board_id: ObjectId,
     column_id: ObjectId,
     *,
     after: Task | None,
     moving: ObjectId | None,
     session: Session,
 ) -> str:
-    """A rank for a card placed after `after` (None: at the top) in a column."""
+    """A rank for a card placed after `after` (None: at the top) in a column of the board."""
     low, high = await repository.neighbours(
         deps.db, column_id, after=after, excluding=moving, session=session
     )
     if low is not None and high is not None and not low < high:
         # Two cards share a rank (racing moves): spread the column out, then look again.
-        await _rebalance(deps, column_id, session=session)
+        await _rebalance(deps, board_id, column_id, session=session)
         if after is not None:
             (after,) = await repository.tasks_by_ids(deps.db, [after.id], session=session)
         low, high = await repository.neighbours(
@@ -459,21 +467,26 @@ async def _rank_at(
     return ranks.between(low, high)
 
 
-async def _top_rank(deps: Deps, column_id: ObjectId, session: Session) -> str:
-    return await _rank_at(deps, column_id, after=None, moving=None, session=session)
+async def _top_rank(deps: Deps, board_id: ObjectId, column_id: ObjectId, session: Session) -> str:
+    return await _rank_at(deps, board_id, column_id, after=None, moving=None, session=session)
 
 
-async def _rebalance(deps: Deps, column_id: ObjectId, *, session: Session | None = None) -> None:
-    """Give a column's cards short, evenly spaced ranks (their order unchanged)."""
+async def _rebalance(
+    deps: Deps, board_id: ObjectId, column_id: ObjectId, *, session: Session | None = None
+) -> None:
+    """Give the cards of a column of the board short, evenly spaced ranks (their order
+    unchanged)."""
     ids = await repository.column_ids_in_order(deps.db, column_id, session=session)
-    await repository.set_ranks(deps.db, list(zip(ids, ranks.spread(len(ids)), strict=True)),
-                               session=session)  # fmt: skip
+    spread = list(zip(ids, ranks.spread(len(ids)), strict=True))
+    await repository.set_ranks(deps.db, board_id, spread, session=session)
 
 
 async def _after_write(deps: Deps, task: Task) -> None:
     """Ranks that grew too long (many cards put in one spot) are spread out again."""
     if len(task.rank) > ranks.MAX_RANK_LENGTH:
-        await in_transaction(deps.client, lambda s: _rebalance(deps, task.column_id, session=s))
+        await in_transaction(
+            deps.client, lambda s: _rebalance(deps, task.board_id, task.column_id, session=s)
+        )
 
 
 async def _record(
@@ -625,7 +638,8 @@ async def create_task(
 
     async def write(session: Session) -> None:
         await _check_wip(deps, board, column, session)
-        task = draft.model_copy(update={"rank": await _top_rank(deps, column.id, session)})
+        rank = await _top_rank(deps, board.id, column.id, session)
+        task = draft.model_copy(update={"rank": rank})
         await repository.insert_task(deps.db, task, session=session)
         await _record(deps, actor, EventKind.TASK_CREATED, task, session, title=title)
         created[:] = [task]
@@ -688,7 +702,9 @@ async def move_task(
     async def write(session: Session) -> Task:
         if target.id != task.column_id:
             await _check_wip(deps, board, target, session)
-        rank = await _rank_at(deps, target.id, after=after, moving=task.id, session=session)
+        rank = await _rank_at(
+            deps, board.id, target.id, after=after, moving=task.id, session=session
+        )
         moved = await repository.update_task(
             deps.db,
             task.id,
@@ -726,7 +742,7 @@ async def _to_column(
     if column is None:
         return None
     await _check_wip(deps, board, column, session)
-    return column, await _top_rank(deps, column.id, session)
+    return column, await _top_rank(deps, board.id, column.id, session)
 
 
 async def claim_task(

@@ -98,15 +98,19 @@ class BoardColumnType(relay.Node):
         default=None, description="At most this many tasks at once (null: no limit)."
     )
     model: strawberry.Private[Column]
+    # Its board's `tasks_version` as this request read the board (its pages are kept under it:
+    # core/kept.py); None: not read with it (its pages are read).
+    tasks_version: strawberry.Private[int | None] = None
 
     @classmethod
-    def from_model(cls, column: Column) -> BoardColumnType:
+    def from_model(cls, column: Column, tasks_version: int | None = None) -> BoardColumnType:
         return cls(
             id=str(column.id),
             name=column.name,
             kind=column.kind,
             wip_limit=column.wip_limit,
             model=column,
+            tasks_version=tasks_version,
         )
 
     @strawberry.field(description="The column's tasks, in board order (top first).")
@@ -115,9 +119,9 @@ class BoardColumnType(relay.Node):
     ) -> Connection[TaskType]:
         # Asked before the page is awaited, so that the totals of all the board's columns are
         # one query (a board has a few columns), not one per column.
-        total = info.context.loaders.column_task_counts.load(self.model.id)
+        total = info.context.loaders.column_task_counts.load((self.model.id, self.tasks_version))
         page = await service.column_tasks(
-            info.context.deps, self.model.id, first=first, after=after
+            info.context.deps, self.model.id, version=self.tasks_version, first=first, after=after
         )
         return Connection.of(replace(page.map(TaskType.from_model), count=lambda: total))
 
@@ -144,7 +148,7 @@ class BoardType(relay.Node):
 
     @strawberry.field(description="Its columns, left to right.")
     def columns(self) -> list[BoardColumnType]:
-        return [BoardColumnType.from_model(c) for c in self.model.columns]
+        return [BoardColumnType.from_model(c, self.model.tasks_version) for c in self.model.columns]
 
 
 @strawberry.type(name="TaskSubmission", description="The work handed in for review.")

@@ -1,16 +1,21 @@
 """What every service needs: the database, the settings, the clock; the instance's session
-cache (invalidated by the writes that end a session or change a viewer's roles)."""
+cache (invalidated by the writes that end a session or change a viewer's roles) and its kept
+reads (valid while their version holds)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from neighbor_api.core.clock import Clock
+from neighbor_api.core.kept import Kept
 from neighbor_api.core.mongo import Client, Database
 from neighbor_api.core.rate_limit import Limiter
 from neighbor_api.core.session_cache import SessionCache
 from neighbor_api.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,18 @@ class Deps:
     clock: Clock
     # session id -> the viewer (accounts/sessions.py); one per instance, never shared.
     sessions: SessionCache[Any] = field(default_factory=SessionCache, compare=False)
+    # Reads kept under the version their writers change (core/kept.py): the community lists'
+    # pages (reports/service.py). One per instance, never shared.
+    kept: Kept = field(default_factory=Kept, compare=False)
+
+    def keep(
+        self, key: Hashable, version: Hashable, load: Callable[[], Awaitable[T]]
+    ) -> Awaitable[T]:
+        """`load()`'s value for `key`, kept by the instance while `version` holds (core/kept.py;
+        `Settings.list_cache_*`). `key` names everything the value depends on but what
+        `version` counts the writes of."""
+        seconds, size = self.settings.list_cache_seconds, self.settings.list_cache_size
+        return self.kept.read(key, version, load, max_age=seconds, max_size=size if seconds else 0)
 
     @property
     def limiter(self) -> Limiter:

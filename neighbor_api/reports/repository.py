@@ -313,7 +313,7 @@ async def move_in_rollups(
 ) -> None:
     """A report moved (`report` before, `moved` after): from one status count of its rollup
     and of its community's totals to the other, and its milestones (`_milestones`), in one
-    command at most."""
+    command; a move that keeps its status is a write all the same (`touch`)."""
     day = rollup_day(report.created_at)
     updates: list[tuple[datetime, Document]] = []
     if moved.status is not report.status:
@@ -325,11 +325,11 @@ async def move_in_rollups(
         else:
             updates.append((at, inc))
     changes = [_rollup_change(report, at, inc) for at, inc in updates]
-    if moved.status is not report.status:
-        changes.append(_totals_change(report, {report.status: -1, moved.status: 1}))
+    deltas = {report.status: -1, moved.status: 1} if moved.status is not report.status else {}
+    changes.append(_totals_change(report, deltas))
     if len(changes) == 1:
         await db[ROLLUPS].update_one(*changes[0], upsert=True, session=session)
-    elif changes:
+    else:
         await db[ROLLUPS].bulk_write(
             [UpdateOne(*change, upsert=True) for change in changes],
             ordered=False,
@@ -362,12 +362,35 @@ def totals_id(community_id: ObjectId) -> str:
     return f"{community_id}:totals"
 
 
+async def touch(
+    db: Database, community_ids: Collection[ObjectId], *, session: Session | None = None
+) -> None:
+    """Count a write of reports of these communities in their totals' `version`, after the
+    write (in its transaction, if any): the pages their lists keep were read before it
+    (core/kept.py). Every write of a report comes here, or through `_totals_change`."""
+    if len(community_ids) == 1:
+        (one,) = community_ids
+        await db[ROLLUPS].update_one(
+            {"_id": totals_id(one)}, {"$inc": {"version": 1}}, upsert=True, session=session
+        )
+    elif community_ids:
+        await db[ROLLUPS].bulk_write(
+            [
+                UpdateOne({"_id": totals_id(c)}, {"$inc": {"version": 1}}, upsert=True)
+                for c in community_ids
+            ],
+            ordered=False,
+            session=session,
+        )
+
+
 def _totals_change(
     report: Report, deltas: dict[ReportStatus, int], *, new: bool = False
 ) -> tuple[Document, Document]:
     """The filter and update adding `deltas` (status → change) to the report's community's
-    totals (made on first use); a `new` report may be its first (`since`)."""
-    inc: Document = {}
+    totals (made on first use), and a write of its reports (`version`, see `touch`); a `new`
+    report may be its first (`since`)."""
+    inc: Document = {"version": 1}
     for status, delta in deltas.items():
         inc[f"all.{status.value}"] = delta
         if report.visibility is ReportVisibility.COMMUNITY:
@@ -389,6 +412,9 @@ class Totals:
     since: datetime | None
     # Reports created in each month (UTC, `month_key`): the rate the lists' windows assume.
     months: Mapping[str, int]
+    # Incremented by every write of one of the community's reports, after it (`touch`): the
+    # version its lists' pages are kept under (core/kept.py).
+    version: int = 0
 
     def rate(self, at: datetime, now: datetime) -> float:
         """Reports created per second in the month of `at` (UTC; the months' counts), or over
@@ -419,6 +445,7 @@ async def read_totals(db: Database, community_id: ObjectId) -> Totals:
         document.get("members", {}),
         document.get("since"),
         document.get("months", {}),
+        document.get("version", 0),
     )
 
 
@@ -741,14 +768,16 @@ async def resolved_before(db: Database, cutoff: datetime, *, limit: int) -> list
 
 
 async def add_endorsement(
-    db: Database, endorsement: Endorsement, *, session: Session | None = None
-) -> None:
-    """Record one endorsement and count it. A second one by the same user raises
-    DuplicateKeyError (the unique index decides, under any concurrency)."""
+    db: Database, endorsement: Endorsement, community_id: ObjectId, *,
+    session: Session | None = None,
+) -> None:  # fmt: skip
+    """Record one endorsement of a report of the community and count it. A second one by the
+    same user raises DuplicateKeyError (the unique index decides, under any concurrency)."""
     await db[ENDORSEMENTS].insert_one(endorsement.to_document(), session=session)
     await db[REPORTS].update_one(
         {"_id": endorsement.report_id}, {"$inc": {"endorsement_count": 1}}, session=session
     )
+    await touch(db, [community_id], session=session)
 
 
 async def endorsers_of(
@@ -767,7 +796,7 @@ async def endorsers_of(
 
 
 async def follow_all(
-    db: Database, report_id: ObjectId, user_ids: Sequence[ObjectId], at: datetime,
+    db: Database, report: Report, user_ids: Sequence[ObjectId], at: datetime,
     *, session: Session | None = None,
 ) -> int:  # fmt: skip
     """`follow` for many users in two round trips whatever their number (upserts on the unique
@@ -777,7 +806,7 @@ async def follow_all(
     result = await db[FOLLOWS].bulk_write(
         [
             UpdateOne(
-                {"report_id": report_id, "user_id": user_id},
+                {"report_id": report.id, "user_id": user_id},
                 {"$setOnInsert": {"created_at": at}},
                 upsert=True,
             )
@@ -789,18 +818,20 @@ async def follow_all(
     added = result.upserted_count
     if added:
         await db[REPORTS].update_one(
-            {"_id": report_id}, {"$inc": {"follower_count": added}}, session=session
+            {"_id": report.id}, {"$inc": {"follower_count": added}}, session=session
         )
+        await touch(db, [report.community_id], session=session)
     return added
 
 
 async def add_duplicate(
-    db: Database, original_id: ObjectId, duplicate_id: ObjectId, *, session: Session | None = None
+    db: Database, original: Report, duplicate_id: ObjectId, *, session: Session | None = None
 ) -> None:
     """Link a duplicate from its original (the duplicate's own link is its move)."""
     await db[REPORTS].update_one(
-        {"_id": original_id}, {"$addToSet": {"duplicate_ids": duplicate_id}}, session=session
+        {"_id": original.id}, {"$addToSet": {"duplicate_ids": duplicate_id}}, session=session
     )
+    await touch(db, [original.community_id], session=session)
 
 
 async def endorsed(
@@ -813,14 +844,14 @@ async def endorsed(
 
 
 async def follow(
-    db: Database, report_id: ObjectId, user_id: ObjectId, at: datetime,
+    db: Database, report: Report, user_id: ObjectId, at: datetime,
     *, counted: bool = False, session: Session | None = None,
 ) -> bool:  # fmt: skip
     """Make the user follow the report and count it (once: an upsert on the unique pair;
     `counted`: the report's `follower_count` already includes them); whether they did not
     follow it before."""
     result = await db[FOLLOWS].update_one(
-        {"report_id": report_id, "user_id": user_id},
+        {"report_id": report.id, "user_id": user_id},
         {"$setOnInsert": {"created_at": at}},
         upsert=True,
         session=session,
@@ -829,23 +860,25 @@ async def follow(
         return False
     if not counted:
         await db[REPORTS].update_one(
-            {"_id": report_id}, {"$inc": {"follower_count": 1}}, session=session
+            {"_id": report.id}, {"$inc": {"follower_count": 1}}, session=session
         )
+        await touch(db, [report.community_id], session=session)
     return True
 
 
 async def unfollow(
-    db: Database, report_id: ObjectId, user_id: ObjectId, *, session: Session | None = None
+    db: Database, report: Report, user_id: ObjectId, *, session: Session | None = None
 ) -> bool:
     """Stop following (and uncount it, only if a follow was removed)."""
     result = await db[FOLLOWS].delete_one(
-        {"report_id": report_id, "user_id": user_id}, session=session
+        {"report_id": report.id, "user_id": user_id}, session=session
     )
     if not result.deleted_count:
         return False
     await db[REPORTS].update_one(
-        {"_id": report_id}, {"$inc": {"follower_count": -1}}, session=session
+        {"_id": report.id}, {"$inc": {"follower_count": -1}}, session=session
     )
+    await touch(db, [report.community_id], session=session)
     return True
 
 
@@ -867,11 +900,15 @@ async def followers(db: Database, report_id: ObjectId) -> list[ObjectId]:
     return [d["user_id"] async for d in cursor]
 
 
-async def insert_comment(db: Database, comment: Comment, *, session: Session) -> None:
+async def insert_comment(
+    db: Database, comment: Comment, community_id: ObjectId, *, session: Session
+) -> None:
+    """Store a comment on a report of the community and count it."""
     await db[COMMENTS].insert_one(comment.to_document(), session=session)
     await db[REPORTS].update_one(
         {"_id": comment.report_id}, {"$inc": {"comment_count": 1}}, session=session
     )
+    await touch(db, [community_id], session=session)
 
 
 async def comments_page(
@@ -946,4 +983,8 @@ async def add_unit_member(
         {"$addToSet": {"unit_member_ids": user_id, "audience": user_key(user_id)}},
         session=session,
     )
+    cursor = db[REPORTS].find(
+        {"handling_unit_id": unit_id}, {"community_id": 1, "_id": 0}, session=session
+    )
+    await touch(db, {d["community_id"] async for d in cursor}, session=session)
     return Unit.from_document(document)

@@ -609,10 +609,16 @@ async def list_reports(
     ) -> Page[Report]:
         if totals is None or expected is None:
             return await repository.page(deps.db, where, sort=sort, first=size, after=after)
-        return await repository.windowed_page(
-            deps.db, where, expected=expected, totals=totals, now=now, sort=sort, first=size,
-            after=after, statuses=keep, held=held,
-        )  # fmt: skip
+        known = totals  # (for the closure)
+
+        def load() -> Awaitable[Page[Report]]:
+            return repository.windowed_page(
+                deps.db, where, expected=expected, totals=known, now=now, sort=sort, first=size,
+                after=after, statuses=keep, held=held,
+            )  # fmt: skip
+
+        key = ("reports.page", repr(where), order, size, after, tuple(keep), expected, held)
+        return await deps.keep(key, totals.version, load)
 
     mine = user_key(actor.user_id)
     if visible_to is None:
@@ -694,14 +700,15 @@ async def list_total(
         return await repository.count(deps.db, _visible(query, visible_to))
     if visible_to is None:
         return known.of(statuses)[0]
-    held: list[tuple[str, str]] = (
-        [(r.status.value, r.visibility.value) for r in own]
-        if own is not None
-        else [
-            (str(d.get("status")), str(d.get("visibility")))
-            for d in await repository.holding_key(deps.db, community_id, user_key(actor.user_id))
-        ]
-    )
+    if own is not None:
+        held = [(r.status.value, r.visibility.value) for r in own]
+    else:
+        mine = user_key(actor.user_id)
+        documents = await deps.keep(
+            ("reports.held", community_id, mine), known.version,
+            lambda: repository.holding_key(deps.db, community_id, mine),
+        )  # fmt: skip
+        held = [(str(d.get("status")), str(d.get("visibility"))) for d in documents]
     wanted = {s.value for s in statuses} if statuses else None
     private = ReportVisibility.PRIVATE.value
     return known.of(statuses)[1] + sum(
@@ -999,7 +1006,7 @@ async def submit_report(
         await repository.insert(deps.db, report, session=session)
         # The reporter follows their report (and is counted).
         await repository.follow(
-            deps.db, report.id, report.reporter_id, now, counted=True, session=session
+            deps.db, report, report.reporter_id, now, counted=True, session=session
         )
         await events.record(
             deps,
@@ -1442,15 +1449,17 @@ async def mark_report_duplicate(
     followers = await repository.followers(deps.db, report.id)
 
     async def carry(session: Session) -> object:
-        await repository.add_duplicate(deps.db, original.id, report.id, session=session)
-        await repository.follow_all(deps.db, original.id, followers, now, session=session)
+        await repository.add_duplicate(deps.db, original, report.id, session=session)
+        await repository.follow_all(deps.db, original, followers, now, session=session)
         both = await repository.endorsers_of(deps.db, [report.id, original.id], session=session)
         already = set(both[original.id])
         for user_id in both[report.id]:
             if user_id in already or user_id == original.reporter_id:
                 continue
             endorsement = Endorsement(report_id=original.id, user_id=user_id, created_at=now)
-            await repository.add_endorsement(deps.db, endorsement, session=session)
+            await repository.add_endorsement(
+                deps.db, endorsement, original.community_id, session=session
+            )
         return None
 
     changes = {
@@ -1494,10 +1503,10 @@ async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Re
     )
 
     async def write(session: Session) -> None:
-        await repository.add_endorsement(deps.db, endorsement, session=session)
+        await repository.add_endorsement(deps.db, endorsement, report.community_id, session=session)
         # "Me too" means hearing what becomes of it.
         await repository.follow(
-            deps.db, report.id, actor.user_id, endorsement.created_at, session=session
+            deps.db, report, actor.user_id, endorsement.created_at, session=session
         )
         await events.record(
             deps, kind=EventKind.REPORT_ENDORSED, subject_id=report.id, actor_id=actor.user_id,
@@ -1514,7 +1523,7 @@ async def follow_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Rep
     """Follow a report the viewer may see (else NOT_FOUND, like the report itself); a repeat
     changes nothing. The report as it is after."""
     report = await _visible_or_raise(deps, actor, report_id)
-    await repository.follow(deps.db, report.id, actor.user_id, deps.clock.now())
+    await repository.follow(deps.db, report, actor.user_id, deps.clock.now())
     found = await repository.by_ids(deps.db, [report.id])
     return found[0]
 
@@ -1523,7 +1532,7 @@ async def unfollow_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> R
     """Stop following (the reporter too: they are still told of their own report's moves).
     Not following: nothing changes."""
     report = await _visible_or_raise(deps, actor, report_id)
-    await repository.unfollow(deps.db, report.id, actor.user_id)
+    await repository.unfollow(deps.db, report, actor.user_id)
     found = await repository.by_ids(deps.db, [report.id])
     return found[0]
 
@@ -1548,7 +1557,7 @@ async def comment_on_report(
     )  # fmt: skip
 
     async def write(session: Session) -> None:
-        await repository.insert_comment(deps.db, comment, session=session)
+        await repository.insert_comment(deps.db, comment, report.community_id, session=session)
         await events.record(
             deps, kind=EventKind.REPORT_COMMENTED, subject_id=report.id, actor_id=actor.user_id,
             place_path=report.place_path, data={"comment_id": comment.id}, session=session,

@@ -140,6 +140,10 @@ BUDGETS: dict[str, int] = {
     "Place": 2,
     "NodeById": 2,
     # reports
+    # Every write of a report counts in its community's version (reports/repository.py
+    # `touch`, for the lists' kept pages): a follow, an endorsement, a comment, a duplicate's
+    # link, a move that keeps the status (dispatch, return) each write the totals once more; a
+    # submission and a move that changes the status count it in the totals' own update.
     # + the day's upload counters (files, before reading; bytes, once the size is known), the
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
@@ -156,10 +160,10 @@ BUDGETS: dict[str, int] = {
     # fewer reports than the page, is the worst).
     "ReportsNearby": 4,
     "ReportDetail": 5,  # the comments' total is the report's `comment_count` (no count read)
-    "EndorseReport": 8,  # endorsing follows (an upsert and its count)
+    "EndorseReport": 9,  # endorsing follows (an upsert and its count; the version twice)
     "CommentOnReport": 5,
-    "FollowReport": 4,
-    "UnfollowReport": 4,
+    "FollowReport": 5,
+    "UnfollowReport": 5,
     "AcceptReport": 5,
     "AssignReport": 6,
     "StartReport": 4,
@@ -180,14 +184,15 @@ BUDGETS: dict[str, int] = {
     # The duplicate and the original, the duplicate's followers; in one transaction the
     # original's link, the followers' follows (one bulk upsert, whatever their number) and
     # their count, both reports' endorsers (one read), the move, the day's rollup, the event,
-    # the commit; the original (duplicateOf). Each endorsement carried over is one insert more.
-    "MarkReportDuplicate": 12,
+    # the commit; the original (duplicateOf); the version, for the link and for the follows.
+    # Each endorsement carried over is one insert more (and the version once more).
+    "MarkReportDuplicate": 13,
     "MyGridQueue": 2,  # the page and its count
     "Units": 2,
     "CreateUnit": 2,
     "AddUnitMember": 6,
-    "DispatchReport": 5,
-    "ReturnReport": 4,
+    "DispatchReport": 6,
+    "ReturnReport": 5,
     "UnitQueue": 3,
     "PlaceReports": 2,
     "ReportsInArea": 2,
@@ -204,21 +209,23 @@ BUDGETS: dict[str, int] = {
     # resolved: 3); authentication and the place (2).
     "DistrictDashboard": 12,
     # task boards
+    # Every write of a task counts in its board's `tasks_version` (boards/repository.py
+    # `touch_tasks`, for the columns' kept pages): one command more per write.
     "CommunityBoards": 2,
     "Board": 10,
     "TaskDetail": 4,
     "CreateTask": 5,
     "MoveTask": 7,
-    "ClaimTask": 7,
+    "ClaimTask": 8,
     "ReleaseTask": 7,
-    "SubmitTask": 6,
+    "SubmitTask": 7,
     "ApproveTask": 6,
     "Leaderboard": 3,
     # points economy
     "OpenTasks": 5,  # the page, its count, and the viewer's own claimable tasks (left out)
-    "UpdateTask": 3,
-    "CancelTask": 4,  # + joinable set false (openTasks' flag)
-    "ReturnTask": 5,
+    "UpdateTask": 4,
+    "CancelTask": 5,  # + joinable set false (openTasks' flag)
+    "ReturnTask": 6,
     "CommentOnTask": 3,
     "TaskRecord": 3,
     "PointsHistory": 4,  # the page, its count and the balance (the ledger's sum)

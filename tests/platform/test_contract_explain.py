@@ -82,6 +82,7 @@ async def contract_reads(api: Api, sent: list[Document]) -> list[Read]:
     collected: list[Read] = []
 
     async def run(name: str, variables: dict[str, Any] | None = None, *, token: str) -> Any:
+        api.deps.kept.clear()  # every read the database would get: none kept
         sent.clear()
         data = await api.data(name, variables or {}, token=token)
         for command in sent:

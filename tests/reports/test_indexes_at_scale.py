@@ -229,7 +229,9 @@ async def explain(deps: Deps, command: Document) -> Plan:
 async def plans_of(
     city: City, sent: list[Document], read: Callable[[], Awaitable[object]]
 ) -> list[Plan]:
-    """The plans of the reads on `reports` that `read` sends."""
+    """The plans of the reads on `reports` that `read` sends (to the database: not the pages
+    the instance kept, which an earlier test may have read)."""
+    city.deps.kept.clear()
     sent.clear()
     await read()
     reads = [c for c in sent if c.get("find") == REPORTS or c.get("aggregate") == REPORTS]

@@ -1,0 +1,70 @@
+"""Reads kept by the instance under a version their writers change (`Deps.kept`).
+
+A value is kept with the version it was read under, and a lookup gives it back only for that
+same version: a reader reads the version first (a document it reads anyway), then the data,
+and keeps the data under that version; every writer changes the data first, then increments
+the version. So a reader that finds the version a value was kept under finds a value read
+after every write counted in it, on this instance or any other, with no change stream: what it
+answers is what a read of the database at that moment could have answered (a write between
+the version's read and the data's read may show early, never late).
+
+Two bounds guard what the rule cannot: `max_age` seconds (a writer that dies between its two
+writes, or an instance of an older release that does not count its writes), and `max_size`
+entries, the least recently used going first. `Deps.keep` reads through it with the
+settings' bounds: the community lists' pages under the community's totals' `version`
+(`reports/`), a board's column pages and counts under its `tasks_version` (`boards/`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+V = TypeVar("V")
+
+
+class Kept:
+    """Values by key, each with the version it was read under; bounded and aged."""
+
+    def __init__(self, *, timer: Callable[[], float] = time.monotonic) -> None:
+        self._timer = timer
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any, float]] = OrderedDict()
+        # Counters, for tests: lookups answered, lookups that read.
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def read(
+        self,
+        key: Hashable,
+        version: Hashable,
+        load: Callable[[], Awaitable[V]],
+        *,
+        max_age: float,
+        max_size: int,
+    ) -> V:
+        """The value kept under `key` for `version`, or `load()`'s, then kept (`max_size` 0:
+        never kept)."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            kept_version, value, stored_at = entry
+            if kept_version == version and self._timer() - stored_at < max_age:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return value  # type: ignore[no-any-return]
+            del self._entries[key]
+        self.misses += 1
+        loaded = await load()
+        if max_size > 0:
+            self._entries.pop(key, None)
+            self._entries[key] = (version, loaded, self._timer())
+            while len(self._entries) > max_size:
+                self._entries.popitem(last=False)
+        return loaded
+
+    def clear(self) -> None:
+        self._entries.clear()
