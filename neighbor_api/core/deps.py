@@ -26,8 +26,8 @@ class Deps:
     clock: Clock
     # session id -> the viewer (accounts/sessions.py); one per instance, never shared.
     sessions: SessionCache[Any] = field(default_factory=SessionCache, compare=False)
-    # Reads kept under the version their writers change (core/kept.py): the community lists'
-    # pages (reports/service.py). One per instance, never shared.
+    # Reads kept under the version their writers change (core/kept.py): a community's report
+    # list pages (reports/service.py), a board's column pages (boards/). One per instance.
     kept: Kept = field(default_factory=Kept, compare=False)
 
     def keep(
