@@ -118,11 +118,11 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     auth_cache_size: int = Field(default=10_000, ge=0)
 
-    # Pages of the community report lists kept by each instance (core/kept.py), valid while
-    # the community's version (every write of one of its reports increments it) is unchanged;
-    # an entry is read again after this many seconds whatever the version (a writer that died
-    # between its writes). The size is in pages (least recently used out: a page of 20
-    # reports holds about 100 KB); 0 turns it off.
+    # Pages kept by each instance (core/kept.py): a community's report lists and a board's
+    # columns, valid while their version (the community's, the board's: every write of one of
+    # its reports or tasks increments it) is unchanged; an entry is read again after this many
+    # seconds whatever the version (a writer that died between its writes). The size is in
+    # pages (least recently used out: a page of 20 reports holds about 100 KB); 0 turns it off.
     list_cache_seconds: float = Field(default=30.0, ge=0)
     list_cache_size: int = Field(default=1_000, ge=0)
 

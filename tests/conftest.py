@@ -231,6 +231,16 @@ def http_send(http: Any, **headers: str) -> Send:
     return send
 
 
+class FakeTimer:
+    """An in-process cache's clock (`time.monotonic` in the app), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Api:
     """Runs GraphQL in-process against the real database, as a client would send it."""
 

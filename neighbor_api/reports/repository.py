@@ -367,13 +367,9 @@ async def touch(
 ) -> None:
     """Count a write of reports of these communities in their totals' `version`, after the
     write (in its transaction, if any): the pages their lists keep were read before it
-    (core/kept.py). Every write of a report comes here, or through `_totals_change`."""
-    if len(community_ids) == 1:
-        (one,) = community_ids
-        await db[ROLLUPS].update_one(
-            {"_id": totals_id(one)}, {"$inc": {"version": 1}}, upsert=True, session=session
-        )
-    elif community_ids:
+    (core/kept.py). Every write of a report comes here, or through `_totals_change`. One
+    command whatever their number."""
+    if community_ids:
         await db[ROLLUPS].bulk_write(
             [
                 UpdateOne({"_id": totals_id(c)}, {"$inc": {"version": 1}}, upsert=True)

@@ -32,7 +32,7 @@ from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 from neighbor_api.settings import Settings
 from tests.accounts.conftest import assert_unauthenticated
-from tests.conftest import Api, CommandCounter, make_settings
+from tests.conftest import Api, CommandCounter, FakeTimer, make_settings
 from tests.graphql.conftest import Commands, place_named
 from tests.platform.conftest import LiveServer, serve
 from tests.platform.test_websocket import run_operation, transport_ws
@@ -54,16 +54,6 @@ async def sign_up(deps: Deps, phone: str = "13912345678") -> accounts.SignedIn:
 @pytest.fixture
 def commands(command_counter: CommandCounter, deps: Deps) -> Commands:
     return Commands(command_counter, deps.db.name)
-
-
-class FakeTimer:
-    """The cache's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class TestWarmCache:

@@ -20,7 +20,7 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.kept import Kept
 from neighbor_api.core.session_cache import SessionCache
 from neighbor_api.reports import repository
-from tests.conftest import Api, CommandCounter
+from tests.conftest import Api, CommandCounter, FakeTimer
 from tests.reports.street import (
     CHAIR,
     GRID_WORKER,
@@ -222,14 +222,6 @@ class TestEveryWriterTouches:
         assert after.version > before.version
 
 
-class Timer:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class TestKept:
     """core/kept.py itself: kept for one version, for `max_age` seconds, `max_size` keys."""
 
@@ -251,12 +243,13 @@ class TestKept:
         assert (kept.hits, kept.misses) == (1, 3)
 
     async def test_aged(self) -> None:
-        timer = Timer()
+        timer = FakeTimer()
         kept = Kept(timer=timer)
+        start = timer.now
         await self.read(kept, "k", 1, "first")
-        timer.now = 29.9
+        timer.now = start + 29.9
         assert await self.read(kept, "k", 1, "second") == "first"
-        timer.now = 30.0
+        timer.now = start + 30.0
         assert await self.read(kept, "k", 1, "third") == "third"
 
     async def test_least_recently_used_out(self) -> None:
