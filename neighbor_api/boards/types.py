@@ -343,23 +343,26 @@ class TaskType(relay.Node):
             edit=service.may_edit(actor, task),
         )
 
-    @strawberry.field(description="The report it was spawned from (if the viewer may see it).")
-    async def source_report(
-        self, info: Info
-    ) -> Annotated[ReportType, strawberry.lazy("neighbor_api.reports.types")] | None:
+    @strawberry.field(
+        description="The report it was spawned from (if the viewer may see it).",
+        graphql_type=Annotated["ReportType", strawberry.lazy("neighbor_api.reports.types")] | None,
+    )
+    def source_report(self, info: Info) -> MaybeAwaitable[ReportType | None]:
         from neighbor_api.reports.types import ReportType
 
-        report_id = self.model.source_report_id
-        return await ReportType.load(info, report_id) if report_id else None
+        report_id = self.model.source_report_id  # most tasks have none: no coroutine then
+        return ReportType.load(info, report_id) if report_id else None
 
-    @strawberry.field(description="The proposal it came from (if the viewer may see it).")
-    async def source_proposal(
-        self, info: Info
-    ) -> Annotated[ProposalType, strawberry.lazy("neighbor_api.councils.types")] | None:
+    @strawberry.field(
+        description="The proposal it came from (if the viewer may see it).",
+        graphql_type=Annotated["ProposalType", strawberry.lazy("neighbor_api.councils.types")]
+        | None,
+    )
+    def source_proposal(self, info: Info) -> MaybeAwaitable[ProposalType | None]:
         from neighbor_api.councils.types import ProposalType
 
         proposal_id = self.model.source_proposal_id
-        return await ProposalType.load(info, proposal_id) if proposal_id else None
+        return ProposalType.load(info, proposal_id) if proposal_id else None
 
     @strawberry.field(description="The latest work handed in for review.")
     def submission(self) -> SubmissionType | None:
