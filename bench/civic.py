@@ -118,6 +118,7 @@ async def _proposal(
         await sink.add("tallies", {
             "_id": f"{doc['_id']}:{index}", "proposal_id": doc["_id"],
             "open": status == "VOTING", "counts": counts, "areas": {},
+            "voters": sum(counts.values()),
         })  # fmt: skip
     if status == "CLOSED":
         totals: dict[str, dict[str, int]] = {"counts": {}, "areas": {}}

@@ -187,6 +187,7 @@ async def open_ballot_box(
                 "open": True,
                 "counts": {},
                 "areas": {},
+                "voters": 0,
             }
             for shard in range(TALLY_SHARDS)
         ],
@@ -299,11 +300,17 @@ async def close_ballot_box(db: Database, proposal_id: ObjectId, *, session: Sess
 async def live_counts(
     db: Database, proposal_ids: Sequence[ObjectId], *, session: Session | None = None
 ) -> dict[ObjectId, Document]:
-    """Per proposal: the sums over its shards, {"counts": {option: n}, "areas": {...}}."""
-    totals: dict[ObjectId, Document] = {i: {"counts": {}, "areas": {}} for i in proposal_ids}
+    """Per proposal: the sums over its shards, {"counts": {option: n}, "areas": {...},
+    "voters": n}. `voters` counts the votes added since shards counted them (every vote of
+    this release, in its transaction): the roll's version (`Proposal.roll_version`), not a
+    figure to show (the turnout is `turnout`'s)."""
+    totals: dict[ObjectId, Document] = {
+        i: {"counts": {}, "areas": {}, "voters": 0} for i in proposal_ids
+    }
     cursor = db[TALLIES].find({"proposal_id": {"$in": list(proposal_ids)}}, session=session)
     async for shard in cursor:
         total = totals[shard["proposal_id"]]
+        total["voters"] += int(shard.get("voters", 0))
         for field in ("counts", "areas"):
             for option, value in shard.get(field, {}).items():
                 total[field][option] = total[field].get(option, 0) + value

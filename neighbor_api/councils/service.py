@@ -9,7 +9,7 @@ them, so a racing vote conflicts, is retried and refused).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -586,7 +586,8 @@ async def record_participation(
     is in), the choices added to a random tally shard (refused once closed) and the event.
     Every channel (app, proxy, paper) goes through here, so a secret ballot's choices are kept
     the same way whoever cast it: as sums only."""
-    increments: Document = {f"counts.{o}": 1 for o in chosen}
+    # `voters`: one more entry on the roll, the version its kept pages are read under.
+    increments: Document = {"voters": 1} | {f"counts.{o}": 1 for o in chosen}
     if elector.area_centi:
         increments |= {f"areas.{o}": elector.area_centi for o in chosen}
     shard = secrets.randbelow(repository.TALLY_SHARDS)
@@ -801,14 +802,50 @@ async def comment_on_proposal(
     return ProposalComment.from_document(raced) if raced is not None else comment
 
 
+def roll_version(proposal: Proposal, voters: int) -> Hashable | None:
+    """What the roll (and the turnout counted from it) is kept under by the instance
+    (`Deps.keep`), given the sum of the tally shards' `voters`: every vote adds its entry and
+    one to a shard in one transaction (`record_participation`), and a closed roll never
+    changes. None (not kept) before voting opens."""
+    if proposal.status is ProposalStatus.CLOSED:
+        return ("closed", proposal.voted_count)
+    if proposal.status is ProposalStatus.VOTING:
+        return ("voting", voters)
+    return None
+
+
 async def roll(
-    deps: Deps, proposal: Proposal, *, first: int | None, after: str | None
+    deps: Deps,
+    proposal: Proposal,
+    *,
+    first: int | None,
+    after: str | None,
+    version: Hashable | None = None,
 ) -> Page[Participation]:
     """Who voted: in the order they voted on open ballots (with their choices); in no order
-    related to time on secret ones (see the README's secrecy rules)."""
-    return await repository.roll_page(
-        deps.db, proposal.id, first=first, after=after, by_key=proposal.ballot is Ballot.SECRET
-    )
+    related to time on secret ones (see the README's secrecy rules). Kept under `version`
+    (`roll_version`) when given."""
+    by_key = proposal.ballot is Ballot.SECRET
+
+    def load() -> Awaitable[Page[Participation]]:
+        return repository.roll_page(deps.db, proposal.id, first=first, after=after, by_key=by_key)
+
+    if version is None:
+        return await load()
+    return await deps.keep(("proposal.roll", proposal.id, by_key, first, after), version, load)
+
+
+async def turnout(
+    deps: Deps,
+    proposal_id: ObjectId,
+    version: Hashable | None,
+    load: Callable[[], Awaitable[tuple[int, int]]],
+) -> tuple[int, int]:
+    """How many electors voted and their floor area while voting runs (`load`: the request's
+    loader), kept under the roll's version (`roll_version`) when given."""
+    if version is None:
+        return await load()
+    return await deps.keep(("proposal.turnout", proposal_id), version, load)
 
 
 def decision_reason(proposal: Proposal, locale: Locale) -> str:
@@ -830,4 +867,10 @@ def may_see_figures(actor: Actor | None, proposal: Proposal) -> bool:
 async def comments(
     deps: Deps, proposal: Proposal, *, first: int | None, after: str | None
 ) -> Page[ProposalComment]:
-    return await repository.comments_page(deps.db, proposal, first=first, after=after)
+    """A page of the deliberation, kept by the instance under the proposal's `comment_count`
+    (comments are only ever added, each with its count in one transaction)."""
+    return await deps.keep(
+        ("proposal.comments", proposal.id, first, after),
+        proposal.comment_count,
+        lambda: repository.comments_page(deps.db, proposal, first=first, after=after),
+    )

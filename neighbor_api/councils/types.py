@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Hashable
 from datetime import datetime
 from typing import Any
 
@@ -462,6 +462,15 @@ class ProposalType(relay.Node):
             )
         return proposal.ballot is Ballot.OPEN and proposal.status is ProposalStatus.VOTING
 
+    async def _roll_version(self, info: Info) -> Hashable | None:
+        """The roll's version (service.roll_version), from the tallies while voting runs."""
+        proposal = self.model
+        voters = 0
+        if proposal.status is ProposalStatus.VOTING:
+            totals = await info.context.loaders.councils.live_counts.load(proposal.id)
+            voters = int(totals["voters"])
+        return service.roll_version(proposal, voters)
+
     @strawberry.field(description="The options, in order (yes, no, abstain for yes/no votes).")
     async def options(self, info: Info) -> list[ProposalOptionType]:
         return await self._options(info)
@@ -500,7 +509,10 @@ class ProposalType(relay.Node):
         if proposal.voted_count is not None:
             voted, area = proposal.voted_count, proposal.voted_area_centi or 0
         else:
-            voted, area = await info.context.loaders.councils.turnout.load(proposal.id)
+            voted, area = await service.turnout(
+                info.context.deps, proposal.id, await self._roll_version(info),
+                lambda: info.context.loaders.councils.turnout.load(proposal.id),
+            )  # fmt: skip
         owners = proposal.electorate is Electorate.OWNERS
         figures = owners and service.may_see_figures(await info.context.actor(), proposal)
         # A secret ballot's area percentage is published once voting has closed (art. 278's
@@ -598,7 +610,10 @@ class ProposalType(relay.Node):
     async def voters(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[VoterType]:
-        page = await service.roll(info.context.deps, self.model, first=first, after=after)
+        page = await service.roll(
+            info.context.deps, self.model, first=first, after=after,
+            version=await self._roll_version(info),
+        )  # fmt: skip
         return Connection.of(
             page.map(
                 lambda p: VoterType(

@@ -135,7 +135,7 @@ class TestSecretBallotsByProxyAndOnPaper:
                 found = values(document)
                 assert not (found & person_strings and found & option_strings), (name, document)
         for document in await db["tallies"].find().to_list():
-            assert set(document) == {"_id", "proposal_id", "open", "counts", "areas"}
+            assert set(document) == {"_id", "proposal_id", "open", "counts", "areas", "voters"}
         # Through the API: who voted and how they took part, never what.
         entries = await roll(hall, proposal_id, OWNERS_CHAIR)
         assert sorted(e["channel"] for e in entries) == ["APP", "PAPER", "PROXY"]

@@ -64,7 +64,7 @@ class TestSecretBallot:
         assert sum(sum(t["counts"].values()) for t in tallies) == 3
         for document in tallies:
             assert not values(document) & voter_strings, document
-            assert set(document) == {"_id", "proposal_id", "open", "counts", "areas"}
+            assert set(document) == {"_id", "proposal_id", "open", "counts", "areas", "voters"}
         for name in ("events", "electors", "participations", "tallies"):
             for document in await db[name].find().to_list():
                 found = values(document)

@@ -118,11 +118,12 @@ BUDGETS: dict[str, int] = {
     # given and held), the insert and its event, the payload's users.
     "AuthorizeProxy": 10,
     # The proposal, its council, the elector, the authorisation; the transaction (roll entry,
-    # tally, event, the authorisation used); the payload's turnout.
-    "CastProxyVote": 9,
+    # tally, event, the authorisation used); the payload's turnout (the tallies, the roll's
+    # version it is kept under, then the turnout itself).
+    "CastProxyVote": 10,
     # The proposal, its council, the elector; the transaction (roll entry, tally, event, the
-    # photo read and attached); the payload's turnout.
-    "RecordPaperBallot": 9,
+    # photo read and attached); the payload's turnout (the tallies, then the turnout).
+    "RecordPaperBallot": 10,
     # The council, the residents (for the threshold); the transaction (proposal, the author's
     # signature and the count, event).
     "SuggestProposal": 6,
