@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from neighbor_api.core import events
@@ -111,9 +111,15 @@ async def notified(db: Database, event_ids: Sequence[ObjectId]) -> set[ObjectId]
     return {d["_id"] async for d in cursor}
 
 
-async def mark_notified(db: Database, event_id: ObjectId, at: datetime) -> None:
-    with contextlib.suppress(DuplicateKeyError):  # another notifier finished it too
-        await db[NOTIFIED_EVENTS].insert_one({"_id": event_id, "at": at})
+async def mark_notified(
+    db: Database, event_ids: Sequence[ObjectId], at: datetime, *, session: Session
+) -> None:
+    """Mark events finished, in the transaction that writes their notifications
+    (DuplicateKeyError when another notifier finished one of them)."""
+    with _duplicates_refused():
+        await db[NOTIFIED_EVENTS].insert_many(
+            [{"_id": event_id, "at": at} for event_id in event_ids], session=session
+        )
 
 
 async def electors_user_ids(
@@ -313,33 +319,63 @@ async def existing_recipients(
     return {d["user_id"] async for d in cursor}
 
 
+@contextlib.contextmanager
+def _duplicates_refused() -> Iterator[None]:
+    """A batch insert refused by a unique index raises DuplicateKeyError, as one insert does."""
+    try:
+        yield
+    except BulkWriteError as error:
+        details: Any = error.details
+        if any(e.get("code") != DUPLICATE_KEY for e in details.get("writeErrors", [])):
+            raise
+        raise DuplicateKeyError(str(error), DUPLICATE_KEY, details) from error
+
+
 async def insert_written(
     db: Database, notifications: Sequence[Notification], messages: Sequence[PushMessage],
     *, session: Session,
 ) -> None:  # fmt: skip
-    """The notifications and their push messages, in the caller's transaction."""
-    if notifications:
-        await db[NOTIFICATIONS].insert_many(
-            [n.to_document() for n in notifications], session=session
-        )
-    if messages:
-        await db[OUTBOX].insert_many([m.to_document() for m in messages], session=session)
+    """The notifications and their push messages, in the caller's transaction
+    (DuplicateKeyError when a recipient was told of the event already)."""
+    with _duplicates_refused():
+        if notifications:
+            await db[NOTIFICATIONS].insert_many(
+                [n.to_document() for n in notifications], session=session
+            )
+        if messages:
+            await db[OUTBOX].insert_many([m.to_document() for m in messages], session=session)
 
 
-async def claim_push(db: Database, now: datetime, lease: timedelta) -> PushMessage | None:
-    """Take the earliest pending message due now, for `lease` (its `next_at` moves past the
-    lease, so no other worker takes it meanwhile; a worker that dies leaves it to be retried)."""
-    document = await db[OUTBOX].find_one_and_update(
+async def claim_pushes(
+    db: Database, now: datetime, lease: timedelta, limit: int
+) -> list[PushMessage]:
+    """Take up to `limit` pending messages due now, earliest first, for `lease`: their
+    `next_at` moves past the lease, so no other worker takes them meanwhile (each is taken by
+    an update that matches it only while it is still due: of two workers racing, one takes
+    it); a worker that dies leaves them to be retried."""
+    due = db[OUTBOX].find(
         {"status": PushStatus.PENDING.value, "next_at": {"$lte": now}},
-        {"$set": {"next_at": now + lease}, "$inc": {"attempts": 1}},
-        sort=[("next_at", ASCENDING)],
-        return_document=ReturnDocument.AFTER,
+        projection={"_id": 1}, sort=[("next_at", ASCENDING)], limit=limit,
+    )  # fmt: skip
+    ids = [d["_id"] async for d in due]
+    if not ids:
+        return []
+    claim = ObjectId()
+    await db[OUTBOX].update_many(
+        {"_id": {"$in": ids}, "status": PushStatus.PENDING.value, "next_at": {"$lte": now}},
+        {"$set": {"next_at": now + lease, "claim": claim}, "$inc": {"attempts": 1}},
     )
-    return PushMessage.from_document(document) if document else None
+    taken = db[OUTBOX].find({"_id": {"$in": ids}, "claim": claim}, sort=[("next_at", ASCENDING)])
+    return [PushMessage.from_document(d) async for d in taken]
 
 
-async def finish_push(db: Database, message_id: ObjectId, changes: Document) -> None:
-    await db[OUTBOX].update_one({"_id": message_id}, {"$set": changes})
+async def finish_pushes(db: Database, changes: Sequence[tuple[ObjectId, Document]]) -> None:
+    """Each message's outcome (`$set` of its changes), in one command."""
+    if changes:
+        await db[OUTBOX].bulk_write(
+            [UpdateOne({"_id": i}, {"$set": c}) for i, c in changes],
+            ordered=False,
+        )
 
 
 async def delete_of_user(db: Database, user_id: ObjectId) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from bson import ObjectId
@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 # Longer than a transaction may stay open, plus clock skew between instances.
 SETTLE = timedelta(minutes=2)
 BATCH = 200
+# At most this many notifications in one transaction (an opened vote tells every elector).
+WRITE_BATCH = 500
 
 
 class Told(NamedTuple):
@@ -107,42 +109,74 @@ async def notifications_of(deps: Deps, event: Document) -> Told:
     return Told(written, preferences)
 
 
-async def _write(deps: Deps, event: Document, told: Told) -> int:
-    """Write one event's notifications and their push messages (one per device of each
-    recipient outside their quiet hours) in one transaction: a notification never exists
-    without its push, nor the reverse. Recipients already told of this event (a notifier that
-    ran before, or races now) are skipped; how many were new."""
-    notifications = told.notifications
-    if not notifications:
+def _pushes(
+    notifications: Sequence[Notification], devices: Sequence[PushDevice], quiet: set[ObjectId],
+    now: datetime,
+) -> list[PushMessage]:  # fmt: skip
+    """One push message per device of each recipient outside their quiet hours."""
+    return [
+        PushMessage(
+            notification_id=n.id, device_id=d.id, user_id=n.user_id, title=n.title, body=n.body,
+            kind=n.kind, subject_type=n.subject_type, subject_id=n.subject_id, next_at=now,
+            created_at=now,
+        )
+        for n in notifications if n.user_id not in quiet
+        for d in devices if d.user_id == n.user_id
+    ]  # fmt: skip
+
+
+async def _write_batch(deps: Deps, told: Sequence[tuple[Document, Told]]) -> int:
+    """Write the notifications of several events, their push messages and the events' marks as
+    finished in one transaction: a notification never exists without its push, nor an event
+    marked finished without its notifications. If another notifier wrote one of them meanwhile
+    (a unique index refuses it), nothing of this one is written and each event is written on
+    its own, skipping whom it told already. How many were new."""
+    if not told:
         return 0
-    devices = await repository.devices_of(deps.db, [n.user_id for n in notifications])
+    notifications = [n for _, t in told for n in t.notifications]
+    recipients = list(dict.fromkeys(n.user_id for n in notifications))
+    devices = await repository.devices_of(deps.db, recipients) if recipients else []
     now = deps.clock.now()
-    quiet = {u for u, p in told.preferences.items() if p.is_quiet(now)}
+    quiet = {u for _, t in told for u, p in t.preferences.items() if p.is_quiet(now)}
+    messages = _pushes(notifications, devices, quiet, now)
+    event_ids = [event["_id"] for event, _ in told]
+
+    async def write(session: Session) -> int:
+        await repository.insert_written(deps.db, notifications, messages, session=session)
+        await repository.mark_notified(deps.db, event_ids, now, session=session)
+        return len(notifications)
+
+    try:
+        return await in_transaction(deps.client, write)
+    except DuplicateKeyError:
+        return sum([await _write_one(deps, event, one, devices, quiet) for event, one in told])
+
+
+async def _write_one(
+    deps: Deps, event: Document, told: Told, devices: Sequence[PushDevice], quiet: set[ObjectId]
+) -> int:
+    """`_write_batch` for one event, after a race: the recipients told already are skipped."""
+    now = deps.clock.now()
 
     async def write(session: Session) -> int:
         already = await repository.existing_recipients(deps.db, event["_id"], session=session)
-        new = [n for n in notifications if n.user_id not in already]
-        messages = [
-            PushMessage(
-                notification_id=n.id, device_id=d.id, user_id=n.user_id, title=n.title,
-                body=n.body, kind=n.kind, subject_type=n.subject_type, subject_id=n.subject_id,
-                next_at=now, created_at=now,
-            )
-            for n in new if n.user_id not in quiet
-            for d in devices if d.user_id == n.user_id
-        ]  # fmt: skip
+        new = [n for n in told.notifications if n.user_id not in already]
+        messages = _pushes(new, devices, quiet, now)
         await repository.insert_written(deps.db, new, messages, session=session)
+        await repository.mark_notified(deps.db, [event["_id"]], now, session=session)
         return len(new)
 
     try:
         return await in_transaction(deps.client, write)
-    except DuplicateKeyError:  # another notifier wrote this event's at the same moment
+    except DuplicateKeyError:  # another notifier finished this event at the same moment
         return 0
 
 
 async def notify(deps: Deps) -> int:
     """Write the notifications of the events since the watermark: how many were new. Safe to
-    run twice or on several instances at once (see the module's docstring)."""
+    run twice or on several instances at once (see the module's docstring). The events of a
+    batch are written together, in transactions of at most WRITE_BATCH notifications (or one
+    event's, however many)."""
     now = deps.clock.now()
     since = await repository.watermark(deps.db) or now - SETTLE
     written = 0
@@ -154,11 +188,18 @@ async def notify(deps: Deps) -> int:
         if not batch:
             break
         finished = await repository.notified(deps.db, [e["_id"] for e in batch])
+        pending: list[tuple[Document, Told]] = []
+        size = 0
         for event in batch:
             if event["_id"] in finished:
                 continue
-            written += await _write(deps, event, await notifications_of(deps, event))
-            await repository.mark_notified(deps.db, event["_id"], now)
+            told = await notifications_of(deps, event)
+            if pending and size + len(told.notifications) > WRITE_BATCH:
+                written += await _write_batch(deps, pending)
+                pending, size = [], 0
+            pending.append((event, told))
+            size += len(told.notifications)
+        written += await _write_batch(deps, pending)
         after = (batch[-1]["at"], batch[-1]["_id"])
         if len(batch) < BATCH:
             break
@@ -284,37 +325,52 @@ async def deliver_push(deps: Deps, sender: PushSender | None = None) -> int:
     removed. Safe on several instances: each message is claimed by one atomic update. How many
     were delivered."""
     sender = sender or push.sender_for(deps.settings)
-    settings = deps.settings
-    delivered = 0
-    for _ in range(PUSH_BATCH):
+    # A round's messages are claimed together and sent one after another: at the webhook's
+    # timeout each, a round takes at most half the lease.
+    per_round = int(PUSH_LEASE.total_seconds() / (2 * deps.settings.push_webhook_timeout_seconds))
+    per_round = max(1, min(PUSH_BATCH, per_round))
+    delivered = taken = 0
+    while taken < PUSH_BATCH:
         now = deps.clock.now()
-        message = await repository.claim_push(deps.db, now, PUSH_LEASE)
-        if message is None:
+        messages = await repository.claim_pushes(deps.db, now, PUSH_LEASE, per_round)
+        if not messages:
             break
-        found = await repository.devices_by_ids(deps.db, [message.device_id])
-        if not found or found[0].user_id != message.user_id:  # unregistered, or moved
-            await repository.finish_push(
-                deps.db, message.id,
-                {"status": PushStatus.DROPPED.value, "last_error": "device gone"},
-            )  # fmt: skip
+        taken += len(messages)
+        delivered += await _deliver(deps, sender, messages)
+    return delivered
+
+
+async def _deliver(deps: Deps, sender: PushSender, messages: Sequence[PushMessage]) -> int:
+    """Send claimed messages and write each one's outcome (in one command); how many were
+    delivered."""
+    settings = deps.settings
+    devices = {
+        d.id: d
+        for d in await repository.devices_by_ids(deps.db, list({m.device_id for m in messages}))
+    }
+    delivered = 0
+    outcomes: list[tuple[ObjectId, Document]] = []
+    for message in messages:
+        device = devices.get(message.device_id)
+        if device is None or device.user_id != message.user_id:  # unregistered, or moved
+            outcomes.append(
+                (message.id, {"status": PushStatus.DROPPED.value, "last_error": "device gone"})
+            )
             continue
-        outcome, reason = await sender.send(message, found[0])
+        outcome, reason = await sender.send(message, device)
         done = deps.clock.now()
         if outcome is push.Delivery.SENT:
             delivered += 1
-            await repository.finish_push(
-                deps.db, message.id, {"status": PushStatus.SENT.value, "sent_at": done}
-            )
+            outcomes.append((message.id, {"status": PushStatus.SENT.value, "sent_at": done}))
         elif outcome is push.Delivery.INVALID_DEVICE:
-            await repository.remove_device(deps.db, found[0].id)
-            await repository.finish_push(
-                deps.db, message.id,
-                {"status": PushStatus.DROPPED.value, "last_error": f"invalid device: {reason}"},
-            )  # fmt: skip
-            log.info("push device %s removed: the sender reports it invalid", found[0].id)
+            await repository.remove_device(deps.db, device.id)
+            devices.pop(device.id)  # its other messages of this round are dropped too
+            outcomes.append((message.id, {"status": PushStatus.DROPPED.value,
+                                          "last_error": f"invalid device: {reason}"}))  # fmt: skip
+            log.info("push device %s removed: the sender reports it invalid", device.id)
         elif message.attempts >= settings.push_max_attempts:
-            await repository.finish_push(
-                deps.db, message.id, {"status": PushStatus.DROPPED.value, "last_error": reason}
+            outcomes.append(
+                (message.id, {"status": PushStatus.DROPPED.value, "last_error": reason})
             )
             log.warning(
                 "push message %s dropped after %d attempts: %s", message.id, message.attempts,
@@ -322,9 +378,8 @@ async def deliver_push(deps: Deps, sender: PushSender | None = None) -> int:
             )  # fmt: skip
         else:
             retry_at = done + _backoff(message.attempts, settings.push_retry_seconds)
-            await repository.finish_push(
-                deps.db, message.id, {"next_at": retry_at, "last_error": reason}
-            )
+            outcomes.append((message.id, {"next_at": retry_at, "last_error": reason}))
+    await repository.finish_pushes(deps.db, outcomes)
     return delivered
 
 
