@@ -19,6 +19,7 @@ import pytest
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.notifications import push, service
+from tests.conftest import CommandCounter
 from tests.notifications.support import World
 from tests.reports.support import JINAN_NEIGHBOUR, JINAN_RESIDENT, JINAN_WORKER, object_id
 
@@ -218,6 +219,33 @@ async def test_delivery_retries_with_backoff_and_never_twice(
     }
     (message,) = await world.deps.db["push_outbox"].find({}).to_list()
     assert (message["status"], message["attempts"]) == ("SENT", 3)
+
+
+async def test_a_round_is_delivered_in_a_few_commands_and_each_message_once(
+    world: World, gateway: Gateway, command_counter: CommandCounter
+) -> None:
+    """Three reports accepted, told to a resident with two devices: six messages. Two workers
+    racing deliver each once; one worker's round costs the same few commands whatever its
+    size: the due messages, their claim, the claimed ones, their devices, their outcomes (one
+    bulk write), and the next round's due messages (none)."""
+    await register(world, JINAN_RESIDENT, "phone-a")
+    await register(world, JINAN_RESIDENT, "pad-b", "HARMONY")
+    for _ in range(3):
+        await accepted_report(world)
+    deps = with_webhook(world.deps, gateway)
+    database = deps.db.name
+    before = command_counter.counts.get(database, 0)
+    assert await service.deliver_push(deps) == 6
+    assert command_counter.counts[database] - before == 6
+
+    for _ in range(3):
+        await accepted_report(world)
+    delivered = await asyncio.gather(service.deliver_push(deps), service.deliver_push(deps))
+    assert sum(delivered) == 6
+    sent = [(m["notificationId"], m["deviceToken"]) for m in gateway.received]
+    assert len(sent) == len(set(sent)) == 12
+    statuses = {m["status"] for m in await deps.db["push_outbox"].find().to_list()}
+    assert statuses == {"SENT"}
 
 
 async def test_a_message_failing_every_time_is_dropped_after_the_last_try(
