@@ -877,7 +877,13 @@ async def escalated_reports(
 async def comments(
     deps: Deps, report: Report, *, first: int | None, after: str | None
 ) -> Page[Comment]:
-    return await repository.comments_page(deps.db, report, first=first, after=after)
+    """A page of the report's comments, kept by the instance under its `comment_count` (comments
+    are only ever added, each with its count in one transaction: `repository.insert_comment`)."""
+    return await deps.keep(
+        ("report.comments", report.id, first, after),
+        report.comment_count,
+        lambda: repository.comments_page(deps.db, report, first=first, after=after),
+    )
 
 
 # --- Submitting ----------------------------------------------------------------------------

@@ -274,3 +274,43 @@ class TestKept:
         await self.read(kept, "k", 1, "first")
         kept.clear()
         assert await self.read(kept, "k", 1, "second") == "second"
+
+
+class TestKeptComments:
+    """A report's comments are kept under its `comment_count`, which each comment adds to in
+    its transaction."""
+
+    async def detail(self, api: Api, street: Street, report_id: str) -> Any:
+        data = await api.data(
+            "ReportDetail", {"id": report_id, "commentsFirst": 20},
+            token=await street.token(RESIDENT),
+        )  # fmt: skip
+        return data["report"]
+
+    async def test_a_comment_shows_at_once_on_another_instance(
+        self, street: Street, other: Api
+    ) -> None:
+        report_id = await submitted(street)
+        before = await self.detail(other, street, report_id)  # B keeps the page
+        assert before["comments"]["edges"] == []
+        await street.comment(NEIGHBOUR, report_id, "我家门口也是。")  # on A
+        after = await self.detail(other, street, report_id)
+
+        assert [e["node"]["body"] for e in after["comments"]["edges"]] == ["我家门口也是。"]
+        other.deps.kept.clear()
+        assert after == await self.detail(other, street, report_id)
+
+    async def test_shown_again_the_page_is_not_read(
+        self, street: Street, command_counter: CommandCounter
+    ) -> None:
+        """The report, the viewer's endorsement and the tasks made from it are read; the
+        comments are the instance's."""
+        report_id = await submitted(street)
+        await street.comment(NEIGHBOUR, report_id, "我家门口也是。")
+        api = street.api
+        first = await self.detail(api, street, report_id)
+        before = command_counter.counts.get(api.deps.db.name, 0)
+        again = await self.detail(api, street, report_id)
+
+        assert again == first
+        assert command_counter.counts.get(api.deps.db.name, 0) - before == 3
