@@ -302,7 +302,7 @@ async def live_counts(
 ) -> dict[ObjectId, Document]:
     """Per proposal: the sums over its shards, {"counts": {option: n}, "areas": {...},
     "voters": n}. `voters` counts the votes added since shards counted them (every vote of
-    this release, in its transaction): the roll's version (`Proposal.roll_version`), not a
+    this release, in its transaction): the roll's version (`service.roll_version`), not a
     figure to show (the turnout is `turnout`'s)."""
     totals: dict[ObjectId, Document] = {
         i: {"counts": {}, "areas": {}, "voters": 0} for i in proposal_ids

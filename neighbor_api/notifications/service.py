@@ -114,6 +114,9 @@ def _pushes(
     now: datetime,
 ) -> list[PushMessage]:  # fmt: skip
     """One push message per device of each recipient outside their quiet hours."""
+    of_user: dict[ObjectId, list[PushDevice]] = {}
+    for device in devices:
+        of_user.setdefault(device.user_id, []).append(device)
     return [
         PushMessage(
             notification_id=n.id, device_id=d.id, user_id=n.user_id, title=n.title, body=n.body,
@@ -121,7 +124,7 @@ def _pushes(
             created_at=now,
         )
         for n in notifications if n.user_id not in quiet
-        for d in devices if d.user_id == n.user_id
+        for d in of_user.get(n.user_id, ())
     ]  # fmt: skip
 
 
