@@ -346,44 +346,47 @@ async def deliver_push(deps: Deps, sender: PushSender | None = None) -> int:
 async def _deliver(deps: Deps, sender: PushSender, messages: Sequence[PushMessage]) -> int:
     """Send claimed messages and write each one's outcome (in one command); how many were
     delivered."""
-    settings = deps.settings
     devices = {
         d.id: d
         for d in await repository.devices_by_ids(deps.db, list({m.device_id for m in messages}))
     }
     delivered = 0
     outcomes: list[tuple[ObjectId, Document]] = []
-    for message in messages:
-        device = devices.get(message.device_id)
-        if device is None or device.user_id != message.user_id:  # unregistered, or moved
-            outcomes.append(
-                (message.id, {"status": PushStatus.DROPPED.value, "last_error": "device gone"})
-            )
-            continue
-        outcome, reason = await sender.send(message, device)
-        done = deps.clock.now()
-        if outcome is push.Delivery.SENT:
-            delivered += 1
-            outcomes.append((message.id, {"status": PushStatus.SENT.value, "sent_at": done}))
-        elif outcome is push.Delivery.INVALID_DEVICE:
-            await repository.remove_device(deps.db, device.id)
-            devices.pop(device.id)  # its other messages of this round are dropped too
-            outcomes.append((message.id, {"status": PushStatus.DROPPED.value,
-                                          "last_error": f"invalid device: {reason}"}))  # fmt: skip
-            log.info("push device %s removed: the sender reports it invalid", device.id)
-        elif message.attempts >= settings.push_max_attempts:
-            outcomes.append(
-                (message.id, {"status": PushStatus.DROPPED.value, "last_error": reason})
-            )
-            log.warning(
-                "push message %s dropped after %d attempts: %s", message.id, message.attempts,
-                reason,
-            )  # fmt: skip
-        else:
-            retry_at = done + _backoff(message.attempts, settings.push_retry_seconds)
-            outcomes.append((message.id, {"next_at": retry_at, "last_error": reason}))
-    await repository.finish_pushes(deps.db, outcomes)
+    try:
+        for message in messages:
+            device = devices.get(message.device_id)
+            if device is None or device.user_id != message.user_id:  # unregistered, or moved
+                gone = {"status": PushStatus.DROPPED.value, "last_error": "device gone"}
+                outcomes.append((message.id, gone))
+                continue
+            outcome, reason = await sender.send(message, device)
+            if outcome is push.Delivery.SENT:
+                delivered += 1
+            elif outcome is push.Delivery.INVALID_DEVICE:
+                await repository.remove_device(deps.db, device.id)
+                devices.pop(device.id)  # its other messages of this round are dropped too
+                log.info("push device %s removed: the sender reports it invalid", device.id)
+            outcomes.append((message.id, _after(deps, message, outcome, reason)))
+    finally:  # what was sent is never sent again, even if a later send raises or is cancelled
+        await repository.finish_pushes(deps.db, outcomes)
     return delivered
+
+
+def _after(deps: Deps, message: PushMessage, outcome: push.Delivery, reason: str) -> Document:
+    """A message's changes once sent: SENT; DROPPED (an invalid device, or its last try failed);
+    or its next try, after a backoff doubling from NEIGHBOR_PUSH_RETRY_SECONDS."""
+    settings, done = deps.settings, deps.clock.now()
+    if outcome is push.Delivery.SENT:
+        return {"status": PushStatus.SENT.value, "sent_at": done}
+    if outcome is push.Delivery.INVALID_DEVICE:
+        return {"status": PushStatus.DROPPED.value, "last_error": f"invalid device: {reason}"}
+    if message.attempts >= settings.push_max_attempts:
+        log.warning(
+            "push message %s dropped after %d attempts: %s", message.id, message.attempts, reason
+        )
+        return {"status": PushStatus.DROPPED.value, "last_error": reason}
+    retry_at = done + _backoff(message.attempts, settings.push_retry_seconds)
+    return {"next_at": retry_at, "last_error": reason}
 
 
 # --- Preferences ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 
 from neighbor_api.core.deps import Deps
 from neighbor_api.notifications import push, service
+from neighbor_api.notifications.models import PushDevice, PushMessage
 from tests.conftest import CommandCounter
 from tests.notifications.support import World
 from tests.reports.support import JINAN_NEIGHBOUR, JINAN_RESIDENT, JINAN_WORKER, object_id
@@ -246,6 +247,34 @@ async def test_a_round_is_delivered_in_a_few_commands_and_each_message_once(
     assert len(sent) == len(set(sent)) == 12
     statuses = {m["status"] for m in await deps.db["push_outbox"].find().to_list()}
     assert statuses == {"SENT"}
+
+
+async def test_a_send_that_raises_keeps_what_the_round_sent_before(
+    world: World, gateway: Gateway
+) -> None:
+    """A sender that fails outright in the middle of a round (or a job cancelled there): the
+    messages sent before are recorded SENT, so they are never sent again; the rest wait for
+    their lease to end."""
+    await register(world, JINAN_RESIDENT, "phone-a")
+    await register(world, JINAN_RESIDENT, "pad-b", "HARMONY")
+    await accepted_report(world)
+    webhook = push.WebhookSender(gateway.url, 5.0)
+
+    class BreaksOnTheSecond:
+        calls = 0
+
+        async def send(self, message: PushMessage, device: PushDevice) -> tuple[push.Delivery, str]:
+            self.calls += 1
+            if self.calls == 2:
+                raise RuntimeError("the sender broke")
+            return await webhook.send(message, device)
+
+    with pytest.raises(RuntimeError):
+        await service.deliver_push(world.deps, BreaksOnTheSecond())
+
+    statuses = sorted(m["status"] for m in await world.deps.db["push_outbox"].find().to_list())
+    assert statuses == ["PENDING", "SENT"]
+    assert len(gateway.received) == 1
 
 
 async def test_a_message_failing_every_time_is_dropped_after_the_last_try(
