@@ -154,10 +154,9 @@ async def insert_many(db: Database, notifications: Sequence[Notification]) -> in
         )
         return len(result.inserted_ids)
     except BulkWriteError as error:
-        details: Any = error.details
-        if any(e.get("code") != DUPLICATE_KEY for e in details.get("writeErrors", [])):
+        if not _only_duplicates(error):
             raise
-        inserted: int = details.get("nInserted", 0)
+        inserted: int = error.details.get("nInserted", 0)
         return inserted
 
 
@@ -325,10 +324,15 @@ def _duplicates_refused() -> Iterator[None]:
     try:
         yield
     except BulkWriteError as error:
-        details: Any = error.details
-        if any(e.get("code") != DUPLICATE_KEY for e in details.get("writeErrors", [])):
+        if not _only_duplicates(error):
             raise
-        raise DuplicateKeyError(str(error), DUPLICATE_KEY, details) from error
+        raise DuplicateKeyError(str(error), DUPLICATE_KEY, error.details) from error
+
+
+def _only_duplicates(error: BulkWriteError) -> bool:
+    """Whether every write a batch had refused was refused by a unique index."""
+    details: Any = error.details
+    return all(e.get("code") == DUPLICATE_KEY for e in details.get("writeErrors", []))
 
 
 async def insert_written(
