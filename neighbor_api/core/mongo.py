@@ -25,13 +25,27 @@ Client = AsyncMongoClient[Document]
 Session = AsyncClientSession
 
 
-def connect(uri: str, *, listeners: Iterable[CommandListener] = ()) -> Client:
+# How long a pooled connection may sit unused before the client closes it rather than use it.
+# Servers and the network between close idle connections on their own (SecantusDB after
+# 300 s, NATs and load balancers often sooner), and PyMongo's async pool does not notice a
+# connection the other end closed while it sat in the pool: the next command on it fails with
+# AutoReconnect, and a write (not retried) fails the request. Closing them first avoids that.
+MAX_IDLE_SECONDS = 60.0
+
+
+def connect(
+    uri: str,
+    *,
+    listeners: Iterable[CommandListener] = (),
+    max_idle_seconds: float = MAX_IDLE_SECONDS,
+) -> Client:
     """One client per process (it belongs to the event loop that uses it first)."""
     return AsyncMongoClient(
         uri,
         tz_aware=True,
         appname="neighbor-api",
         event_listeners=list(listeners),
+        maxIdleTimeMS=int(max_idle_seconds * 1000),
     )
 
 
