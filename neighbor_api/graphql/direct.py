@@ -12,7 +12,9 @@ and the chain cost about 12 µs each, a fifth of the page's CPU.
 each such field by a direct call that passes the same values; every other field (arguments,
 extensions, subscriptions, no resolver) keeps strawberry's. A field whose resolver takes its
 `self` alone is also marked (`SOURCE_ONLY` in the GraphQL field's extensions, the method) so
-that the execution's plain-field path (graphql/plain.py) can call it without an info.
+that the execution's plain-field path (graphql/plain.py) can call it without an info; one whose
+resolver takes its `self` and an `info` is marked too (`WITH_INFO`, the direct call), so that
+path can call it with an info built only if the resolver reads more than its context.
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ from strawberry.types.field import StrawberryField
 # The key, in a GraphQL field's extensions, of the method a directly called field calls with
 # its source alone (no info, no argument).
 SOURCE_ONLY = "neighbor-source-only"
+# The key of the direct call of a field whose resolver takes its `self` and an `info` (no
+# argument): `call(source, raw_info)`.
+WITH_INFO = "neighbor-with-info"
 
 
-def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any] | None:
+def _direct(
+    field: StrawberryField, info_class: type[Any]
+) -> tuple[Callable[..., Any], dict[str, Any]] | None:
+    """The direct call of `field`, with what the plain-field path may call instead (the
+    GraphQL field's extensions it adds), or None when strawberry's chain must stay."""
     resolver = field.base_resolver
     if resolver is None or field.arguments or field.extensions or field.is_subscription:
         return None
@@ -46,7 +55,7 @@ def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]
         def self_and_info(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
             return call(source, info=info_class(_raw_info=info, _field=field))
 
-        return self_and_info
+        return self_and_info, {WITH_INFO: self_and_info}
 
     source_only = _source_only(field)
     if source_only is not None:
@@ -54,7 +63,7 @@ def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]
         def self_only(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
             return source_only(source)
 
-        return self_only
+        return self_only, {SOURCE_ONLY: source_only}
 
     def general(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
         kwargs: dict[str, Any] = dict.fromkeys(sources, source)
@@ -62,7 +71,7 @@ def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]
             kwargs[info_name] = info_class(_raw_info=info, _field=field)
         return call(source, **kwargs) if takes_self else call(**kwargs)
 
-    return general
+    return general, {}
 
 
 def _source_only(field: StrawberryField) -> Callable[[Any], Any] | None:
@@ -89,12 +98,8 @@ def direct_resolvers(schema: Schema) -> int:
                 continue
             direct = _direct(field, info_class)
             if direct is not None:
-                graphql_field.resolve = direct
+                graphql_field.resolve, marks = direct
                 replaced += 1
-                source_only = _source_only(field)
-                if source_only is not None:
-                    graphql_field.extensions = {
-                        **(graphql_field.extensions or {}),
-                        SOURCE_ONLY: source_only,
-                    }
+                if marks:
+                    graphql_field.extensions = {**(graphql_field.extensions or {}), **marks}
     return replaced

@@ -12,7 +12,9 @@ A field is **plain** when, on its parent object type:
 - strawberry resolves it without a resolver of its own (`getattr(source, python_name)`: the
   config's default resolver, no exception handler, i.e. graphql's resolve is strawberry's
   `_get_basic_result`), or with a method graphql/direct.py calls with its source alone
-  (`SOURCE_ONLY`), or it is relay's `id` of a node type that keeps relay's `resolve_id` and
+  (`SOURCE_ONLY`) or with its source and an info (`WITH_INFO`: it gets a `LazyInfo`, whose
+  context is at hand and whose other values are graphql-core's info, built the first time
+  one is read), or it is relay's `id` of a node type that keeps relay's `resolve_id` and
   `resolve_typename` (`GlobalID(<the parent type's name>, <its NodeID attribute>)`, what
   `Node._id` computes for an instance of exactly that class; another class or an id that is
   not a str returns `NOT_PLAIN` and takes graphql-core's whole path);
@@ -76,22 +78,23 @@ from strawberry.relay import GlobalID, Node
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from neighbor_api.graphql.direct import SOURCE_ONLY
+from neighbor_api.graphql.direct import SOURCE_ONLY, WITH_INFO
 
 
 @dataclass(frozen=True, slots=True)
 class Plain:
-    """How to answer one plain field: read `attribute` (or call `call` with the source),
-    coerce with `coerce`."""
+    """How to answer one plain field: read `attribute` (or call `call` with the source, and
+    a `LazyInfo` when `with_info`), coerce with `coerce`."""
 
     return_type: GraphQLOutputType
     attribute: str  # "" when `call` reads the value
-    call: Callable[[Any], Any] | None
+    call: Callable[..., Any] | None
     coerce: Callable[[Any], Any]
     non_null: bool
     # For an object field: its type, and strawberry's own is_type_of of it (None: no test).
     object_type: GraphQLObjectType | None = None
     is_type_of: Callable[[Any, Any], Any] | None = None
+    with_info: bool = False
 
 
 # Type name → field name → plain field, for each schema while it lives.
@@ -168,9 +171,48 @@ def _plain(
             return_type, field.python_name, None, coerce, non_null, object_type, is_type_of
         )
     call = extensions.get(SOURCE_ONLY) or _node_id(field, parent)
+    if callable(call):
+        return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of)
+    call = extensions.get(WITH_INFO)
     if not callable(call):
         return None
-    return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of)
+    return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of, True)
+
+
+class LazyInfo:
+    """What a plain field's resolver gets as graphql-core's info: the context at hand (what
+    resolvers read), and every other value from graphql-core's own info for the field, built
+    the first time one is read (`info.path`, `info.field_name`, `info.selected_fields`...)."""
+
+    __slots__ = ("_built", "_executor", "_fields", "_key", "_parent_type", "_path", "context")
+
+    def __init__(
+        self,
+        executor: Any,
+        parent_type: GraphQLObjectType,
+        fields: FieldDetailsList,
+        path: Path | None,
+        key: str,
+    ) -> None:
+        self.context = executor.context_value
+        self._executor = executor
+        self._parent_type = parent_type
+        self._fields = fields
+        self._path = path
+        self._key = key
+        self._built: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        built = self._built
+        if built is None:
+            executor, parent_type = self._executor, self._parent_type
+            field_def = executor.schema.get_field(parent_type, self._fields[0].node.name.value)
+            path = Path(self._path, self._key, parent_type.name)
+            built = executor.build_resolve_info(
+                field_def, to_nodes(self._fields), parent_type, path
+            )
+            self._built = built
+        return getattr(built, name)
 
 
 def _accepts(plain: Plain, value: Any) -> bool:
@@ -298,11 +340,17 @@ class PlainFields:
                 plain = plains.get(field_details_list[0].node.name.value)
                 if plain is not None:
                     try:
-                        value = (
-                            getattr(source_value, plain.attribute)
-                            if plain.call is None
-                            else plain.call(source_value)
-                        )
+                        if plain.call is None:
+                            value = getattr(source_value, plain.attribute)
+                        elif plain.with_info:
+                            value = plain.call(
+                                source_value,
+                                LazyInfo(
+                                    executor, parent_type, field_details_list, path, response_name
+                                ),
+                            )
+                        else:
+                            value = plain.call(source_value)
                     except Exception as raw_error:
                         executor.handle_field_error(
                             raw_error,

@@ -141,6 +141,33 @@ class Thing:
     async def later(self) -> str:
         return "later"
 
+    # Resolvers given an info (graphql/plain.py's LazyInfo): its context, and what only
+    # graphql-core's info has.
+    @strawberry.field
+    def context_kind(self, info: strawberry.Info) -> str:
+        return type(info.context).__name__
+
+    @strawberry.field
+    def where_am_i(self, info: strawberry.Info) -> str:
+        return f"{info.field_name} {info.path.as_list()} {info.python_name}"
+
+    @strawberry.field
+    def asked(self, info: strawberry.Info) -> Where | None:
+        names = [s.name for f in info.selected_fields for s in f.selections]
+        return Where(street=",".join(names), lane=info.path.key)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def fails_with_info(self, info: strawberry.Info) -> str | None:
+        raise Broken(f"boom at {info.path.key}")
+
+    @strawberry.field
+    def null_with_info(self, info: strawberry.Info) -> str:
+        return None  # type: ignore[return-value]
+
+    @strawberry.field
+    async def later_with_info(self, info: strawberry.Info) -> str:
+        return f"later {info.field_name}"
+
 
 @strawberry.type
 class Renamed(relay.Node):
@@ -207,6 +234,8 @@ DOCUMENTS = [
     "{ spots { id name } renamed { id } }",
     "{ things { spot { id name } where { street lane } here { street } } }",
     "{ thing { here { lane } spot { id } } things { here { street } } }",
+    "{ things { contextKind whereAmI w: whereAmI asked { street lane } laterWithInfo } }",
+    "{ thing { failsWithInfo name } things { nullWithInfo } }",
 ]
 
 
@@ -220,8 +249,27 @@ async def test_errors_as_graphql_core_gives_them(document: str) -> None:
     direct_resolvers(slow)
     assert "shout" in plain_fields(fast._schema)["Thing"]
     assert "later" in plain_fields(fast._schema)["Thing"]  # awaitable: generic completion
+    assert {"whereAmI", "asked", "laterWithInfo"} <= set(plain_fields(fast._schema)["Thing"])
     assert "id" in plain_fields(fast._schema)["Spot"]
     assert "Renamed" not in plain_fields(fast._schema)  # its own resolve_id
     assert {"spot", "where", "here"} <= set(plain_fields(fast._schema)["Thing"])
     expected = _shape(await slow.execute(document))
     assert _shape(await fast.execute(document)) == expected
+
+
+async def test_resolvers_given_an_info_read_graphql_cores() -> None:
+    from neighbor_api.graphql.direct import direct_resolvers
+
+    fast = strawberry.Schema(query=Query, execution_context_class=SharedEventExecution)
+    direct_resolvers(fast)
+    document = "{ thing { contextKind w: whereAmI asked { street lane } laterWithInfo } }"
+    result = await fast.execute(document, context_value={"viewer": "鼓浪屿"})
+    assert result.errors is None
+    assert result.data == {
+        "thing": {
+            "contextKind": "dict",
+            "w": "whereAmI ['thing', 'w'] where_am_i",
+            "asked": {"street": "street,lane", "lane": "asked"},
+            "laterWithInfo": "later laterWithInfo",
+        }
+    }
