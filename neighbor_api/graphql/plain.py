@@ -20,8 +20,8 @@ A field is **plain** when, on its parent object type:
   not a str returns `NOT_PLAIN` and takes graphql-core's whole path);
 - it takes no argument and has no field extension (permissions are one), no schema directive,
   and is not a subscription;
-- its type, nullable or not, is a scalar, an enum, or an object type whose `is_type_of` is
-  None or strawberry's own (which tests the value's casts and classes, never the info).
+- its type is not an object type whose `is_type_of` is neither None nor strawberry's own
+  (which tests the value's casts and classes, never the info).
 
 `plain_fields(schema)` finds them once per schema (a table by type name and field name, kept
 while the schema lives: 383 fields of the schema's 137 object types), and
@@ -38,8 +38,10 @@ generic path); `complete_value` of a (non-null) leaf is `complete_leaf_value`, i
 `coerce_output_value` plus the check that it gave a value, and of a (non-null) object is
 is_type_of then the sub-selection. Everything else — a null (nullable: None at once;
 non-null: the error), an exception, an awaitable, a value the type cannot coerce or does not
-accept — goes to graphql-core's own completion with the value already read
-(`complete_generic`: the same code as the end of `execute_field`), and errors raised while
+accept, a list, an interface or a union — goes to graphql-core's own completion with the value
+already read (`complete_generic`: the same code as the end of `execute_field`, given a
+`LazyInfo`, which that code reads only for an error's message or an abstract type's
+`resolve_type`), and errors raised while
 completing an object take `execute_field`'s handling (`handle_field_error` with the field's
 path), so errors, their messages, paths and locations are graphql-core's; a resolver is never
 called twice. Fields that are not plain run `execute_field` unchanged.
@@ -55,7 +57,7 @@ unhashable value, takes the type's own `coerce_output_value`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, cast
@@ -91,6 +93,8 @@ class Plain:
     call: Callable[..., Any] | None
     coerce: Callable[[Any], Any]
     non_null: bool
+    # A scalar or an enum (else an object, a list, an interface or a union).
+    leaf: bool = False
     # For an object field: its type, and strawberry's own is_type_of of it (None: no test).
     object_type: GraphQLObjectType | None = None
     is_type_of: Callable[[Any, Any], Any] | None = None
@@ -142,13 +146,14 @@ def _plain(
     named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
     object_type: GraphQLObjectType | None = None
     is_type_of: Callable[[Any, Any], Any] | None = None
-    coerce: Callable[[Any], Any]
+    coerce: Callable[[Any], Any] = _no_coercion
+    leaf = False
     if isinstance(named, GraphQLObjectType):
         object_type, is_type_of = named, named.is_type_of
         if is_type_of is not None and not _strawberrys(is_type_of):
             return None
-        coerce = _no_coercion
     elif isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        leaf = True
         found = coercers.get(named.name)
         if found is None:
             wrapped = getattr(named, "wrapped_cls", None)
@@ -161,22 +166,19 @@ def _plain(
             )
             coercers[named.name] = found
         coerce = found
-    else:
-        return None
+    read = Plain(return_type, "", None, coerce, non_null, leaf, object_type, is_type_of)
     if field.base_resolver is None:
         basic = getattr(graphql_field.resolve, "_is_default", False)
         if not basic or field.default_resolver is not getattr:
             return None
-        return Plain(
-            return_type, field.python_name, None, coerce, non_null, object_type, is_type_of
-        )
+        return replace(read, attribute=field.python_name)
     call = extensions.get(SOURCE_ONLY) or _node_id(field, parent)
     if callable(call):
-        return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of)
+        return replace(read, call=call)
     call = extensions.get(WITH_INFO)
     if not callable(call):
         return None
-    return Plain(return_type, "", call, coerce, non_null, object_type, is_type_of, True)
+    return replace(read, call=call, with_info=True)
 
 
 class LazyInfo:
@@ -184,22 +186,16 @@ class LazyInfo:
     resolvers read), and every other value from graphql-core's own info for the field, built
     the first time one is read (`info.path`, `info.field_name`, `info.selected_fields`...)."""
 
-    __slots__ = ("_built", "_executor", "_fields", "_key", "_parent_type", "_path", "context")
+    __slots__ = ("_built", "_executor", "_fields", "_parent_type", "_path", "context")
 
     def __init__(
-        self,
-        executor: Any,
-        parent_type: GraphQLObjectType,
-        fields: FieldDetailsList,
-        path: Path | None,
-        key: str,
+        self, executor: Any, parent_type: GraphQLObjectType, fields: FieldDetailsList, path: Path
     ) -> None:
         self.context = executor.context_value
         self._executor = executor
         self._parent_type = parent_type
         self._fields = fields
         self._path = path
-        self._key = key
         self._built: Any = None
 
     def __getattr__(self, name: str) -> Any:
@@ -207,9 +203,8 @@ class LazyInfo:
         if built is None:
             executor, parent_type = self._executor, self._parent_type
             field_def = executor.schema.get_field(parent_type, self._fields[0].node.name.value)
-            path = Path(self._path, self._key, parent_type.name)
             built = executor.build_resolve_info(
-                field_def, to_nodes(self._fields), parent_type, path
+                field_def, to_nodes(self._fields), parent_type, self._path
             )
             self._built = built
         return getattr(built, name)
@@ -338,17 +333,16 @@ class PlainFields:
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 plain = plains.get(field_details_list[0].node.name.value)
+                field_path: Path | None = None
+                info: LazyInfo | None = None
                 if plain is not None:
                     try:
                         if plain.call is None:
                             value = getattr(source_value, plain.attribute)
                         elif plain.with_info:
-                            value = plain.call(
-                                source_value,
-                                LazyInfo(
-                                    executor, parent_type, field_details_list, path, response_name
-                                ),
-                            )
+                            field_path = Path(path, response_name, parent_type.name)
+                            info = LazyInfo(executor, parent_type, field_details_list, field_path)
+                            value = plain.call(source_value, info)
                         else:
                             value = plain.call(source_value)
                     except Exception as raw_error:
@@ -356,7 +350,7 @@ class PlainFields:
                             raw_error,
                             plain.return_type,
                             field_details_list,
-                            Path(path, response_name, parent_type.name),
+                            field_path or Path(path, response_name, parent_type.name),
                         )
                         results[response_name] = None
                         continue
@@ -365,7 +359,7 @@ class PlainFields:
                     elif value is None and not plain.non_null:
                         results[response_name] = None
                         continue
-                    elif plain.object_type is None:
+                    elif plain.leaf:
                         coerced: Any = None
                         if value.__class__ in SETTLED or not (
                             value is None
@@ -380,7 +374,8 @@ class PlainFields:
                         if coerced is not None and coerced is not Undefined:
                             results[response_name] = coerced
                             continue
-                field_path = Path(path, response_name, parent_type.name)
+                if field_path is None:
+                    field_path = Path(path, response_name, parent_type.name)
                 if plain is None:
                     result = execute_field(
                         parent_type, source_value, field_details_list, field_path, position_context
@@ -388,8 +383,9 @@ class PlainFields:
                 else:
                     # An object, or anything but a plain answer: completed as graphql-core would.
                     result = self.complete_plain(
-                        parent_type, plain, field_details_list, field_path, value, position_context
-                    )
+                        parent_type, plain, field_details_list, field_path, value,
+                        position_context, info,
+                    )  # fmt: skip
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -421,6 +417,7 @@ class PlainFields:
         path: Path,
         value: Any,
         position_context: Any,
+        info: LazyInfo | None = None,
     ) -> AwaitableOrValue[Any]:
         """An object value its type accepts: graphql-core's completion (`complete_value`
         through `complete_object_value`, whose info only is_type_of would see) with
@@ -436,7 +433,7 @@ class PlainFields:
             or not _accepts(plain, value)
         ):
             return self.complete_generic(
-                parent_type, return_type, field_details_list, path, value, position_context
+                parent_type, return_type, field_details_list, path, value, position_context, info
             )
         try:
             completed = executor.collect_and_execute_subfields(
@@ -457,13 +454,15 @@ class PlainFields:
         path: Path,
         result: Any,
         position_context: Any,
+        info: LazyInfo | None = None,
     ) -> AwaitableOrValue[Any]:
-        """The end of graphql-core's `execute_field`, for a value its resolver returned."""
+        """The end of graphql-core's `execute_field`, for a value its resolver returned (a
+        list, a null for a non-null type, an awaitable...), with the field's info as a
+        `LazyInfo`: built only if the completion reads it (an error's message, an abstract
+        type's resolve_type)."""
         executor: Any = self
-        field_def = executor.schema.get_field(parent_type, field_details_list[0].node.name.value)
-        info = executor.build_resolve_info(
-            field_def, to_nodes(field_details_list), parent_type, path
-        )
+        if info is None:
+            info = LazyInfo(executor, parent_type, field_details_list, path)
         try:
             if executor.is_awaitable(result):
                 return cast(

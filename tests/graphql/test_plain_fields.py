@@ -123,6 +123,9 @@ class Thing:
     when: datetime
     spot: Spot | None = None
     where: Where | None = None
+    tags: list[str] = strawberry.field(default_factory=lambda: ["老街", "骑楼"])
+    maybe_tags: list[str | None] | None = None
+    somewhere: Spot | Where | None = None
     here: Where = strawberry.field(default_factory=lambda: Where(street="思明南路", lane="1"))
 
     @strawberry.field
@@ -168,6 +171,10 @@ class Thing:
     async def later_with_info(self, info: strawberry.Info) -> str:
         return f"later {info.field_name}"
 
+    @strawberry.field
+    def neighbours(self, info: strawberry.Info) -> list[Where]:
+        return [Where(street=self.name, lane=None), None]  # type: ignore[list-item]
+
 
 @strawberry.type
 class Renamed(relay.Node):
@@ -210,6 +217,11 @@ class Query:
             _thing(spot=Where(street="not a spot", lane=None)),  # is_type_of refuses it
             _thing(where=Where(street=None, lane="2")),  # type: ignore[arg-type]
             _thing(here=None),  # a null for a non-null object
+            _thing(tags=["中山路", None]),  # a null item of a list of non-null strings
+            _thing(tags=None, maybe_tags=["a", None, 3]),  # a null for a non-null list
+            _thing(maybe_tags="not a list"),
+            _thing(somewhere=Where(street="华侨新村", lane="3")),  # a union's member
+            _thing(somewhere="neither"),  # the union cannot resolve its type
         ]
 
     @strawberry.field
@@ -236,6 +248,8 @@ DOCUMENTS = [
     "{ thing { here { lane } spot { id } } things { here { street } } }",
     "{ things { contextKind whereAmI w: whereAmI asked { street lane } laterWithInfo } }",
     "{ thing { failsWithInfo name } things { nullWithInfo } }",
+    "{ things { tags maybeTags neighbours { street } } }",
+    "{ things { somewhere { ... on Where { street } ... on Spot { id } } } }",
 ]
 
 
@@ -250,6 +264,7 @@ async def test_errors_as_graphql_core_gives_them(document: str) -> None:
     assert "shout" in plain_fields(fast._schema)["Thing"]
     assert "later" in plain_fields(fast._schema)["Thing"]  # awaitable: generic completion
     assert {"whereAmI", "asked", "laterWithInfo"} <= set(plain_fields(fast._schema)["Thing"])
+    assert {"tags", "neighbours", "somewhere"} <= set(plain_fields(fast._schema)["Thing"])
     assert "id" in plain_fields(fast._schema)["Spot"]
     assert "Renamed" not in plain_fields(fast._schema)  # its own resolve_id
     assert {"spot", "where", "here"} <= set(plain_fields(fast._schema)["Thing"])
