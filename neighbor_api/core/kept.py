@@ -13,10 +13,17 @@ writes, or an instance of an older release that does not count its writes), and 
 entries, the least recently used going first. `Deps.keep` reads through it with the
 settings' bounds: the community lists' pages under the community's totals' `version`
 (`reports/`), a board's column pages and counts under its `tasks_version` (`boards/`).
+
+Readers that miss the same key for the same version at the same time share one load (the
+residents opening one list as a notification reaches them): each read that version first, so
+the one load answers each by the same rule. Should the reader loading it fail or be
+cancelled, the others load for themselves. A load that ends after another reader kept a value
+for the key (read while it ran) does not replace that value.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -31,9 +38,12 @@ class Kept:
     def __init__(self, *, timer: Callable[[], float] = time.monotonic) -> None:
         self._timer = timer
         self._entries: OrderedDict[Hashable, tuple[Hashable, Any, float]] = OrderedDict()
-        # Counters, for tests: lookups answered, lookups that read.
+        # The loads running, by key: their version, and what they will give.
+        self._loading: dict[Hashable, tuple[Hashable, asyncio.Future[Any]]] = {}
+        # Counters, for tests: lookups answered, lookups that read, lookups given another's read.
         self.hits = 0
         self.misses = 0
+        self.shared = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -47,8 +57,8 @@ class Kept:
         max_age: float,
         max_size: int,
     ) -> V:
-        """The value kept under `key` for `version`, or `load()`'s, then kept (`max_size` 0:
-        never kept)."""
+        """The value kept under `key` for `version`, or the value of a load of it running, or
+        `load()`'s, then kept (`max_size` 0: never kept, nor shared)."""
         entry = self._entries.get(key)
         if entry is not None:
             kept_version, value, stored_at = entry
@@ -57,9 +67,39 @@ class Kept:
                 self.hits += 1
                 return value  # type: ignore[no-any-return]
             del self._entries[key]
+        if max_size <= 0:
+            self.misses += 1
+            return await load()
+        running = self._loading.get(key)
+        if running is not None and running[0] == version:
+            try:
+                shared: V = await asyncio.shield(running[1])
+            except _LoadFailed:
+                pass  # load it here
+            else:
+                self.shared += 1
+                return shared
+        return await self._load(key, version, load, max_size)
+
+    async def _load(
+        self, key: Hashable, version: Hashable, load: Callable[[], Awaitable[V]], max_size: int
+    ) -> V:
         self.misses += 1
-        loaded = await load()
-        if max_size > 0:
+        started = self._timer()
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._loading[key] = (version, future)
+        try:
+            loaded = await load()
+        except BaseException:
+            future.set_exception(_LoadFailed())
+            future.exception()  # retrieved: no one may be waiting
+            raise
+        finally:
+            if self._loading.get(key, (None, None))[1] is future:
+                del self._loading[key]
+        future.set_result(loaded)
+        newer = self._entries.get(key)
+        if newer is None or newer[2] < started:
             self._entries.pop(key, None)
             self._entries[key] = (version, loaded, self._timer())
             while len(self._entries) > max_size:
@@ -68,3 +108,7 @@ class Kept:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+class _LoadFailed(Exception):
+    """The reader loading a value for others failed or was cancelled before it had it."""

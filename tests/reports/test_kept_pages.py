@@ -10,6 +10,7 @@ kept.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -274,6 +275,92 @@ class TestKept:
         await self.read(kept, "k", 1, "first")
         kept.clear()
         assert await self.read(kept, "k", 1, "second") == "second"
+
+
+LIMITS: dict[str, Any] = {"max_age": 30.0, "max_size": 10}
+
+
+class TestSharedLoads:
+    """Readers missing one key for one version at once share one load (core/kept.py)."""
+
+    @staticmethod
+    def gated(value: str, gate: asyncio.Event, loads: list[str]) -> Callable[[], Awaitable[str]]:
+        async def load() -> str:
+            loads.append(value)
+            await gate.wait()
+            return value
+
+        return load
+
+    async def test_one_load_for_readers_at_once(self) -> None:
+        kept, gate, loads = Kept(), asyncio.Event(), []
+        first = asyncio.create_task(kept.read("k", 1, self.gated("a", gate, loads), **LIMITS))
+        await asyncio.sleep(0)
+        others = [
+            asyncio.create_task(kept.read("k", 1, self.gated(v, gate, loads), **LIMITS))
+            for v in ("b", "c")
+        ]
+        await asyncio.sleep(0)
+        gate.set()
+        assert [await first, *[await o for o in others]] == ["a", "a", "a"]
+        assert loads == ["a"]
+        assert (kept.misses, kept.shared) == (1, 2)
+
+    async def test_another_version_loads_its_own(self) -> None:
+        kept, gate, loads = Kept(), asyncio.Event(), []
+        old = asyncio.create_task(kept.read("k", 1, self.gated("old", gate, loads), **LIMITS))
+        await asyncio.sleep(0)
+        new = asyncio.create_task(kept.read("k", 2, self.gated("new", gate, loads), **LIMITS))
+        await asyncio.sleep(0)
+        gate.set()
+        assert (await old, await new) == ("old", "new")
+        assert loads == ["old", "new"]
+
+    async def test_a_slow_older_load_does_not_replace_a_newer_value(self) -> None:
+        kept, slow, loads = Kept(), asyncio.Event(), []
+        old = asyncio.create_task(kept.read("k", 1, self.gated("old", slow, loads), **LIMITS))
+        await asyncio.sleep(0)
+        ready = asyncio.Event()
+        ready.set()
+        assert await kept.read("k", 2, self.gated("new", ready, loads), **LIMITS) == "new"
+        slow.set()
+        assert await old == "old"
+        assert await kept.read("k", 2, self.gated("again", ready, loads), **LIMITS) == "new"
+
+    @pytest.mark.parametrize("how", ["cancelled", "failed"])
+    async def test_when_the_loading_reader_stops_the_others_load(self, how: str) -> None:
+        kept, gate, loads = Kept(), asyncio.Event(), []
+
+        async def failing() -> str:
+            loads.append("failing")
+            await gate.wait()
+            raise RuntimeError("database gone")
+
+        leader = asyncio.create_task(
+            kept.read("k", 1, self.gated("a", gate, loads) if how == "cancelled" else failing,
+                      **LIMITS)
+        )  # fmt: skip
+        await asyncio.sleep(0)
+        other = asyncio.create_task(kept.read("k", 1, self.gated("b", gate, loads), **LIMITS))
+        await asyncio.sleep(0)
+        if how == "cancelled":
+            leader.cancel()
+        gate.set()
+        assert await other == "b"
+        with pytest.raises(asyncio.CancelledError if how == "cancelled" else RuntimeError):
+            await leader
+        assert len(loads) == 2
+
+    async def test_nothing_kept_nothing_shared(self) -> None:
+        kept, gate, loads = Kept(), asyncio.Event(), []
+        limits = {**LIMITS, "max_size": 0}
+        reads = [
+            asyncio.create_task(kept.read("k", 1, self.gated(v, gate, loads), **limits))
+            for v in ("a", "b")
+        ]
+        await asyncio.sleep(0)
+        gate.set()
+        assert [await r for r in reads] == ["a", "b"]
 
 
 class TestKeptComments:
