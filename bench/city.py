@@ -7,7 +7,8 @@
 3. runs the list operations one request at a time for half of `--duration` (their latency
    unqueued; after a pass of each, not measured, that warms the database's cache), then each
    operation of the mobile mix with `--connections` keep-alive connections for `--duration`
-   seconds, then the strawberry peer (bench/peer.py) with the same generator;
+   seconds, with the strawberry peer (bench/peer.py) right before and right after it (the same
+   generator, half as long each; the ratios use the mean of its two runs);
 4. opens `--subscribers` WebSocket subscribers (1,000) on one board of a server of its own
    (bench/subscribers: the demo street) and moves a card `--moves` times;
 5. prints the tables and writes them to bench/results/<date>-<time>-<scale>.md and .json; a
@@ -27,7 +28,7 @@ import json
 import secrets
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -195,8 +196,10 @@ async def measure(args: argparse.Namespace) -> None:
         token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
         started, api_started = time.perf_counter(), time.monotonic()
         with api_server(database.uri, DATABASE, work=work, metrics_token=token,
-                        secret_key=secret) as api:  # fmt: skip
+                        secret_key=secret) as api, peer_server(work) as peer_process:  # fmt: skip
             print(f"API ready in {time.perf_counter() - started:.0f} s", flush=True)  # noqa: T201
+            peer_watch = Watched(peer_process.pid)
+            peer_watch = Watched(peer_process.pid, idle=idle_rates(peer_watch))
             url = f"{api.url}/graphql"
             step = max(len(city.communities) // args.communities, 1)
             sample = city.communities[::step][: args.communities]
@@ -219,37 +222,72 @@ async def measure(args: argparse.Namespace) -> None:
                               duration=args.duration / 2)  # fmt: skip
                 alone = [await run(case, watched, connections=1, duration=args.duration / 2)
                          for case in lists]  # fmt: skip
+                # The peer right before and right after the mix (half as long each): the
+                # machine's speed drifts over a run (another tenant's load), and the ratios use
+                # the mean of the two.
+                before = await run_peer(peer_process.url, peer_watch, args)
                 rows = []
                 for case in mix.api_cases(url, staff, residents):
                     rows.append(await run(case, watched, connections=args.connections,
                                           duration=args.duration))  # fmt: skip
                     print(f"  {case.name}: {rows[-1].per_second:.0f}/s", flush=True)  # noqa: T201
+                after = await run_peer(peer_process.url, peer_watch, args)
         # The plans of every read the mix sends, on this city (after the runs: votes are used).
         server = Settings(mongodb_uri=database.uri, database=DATABASE, secret_key=secret)
         plans = await explain.explain_mix(server, database.uri, DATABASE,
                                           mix.api_cases(url, staff, residents))  # fmt: skip
-        with peer_server(work) as peer_process:
-            peer_watch = Watched(peer_process.pid)
-            peer_watch = Watched(peer_process.pid, idle=idle_rates(peer_watch))
-            peer = {}
-            for case in mix.peer_cases(peer_process.url):
-                peer[case.name] = await run(case, peer_watch, connections=args.connections,
-                                            duration=args.duration)  # fmt: skip
         await client.close()
     fanout = None
     if args.subscribers:  # alone on the machine: the city's database has stopped
         shutil.rmtree(work / "subscribers", ignore_errors=True)
         (work / "subscribers").mkdir()
         fanout = await subscribers.measure(args.subscribers, args.moves, work / "subscribers")
-    report(args, city, rows, alone, peer, mix.fresh_ballots(residents), plans, fanout,
-           watched.idle)  # fmt: skip
+    report(args, city, rows, alone, (before, after), mix.fresh_ballots(residents), plans,
+           fanout, watched.idle)  # fmt: skip
+
+
+async def run_peer(url: str, watched: Watched, args: argparse.Namespace) -> dict[str, Measured]:
+    """The strawberry peer's cases, each for half the duration."""
+    return {
+        case.name: await run(case, watched, connections=args.connections,
+                             duration=args.duration / 2)
+        for case in mix.peer_cases(url)
+    }  # fmt: skip
+
+
+PeerRuns = tuple[dict[str, Measured], dict[str, Measured]]
+
+
+def peer_mean(runs: PeerRuns) -> dict[str, Measured]:
+    """The peer's rows as run after the mix, with the mean API CPU of both runs."""
+    before, after = runs
+    return {
+        name: replace(row, api_cpu_ms=(before[name].api_cpu_ms + row.api_cpu_ms) / 2)
+        for name, row in after.items()
+    }
+
+
+def drift_line(runs: PeerRuns) -> str:
+    """How the peer's CPU moved between its runs before and after the mix."""
+    before, after = runs
+    parts = [
+        f"{name} {before[name].api_cpu_ms:.2f} → {row.api_cpu_ms:.2f}"
+        for name, row in after.items()
+    ]
+    return (
+        "The peer ran right before and right after the mix; its API CPU per request ("
+        + ", ".join(parts)
+        + " ms) shows how the machine's speed moved over the run. Its rows and every ratio use "
+        "the mean of the two."
+    )
 
 
 def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: list[Measured],
-           peer: dict[str, Measured], ballots: int,
+           peer_runs: PeerRuns, ballots: int,
            plans: list[explain.Explained], fanout: subscribers.Fanout | None,
            idle: tuple[float, float, float]) -> None:  # fmt: skip
     when = datetime.now(UTC)
+    peer = peer_mean(peer_runs)
     counts, generated_s = city.counts, city.seconds
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
     lines = [
@@ -265,6 +303,8 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: li
         "API and database each on their own process, load generator in a third. " + idle_line(idle),
         "",
         *table(rows, peer, fanout),
+        "",
+        drift_line(peer_runs),
         "",
         "The lists one request at a time (one connection, half as long, measured before the runs "
         "above):",
@@ -298,6 +338,8 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: li
         "operations": [asdict(r) | {"per_second": r.per_second} for r in rows],
         "alone": [asdict(r) | {"per_second": r.per_second} for r in alone],
         "peer": [asdict(r) | {"per_second": r.per_second} for r in peer.values()],
+        "peer_runs": [[asdict(r) | {"per_second": r.per_second} for r in run.values()]
+                      for run in peer_runs],
         "weights": mix.WEIGHTS,
         "plans": [asdict(p) | {"indexes": sorted(p.indexes)} for p in plans],
         "subscribers": fanout.summary() if fanout else None,

@@ -3,6 +3,7 @@ a real `neighbor-api serve --demo` child, real sockets, and the rows it adds to 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from bench import city, mix
@@ -53,3 +54,14 @@ def _rows() -> list[Measured]:
 def _peer() -> dict[str, Measured]:
     names = ("peer { hello }", "peer 20 objects × 5 fields")
     return {name: Measured(name, 100, 1.0, 5.0, 9.0, 0.5, None, None) for name in names}
+
+
+def test_the_ratios_use_the_mean_of_the_peers_two_runs() -> None:
+    """The peer runs right before and right after the mix; the machine's speed may drift."""
+    before, after = _peer(), _peer()
+    after = {name: replace(row, api_cpu_ms=row.api_cpu_ms * 3) for name, row in after.items()}
+    peer = city.peer_mean((before, after))
+    assert [row.api_cpu_ms for row in peer.values()] == [1.0, 1.0]
+    lines = "\n".join(city.table(_rows(), peer, None))
+    assert "| mobile mix ≤ 4 × peer list | 2.0 × |" in lines  # every row: 2.0 ms / 1.0 ms
+    assert "peer { hello } 0.50 → 1.50" in city.drift_line((before, after))
