@@ -631,10 +631,18 @@ class ProposalType(relay.Node):
         page = await service.comments(info.context.deps, self.model, first=first, after=after)
         return Connection.of(page.map(ProposalCommentType.from_model))
 
-    @strawberry.field(description="Tasks on the community's board spawned from it.")
-    async def resulting_tasks(self, info: Info) -> list[TaskType]:
-        tasks = await info.context.loaders.councils.resulting_tasks.load(self.model.id)
-        return [TaskType.from_model(t) for t in tasks]
+    @strawberry.field(
+        description="Tasks on the community's board spawned from it.", graphql_type=list[TaskType]
+    )
+    def resulting_tasks(self, info: Info) -> MaybeAwaitable[list[TaskType]]:
+        # Only a passed proposal has any (boards.service.create_task refuses the others, and a
+        # passed proposal stays passed): no read for one voting, or closed otherwise.
+        if self.model.outcome is not ProposalOutcome.PASSED:
+            return []
+        return then(
+            loaded(info.context.loaders.councils.resulting_tasks, self.model.id),
+            lambda tasks: [TaskType.from_model(t) for t in tasks],
+        )
 
 
 def _choice_ids(proposal: Proposal, cast: Participation) -> list[strawberry.ID] | None:

@@ -106,8 +106,9 @@ BUDGETS: dict[str, int] = {
     "OpenVoting": 9,
     "CastVote": 8,
     "CloseVoting": 8,
-    # The comments' total is the proposal's `comment_count` (no count of them is read).
-    "ProposalDetail": 8,
+    # The comments' total is the proposal's `comment_count` (no count of them is read); the
+    # resulting tasks are read only for a passed proposal (the demo's is voting).
+    "ProposalDetail": 6,
     "CommentOnProposal": 6,
     # votes (votes.graphql)
     "ProposalDecision": 2,  # the proposal, its council (the decision is kept with it)
