@@ -24,7 +24,7 @@ A field is **plain** when, on its parent object type:
   (which tests the value's casts and classes, never the info).
 
 `plain_fields(schema)` finds them once per schema (a table by type name and field name, kept
-while the schema lives: 383 fields of the schema's 137 object types), and
+while the schema lives: 561 of the 691 fields of the schema's 137 object types), and
 `PlainFields.execute_fields` — graphql-core's `execute_fields`, the same loop and the same
 gathering of awaitables — answers such a field itself. It reads the value; a leaf whose value
 is neither None (nor Undefined), an exception, nor awaitable, and which the type's own
