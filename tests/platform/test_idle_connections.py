@@ -4,38 +4,79 @@ SecantusDB closes a connection that sent nothing for 300 s, as NATs and load bal
 front of MongoDB. PyMongo's async pool does not notice that a pooled connection was closed at
 the other end: the next command on it failed with AutoReconnect (an embedded app's first write
 after a quiet night; once, a test's set-up in CI). `connect` closes idle connections first.
-This test runs the same SecantusDB server, in-process with a 1 s idle limit.
+These tests run the same SecantusDB server, in a process of its own, with a 1 s idle limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pymongo.errors import AutoReconnect
-from secantus import server as secantus  # type: ignore[import-untyped]  # ships no types
+from pymongo import MongoClient
+from pymongo.errors import AutoReconnect, PyMongoError
 
+from neighbor_api.core.embedded import free_port
 from neighbor_api.core.mongo import MAX_IDLE_SECONDS, connect
 
 SERVER_IDLE_SECONDS = 1.0
 CONNECTIONS = 4
 
+# SecantusDB's server with its idle limit set, in a process of its own (never imported here,
+# as core/embedded.py says); it prints its default limit, then serves until killed.
+SERVER = """
+import sys, threading
+from secantus import server
+print(server.DEFAULT_CLIENT_IDLE_TIMEOUT_S, flush=True)
+server.SecantusDBServer(
+    host="127.0.0.1", port=int(sys.argv[1]), storage_path=sys.argv[2],
+    replica_set_name="secantus", client_idle_timeout_s=float(sys.argv[3]),
+).start()
+threading.Event().wait()
+"""
+
+
+@dataclass(frozen=True)
+class Server:
+    uri: str
+    default_idle_seconds: float
+
 
 @pytest.fixture(scope="module")
-def uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     storage: Path = tmp_path_factory.mktemp("idle")
-    server = secantus.SecantusDBServer(
-        host="127.0.0.1",
-        port=0,
-        storage_path=str(storage),
-        replica_set_name="secantus",
-        client_idle_timeout_s=SERVER_IDLE_SECONDS,
-    )
-    server.start()
-    yield f"mongodb://127.0.0.1:{server.port}/?directConnection=true&retryWrites=false"
-    server.stop()
+    port = free_port()
+    command = [
+        sys.executable,
+        "-P",
+        "-c",
+        SERVER,
+        str(port),
+        str(storage),
+        str(SERVER_IDLE_SECONDS),
+    ]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            default_idle_seconds = float(process.stdout.readline())
+            uri = f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
+            deadline = time.monotonic() + 30
+            with MongoClient(uri, serverSelectionTimeoutMS=200) as client:
+                while True:
+                    try:
+                        client.admin.command("ping")
+                        break
+                    except PyMongoError:
+                        assert time.monotonic() < deadline, "the server did not start"
+                        time.sleep(0.05)
+            yield Server(uri, default_idle_seconds)
+        finally:
+            process.kill()
 
 
 async def writes_after_a_pause(uri: str, max_idle_seconds: float) -> None:
@@ -51,15 +92,15 @@ async def writes_after_a_pause(uri: str, max_idle_seconds: float) -> None:
         await client.close()
 
 
-def test_the_clients_idle_limit_is_below_the_servers() -> None:
-    assert MAX_IDLE_SECONDS < secantus.DEFAULT_CLIENT_IDLE_TIMEOUT_S
+def test_the_clients_idle_limit_is_below_the_servers(server: Server) -> None:
+    assert server.default_idle_seconds > MAX_IDLE_SECONDS
 
 
-async def test_a_write_after_the_server_dropped_idle_connections_succeeds(uri: str) -> None:
-    await writes_after_a_pause(uri, max_idle_seconds=SERVER_IDLE_SECONDS / 2)
+async def test_a_write_after_the_server_dropped_idle_connections_succeeds(server: Server) -> None:
+    await writes_after_a_pause(server.uri, max_idle_seconds=SERVER_IDLE_SECONDS / 2)
 
 
-async def test_without_the_limit_the_write_fails(uri: str) -> None:
+async def test_without_the_limit_the_write_fails(server: Server) -> None:
     """What the limit prevents, so the test above cannot pass by chance."""
     with pytest.raises(AutoReconnect):
-        await writes_after_a_pause(uri, max_idle_seconds=3600)
+        await writes_after_a_pause(server.uri, max_idle_seconds=3600)
