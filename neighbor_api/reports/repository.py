@@ -667,22 +667,17 @@ def _within(
     audience: Collection[str] | None = None,
 ) -> list[tuple[float, Document]]:
     """The documents within the circle (holding one of the `audience` keys, if given), with
-    their distance, nearest first."""
+    their distance, nearest first (ties by id, so pages of a ranking never overlap). Distances
+    are computed only for the visible ones, and only those inside are sorted."""
     keys = None if audience is None else set(audience)
-    return [
+    origin = point.coordinates
+    inside = [
         (distance, d)
-        for distance, d in _ranked(point, documents)
-        if distance <= radius_meters and (keys is None or not keys.isdisjoint(d["audience"]))
+        for d in documents
+        if keys is None or not keys.isdisjoint(d["audience"])
+        if (distance := distance_meters(origin, d["location"]["coordinates"])) <= radius_meters
     ]
-
-
-def _ranked(point: GeoPoint, documents: Sequence[Document]) -> list[tuple[float, Document]]:
-    """Documents holding a `location`, with their distance from `point`, nearest first (ties
-    by id, so pages of a ranking never overlap)."""
-    return sorted(
-        ((distance_meters(point.coordinates, d["location"]["coordinates"]), d) for d in documents),
-        key=lambda ranked: (ranked[0], ranked[1]["_id"]),
-    )
+    return sorted(inside, key=lambda ranked: (ranked[0], ranked[1]["_id"]))
 
 
 async def open_near(
@@ -704,14 +699,16 @@ async def open_near(
     1,500 for the 1 km most), then the nearest matching ones by id."""
     open_statuses = {s.value for s in OPEN_STATUSES}
     cells = fine_cells_covering(*point.coordinates, radius_meters)
-    candidates = await _in_cells(db, cells, "community_id", "category", "status", key="live_cell")
-    chosen = [
-        (distance, d["_id"])
-        for distance, d in _within(point, candidates, radius_meters, audience)
+    candidates = [
+        d
+        for d in await _in_cells(db, cells, "community_id", "category", "status", key="live_cell")
         if d["_id"] != exclude_id
         and d["community_id"] == community_id
         and (category is None or d["category"] == category.value)
         and d["status"] in open_statuses
+    ]
+    chosen = [
+        (distance, d["_id"]) for distance, d in _within(point, candidates, radius_meters, audience)
     ][:limit]
     if not chosen:
         return []
