@@ -124,6 +124,14 @@ def can_see(actor: Actor | None, report: Report) -> bool:
     return not set(viewer_keys(actor)).isdisjoint(report.audience)
 
 
+def endorsed_by_anyone(report: Report) -> bool:
+    """Whether anyone said "me too" to the report as it was read: its `endorsement_count`,
+    counted in the transaction that adds each endorsement (`repository.add_endorsement`; none
+    is ever taken back, and erasing an account's endorsements leaves the count). At 0 no one
+    has, the viewer included: `viewerHasEndorsed` reads nothing."""
+    return report.endorsement_count > 0
+
+
 def visible_filter(actor: Actor) -> Document:
     """The MongoDB condition matching exactly the reports `can_see` allows (for lists): one
     flat `$in` on the multikey `audience`, which both servers plan on an index."""

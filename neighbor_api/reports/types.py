@@ -456,7 +456,9 @@ class ReportType(relay.Node):
         if photos:
             loads.append(loaders.attachment.load_many(list(dict.fromkeys(photos))))
         if "viewerHasEndorsed" in selected and actor is not None:
-            loads.append(loaders.endorsed.load_many([n.model.id for n in nodes]))
+            endorsed = [n.model.id for n in nodes if service.endorsed_by_anyone(n.model)]
+            if endorsed:
+                loads.append(loaders.endorsed.load_many(endorsed))
         return asyncio.gather(*loads) if loads else None
 
     @strawberry.field(
@@ -528,7 +530,7 @@ class ReportType(relay.Node):
         report_id = self.model.id
 
         def shaped(actor: Actor | None) -> MaybeAwaitable[bool]:
-            if actor is None:
+            if actor is None or not service.endorsed_by_anyone(self.model):
                 return False
             return loaded(info.context.loaders.endorsed, report_id)
 
