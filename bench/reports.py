@@ -128,7 +128,8 @@ def report(
         "anonymous": rng.random() < 0.08, "visibility": "PRIVATE" if private else "COMMUNITY",
         "escalation_level": "STREET" if escalated else "COMMUNITY",
         "escalated_to": [community.path[2]] if escalated else [],
-        "endorsement_count": 0, "comment_count": 0, "follower_count": 0, "timeline": timeline,
+        "endorsement_count": 0, "comment_count": 0, "follower_count": 0,
+        "linked_task_count": 0, "timeline": timeline,
         "idempotency": None,
         "created_at": created, "updated_at": at,
     }  # fmt: skip

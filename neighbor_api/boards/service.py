@@ -50,6 +50,7 @@ from neighbor_api.places import service as places
 from neighbor_api.places.models import PlaceLevel
 from neighbor_api.points import repository as points
 from neighbor_api.reports import service as reports
+from neighbor_api.reports.models import Report
 
 MAX_BOARD_NAME = 40
 MAX_COLUMN_NAME = 20
@@ -586,9 +587,10 @@ async def create_task(
         raise DomainError.of(
             ErrorCode.INVALID_INPUT, "task.column_not_open", field=("input", "columnId")
         )
+    source_report: Report | None = None
     if new.source_report_id is not None:
-        report = await reports.get_report(deps, actor, new.source_report_id)
-        if report is None or report.community_id != board.community_id:
+        source_report = await reports.get_report(deps, actor, new.source_report_id)
+        if source_report is None or source_report.community_id != board.community_id:
             raise DomainError.of(
                 ErrorCode.NOT_FOUND, "report.not_found", field=("input", "sourceReportId")
             )
@@ -641,6 +643,8 @@ async def create_task(
         rank = await _top_rank(deps, board.id, column.id, session)
         task = draft.model_copy(update={"rank": rank})
         await repository.insert_task(deps.db, task, session=session)
+        if source_report is not None:
+            await reports.task_made_from(deps, source_report, session=session)
         await _record(deps, actor, EventKind.TASK_CREATED, task, session, title=title)
         created[:] = [task]
 

@@ -21,6 +21,7 @@ from neighbor_api.migrations import (
     m0010_points_economy,
     m0011_report_totals,
     m0012_report_live_cells,
+    m0013_report_linked_tasks,
 )
 
 STEPS: tuple[Step, ...] = (
@@ -36,4 +37,5 @@ STEPS: tuple[Step, ...] = (
     m0010_points_economy.STEP,
     m0011_report_totals.STEP,
     m0012_report_live_cells.STEP,
+    m0013_report_linked_tasks.STEP,
 )

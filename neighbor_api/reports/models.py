@@ -231,6 +231,9 @@ class Report(StoredModel):
     comment_count: int = 0
     # How many people follow it (`report_follows`; the reporter and endorsers automatically).
     follower_count: int = 0
+    # How many tasks were made from it (`createTask` with `sourceReportId`), counted with each
+    # task and never taken back: at 0 `linkedTasks` reads nothing.
+    linked_task_count: int = 0
     # Every move, oldest first; None on a report read for a list (`repository.LISTED`).
     timeline: list[TimelineEntry] | None = Field(default_factory=list)
     idempotency: Idempotency | None = None

@@ -773,6 +773,17 @@ async def add_endorsement(
     await touch(db, [community_id], session=session)
 
 
+async def count_linked_task(
+    db: Database, report: Report, *, session: Session | None = None
+) -> None:
+    """Count a task made from the report (in the task's transaction), and the write in its
+    community's version: a kept page never shows the count from before it."""
+    await db[REPORTS].update_one(
+        {"_id": report.id}, {"$inc": {"linked_task_count": 1}}, session=session
+    )
+    await touch(db, [report.community_id], session=session)
+
+
 async def endorsers_of(
     db: Database, report_ids: Sequence[ObjectId], *, session: Session | None = None
 ) -> dict[ObjectId, list[ObjectId]]:

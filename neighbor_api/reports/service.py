@@ -480,6 +480,12 @@ async def get_report(deps: Deps, actor: Actor | None, report_id: ObjectId) -> Re
     return found[0] if found and can_see(actor, found[0]) else None
 
 
+async def task_made_from(deps: Deps, report: Report, *, session: Session) -> None:
+    """A task was made from the report (`boards.create_task`, in its transaction): counted on
+    the report (`Report.linked_task_count`)."""
+    await repository.count_linked_task(deps.db, report, session=session)
+
+
 async def reports_by_ids(deps: Deps, report_ids: Sequence[ObjectId]) -> list[Report]:
     """The reports of these ids as stored, whoever may see them (one read): for a caller that
     checks its own rule (a patrol's findings: filed by its worker) or `can_see`."""

@@ -613,10 +613,15 @@ class ReportType(relay.Node):
     def answers(self) -> list[AnswerType]:
         return [AnswerType(key=a.key, value=a.value) for a in self.model.answers]
 
-    @strawberry.field(description="Tasks on the community's board spawned from this report.")
-    async def linked_tasks(self, info: Info) -> list[TaskType]:
-        tasks = await info.context.loaders.tasks_from_report.load(self.model.id)
-        return [TaskType.from_model(t) for t in tasks]
+    @strawberry.field(
+        description="Tasks on the community's board spawned from this report.",
+        graphql_type=list[TaskType],
+    )
+    def linked_tasks(self, info: Info) -> MaybeAwaitable[list[TaskType]]:
+        if not self.model.linked_task_count:  # none was ever made from it: nothing to read
+            return []
+        tasks = loaded(info.context.loaders.tasks_from_report, self.model.id)
+        return then(tasks, lambda found: [TaskType.from_model(t) for t in found])
 
 
 @node_type
