@@ -26,7 +26,7 @@ from neighbor_api.accounts.security import hash_password
 from neighbor_api.core.clock import SystemClock
 from neighbor_api.core.migrations import migrate
 from neighbor_api.core.mongo import Database, connect, ensure_indexes
-from neighbor_api.migrations import STEPS
+from neighbor_api.migrations import STEPS, m0010_points_economy
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Settings
 
@@ -94,6 +94,9 @@ async def generate(
     await reports.reports(sink, rng, communities, total=scale.reports, now=now)
     await sink.close()
     lap("reports")
+    # The ledger's running balances and the users' accounts, as step 10 computes them from
+    # the entries (the server moves both with each entry).
+    await m0010_points_economy.apply(db)
     return City(communities, sink.counts, time.perf_counter() - started, phases)
 
 

@@ -6,8 +6,9 @@ through their account (`point_accounts`, one document per user holding the same 
 transaction that appends the entry: the account's conditional `$inc` serialises one user's
 writes (two transactions touching one account conflict, and the loser runs again), so the
 balance written on an entry is exact, and a spending (`debit`) passes only while the account
-holds enough — a balance never goes below zero, under any race. The ledger stays the truth:
-`viewer.points` sums it, and the account equals that sum (a property-based test checks it).
+holds enough — a balance never goes below zero, under any race. The ledger stays the truth, and
+the account equals its sum (a property-based test checks it): `viewer.points` reads the
+account, one document by id however long the user's ledger.
 
 The task-board feature writes the awards (exactly once per approved assignee); the rewards
 feature the spendings and refunds (exactly once per redemption); this module owns the
@@ -98,14 +99,10 @@ class Entry:
 
 
 async def balances(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
-    """Each user's total points over every community: the ledger's sum (one round trip for
-    all of them)."""
-    pipeline: list[Document] = [
-        {"$match": {"user_id": {"$in": list(user_ids)}}},
-        {"$group": {"_id": "$user_id", "points": {"$sum": "$points"}}},
-    ]
-    rows = await (await db[COLLECTION].aggregate(pipeline)).to_list()
-    return {row["_id"]: int(row["points"]) for row in rows}
+    """Each user's total points over every community: their account's balance, the ledger's
+    sum (one read by id for all of them; a user with no account has none)."""
+    cursor = db[ACCOUNTS].find({"_id": {"$in": list(user_ids)}}, {"balance": 1})
+    return {d["_id"]: int(d["balance"]) async for d in cursor}
 
 
 async def account_balance(db: Database, user_id: ObjectId) -> int:

@@ -35,6 +35,14 @@ async def _counts(city: City, deps: Deps) -> None:
     assert city.counts["places"] == 1 + 6 + 37 + 2 + sum(len(c.grids) for c in city.communities)
     assert await deps.db["reports"].count_documents({}) == 50
     assert await deps.db["users"].count_documents({}) == 60
+    # Each volunteer's account holds their ledger's sum, and each entry its running balance.
+    sums: dict[object, int] = {}
+    async for entry in deps.db["points_ledger"].find({}, sort=[("user_id", 1), ("at", 1)]):
+        sums[entry["user_id"]] = sums.get(entry["user_id"], 0) + entry["points"]
+        assert entry["balance"] == sums[entry["user_id"]]
+    accounts = {a["_id"]: a["balance"] async for a in deps.db["point_accounts"].find()}
+    assert sums
+    assert accounts == sums
     # Each voting or closed proposal's tally shards add up to its roll.
     for proposal in await deps.db["proposals"].find({"status": "CLOSED"}).to_list():
         assert proposal["voted_count"] == await deps.db["participations"].count_documents(

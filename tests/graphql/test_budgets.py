@@ -230,7 +230,7 @@ BUDGETS: dict[str, int] = {
     "ReturnTask": 6,
     "CommentOnTask": 3,
     "TaskRecord": 3,
-    "PointsHistory": 4,  # the page, its count and the balance (the ledger's sum)
+    "PointsHistory": 4,  # the page, its count and the balance (the account)
     "Rewards": 1,
     "CreateReward": 2,
     "RedeemReward": 6,  # the reward, then one transaction: stock, account, redemption, entry, event
