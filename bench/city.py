@@ -1,7 +1,10 @@
 """The city-scale benchmark, one command: `scripts/bench [--scale 10k|1m] [--duration S]`.
 
 1. starts an embedded SecantusDB (its own process, so its CPU is measured apart) in
-   `--work` (default `var/bench`, emptied first) and generates the city into it (bench/generate);
+   `--work` (default `var/bench`, emptied first) and generates the city into it (bench/generate),
+   kept as it was generated in `<work>/<scale>/city`: each run copies it to `db` and writes
+   there, so `--reuse` measures the same city every time (not one grown by the reports the
+   earlier runs' `SubmitReport` piled at one spot);
 2. starts `neighbor-api serve` (production settings) on it and signs in sample residents and
    community workers over HTTP;
 3. runs the list operations one request at a time for half of `--duration` (their latency
@@ -163,10 +166,11 @@ async def measure(args: argparse.Namespace) -> None:
     scale = SCALES[args.scale]
     work: Path = args.work
     build_schema(Settings())  # imports every feature, so every index is registered
-    marker = work / "city.json"
-    if not (args.reuse and marker.exists()):
+    marker, pristine = work / "city.json", work / "city"
+    if not (args.reuse and marker.exists() and pristine.exists()):
+        shutil.rmtree(pristine, ignore_errors=True)
         # Bulk-loaded without a sync per commit: data the generator can make again.
-        with EmbeddedMongo(work / "db", cache_size=CACHE_SIZE, sync_on_commit=False) as loading:
+        with EmbeddedMongo(pristine, cache_size=CACHE_SIZE, sync_on_commit=False) as loading:
             print(f"generating the {args.scale} city …", flush=True)  # noqa: T201
             client = connect(loading.uri)
             try:
@@ -177,19 +181,18 @@ async def measure(args: argparse.Namespace) -> None:
                 loading.stop(timeout=STOP_SECONDS)
             marker.write_text(json.dumps({"counts": city.counts, "seconds": city.seconds,
                                           "phases": city.phases}))  # fmt: skip
+    else:
+        print(f"reusing the {args.scale} city in {pristine}", flush=True)  # noqa: T201
+    await _migrate(pristine)
+    # The run writes to a copy: the city stays as generated (and migrated) for the next one.
+    shutil.rmtree(work / "db", ignore_errors=True)
+    shutil.copytree(pristine, work / "db")
     with EmbeddedMongo(
         work / "db", cache_size=CACHE_SIZE, startup_timeout=START_SECONDS
     ) as database:
         client = connect(database.uri)
         db = client[DATABASE]
         city = City(await load_city(db), **json.loads(marker.read_text()))
-        if args.reuse:
-            print(f"reusing the {args.scale} city in {work}", flush=True)  # noqa: T201
-            # Migrations added since it was generated run here, not in the API's start-up
-            # (which has a timeout, and a million reports to go through).
-            started = time.perf_counter()
-            await migrate(db, STEPS, clock=SystemClock())
-            print(f"migrated in {time.perf_counter() - started:.0f} s", flush=True)  # noqa: T201
         phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in city.phases.items())
         print(f"{sum(city.counts.values()):,} documents in {city.seconds:.0f} s ({phases})",  # noqa: T201
               flush=True)  # fmt: skip
@@ -244,6 +247,21 @@ async def measure(args: argparse.Namespace) -> None:
         fanout = await subscribers.measure(args.subscribers, args.moves, work / "subscribers")
     report(args, city, rows, alone, (before, after), mix.fresh_ballots(residents), plans,
            fanout, watched.idle)  # fmt: skip
+
+
+async def _migrate(pristine: Path) -> None:
+    """The migrations added since the city was generated, applied to the city itself (once,
+    not in each run's copy; not in the API's start-up either, which has a timeout, and a
+    million reports to go through)."""
+    with EmbeddedMongo(pristine, cache_size=CACHE_SIZE, startup_timeout=START_SECONDS) as server:
+        client = connect(server.uri)
+        try:
+            started = time.perf_counter()
+            await migrate(client[DATABASE], STEPS, clock=SystemClock())
+            print(f"migrated in {time.perf_counter() - started:.0f} s", flush=True)  # noqa: T201
+        finally:
+            await client.close()
+            server.stop(timeout=STOP_SECONDS)
 
 
 async def run_peer(url: str, watched: Watched, args: argparse.Namespace) -> dict[str, Measured]:
