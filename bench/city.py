@@ -10,8 +10,9 @@
 3. runs the list operations one request at a time for half of `--duration` (their latency
    unqueued; after a pass of each, not measured, that warms the database's cache), then each
    operation of the mobile mix with `--connections` keep-alive connections for `--duration`
-   seconds, with the strawberry peer (bench/peer.py) right before and right after it (the same
-   generator, half as long each; the ratios use the mean of its two runs);
+   seconds, with the strawberry peer (bench/peer.py) before the first, between every two and
+   after the last (the same generator, a quarter as long each; an operation's ratios use the
+   mean of the peer's runs right before and right after it);
 4. opens `--subscribers` WebSocket subscribers (1,000) on one board of a server of its own
    (bench/subscribers: the demo street) and moves a card `--moves` times;
 5. prints the tables and writes them to bench/results/<date>-<time>-<scale>.md and .json; a
@@ -31,8 +32,10 @@ import json
 import secrets
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -72,28 +75,39 @@ STOP_SECONDS = 1800.0
 START_SECONDS = 1800.0
 
 
+HELLO, LIST = "peer { hello }", "peer 20 objects × 5 fields"
+
+# One run of the peer's cases, by name.
+Peer = dict[str, Measured]
+
+
 def table(
-    rows: list[Measured], peer: dict[str, Measured], fanout: subscribers.Fanout | None
+    rows: list[Measured], references: list[Peer], peer: Peer, fanout: subscribers.Fanout | None
 ) -> list[str]:
-    hello, listed = peer["peer { hello }"].api_cpu_ms, peer["peer 20 objects × 5 fields"].api_cpu_ms
+    """The operations (each as a ratio to its own `references` entry: the peer measured right
+    around it), the peer's rows (`peer`: its mean over the run), the mix and the targets."""
     lines = [
         "| operation | req/s | p50 ms | p99 ms | API CPU ms/req | × peer hello | × peer list "
         "| DB CPU ms/req | round trips | outcomes |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for row in [*rows, *peer.values()]:
+    ratios: dict[str, tuple[float, float]] = {}
+    measured = [*zip(rows, references, strict=True), *((r, peer) for r in peer.values())]
+    for row, reference in measured:
         db = "—" if row.db_cpu_ms is None else f"{row.db_cpu_ms:.2f}"
         trips = "—" if row.trips is None else f"{row.trips:.1f}"
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(row.outcomes.items()))
+        hello = row.api_cpu_ms / reference[HELLO].api_cpu_ms
+        listed = row.api_cpu_ms / reference[LIST].api_cpu_ms
+        ratios.setdefault(row.name, (hello, listed))
         lines.append(
             f"| {row.name} | {row.per_second:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} "
-            f"| {row.api_cpu_ms:.2f} | {row.api_cpu_ms / hello:.1f} | {row.api_cpu_ms / listed:.1f}"
-            f" | {db} | {trips} | {outcomes} |"
+            f"| {row.api_cpu_ms:.2f} | {hello:.1f} | {listed:.1f} | {db} | {trips} | {outcomes} |"
         )
     by_name = {row.name: row for row in rows}
-    mix_ms = sum(by_name[n].api_cpu_ms * w for n, w in mix.WEIGHTS.items()) / sum(
-        mix.WEIGHTS.values()
-    )
+    weights = sum(mix.WEIGHTS.values())
+    mix_ms = sum(by_name[n].api_cpu_ms * w for n, w in mix.WEIGHTS.items()) / weights
+    mix_ratio = sum(ratios[n][1] * w for n, w in mix.WEIGHTS.items()) / weights
     few = ", ".join(row.name for row in rows if row.requests < FEW)
     note = (
         f"Fewer than {FEW} requests ({few}): their API CPU and round trips are within the "
@@ -104,16 +118,16 @@ def table(
         note if few else "",
         "",
         f"Mobile mix (weights {', '.join(f'{n} {w}' for n, w in mix.WEIGHTS.items())}): "
-        f"{mix_ms:.2f} ms API CPU per request = {mix_ms / listed:.1f} × the peer's list.",
+        f"{mix_ms:.2f} ms API CPU per request; its operations' ratios to the peer's list, "
+        f"weighed alike: {mix_ratio:.1f} ×.",
         "",
         "| target (issue #10) | now |",
         "| --- | --- |",
-        f"| `{{ viewer {{ id }} }}` ≤ 2 × peer `{{ hello }}` "
-        f"| {by_name['{ viewer { id } }'].api_cpu_ms / hello:.1f} × |",
+        f"| `{{ viewer {{ id }} }}` ≤ 2 × peer `{{ hello }}` | {ratios[mix.VIEWER_ID][0]:.1f} × |",
         f"| `Reports` first 20 ≤ 4 × peer list "
-        f"| {by_name['Reports (resident)'].api_cpu_ms / listed:.1f} × (resident), "
-        f"{by_name['Reports (staff)'].api_cpu_ms / listed:.1f} × (staff) |",
-        f"| mobile mix ≤ 4 × peer list | {mix_ms / listed:.1f} × |",
+        f"| {ratios['Reports (resident)'][1]:.1f} × (resident), "
+        f"{ratios['Reports (staff)'][1]:.1f} × (staff) |",
+        f"| mobile mix ≤ 4 × peer list | {mix_ratio:.1f} × |",
     ]
     if fanout is not None:
         lines += [
@@ -225,16 +239,16 @@ async def measure(args: argparse.Namespace) -> None:
                               duration=args.duration / 2)  # fmt: skip
                 alone = [await run(case, watched, connections=1, duration=args.duration / 2)
                          for case in lists]  # fmt: skip
-                # The peer right before and right after the mix (half as long each): the
-                # machine's speed drifts over a run (another tenant's load), and the ratios use
-                # the mean of the two.
-                before = await run_peer(peer_process.url, peer_watch, args)
+                # The peer around every operation (a quarter as long): the machine's speed
+                # drifts within a run (another tenant's load), and each operation's ratios use
+                # the peer's runs right before and right after it.
+                peer_runs = [await run_peer(peer_process.url, peer_watch, args)]
                 rows = []
                 for case in mix.api_cases(url, staff, residents):
                     rows.append(await run(case, watched, connections=args.connections,
                                           duration=args.duration))  # fmt: skip
                     print(f"  {case.name}: {rows[-1].per_second:.0f}/s", flush=True)  # noqa: T201
-                after = await run_peer(peer_process.url, peer_watch, args)
+                    peer_runs.append(await run_peer(peer_process.url, peer_watch, args))
         # The plans of every read the mix sends, on this city (after the runs: votes are used).
         server = Settings(mongodb_uri=database.uri, database=DATABASE, secret_key=secret)
         plans = await explain.explain_mix(server, database.uri, DATABASE,
@@ -245,7 +259,7 @@ async def measure(args: argparse.Namespace) -> None:
         shutil.rmtree(work / "subscribers", ignore_errors=True)
         (work / "subscribers").mkdir()
         fanout = await subscribers.measure(args.subscribers, args.moves, work / "subscribers")
-    report(args, city, rows, alone, (before, after), mix.fresh_ballots(residents), plans,
+    report(args, city, rows, alone, peer_runs, mix.fresh_ballots(residents), plans,
            fanout, watched.idle)  # fmt: skip
 
 
@@ -264,44 +278,46 @@ async def _migrate(pristine: Path) -> None:
             server.stop(timeout=STOP_SECONDS)
 
 
-async def run_peer(url: str, watched: Watched, args: argparse.Namespace) -> dict[str, Measured]:
-    """The strawberry peer's cases, each for half the duration."""
+async def run_peer(url: str, watched: Watched, args: argparse.Namespace) -> Peer:
+    """The strawberry peer's cases, each for a quarter of the duration."""
     return {
         case.name: await run(case, watched, connections=args.connections,
-                             duration=args.duration / 2)
+                             duration=args.duration / 4)
         for case in mix.peer_cases(url)
     }  # fmt: skip
 
 
-PeerRuns = tuple[dict[str, Measured], dict[str, Measured]]
-
-
-def peer_mean(runs: PeerRuns) -> dict[str, Measured]:
-    """The peer's rows as run after the mix, with the mean API CPU of both runs."""
-    before, after = runs
+def peer_mean(runs: Sequence[Peer]) -> Peer:
+    """The peer's rows as last run, with the mean API CPU of `runs`."""
     return {
-        name: replace(row, api_cpu_ms=(before[name].api_cpu_ms + row.api_cpu_ms) / 2)
-        for name, row in after.items()
+        name: replace(row, api_cpu_ms=sum(run[name].api_cpu_ms for run in runs) / len(runs))
+        for name, row in runs[-1].items()
     }
 
 
-def drift_line(runs: PeerRuns) -> str:
-    """How the peer's CPU moved between its runs before and after the mix."""
-    before, after = runs
+def references(runs: Sequence[Peer]) -> list[Peer]:
+    """Each operation's peer: the mean of its runs right before and right after it."""
+    return [peer_mean(pair) for pair in pairwise(runs)]
+
+
+def drift_line(runs: Sequence[Peer]) -> str:
+    """How the peer's CPU moved over the run."""
     parts = [
-        f"{name} {before[name].api_cpu_ms:.2f} → {row.api_cpu_ms:.2f}"
-        for name, row in after.items()
+        f"{name} {min(r[name].api_cpu_ms for r in runs):.2f}–"
+        f"{max(r[name].api_cpu_ms for r in runs):.2f}"
+        for name in runs[-1]
     ]
     return (
-        "The peer ran right before and right after the mix; its API CPU per request ("
-        + ", ".join(parts)
-        + " ms) shows how the machine's speed moved over the run. Its rows and every ratio use "
-        "the mean of the two."
+        f"The peer ran {len(runs)} times, a quarter of the duration each: before the first "
+        "operation, between every two and after the last. The machine's speed moves within a "
+        "run (its API CPU per request ranged " + ", ".join(parts) + " ms), so each operation's "
+        "ratios use the mean of the peer's runs right before and right after it; the peer's rows "
+        "show the mean of all its runs."
     )
 
 
 def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: list[Measured],
-           peer_runs: PeerRuns, ballots: int,
+           peer_runs: list[Peer], ballots: int,
            plans: list[explain.Explained], fanout: subscribers.Fanout | None,
            idle: tuple[float, float, float]) -> None:  # fmt: skip
     when = datetime.now(UTC)
@@ -320,7 +336,7 @@ def report(args: argparse.Namespace, city: City, rows: list[Measured], alone: li
         f"{args.connections} in the warm-up). "
         "API and database each on their own process, load generator in a third. " + idle_line(idle),
         "",
-        *table(rows, peer, fanout),
+        *table(rows, references(peer_runs), peer, fanout),
         "",
         drift_line(peer_runs),
         "",

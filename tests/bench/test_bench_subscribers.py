@@ -4,6 +4,7 @@ a real `neighbor-api serve --demo` child, real sockets, and the rows it adds to 
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 from bench import city, mix
@@ -23,14 +24,14 @@ async def test_every_socket_gets_every_move_and_the_results_say_so(tmp_path: Pat
     assert summary["received"] == 20
     assert summary["p99_ms"] >= summary["p50_ms"]
 
-    lines = "\n".join(city.table(_rows(), _peer(), fanout))
+    lines = "\n".join(city.table(_rows(), _references(), _peer(), fanout))
     assert "| 1,000 subscribers on one board: every one gets each move | 20 of 20 |" in lines
     assert f"| … p99 ≤ 250 ms from the mutation's response | {fanout.p(0.99):.0f} ms |" in lines
     assert f"({fanout.kib_per_socket:.1f} KiB) |" in lines
 
 
 def test_the_table_has_no_subscriber_rows_when_none_were_measured() -> None:
-    lines = "\n".join(city.table(_rows(), _peer(), None))
+    lines = "\n".join(city.table(_rows(), _references(), _peer(), None))
     assert "mobile mix ≤ 4 × peer list" in lines
     assert "subscribers" not in lines
 
@@ -56,12 +57,25 @@ def _peer() -> dict[str, Measured]:
     return {name: Measured(name, 100, 1.0, 5.0, 9.0, 0.5, None, None) for name in names}
 
 
-def test_the_ratios_use_the_mean_of_the_peers_two_runs() -> None:
-    """The peer runs right before and right after the mix; the machine's speed may drift."""
-    before, after = _peer(), _peer()
-    after = {name: replace(row, api_cpu_ms=row.api_cpu_ms * 3) for name, row in after.items()}
-    peer = city.peer_mean((before, after))
-    assert [row.api_cpu_ms for row in peer.values()] == [1.0, 1.0]
-    lines = "\n".join(city.table(_rows(), peer, None))
-    assert "| mobile mix ≤ 4 × peer list | 2.0 × |" in lines  # every row: 2.0 ms / 1.0 ms
-    assert "peer { hello } 0.50 → 1.50" in city.drift_line((before, after))
+def _references() -> list[dict[str, Measured]]:
+    return [_peer() for _ in _rows()]
+
+
+def test_each_operation_is_a_ratio_to_the_peer_measured_around_it() -> None:
+    """The peer runs before the first operation, between every two and after the last; the
+    machine's speed drifts within a run (here it halves: the peer's CPU doubles), and each
+    operation is measured against the mean of the peer's runs right before and right after."""
+    rows = _rows()
+    runs = [
+        {name: replace(row, api_cpu_ms=0.5 * (1 + i / len(rows))) for name, row in _peer().items()}
+        for i in range(len(rows) + 1)
+    ]  # fmt: skip
+    around = [(a[city.LIST].api_cpu_ms + b[city.LIST].api_cpu_ms) / 2 for a, b in pairwise(runs)]
+    # Each operation costs twice the peer's list at the speed of its moment.
+    drifting = [replace(row, api_cpu_ms=2 * ms) for row, ms in zip(rows, around, strict=True)]
+    lines = "\n".join(city.table(drifting, city.references(runs), city.peer_mean(runs), None))
+    assert "| mobile mix ≤ 4 × peer list | 2.0 × |" in lines
+    assert "| `{ viewer { id } }` ≤ 2 × peer `{ hello }` | 2.0 × |" in lines
+    # The mean of the whole run's peer would misread the first and the last operation.
+    assert city.peer_mean(runs)[city.LIST].api_cpu_ms == 0.75
+    assert "peer { hello } 0.50–1.00" in city.drift_line(runs)
