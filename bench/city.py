@@ -99,7 +99,7 @@ def table(
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(row.outcomes.items()))
         hello = row.api_cpu_ms / reference[HELLO].api_cpu_ms
         listed = row.api_cpu_ms / reference[LIST].api_cpu_ms
-        ratios.setdefault(row.name, (hello, listed))
+        ratios[row.name] = hello, listed
         lines.append(
             f"| {row.name} | {row.per_second:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} "
             f"| {row.api_cpu_ms:.2f} | {hello:.1f} | {listed:.1f} | {db} | {trips} | {outcomes} |"
@@ -195,9 +195,9 @@ async def measure(args: argparse.Namespace) -> None:
                 loading.stop(timeout=STOP_SECONDS)
             marker.write_text(json.dumps({"counts": city.counts, "seconds": city.seconds,
                                           "phases": city.phases}))  # fmt: skip
-    else:
+    else:  # a new city is generated after the migrations; one kept may predate some
         print(f"reusing the {args.scale} city in {pristine}", flush=True)  # noqa: T201
-    await _migrate(pristine)
+        await _migrate(pristine)
     # The run writes to a copy: the city stays as generated (and migrated) for the next one.
     shutil.rmtree(work / "db", ignore_errors=True)
     shutil.copytree(pristine, work / "db")
