@@ -4,7 +4,7 @@ a unique index on (user, key) decides."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict
@@ -62,11 +62,14 @@ async def create_once(
     collection: str,
     idempotency: Idempotency | None,
     write: Callable[[Session], Awaitable[None]],
+    *,
+    serial: Hashable | None = None,
 ) -> Document | None:
-    """Run `write` (which inserts the new document into `collection`) in one transaction.
-    If a racing request with the same key won, return its document instead (else None)."""
+    """Run `write` (which inserts the new document into `collection`) in one transaction
+    (`serial`: see `in_transaction`). If a racing request with the same key won, return its
+    document instead (else None)."""
     try:
-        await in_transaction(deps.client, write)
+        await in_transaction(deps.client, write, serial=serial)
     except DuplicateKeyError:
         found = await earlier(deps, collection, idempotency)
         if found is None:  # a duplicate of something else: not ours to swallow

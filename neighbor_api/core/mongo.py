@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import importlib.util
 import logging
 import pkgutil
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
+from weakref import WeakValueDictionary
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -52,7 +54,14 @@ def connect(
 T = TypeVar("T")
 
 
-async def in_transaction(client: Client, work: Callable[[Session], Awaitable[T]]) -> T:
+# The transactions of this process running under each `serial` key (see `in_transaction`),
+# and a lock for each key while one runs or waits.
+_SERIAL: WeakValueDictionary[Hashable, asyncio.Lock] = WeakValueDictionary()
+
+
+async def in_transaction(
+    client: Client, work: Callable[[Session], Awaitable[T]], *, serial: Hashable | None = None
+) -> T:
     """Run `work` in one multi-document transaction: everything it writes with the session
     commits together or not at all.
 
@@ -60,7 +69,23 @@ async def in_transaction(client: Client, work: Callable[[Session], Awaitable[T]]
     deciding one request) conflict inside their transactions; PyMongo's `with_transaction`
     runs the loser again once the winner has committed, where it then meets the duplicate key
     or the changed state and fails the way the rules say, instead of a WriteConflict.
+
+    `serial` names a document every such transaction writes (a community's report rollups):
+    this process runs the transactions of one key one after another. Run together, each but
+    one would conflict and run again, every one of its commands with it: a burst of 16 submits
+    in one community ran each 4.8 times (17 ms of API CPU per submit, not 7). Other processes'
+    transactions still conflict and run again as above.
     """
+    if serial is None:
+        return await _transaction(client, work)
+    lock = _SERIAL.get(serial)
+    if lock is None:
+        lock = _SERIAL[serial] = asyncio.Lock()
+    async with lock:
+        return await _transaction(client, work)
+
+
+async def _transaction(client: Client, work: Callable[[Session], Awaitable[T]]) -> T:
     async with client.start_session() as session:
         result: T = await session.with_transaction(
             work, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")

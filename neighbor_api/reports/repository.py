@@ -362,6 +362,12 @@ def totals_id(community_id: ObjectId) -> str:
     return f"{community_id}:totals"
 
 
+def serial(community_id: ObjectId) -> tuple[str, ObjectId]:
+    """The `serial` key (core/mongo `in_transaction`) of the transactions that write reports of
+    a community: each writes the community's totals (`touch`, `_totals_change`)."""
+    return (ROLLUPS, community_id)
+
+
 async def touch(
     db: Database, community_ids: Collection[ObjectId], *, session: Session | None = None
 ) -> None:

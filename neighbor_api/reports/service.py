@@ -469,7 +469,7 @@ async def _apply(
         )
         return moved
 
-    return await in_transaction(deps.client, write)
+    return await in_transaction(deps.client, write, serial=repository.serial(report.community_id))
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -1038,7 +1038,9 @@ async def submit_report(
             session=session,
         )
 
-    raced = await idempotent.create_once(deps, repository.REPORTS, idempotency, write)
+    raced = await idempotent.create_once(
+        deps, repository.REPORTS, idempotency, write, serial=repository.serial(community.id)
+    )
     return await _with_duplicates(
         deps, actor, Report.from_document(raced) if raced is not None else report
     )
@@ -1534,7 +1536,7 @@ async def endorse_report(deps: Deps, actor: Actor, *, report_id: ObjectId) -> Re
         )  # fmt: skip
 
     with contextlib.suppress(DuplicateKeyError):  # endorsed before: nothing more to count
-        await in_transaction(deps.client, write)
+        await in_transaction(deps.client, write, serial=repository.serial(report.community_id))
     found = await repository.by_ids(deps.db, [report.id])
     return found[0]
 
@@ -1583,7 +1585,10 @@ async def comment_on_report(
             place_path=report.place_path, data={"comment_id": comment.id}, session=session,
         )  # fmt: skip
 
-    raced = await idempotent.create_once(deps, repository.COMMENTS, idempotency, write)
+    raced = await idempotent.create_once(
+        deps, repository.COMMENTS, idempotency, write,
+        serial=repository.serial(report.community_id),
+    )  # fmt: skip
     return (Comment.from_document(raced) if raced is not None else comment), report
 
 
