@@ -146,11 +146,11 @@ async def resident_ids(db: Database, place_ids: Sequence[ObjectId]) -> list[Obje
     )
 
 
-async def staff_of_place(db: Database, place_id: ObjectId) -> list[Membership]:
-    """The active staff memberships (community workers, admins) held on exactly this place."""
+async def staff_of_places(db: Database, place_ids: Sequence[ObjectId]) -> list[Membership]:
+    """The active staff memberships (community workers, admins) held on exactly these places."""
     cursor = db[COLLECTION].find(
         {
-            "place_id": place_id,
+            "place_id": {"$in": list(place_ids)},
             "status": MembershipStatus.ACTIVE.value,
             "roles": {"$in": sorted(r.value for r in STAFF_ROLES)},
         },

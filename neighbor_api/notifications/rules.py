@@ -20,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bson import ObjectId
+from strawberry.dataloader import DataLoader
 
 from neighbor_api.accounts import service as accounts
 from neighbor_api.boards import repository as boards
@@ -38,7 +40,12 @@ from neighbor_api.councils.models import Proposal, ProposalOutcome
 from neighbor_api.memberships import repository as memberships
 from neighbor_api.memberships.models import Membership, MembershipStatus
 from neighbor_api.notifications import repository
-from neighbor_api.notifications.models import LOCAL_ZONE, UNMUTABLE, NotificationKind
+from neighbor_api.notifications.models import (
+    LOCAL_ZONE,
+    UNMUTABLE,
+    NotificationKind,
+    Preferences,
+)
 from neighbor_api.places import repository as places
 from neighbor_api.reports import repository as reports
 from neighbor_api.reports import service as report_rules
@@ -82,7 +89,7 @@ class Facts:
         return None
 
 
-Recipients = Callable[[Deps, "Facts"], Awaitable[list[ObjectId]]]
+Recipients = Callable[["Reads", "Facts"], Awaitable[list[ObjectId]]]
 Params = Callable[["Facts"], Awaitable[Mapping[str, Param]]]
 
 
@@ -119,15 +126,13 @@ def _quote(text: str | None) -> str:
     return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1] + "…"
 
 
-async def _place_name(deps: Deps, place_id: ObjectId | None) -> str:
-    found = await places.by_ids(deps.db, [place_id]) if place_id else []
+async def _place_name(reads: Reads, place_id: ObjectId | None) -> str:
+    found = await places.by_ids(reads.db, [place_id]) if place_id else []
     return found[0].name if found else ""
 
 
-async def _staff_of(deps: Deps, place_id: ObjectId | None) -> list[ObjectId]:
-    if place_id is None:
-        return []
-    return [m.user_id for m in await memberships.staff_of_place(deps.db, place_id)]
+async def _staff_of(reads: Reads, place_id: ObjectId | None) -> list[ObjectId]:
+    return [] if place_id is None else list(await reads.staff.load(place_id))
 
 
 def _report(facts: Facts) -> Report:
@@ -158,60 +163,60 @@ def _survey(facts: Facts) -> Survey:
 # --- Recipients -------------------------------------------------------------------------------
 
 
-async def _assignee(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _assignee(reads: Reads, facts: Facts) -> list[ObjectId]:
     assignee = facts.data.get("assignee_id") or _report(facts).assignee_id
     return [assignee] if isinstance(assignee, ObjectId) else []
 
 
-async def _reporter_and_followers(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _reporter_and_followers(reads: Reads, facts: Facts) -> list[ObjectId]:
     """The reporter (always: it is their report, anonymous or not) and whoever follows it."""
     report = _report(facts)
-    return [report.reporter_id, *await reports.followers(deps.db, report.id)]
+    return [report.reporter_id, *await reports.followers(reads.db, report.id)]
 
 
-async def _receiving_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _receiving_staff(reads: Reads, facts: Facts) -> list[ObjectId]:
     """The staff of the level a report was escalated to (the street's, the district's)."""
     target = facts.data.get("place_id")
-    return await _staff_of(deps, target if isinstance(target, ObjectId) else None)
+    return await _staff_of(reads, target if isinstance(target, ObjectId) else None)
 
 
-async def _unit_members(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _unit_members(reads: Reads, facts: Facts) -> list[ObjectId]:
     """The members of the unit a report is dispatched to (吹哨报到)."""
     return list(_report(facts).unit_member_ids)
 
 
-async def _community_staff_and_grid(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _community_staff_and_grid(reads: Reads, facts: Facts) -> list[ObjectId]:
     """The community's staff and, when the report lies in a grid, that grid's workers."""
     report = _report(facts)
-    found = await _staff_of(deps, report.community_id)
+    found = await _staff_of(reads, report.community_id)
     if report.grid_id is not None:
-        found += [m.user_id for m in await memberships.grid_workers(deps.db, [report.grid_id])]
+        found += await reads.grid_workers.load(report.grid_id)
     return found
 
 
-async def _assignee_and_community_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _assignee_and_community_staff(reads: Reads, facts: Facts) -> list[ObjectId]:
     report = _report(facts)
     found = [report.assignee_id] if report.assignee_id else []
-    return found + await _staff_of(deps, report.community_id)
+    return found + await _staff_of(reads, report.community_id)
 
 
-async def _place_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
-    return await _staff_of(deps, _membership(facts).place_id)
+async def _place_staff(reads: Reads, facts: Facts) -> list[ObjectId]:
+    return await _staff_of(reads, _membership(facts).place_id)
 
 
-async def _applicant(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _applicant(reads: Reads, facts: Facts) -> list[ObjectId]:
     return [_membership(facts).user_id]
 
 
-async def _board_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
-    return await _staff_of(deps, _task(facts).community_id)
+async def _board_staff(reads: Reads, facts: Facts) -> list[ObjectId]:
+    return await _staff_of(reads, _task(facts).community_id)
 
 
-async def _assignees(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _assignees(reads: Reads, facts: Facts) -> list[ObjectId]:
     return list(_task(facts).assignees)
 
 
-async def _creator(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _creator(reads: Reads, facts: Facts) -> list[ObjectId]:
     creator = _task(facts).creator_id
     return [creator] if creator else []
 
@@ -221,51 +226,51 @@ def _redemption(facts: Facts) -> Redemption:
     return facts.redemption
 
 
-async def _redemption_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
-    return await _staff_of(deps, _redemption(facts).community_id)
+async def _redemption_staff(reads: Reads, facts: Facts) -> list[ObjectId]:
+    return await _staff_of(reads, _redemption(facts).community_id)
 
 
-async def _redeemer(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _redeemer(reads: Reads, facts: Facts) -> list[ObjectId]:
     return [_redemption(facts).user_id]
 
 
-async def _electors(deps: Deps, facts: Facts) -> list[ObjectId]:
-    return await repository.electors_user_ids(deps.db, _proposal(facts).id)
+async def _electors(reads: Reads, facts: Facts) -> list[ObjectId]:
+    return await repository.electors_user_ids(reads.db, _proposal(facts).id)
 
 
-async def _electors_not_voted(deps: Deps, facts: Facts) -> list[ObjectId]:
-    return await repository.electors_user_ids(deps.db, _proposal(facts).id, not_voted=True)
+async def _electors_not_voted(reads: Reads, facts: Facts) -> list[ObjectId]:
+    return await repository.electors_user_ids(reads.db, _proposal(facts).id, not_voted=True)
 
 
-async def _electors_and_council(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _electors_and_council(reads: Reads, facts: Facts) -> list[ObjectId]:
     proposal = _proposal(facts)
-    found = await councils.councils_by_ids(deps.db, [proposal.council_id])
+    found = await councils.councils_by_ids(reads.db, [proposal.council_id])
     members = [m.user_id for m in found[0].members] if found else []
-    return [*await _electors(deps, facts), *members]
+    return [*await _electors(reads, facts), *members]
 
 
-async def _survey_residents(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _survey_residents(reads: Reads, facts: Facts) -> list[ObjectId]:
     """The active residents of every community the survey covers: one indexed query of ids,
     whatever the place (a district's tens of thousands included)."""
-    return await memberships.resident_ids(deps.db, _survey(facts).community_ids)
+    return await memberships.resident_ids(reads.db, _survey(facts).community_ids)
 
 
-async def _chair_and_staff(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _chair_and_staff(reads: Reads, facts: Facts) -> list[ObjectId]:
     """The council's chair and the community's staff: who accept or decline a suggestion."""
     proposal = _proposal(facts)
-    found = await councils.councils_by_ids(deps.db, [proposal.council_id])
+    found = await councils.councils_by_ids(reads.db, [proposal.council_id])
     chairs = [m.user_id for m in found[0].members if m.role.value == "CHAIR"] if found else []
-    return [*chairs, *await _staff_of(deps, proposal.community_id)]
+    return [*chairs, *await _staff_of(reads, proposal.community_id)]
 
 
-async def _proxy(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _proxy(reads: Reads, facts: Facts) -> list[ObjectId]:
     proxy = facts.data.get("proxy_id")
     return [proxy] if isinstance(proxy, ObjectId) else []
 
 
-async def _author_and_co_signers(deps: Deps, facts: Facts) -> list[ObjectId]:
+async def _author_and_co_signers(reads: Reads, facts: Facts) -> list[ObjectId]:
     proposal = _proposal(facts)
-    return [proposal.author_id, *await councils.co_signers(deps.db, proposal.id)]
+    return [proposal.author_id, *await councils.co_signers(reads.db, proposal.id)]
 
 
 # --- Message parameters ------------------------------------------------------------------------
@@ -602,16 +607,6 @@ EVENT_KINDS = frozenset(kind for rule in RULES for kind in rule.events)
 # --- Reading the facts and who may see them --------------------------------------------------
 
 
-async def _actors(deps: Deps, user_ids: Sequence[ObjectId]) -> dict[ObjectId, Actor]:
-    """Each user as an actor (their active memberships' grants): one query for all."""
-    grants: dict[ObjectId, list[Any]] = {u: [] for u in user_ids}
-    for membership in await memberships.of_users(deps.db, list(user_ids)):
-        grant = membership.grant()
-        if grant is not None:
-            grants[membership.user_id].append(grant)
-    return {u: Actor(user_id=u, grants=tuple(g)) for u, g in grants.items()}
-
-
 def may_see(actor: Actor, facts: Facts) -> bool:
     """Whether a recipient may see what the notification is about (the owners' rules)."""
     for subject in SUBJECTS.values():
@@ -620,37 +615,37 @@ def may_see(actor: Actor, facts: Facts) -> bool:
     return False
 
 
-async def _report_extras(deps: Deps, facts: Facts) -> None:
+async def _report_extras(reads: Reads, facts: Facts) -> None:
     """The place escalated or dispatched to, the unit, the comment (as the kind needs)."""
     kind = facts.kind
     if kind in (E.REPORT_ESCALATE, E.REPORT_DISPATCH, E.REPORT_RETURN):
         place = facts.data.get("place_id")
         facts.cache["place"] = await _place_name(
-            deps, place if isinstance(place, ObjectId) else None
+            reads, place if isinstance(place, ObjectId) else None
         )
     if kind in (E.REPORT_DISPATCH, E.REPORT_RETURN):
         unit_id = facts.data.get("unit_id")
-        units = await reports.units_by_ids(deps.db, [unit_id]) if unit_id else []
+        units = await reports.units_by_ids(reads.db, [unit_id]) if unit_id else []
         facts.cache["unit"] = units[0].name if units else ""
     if kind is E.REPORT_COMMENTED and isinstance(facts.data.get("comment_id"), ObjectId):
-        comment = await reports.comment_by_id(deps.db, facts.data["comment_id"])
+        comment = await reports.comment_by_id(reads.db, facts.data["comment_id"])
         facts.cache["comment"] = comment.body if comment else ""
 
 
-async def _council_name(deps: Deps, facts: Facts) -> None:
-    council = await councils.councils_by_ids(deps.db, [_proposal(facts).council_id])
+async def _council_name(reads: Reads, facts: Facts) -> None:
+    council = await councils.councils_by_ids(reads.db, [_proposal(facts).council_id])
     facts.cache["council"] = council[0].name if council else ""
 
 
-async def _membership_place(deps: Deps, facts: Facts) -> None:
-    facts.cache["place"] = await _place_name(deps, _membership(facts).place_id)
+async def _membership_place(reads: Reads, facts: Facts) -> None:
+    facts.cache["place"] = await _place_name(reads, _membership(facts).place_id)
 
 
-async def _survey_place(deps: Deps, facts: Facts) -> None:
-    facts.cache["place"] = await _place_name(deps, _survey(facts).place_id)
+async def _survey_place(reads: Reads, facts: Facts) -> None:
+    facts.cache["place"] = await _place_name(reads, _survey(facts).place_id)
 
 
-async def _nothing_more(deps: Deps, facts: Facts) -> None:
+async def _nothing_more(reads: Reads, facts: Facts) -> None:
     return None
 
 
@@ -676,7 +671,7 @@ class Subject:
     field: str  # Facts' attribute
     read: Callable[[Database, list[ObjectId]], Awaitable[Sequence[Any]]]
     may_see: Callable[[Actor, Any], bool]
-    extras: Callable[[Deps, Facts], Awaitable[None]] = _nothing_more
+    extras: Callable[[Reads, Facts], Awaitable[None]] = _nothing_more
 
 
 # The ONE place each subject's facts are read: by the kind's prefix.
@@ -692,25 +687,78 @@ SUBJECTS: dict[str, Subject] = {
 }
 
 
-async def read_facts(deps: Deps, event: Document) -> Facts | None:
+class Reads:
+    """What one notifier run reads about its events: each person's grants, each place's staff,
+    each subject and each recipient's preferences once in the run, and for the events of a
+    batch, evaluated together, in one query each (DataLoaders). The notifier reads as the
+    system, through the owners' repositories."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.db = deps.db
+        self.actors = DataLoader(load_fn=self._actors)
+        self.staff = DataLoader(load_fn=self._staff)
+        self.grid_workers = DataLoader(load_fn=self._grid_workers)
+        self.preferences = DataLoader(load_fn=self._preferences)
+        self.subjects = {
+            prefix: DataLoader(load_fn=partial(self._subjects, subject))
+            for prefix, subject in SUBJECTS.items()
+        }
+
+    async def _actors(self, user_ids: Sequence[ObjectId]) -> list[Actor]:
+        """Each user as an actor (their active memberships' grants)."""
+        grants: dict[ObjectId, list[Any]] = {u: [] for u in user_ids}
+        for membership in await memberships.of_users(self.db, user_ids):
+            grant = membership.grant()
+            if grant is not None:
+                grants[membership.user_id].append(grant)
+        return [Actor(user_id=u, grants=tuple(grants[u])) for u in user_ids]
+
+    async def _staff(self, place_ids: Sequence[ObjectId]) -> list[tuple[ObjectId, ...]]:
+        """The active staff (community workers, admins) of exactly each place (kept for the
+        run: a tuple, which no event's recipients can change)."""
+        of_place: dict[ObjectId, list[ObjectId]] = {p: [] for p in place_ids}
+        for membership in await memberships.staff_of_places(self.db, place_ids):
+            of_place[membership.place_id].append(membership.user_id)
+        return [tuple(of_place[p]) for p in place_ids]
+
+    async def _grid_workers(self, grid_ids: Sequence[ObjectId]) -> list[tuple[ObjectId, ...]]:
+        """The active workers of each grid (a tuple, as the staff's)."""
+        of_grid: dict[ObjectId, list[ObjectId]] = {g: [] for g in grid_ids}
+        for membership in await memberships.grid_workers(self.db, grid_ids):
+            if membership.grid_id is not None:
+                of_grid[membership.grid_id].append(membership.user_id)
+        return [tuple(of_grid[g]) for g in grid_ids]
+
+    async def _preferences(self, user_ids: Sequence[ObjectId]) -> list[Preferences | None]:
+        found = await repository.preferences_of(self.db, user_ids)
+        return [found.get(u) for u in user_ids]
+
+    async def _subjects(self, subject: Subject, ids: Sequence[ObjectId]) -> list[Any]:
+        found = {one.id: one for one in await subject.read(self.db, list(ids))}
+        return [found.get(i) for i in ids]
+
+
+async def read_facts(reads: Reads, event: Document) -> Facts | None:
     """What the event is about (None if it is gone)."""
     kind = EventKind(event["kind"])
     subject_id = event["subject_id"]
     actor_id = event.get("actor_id")
-    user = (await accounts.users(deps, [actor_id])).get(actor_id) if actor_id else None
-    actor = (await _actors(deps, [actor_id]))[actor_id] if actor_id else None
+    user = (await accounts.users(reads.deps, [actor_id])).get(actor_id) if actor_id else None
+    actor = await reads.actors.load(actor_id) if actor_id else None
     facts = Facts(
         event=event, kind=kind, data=event.get("data") or {}, actor_id=actor_id,
         actor_name=user.display_name if user else "", actor=actor,
     )  # fmt: skip
-    subject = SUBJECTS.get(kind.value.split(".", 1)[0])
+    prefix = kind.value.split(".", 1)[0]
+    subject = SUBJECTS.get(prefix)
     if subject is None:
         return None
-    found = await subject.read(deps.db, [subject_id])
-    if not found:
+    found = await reads.subjects[prefix].load(subject_id)
+    if found is None:
         return None
-    setattr(facts, subject.field, found[0])
-    await subject.extras(deps, facts)
+    setattr(facts, subject.field, found)
+    await subject.extras(reads, facts)
     return facts
 
 
@@ -723,12 +771,12 @@ class Told:
     params: Mapping[str, Param]
 
 
-async def evaluate(deps: Deps, event: Document) -> tuple[Facts, list[Told]] | None:
+async def evaluate(reads: Reads, event: Document) -> tuple[Facts, list[Told]] | None:
     """The table's answer for one event: each person once (the first rule naming them),
     never the actor, only those who may see the subject."""
     if event.get("kind") not in EVENT_KINDS:
         return None
-    facts = await read_facts(deps, event)
+    facts = await read_facts(reads, event)
     if facts is None or facts.subject is None:
         return None
     chosen: dict[ObjectId, Told] = {}
@@ -736,13 +784,13 @@ async def evaluate(deps: Deps, event: Document) -> tuple[Facts, list[Told]] | No
         if facts.kind not in rule.events or not rule.applies(facts):
             continue
         params = await rule.params(facts)
-        for user_id in await rule.recipients(deps, facts):
+        for user_id in await rule.recipients(reads, facts):
             if user_id != facts.actor_id and user_id not in chosen:
                 chosen[user_id] = Told(user_id, rule, params)
     if not chosen:
         return None
-    actors = await _actors(deps, list(chosen))
-    told = [t for t in chosen.values() if may_see(actors[t.user_id], facts)]
+    actors = await reads.actors.load_many(list(chosen))
+    told = [t for t, actor in zip(chosen.values(), actors, strict=True) if may_see(actor, facts)]
     return facts, told
 
 

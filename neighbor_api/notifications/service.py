@@ -22,6 +22,7 @@ consumer with a stored resume token:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.accounts import service as accounts
+from neighbor_api.accounts.models import User
 from neighbor_api.core import events
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import DomainError, ErrorCode, invalid
@@ -72,25 +74,45 @@ class Told(NamedTuple):
     preferences: Mapping[ObjectId, Preferences]
 
 
-async def notifications_of(deps: Deps, event: Document) -> Told:
-    """The notifications one event means (the rule table, `rules.py`): one per recipient,
-    never to the actor themself, each in the recipient's language, none of a kind they
-    muted (unless it cannot be muted)."""
-    answer = await rules.evaluate(deps, event)
-    if answer is None:
-        return Told([], {})
-    facts, told = answer
+class Answer(NamedTuple):
+    """Who one event tells (the rule table's answer), with the recipients' accounts and
+    preferences: everything its notifications are made of."""
+
+    subject: tuple[str, ObjectId]
+    told: list[rules.Told]
+    users: Mapping[ObjectId, User]
+    preferences: Mapping[ObjectId, Preferences]
+
+
+async def answer(reads: rules.Reads, event: Document) -> Answer | None:
+    """Whom one event tells (the rule table, `rules.py`; never the actor themself): None if
+    no one. The events of a batch are answered concurrently, so their reads are shared."""
+    found = await rules.evaluate(reads, event)
+    if found is None:
+        return None
+    facts, told = found
     subject = facts.subject
     if subject is None or not told:
+        return None
+    users = await accounts.users(reads.deps, [t.user_id for t in told])
+    loaded = await reads.preferences.load_many(list(users))
+    preferences = {u: p for u, p in zip(users, loaded, strict=True) if p is not None}
+    return Answer(subject, told, users, preferences)
+
+
+def notifications_of(event: Document, answer: Answer | None) -> Told:
+    """The notifications one event means: one per recipient, each in the recipient's language,
+    none of a kind they muted (unless it cannot be muted). Made in the events' order (their
+    ids order a feed's notifications of one time)."""
+    if answer is None:
         return Told([], {})
-    users = await accounts.users(deps, [t.user_id for t in told])
-    preferences = await repository.preferences_of(deps.db, list(users))
     written = []
-    for one in told:
-        user = users.get(one.user_id)
+    for one in answer.told:
+        user = answer.users.get(one.user_id)
         if user is None or user.deleted:  # a deleted account is told nothing more
             continue
-        muted = preferences[user.id].muted_kinds if user.id in preferences else ()
+        preferences = answer.preferences.get(user.id)
+        muted = preferences.muted_kinds if preferences else ()
         if one.rule.kind in muted and rules.mutable(one.rule.kind):
             continue
         written.append(
@@ -100,13 +122,13 @@ async def notifications_of(deps: Deps, event: Document) -> Told:
                 kind=one.rule.kind,
                 title=rules.render(one.rule.title, one.params, user.locale),
                 body=rules.render(one.rule.body, one.params, user.locale),
-                subject_type=subject[0],
-                subject_id=subject[1],
+                subject_type=answer.subject[0],
+                subject_id=answer.subject[1],
                 place_path=list(event.get("place_path") or []),
                 created_at=event["at"],
             )
         )
-    return Told(written, preferences)
+    return Told(written, answer.preferences)
 
 
 def _pushes(
@@ -178,10 +200,11 @@ async def _write_one(
 async def notify(deps: Deps) -> int:
     """Write the notifications of the events since the watermark: how many were new. Safe to
     run twice or on several instances at once (see the module's docstring). The events of a
-    batch are written together, in transactions of at most WRITE_BATCH notifications (or one
-    event's, however many)."""
+    batch are evaluated together (their reads shared, `rules.Reads`) and written together, in
+    transactions of at most WRITE_BATCH notifications (or one event's, however many)."""
     now = deps.clock.now()
     since = await repository.watermark(deps.db) or now - SETTLE
+    reads = rules.Reads(deps)
     written = 0
     after: tuple[Any, ObjectId] | None = None
     while True:
@@ -191,12 +214,12 @@ async def notify(deps: Deps) -> int:
         if not batch:
             break
         finished = await repository.notified(deps.db, [e["_id"] for e in batch])
+        todo = [event for event in batch if event["_id"] not in finished]
+        answers = await asyncio.gather(*(answer(reads, event) for event in todo))
         pending: list[tuple[Document, Told]] = []
         size = 0
-        for event in batch:
-            if event["_id"] in finished:
-                continue
-            told = await notifications_of(deps, event)
+        for event, answered in zip(todo, answers, strict=True):
+            told = notifications_of(event, answered)
             if pending and size + len(told.notifications) > WRITE_BATCH:
                 written += await _write_batch(deps, pending)
                 pending, size = [], 0
