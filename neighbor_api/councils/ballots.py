@@ -150,10 +150,12 @@ async def cast_proxy_vote(
         channel=VoteChannel.PROXY, cast_by=actor.user_id,
     )  # fmt: skip
 
+    shard = repository.pick_shard()
+
     async def write(session: Session) -> None:
         await service.record_participation(
-            deps, proposal, elector, participation, chosen, actor_id=actor.user_id,
-            session=session,
+            deps, proposal, elector, participation, chosen, shard=shard,
+            actor_id=actor.user_id, session=session,
             data={"channel": VoteChannel.PROXY.value, "elector_id": proxy.elector_id},
         )  # fmt: skip
         if not await repository.use_proxy(
@@ -163,7 +165,7 @@ async def cast_proxy_vote(
                 ErrorCode.FORBIDDEN, "proxy.not_authorized", field=("input", "onBehalfOfId")
             )
 
-    await service.commit_vote(deps, write)
+    await service.commit_vote(deps, write, serial=repository.shard_serial(proposal.id, shard))
     return service.Vote(participation, proposal, council, None)
 
 
@@ -201,10 +203,12 @@ async def record_paper_ballot(
         cast_by=actor.user_id, ballot_photo_id=None if secret else ballot_photo_id,
     )  # fmt: skip
 
+    shard = repository.pick_shard()
+
     async def write(session: Session) -> None:
         await service.record_participation(
-            deps, proposal, elector, participation, chosen, actor_id=actor.user_id,
-            session=session,
+            deps, proposal, elector, participation, chosen, shard=shard,
+            actor_id=actor.user_id, session=session,
             data={"channel": VoteChannel.PAPER.value, "elector_id": elector_id},
         )  # fmt: skip
         await attachments.attach(
@@ -212,5 +216,8 @@ async def record_paper_ballot(
             place_path=proposal.place_path, field=("input", "ballotPhotoId"), session=session,
         )  # fmt: skip
 
-    await service.commit_vote(deps, write, message="vote.paper_already_voted")
+    await service.commit_vote(
+        deps, write, serial=repository.shard_serial(proposal.id, shard),
+        message="vote.paper_already_voted",
+    )  # fmt: skip
     return service.Vote(participation, proposal, council, None)

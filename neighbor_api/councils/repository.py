@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from bson import ObjectId
@@ -272,6 +273,17 @@ async def roll_page(
         after=after,
     )
     return page.map(Participation.from_document)
+
+
+def pick_shard() -> int:
+    """The tally shard one vote adds to, at random."""
+    return secrets.randbelow(TALLY_SHARDS)
+
+
+def shard_serial(proposal_id: ObjectId, shard: int) -> tuple[str, ObjectId, int]:
+    """The `serial` key (core/mongo `in_transaction`) of the votes adding to one shard: run
+    together, all but one would conflict on it and run again."""
+    return (TALLIES, proposal_id, shard)
 
 
 async def add_to_tally(

@@ -8,7 +8,6 @@ them, so a racing vote conflicts, is retried and refused).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -554,14 +553,19 @@ async def cast_vote(
         idempotency=idempotency,
     )
 
+    shard = repository.pick_shard()
+
     async def write(session: Session) -> None:
         await record_participation(
-            deps, proposal, elector, participation, chosen, actor_id=actor.user_id,
-            session=session,
+            deps, proposal, elector, participation, chosen, shard=shard,
+            actor_id=actor.user_id, session=session,
         )  # fmt: skip
 
     try:
-        raced = await idempotent.create_once(deps, repository.PARTICIPATIONS, idempotency, write)
+        raced = await idempotent.create_once(
+            deps, repository.PARTICIPATIONS, idempotency, write,
+            serial=repository.shard_serial(proposal.id, shard),
+        )  # fmt: skip
     except DuplicateKeyError:
         cast = await repository.participation(deps.db, proposal.id, elector.voter_key)
         if cast is not None and cast.user_id != actor.user_id:
@@ -578,19 +582,20 @@ async def record_participation(
     participation: Participation,
     chosen: Sequence[ObjectId],
     *,
+    shard: int,
     actor_id: ObjectId,
     session: Session,
     data: Document | None = None,
 ) -> None:
     """In the caller's transaction: the roll entry (DuplicateKeyError when the elector's vote
-    is in), the choices added to a random tally shard (refused once closed) and the event.
+    is in), the choices added to tally `shard` (`repository.pick_shard`; the transaction runs
+    under its `shard_serial`; refused once closed) and the event.
     Every channel (app, proxy, paper) goes through here, so a secret ballot's choices are kept
     the same way whoever cast it: as sums only."""
     # `voters`: one more entry on the roll, the version its kept pages are read under.
     increments: Document = {"voters": 1} | {f"counts.{o}": 1 for o in chosen}
     if elector.area_centi:
         increments |= {f"areas.{o}": elector.area_centi for o in chosen}
-    shard = secrets.randbelow(repository.TALLY_SHARDS)
     await repository.insert_participation(deps.db, participation, session=session)
     if not await repository.add_to_tally(deps.db, proposal.id, shard, increments, session=session):
         raise DomainError.of(ErrorCode.VOTING_NOT_OPEN)
@@ -603,22 +608,32 @@ async def record_participation(
 
 
 async def commit_once(
-    deps: Deps, write: Callable[[Session], Awaitable[T]], *, duplicate: DomainError
+    deps: Deps,
+    write: Callable[[Session], Awaitable[T]],
+    *,
+    duplicate: DomainError,
+    serial: Hashable | None = None,
 ) -> T:
-    """Run `write` in a transaction; a unique index refusing its insert (the elector's vote is
-    in, the person has co-signed) is `duplicate`."""
+    """Run `write` in a transaction (`serial`: see `in_transaction`); a unique index refusing
+    its insert (the elector's vote is in, the person has co-signed) is `duplicate`."""
     try:
-        return await in_transaction(deps.client, write)
+        return await in_transaction(deps.client, write, serial=serial)
     except DuplicateKeyError:
         raise duplicate from None
 
 
 async def commit_vote(
-    deps: Deps, write: Callable[[Session], Awaitable[None]], *, message: str | None = None
+    deps: Deps,
+    write: Callable[[Session], Awaitable[None]],
+    *,
+    serial: Hashable,
+    message: str | None = None,
 ) -> None:
-    """Run a vote's transaction (`write` calls `record_participation`); the elector's vote
-    being in already (the roll's unique index) is ALREADY_VOTED."""
-    await commit_once(deps, write, duplicate=DomainError.of(ErrorCode.ALREADY_VOTED, message))
+    """Run a vote's transaction (`write` calls `record_participation`, `serial` the key of its
+    shard); the elector's vote being in already (the roll's unique index) is ALREADY_VOTED."""
+    await commit_once(
+        deps, write, duplicate=DomainError.of(ErrorCode.ALREADY_VOTED, message), serial=serial
+    )
 
 
 def results_of(proposal: Proposal, totals: Document) -> list[OptionResult]:

@@ -6,10 +6,12 @@ import asyncio
 import random
 from datetime import timedelta
 
+import pytest
+
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.jobs import run_once
 from neighbor_api.jobs import JOBS
-from tests.conftest import Api
+from tests.conftest import Api, CommandCounter, record_commands
 from tests.councils.support import CHAIR, CLOSES, START, Hall, codes, object_id
 
 
@@ -59,6 +61,28 @@ class TestConcurrentVotes:
         expected = {label: sum(label in c for c in choices) for label in labels}
         assert await hall.counts(proposal_id) == expected
         assert sum(expected.values()) == sum(len(c) for c in choices)
+
+    async def test_forty_voters_at_once_each_vote_once(
+        self, api: Api, deps: Deps, command_counter: CommandCounter,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        """A vote adds to one of the tally's shards: run together, the transactions on one
+        shard would conflict there, be aborted and run again (each but one)."""
+        hall = await Hall.open(api, deps)
+        residents = await hall.newcomers(40)
+        proposal_id = await hall.voting(electorate="RESIDENTS", ballot="SECRET")
+        sent_commands = record_commands(command_counter, monkeypatch, "admin")
+
+        payloads = await asyncio.gather(
+            *(hall.vote_payload(r, proposal_id, "赞成") for r in residents)
+        )
+
+        assert all(p["errors"] == [] for p in payloads)
+        finished = [next(iter(command)) for command in sent_commands]
+        assert finished.count("commitTransaction") >= 40
+        assert "abortTransaction" not in finished
+        await hall.close(proposal_id)
+        assert await hall.counts(proposal_id) == {"赞成": 40, "反对": 0, "弃权": 0}
 
     async def test_votes_racing_the_close_are_counted_or_refused(
         self, api: Api, deps: Deps
