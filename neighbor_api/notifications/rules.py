@@ -715,20 +715,14 @@ class Reads:
         return [Actor(user_id=u, grants=tuple(grants[u])) for u in user_ids]
 
     async def _staff(self, place_ids: Sequence[ObjectId]) -> list[tuple[ObjectId, ...]]:
-        """The active staff (community workers, admins) of exactly each place (kept for the
-        run: a tuple, which no event's recipients can change)."""
-        of_place: dict[ObjectId, list[ObjectId]] = {p: [] for p in place_ids}
-        for membership in await memberships.staff_of_places(self.db, place_ids):
-            of_place[membership.place_id].append(membership.user_id)
-        return [tuple(of_place[p]) for p in place_ids]
+        """The active staff (community workers, admins) of exactly each place."""
+        found = await memberships.staff_of_places(self.db, place_ids)
+        return _user_ids_by(place_ids, found, lambda membership: membership.place_id)
 
     async def _grid_workers(self, grid_ids: Sequence[ObjectId]) -> list[tuple[ObjectId, ...]]:
-        """The active workers of each grid (a tuple, as the staff's)."""
-        of_grid: dict[ObjectId, list[ObjectId]] = {g: [] for g in grid_ids}
-        for membership in await memberships.grid_workers(self.db, grid_ids):
-            if membership.grid_id is not None:
-                of_grid[membership.grid_id].append(membership.user_id)
-        return [tuple(of_grid[g]) for g in grid_ids]
+        """The active workers of each grid."""
+        found = await memberships.grid_workers(self.db, grid_ids)
+        return _user_ids_by(grid_ids, found, lambda membership: membership.grid_id)
 
     async def _preferences(self, user_ids: Sequence[ObjectId]) -> list[Preferences | None]:
         found = await repository.preferences_of(self.db, user_ids)
@@ -737,6 +731,21 @@ class Reads:
     async def _subjects(self, subject: Subject, ids: Sequence[ObjectId]) -> list[Any]:
         found = {one.id: one for one in await subject.read(self.db, list(ids))}
         return [found.get(i) for i in ids]
+
+
+def _user_ids_by(
+    keys: Sequence[ObjectId],
+    found: Sequence[Membership],
+    key: Callable[[Membership], ObjectId | None],
+) -> list[tuple[ObjectId, ...]]:
+    """The users of the memberships `found` under each of `keys` (by `key`), in their order:
+    a tuple each, kept for the run, which no event's recipients can change."""
+    of_key: dict[ObjectId | None, list[ObjectId]] = {k: [] for k in keys}
+    for membership in found:
+        users = of_key.get(key(membership))
+        if users is not None:
+            users.append(membership.user_id)
+    return [tuple(of_key[k]) for k in keys]
 
 
 async def read_facts(reads: Reads, event: Document) -> Facts | None:
