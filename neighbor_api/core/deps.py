@@ -31,13 +31,24 @@ class Deps:
     kept: Kept = field(default_factory=Kept, compare=False)
 
     def keep(
-        self, key: Hashable, version: Hashable, load: Callable[[], Awaitable[T]]
+        self,
+        key: Hashable,
+        version: Hashable,
+        load: Callable[[], Awaitable[T]],
+        *,
+        per_viewer: bool = False,
     ) -> Awaitable[T]:
         """`load()`'s value for `key`, kept by the instance while `version` holds (core/kept.py;
         `Settings.list_cache_*`). `key` names everything the value depends on but what
-        `version` counts the writes of."""
-        seconds, size = self.settings.list_cache_seconds, self.settings.list_cache_size
-        return self.kept.read(key, version, load, max_age=seconds, max_size=size if seconds else 0)
+        `version` counts the writes of. A value `per_viewer` (its key names the viewer) is
+        kept on a shelf of its own, as many as the sessions kept (`auth_cache_size`)."""
+        settings = self.settings
+        seconds = settings.list_cache_seconds
+        size = settings.auth_cache_size if per_viewer else settings.list_cache_size
+        return self.kept.read(
+            key, version, load, max_age=seconds, max_size=size if seconds else 0,
+            shelf="viewers" if per_viewer else "",
+        )  # fmt: skip
 
     @property
     def limiter(self) -> Limiter:

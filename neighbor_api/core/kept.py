@@ -10,9 +10,12 @@ the version's read and the data's read may show early, never late).
 
 Two bounds guard what the rule cannot: `max_age` seconds (a writer that dies between its two
 writes, or an instance of an older release that does not count its writes), and `max_size`
-entries, the least recently used going first. `Deps.keep` reads through it with the
-settings' bounds: the community lists' pages under the community's totals' `version`
-(`reports/`), a board's column pages and counts under its `tasks_version` (`boards/`).
+entries of the value's shelf, the least recently used going first. `Deps.keep` reads through
+it with the settings' bounds: the community lists' pages under the community's totals'
+`version` (`reports/`), a board's column pages and counts under its `tasks_version`
+(`boards/`); and, on a shelf of their own (so that many viewers never push the shared pages
+out), what one viewer was shown of a page under the same versions (`Deps.keep(...,
+per_viewer=True)`: which reports of a list page they have endorsed).
 
 Readers that miss the same key for the same version at the same time share one load (the
 residents opening one list as a notification reaches them): each read that version first, so
@@ -37,7 +40,8 @@ class Kept:
 
     def __init__(self, *, timer: Callable[[], float] = time.monotonic) -> None:
         self._timer = timer
-        self._entries: OrderedDict[Hashable, tuple[Hashable, Any, float]] = OrderedDict()
+        # Each shelf's values by key, least recently used first.
+        self._shelves: dict[str, OrderedDict[Hashable, tuple[Hashable, Any, float]]] = {}
         # The loads running, by key: their version, and what they will give.
         self._loading: dict[Hashable, tuple[Hashable, asyncio.Future[Any]]] = {}
         # Counters, for tests: lookups answered, lookups that read, lookups given another's read.
@@ -46,7 +50,7 @@ class Kept:
         self.shared = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(len(entries) for entries in self._shelves.values())
 
     async def read(
         self,
@@ -56,17 +60,20 @@ class Kept:
         *,
         max_age: float,
         max_size: int,
+        shelf: str = "",
     ) -> V:
         """The value kept under `key` for `version`, or the value of a load of it running, or
-        `load()`'s, then kept (`max_size` 0: never kept, nor shared)."""
-        entry = self._entries.get(key)
+        `load()`'s, then kept on `shelf` (at most `max_size` there; 0: never kept, nor
+        shared)."""
+        entries = self._shelves.setdefault(shelf, OrderedDict())
+        entry = entries.get(key)
         if entry is not None:
             kept_version, value, stored_at = entry
             if kept_version == version and self._timer() - stored_at < max_age:
-                self._entries.move_to_end(key)
+                entries.move_to_end(key)
                 self.hits += 1
                 return value  # type: ignore[no-any-return]
-            del self._entries[key]
+            del entries[key]
         if max_size <= 0:
             self.misses += 1
             return await load()
@@ -79,10 +86,15 @@ class Kept:
             else:
                 self.shared += 1
                 return shared
-        return await self._load(key, version, load, max_size)
+        return await self._load(key, version, load, max_size, entries)
 
     async def _load(
-        self, key: Hashable, version: Hashable, load: Callable[[], Awaitable[V]], max_size: int
+        self,
+        key: Hashable,
+        version: Hashable,
+        load: Callable[[], Awaitable[V]],
+        max_size: int,
+        entries: OrderedDict[Hashable, tuple[Hashable, Any, float]],
     ) -> V:
         self.misses += 1
         started = self._timer()
@@ -98,16 +110,16 @@ class Kept:
             if self._loading.get(key, (None, None))[1] is future:
                 del self._loading[key]
         future.set_result(loaded)
-        newer = self._entries.get(key)
+        newer = entries.get(key)
         if newer is None or newer[2] < started:
-            self._entries.pop(key, None)
-            self._entries[key] = (version, loaded, self._timer())
-            while len(self._entries) > max_size:
-                self._entries.popitem(last=False)
+            entries.pop(key, None)
+            entries[key] = (version, loaded, self._timer())
+            while len(entries) > max_size:
+                entries.popitem(last=False)
         return loaded
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._shelves.clear()
 
 
 class _LoadFailed(Exception):

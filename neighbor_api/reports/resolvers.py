@@ -145,6 +145,7 @@ class ReportQuery:
             lambda actor, place_id, criteria: service.list_reports(
                 info.context.deps, actor, community_id=place_id, criteria=criteria,
                 order=order_by or ReportOrder.NEWEST, first=first, after=after,
+                endorsed=info.context.loaders.endorsed.prime_many,
             ),
         )  # fmt: skip
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -568,8 +568,11 @@ async def list_reports(
     order: ReportOrder,
     first: int | None,
     after: str | None,
+    endorsed: Callable[[Mapping[ObjectId, bool]], object] | None = None,
 ) -> Page[Report] | None:
-    """A community's reports as the viewer may see them (None for outsiders)."""
+    """A community's reports as the viewer may see them (None for outsiders). `endorsed` is
+    given whether the viewer has endorsed each report of the page that anyone has, when the
+    page was read under the community's version (`viewer_endorsed`)."""
     if actor is None:
         return None
     community = await places.get_place(deps, community_id)
@@ -680,7 +683,26 @@ async def list_reports(
             deps, actor, community.id, criteria, query, visible_to, totals, own_reports
         )
 
+    if endorsed is not None and totals is not None:
+        endorsed(await viewer_endorsed(deps, actor, [r for _, r in page.edges], totals.version))
     return replace(page, count=count)
+
+
+async def viewer_endorsed(
+    deps: Deps, actor: Actor, reports: Sequence[Report], version: Hashable
+) -> dict[ObjectId, bool]:
+    """Whether the viewer has endorsed each of `reports` (of one community) that anyone has
+    (`endorsed_by_anyone`), kept for the viewer under the community's `version`, which every
+    endorsement counts in (`repository.add_endorsement`): a viewer opening the list again
+    reads nothing more while no report of the community changed."""
+    ids = tuple(report.id for report in reports if endorsed_by_anyone(report))
+    if not ids:
+        return {}
+    key = ("reports.endorsed", actor.user_id, ids)
+    found = await deps.keep(
+        key, version, lambda: repository.endorsed(deps.db, actor.user_id, ids), per_viewer=True
+    )
+    return {i: i in found for i in ids}
 
 
 async def list_total(

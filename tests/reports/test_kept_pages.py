@@ -277,6 +277,20 @@ class TestKept:
         kept.clear()
         assert await self.read(kept, "k", 1, "second") == "second"
 
+    async def test_each_shelf_holds_its_own_number(self) -> None:
+        """Many viewers' values (`Deps.keep(..., per_viewer=True)`) never push the shared
+        pages out."""
+        kept = Kept()
+        await self.read(kept, "page", 1, "page")
+        for viewer in ("a", "b", "c"):
+            await self.read(kept, viewer, 1, viewer, shelf="viewers")
+
+        assert len(kept) == 3  # the page, and the two most recent viewers'
+        assert await self.read(kept, "page", 1, "new") == "page"
+        assert await self.read(kept, "a", 1, "new", shelf="viewers") == "new"
+        kept.clear()
+        assert len(kept) == 0
+
 
 LIMITS: dict[str, Any] = {"max_age": 30.0, "max_size": 10}
 

@@ -91,3 +91,43 @@ class TestViewerHasEndorsed:
 
         assert [(n["endorsementCount"], n["viewerHasEndorsed"]) for n in nodes] == [(0, False)]
         assert endorsement_reads(commands) == []
+
+
+class TestKeptForTheViewer:
+    """A list page's answers for the viewer are kept under the community's version with the
+    page (`reports.service.viewer_endorsed`): opened again, the list reads no endorsement; an
+    endorsement changes the version, and another viewer reads their own."""
+
+    async def test_listed_again_reads_no_endorsement(
+        self, street: Street, command_counter: CommandCounter, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        endorsed = await submitted(street, "金湖路雨水井堵塞")
+        assert (await street.endorse(NEIGHBOUR, endorsed))["errors"] == []
+        first = await street.reports(NEIGHBOUR, first=50)
+        commands = record_commands(command_counter, monkeypatch, street.api.deps.db.name)
+
+        again = await street.reports(NEIGHBOUR, first=50)
+        theirs = await street.reports(RESIDENT, first=50)
+
+        assert again == first
+        assert {e["node"]["id"] for e in again["edges"] if e["node"]["viewerHasEndorsed"]} == {
+            endorsed
+        }
+        assert not any(e["node"]["viewerHasEndorsed"] for e in theirs["edges"])
+        # The resident's own, once: not the neighbour's kept answers.
+        (read,) = endorsement_reads(commands)
+        assert read["filter"]["user_id"] == object_id((await street.person(RESIDENT)).id)
+
+    async def test_the_viewers_endorsement_shows_at_once(self, street: Street) -> None:
+        report_id = await submitted(street, "金湖路雨水井堵塞")
+        assert (await street.endorse(NEIGHBOUR, report_id))["errors"] == []
+        before = await street.reports(RESIDENT, first=50)  # kept: not endorsed by them
+
+        assert (await street.endorse(RESIDENT, report_id))["errors"] == []
+        after = await street.reports(RESIDENT, first=50)
+
+        def shown(page: Any) -> tuple[int, bool]:
+            (found,) = [e["node"] for e in page["edges"] if e["node"]["id"] == report_id]
+            return found["endorsementCount"], found["viewerHasEndorsed"]
+
+        assert (shown(before), shown(after)) == ((1, False), (2, True))
