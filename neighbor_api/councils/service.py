@@ -863,6 +863,27 @@ async def turnout(
     return await deps.keep(("proposal.turnout", proposal_id), version, load)
 
 
+# The viewer's elector for a proposal and the roll entry of their vote (theirs or their
+# household's), or None.
+ViewerVote = tuple[Elector | None, Participation | None]
+
+
+async def viewer_vote(
+    deps: Deps,
+    actor: Actor | None,
+    proposal_id: ObjectId,
+    version: Hashable | None,
+    load: Callable[[], Awaitable[ViewerVote]],
+) -> ViewerVote:
+    """The viewer's elector and roll entry (`load`: the request's loaders), kept for the
+    viewer under the roll's version (`roll_version`) when given: the electorate is fixed when
+    voting opens (`open_ballot_box`), and every vote adds its entry and one to the version."""
+    if version is None or actor is None:
+        return await load()
+    key = ("proposal.viewer_vote", actor.user_id, proposal_id)
+    return await deps.keep(key, version, load, per_viewer=True)
+
+
 def decision_reason(proposal: Proposal, locale: Locale) -> str:
     """A closed vote's decision in one sentence, in `locale` (as `Proposal.decision` says)."""
     assert proposal.outcome is not None

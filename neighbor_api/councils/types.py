@@ -580,17 +580,30 @@ class ProposalType(relay.Node):
         proposal = self.model
         if not service.voting_open(proposal, info.context.deps.clock.now()):
             return False
-        loaders = info.context.loaders.councils
-        elector = await loaders.viewer_elector.load(proposal.id)
-        return elector is not None and await loaders.viewer_participation.load(proposal.id) is None
+        elector, cast = await self._viewer_vote(info)
+        return elector is not None and cast is None
 
     @strawberry.field(
         description="Whether the viewer's vote is in: cast by them or, for a household vote, "
         "by a member of their household."
     )
     async def viewer_has_voted(self, info: Info) -> bool:
-        cast = await info.context.loaders.councils.viewer_participation.load(self.model.id)
+        _, cast = await self._viewer_vote(info)
         return cast is not None
+
+    async def _viewer_vote(self, info: Info) -> service.ViewerVote:
+        """The viewer's elector and roll entry: the request's loaders, kept for the viewer
+        under the roll's version (service.viewer_vote)."""
+        loaders, proposal_id = info.context.loaders.councils, self.model.id
+
+        async def load() -> service.ViewerVote:
+            elector = await loaders.viewer_elector.load(proposal_id)
+            return elector, await loaders.viewer_participation.load(proposal_id)
+
+        return await service.viewer_vote(
+            info.context.deps, await info.context.actor(), proposal_id,
+            await self._roll_version(info), load,
+        )  # fmt: skip
 
     @strawberry.field(description="Whether the viewer has signed this suggestion.")
     async def viewer_has_co_signed(self, info: Info) -> bool:
@@ -601,7 +614,7 @@ class ProposalType(relay.Node):
     @strawberry.field(description="The viewer's choices: open ballots only (null on secret).")
     async def viewer_choice_ids(self, info: Info) -> list[strawberry.ID] | None:
         actor = await info.context.actor()
-        cast = await info.context.loaders.councils.viewer_participation.load(self.model.id)
+        _, cast = await self._viewer_vote(info)
         if actor is None or cast is None or cast.user_id != actor.user_id:
             return None
         return _choice_ids(self.model, cast)

@@ -92,10 +92,10 @@ async def test_comments_show_at_once_on_another_instance(hall: Hall, other: Api)
 
 
 async def test_shown_again_unchanged(hall: Hall, api: Api, command_counter: CommandCounter) -> None:
-    """Shown again with nothing changed: the roll, the turnout and the comments come from the
-    instance. Sent: the proposal, its council, its tallies (the roll's version, and the counts
-    of an open ballot), the viewer's elector and vote (no resulting tasks are read while it is
-    voting: only a passed proposal has any)."""
+    """Shown again with nothing changed: the roll, the turnout, the comments and the viewer's
+    elector and vote (kept for the viewer: three fields ask) come from the instance. Sent: the
+    proposal, its council, its tallies (the roll's version, and the counts of an open ballot);
+    no resulting tasks are read while it is voting: only a passed proposal has any."""
     proposal_id = await hall.voting()
     await hall.vote(SECRETARY, proposal_id, "赞成")
     first = await shown(api, hall, proposal_id)
@@ -105,5 +105,24 @@ async def test_shown_again_unchanged(hall: Hall, api: Api, command_counter: Comm
     sent = command_counter.counts.get(api.deps.db.name, 0) - before
 
     assert again == first
-    assert api.deps.kept.hits - hits == 3
-    assert sent == 5
+    assert api.deps.kept.hits - hits == 6
+    assert sent == 3
+
+
+@pytest.mark.parametrize("ballot", ["OPEN", "SECRET"])
+async def test_the_viewers_own_vote_shows_at_once_on_another_instance(
+    hall: Hall, other: Api, ballot: str
+) -> None:
+    """The viewer's elector and vote are kept for them under the roll's version, which their
+    vote (cast on another instance) changes."""
+    proposal_id = await hall.voting(ballot=ballot)
+    before = await shown(other, hall, proposal_id, SECRETARY)  # B keeps the viewer's
+    assert (before["viewerCanVote"], before["viewerHasVoted"]) == (True, False)
+
+    await hall.vote(SECRETARY, proposal_id, "赞成")  # on instance A
+    after = await shown(other, hall, proposal_id, SECRETARY)
+    assert (after["viewerCanVote"], after["viewerHasVoted"]) == (False, True)
+    assert (after["viewerChoiceIds"] is None) == (ballot == "SECRET")
+    assert after == await fresh(other, hall, proposal_id, SECRETARY)
+    neighbour = await shown(other, hall, proposal_id, CHAIR)  # not the secretary's answers
+    assert (neighbour["viewerCanVote"], neighbour["viewerHasVoted"]) == (True, False)
