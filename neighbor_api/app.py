@@ -24,6 +24,7 @@ from neighbor_api.core.embedded import database_uri
 from neighbor_api.core.metrics import Metrics
 from neighbor_api.core.migrations import migrate
 from neighbor_api.core.mongo import connect, ensure_indexes
+from neighbor_api.councils import service as councils
 from neighbor_api.demo import load_demo_if_empty
 from neighbor_api.graphql.guards import RequestGuard
 from neighbor_api.graphql.view import GraphQLView
@@ -35,6 +36,10 @@ from neighbor_api.privacy import service as privacy_export
 from neighbor_api.privacy.download import export_endpoint
 from neighbor_api.schema import build_schema
 from neighbor_api.settings import Environment, Settings
+
+# The collections besides the sessions', users' and memberships' whose documents the instance
+# keeps by id (`Deps.kept_by_id`), for its session watcher to follow.
+KEPT_DOCUMENTS = (*councils.KEPT_DOCUMENTS,)
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +119,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if deps is not None:
             async with (
-                sessions.watching(deps) as app.state.session_watcher,
+                sessions.watching(deps, KEPT_DOCUMENTS) as app.state.session_watcher,
                 live.running(deps, metrics=metrics) as app.state.live_hub,
             ):
                 yield
@@ -132,7 +137,7 @@ def create_app(
                     await load_demo_if_empty(runtime.deps)
                 async with (
                     jobs.running(runtime.deps, JOBS, metrics=metrics),
-                    sessions.watching(runtime.deps) as app.state.session_watcher,
+                    sessions.watching(runtime.deps, KEPT_DOCUMENTS) as app.state.session_watcher,
                     live.running(runtime.deps, metrics=metrics) as app.state.live_hub,
                 ):
                     if owns_process:

@@ -18,8 +18,10 @@ Revocation bound:
   reopens the whole cache is dropped, since changes may have been missed meanwhile.
 
 The users the requests' DataLoaders and the notifier read (names, phones to mask) are kept the
-same way (`users`), within the same bounds: `forget_user` and the watcher drop a user whose
-document changed, and an entry ages out after `NEIGHBOR_AUTH_CACHE_SECONDS`.
+same way (`users`, through `Deps.kept_by_id`), within the same bounds: `forget_user` and the
+watcher drop a user whose document changed, and an entry ages out after
+`NEIGHBOR_AUTH_CACHE_SECONDS`. So are other documents kept by id (the councils): the app
+names their collections to `watching`, whose changes drop them (`forget_document`).
 
 A WebSocket authorises each operation and each subscription event through `authenticate`
 too (the token's expiry included), so a socket sees a revocation within the same bound.
@@ -28,11 +30,11 @@ too (the token's expiry included), so a socket sees a revocation within the same
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from bson import ObjectId
 
@@ -117,9 +119,9 @@ async def _viewer(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Aut
             viewer.user.id,
             viewer,
             epoch=epoch,
-            max_size=_size(deps),
+            max_size=deps.sessions_size,
         )
-        cache.put_user(viewer.user.id, viewer.user, epoch=epoch, max_size=_size(deps))
+        cache.put_document(viewer.user.id, viewer.user, epoch=epoch, max_size=deps.sessions_size)
         return viewer
 
     # Callers after an invalidation (a higher epoch) do not join a load begun before it.
@@ -151,26 +153,11 @@ async def _load(deps: Deps, *, session_id: ObjectId, user_id: ObjectId) -> Authe
 async def users(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, User]:
     """The users of `ids` that exist, by id: those the instance keeps at once, the others in
     one read (and kept)."""
-    cache = _cache(deps)
-    max_age = deps.settings.auth_cache_seconds  # 0: nothing is kept (`_size`), none found
-    found: dict[ObjectId, User] = {}
-    missing: list[ObjectId] = []
-    for user_id in ids:
-        user = cache.user(user_id, max_age=max_age)
-        if user is None:
-            missing.append(user_id)
-        else:
-            found[user_id] = cast(User, user)
-    if missing:
-        epoch, size = cache.epoch, _size(deps)
-        for user in await repository.users_by_ids(deps.db, missing):
-            found[user.id] = user
-            cache.put_user(user.id, user, epoch=epoch, max_size=size)
-    return found
 
+    def read(missing: list[ObjectId]) -> Awaitable[list[User]]:
+        return repository.users_by_ids(deps.db, missing)
 
-def _size(deps: Deps) -> int:
-    return deps.settings.auth_cache_size if deps.settings.auth_cache_seconds > 0 else 0
+    return await deps.kept_by_id(ids, read, lambda user: user.id)
 
 
 # --- Invalidation across instances ----------------------------------------------------------
@@ -196,17 +183,23 @@ def forget(cache: SessionCache[Any], change: Mapping[str, Any]) -> None:
             cache.forget_user(user_id)
         else:  # a deleted membership (no document): whose it was is unknown
             cache.clear()
+    elif isinstance(key, ObjectId):  # a document kept by id (`watching`'s `documents`)
+        cache.forget_document(key)
+    else:
+        cache.clear()
 
 
 class SessionWatcher(ChangeFollower):
-    """Follows the change stream on `WATCHED` and invalidates the instance's cache."""
+    """Follows the change stream on `WATCHED` and the collections of the documents kept by id
+    (`Deps.kept_by_id`), and invalidates the instance's cache."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, documents: Sequence[str] = ()) -> None:
         super().__init__("session-watcher")
         self._deps = deps
+        self._collections = (*WATCHED, *documents)
 
     async def _open(self) -> Any:
-        stream = await repository.watch_changes(self._deps.db, WATCHED)
+        stream = await repository.watch_changes(self._deps.db, self._collections)
         # Whatever changed while no stream was open is unknown: start from the database.
         self._deps.sessions.clear()
         return stream
@@ -217,9 +210,10 @@ class SessionWatcher(ChangeFollower):
 
 
 @asynccontextmanager
-async def watching(deps: Deps) -> AsyncIterator[SessionWatcher]:
-    """The app's watcher, for the lifespan of the app."""
-    watcher = SessionWatcher(deps)
+async def watching(deps: Deps, documents: Sequence[str] = ()) -> AsyncIterator[SessionWatcher]:
+    """The app's watcher, for the lifespan of the app; `documents`: the other collections whose
+    documents the instance keeps by id (`Deps.kept_by_id`)."""
+    watcher = SessionWatcher(deps, documents)
     await watcher.start()
     try:
         yield watcher

@@ -4,9 +4,11 @@ reads (valid while their version holds)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from bson import ObjectId
 
 from neighbor_api.core.clock import Clock
 from neighbor_api.core.kept import Kept
@@ -49,6 +51,41 @@ class Deps:
             key, version, load, max_age=seconds, max_size=size if seconds else 0,
             shelf="viewers" if per_viewer else "",
         )  # fmt: skip
+
+    @property
+    def sessions_size(self) -> int:
+        """How many sessions, and documents kept by id, the instance keeps (0: none, when they
+        may not be kept for any time)."""
+        settings = self.settings
+        return settings.auth_cache_size if settings.auth_cache_seconds > 0 else 0
+
+    async def kept_by_id(
+        self,
+        ids: Sequence[ObjectId],
+        read: Callable[[list[ObjectId]], Awaitable[Iterable[T]]],
+        id_of: Callable[[T], ObjectId],
+    ) -> dict[ObjectId, T]:
+        """The documents of `ids` that exist, by id: those the instance keeps (`sessions`) at
+        once, the others in one `read` (and kept), for at most `NEIGHBOR_AUTH_CACHE_SECONDS`.
+        Only for a collection the session watcher follows (`accounts.sessions.watching`), whose
+        writers call `sessions.forget_document` (or `forget_user`): the revocation bound of
+        the sessions holds for them."""
+        cache, max_age = self.sessions, self.settings.auth_cache_seconds
+        found: dict[ObjectId, T] = {}
+        missing: list[ObjectId] = []
+        for key in dict.fromkeys(ids):
+            kept = cache.document(key, max_age=max_age)
+            if kept is None:
+                missing.append(key)
+            else:
+                found[key] = kept
+        if missing:
+            epoch, size = cache.epoch, self.sessions_size
+            for document in await read(missing):
+                key = id_of(document)
+                found[key] = document
+                cache.put_document(key, document, epoch=epoch, max_size=size)
+        return found
 
     @property
     def limiter(self) -> Limiter:

@@ -1,11 +1,13 @@
 """An in-process cache of what authentication found for a session, per instance (`Deps.sessions`),
-and of the users the requests' DataLoaders read.
+and of the documents the instance keeps by id: the users the requests' DataLoaders read, the
+councils (`Deps.kept_by_id`).
 
-session id -> (the user id, a value: the viewer), and user id -> the user, each kept for at
-most `max_age` seconds and for the `max_size` most recently used keys. `accounts/sessions.py`
-decides what is stored and for how long; writers drop entries at once (`forget_session`,
-`forget_user`, which drops the user's sessions and the user), and a change stream does so on
-the other instances.
+session id -> (the user id, a value: the viewer), and document id -> the document (ObjectIds
+are unique across collections), each kept for at most `max_age` seconds and for the
+`max_size` most recently used keys. `accounts/sessions.py` decides what is stored and for how
+long; writers drop entries at once (`forget_session`; `forget_user`, which drops the user's
+sessions and the user; `forget_document`), and a change stream does so on the other
+instances.
 
 A load that raced an invalidation must not store what it read before it: `epoch` counts
 invalidations, a reader takes it before reading the database and `put` ignores the value when
@@ -43,7 +45,7 @@ class SessionCache(Generic[V]):
         self._timer = timer
         self._entries: OrderedDict[ObjectId, _Entry[V]] = OrderedDict()
         self._by_user: dict[ObjectId, set[ObjectId]] = {}
-        self._users: OrderedDict[ObjectId, tuple[Any, float]] = OrderedDict()
+        self._documents: OrderedDict[ObjectId, tuple[Any, float]] = OrderedDict()
         self._loading: dict[Hashable, asyncio.Future[V]] = {}
         self.epoch = 0
         # Counters, for tests and metrics: lookups answered, lookups missed.
@@ -76,25 +78,26 @@ class SessionCache(Generic[V]):
         while len(self._entries) > max_size:
             self._drop(next(iter(self._entries)))
 
-    def user(self, user_id: ObjectId, *, max_age: float) -> Any | None:
-        """The user kept under `user_id`, or None (not kept, or kept `max_age` seconds ago)."""
-        entry = self._users.get(user_id)
+    def document(self, key: ObjectId, *, max_age: float) -> Any | None:
+        """The document kept under its id `key`, or None (not kept, or kept `max_age` seconds
+        ago)."""
+        entry = self._documents.get(key)
         if entry is None:
             return None
         if self._timer() - entry[1] >= max_age:
-            del self._users[user_id]
+            del self._documents[key]
             return None
-        self._users.move_to_end(user_id)
+        self._documents.move_to_end(key)
         return entry[0]
 
-    def put_user(self, user_id: ObjectId, user: Any, *, epoch: int, max_size: int) -> None:
-        """Keep `user`, unless something was invalidated since `epoch` was read."""
+    def put_document(self, key: ObjectId, document: Any, *, epoch: int, max_size: int) -> None:
+        """Keep `document`, unless something was invalidated since `epoch` was read."""
         if epoch != self.epoch or max_size <= 0:
             return
-        self._users.pop(user_id, None)
-        self._users[user_id] = (user, self._timer())
-        while len(self._users) > max_size:
-            self._users.popitem(last=False)
+        self._documents.pop(key, None)
+        self._documents[key] = (document, self._timer())
+        while len(self._documents) > max_size:
+            self._documents.popitem(last=False)
 
     async def load_once(self, key: Hashable, load: Callable[[], Awaitable[V]]) -> V:
         """`load()`, shared by every caller asking for `key` while it runs (its value or its
@@ -115,10 +118,13 @@ class SessionCache(Generic[V]):
         self.epoch += 1
         self._drop(session_id)
 
+    def forget_document(self, key: ObjectId) -> None:
+        self.epoch += 1
+        self._documents.pop(key, None)
+
     def forget_user(self, user_id: ObjectId) -> None:
         """Every session of the user, and the user (their account or memberships changed)."""
-        self.epoch += 1
-        self._users.pop(user_id, None)
+        self.forget_document(user_id)
         for session_id in list(self._by_user.get(user_id, ())):
             self._drop(session_id)
 
@@ -126,7 +132,7 @@ class SessionCache(Generic[V]):
         self.epoch += 1
         self._entries.clear()
         self._by_user.clear()
-        self._users.clear()
+        self._documents.clear()
 
     def _drop(self, session_id: ObjectId) -> None:
         entry = self._entries.pop(session_id, None)

@@ -13,7 +13,7 @@ from neighbor_api.boards.models import Task
 from neighbor_api.core.deps import Deps
 from neighbor_api.core.mongo import Document
 from neighbor_api.core.policy import Actor
-from neighbor_api.councils import repository
+from neighbor_api.councils import repository, service
 from neighbor_api.councils.models import Council, Elector, Participation
 
 ViewerGetter = Callable[[], Awaitable[Actor | None]]
@@ -23,13 +23,14 @@ class CouncilLoaders:
     """Built on first use, like the request's other loaders (neighbor_api.context.Loaders)."""
 
     def __init__(self, deps: Deps, actor: ViewerGetter) -> None:
+        self._deps = deps
         self._db = deps.db
         self._actor = actor
 
     @cached_property
     def council(self) -> DataLoader[ObjectId, Council | None]:
         async def councils(ids: Sequence[ObjectId]) -> list[Council | None]:
-            found = {c.id: c for c in await repository.councils_by_ids(self._db, ids)}
+            found = await service.councils(self._deps, ids)
             return [found.get(i) for i in ids]
 
         return DataLoader(councils)

@@ -98,16 +98,41 @@ def may_run_vote(actor: Actor, council: Council) -> bool:
     return _staff(actor, council) or council.role_of(actor.user_id) is CouncilRole.CHAIR
 
 
-async def _council_or_raise(deps: Deps, actor: Actor, council_id: ObjectId) -> Council:
-    found = await repository.councils_by_ids(deps.db, [council_id])
-    if not found or not can_see(actor, found[0]):
+# The collections whose documents the instance keeps by id (`councils`): the app's session
+# watcher follows them (`accounts.sessions.watching`).
+KEPT_DOCUMENTS = (repository.COUNCILS,)
+
+
+async def councils(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, Council]:
+    """The councils of `ids` that exist, by id, kept by the instance (`Deps.kept_by_id`): a
+    council changes only when its members are set (`set_council_member` drops it here at
+    once; the session watcher does on the other instances, within the change stream's
+    delay)."""
+
+    def read(missing: list[ObjectId]) -> Awaitable[list[Council]]:
+        return repository.councils_by_ids(deps.db, missing)
+
+    return await deps.kept_by_id(ids, read, lambda council: council.id)
+
+
+async def _council_or_raise(
+    deps: Deps, actor: Actor, council_id: ObjectId, *, fresh: bool = False
+) -> Council:
+    """The council, if the actor may see it; `fresh`: read from the database, not as kept (a
+    change of its members builds on it)."""
+    if fresh:
+        read = await repository.councils_by_ids(deps.db, [council_id])
+        found = read[0] if read and can_see(actor, read[0]) else None
+    else:
+        found = await get_council(deps, actor, council_id)
+    if found is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "council.not_found", field=("input", "councilId"))
-    return found[0]
+    return found
 
 
 async def get_council(deps: Deps, actor: Actor | None, council_id: ObjectId) -> Council | None:
-    found = await repository.councils_by_ids(deps.db, [council_id])
-    return found[0] if found and can_see(actor, found[0]) else None
+    found = (await councils(deps, [council_id])).get(council_id)
+    return found if found is not None and can_see(actor, found) else None
 
 
 async def get_proposal(
@@ -174,7 +199,7 @@ async def set_council_member(
 ) -> Council:
     """Add a member, change their role, or (role None) remove them. One chair at a time: a
     new chair replaces the old one, who stays a member."""
-    council = await _council_or_raise(deps, actor, council_id)
+    council = await _council_or_raise(deps, actor, council_id, fresh=True)
     ensure(_staff(actor, council), "council.members_forbidden")
     if role is not None:
         active = await memberships.active_of_place(deps, council.community_id)
@@ -206,7 +231,9 @@ async def set_council_member(
         )  # fmt: skip
         return updated
 
-    return await in_transaction(deps.client, write)
+    updated = await in_transaction(deps.client, write)
+    deps.sessions.forget_document(council.id)  # kept by this instance (`councils`)
+    return updated
 
 
 async def councils_of(deps: Deps, actor: Actor | None, community_id: ObjectId) -> list[Council]:

@@ -26,6 +26,9 @@ from neighbor_api.core.deps import Deps
 from neighbor_api.core.errors import Unauthenticated
 from neighbor_api.core.policy import SYSTEM, Actor
 from neighbor_api.core.session_cache import SessionCache
+from neighbor_api.councils import repository as councils_repository
+from neighbor_api.councils import service as councils
+from neighbor_api.councils.models import Council, CouncilKind, CouncilMember, CouncilRole
 from neighbor_api.graphql.auth import SESSION_ENDED_CLOSE_CODE
 from neighbor_api.memberships import service as memberships
 from neighbor_api.places import service as places
@@ -377,6 +380,32 @@ class TestOtherInstances:
 
         await eventually(renamed)
 
+    async def test_a_councils_new_members_reach_the_other_within_the_stream_delay(
+        self, pair: tuple[Instance, Instance]
+    ) -> None:
+        """A council kept by B (councils.service.councils, a collection the watcher follows
+        for it: app.KEPT_DOCUMENTS) is dropped when its members change, whoever writes."""
+        a, b = pair
+        community = await make_community(a.deps)
+        council = Council(
+            community_id=community, place_path=[community], name="金安社区居民议事会",
+            kind=CouncilKind.COMMUNITY_COUNCIL, created_at=a.deps.clock.now(),
+        )  # fmt: skip
+        await councils_repository.insert_council(a.deps.db, council)
+        assert (await councils.councils(b.deps, [council.id]))[council.id].members == []
+        since = council.created_at
+        member = CouncilMember(user_id=ObjectId(), role=CouncilRole.MEMBER, since=since)
+
+        await councils_repository.set_members(
+            a.deps.db, council.id, [member.model_dump()], session=None
+        )
+
+        async def changed() -> bool:
+            kept = (await councils.councils(b.deps, [council.id]))[council.id]
+            return [m.user_id for m in kept.members] == [member.user_id]
+
+        await eventually(changed)
+
     async def test_with_the_stream_down_a_kept_user_ages_out(
         self, pair: tuple[Instance, Instance], timer: FakeTimer
     ) -> None:
@@ -512,27 +541,27 @@ class TestTheCache:
         cache: SessionCache[str] = SessionCache(timer=timer)
         users = [ObjectId() for _ in range(3)]
         for user in users:
-            cache.put_user(user, str(user), epoch=cache.epoch, max_size=2)
+            cache.put_document(user, str(user), epoch=cache.epoch, max_size=2)
 
-        assert cache.user(users[0], max_age=30) is None  # the least recently used went first
-        assert cache.user(users[1], max_age=30) == str(users[1])
+        assert cache.document(users[0], max_age=30) is None  # the least recently used went first
+        assert cache.document(users[1], max_age=30) == str(users[1])
         timer.now += 30
-        assert cache.user(users[2], max_age=30) is None
+        assert cache.document(users[2], max_age=30) is None
 
     def test_forgetting_a_user_drops_the_user_too(self) -> None:
         cache: SessionCache[str] = SessionCache()
         user, other = ObjectId(), ObjectId()
         epoch = cache.epoch  # a read of `other` starts ...
-        cache.put_user(user, "mine", epoch=cache.epoch, max_size=10)
+        cache.put_document(user, "mine", epoch=cache.epoch, max_size=10)
 
         cache.forget_user(user)
-        cache.put_user(other, "read before", epoch=epoch, max_size=10)  # ... and raced it
+        cache.put_document(other, "read before", epoch=epoch, max_size=10)  # ... and raced it
 
-        assert cache.user(user, max_age=30) is None
-        assert cache.user(other, max_age=30) is None
-        cache.put_user(other, "theirs", epoch=cache.epoch, max_size=10)
+        assert cache.document(user, max_age=30) is None
+        assert cache.document(other, max_age=30) is None
+        cache.put_document(other, "theirs", epoch=cache.epoch, max_size=10)
         cache.clear()
-        assert cache.user(other, max_age=30) is None
+        assert cache.document(other, max_age=30) is None
 
 
 class TestTheWatcher:
@@ -575,12 +604,12 @@ class TestTheWatcher:
 
     def test_an_account_changed_or_deleted(self, cache: SessionCache[str]) -> None:
         user, session, other = self.cached(cache)
-        cache.put_user(user, "the user", epoch=cache.epoch, max_size=10)
+        cache.put_document(user, "the user", epoch=cache.epoch, max_size=10)
 
         forget(cache, self.change("delete", "users", user))
 
         assert cache.get(session, max_age=30) is None
-        assert cache.user(user, max_age=30) is None
+        assert cache.document(user, max_age=30) is None
         assert cache.get(other, max_age=30) == "theirs"
 
     def test_a_membership_changed_names_its_user(self, cache: SessionCache[str]) -> None:
@@ -600,6 +629,19 @@ class TestTheWatcher:
         forget(cache, self.change("delete", "memberships", ObjectId()))
 
         assert len(cache) == 0
+
+    def test_a_kept_document_changed_drops_it_alone(self, cache: SessionCache[str]) -> None:
+        """Another collection the watcher follows for the documents kept by id (a council)."""
+        _, session, _ = self.cached(cache)
+        council, kept = ObjectId(), ObjectId()
+        for key in (council, kept):
+            cache.put_document(key, str(key), epoch=cache.epoch, max_size=10)
+
+        forget(cache, self.change("update", "councils", council))
+
+        assert cache.document(council, max_age=30) is None
+        assert cache.document(kept, max_age=30) == str(kept)
+        assert cache.get(session, max_age=30) == "mine"
 
     def test_a_dropped_collection_drops_everything(self, cache: SessionCache[str]) -> None:
         self.cached(cache)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from neighbor_api.core.deps import Deps
+from neighbor_api.councils import service as councils
 from tests.conftest import Api
 from tests.councils.support import (
     CHAIR,
@@ -115,6 +116,25 @@ class TestSetCouncilMember:
         assert event is not None
         assert event["data"]["user_id"] == object_id(await hall.user_id(HOUSEMATE))
         assert event["actor_id"] == object_id(await hall.user_id(JINAN_WORKER))
+
+    async def test_a_kept_council_shows_its_new_member_at_once(self, api: Api, deps: Deps) -> None:
+        """The instance keeps the councils it read (councils.service.councils); a change of
+        members drops it here at once (the session watcher does elsewhere)."""
+        hall = await Hall.open(api, deps)
+        council_id = object_id(hall.councils[COUNCIL])
+        housemate = object_id(await hall.user_id(HOUSEMATE))
+        before = (await councils.councils(deps, [council_id]))[council_id]  # now kept
+        payload = await hall.custom(
+            "SetCouncilMember",
+            {"councilId": hall.councils[COUNCIL], "userId": str(await hall.user_id(HOUSEMATE)),
+             "role": "MEMBER"},
+            JINAN_WORKER,
+        )  # fmt: skip
+        assert payload["errors"] == []
+        after = (await councils.councils(deps, [council_id]))[council_id]
+
+        assert housemate not in [m.user_id for m in before.members]
+        assert housemate in [m.user_id for m in after.members]
 
     async def test_removing_a_member(self, api: Api, deps: Deps) -> None:
         hall = await Hall.open(api, deps)
