@@ -14,8 +14,9 @@ entries of the value's shelf, the least recently used going first. `Deps.keep` r
 it with the settings' bounds: the community lists' pages under the community's totals'
 `version` (`reports/`), a board's column pages and counts under its `tasks_version`
 (`boards/`); and, on a shelf of their own (so that many viewers never push the shared pages
-out), what one viewer was shown of a page under the same versions (`Deps.keep(...,
-per_viewer=True)`: which reports of a list page they have endorsed).
+out), what one viewer was shown under the same versions (`Deps.keep(..., per_viewer=True)`:
+which reports of a list page they have endorsed, their elector and vote on a proposal under
+its roll's version).
 
 Readers that miss the same key for the same version at the same time share one load (the
 residents opening one list as a notification reaches them): each read that version first, so
