@@ -103,35 +103,36 @@ def may_run_vote(actor: Actor, council: Council) -> bool:
 KEPT_DOCUMENTS = (repository.COUNCILS,)
 
 
-async def councils(deps: Deps, ids: Sequence[ObjectId]) -> dict[ObjectId, Council]:
+async def councils(
+    deps: Deps, ids: Sequence[ObjectId], *, fresh: bool = False
+) -> dict[ObjectId, Council]:
     """The councils of `ids` that exist, by id, kept by the instance (`Deps.kept_by_id`): a
     council changes only when its members are set (`set_council_member` drops it here at
     once; the session watcher does on the other instances, within the change stream's
-    delay)."""
+    delay). `fresh`: all read from the database (a change of its members builds on it)."""
 
     def read(missing: list[ObjectId]) -> Awaitable[list[Council]]:
         return repository.councils_by_ids(deps.db, missing)
 
+    if fresh:
+        return {council.id: council for council in await read(list(ids))}
     return await deps.kept_by_id(ids, read, lambda council: council.id)
 
 
 async def _council_or_raise(
     deps: Deps, actor: Actor, council_id: ObjectId, *, fresh: bool = False
 ) -> Council:
-    """The council, if the actor may see it; `fresh`: read from the database, not as kept (a
-    change of its members builds on it)."""
-    if fresh:
-        read = await repository.councils_by_ids(deps.db, [council_id])
-        found = read[0] if read and can_see(actor, read[0]) else None
-    else:
-        found = await get_council(deps, actor, council_id)
+    found = await get_council(deps, actor, council_id, fresh=fresh)
     if found is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "council.not_found", field=("input", "councilId"))
     return found
 
 
-async def get_council(deps: Deps, actor: Actor | None, council_id: ObjectId) -> Council | None:
-    found = (await councils(deps, [council_id])).get(council_id)
+async def get_council(
+    deps: Deps, actor: Actor | None, council_id: ObjectId, *, fresh: bool = False
+) -> Council | None:
+    """The council, if the actor may see it (`fresh`: as `councils`)."""
+    found = (await councils(deps, [council_id], fresh=fresh)).get(council_id)
     return found if found is not None and can_see(actor, found) else None
 
 
