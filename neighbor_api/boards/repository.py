@@ -9,7 +9,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 
 from neighbor_api.boards.models import CLAIMABLE, Board, Task, TaskComment, TaskStatus
-from neighbor_api.core import idempotency
+from neighbor_api.core import idempotency, together
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
 
@@ -81,7 +81,8 @@ async def insert_board(db: Database, board: Board, *, session: Session | None = 
 
 
 async def boards_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Board]:
-    return [Board.from_document(d) async for d in db[BOARDS].find({"_id": {"$in": list(ids)}})]
+    """The boards of `ids` that exist (read with other requests' asks: `core/together.py`)."""
+    return [Board.from_document(d) for d in await together.find_in(db, BOARDS, ids)]
 
 
 async def boards_of_communities(db: Database, community_ids: Sequence[ObjectId]) -> list[Board]:

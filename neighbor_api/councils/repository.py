@@ -9,7 +9,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from neighbor_api.core import idempotency
+from neighbor_api.core import idempotency, together
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, Sort, keyset_page
 from neighbor_api.councils.models import (
@@ -113,8 +113,8 @@ async def insert_proposal(db: Database, proposal: Proposal, *, session: Session)
 
 
 async def proposals_by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Proposal]:
-    cursor = db[PROPOSALS].find({"_id": {"$in": list(ids)}})
-    return [Proposal.from_document(d) async for d in cursor]
+    """The proposals of `ids` that exist (read with other requests' asks: `core/together.py`)."""
+    return [Proposal.from_document(d) for d in await together.find_in(db, PROPOSALS, ids)]
 
 
 async def proposals_page(
@@ -319,8 +319,12 @@ async def live_counts(
     totals: dict[ObjectId, Document] = {
         i: {"counts": {}, "areas": {}, "voters": 0} for i in proposal_ids
     }
-    cursor = db[TALLIES].find({"proposal_id": {"$in": list(proposal_ids)}}, session=session)
-    async for shard in cursor:
+    if session is None:  # outside a transaction: with other requests' asks (core/together.py)
+        shards = await together.find_in(db, TALLIES, proposal_ids, field="proposal_id")
+    else:
+        shards = await db[TALLIES].find({"proposal_id": {"$in": list(proposal_ids)}},
+                                        session=session).to_list()  # fmt: skip
+    for shard in shards:
         total = totals[shard["proposal_id"]]
         total["voters"] += int(shard.get("voters", 0))
         for field in ("counts", "areas"):

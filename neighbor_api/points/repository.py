@@ -24,6 +24,7 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
+from neighbor_api.core import together
 from neighbor_api.core.events import EventKind
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import Page, keyset_page
@@ -100,9 +101,10 @@ class Entry:
 
 async def balances(db: Database, user_ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
     """Each user's total points over every community: their account's balance, the ledger's
-    sum (one read by id for all of them; a user with no account has none)."""
-    cursor = db[ACCOUNTS].find({"_id": {"$in": list(user_ids)}}, {"balance": 1})
-    return {d["_id"]: int(d["balance"]) async for d in cursor}
+    sum (one read by id for all of them, with other requests' asks: `core/together.py`; a
+    user with no account has none)."""
+    found = await together.find_in(db, ACCOUNTS, user_ids, projection={"balance": 1})
+    return {d["_id"]: int(d["balance"]) for d in found}
 
 
 async def account_balance(db: Database, user_id: ObjectId) -> int:

@@ -12,7 +12,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from neighbor_api.core import idempotency
+from neighbor_api.core import idempotency, together
 from neighbor_api.core.geo import Rings, cells_covering, distance_meters, fine_cells_covering
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import (
@@ -440,8 +440,9 @@ class Totals:
 
 
 async def read_totals(db: Database, community_id: ObjectId) -> Totals:
-    """The community's totals document (one `_id` read)."""
-    document = await db[ROLLUPS].find_one({"_id": totals_id(community_id)}) or {}
+    """The community's totals document (one `_id` read, with other requests' asks)."""
+    found = await together.find_in(db, ROLLUPS, [totals_id(community_id)])
+    document = found[0] if found else {}
     return Totals(
         document.get("all", {}),
         document.get("members", {}),
@@ -532,7 +533,8 @@ def merge(pages: Sequence[Page[Report]], *, sort: Sort, first: int | None) -> Pa
 
 
 async def by_ids(db: Database, ids: Sequence[ObjectId]) -> list[Report]:
-    return [Report.from_document(d) async for d in db[REPORTS].find({"_id": {"$in": list(ids)}})]
+    """The reports of `ids` that exist (read with other requests' asks: `core/together.py`)."""
+    return [Report.from_document(d) for d in await together.find_in(db, REPORTS, ids)]
 
 
 async def page(
