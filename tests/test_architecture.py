@@ -139,7 +139,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 DATABASE_MODULES = frozenset(
     {
         "core.mongo", "core.embedded", "core.backup", "core.metrics", "core.idempotency",
-        "core.migrations", "core.events", "core.rate_limit", "core.streams", "live.hub", "cli",
+        "core.migrations", "core.events", "core.rate_limit", "core.streams", "core.together",
+        "live.hub", "cli",
     }
 )  # fmt: skip
 # The migration steps (`migrations.m0001_...`) are database code too.
