@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import threading
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -35,8 +36,19 @@ _Ask = tuple[Database, tuple[Hashable, ...]]
 # What a loader reads: the collection, the field, the projection (as sorted items; None: all).
 _Spec = tuple[str, str, tuple[tuple[str, Any], ...] | None]
 
-_loop: asyncio.AbstractEventLoop | None = None
-_loaders: dict[_Spec, DataLoader[_Ask, list[Document]]] = {}
+
+class _Loaders(threading.local):
+    """The loaders of the event loop running in this thread (a DataLoader belongs to the loop
+    it was made on; a thread runs one loop at a time)."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+    by_spec: dict[_Spec, DataLoader[_Ask, list[Document]]]
+
+    def __init__(self) -> None:
+        self.by_spec = {}
+
+
+_loaders = _Loaders()
 
 
 async def find_in(
@@ -60,18 +72,16 @@ async def find_in(
 
 
 def _loader(spec: _Spec) -> DataLoader[_Ask, list[Document]]:
-    # One set per event loop: a DataLoader belongs to the loop it was made on.
-    global _loop, _loaders
     loop = asyncio.get_running_loop()
-    if loop is not _loop:
-        _loop, _loaders = loop, {}
-    loader = _loaders.get(spec)
+    if loop is not _loaders.loop:
+        _loaders.loop, _loaders.by_spec = loop, {}
+    loader = _loaders.by_spec.get(spec)
     if loader is None:
 
         async def load(asks: list[_Ask]) -> list[list[Document]]:
             return await _read(spec, asks)
 
-        loader = _loaders[spec] = DataLoader(load, cache=False, loop=loop)
+        loader = _loaders.by_spec[spec] = DataLoader(load, cache=False, loop=loop)
     return loader
 
 

@@ -11,6 +11,8 @@ from bson import ObjectId
 
 from neighbor_api.core import together
 from neighbor_api.core.deps import Deps
+from neighbor_api.core.embedded import EmbeddedMongo
+from neighbor_api.core.mongo import connect
 from neighbor_api.reports import repository
 from tests.conftest import Api, CommandCounter, record_commands
 from tests.graphql.conftest import Commands
@@ -129,6 +131,37 @@ class TestAsItsOwnRead:
 
         assert voters(await kept) == [5]
         assert gone.cancelled()
+
+
+class TestLoops:
+    async def test_loops_in_two_threads_at_once_each_read_on_their_own(
+        self, deps: Deps, mongo_server: EmbeddedMongo, shards: list[ObjectId]
+    ) -> None:
+        """A DataLoader belongs to its loop: each thread's loop has loaders of its own."""
+        first, second = shards
+
+        def in_a_thread_of_its_own() -> list[list[int]]:
+            async def asks() -> list[list[int]]:
+                client = connect(mongo_server.uri)
+                try:
+                    db = client[deps.db.name]
+                    return [
+                        voters(await together.find_in(db, SHARDS, [p], field="proposal_id"))
+                        for p in (first, second) * 20
+                    ]
+                finally:
+                    await client.close()
+
+            return asyncio.run(asks())
+
+        theirs = asyncio.create_task(asyncio.to_thread(in_a_thread_of_its_own))
+        mine = [
+            voters(await together.find_in(deps.db, SHARDS, [p], field="proposal_id"))
+            for p in (second, first) * 20
+        ]
+
+        assert mine == [[5], [3, 4]] * 20
+        assert await theirs == [[3, 4], [5]] * 20
 
 
 class TestRequests:
