@@ -13,8 +13,9 @@ and the `Reports` lists' API CPU 8–16% lower (README, Performance).
 Fresh like a read of one's own: a request's values join a read sent after they were asked
 (the next turn of the loop), so it sees every write completed before the request asked; one
 request alone waits that one turn. Outside transactions only (a read in a session stays the
-session's). A document asked for by several requests of one read is copied for all but the
-first (a model built on it must not share its lists with another request's). An error of the
+session's). A document asked for by several requests of one read is decoded again from its
+bytes for each but the first (a model built on it must not share its lists with another
+request's; a deep copy cost 73 µs for a proposal, decoding 14 µs). An error of the
 read is each request's error; a request cancelled while it waits leaves the others' read
 running.
 """
@@ -22,17 +23,21 @@ running.
 from __future__ import annotations
 
 import asyncio
-import copy
 import threading
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from bson import decode
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from strawberry.dataloader import DataLoader
 
 from neighbor_api.core.mongo import Database, Document
 
 # One request's ask: the database, and the values of the field it wants the documents of.
 _Ask = tuple[Database, tuple[Hashable, ...]]
+# A document read: its bytes, and its first decoding.
+_Read = tuple[Any, Document]
 # What a loader reads: the collection, the field, the projection (as sorted items; None: all).
 _Spec = tuple[str, str, tuple[tuple[str, Any], ...] | None]
 
@@ -87,27 +92,36 @@ def _loader(spec: _Spec) -> DataLoader[_Ask, list[Document]]:
 
 async def _read(spec: _Spec, asks: list[_Ask]) -> list[list[Document]]:
     collection, field, projection = spec
-    by_db: dict[Database, dict[Hashable, list[Document]]] = {}
+    by_db: dict[Database, dict[Hashable, list[_Read]]] = {}
     for db in dict.fromkeys(db for db, _ in asks):
         wanted = list(dict.fromkeys(v for on, values in asks if on == db for v in values))
-        cursor = db[collection].find(
+        # Read as bytes, decoded here: a document given to a second request is decoded again.
+        raw = db[collection].with_options(codec_options=_raw_options(db))
+        cursor = raw.find(
             {field: {"$in": wanted}}, None if projection is None else dict(projection)
         )
-        found: dict[Hashable, list[Document]] = {}
-        async for document in cursor:
-            found.setdefault(document.get(field), []).append(document)
+        found: dict[Hashable, list[_Read]] = {}
+        async for read in cursor:
+            document = decode(read.raw, db.codec_options)
+            found.setdefault(document.get(field), []).append((read.raw, document))
         by_db[db] = found
     given: set[int] = set()
     answers = []
     for db, values in asks:
         documents = [d for v in values for d in by_db[db].get(v, ())]
-        answers.append([_own(d, given) for d in documents])
+        answers.append([_own(db, d, given) for d in documents])
     return answers
 
 
-def _own(document: Document, given: set[int]) -> Document:
-    """`document` for the first request given it, a copy for each other."""
+def _raw_options(db: Database) -> CodecOptions[RawBSONDocument]:
+    return db.codec_options.with_options(document_class=RawBSONDocument)
+
+
+def _own(db: Database, read: _Read, given: set[int]) -> Document:
+    """The document for the first request given it, decoded again for each other (a model
+    built on it must not share its lists with another request's)."""
+    raw, document = read
     if id(document) in given:
-        return copy.deepcopy(document)
+        return decode(raw, db.codec_options)
     given.add(id(document))
     return document
