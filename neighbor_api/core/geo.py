@@ -4,13 +4,18 @@ Circles are not asked of the database's 2dsphere index: SecantusDB plans `$geoWi
 takes about a second per circle at 10k reports, and runs `$geoNear` as a scan. A point is
 instead stored with its `cell` (an integer naming the CELL_DEGREES square it lies in), a circle
 becomes the `$in` of the cells covering it (one ordinary index, planned alike by both servers)
-and the exact distance is computed here. CELL_DEGREES is part of the stored data: changing it
-needs a migration step that recomputes every stored cell.
+and the exact distance is computed by a later stage of the read (`distance_expression`, the
+haversine of `distance_meters`), so the server returns only the nearest. CELL_DEGREES is
+part of the stored data: changing it needs a migration step that recomputes every stored cell.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from neighbor_api.core.mongo import Document
 
 # The sphere of MongoDB's `$geoNear` and `$centerSphere` on GeoJSON points.
 EARTH_RADIUS_METERS = 6378100.0
@@ -31,6 +36,32 @@ def distance_meters(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(h)))
+
+
+def distance_expression(origin: tuple[float, float], field: str) -> Document:
+    """`distance_meters` from `origin` to the GeoJSON point of a document's `field`, as an
+    aggregation expression: the same haversine on the same sphere, computed by the server."""
+    lng, lat = (math.radians(c) for c in origin)
+    point = f"${field}.coordinates"
+    lng2 = {"$degreesToRadians": {"$arrayElemAt": [point, 0]}}
+    lat2 = {"$degreesToRadians": {"$arrayElemAt": [point, 1]}}
+
+    def half_sine_squared(delta: Document) -> Document:
+        return {"$pow": [{"$sin": {"$divide": [delta, 2]}}, 2]}
+
+    h = {
+        "$add": [
+            half_sine_squared({"$subtract": [lat2, lat]}),
+            {
+                "$multiply": [
+                    math.cos(lat),
+                    {"$cos": lat2},
+                    half_sine_squared({"$subtract": [lng2, lng]}),
+                ]
+            },
+        ]
+    }
+    return {"$multiply": [2 * EARTH_RADIUS_METERS, {"$asin": {"$min": [1.0, {"$sqrt": h}]}}]}
 
 
 def cell_of(lng: float, lat: float) -> int:
@@ -150,6 +181,14 @@ class Rings:
         )
         # Less a millimetre: the floating point of the edges and of the haversine.
         return max(0.0, min(along, across) - 1e-3)
+
+    def holding(self, distance: float) -> int:
+        """The first ring whose block holds every point nearer than `distance` (guarantees
+        grow with the ring)."""
+        ring = 0
+        while ring < self.last and self.guaranteed_meters(ring) <= distance:
+            ring += 1
+        return ring
 
     def cell_meters(self) -> float:
         """The narrower side of a fine cell here (what one ring adds to the guarantee)."""

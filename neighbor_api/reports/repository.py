@@ -13,7 +13,13 @@ from pymongo import ASCENDING, DESCENDING, GEOSPHERE, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from neighbor_api.core import idempotency, together
-from neighbor_api.core.geo import Rings, cells_covering, distance_meters, fine_cells_covering
+from neighbor_api.core.geo import (
+    Rings,
+    cell_of,
+    cells_covering,
+    distance_expression,
+    fine_cells_covering,
+)
 from neighbor_api.core.mongo import Database, Document, Session, register_indexes
 from neighbor_api.core.pagination import (
     Page,
@@ -558,21 +564,15 @@ def listed(document: Document) -> Report:
     return Report.from_document({**document, "timeline": None})
 
 
-async def listed_by_ids(db: Database, ids: Sequence[ObjectId]) -> dict[ObjectId, Report]:
-    """The reports of `ids` as a list reads them (`LISTED`), by id."""
-    cursor = db[REPORTS].find({"_id": {"$in": list(ids)}}, LISTED)
-    return {d["_id"]: listed(d) async for d in cursor}
-
-
 async def newest(db: Database, query: Document, *, limit: int) -> list[Report]:
     cursor = db[REPORTS].find(query, sort=[("created_at", DESCENDING), ("_id", DESCENDING)])
     return [Report.from_document(d) async for d in cursor.limit(limit)]
 
 
-# `near` reads the fine cells of the block of rings 0..NEAR_FIRST_RING around the point first,
-# then each time the band of rings up to a wider block (as wide as the density already seen
-# says the page needs and at least twice as wide; four times when nothing was found yet), until
-# the page is known exactly.
+# `near` reads the fine cells of the block of rings 0..NEAR_FIRST_RING around the point first
+# (or the block the last page asked near there needed: `_HOLDING`), then each time the band of
+# rings up to a wider block (as wide as the density already seen says the page needs and at
+# least twice as wide; four times when nothing was found yet), until the page is known exactly.
 NEAR_FIRST_RING = 1
 # The last of at most MAX_FINE_READS reads takes the rest of the radius (where the rings read so
 # far held less than the page the viewer may see: few reports around), so that a sparse area
@@ -580,9 +580,14 @@ NEAR_FIRST_RING = 1
 # would be more than MAX_FINE_CELLS (a radius beyond about 850 m), as does any band as large.
 MAX_FINE_READS = 3
 MAX_FINE_CELLS = 1200
-# The points read from the cells in one reply (a few hundred kilobytes; the server's default
-# first batch of 101 would cost a round trip more for a busy neighbourhood).
-CELL_BATCH = 5000
+# The block of rings the last page asked near a point held, by database, map cell of the point
+# and the page's end (`skip + limit`): the next page asked there reads that block at once, one
+# read where the density is known (exact all the same: `near` checks the guarantee). The
+# oldest go first past MAX_HOLDING.
+_HOLDING: dict[tuple[str, int, int], int] = {}
+MAX_HOLDING = 10_000
+# The distance the cells' reads compute on the server, beside the documents they return.
+DISTANCE = "_distance"
 
 
 async def near(
@@ -597,38 +602,42 @@ async def near(
     """Reports one of whose `audience` keys is given, within `radius_meters` of `point`,
     nearest first (ties by id): exact k-nearest, ring by ring.
 
-    The points of the reports in the fine cells of a block of rings around the point's cell
-    are read, then those of the band of rings up to a wider block, until the `skip + limit`
-    nearest visible ones found lie nearer than anything outside the block can
+    The `skip + limit` nearest visible reports in the fine cells of a block of rings around the
+    point's cell are read (ranked by the server), then those of the band of rings up to a wider
+    block, until the `skip + limit` nearest found lie nearer than anything outside the block can
     (`Rings.guaranteed_meters`), or the block holds the whole radius: every report nearer than
     the block's guarantee is known, so the ranking is exact. What is read is then the reports
-    of the block, about the page's own neighbourhood, whatever the history of the wider area.
-    Then the page's reports are read by id."""
+    of the block, about the page's own neighbourhood, whatever the history of the wider area,
+    and what comes back is at most the page's end per read."""
     wanted = skip + limit
     rings = Rings(*point.coordinates, radius_meters)
-    candidates: dict[ObjectId, Document] = {}
-    inner, outer = -1, min(NEAR_FIRST_RING, rings.last)
+    hint = (db.name, cell_of(*point.coordinates), wanted)
+    nearest: list[tuple[float, Document]] = []
+    inner, outer = -1, min(_HOLDING.get(hint, NEAR_FIRST_RING), rings.last)
     for reads in range(1, MAX_FINE_READS + 1):
         if reads == MAX_FINE_READS:
             outer = rings.last
         band = rings.band(inner, outer)
         if len(band) > MAX_FINE_CELLS:
-            found = await _in_cells(db, cells_covering(*point.coordinates, radius_meters))
-            guaranteed = math.inf
-        else:
-            found = await _in_cells(db, band, key="fine_cell")
-            guaranteed = rings.guaranteed_meters(outer)
-        candidates.update((d["_id"], d) for d in found)
-        ranked = _within(point, list(candidates.values()), radius_meters, audience)
-        if guaranteed == math.inf or (len(ranked) >= wanted and ranked[wanted - 1][0] < guaranteed):
+            cells = cells_covering(*point.coordinates, radius_meters)
+            # The radius's coarse cells hold every report the bands read before.
+            nearest = await _nearest(db, cells, "cell", point, radius_meters, audience, wanted)
             break
-        inner, outer = outer, _next_ring(rings, outer, ranked, guaranteed, wanted)
-    page = ranked[skip:wanted]
-    if not page:
-        return []
-    ids = [candidate["_id"] for _, candidate in page]
-    by_id = await listed_by_ids(db, ids)
-    return [(by_id[i], distance) for (distance, _), i in zip(page, ids, strict=True) if i in by_id]
+        found = await _nearest(db, band, "fine_cell", point, radius_meters, audience, wanted)
+        nearest = sorted([*nearest, *found], key=_rank)[:wanted]
+        guaranteed = rings.guaranteed_meters(outer)
+        if guaranteed == math.inf or (len(nearest) == wanted and nearest[-1][0] < guaranteed):
+            break
+        inner, outer = outer, _next_ring(rings, outer, nearest, guaranteed, wanted)
+    _HOLDING.pop(hint, None)
+    _HOLDING[hint] = rings.holding(nearest[-1][0]) if len(nearest) == wanted else rings.last
+    if len(_HOLDING) > MAX_HOLDING:
+        del _HOLDING[next(iter(_HOLDING))]
+    return [(listed(d), distance) for distance, d in nearest[skip:]]
+
+
+def _rank(ranked: tuple[float, Document]) -> tuple[float, ObjectId]:
+    return ranked[0], ranked[1]["_id"]
 
 
 def _next_ring(
@@ -637,7 +646,8 @@ def _next_ring(
 ) -> int:  # fmt: skip
     """The outer ring of the next block: as wide as holding `wanted` at the density of those
     found within the guarantee (a quarter more) and twice as wide at least; four times as wide
-    when none was found; at most the radius's last."""
+    when none was found; at most the radius's last. (`ranked` is the `wanted` nearest found:
+    all of those within the guarantee, since the page is not yet known.)"""
     inside = sum(1 for distance, _ in ranked if distance < guaranteed)
     if not inside:
         return min(rings.last, 4 * ring + 3)
@@ -650,42 +660,61 @@ async def count_near(
     db: Database, point: GeoPoint, *, radius_meters: float, audience: Collection[str]
 ) -> int:
     """How many reports one of whose `audience` keys is given lie within `radius_meters`."""
-    candidates = await _in_cells(db, cells_covering(*point.coordinates, radius_meters))
-    return len(_within(point, candidates, radius_meters, audience))
-
-
-async def _in_cells(
-    db: Database, cells: Sequence[int], *fields: str, key: str = "cell"
-) -> list[Document]:
-    """The point, audience and `fields` of every report in the map cells (`key`: `cell`,
-    `fine_cell`, or `live_cell` for the open ones): one flat `$in` on the indexed key (planned
-    alike by both servers; a second condition would make SecantusDB scan), every other
-    condition being checked here on what is projected."""
-    if not cells:
-        return []
-    projection = dict.fromkeys(("location", "audience", *fields), 1)
-    cursor = db[REPORTS].find({key: {"$in": list(cells)}}, projection=projection)
-    return await cursor.batch_size(CELL_BATCH).to_list()
+    cells = cells_covering(*point.coordinates, radius_meters)
+    pipeline = _within(cells, "cell", point, radius_meters, audience=audience)
+    counted = await (await db[REPORTS].aggregate([*pipeline, {"$count": "n"}])).to_list()
+    return int(counted[0]["n"]) if counted else 0
 
 
 def _within(
+    cells: Sequence[int],
+    key: str,
     point: GeoPoint,
-    documents: Sequence[Document],
     radius_meters: float,
+    *,
     audience: Collection[str] | None = None,
-) -> list[tuple[float, Document]]:
-    """The documents within the circle (holding one of the `audience` keys, if given), with
-    their distance, nearest first (ties by id, so pages of a ranking never overlap). Distances
-    are computed only for the visible ones, and only those inside are sorted."""
-    keys = None if audience is None else set(audience)
-    origin = point.coordinates
-    inside = [
-        (distance, d)
-        for d in documents
-        if keys is None or not keys.isdisjoint(d["audience"])
-        if (distance := distance_meters(origin, d["location"]["coordinates"])) <= radius_meters
+    matching: Document | None = None,
+) -> list[Document]:
+    """The pipeline's head of the reports in the map `cells` (`key`: `cell`, `fine_cell`, or
+    `live_cell` for the open ones) that also match `matching`, hold one of the `audience` keys
+    (if given) and lie within the circle, with their distance (`DISTANCE`). The cells are one
+    flat `$in` on the indexed key in a `$match` of its own (planned alike by both servers; a
+    second condition in it would make SecantusDB scan); the rest are checked by later stages
+    on what the index found."""
+    conditions = dict(matching or {})
+    if audience is not None:
+        conditions["audience"] = {"$in": list(audience)}
+    return [
+        {"$match": {key: {"$in": list(cells)}}},
+        *([{"$match": conditions}] if conditions else []),
+        {"$set": {DISTANCE: distance_expression(point.coordinates, "location")}},
+        {"$match": {DISTANCE: {"$lte": radius_meters}}},
     ]
-    return sorted(inside, key=lambda ranked: (ranked[0], ranked[1]["_id"]))
+
+
+async def _nearest(
+    db: Database,
+    cells: Sequence[int],
+    key: str,
+    point: GeoPoint,
+    radius_meters: float,
+    audience: Collection[str] | None,
+    limit: int,
+    matching: Document | None = None,
+) -> list[tuple[float, Document]]:
+    """The `limit` nearest reports of `_within`, as a list reads them (`LISTED`), with their
+    distance, nearest first (ties by id, so pages of a ranking never overlap): ranked and cut by
+    the server, so what comes back is the page, not the cells' points."""
+    if not cells:
+        return []
+    pipeline = [
+        *_within(cells, key, point, radius_meters, audience=audience, matching=matching),
+        {"$sort": {DISTANCE: 1, "_id": 1}},
+        {"$limit": limit},
+        {"$project": LISTED},
+    ]
+    found = await (await db[REPORTS].aggregate(pipeline)).to_list()
+    return [(float(d.pop(DISTANCE)), d) for d in found]
 
 
 async def open_near(
@@ -701,27 +730,23 @@ async def open_near(
 ) -> list[tuple[Report, float]]:
     """Open reports of a community (of `category`, holding one of the `audience` keys, when
     given) within `radius_meters` of `point`, nearest first: a new report's possible
-    duplicates, or what a resident sees before submitting. Few by nature: the points of the
-    open reports in the fine cells of the circle's bounding box (by `live_cell`, which only
-    open reports carry: the cells' closed history is not read; 5 × 5 cells for 100 m, about
-    1,500 for the 1 km most), then the nearest matching ones by id."""
-    open_statuses = {s.value for s in OPEN_STATUSES}
+    duplicates, or what a resident sees before submitting. Few by nature: the open reports in
+    the fine cells of the circle's bounding box (by `live_cell`, which only open reports carry:
+    the cells' closed history is not read; 5 × 5 cells for 100 m, about 1,500 for the 1 km
+    most), the nearest matching ones ranked by the server, in one read."""
+    matching: Document = {
+        "community_id": community_id,
+        "status": {"$in": [s.value for s in OPEN_STATUSES]},
+    }
+    if category is not None:
+        matching["category"] = category.value
+    if exclude_id is not None:
+        matching["_id"] = {"$ne": exclude_id}
     cells = fine_cells_covering(*point.coordinates, radius_meters)
-    candidates = [
-        d
-        for d in await _in_cells(db, cells, "community_id", "category", "status", key="live_cell")
-        if d["_id"] != exclude_id
-        and d["community_id"] == community_id
-        and (category is None or d["category"] == category.value)
-        and d["status"] in open_statuses
-    ]
-    chosen = [
-        (distance, d["_id"]) for distance, d in _within(point, candidates, radius_meters, audience)
-    ][:limit]
-    if not chosen:
-        return []
-    found = await listed_by_ids(db, [i for _, i in chosen])
-    return [(found[i], distance) for distance, i in chosen if i in found]
+    found = await _nearest(
+        db, cells, "live_cell", point, radius_meters, audience, limit, matching=matching
+    )
+    return [(listed(d), distance) for distance, d in found]
 
 
 async def transition(

@@ -150,17 +150,17 @@ BUDGETS: dict[str, int] = {
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
     # The reporter follows their report (one insert); its grid is found by $geoIntersects; its
-    # possible duplicates are the points of the open reports in the circle's cells (its
-    # `live_cell`s), then the nearest by id.
-    "SubmitReport": 8,
+    # possible duplicates are the nearest open reports in the circle's cells (its
+    # `live_cell`s), ranked by the server in one read.
+    "SubmitReport": 7,
     "Reports": 5,
     "EscalationQueue": 3,
-    # Ring by ring (reports/repository.py `near`): the fine cells of a block of rings around
-    # the point, then of wider ones, the third read taking the rest of the radius
-    # (MAX_FINE_READS), then the page by id: 4 at worst, whatever the page size (a busy
-    # neighbourhood's page is known after one or two reads; this case, a 2 km radius holding
-    # fewer reports than the page, is the worst).
-    "ReportsNearby": 4,
+    # Ring by ring (reports/repository.py `near`): the page's nearest in the fine cells of a
+    # block of rings around the point, then in wider ones, the third read taking the rest of
+    # the radius (MAX_FINE_READS): 3 at worst, whatever the page size (a busy neighbourhood's
+    # page is known after one or two reads, one where an earlier page found the block it
+    # needed; this case, a 2 km radius holding fewer reports than the page, is the worst).
+    "ReportsNearby": 3,
     "ReportDetail": 5,  # the comments' total is the report's `comment_count` (no count read)
     "EndorseReport": 9,  # endorsing follows (an upsert and its count; the version twice)
     "CommentOnReport": 5,

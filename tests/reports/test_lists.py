@@ -555,8 +555,9 @@ class TestTimelineOfAListedReport:
     async def test_nearby_and_similar_read_their_page_without_timelines(
         self, street: Street, command_counter: CommandCounter, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The map's page and the similar reports are read by id as lists read them
-        (`repository.listed_by_ids`); a timeline asked for is still the whole one."""
+        """The map's page and the similar reports come ranked from the cells' reads, as lists
+        read them (`repository.LISTED`, the pipeline's last stage), with no read by id after;
+        a timeline asked for is still the whole one."""
         token = await street.token(JINAN_WORKER)
         query = (
             "query($near: GeoPointInput!, $c: ID!) {"
@@ -567,9 +568,10 @@ class TestTimelineOfAListedReport:
         sent = record_commands(command_counter, monkeypatch, street.api.deps.db.name)
         plain = await street.api.execute(query % ("", ""), variables, token=token)
         assert plain.errors is None, plain.errors
-        by_id = [c for c in sent if c.get("find") == "reports" and "_id" in c["filter"]]
-        assert len(by_id) == 2, sent  # the map's page, the similar reports
-        assert all(c.get("projection") == {"timeline": 0} for c in by_id), by_id
+        assert not [c for c in sent if c.get("find") == "reports"], sent
+        ranked = [c for c in sent if c.get("aggregate") == "reports"]
+        assert len(ranked) >= 2, sent  # the map's page (ring by ring), the similar reports
+        assert all(c["pipeline"][-1] == {"$project": {"timeline": 0}} for c in ranked), ranked
 
         timeline = " timeline { action toStatus note }"
         result = await street.api.execute(query % (timeline, timeline), variables, token=token)

@@ -49,8 +49,11 @@ async def test_nearest_first_across_pages_and_growing_circles(
     assert distances == sorted(distances)
     assert 0 < distances[-1] <= 2000
 
-    # The point's own fine cell first: every page reads it, then ring after ring.
+    # The point's own fine cell first: every page reads it, then ring after ring (not the
+    # block an earlier page needed there: none is kept).
     monkeypatch.setattr(repository, "NEAR_FIRST_RING", 0)
+    monkeypatch.setattr(repository, "MAX_HOLDING", 0)
+    monkeypatch.setattr(repository, "_HOLDING", {})
     for most, reads in ((100_000, 100), (1200, 3), (8, 3), (100_000, 1), (8, 1)):
         monkeypatch.setattr(repository, "MAX_FINE_CELLS", most)
         monkeypatch.setattr(repository, "MAX_FINE_READS", reads)
