@@ -78,19 +78,39 @@ def phone_of(index: int) -> str:
 
 
 def _place(name: str, level: str, parent: ObjectId | None, path: list[ObjectId], *,
-           lat: float | None, lng: float | None, code: str | None) -> Document:  # fmt: skip
+           lat: float | None, lng: float | None, code: str | None,
+           boundary: Document | None = None) -> Document:  # fmt: skip
     place_id = path[-1]
     return {
         "_id": place_id, "name": name, "level": level, "parent_id": parent, "path": path,
         "location": None if lat is None or lng is None
         else {"type": "Point", "coordinates": (lng, lat)},
-        "boundary": None, "code": code,
+        "boundary": boundary, "code": code,
     }  # fmt: skip
+
+
+# A community's field: the square of ±FIELD_DEGREES around its centre, which holds every
+# report generated for it (`reports.py`: ±0.004°); its grids split it into strips west to east.
+FIELD_DEGREES = 0.0045
+
+
+def _rectangle(west: float, south: float, east: float, north: float) -> Document:
+    """A GeoJSON polygon (as `GeoPolygon` stores it: one closed ring, counter-clockwise)."""
+    ring = ((west, south), (east, south), (east, north), (west, north), (west, south))
+    return {"type": "Polygon", "coordinates": (ring,)}
+
+
+def _field(lat: float, lng: float, strip: int = 0, strips: int = 1) -> Document:
+    """The community's field, or the `strip`-th of its `strips` grids' strips."""
+    width = 2 * FIELD_DEGREES / strips
+    west = lng - FIELD_DEGREES + strip * width
+    return _rectangle(west, lat - FIELD_DEGREES, west + width, lat + FIELD_DEGREES)
 
 
 async def places(sink: Sink, rng: random.Random, count: int) -> list[Community]:
     """The city, its districts and streets, and `count` communities spread over the streets,
-    each with two or three grids."""
+    each with its field as boundary and two or three grids splitting it (a submitted report
+    is routed to its grid, whose workers are told, as in a real community)."""
     city = ObjectId()
     await sink.add("places", _place("厦门市", "CITY", None, [city], lat=24.4798, lng=118.0894,
                                     code="XM"))  # fmt: skip
@@ -117,14 +137,16 @@ async def places(sink: Sink, rng: random.Random, count: int) -> list[Community]:
         lat, lng = s_lat + rng.uniform(-0.01, 0.01), s_lng + rng.uniform(-0.01, 0.01)
         code = f"C{index:03d}"
         await sink.add("places", _place(name, "COMMUNITY", street_path[-1], path, lat=lat,
-                                        lng=lng, code=code))  # fmt: skip
+                                        lng=lng, code=code, boundary=_field(lat, lng)))  # fmt: skip
         grids = []
-        for number in range(1, rng.choice((2, 3)) + 1):
+        strips = rng.choice((2, 3))
+        for number in range(1, strips + 1):
             grid = ObjectId()
             grids.append(grid)
+            strip = _field(lat, lng, number - 1, strips)
             await sink.add("places", _place(f"{name}第{'一二三'[number - 1]}网格", "GRID",
                                             community, [*path, grid], lat=None, lng=None,
-                                            code=f"{code}-{number}"))  # fmt: skip
+                                            code=f"{code}-{number}", boundary=strip))  # fmt: skip
         communities.append(Community(community, name, code, path, lat, lng, grids))
     return communities
 

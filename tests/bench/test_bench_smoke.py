@@ -88,6 +88,19 @@ async def _a_resident_reads_and_votes(city: City, api: Api, deps: Deps) -> None:
     assert cast["castVote"]["errors"] == [], cast
     assert cast["castVote"]["proposal"]["turnout"]["voted"] == voted_before + 1
 
+    # A report where the mix submits it is routed to one of the community's grids (their
+    # boundaries split its field), as in a real community.
+    submitted = await api.data("SubmitReport", {"input": {
+        "communityId": to_global_id("Place", community.id), "category": "ENVIRONMENT",
+        "title": "楼下垃圾桶满溢", "description": "垃圾桶已经满了两天，气味很大。",
+        "location": {"lat": community.lat + 0.001, "lng": community.lng},
+    }}, token=token)  # fmt: skip
+    assert submitted["submitReport"]["errors"] == [], submitted
+    report_id = submitted["submitReport"]["report"]["id"]
+    detail = await api.data("ReportDetail", {"id": report_id, "commentsFirst": 1}, token=token)
+    grids = {to_global_id("Place", g) for g in community.grids}
+    assert detail["report"]["grid"]["id"] in grids, detail
+
 
 async def _every_read_of_the_mix_explained(city: City, api: Api, deps: Deps, uri: str) -> None:
     """bench/explain.py runs the mix in-process and explains what it reads: on the tiny city
