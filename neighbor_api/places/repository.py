@@ -20,7 +20,8 @@ register_indexes(
         IndexModel([("path", ASCENDING)], name="path"),
         IndexModel([("level", ASCENDING), ("name", ASCENDING)], name="level_name"),
         IndexModel([("location", GEOSPHERE)], name="location_2dsphere"),
-        # Routing a report's point to its grid ($geoIntersects).
+        # Boundaries: the server checks each one written is valid GeoJSON (a report's point is
+        # routed to its grid in places/service.py `grid_at`, not by a query).
         IndexModel([("boundary", GEOSPHERE)], name="boundary_2dsphere"),
     ],
 )
@@ -83,16 +84,3 @@ async def communities_by_name(db: Database, *, first: int | None, after: str | N
         after=after,
     )
     return page.map(Place.from_document)
-
-
-async def grids_containing(db: Database, community_id: ObjectId, point: GeoPoint) -> list[Place]:
-    """The community's grids whose boundary holds `point` (on it included: two on a shared
-    edge), by name then id."""
-    cursor = db[COLLECTION].find(
-        {
-            "parent_id": community_id,
-            "boundary": {"$geoIntersects": {"$geometry": point.model_dump()}},
-        },
-        sort=[("name", ASCENDING), ("_id", ASCENDING)],
-    )
-    return [Place.from_document(d) async for d in cursor]

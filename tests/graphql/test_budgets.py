@@ -149,7 +149,8 @@ BUDGETS: dict[str, int] = {
     # + the day's upload counters (files, before reading; bytes, once the size is known), the
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
-    # The reporter follows their report (one insert); its grid is found by $geoIntersects; its
+    # The reporter follows their report (one insert); its grid is found among the community's
+    # grids (one read, places/service.py `grid_at`); its
     # possible duplicates are the nearest open reports in the circle's cells (its
     # `live_cell`s), ranked by the server in one read.
     "SubmitReport": 7,

@@ -29,11 +29,12 @@ class TestRoundTrips:
 
         # key, rate counter (an increment, and an insert when it opens the window), nearest
         # community; then submit_report's own: the
-        # number, its grid ($geoIntersects), the transaction (insert, its dashboard rollup, the
-        # reporter's follow, event, commit) and the nearby duplicates (the points of the
-        # circle's map cells, then the nearest by id).
+        # number, its grid (the community's grids, checked in places/service.py `grid_at`),
+        # the transaction (insert, its dashboard rollup, the reporter's follow, event, commit)
+        # and the nearby duplicates (the nearest open reports of the circle's map cells, ranked
+        # by the server in one read).
         # (The community is this process's already: places never change, places/service.py.)
-        assert await trips(command_counter, demo, post()) == 12
+        assert await trips(command_counter, demo, post()) == 11
 
     async def test_listing_requests(self, demo: Deps, command_counter: CommandCounter) -> None:
         # The reports; their communities are this process's already (places/service.py).
