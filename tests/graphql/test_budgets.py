@@ -150,9 +150,8 @@ BUDGETS: dict[str, int] = {
     # first of a window an increment and an insert.
     "UploadAttachment": 7,
     # The reporter follows their report (one insert); its grid is found among the community's
-    # grids (one read, places/service.py `grid_at`); its
-    # possible duplicates are the nearest open reports in the circle's cells (its
-    # `live_cell`s), ranked by the server in one read.
+    # grids (one read, places/service.py `grid_at`); its possible duplicates are the nearest
+    # open reports in the circle's cells (its `live_cell`s), ranked by the server in one read.
     "SubmitReport": 7,
     "Reports": 5,
     "EscalationQueue": 3,
