@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import timedelta
@@ -108,21 +107,35 @@ def _well_formed(message: object) -> bool:
     )
 
 
-# Integers of 19 digits or more: orjson reads those over 64 bits as floats, json as ints.
-_LONG_INTEGER = re.compile(rb"\d{19,}")
+# orjson reads an integer outside 64 bits as a float (json keeps it exact): a float that large.
+_INTEGER_BITS = 2.0**63
 
 
 def _loads(data: str | bytes) -> Any:
     """JSON by orjson (a request body: ~4 times json's speed), as json reads it: a body
-    holding a long integer (a variable over 64 bits: json keeps it exact, for the schema to
-    refuse or accept) or that orjson refuses (NaN, Infinity: json takes them) goes to json."""
+    orjson refuses (NaN, Infinity: json takes them) or that holds a number orjson may have read
+    from an integer over 64 bits (a float of 2⁶³ or more: json keeps such an integer exact, for
+    the schema to refuse or accept) goes to json. The test walks the values read (a body's
+    variables: a few), not the body's text (the document: kilobytes)."""
     raw = data.encode() if isinstance(data, str) else data
-    if _LONG_INTEGER.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(data)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+    return json.loads(data) if _holds_large_float(value) else value
+
+
+def _holds_large_float(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if item.__class__ is dict:
+            pending.extend(item.values())
+        elif item.__class__ is list:
+            pending.extend(item)
+        elif item.__class__ is float and abs(item) >= _INTEGER_BITS:
+            return True
+    return False
 
 
 def _refusal(failure: HTTPException) -> RequestRefused:

@@ -102,6 +102,15 @@ def test_a_body_reads_as_json_reads_it() -> None:
     }
     # Over 64 bits, an integer stays exact (orjson would read a float).
     assert _loads(b'{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
+    # Wherever it is (nested in the variables), and at the edges of 64 bits.
+    deep = b'{"variables": {"input": {"ids": ["a", 18446744073709551616]}}}'
+    assert _loads(deep) == {"variables": {"input": {"ids": ["a", 18446744073709551616]}}}
+    assert _loads(b"[-9223372036854775809]") == [-9223372036854775809]
+    assert _loads(b"[18446744073709551615, 1e19, 24.4798]") == [18446744073709551615, 1e19, 24.4798]
+    # Digits in a string (the document) are text: orjson's reading stands.
+    assert _loads(b'{"query": "{ a(n: 123456789012345678901234) }"}') == {
+        "query": "{ a(n: 123456789012345678901234) }"
+    }
     assert _loads('{"地点": "厦门市思明区"}') == {"地点": "厦门市思明区"}
     with pytest.raises(json.JSONDecodeError):
         _loads(b"{nope")
