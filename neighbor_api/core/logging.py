@@ -16,7 +16,7 @@ import sys
 from typing import Any, TextIO
 
 from pythonjsonlogger.core import RESERVED_ATTRS
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from neighbor_api.settings import Settings
 
@@ -39,21 +39,25 @@ _SECRETS = (
         ),
         MASK,
     ),
-    (re.compile(r"(?i)(?<![A-Za-z0-9])bearer\s+[^\s\"',;]+"), f"Bearer {MASK}"),
-    (re.compile(r"(?<![\w-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*", re.ASCII), MASK),
+    (re.compile(r"(?i:(?<![A-Za-z0-9])bearer\s+[^\s\"',;]+)"), f"Bearer {MASK}"),
+    (re.compile(r"(?a:(?<![\w-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*)"), MASK),
     (
         re.compile(
-            r"(?i)((?:password|passwd|secret|token|signature)[\"']?\s*[:=]\s*[\"']?)"
-            r"[^\s\"',;&}]+"
+            r"(?i:((?:password|passwd|secret|token|signature)[\"']?\s*[:=]\s*[\"']?)"
+            r"[^\s\"',;&}]+)"
         ),
         rf"\1{MASK}",
     ),
 )
+# Any of them: one search tells a line with nothing to mask (nearly all) from the others.
+_ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRETS))
 # The attributes every LogRecord has; anything else on a record came in through `extra`.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
+    if _ANY_SECRET.search(text) is None:
+        return text
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
@@ -83,7 +87,7 @@ class TextFormatter(logging.Formatter):
         return redact(super().formatStack(stack_info))
 
 
-class JsonLinesFormatter(JsonFormatter):
+class JsonLinesFormatter(OrjsonFormatter):
     def formatException(self, ei: Any) -> str:
         return redact(logging.Formatter.formatException(self, ei))
 
@@ -110,7 +114,6 @@ def handler(settings: Settings, stream: TextIO | None = None) -> logging.Handler
                 timestamp="time",  # ISO 8601, UTC
                 rename_fields={"levelname": "level", "name": "logger"},
                 reserved_attrs=JSON_LEFT_OUT,
-                json_ensure_ascii=False,
             )
         )
     else:

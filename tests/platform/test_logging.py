@@ -176,6 +176,8 @@ class TestRedaction:
             JWT,
             "password=hunter2",
             '"password": "hunter2"',
+            "TOKEN: hunter2",
+            f"BEARER {JWT}",
             "%2213800000001%22",
         ],
     )
@@ -206,6 +208,26 @@ class TestRedaction:
 
 
 class TestFormats:
+    def test_json_lines_keep_chinese_readable(self) -> None:
+        buffer = io.StringIO()
+        output = handler(make_settings(log_format=LogFormat.JSON), buffer)
+        log = logging.getLogger("neighbor_api.test.json")
+        log.addHandler(output)
+        try:
+            log.warning("厦门市思明区 %s", PHONE, extra={"place": "筼筜街道"})
+        finally:
+            log.removeHandler(output)
+
+        text = buffer.getvalue()
+        line = json.loads(text)
+        assert "厦门市思明区 [redacted]" in text
+        assert "筼筜街道" in text
+        assert (line["message"], line["place"], line["level"]) == (
+            "厦门市思明区 [redacted]",
+            "筼筜街道",
+            "WARNING",
+        )
+
     def test_text_in_development(self) -> None:
         buffer = io.StringIO()
         output = handler(make_settings(environment=Environment.DEVELOPMENT), buffer)
