@@ -45,6 +45,16 @@ already read (`complete_generic`: the same code as the end of `execute_field`, g
 completing an object take `execute_field`'s handling (`handle_field_error` with the field's
 path), so errors, their messages, paths and locations are graphql-core's; a resolver is never
 called twice. Fields that are not plain run `execute_field` unchanged.
+An object's sub-selection (a plain field's, or a list item's) goes straight to
+`execute_fields` when nothing in it is deferred (`execute_subfields`: what graphql-core's
+`collect_and_execute_subfields` comes to then). A list of objects — any field's, plain or not,
+e.g. a connection's `edges` once their prefetch is awaited — is completed item by item through
+`execute_subfields` (`complete_iterable_value`) when every item is an object its type accepts
+and the field has no directive (no `@stream`); else, before any item is completed, by
+graphql-core's. The A/B on the 10k city (2026-12-04, in-process, eight alternating rounds):
+`Reports` 3.04 → 2.77 ms for a resident, 2.98 → 2.75 ms for staff, `ProposalDetail` 4.29 →
+4.16 ms.
+
 tests/graphql/test_plain_fields.py compares both paths (JSON and errors).
 
 Leaves of the classes in `SETTLED` (str, int, float, bool, datetime, date, GlobalID, the
@@ -213,12 +223,36 @@ class LazyInfo:
 def _accepts(plain: Plain, value: Any) -> bool:
     """Whether the object type accepts `value` (False also when is_type_of raises: the
     generic path then calls it again and reports its error as graphql-core does)."""
-    if plain.is_type_of is None:
+    return _type_accepts(plain.is_type_of, value)
+
+
+def _type_accepts(is_type_of: Callable[[Any, Any], Any] | None, value: Any) -> bool:
+    if is_type_of is None:
         return True
     try:
-        return plain.is_type_of(value, None) is True
+        return is_type_of(value, None) is True
     except Exception:
         return False
+
+
+def _objects(
+    item_type: GraphQLOutputType, items: Any, is_awaitable: Callable[[Any], bool]
+) -> GraphQLObjectType | None:
+    """The object type of a list's items when every item is an object it accepts without
+    graphql-core's completion (not None, an exception or awaitable; is_type_of, if any,
+    strawberry's, accepting it), else None."""
+    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    if not isinstance(named, GraphQLObjectType) or items.__class__ not in (list, tuple):
+        return None
+    is_type_of = named.is_type_of
+    if is_type_of is not None and not _strawberrys(is_type_of):
+        return None
+    for item in items:
+        if item is None or item is Undefined or isinstance(item, Exception):
+            return None
+        if is_awaitable(item) or not _type_accepts(is_type_of, item):
+            return None
+    return named
 
 
 def _no_coercion(value: Any) -> Any:
@@ -436,15 +470,108 @@ class PlainFields:
                 parent_type, return_type, field_details_list, path, value, position_context, info
             )
         try:
-            completed = executor.collect_and_execute_subfields(
+            completed = self.execute_subfields(
                 plain.object_type, field_details_list, path, value, position_context
             )
         except Exception as raw_error:
             executor.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         if executor.is_awaitable(completed):
-            return _awaited(executor, completed, return_type, field_details_list, path)
+            awaitable = cast(Awaitable[Any], completed)
+            return _awaited(executor, awaitable, return_type, field_details_list, path)
         return completed
+
+    def execute_subfields(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """graphql-core's `collect_and_execute_subfields`: the sub-selection (memoized), then
+        `execute_fields` at once where nothing is deferred (what `execute_collected_subfields`
+        does then), else graphql-core's incremental path."""
+        executor: Any = self
+        grouped_field_set, new_defer_usages, _ = executor.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages or position_context is not None:
+            return cast(
+                AwaitableOrValue[dict[str, Any]],
+                executor.execute_collected_subfields(
+                    object_type, value, path, grouped_field_set, new_defer_usages,
+                    position_context,
+                ),
+            )  # fmt: skip
+        return self.execute_fields(object_type, value, path, grouped_field_set, None)
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        items: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """graphql-core's, for a list (or tuple) of objects its item type accepts, in a field
+        without directives (no `@stream`): each item completed by its sub-selection, as
+        `complete_list_item_value` through `complete_value` and `complete_object_value` does,
+        with the same error handling at the item's path and the same gathering. Anything else
+        — an item that is null, awaitable, an exception or refused by is_type_of, a list of
+        leaves, lists, interfaces or unions, an operation with middleware (no plain table) —
+        takes graphql-core's whole path, before any item is completed."""
+        executor: Any = self
+        is_awaitable = executor.is_awaitable
+        accepted = _objects(item_type, items, is_awaitable) if self.plain else None
+        if accepted is None or field_details_list[0].node.directives:
+            return cast(
+                AwaitableOrValue[list[Any]],
+                super().complete_iterable_value(  # type: ignore[misc]
+                    item_type, field_details_list, info, path, items, position_context
+                ),
+            )
+        completed_results: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                try:
+                    completed: Any = self.execute_subfields(
+                        accepted, field_details_list, item_path, item, position_context
+                    )
+                except Exception as raw_error:
+                    executor.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    completed = None
+                else:
+                    if is_awaitable(completed):
+                        completed = _awaited(
+                            executor, cast(Awaitable[Any], completed), item_type,
+                            field_details_list, item_path,
+                        )  # fmt: skip
+                        awaitable_indices.append(index)
+                completed_results.append(completed)
+        except Exception:
+            if awaitable_indices:
+                executor.settle_in_background([completed_results[i] for i in awaitable_indices])
+            raise
+        if not awaitable_indices:
+            return completed_results
+
+        async def get_completed_results() -> list[Any]:
+            if len(awaitable_indices) == 1:
+                index = awaitable_indices[0]
+                completed_results[index] = await completed_results[index]
+            else:
+                awaited = await gather_with_cancel(
+                    *(completed_results[index] for index in awaitable_indices)
+                )
+                for index, result in zip(awaitable_indices, awaited, strict=True):
+                    completed_results[index] = result
+            return completed_results
+
+        return get_completed_results()
 
     def complete_generic(
         self,

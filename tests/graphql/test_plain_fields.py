@@ -225,6 +225,26 @@ class Query:
         ]
 
     @strawberry.field
+    def good_things(self) -> list[Thing]:
+        return [_thing(), _thing(name="沙坡尾", count=7)]
+
+    @strawberry.field
+    def good_spots(self) -> tuple[Spot, ...]:  # a tuple of accepted objects
+        return (Spot(id="5f1d7e0e8f1b2c3d4e5f6a7b", name="中山路"), Spot(id="7", name="曾厝垵"))
+
+    @strawberry.field
+    def mixed_spots(self) -> list[Spot]:  # is_type_of refuses the second
+        return [Spot(id="1", name="中山路"), Where(street="not a spot", lane=None)]  # type: ignore[list-item]
+
+    @strawberry.field
+    def broken_items(self) -> list[Where]:  # an exception among the items
+        return [Where(street="a", lane=None), Broken("an item")]  # type: ignore[list-item]
+
+    @strawberry.field
+    async def later_wheres(self) -> list[Where]:  # awaited, then completed as a list
+        return [Where(street="鼓浪屿", lane="1"), Where(street="厦港", lane=None)]
+
+    @strawberry.field
     def spots(self) -> list[Spot | None]:
         return [Spot(id="5f1d7e0e8f1b2c3d4e5f6a7b", name="中山路"), Spot(id=None, name="曾厝垵")]  # type: ignore[arg-type]
 
@@ -250,6 +270,13 @@ DOCUMENTS = [
     "{ thing { failsWithInfo name } things { nullWithInfo } }",
     "{ things { tags maybeTags neighbours { street } } }",
     "{ things { somewhere { ... on Where { street } ... on Spot { id } } } }",
+    # Lists of objects: accepted (list, tuple, awaited), with failing and awaitable fields in
+    # their items (a non-null one nulls the whole list), and those graphql-core completes.
+    "{ goodThings { name count later fails } goodSpots { id name } laterWheres { street } }",
+    "{ goodThings { name failsHard } laterWheres { lane } }",
+    "{ goodThings { name laterWithInfo whereAmI neighbours { street } } }",
+    "{ mixedSpots { id } brokenItems { street } }",
+    "query($yes: Boolean = true) { goodThings @include(if: $yes) { name } }",
 ]
 
 
