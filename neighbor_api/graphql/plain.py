@@ -51,7 +51,8 @@ An object's sub-selection (a plain field's, or a list item's) goes straight to
 e.g. a connection's `edges` once their prefetch is awaited — is completed item by item through
 `execute_subfields` (`complete_iterable_value`) when every item is an object its type accepts
 and the field has no directive (no `@stream`); else, before any item is completed, by
-graphql-core's. The A/B on the 10k city (2026-12-04, in-process, eight alternating rounds):
+graphql-core's; a list of leaves of `SETTLED` classes is coerced as plain fields of its item
+type are. The A/B on the 10k city (2026-12-04, in-process, eight alternating rounds):
 `Reports` 3.04 → 2.77 ms for a resident, 2.98 → 2.75 ms for staff, `ProposalDetail` 4.29 →
 4.16 ms.
 
@@ -76,6 +77,7 @@ from weakref import WeakKeyDictionary
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -114,6 +116,9 @@ class Plain:
 # Type name → field name → plain field, for each schema while it lives.
 PlainTable = dict[str, dict[str, Plain]]
 _TABLES: WeakKeyDictionary[GraphQLSchema, PlainTable] = WeakKeyDictionary()
+# Leaf type name → the coercion plain fields of that type use, for each schema while it lives
+# (lists of leaves are coerced with it).
+_LEAVES: WeakKeyDictionary[GraphQLSchema, dict[str, Callable[[Any], Any]]] = WeakKeyDictionary()
 
 
 def _enum_coercer(enum: GraphQLEnumType) -> Callable[[Any], Any]:
@@ -235,6 +240,30 @@ def _type_accepts(is_type_of: Callable[[Any, Any], Any] | None, value: Any) -> b
         return False
 
 
+def _leaves(
+    item_type: GraphQLOutputType, items: Any, coercers: dict[str, Callable[[Any], Any]]
+) -> list[Any] | None:
+    """A list of leaves, each coerced as a plain field of its type is, when every item is of a
+    `SETTLED` class and coerces to a value; else None (graphql-core completes the list: a leaf
+    has no sub-selection to run, so nothing was done twice)."""
+    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    coerce = coercers.get(named.name) if isinstance(named, GraphQLNamedType) else None
+    if coerce is None or items.__class__ not in (list, tuple):
+        return None
+    coerced: list[Any] = []
+    for item in items:
+        if item.__class__ not in SETTLED:
+            return None
+        try:
+            value = coerce(item)
+        except Exception:
+            return None
+        if value is None or value is Undefined:
+            return None
+        coerced.append(value)
+    return coerced
+
+
 def _objects(
     item_type: GraphQLOutputType, items: Any, is_awaitable: Callable[[Any], bool]
 ) -> GraphQLObjectType | None:
@@ -326,6 +355,7 @@ def plain_fields(schema: GraphQLSchema) -> PlainTable:
             if fields:
                 table[graphql_type.name] = fields
         _TABLES[schema] = table
+        _LEAVES[schema] = coercers
     return table
 
 
@@ -520,18 +550,25 @@ class PlainFields:
         `complete_list_item_value` through `complete_value` and `complete_object_value` does,
         with the same error handling at the item's path and the same gathering. Anything else
         — an item that is null, awaitable, an exception or refused by is_type_of, a list of
-        leaves, lists, interfaces or unions, an operation with middleware (no plain table) —
-        takes graphql-core's whole path, before any item is completed."""
+        lists, interfaces or unions, an operation with middleware (no plain table) — takes
+        graphql-core's whole path, before any item is completed. A list of leaves of `SETTLED`
+        classes is coerced as plain fields of its item type are (`_leaves`)."""
         executor: Any = self
-        is_awaitable = executor.is_awaitable
-        accepted = _objects(item_type, items, is_awaitable) if self.plain else None
-        if accepted is None or field_details_list[0].node.directives:
+        if not self.plain or field_details_list[0].node.directives:
+            accepted = None
+        else:
+            leaves = _leaves(item_type, items, _LEAVES.get(executor.schema, {}))
+            if leaves is not None:
+                return leaves
+            accepted = _objects(item_type, items, executor.is_awaitable)
+        if accepted is None:
             return cast(
                 AwaitableOrValue[list[Any]],
                 super().complete_iterable_value(  # type: ignore[misc]
                     item_type, field_details_list, info, path, items, position_context
                 ),
             )
+        is_awaitable = executor.is_awaitable
         completed_results: list[Any] = []
         awaitable_indices: list[int] = []
         try:

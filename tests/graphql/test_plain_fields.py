@@ -127,6 +127,15 @@ class Thing:
     maybe_tags: list[str | None] | None = None
     somewhere: Spot | Where | None = None
     here: Where = strawberry.field(default_factory=lambda: Where(street="思明南路", lane="1"))
+    # Lists of leaves: coerced as plain fields are, or by graphql-core when one item is odd.
+    colors: list[Color] = strawberry.field(default_factory=lambda: [Color.RED, Color.GREEN])
+    bad_colors: list[Color] = strawberry.field(default_factory=lambda: [Color.RED, "blue"])  # type: ignore[list-item]
+    raw_colors: list[Color] = strawberry.field(default_factory=lambda: ["red"])  # type: ignore[list-item]
+    counts: list[int] = strawberry.field(default_factory=lambda: [1, "many"])  # type: ignore[list-item]
+    ids: tuple[strawberry.ID, ...] = (strawberry.ID("a"), strawberry.ID("b"))
+    times: list[datetime] = strawberry.field(
+        default_factory=lambda: [datetime(2026, 12, 4, 8, 0, tzinfo=UTC)]
+    )
 
     @strawberry.field
     def shout(self) -> str:
@@ -277,6 +286,9 @@ DOCUMENTS = [
     "{ goodThings { name laterWithInfo whereAmI neighbours { street } } }",
     "{ mixedSpots { id } brokenItems { street } }",
     "query($yes: Boolean = true) { goodThings @include(if: $yes) { name } }",
+    "{ thing { colors rawColors ids times tags } goodThings { colors } }",
+    "{ thing { badColors } }",
+    "{ goodThings { counts } }",
 ]
 
 
