@@ -71,7 +71,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -459,19 +459,9 @@ class PlainFields:
                 executor.settle_in_background([results[field] for field in awaitable_fields])
             raise
 
-        if not awaitable_fields:
+        if not awaitable_fields:  # the usual case, without a call
             return results
-
-        async def get_results() -> dict[str, Any]:
-            if len(awaitable_fields) == 1:
-                field = awaitable_fields[0]
-                results[field] = await results[field]
-            else:
-                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
-                results.update(zip(awaitable_fields, awaited, strict=True))
-            return results
-
-        return get_results()
+        return _settled(results, awaitable_fields)
 
     def complete_plain(
         self,
@@ -595,20 +585,7 @@ class PlainFields:
             raise
         if not awaitable_indices:
             return completed_results
-
-        async def get_completed_results() -> list[Any]:
-            if len(awaitable_indices) == 1:
-                index = awaitable_indices[0]
-                completed_results[index] = await completed_results[index]
-            else:
-                awaited = await gather_with_cancel(
-                    *(completed_results[index] for index in awaitable_indices)
-                )
-                for index, result in zip(awaitable_indices, awaited, strict=True):
-                    completed_results[index] = result
-            return completed_results
-
-        return get_completed_results()
+        return _settled(completed_results, awaitable_indices)
 
     def complete_generic(
         self,
@@ -644,6 +621,30 @@ class PlainFields:
             executor.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         return completed
+
+
+Completed = TypeVar("Completed", dict[str, Any], list[Any])
+
+
+def _settled(completed: Completed, awaitable: list[Any]) -> AwaitableOrValue[Completed]:
+    """`completed` (a result's fields, or a list's items) once the values at the keys in
+    `awaitable` are awaited in place, as graphql-core gathers them: at once when there are
+    none, one awaited alone, several gathered (cancelling the rest when one fails)."""
+    if not awaitable:
+        return completed
+    values: Any = completed
+
+    async def gathered() -> Completed:
+        if len(awaitable) == 1:
+            key = awaitable[0]
+            values[key] = await values[key]
+        else:
+            awaited = await gather_with_cancel(*(values[key] for key in awaitable))
+            for key, value in zip(awaitable, awaited, strict=True):
+                values[key] = value
+        return completed
+
+    return gathered()
 
 
 async def _awaited(
