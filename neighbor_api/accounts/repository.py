@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
@@ -156,10 +156,17 @@ async def request_deletion(db: Database, user_id: ObjectId, *, now: datetime) ->
     return result.modified_count == 1
 
 
+# The range of `deletion_requested` the erasure job reads is closed at both ends: with `$lte`
+# alone SecantusDB read every account (2.4 s of its CPU per run, once a minute, over the
+# benchmark city's 100,000 users); from the epoch, the index's range (2 ms). MongoDB reads the
+# same range either way (a date bound stays among dates).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 async def due_for_erasure(db: Database, *, before: datetime, limit: int) -> list[ObjectId]:
     """Accounts whose deletion was asked for at or before `before` and not yet erased."""
     cursor = db[USERS].find(
-        {"deletion_requested_at": {"$lte": before}, "erased_at": None},
+        {"deletion_requested_at": {"$gte": EPOCH, "$lte": before}, "erased_at": None},
         projection={"_id": 1},
         sort=[("deletion_requested_at", ASCENDING)],
         limit=limit,
