@@ -84,6 +84,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
+    get_nullable_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
@@ -158,7 +159,7 @@ def _plain(
         return None
     return_type = graphql_field.type
     non_null = isinstance(return_type, GraphQLNonNull)
-    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    named = get_nullable_type(return_type)
     object_type: GraphQLObjectType | None = None
     is_type_of: Callable[[Any, Any], Any] | None = None
     coerce: Callable[[Any], Any] = _no_coercion
@@ -246,7 +247,7 @@ def _leaves(
     """A list of leaves, each coerced as a plain field of its type is, when every item is of a
     `SETTLED` class and coerces to a value; else None (graphql-core completes the list: a leaf
     has no sub-selection to run, so nothing was done twice)."""
-    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    named = get_nullable_type(item_type)
     coerce = coercers.get(named.name) if isinstance(named, GraphQLNamedType) else None
     if coerce is None or items.__class__ not in (list, tuple):
         return None
@@ -270,7 +271,7 @@ def _objects(
     """The object type of a list's items when every item is an object it accepts without
     graphql-core's completion (not None, an exception or awaitable; is_type_of, if any,
     strawberry's, accepting it), else None."""
-    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    named = get_nullable_type(item_type)
     if not isinstance(named, GraphQLObjectType) or items.__class__ not in (list, tuple):
         return None
     is_type_of = named.is_type_of
@@ -626,12 +627,11 @@ class PlainFields:
 Completed = TypeVar("Completed", dict[str, Any], list[Any])
 
 
-def _settled(completed: Completed, awaitable: list[Any]) -> AwaitableOrValue[Completed]:
+def _settled(completed: Completed, awaitable: list[Any]) -> Awaitable[Completed]:
     """`completed` (a result's fields, or a list's items) once the values at the keys in
-    `awaitable` are awaited in place, as graphql-core gathers them: at once when there are
-    none, one awaited alone, several gathered (cancelling the rest when one fails)."""
-    if not awaitable:
-        return completed
+    `awaitable` (one or more; the callers answer at once when there are none) are awaited in
+    place, as graphql-core gathers them: one awaited alone, several gathered (cancelling the
+    rest when one fails)."""
     values: Any = completed
 
     async def gathered() -> Completed:
