@@ -22,7 +22,7 @@ from neighbor_api.core.logging import (
     handler,
     redact,
 )
-from neighbor_api.settings import Environment, LogFormat
+from neighbor_api.settings import Environment, LogFormat, Settings
 from tests.attachments.support import link_viewer, stored
 from tests.conftest import OPERATIONS, http_send, make_settings, register_with_code
 from tests.platform.conftest import LiveServer
@@ -207,18 +207,26 @@ class TestRedaction:
         assert "RuntimeError" in line["exc_info"]
 
 
+def _written(settings: Settings, logger: str, message: str, *args: Any, **kwargs: Any) -> str:
+    """What the app's handler for `settings` writes for one warning of `logger`."""
+    buffer = io.StringIO()
+    output = handler(settings, buffer)
+    log = logging.getLogger(logger)
+    log.addHandler(output)
+    try:
+        log.warning(message, *args, **kwargs)
+    finally:
+        log.removeHandler(output)
+    return buffer.getvalue()
+
+
 class TestFormats:
     def test_json_lines_keep_chinese_readable(self) -> None:
-        buffer = io.StringIO()
-        output = handler(make_settings(log_format=LogFormat.JSON), buffer)
-        log = logging.getLogger("neighbor_api.test.json")
-        log.addHandler(output)
-        try:
-            log.warning("厦门市思明区 %s", PHONE, extra={"place": "筼筜街道"})
-        finally:
-            log.removeHandler(output)
+        text = _written(
+            make_settings(log_format=LogFormat.JSON), "neighbor_api.test.json",
+            "厦门市思明区 %s", PHONE, extra={"place": "筼筜街道"},
+        )  # fmt: skip
 
-        text = buffer.getvalue()
         line = json.loads(text)
         assert "厦门市思明区 [redacted]" in text
         assert "筼筜街道" in text
@@ -229,16 +237,11 @@ class TestFormats:
         )
 
     def test_text_in_development(self) -> None:
-        buffer = io.StringIO()
-        output = handler(make_settings(environment=Environment.DEVELOPMENT), buffer)
-        log = logging.getLogger("neighbor_api.test.text")
-        log.addHandler(output)
-        try:
-            log.warning("hello %s", PHONE)
-        finally:
-            log.removeHandler(output)
+        text = _written(
+            make_settings(environment=Environment.DEVELOPMENT), "neighbor_api.test.text",
+            "hello %s", PHONE,
+        )  # fmt: skip
 
-        text = buffer.getvalue()
         assert text.rstrip().endswith("WARNING neighbor_api.test.text [-]: hello [redacted]")
 
     def test_json_in_production_and_uvicorns_access_log_off(self) -> None:
